@@ -1,0 +1,124 @@
+// The only reader of process.env. Everything the process can be told from outside is parsed and
+// validated here once, at start; a bad value stops the process with one line naming the variable.
+import { z } from 'zod';
+
+const booleanSwitch = z.enum(['on', 'off']).transform((value) => value === 'on');
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const positiveInt = z.coerce.number().int().positive();
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  JWT_SECRET: z
+    .string()
+    .refine((value) => Buffer.byteLength(value) >= 32, 'must be at least 32 bytes')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_PREFIX: z.string().default('framelord'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
+  MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
+  RATE_LIMITS: booleanSwitch.default(true),
+  RATE_LIMIT_API_PER_MINUTE: nonNegativeInt.default(1200),
+  RATE_LIMIT_LOGIN_PER_EMAIL: nonNegativeInt.default(10),
+  RATE_LIMIT_LOGIN_PER_IP: nonNegativeInt.default(60),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: nonNegativeInt.default(60),
+  RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND: nonNegativeInt.default(200),
+  RATE_LIMIT_COLLAB_AUTH_FAILURES: nonNegativeInt.default(5),
+  // Collaboration documents: how long after the last edit the log is compacted into the note.
+  STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
+  STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
+  // How often a live connection's token is checked again (expiry, logout).
+  COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface RateLimitConfig {
+  apiPerMinute: number;
+  loginPerEmail: number;
+  loginPerIp: number;
+  loginWindowSeconds: number;
+  registerPerIpPerHour: number;
+  collabMessagesPerSecond: number;
+  collabAuthFailures: number;
+}
+
+export interface Config {
+  nodeEnv: Environment['NODE_ENV'];
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Undefined outside production means "generate one into DATA_DIR" (see auth/secret.ts). */
+  jwtSecret: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  logLevel: Environment['LOG_LEVEL'];
+  maxMessageBytes: number;
+  maxDocumentBytes: number;
+  rateLimits: RateLimitConfig;
+  storeDebounceMs: number;
+  storeMaxDebounceMs: number;
+  collabReauthIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable is treated as unset, which is what `FOO= npm start` means to a person.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`invalid configuration: ${variable} ${issue?.message ?? 'is invalid'}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.JWT_SECRET === undefined) {
+    throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)');
+  }
+  const limit = (value: number) => (e.RATE_LIMITS ? value : 0);
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    jwtSecret: e.JWT_SECRET,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+    rateLimits: {
+      apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),
+      loginPerEmail: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL),
+      loginPerIp: limit(e.RATE_LIMIT_LOGIN_PER_IP),
+      loginWindowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
+      registerPerIpPerHour: limit(e.RATE_LIMIT_REGISTER_PER_IP_PER_HOUR),
+      collabMessagesPerSecond: limit(e.RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND),
+      collabAuthFailures: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES),
+    },
+    storeDebounceMs: e.STORE_DEBOUNCE_MS,
+    storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
+    collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,94 @@
+// One Drizzle schema, two engines: real PostgreSQL through postgres.js when DATABASE_URL is set,
+// otherwise embedded PostgreSQL (PGlite) persisted in DATA_DIR.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+
+export type Schema = typeof schema;
+/** Both drivers' databases, and their transactions, are this type: pass `tx` where `db` is asked. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export type DatabaseEngine = 'postgres' | 'pglite';
+
+export interface DatabaseHandle {
+  db: Db;
+  engine: DatabaseEngine;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** postgres.js only: a fresh client that is not the pool (migrations under an advisory lock). */
+  connectionString: string | undefined;
+  /** PGlite only: the engine itself (a single session; see migrate.ts). */
+  pglite: PGlite | undefined;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+  /** In-memory PGlite for tests that need no files. */
+  inMemory?: boolean;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  return openPglite(options.dataDir, options.inMemory ?? false);
+}
+
+function openPostgres(url: string, maxConnections: number): DatabaseHandle {
+  const client = postgres(url, {
+    max: maxConnections,
+    onnotice: () => {},
+    // A statement that cannot get a connection fails instead of queueing forever when the
+    // database is unreachable, so callers (and the collaboration ack path) see the outage.
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    db,
+    engine: 'postgres',
+    connectionString: url,
+    pglite: undefined,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string, inMemory: boolean): Promise<DatabaseHandle> {
+  let lock: DataDirLock | undefined;
+  let engine: PGlite;
+  if (inMemory) {
+    engine = await PGlite.create();
+  } else {
+    const directory = path.resolve(dataDir, 'pglite');
+    mkdirSync(directory, { recursive: true });
+    // Two processes on one PGlite directory both open it and one silently loses its writes.
+    lock = acquireDataDirLock(path.resolve(dataDir));
+    engine = await PGlite.create({ dataDir: directory });
+  }
+  const db = drizzlePglite(engine, { schema }) as unknown as Db;
+  return {
+    db,
+    engine: 'pglite',
+    connectionString: undefined,
+    pglite: engine,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: async () => {
+      await engine.close();
+      lock?.release();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Column building blocks shared by every table group. Property names are snake_case on purpose:
+// rows then have the exact shape of the REST/sync JSON and no mapping layer can drift from it.
+import { sql } from 'drizzle-orm';
+import { boolean, customType, integer, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL `bytea`. postgres.js yields Buffer, PGlite Uint8Array; both are Uint8Array. */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+/** PostgreSQL `tsvector`, only ever written by a generated column. */
+export const tsvector = customType<{ data: string }>({
+  dataType: () => 'tsvector',
+});
+
+export const primaryId = () => uuid().primaryKey().default(sql`gen_random_uuid()`);
+
+export const timestamptz = () => timestamp({ withTimezone: true, mode: 'date' });
+
+export const createdAt = () => timestamptz().notNull().defaultNow();
+
+/** The columns SPEC §3 puts on every syncable entity table (schema document, phase 4). */
+export const syncMetadata = () => ({
+  is_archived: boolean().notNull().default(false),
+  created_at: createdAt(),
+  updated_at: timestamptz().notNull().defaultNow(),
+  sync_version: integer().notNull().default(0),
+  last_synced_at: timestamptz(),
+});

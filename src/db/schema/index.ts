@@ -1,0 +1,14 @@
+// The single source of truth for the database: migrations are generated from these tables.
+// Order follows dependencies (SPEC §3: folders before notes).
+export * from './users.ts';
+export * from './contacts.ts';
+export * from './folders.ts';
+export * from './notes.ts';
+export * from './topics.ts';
+export * from './tasks.ts';
+export * from './interactions.ts';
+export * from './groups.ts';
+export * from './projects.ts';
+export * from './pipelines.ts';
+export * from './sync.ts';
+export * from './imports.ts';

@@ -1,0 +1,43 @@
+import { bigint, index, jsonb, pgTable, primaryKey, uuid, varchar } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns.ts';
+import { users } from './users.ts';
+
+/**
+ * Per-user change counter. Every write of a user's entities increments it with
+ * `UPDATE … RETURNING` inside the writing transaction; the row lock that update takes is held to
+ * commit, so the numbers are handed out in commit order (see domain/sync/change-feed.ts).
+ */
+export const userChangeCounters = pgTable('user_change_counters', {
+  user_id: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  last_seq: bigint({ mode: 'number' }).notNull().default(0),
+});
+
+/** The latest change number of each entity: what `POST /sync/pull` pages through. */
+export const syncChanges = pgTable(
+  'sync_changes',
+  {
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    entity_type: varchar({ length: 32 }).notNull(),
+    entity_id: uuid().notNull(),
+    seq: bigint({ mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.entity_type, t.entity_id] }), index('idx_sync_changes_user_seq').on(t.user_id, t.seq)],
+);
+
+/** First result of each applied push mutation, so a retried push answers the same and changes nothing. */
+export const syncMutations = pgTable(
+  'sync_mutations',
+  {
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    mutation_id: varchar({ length: 255 }).notNull(),
+    result: jsonb().notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.mutation_id] })],
+);

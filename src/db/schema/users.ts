@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { createdAt, primaryId, timestamptz } from './columns.ts';
+
+export const users = pgTable(
+  'users',
+  {
+    id: primaryId(),
+    // Stored trimmed and lower-cased, so the plain UNIQUE makes emails unique case-insensitively.
+    email: varchar({ length: 255 }).notNull().unique('users_email_key'),
+    email_verified_at: timestamptz(),
+    password_hash: varchar({ length: 255 }),
+    full_name: varchar({ length: 255 }).notNull(),
+    avatar_url: text(),
+    phone: varchar({ length: 50 }),
+    status: varchar({ length: 50 }).notNull().default('active'),
+    created_at: createdAt(),
+    updated_at: timestamptz().notNull().defaultNow(),
+    last_login_at: timestamptz(),
+  },
+  (t) => [
+    check('valid_email', sql`${t.email} ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'`),
+    check('valid_status', sql`${t.status} IN ('active', 'suspended', 'deleted')`),
+    check('email_is_lower_case', sql`${t.email} = lower(${t.email})`),
+    index('idx_users_email').on(t.email),
+    index('idx_users_status').on(t.status),
+    index('idx_users_created_at').on(t.created_at),
+  ],
+);
+
+/**
+ * One row per signed-in device. The refresh token carries the session id and a generation
+ * number; only the current generation may refresh. Presenting an older generation means the
+ * token was copied, so the whole session is revoked (refresh-token rotation with reuse detection).
+ */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    id: primaryId(),
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    refresh_generation: varchar({ length: 64 }).notNull(),
+    created_at: createdAt(),
+    last_refreshed_at: timestamptz().notNull().defaultNow(),
+    expires_at: timestamptz().notNull(),
+    revoked_at: timestamptz(),
+    revoked_reason: varchar({ length: 50 }),
+  },
+  (t) => [index('idx_auth_sessions_user_id').on(t.user_id)],
+);

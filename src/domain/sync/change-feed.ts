@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.ts';
+import { queryRows } from '../../db/rows.ts';
+
+/** Singular entity names, as `POST /sync/push|pull` speak them (SPEC §9). */
+export const ENTITY_TYPES = [
+  'contact',
+  'note',
+  'task',
+  'interaction',
+  'folder',
+  'group',
+  'project',
+  'pipeline_template',
+  'pipeline_item',
+  'topic',
+] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/**
+ * Records that entities changed, for `POST /sync/pull`.
+ *
+ * Why this follows commit order: a pull must never skip a change committed after it, whatever
+ * the interleaving of transactions. A global sequence or a timestamp fails that: transaction A
+ * takes number 5, B takes 6 and commits, a pull returns 6 (cursor 6), then A commits 5 — skipped
+ * forever. Here every writing transaction of a user increments that user's counter row as its
+ * LAST statement. The `UPDATE` row lock is held until commit, so a second writer of the same
+ * user blocks until the first has committed, and only then gets a higher number: numbers are
+ * handed out in commit order per user. A pull at any moment therefore sees a gap-free prefix of
+ * the numbers that will ever be committed, and "everything after my cursor" is exact.
+ *
+ * Call it inside the writing transaction, after the entity rows are written, so the lock is held
+ * for as short a time as possible (writers of different users never wait on each other).
+ */
+export async function recordChanges(tx: Tx, userId: string, changes: ReadonlyArray<{ entityType: EntityType; entityId: string }>): Promise<void> {
+  if (changes.length === 0) return;
+  const unique = [...new Map(changes.map((change) => [`${change.entityType}:${change.entityId}`, change])).values()];
+  const [counter] = await queryRows<{ last_seq: string | number }>(
+    tx,
+    sql`insert into user_change_counters (user_id, last_seq) values (${userId}, ${unique.length})
+        on conflict (user_id) do update set last_seq = user_change_counters.last_seq + ${unique.length}
+        returning last_seq`,
+  );
+  const last = Number(counter?.last_seq ?? unique.length);
+  const first = last - unique.length + 1;
+  const values = unique.map((change, index) => sql`(${userId}, ${change.entityType}, ${change.entityId}, ${first + index})`);
+  await tx.execute(
+    sql`insert into sync_changes (user_id, entity_type, entity_id, seq) values ${sql.join(values, sql`, `)}
+        on conflict (user_id, entity_type, entity_id) do update set seq = excluded.seq`,
+  );
+}
+
+export async function recordChange(tx: Tx, userId: string, entityType: EntityType, entityId: string): Promise<void> {
+  await recordChanges(tx, userId, [{ entityType, entityId }]);
+}

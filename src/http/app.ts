@@ -1,0 +1,48 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Services } from '../services.ts';
+import type { AppEnv } from './app-env.ts';
+import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { validationHook } from './validation.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+
+/** SPEC §5: request bodies up to 15 MB (attachments travel inline as data URLs). */
+export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** A transport module: adds its routes to the app, calling domain services only. */
+export type RouteModule = (app: App, services: Services) => void;
+
+export function createApp(services: Services, modules: RouteModule[]): App {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', requestContext(services.logger, services.metrics));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_REQUEST_BODY_BYTES,
+      onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
+    }),
+  );
+
+  registerHealthRoutes(app, services);
+  for (const register of modules) register(app, services);
+
+  app.notFound((c) => c.json(errorEnvelope(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status === 400) {
+      // Hono's validators throw this for a body that is not JSON at all.
+      return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request body is not valid JSON', [{ field: 'body', message: error.message }]), 400);
+    }
+    if (error instanceof HTTPException && error.status === 413) {
+      return c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large'), 413);
+    }
+    const { domainError, unexpected } = toDomainError(error);
+    if (unexpected) c.get('logger')?.error({ err: error }, 'request failed');
+    services.metrics.errors.inc({ transport: 'http', code: domainError.code });
+    return sendError(c, domainError);
+  });
+  return app;
+}

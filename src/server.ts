@@ -1,0 +1,66 @@
+// Builds a whole server (database → services → transports) without touching process state, so
+// main.ts and the integration tests start exactly the same thing.
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createApp, type RouteModule } from './http/app.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createServices, type Services } from './services.ts';
+
+const routeModules: RouteModule[] = [];
+
+export interface RunningServer {
+  services: Services;
+  httpServer: HttpServer;
+  port: number;
+  /** `http://127.0.0.1:PORT` (or the configured host). */
+  url: string;
+  /** Drain and stop: not ready, stop accepting, finish in-flight work, close the database. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await runMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const metrics = createMetrics();
+  const services = createServices(config, database, logger, metrics);
+  const app = createApp(services, routeModules);
+  const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  logger.info({ port, engine: database.engine }, 'server listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      services.lifecycle.draining = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(forced);
+      await database.close();
+      logger.info('server stopped');
+    })();
+    return stopping;
+  };
+
+  return { services, httpServer, port, url: `http://${displayHost}:${port}`, stop };
+}
