@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
+// Each transport module adds its routes; the order only matters for OpenAPI listing.
 const routeModules: RouteModule[] = [];
 
 export interface RunningServer {
