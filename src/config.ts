@@ -24,6 +24,10 @@ const environmentSchema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   REDIS_PREFIX: z.string().default('framelord'),
+  // `on` only behind a reverse proxy that appends the peer address to X-Forwarded-For (nginx's
+  // $proxy_add_x_forwarded_for): the client IP is then that header's last entry. Off, the header
+  // is ignored, because anyone can send it.
+  TRUST_PROXY: booleanSwitch.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
@@ -66,6 +70,8 @@ export interface Config {
   jwtSecret: string | undefined;
   redisUrl: string | undefined;
   redisPrefix: string;
+  /** Take the client IP from the last X-Forwarded-For entry (one trusted proxy in front). */
+  trustProxy: boolean;
   logLevel: Environment['LOG_LEVEL'];
   maxMessageBytes: number;
   maxDocumentBytes: number;
@@ -104,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: e.JWT_SECRET,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { serializeErrorSafely } from './log-error-serializer.ts';
 
 export type { Logger };
 
@@ -30,6 +31,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'framelord-sync' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Errors are logged as `err`; the default serializer would copy a failed query's parameters.
+    serializers: { err: serializeErrorSafely },
     formatters: { level: (label: string) => ({ level: label }) },
   };
   return destination ? pino(options, destination) : pino(options);

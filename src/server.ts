@@ -7,12 +7,13 @@ import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createApp, type RouteModule } from './http/app.ts';
+import { registerAuthRoutes } from './http/routes/auth.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
-const routeModules: RouteModule[] = [];
+const routeModules: RouteModule[] = [registerAuthRoutes];
 
 export interface RunningServer {
   services: Services;
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(forced);
+      await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');
     })();

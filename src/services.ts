@@ -5,6 +5,10 @@ import type { DatabaseHandle, Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { resolveJwtSecret } from './domain/auth/jwt-secret.ts';
+import { createAuthService, type AuthService } from './domain/auth/auth-service.ts';
+import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
+import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
+import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -19,9 +23,17 @@ export interface Services {
   metrics: Metrics;
   lifecycle: Lifecycle;
   jwtSecret: string;
+  /** Shared counters (Redis when REDIS_URL is set); close it on shutdown. */
+  rateLimiter: RateLimiter;
+  /** The HTTP API's budgets from config.rateLimits (limit 0 = disabled). */
+  rateLimitRules: ApiRateLimitRules;
+  auth: AuthService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
+  const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const rateLimiter = createRateLimiterFromConfig(config, logger);
+  const rateLimitRules = apiRateLimitRules(config.rateLimits);
   return {
     config,
     database,
@@ -29,6 +41,9 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     logger,
     metrics,
     lifecycle: { draining: false },
-    jwtSecret: resolveJwtSecret(config.jwtSecret, config.dataDir),
+    jwtSecret,
+    rateLimiter,
+    rateLimitRules,
+    auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
   };
 }

@@ -4,6 +4,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -27,6 +29,11 @@ export function createApp(services: Services, modules: RouteModule[]): App {
     }),
   );
 
+  // Before every route module: all of /api/v1 needs an access token except the public auth
+  // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.
+  app.use('/api/v1/*', authenticate(services.auth));
+  app.use('/api/v1/*', apiRateLimit(services.rateLimiter, services.rateLimitRules.apiPerUser));
+
   registerHealthRoutes(app, services);
   for (const register of modules) register(app, services);
 
@@ -35,6 +42,10 @@ export function createApp(services: Services, modules: RouteModule[]): App {
     if (error instanceof HTTPException && error.status === 400) {
       // Hono's validators throw this for a body that is not JSON at all.
       return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request body is not valid JSON', [{ field: 'body', message: error.message }]), 400);
+    }
+    if (error instanceof HTTPException && error.status === 415) {
+      // @hono/zod-openapi refuses a body whose Content-Type the route does not declare.
+      return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request body must be JSON', [{ field: 'body', message: 'Content-Type must be application/json' }]), 400);
     }
     if (error instanceof HTTPException && error.status === 413) {
       return c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large'), 413);

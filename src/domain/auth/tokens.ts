@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { unauthorized } from '../errors.ts';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+const ALGORITHM = 'HS256';
+const ISSUER = 'framelord-sync';
+const AUDIENCE = 'framelord';
+// The header `typ` tells the two kinds apart (RFC 9068 names access tokens `at+jwt`). Verification
+// requires the exact one, so a refresh token is never accepted as an access token or the reverse.
+const ACCESS_TYPE = 'at+jwt';
+const REFRESH_TYPE = 'rt+jwt';
+// Instances' clocks may differ by a little; more would stretch every expiry.
+const CLOCK_TOLERANCE_SECONDS = 5;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AccessClaims {
+  userId: string;
+  email: string;
+  contactZeroId: string;
+  sessionId: string;
+}
+
+export interface RefreshClaims {
+  userId: string;
+  sessionId: string;
+  /** The token's `jti`: the session's refresh generation it was issued as. */
+  generation: string;
+}
+
+export interface TokenCodec {
+  signAccessToken(claims: AccessClaims): Promise<string>;
+  /** Returns the token and its generation (`jti`), which the session row must then hold. */
+  signRefreshToken(claims: Omit<RefreshClaims, 'generation'>): Promise<{ token: string; generation: string }>;
+  /** Throws DomainError UNAUTHORIZED for any token that is not a valid, unexpired access token. */
+  verifyAccessToken(token: string): Promise<AccessClaims>;
+  verifyRefreshToken(token: string): Promise<RefreshClaims>;
+}
+
+export function createTokenCodec(secret: string): TokenCodec {
+  const key = new TextEncoder().encode(secret);
+
+  const sign = (type: string, payload: JWTPayload, subject: string, ttlSeconds: number, jti: string) =>
+    new SignJWT(payload)
+      .setProtectedHeader({ alg: ALGORITHM, typ: type })
+      .setSubject(subject)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setJti(jti)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(key);
+
+  const verify = async (token: string, type: string, requiredClaims: string[]): Promise<JWTPayload> => {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        typ: type,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp', ...requiredClaims],
+      });
+      return payload;
+    } catch {
+      // Which check failed is nobody's business but the server's: every refusal reads the same.
+      throw unauthorized('The token is invalid or expired');
+    }
+  };
+
+  const text = (payload: JWTPayload, claim: string): string => {
+    const value = payload[claim];
+    if (typeof value !== 'string' || value === '') throw unauthorized('The token is invalid or expired');
+    return value;
+  };
+  // Ids are compared with uuid columns: anything else would be a database error, not a 401.
+  const id = (payload: JWTPayload, claim: string): string => {
+    const value = text(payload, claim);
+    if (!UUID_PATTERN.test(value)) throw unauthorized('The token is invalid or expired');
+    return value;
+  };
+
+  return {
+    signAccessToken: (claims) =>
+      sign(ACCESS_TYPE, { email: claims.email, contact_zero_id: claims.contactZeroId, sid: claims.sessionId }, claims.userId, ACCESS_TOKEN_TTL_SECONDS, randomUUID()),
+    signRefreshToken: async (claims) => {
+      const generation = randomUUID();
+      const token = await sign(REFRESH_TYPE, { sid: claims.sessionId }, claims.userId, REFRESH_TOKEN_TTL_SECONDS, generation);
+      return { token, generation };
+    },
+    verifyAccessToken: async (token) => {
+      const payload = await verify(token, ACCESS_TYPE, ['email', 'contact_zero_id', 'sid']);
+      return { userId: id(payload, 'sub'), email: text(payload, 'email'), contactZeroId: id(payload, 'contact_zero_id'), sessionId: id(payload, 'sid') };
+    },
+    verifyRefreshToken: async (token) => {
+      const payload = await verify(token, REFRESH_TYPE, ['sid']);
+      return { userId: id(payload, 'sub'), sessionId: id(payload, 'sid'), generation: text(payload, 'jti') };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AuthService } from '../../domain/auth/auth-service.ts';
+import { isDomainError, unauthorized } from '../../domain/errors.ts';
+import type { AppEnv } from '../app-env.ts';
+import { sendError } from '../error-response.ts';
+
+/** The only /api/v1 paths served without an access token. Everything else is protected by default. */
+export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh']);
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * `Authorization: Bearer <access token>` → `c.get('auth')`. Mounted once on `/api/v1/*` before
+ * any route module, so a route added later cannot forget it. Every refusal is the same 401.
+ */
+export function authenticate(auth: AuthService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (PUBLIC_API_PATHS.has(c.req.path)) return next();
+    const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!token) return sendError(c, unauthorized('A bearer access token is required'));
+    try {
+      c.set('auth', await auth.verifyAccessToken(token));
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'UNAUTHORIZED') return sendError(c, unauthorized('The token is invalid or expired'));
+      throw error;
+    }
+    return next();
+  };
+}
