@@ -1,0 +1,55 @@
+import type * as Y from 'yjs';
+import { findBlocksMap, findRootId, firstPageId, liveBlockCount } from './find-root.ts';
+import type { BlockSuiteDocumentContent } from './types.ts';
+import { emptyWalk, walkBlocks, type BlockWalk } from './walk-blocks.ts';
+
+/**
+ * Reads the content of a BlockSuite page doc (layout: shared/fixtures/blocksuite/LAYOUT.md).
+ *
+ * Order: depth-first pre-order over `sys:children` from the page block; a block's own texts,
+ * then its descendants, then texts nested in its props (database cells, canvas elements). That
+ * puts a database's cell links after its rows', as fixture 05 expects. Nested texts yield links
+ * only: they are not part of `text`, matching the fixtures' plain text.
+ *
+ * Wiki labels are de-duplicated by exact string after whitespace collapsing (the fixtures list
+ * `[[Project Apollo]]` twice in the text but once in `wikiLinks`); labels differing only in case
+ * stay distinct here, and a consumer that needs case-insensitive identity uses normalizeTitle.
+ *
+ * The page title is not scanned for links; text in `affine:code` blocks and inline-code spans is
+ * kept in `text` but never scanned.
+ *
+ * Never throws: anything not BlockSuite-shaped is skipped, and each block is visited once, so
+ * cycles and repeated children end the walk normally.
+ */
+export function readBlockSuiteDocument(doc: Y.Doc): BlockSuiteDocumentContent {
+  const walk = emptyWalk();
+  try {
+    walkFromRoot(doc, walk);
+  } catch {
+    // Defence in depth for shapes nobody anticipated: keep what the walk read before it.
+  }
+  return {
+    title: walk.title,
+    text: walk.lines.join('\n'),
+    blocks: walk.blocks,
+    wikiLabels: Array.from(walk.links.wikiLabels),
+    referencedDocIds: Array.from(walk.links.referencedDocIds),
+  };
+}
+
+/**
+ * Walks from the first page block found. Only if the walk leaves blocks unvisited, or comes back
+ * to its root, can another page block be the root; just then are all blocks scanned for it
+ * (a full extra pass costs as much as a fifth of the read).
+ */
+function walkFromRoot(doc: Y.Doc, walk: BlockWalk): void {
+  const blockMap = findBlocksMap(doc);
+  const first = blockMap === null ? null : firstPageId(blockMap);
+  if (blockMap === null || first === null) return;
+  walkBlocks(blockMap, first, walk);
+  if (!walk.rootIsChild && walk.visitedCount === liveBlockCount(blockMap, walk.visitedCount)) return;
+  const root = findRootId(blockMap);
+  if (root === null || root === first) return;
+  Object.assign(walk, emptyWalk());
+  walkBlocks(blockMap, root, walk);
+}

@@ -1,0 +1,141 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type * as Y from 'yjs';
+import type { Tx } from '../../db/client.ts';
+import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
+import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
+import { recordChanges, type EntityType } from '../sync/change-feed.ts';
+import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
+
+/** The note row fields the derived-data update needs to decide what changed. */
+export interface DocumentNote {
+  id: string;
+  user_id: string;
+  title: string | null;
+}
+
+const TITLE_MAX = 500;
+const TOPIC_LABEL_MAX = 255;
+const REFERENCE_KEY_MAX = 500;
+
+type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
+
+/**
+ * Keeps a note's derived data in step with its document. Called by document compaction (and the
+ * importer) inside the same transaction that writes `notes.blocksuite_doc` (SPEC §7): snapshot,
+ * title, search vector (a generated column), references and links, topics — together, or not at
+ * all. Every part is a diff against what is stored, so re-storing an unchanged document writes
+ * no row and leaves `sync_version` and `updated_at` alone.
+ */
+export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.Doc): Promise<void> {
+  const content = readBlockSuiteDocument(doc);
+  const changes: Array<{ entityType: EntityType; entityId: string }> = [];
+
+  const [stored] = await tx
+    .select({ title: notes.title, snapshot: notes.blocksuite_snapshot, doc_id: notes.blocksuite_doc_id, title_normalized: notes.title_normalized })
+    .from(notes)
+    .where(eq(notes.id, note.id));
+  if (!stored) return;
+
+  // An empty page title leaves the note's title as it is (SPEC §9).
+  const pageTitle = content.title.trim() === '' ? null : content.title.slice(0, TITLE_MAX);
+  const title = pageTitle ?? stored.title;
+  const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
+  const titleChanged = title !== stored.title;
+  if (titleChanged || !sameSnapshot(stored.snapshot, snapshot)) {
+    const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
+    await tx
+      .update(notes)
+      .set({ blocksuite_snapshot: snapshot, title, title_normalized: titleNormalized, updated_at: new Date(), sync_version: sql`${notes.sync_version} + 1` })
+      .where(eq(notes.id, note.id));
+    changes.push({ entityType: 'note', entityId: note.id });
+    if (titleChanged) {
+      await recomputeLinksToTarget(tx, { id: note.id, user_id: note.user_id, blocksuite_doc_id: stored.doc_id, titleKeys: [stored.title_normalized, titleNormalized] });
+    }
+  }
+
+  await syncReferences(tx, note, content.wikiLabels, content.referencedDocIds);
+  await recomputeLinksOfSources(tx, note.user_id, [note.id]);
+  changes.push(...(await syncTopics(tx, note, content.wikiLabels)));
+  await recordChanges(tx, note.user_id, changes);
+}
+
+function sameSnapshot(stored: BlockSuiteSnapshot | null, next: BlockSuiteSnapshot): boolean {
+  if (!stored || stored.title !== next.title || stored.text !== next.text || stored.blocks?.length !== next.blocks.length) return false;
+  return next.blocks.every((block, index) => {
+    const other = stored.blocks[index];
+    return other !== undefined && other.id === block.id && other.flavour === block.flavour && other.text === block.text;
+  });
+}
+
+/** note_references := the document's labels (normalized) and native doc references, by diff. */
+async function syncReferences(tx: Tx, note: DocumentNote, labels: readonly string[], docIds: readonly string[]): Promise<void> {
+  const wanted = new Map<ReferenceKey, { kind: 'title' | 'doc'; target_key: string }>();
+  for (const label of labels) {
+    const key = normalizeTitle(label).slice(0, REFERENCE_KEY_MAX);
+    if (key) wanted.set(`title\u0000${key}`, { kind: 'title', target_key: key });
+  }
+  for (const docId of docIds) {
+    const key = docId.slice(0, REFERENCE_KEY_MAX);
+    if (key) wanted.set(`doc\u0000${key}`, { kind: 'doc', target_key: key });
+  }
+  const existing = await tx
+    .select({ kind: noteReferences.kind, target_key: noteReferences.target_key })
+    .from(noteReferences)
+    .where(eq(noteReferences.note_id, note.id));
+  const existingKeys = new Set(existing.map((row) => `${row.kind}\u0000${row.target_key}` as ReferenceKey));
+
+  const stale = existing.filter((row) => !wanted.has(`${row.kind}\u0000${row.target_key}` as ReferenceKey));
+  for (const kind of ['title', 'doc'] as const) {
+    const keys = stale.filter((row) => row.kind === kind).map((row) => row.target_key);
+    if (keys.length > 0) {
+      await tx.delete(noteReferences).where(and(eq(noteReferences.note_id, note.id), eq(noteReferences.kind, kind), inArray(noteReferences.target_key, keys)));
+    }
+  }
+  const added = [...wanted.entries()].filter(([key]) => !existingKeys.has(key)).map(([, value]) => ({ ...value, note_id: note.id, user_id: note.user_id }));
+  if (added.length > 0) await tx.insert(noteReferences).values(added).onConflictDoNothing();
+}
+
+/**
+ * topics/note_topics := one topic per label slug (the user's own topics only; created on first
+ * use), by diff. Topics whose note set changed are recorded for sync, since their `note_count`
+ * and `linked_notes` changed.
+ */
+async function syncTopics(tx: Tx, note: DocumentNote, labels: readonly string[]): Promise<Array<{ entityType: EntityType; entityId: string }>> {
+  const labelBySlug = new Map<string, string>();
+  for (const label of labels) {
+    const slug = topicSlug(label).slice(0, TOPIC_LABEL_MAX);
+    if (slug && !labelBySlug.has(slug)) labelBySlug.set(slug, label.slice(0, TOPIC_LABEL_MAX));
+  }
+  const slugs = [...labelBySlug.keys()];
+  const changed: Array<{ entityType: EntityType; entityId: string }> = [];
+
+  const topicIdBySlug = new Map<string, string>();
+  if (slugs.length > 0) {
+    const known = await tx.select({ id: topics.id, slug: topics.slug }).from(topics).where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, slugs)));
+    for (const row of known) topicIdBySlug.set(row.slug, row.id);
+    const missing = slugs.filter((slug) => !topicIdBySlug.has(slug));
+    if (missing.length > 0) {
+      const created = await tx
+        .insert(topics)
+        .values(missing.map((slug) => ({ user_id: note.user_id, slug, label: labelBySlug.get(slug) ?? slug })))
+        .onConflictDoNothing()
+        .returning({ id: topics.id, slug: topics.slug });
+      for (const row of created) topicIdBySlug.set(row.slug, row.id);
+      if (created.length < missing.length) {
+        // A concurrent store of another note created some of them first.
+        const raced = await tx.select({ id: topics.id, slug: topics.slug }).from(topics).where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, missing)));
+        for (const row of raced) topicIdBySlug.set(row.slug, row.id);
+      }
+    }
+  }
+
+  const wanted = new Set(topicIdBySlug.values());
+  const existing = await tx.select({ topic_id: noteTopics.topic_id }).from(noteTopics).where(eq(noteTopics.note_id, note.id));
+  const existingIds = new Set(existing.map((row) => row.topic_id));
+  const removed = [...existingIds].filter((id) => !wanted.has(id));
+  const added = [...wanted].filter((id) => !existingIds.has(id));
+  if (removed.length > 0) await tx.delete(noteTopics).where(and(eq(noteTopics.note_id, note.id), inArray(noteTopics.topic_id, removed)));
+  if (added.length > 0) await tx.insert(noteTopics).values(added.map((topic_id) => ({ note_id: note.id, topic_id }))).onConflictDoNothing();
+  for (const id of [...removed, ...added]) changed.push({ entityType: 'topic', entityId: id });
+  return changed;
+}
