@@ -8,12 +8,13 @@ import { openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerDemoRoutes } from './http/routes/demo.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
-const routeModules: RouteModule[] = [registerAuthRoutes];
+const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes];
 
 export interface RunningServer {
   services: Services;
