@@ -40,6 +40,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: nonNegativeInt.default(60),
   RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND: nonNegativeInt.default(200),
   RATE_LIMIT_COLLAB_AUTH_FAILURES: nonNegativeInt.default(5),
+  // Failed collaboration authentications per client address per minute, across its sockets.
+  RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP: nonNegativeInt.default(30),
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
@@ -57,7 +59,10 @@ export interface RateLimitConfig {
   loginWindowSeconds: number;
   registerPerIpPerHour: number;
   collabMessagesPerSecond: number;
+  /** Failed authentications one socket may make before it is closed. */
   collabAuthFailures: number;
+  /** Failed authentications per client address per minute. */
+  collabAuthFailuresPerIp: number;
 }
 
 export interface Config {
@@ -122,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerIpPerHour: limit(e.RATE_LIMIT_REGISTER_PER_IP_PER_HOUR),
       collabMessagesPerSecond: limit(e.RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND),
       collabAuthFailures: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES),
+      collabAuthFailuresPerIp: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP),
     },
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,

@@ -6,15 +6,17 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
+import { createCollabServer } from './collab/collab-server.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
-const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes];
+const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes];
 
 export interface RunningServer {
   services: Services;
@@ -38,6 +40,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const services = createServices(config, database, logger, metrics);
   const app = createApp(services, routeModules);
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const collab = createCollabServer(services);
+  httpServer.on('upgrade', (request, socket, head) => {
+    if (!collab.handleUpgrade(request, socket, head)) socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -56,9 +62,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services.lifecycle.draining = true;
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      // Sockets closed (reconnect later) and their documents stored before the database goes.
+      await collab.stop();
       const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(forced);
+      await services.documents.shutdown();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');

@@ -9,6 +9,7 @@ import { createAuthService, type AuthService } from './domain/auth/auth-service.
 import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
+import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -28,6 +29,8 @@ export interface Services {
   /** The HTTP API's budgets from config.rateLimits (limit 0 = disabled). */
   rateLimitRules: ApiRateLimitRules;
   auth: AuthService;
+  /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
+  documents: DocumentService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -45,5 +48,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rateLimitRules,
     auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
+    documents: createDocumentService(config, database.db, logger, metrics, database.engine),
   };
 }

@@ -51,6 +51,11 @@ export function testEnvironment(database: ProvisionedDatabase, extraEnv: Record<
   };
 }
 
+/** Starts the real server in-process on a database the caller provisioned (e.g. behind a proxy). */
+export async function startTestServerOn(database: ProvisionedDatabase, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+  return startOn(database, extraEnv);
+}
+
 async function startOn(database: ProvisionedDatabase, extraEnv: Record<string, string>): Promise<TestServer> {
   const logs = new LogCapture();
   const config = loadConfig(testEnvironment(database, extraEnv));

@@ -1,0 +1,38 @@
+// Every close code the collaboration endpoint sends, in one place. The provider reconnects after
+// any close (with backoff), which is what "retry later" codes rely on; a refused authentication
+// is answered inside the protocol (permission denied), not by a close.
+/** A WebSocket close: code and a reason of at most 123 bytes. */
+export interface CloseEvent {
+  code: number;
+  reason: string;
+}
+
+export const CLOSE = {
+  /** ws closes with this itself when a frame is larger than MAX_MESSAGE_BYTES. */
+  messageTooBig: { code: 1009, reason: 'Message too big' },
+  textFrame: { code: 1003, reason: 'Binary frames only' },
+  serverRestarting: { code: 1012, reason: 'Server restarting, reconnect later' },
+  malformedMessage: { code: 4400, reason: 'Malformed message' },
+  unauthorized: { code: 4401, reason: 'Unauthorized' },
+  documentTooLarge: { code: 4413, reason: 'Document too large' },
+  tooManyMessages: { code: 4429, reason: 'Too many messages' },
+  tooManyAuthFailures: { code: 4429, reason: 'Too many failed authentications' },
+  unavailable: { code: 4503, reason: 'Storage unavailable, reconnect later' },
+} as const satisfies Record<string, CloseEvent>;
+
+/**
+ * What a hook throws to refuse a message or an authentication. A plain object on purpose:
+ * Hocuspocus prints every thrown value that has a `message` to the console, and refusals are
+ * expected traffic, already counted and logged by us. `reason` is what the provider is told.
+ */
+export interface Refusal {
+  code: number;
+  reason: string;
+}
+
+export const refusal = (event: CloseEvent): Refusal => ({ code: event.code, reason: event.reason });
+
+/** The permission-denied reason for a bad token and for another user's document alike. */
+export const PERMISSION_DENIED: Refusal = { code: 4401, reason: 'permission-denied' };
+export const INVALID_DOCUMENT_NAME: Refusal = { code: 4400, reason: 'invalid-document-name' };
+export const SERVER_UNAVAILABLE: Refusal = { code: 4503, reason: 'server-unavailable' };

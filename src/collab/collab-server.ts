@@ -1,0 +1,182 @@
+// Hocuspocus 4 on the API's HTTP server at /collab: `ws` in noServer mode takes the upgrade, every
+// raw frame passes the socket limits (size, rate, well-formedness) and then goes to Hocuspocus,
+// whose behaviour is shaped by one extension per concern.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Hocuspocus } from '@hocuspocus/server';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { clientAddressSubject } from '../domain/rate-limit/rules.ts';
+import type { Services } from '../services.ts';
+import { AuthenticationExtension } from './authentication-extension.ts';
+import { CLOSE, type CloseEvent } from './close-codes.ts';
+import type { CollabContext, SocketState } from './context.ts';
+import { DurabilityExtension } from './durability-extension.ts';
+import { MalformedFrame, readClientFrame } from './frames.ts';
+import { createMessageRateLimit } from './limits.ts';
+import { hocuspocusLiveDocuments } from './live-documents.ts';
+import type { LoadedDocuments } from './loaded-documents.ts';
+import { MetricsExtension } from './metrics-extension.ts';
+import { PersistenceExtension } from './persistence-extension.ts';
+
+export const COLLAB_PATH = '/collab';
+
+/** A peer that does not answer our close frame is cut off after this long. */
+const CLOSE_HANDSHAKE_MS = 5000;
+
+export interface CollabServer {
+  hocuspocus: Hocuspocus<CollabContext>;
+  /** For the HTTP server's `upgrade` event; answers false for a path that is not ours. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Stops accepting, closes every socket (reconnect later), waits for loaded documents to be stored. */
+  stop(): Promise<void>;
+}
+
+function toWebRequest(request: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  return new Request(`http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`, { headers });
+}
+
+function peerAddress(request: IncomingMessage, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = request.headers['x-forwarded-for'];
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
+    if (last) return last;
+  }
+  return request.socket.remoteAddress;
+}
+
+const toBytes = (data: RawData): Uint8Array => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+export function createCollabServer(services: Services): CollabServer {
+  const { config, metrics, documents } = services;
+  const logger = services.logger.child({ component: 'collab' });
+  const loaded: LoadedDocuments = new Map();
+  const authentication = new AuthenticationExtension({
+    db: services.db,
+    auth: services.auth,
+    rateLimiter: services.rateLimiter,
+    failuresPerAddress: { name: 'collab-auth-ip', limit: config.rateLimits.collabAuthFailuresPerIp, windowSeconds: 60 },
+    failuresPerSocket: config.rateLimits.collabAuthFailures,
+    reauthIntervalMs: config.collabReauthIntervalMs,
+    logger,
+    metrics,
+  });
+  const hocuspocus = new Hocuspocus<CollabContext>({
+    name: 'framelord',
+    quiet: true,
+    debounce: config.storeDebounceMs,
+    maxDebounce: config.storeMaxDebounceMs,
+    unloadImmediately: true,
+    extensions: [
+      new MetricsExtension(metrics),
+      authentication,
+      new DurabilityExtension({ documents, loaded, logger, metrics }),
+      new PersistenceExtension({ documents, loaded, logger, metrics }),
+    ],
+  });
+  documents.setLiveDocuments(hocuspocusLiveDocuments(hocuspocus, loaded));
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  const sockets = new Set<SocketState>();
+  let accepting = true;
+  let nextSocketId = 1;
+
+  const attach = (ws: WebSocket, request: IncomingMessage) => {
+    const address = peerAddress(request, config.trustProxy);
+    let closed = false;
+    const socket: SocketState = {
+      id: nextSocketId++,
+      address: address ? clientAddressSubject(address) : undefined,
+      ws,
+      authFailures: 0,
+      get closed() {
+        return closed;
+      },
+      close(event: CloseEvent) {
+        if (closed) return;
+        closed = true;
+        ws.close(event.code, event.reason);
+        setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
+      },
+    };
+    sockets.add(socket);
+    metrics.collabConnections.inc();
+    const rate = createMessageRateLimit(config.rateLimits.collabMessagesPerSecond);
+    const connection = hocuspocus.handleConnection(ws, toWebRequest(request), { socket });
+
+    const refuse = (event: CloseEvent, code: string) => {
+      metrics.errors.inc({ transport: 'collab', code });
+      logger.info({ socket: socket.id, close_code: event.code, reason: event.reason }, 'closing collaboration socket');
+      socket.close(event);
+    };
+
+    ws.on('message', (data, isBinary) => {
+      if (closed) return;
+      if (!isBinary) return refuse(CLOSE.textFrame, 'VALIDATION_ERROR');
+      if (!rate.take()) return refuse(CLOSE.tooManyMessages, 'RATE_LIMIT_EXCEEDED');
+      const bytes = toBytes(data);
+      try {
+        if (readClientFrame(bytes).kind === 'pong') return;
+      } catch (error) {
+        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
+        throw error;
+      }
+      connection.handleMessage(bytes);
+    });
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws has already closed the socket (1009 for an oversized frame).
+      closed = true;
+      const code = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR';
+      metrics.errors.inc({ transport: 'collab', code });
+      logger.info({ socket: socket.id, error_code: error.code }, 'collaboration socket error');
+    });
+    ws.on('close', (code, reason) => {
+      closed = true;
+      sockets.delete(socket);
+      metrics.collabConnections.dec();
+      connection.handleClose({ code, reason: reason.toString('utf8') });
+    });
+  };
+
+  return {
+    hocuspocus,
+    handleUpgrade(request, socket, head) {
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (path !== COLLAB_PATH && path !== `${COLLAB_PATH}/`) return false;
+      if (!accepting) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => attach(ws, request));
+      return true;
+    },
+    async stop() {
+      accepting = false;
+      authentication.stop();
+      for (const socket of sockets) socket.close(CLOSE.serverRestarting);
+      await waitUntil(() => sockets.size === 0, CLOSE_HANDSHAKE_MS + 1000);
+      // Closing the last connection of a document stores it (compaction) and then unloads it.
+      const unloaded = await waitUntil(() => hocuspocus.documents.size === 0 && hocuspocus.loadingDocuments.size === 0, config.shutdownTimeoutMs);
+      if (!unloaded) {
+        logger.warn({ documents: hocuspocus.documents.size }, 'documents still loaded at shutdown; compacting from the log');
+        hocuspocus.flushPendingStores();
+      }
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// The Hocuspocus wire format as clients send it, read strictly. Hocuspocus itself reads frames
+// leniently: an unknown type is logged and ignored, a broken one only resets that document on a
+// socket that stays open. Every frame is checked here first, so a malformed one closes its socket
+// before any of it is logged or applied.
+import * as decoding from 'lib0/decoding';
+import { isWellFormedStateVector, isWellFormedUpdate } from '../domain/documents/yjs-bytes.ts';
+
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  SyncReply: 4,
+  Stateless: 5,
+  BroadcastStateless: 6,
+  Close: 7,
+  Pong: 10,
+} as const;
+
+export const SyncStep = { Step1: 0, Step2: 1, Update: 2 } as const;
+
+export type ClientFrame =
+  | { kind: 'pong' }
+  | { kind: 'message'; documentName: string; type: number };
+
+export class MalformedFrame extends Error {
+  override name = 'MalformedFrame';
+}
+
+/** The provider answers a server ping with a lone Pong byte, outside any document. */
+const isPong = (data: Uint8Array) => data.length === 1 && data[0] === MessageType.Pong;
+
+function readAwarenessUpdate(bytes: Uint8Array): void {
+  const decoder = decoding.createDecoder(bytes);
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i += 1) {
+    decoding.readVarUint(decoder); // client id
+    decoding.readVarUint(decoder); // clock
+    JSON.parse(decoding.readVarString(decoder));
+  }
+}
+
+function readBody(decoder: decoding.Decoder, type: number): void {
+  switch (type) {
+    case MessageType.Sync:
+    case MessageType.SyncReply: {
+      const step = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (step === SyncStep.Step1) {
+        if (!isWellFormedStateVector(payload)) throw new MalformedFrame('bad state vector');
+      } else if (step === SyncStep.Step2 || step === SyncStep.Update) {
+        if (!isWellFormedUpdate(payload)) throw new MalformedFrame('bad update');
+      } else {
+        throw new MalformedFrame('unknown sync step');
+      }
+      return;
+    }
+    case MessageType.Awareness:
+      readAwarenessUpdate(decoding.readVarUint8Array(decoder));
+      return;
+    case MessageType.Auth:
+      decoding.readVarUint(decoder);
+      decoding.readVarString(decoder);
+      return;
+    case MessageType.Stateless:
+      decoding.readVarString(decoder);
+      return;
+    case MessageType.QueryAwareness:
+    case MessageType.Close:
+      return;
+    default:
+      // Includes BroadcastStateless, which only servers may send each other.
+      throw new MalformedFrame(`message type ${type} is not accepted from clients`);
+  }
+}
+
+/** Reads a whole client frame; throws MalformedFrame for anything a well-behaved provider never sends. */
+export function readClientFrame(data: Uint8Array): ClientFrame {
+  if (isPong(data)) return { kind: 'pong' };
+  try {
+    const decoder = decoding.createDecoder(data);
+    const address = decoding.readVarString(decoder);
+    const type = decoding.readVarUint(decoder);
+    readBody(decoder, type);
+    const separator = address.indexOf('\0');
+    return { kind: 'message', documentName: separator === -1 ? address : address.slice(0, separator), type };
+  } catch (error) {
+    if (error instanceof MalformedFrame) throw error;
+    throw new MalformedFrame('undecodable frame');
+  }
+}
+
+export interface SyncUpdateFrame {
+  step: 'step2' | 'update';
+  /** A view into the frame, not a copy. */
+  update: Uint8Array;
+}
+
+/** The Yjs update a (validated) frame carries, or null when it carries none (step 1, awareness, …). */
+export function readSyncUpdate(data: Uint8Array): SyncUpdateFrame | null {
+  if (isPong(data)) return null;
+  const decoder = decoding.createDecoder(data);
+  decoding.readVarString(decoder);
+  const type = decoding.readVarUint(decoder);
+  if (type !== MessageType.Sync && type !== MessageType.SyncReply) return null;
+  const step = decoding.readVarUint(decoder);
+  if (step !== SyncStep.Step2 && step !== SyncStep.Update) return null;
+  return { step: step === SyncStep.Step2 ? 'step2' : 'update', update: decoding.readVarUint8Array(decoder) };
+}

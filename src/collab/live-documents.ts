@@ -1,0 +1,32 @@
+import * as Y from 'yjs';
+import type { Hocuspocus } from '@hocuspocus/server';
+import type { LiveDocuments } from '../domain/documents/live-documents.ts';
+import type { LoadedDocuments } from './loaded-documents.ts';
+
+/** The domain's view of the documents this Hocuspocus instance holds. */
+export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDocuments): LiveDocuments {
+  const find = async (documentName: string) => {
+    const loading = hocuspocus.loadingDocuments.get(documentName);
+    if (loading) {
+      try {
+        // A document loading now may have read the database before an update we just logged.
+        return await loading;
+      } catch {
+        return undefined;
+      }
+    }
+    const document = hocuspocus.documents.get(documentName);
+    return document && !document.isDestroyed ? document : undefined;
+  };
+  return {
+    find,
+    async applyLogged(documentName, update) {
+      const document = await find(documentName);
+      if (!document) return false;
+      loaded.get(documentName)?.budget.grow(update.length);
+      // A local origin: Hocuspocus broadcasts it to every connection and schedules a store.
+      Y.applyUpdate(document, update, { source: 'local' });
+      return true;
+    },
+  };
+}

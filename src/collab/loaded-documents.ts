@@ -1,0 +1,11 @@
+// What the collaboration server knows about each document it holds in memory.
+import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
+
+export interface LoadedDocument {
+  noteId: string;
+  /** Upper bound of the document's size, for MAX_DOCUMENT_BYTES without re-encoding per update. */
+  budget: DocumentSizeBudget;
+}
+
+/** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */
+export type LoadedDocuments = Map<string, LoadedDocument>;

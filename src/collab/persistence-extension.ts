@@ -1,0 +1,69 @@
+// Loading and storing documents. Load = stored state + every log entry after it. Store =
+// compaction (domain/documents/compaction.ts), which reads only the database, so:
+// - a failed store is retried by the compaction scheduler with backoff (Hocuspocus never
+//   retries one), whether or not the document is still in memory;
+// - unloading a document whose store failed loses nothing, because every edit it holds was in
+//   the log before it was applied.
+import type { afterUnloadDocumentPayload, Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
+import type { DocumentService } from '../domain/documents/document-service.ts';
+import { applyStoredState } from '../domain/documents/document-state.ts';
+import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
+import { storedStateBytes } from '../domain/documents/update-log.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
+import type { CollabContext } from './context.ts';
+import type { LoadedDocuments } from './loaded-documents.ts';
+
+export interface PersistenceOptions {
+  documents: DocumentService;
+  loaded: LoadedDocuments;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export class PersistenceExtension implements Extension {
+  extensionName = 'Persistence';
+  private readonly options: PersistenceOptions;
+
+  constructor(options: PersistenceOptions) {
+    this.options = options;
+  }
+
+  async onLoadDocument(payload: onLoadDocumentPayload<CollabContext>): Promise<void> {
+    const { documents, loaded, logger, metrics } = this.options;
+    const { context, document, documentName } = payload;
+    const noteId = context.noteId;
+    if (!noteId) throw PERMISSION_DENIED;
+    let state;
+    try {
+      state = await documents.loadState(noteId);
+    } catch (error) {
+      // Hocuspocus answers a failed load with "permission denied", after which the provider
+      // never retries: close the socket instead so it reconnects once the database is back.
+      metrics.errors.inc({ transport: 'collab', code: 'SERVICE_UNAVAILABLE' });
+      logger.warn({ err: error, note_id: noteId }, 'document load failed');
+      context.socket.close(CLOSE.unavailable);
+      throw refusal(CLOSE.unavailable);
+    }
+    if (!state) throw PERMISSION_DENIED;
+    const { skipped } = applyStoredState(document, state);
+    if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
+    loaded.set(documentName, { noteId, budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)) });
+    metrics.collabUpdateLogLength.set(state.log.length);
+    // Entries a previous process logged but never compacted: fold them even if nobody edits.
+    if (state.log.length > 0) documents.requestCompaction(noteId);
+  }
+
+  async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
+    const entry = this.options.loaded.get(payload.documentName);
+    // Never throws: a failure schedules a retry, and the log already holds everything.
+    if (entry) await this.options.documents.compactNow(entry.noteId);
+  }
+
+  async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {
+    // A document reloaded under the same name before this ran has a fresh entry: keep it.
+    const document = payload.instance.documents.get(payload.documentName);
+    if (!document) this.options.loaded.delete(payload.documentName);
+  }
+}

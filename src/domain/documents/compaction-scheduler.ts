@@ -1,0 +1,138 @@
+// When compactions run: on request (debounced), now (a store), again after a failure (backoff),
+// and for everything still uncompacted at shutdown. Hocuspocus does not retry a failed store, and
+// a document can be unloaded after one; since compaction reads only the database (stored state +
+// log), a retry needs nothing from memory and can run long after the document is gone.
+import type { CompactionResult } from './compaction.ts';
+
+export interface CompactionSchedulerOptions {
+  compact: (noteId: string) => Promise<CompactionResult>;
+  debounceMs: number;
+  maxDebounceMs: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  onCompacted?: (noteId: string, result: CompactionResult, seconds: number) => void;
+  onFailed?: (noteId: string, error: unknown, retryInMs: number) => void;
+}
+
+export interface CompactionScheduler {
+  /** Records that the note's log grew (called after every committed append). */
+  markDirty(noteId: string): void;
+  /** Compacts after `debounceMs` of quiet, at most `maxDebounceMs` after the first request. */
+  request(noteId: string): void;
+  /** Compacts now (after any compaction of this note already running). False when it failed; a retry is then scheduled. */
+  compactNow(noteId: string): Promise<boolean>;
+  /** Compacts every note with uncompacted appends or a pending request/retry, once each. */
+  flushAll(): Promise<void>;
+  /** Notes with uncompacted appends, pending requests or retries. */
+  pendingCount(): number;
+  /** Cancels every timer; later requests are ignored. */
+  stop(): void;
+}
+
+interface NoteCompaction {
+  generation: number;
+  compactedGeneration: number;
+  timer: NodeJS.Timeout | undefined;
+  firstRequestedAt: number | undefined;
+  running: Promise<boolean> | undefined;
+  failures: number;
+}
+
+export function createCompactionScheduler(options: CompactionSchedulerOptions): CompactionScheduler {
+  const retryInitialMs = options.retryInitialMs ?? 1000;
+  const retryMaxMs = options.retryMaxMs ?? 60_000;
+  const notes = new Map<string, NoteCompaction>();
+  let stopped = false;
+
+  const stateOf = (noteId: string): NoteCompaction => {
+    let state = notes.get(noteId);
+    if (!state) {
+      state = { generation: 0, compactedGeneration: 0, timer: undefined, firstRequestedAt: undefined, running: undefined, failures: 0 };
+      notes.set(noteId, state);
+    }
+    return state;
+  };
+
+  const forgetIfSettled = (noteId: string, state: NoteCompaction) => {
+    if (!state.timer && !state.running && state.generation === state.compactedGeneration && state.failures === 0) notes.delete(noteId);
+  };
+
+  const clearTimer = (state: NoteCompaction) => {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+    state.firstRequestedAt = undefined;
+  };
+
+  const schedule = (noteId: string, state: NoteCompaction, delayMs: number) => {
+    if (stopped) return;
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      state.firstRequestedAt = undefined;
+      void compactNow(noteId);
+    }, delayMs);
+    state.timer.unref();
+  };
+
+  const runOnce = async (noteId: string, state: NoteCompaction): Promise<boolean> => {
+    const generation = state.generation;
+    const started = performance.now();
+    try {
+      const result = await options.compact(noteId);
+      state.failures = 0;
+      state.compactedGeneration = Math.max(state.compactedGeneration, generation);
+      options.onCompacted?.(noteId, result, (performance.now() - started) / 1000);
+      return true;
+    } catch (error) {
+      state.failures += 1;
+      const retryInMs = Math.min(retryMaxMs, retryInitialMs * 2 ** (state.failures - 1));
+      options.onFailed?.(noteId, error, retryInMs);
+      schedule(noteId, state, retryInMs);
+      return false;
+    }
+  };
+
+  const compactNow = (noteId: string): Promise<boolean> => {
+    const state = stateOf(noteId);
+    clearTimer(state);
+    const previous = state.running ?? Promise.resolve(true);
+    // Chained, not shared: appends may have landed while the previous run was reading.
+    const run = previous.then(() => runOnce(noteId, state));
+    state.running = run;
+    void run.finally(() => {
+      if (state.running === run) state.running = undefined;
+      forgetIfSettled(noteId, state);
+    });
+    return run;
+  };
+
+  return {
+    markDirty(noteId) {
+      stateOf(noteId).generation += 1;
+    },
+    request(noteId) {
+      if (stopped) return;
+      const state = stateOf(noteId);
+      const now = Date.now();
+      state.firstRequestedAt ??= now;
+      const waited = now - state.firstRequestedAt;
+      const firstRequestedAt = state.firstRequestedAt;
+      schedule(noteId, state, Math.max(0, Math.min(options.debounceMs, options.maxDebounceMs - waited)));
+      state.firstRequestedAt = firstRequestedAt;
+    },
+    compactNow,
+    async flushAll() {
+      const outstanding = [...notes.entries()]
+        .filter(([, state]) => state.timer || state.running || state.generation !== state.compactedGeneration || state.failures > 0)
+        .map(([noteId]) => noteId);
+      for (const noteId of outstanding) await compactNow(noteId);
+    },
+    pendingCount() {
+      return notes.size;
+    },
+    stop() {
+      stopped = true;
+      for (const state of notes.values()) clearTimer(state);
+    },
+  };
+}

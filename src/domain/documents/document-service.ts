@@ -1,0 +1,100 @@
+// The document storage rules as one service: what the collaboration hooks, the REST routes and
+// shutdown call. Storage strategy (log + compaction, group commit, retries) stays behind it.
+import * as Y from 'yjs';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { compactDocument, type CompactionResult } from './compaction.ts';
+import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
+import { mergeStoredState } from './document-state.ts';
+import { NO_LIVE_DOCUMENTS, type LiveDocuments } from './live-documents.ts';
+import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
+import { loadDocumentState, type StoredDocumentState } from './update-log.ts';
+
+/** What the service needs to know of a note to find its document. */
+export interface NoteDocumentRef {
+  id: string;
+  blocksuite_doc_id: string;
+}
+
+export interface DocumentService {
+  readonly maxDocumentBytes: number;
+  /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
+  appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
+  /** Stored state + log tail, one snapshot; null when the note does not exist. */
+  loadState(noteId: string): Promise<StoredDocumentState | null>;
+  /**
+   * The note's full current state, holding every acknowledged edit: the live document when it is
+   * loaded, else the stored state merged with the log tail. Null when the note has no document yet.
+   */
+  currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
+  /** Compacts now; false when it failed (a retry is then scheduled, never lost). */
+  compactNow(noteId: string): Promise<boolean>;
+  /** Compacts after the store debounce (a log that grew without a live document storing it). */
+  requestCompaction(noteId: string): void;
+  /** The live-document registry (set by the collaboration server). */
+  live: LiveDocuments;
+  setLiveDocuments(live: LiveDocuments): void;
+  /** Waits for queued appends, compacts everything outstanding, cancels timers. */
+  shutdown(): Promise<void>;
+  readonly scheduler: CompactionScheduler;
+}
+
+export function createDocumentService(config: Config, db: Db, logger: Logger, metrics: Metrics, engine: 'postgres' | 'pglite'): DocumentService {
+  const log = logger.child({ component: 'documents' });
+  const appender: UpdateAppender = createUpdateAppender(db, {
+    // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
+    concurrency: engine === 'postgres' ? 2 : 1,
+    onCommit: (entries, seconds) => {
+      metrics.collabUpdatesLogged.inc(entries.length);
+      metrics.collabAppendDuration.observe(seconds);
+    },
+  });
+  const scheduler = createCompactionScheduler({
+    compact: (noteId) => compactDocument(db, noteId),
+    debounceMs: config.storeDebounceMs,
+    maxDebounceMs: config.storeMaxDebounceMs,
+    onCompacted: (noteId, result: CompactionResult, seconds) => {
+      if (result.status !== 'compacted') return;
+      metrics.collabStoreDuration.observe(seconds);
+      metrics.collabUpdateLogLength.set(0);
+      if (result.skippedEntries > 0) log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
+    },
+    onFailed: (noteId, error, retryInMs) => {
+      metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });
+      log.warn({ note_id: noteId, err: error, retry_in_ms: retryInMs }, 'document compaction failed; will retry');
+    },
+  });
+  let live: LiveDocuments = NO_LIVE_DOCUMENTS;
+
+  return {
+    maxDocumentBytes: config.maxDocumentBytes,
+    async appendUpdate(noteId, update) {
+      await appender.append(noteId, update);
+      scheduler.markDirty(noteId);
+    },
+    loadState: (noteId) => loadDocumentState(db, noteId),
+    async currentState(note) {
+      const doc = await live.find(note.blocksuite_doc_id);
+      if (doc) return Y.encodeStateAsUpdate(doc);
+      const state = await loadDocumentState(db, note.id);
+      if (!state || (state.stored === null && state.log.length === 0)) return null;
+      return mergeStoredState(state);
+    },
+    compactNow: (noteId) => scheduler.compactNow(noteId),
+    requestCompaction: (noteId) => scheduler.request(noteId),
+    get live() {
+      return live;
+    },
+    setLiveDocuments(registry) {
+      live = registry;
+    },
+    async shutdown() {
+      await appender.drain();
+      await scheduler.flushAll();
+      scheduler.stop();
+    },
+    scheduler,
+  };
+}

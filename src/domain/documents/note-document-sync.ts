@@ -1,0 +1,65 @@
+// SPEC §7 HTTP document sync, for clients without a socket: apply an update through the live
+// document (logged durably first, like every socket update) and answer with what the caller lacks.
+import { and, eq } from 'drizzle-orm';
+import * as Y from 'yjs';
+import type { Db } from '../../db/client.ts';
+import { notes } from '../../db/schema/notes.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { notFound, validationError } from '../errors.ts';
+import { EMPTY_UPDATE } from './document-state.ts';
+import type { DocumentService } from './document-service.ts';
+import { assertWithinDocumentLimit } from './size-limit.ts';
+import { isEmptyUpdate, isWellFormedStateVector, isWellFormedUpdate } from './yjs-bytes.ts';
+
+export interface DocumentSyncRequest {
+  update?: Uint8Array;
+  stateVector?: Uint8Array;
+}
+
+export interface DocumentSyncResult {
+  /** Everything the caller lacks, given its state vector (the whole document without one). */
+  update: Uint8Array;
+  stateVector: Uint8Array;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The caller's note by id; another user's note and a missing one are the same 404. */
+export async function findOwnedNote(db: Db, userId: string, noteId: string) {
+  if (!UUID.test(noteId)) throw notFound('Note');
+  const [note] = await db
+    .select({ id: notes.id, user_id: notes.user_id, blocksuite_doc_id: notes.blocksuite_doc_id })
+    .from(notes)
+    .where(and(eq(notes.id, noteId), eq(notes.user_id, userId)))
+    .limit(1);
+  if (!note) throw notFound('Note');
+  return note;
+}
+
+export async function syncNoteDocument(
+  db: Db,
+  documents: DocumentService,
+  auth: AuthContext,
+  noteId: string,
+  request: DocumentSyncRequest,
+): Promise<DocumentSyncResult> {
+  const problems = [];
+  if (request.update && !isWellFormedUpdate(request.update)) problems.push({ field: 'update', message: 'is not a Yjs update' });
+  if (request.stateVector && !isWellFormedStateVector(request.stateVector)) problems.push({ field: 'state_vector', message: 'is not a Yjs state vector' });
+  if (problems.length > 0) throw validationError(problems);
+
+  const note = await findOwnedNote(db, auth.userId, noteId);
+  if (request.update && !isEmptyUpdate(request.update)) {
+    const before = await documents.currentState(note);
+    assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
+    await documents.appendUpdate(note.id, request.update);
+    const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);
+    // A live document is stored by its own debounce; otherwise the log grew with nobody to fold it.
+    if (!applied) documents.requestCompaction(note.id);
+  }
+  const state = (await documents.currentState(note)) ?? EMPTY_UPDATE;
+  return {
+    update: request.stateVector ? Y.diffUpdate(state, request.stateVector) : state,
+    stateVector: Y.encodeStateVectorFromUpdate(state),
+  };
+}

@@ -1,0 +1,106 @@
+// Group commit for the update log: every acknowledgement waits for a commit, so appends that
+// arrive while a commit is in flight (from any connection, for any document) are written together
+// by the next one. A lone append starts at once; under load one commit carries many updates, and
+// the acknowledgement latency stays near one commit instead of a queue of them.
+import type { Db } from '../../db/client.ts';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { appendUpdateRows, type LoggedUpdate } from './update-log.ts';
+
+export interface UpdateAppenderOptions {
+  /** Most entries in one INSERT. */
+  maxBatchEntries?: number;
+  /** Most bytes in one INSERT (a sync step 2 after a reconnect can be large). */
+  maxBatchBytes?: number;
+  /** Commits in flight at once; more than one lets a connection pool overlap round trips. */
+  concurrency?: number;
+  /** Called after each committed batch. */
+  onCommit?: (entries: readonly LoggedUpdate[], seconds: number) => void;
+}
+
+export interface UpdateAppender {
+  /** Resolves once `update` is committed to the note's log; rejects if it was not. */
+  append(noteId: string, update: Uint8Array): Promise<void>;
+  /** Resolves when nothing is queued or in flight. */
+  drain(): Promise<void>;
+}
+
+interface Pending extends LoggedUpdate {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}): UpdateAppender {
+  const maxBatchEntries = options.maxBatchEntries ?? 1000;
+  const maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+  const concurrency = options.concurrency ?? 1;
+  const queue: Pending[] = [];
+  let inFlight = 0;
+  let idleWaiters: Array<() => void> = [];
+  let pumpScheduled = false;
+
+  const takeBatch = (): Pending[] => {
+    let count = 0;
+    let bytes = 0;
+    while (count < queue.length && count < maxBatchEntries) {
+      const size = (queue[count] as Pending).update.length;
+      if (count > 0 && bytes + size > maxBatchBytes) break;
+      bytes += size;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  };
+
+  const write = async (batch: Pending[]): Promise<void> => {
+    const started = performance.now();
+    try {
+      await appendUpdateRows(db, batch);
+      options.onCommit?.(batch, (performance.now() - started) / 1000);
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      // A row the database refuses (its note was deleted meanwhile) must not fail the updates
+      // that merely shared its batch: write them one by one. An outage fails them all.
+      if (batch.length > 1 && !isDatabaseUnavailable(error)) {
+        for (const entry of batch) await write([entry]);
+        return;
+      }
+      for (const entry of batch) entry.reject(error);
+    }
+  };
+
+  const pump = (): void => {
+    while (inFlight < concurrency && queue.length > 0) {
+      const batch = takeBatch();
+      inFlight += 1;
+      void write(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+    if (inFlight === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  return {
+    append(noteId, update) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ noteId, update, resolve, reject });
+        // Appends made in the same event-loop turn (frames of many sockets read in one poll) share
+        // the first commit; setImmediate runs right after the poll phase, so this adds no timer delay.
+        if (!pumpScheduled) {
+          pumpScheduled = true;
+          setImmediate(() => {
+            pumpScheduled = false;
+            pump();
+          });
+        }
+      });
+    },
+    drain() {
+      if (inFlight === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// The per-note append-only update log (`note_updates`) and the stored state it extends.
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { queryRows } from '../../db/rows.ts';
+import { noteUpdates } from '../../db/schema/notes.ts';
+
+export interface LoggedUpdate {
+  noteId: string;
+  update: Uint8Array;
+}
+
+export interface LogEntry {
+  id: number;
+  update: Uint8Array;
+}
+
+/** A note's document as the database holds it: the compacted state and the log entries after it. */
+export interface StoredDocumentState {
+  /** `notes.blocksuite_doc`; null before the first compaction. */
+  stored: Uint8Array | null;
+  /** Log entries not yet compacted, in id order. */
+  log: LogEntry[];
+}
+
+/**
+ * Appends updates of any number of notes in ONE statement, so in one transaction: either every
+ * entry is committed or none is. A single multi-row INSERT also saves the BEGIN/COMMIT round trips
+ * an explicit transaction would cost, which is what an acknowledgement waits for.
+ */
+export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const rows = await db
+    .insert(noteUpdates)
+    .values(entries.map((entry) => ({ note_id: entry.noteId, update: entry.update })))
+    .returning({ id: noteUpdates.id });
+  return rows.map((row) => Number(row.id));
+}
+
+/** Appends one note's updates in one transaction; resolves once they are committed. */
+export async function appendUpdates(db: Db, noteId: string, updates: readonly Uint8Array[]): Promise<number[]> {
+  return appendUpdateRows(
+    db,
+    updates.map((update) => ({ noteId, update })),
+  );
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError('expected bytea to arrive as bytes');
+}
+
+/**
+ * Stored state + log tail, read by ONE statement so both halves come from the same snapshot: read
+ * separately, a compaction committing in between would merge and delete log rows after the state
+ * was read, and the load would miss them.
+ */
+export async function loadDocumentState(db: Db, noteId: string): Promise<StoredDocumentState | null> {
+  const rows = await queryRows<{ part: number; id: string | number | null; bytes: unknown }>(
+    db,
+    sql`select 0 as part, null::bigint as id, blocksuite_doc as bytes from notes where id = ${noteId}
+        union all
+        select 1 as part, id, "update" as bytes from note_updates where note_id = ${noteId}
+        order by part, id`,
+  );
+  const head = rows[0];
+  if (!head || Number(head.part) !== 0) return null;
+  return {
+    stored: head.bytes === null || head.bytes === undefined ? null : toBytes(head.bytes),
+    log: rows.slice(1).map((row) => ({ id: Number(row.id), update: toBytes(row.bytes) })),
+  };
+}
+
+/** Bytes the state occupies; what the document size limit starts from when a document loads. */
+export function storedStateBytes(state: StoredDocumentState): number {
+  return (state.stored?.length ?? 0) + state.log.reduce((sum, entry) => sum + entry.update.length, 0);
+}

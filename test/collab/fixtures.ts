@@ -1,0 +1,35 @@
+import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { notes } from '../../src/db/schema/index.ts';
+import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
+import type { TestServer } from '../helpers/server.ts';
+
+/** The note behind a document name, read straight from the server's database. */
+export async function noteOf(server: TestServer, documentName: string) {
+  const [note] = await server.server.services.db.select().from(notes).where(eq(notes.blocksuite_doc_id, documentName));
+  return note;
+}
+
+/** What the database holds for a note (stored state + log), exactly as bytes. */
+export async function storedBytes(server: TestServer, noteId: string) {
+  const state = await server.server.services.documents.loadState(noteId);
+  return { stored: state?.stored ? Buffer.from(state.stored).toString('hex') : null, log: state?.log.map((entry) => Buffer.from(entry.update).toString('hex')) ?? [] };
+}
+
+/** The text a fresh load of the note would show. */
+export async function storedText(server: TestServer, noteId: string, field = 'text'): Promise<string> {
+  const state = await server.server.services.documents.loadState(noteId);
+  if (!state) return '';
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, mergeStoredState(state));
+  return doc.getText(field).toString();
+}
+
+/** An update that appends `text` to a document currently holding `base`. */
+export function updateAppending(base: Uint8Array | null, text: string, field = 'text'): Uint8Array {
+  const doc = new Y.Doc();
+  if (base) Y.applyUpdate(doc, base);
+  const before = Y.encodeStateVector(doc);
+  doc.getText(field).insert(doc.getText(field).length, text);
+  return Y.encodeStateAsUpdate(doc, before);
+}

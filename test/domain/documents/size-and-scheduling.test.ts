@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createCompactionScheduler } from '../../../src/domain/documents/compaction-scheduler.ts';
+import type { CompactionResult } from '../../../src/domain/documents/compaction.ts';
+import { createDocumentSizeBudget } from '../../../src/domain/documents/size-limit.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the document size budget', () => {
+  it('admits updates until the document would pass the limit, then refuses with PAYLOAD_TOO_LARGE', () => {
+    const doc = new Y.Doc();
+    const budget = createDocumentSizeBudget(2000, 0);
+    const text = doc.getText('t');
+    let refused: unknown;
+    for (let i = 0; i < 100 && !refused; i += 1) {
+      const update = (() => {
+        const probe = new Y.Doc();
+        Y.applyUpdate(probe, Y.encodeStateAsUpdate(doc));
+        let captured: Uint8Array = new Uint8Array();
+        probe.on('update', (u: Uint8Array) => (captured = u));
+        probe.getText('t').insert(probe.getText('t').length, 'x'.repeat(100));
+        return captured;
+      })();
+      try {
+        budget.admit(doc, update.length);
+        Y.applyUpdate(doc, update);
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(Y.encodeStateAsUpdate(doc).length).toBeLessThanOrEqual(2000);
+    expect(text.length).toBeGreaterThan(1000);
+  });
+
+  it('measures the real size before refusing, so deletions free room the bound did not see', () => {
+    const doc = new Y.Doc({ gc: true });
+    doc.getText('t').insert(0, 'y'.repeat(1500));
+    const budget = createDocumentSizeBudget(2000, 1600);
+    doc.getText('t').delete(0, 1500);
+    expect(() => budget.admit(doc, 1000)).not.toThrow();
+    expect(budget.boundBytes).toBeLessThan(1200);
+  });
+});
+
+describe('the compaction scheduler', () => {
+  it('retries a failed compaction with backoff until it succeeds, with no further trigger', async () => {
+    const attempts: number[] = [];
+    let failuresLeft = 2;
+    const scheduler = createCompactionScheduler({
+      compact: async (): Promise<CompactionResult> => {
+        attempts.push(Date.now());
+        if (failuresLeft-- > 0) throw new Error('database down');
+        return { status: 'unchanged' };
+      },
+      debounceMs: 10,
+      maxDebounceMs: 50,
+      retryInitialMs: 20,
+    });
+    scheduler.markDirty('n1');
+    expect(await scheduler.compactNow('n1')).toBe(false);
+    for (let i = 0; i < 50 && attempts.length < 3; i += 1) await sleep(10);
+    expect(attempts).toHaveLength(3);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(attempts[1]! - attempts[0]! - 5);
+    await sleep(10);
+    expect(scheduler.pendingCount()).toBe(0);
+    scheduler.stop();
+  });
+
+  it('debounces requests and flushes outstanding work at shutdown', async () => {
+    const compacted: string[] = [];
+    const scheduler = createCompactionScheduler({
+      compact: async (noteId) => {
+        compacted.push(noteId);
+        return { status: 'unchanged' };
+      },
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+    });
+    scheduler.request('a');
+    scheduler.request('a');
+    scheduler.markDirty('b');
+    await sleep(20);
+    expect(compacted).toEqual([]);
+    await scheduler.flushAll();
+    expect(compacted.sort()).toEqual(['a', 'b']);
+    expect(scheduler.pendingCount()).toBe(0);
+    scheduler.stop();
+  });
+
+  it('keeps a note dirty when an append lands while its compaction runs', async () => {
+    let release: () => void = () => {};
+    const compacted: string[] = [];
+    const scheduler = createCompactionScheduler({
+      compact: async (noteId) => {
+        compacted.push(noteId);
+        if (compacted.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return { status: 'unchanged' };
+      },
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+    });
+    scheduler.markDirty('n');
+    const running = scheduler.compactNow('n');
+    await sleep(5);
+    scheduler.markDirty('n');
+    release();
+    await running;
+    await scheduler.flushAll();
+    expect(compacted).toEqual(['n', 'n']);
+    scheduler.stop();
+  });
+});

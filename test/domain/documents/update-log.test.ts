@@ -1,0 +1,142 @@
+import { eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
+import { queryRows } from '../../../src/db/rows.ts';
+import { compactDocument } from '../../../src/domain/documents/compaction.ts';
+import { mergeStoredState } from '../../../src/domain/documents/document-state.ts';
+import { createUpdateAppender } from '../../../src/domain/documents/update-appender.ts';
+import { appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
+import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
+import { createTestDatabase, testEngine, type TestDatabase } from '../../helpers/database.ts';
+import { insertNote, insertUser, textOf, typingSession } from './fixtures.ts';
+
+let database: TestDatabase;
+let owner: AuthContext;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  owner = await insertUser(database.db);
+});
+afterAll(async () => database?.drop());
+
+const logRows = async (noteId: string) =>
+  database.db.select({ id: noteUpdates.id }).from(noteUpdates).where(eq(noteUpdates.note_id, noteId)).orderBy(noteUpdates.id);
+
+describe('the update log', () => {
+  it('loads as the stored state followed by the log in id order', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    const ids = await appendUpdates(database.db, note.id, [session.type('one '), session.type('two ')]);
+    await appendUpdates(database.db, note.id, [session.type('three')]);
+    expect(ids).toHaveLength(2);
+    const state = await loadDocumentState(database.db, note.id);
+    expect(state?.stored).toBeNull();
+    expect(state?.log.map((entry) => entry.id)).toEqual((await logRows(note.id)).map((row) => Number(row.id)));
+    expect(state!.log.every((entry) => entry.update instanceof Uint8Array)).toBe(true);
+    expect(textOf(mergeStoredState(state!))).toBe('one two three');
+  });
+
+  it('answers null for a note that does not exist', async () => {
+    expect(await loadDocumentState(database.db, '00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('compacts stored state + log into blocksuite_doc and deletes exactly the merged rows, in one transaction', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    await appendUpdates(database.db, note.id, [session.type('alpha '), session.type('beta ')]);
+    const first = await compactDocument(database.db, note.id);
+    expect(first).toMatchObject({ status: 'compacted', mergedEntries: 2, skippedEntries: 0 });
+    expect(await logRows(note.id)).toHaveLength(0);
+
+    await appendUpdates(database.db, note.id, [session.type('gamma')]);
+    const second = await compactDocument(database.db, note.id);
+    expect(second).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+    const [row] = await database.db.select({ doc: notes.blocksuite_doc }).from(notes).where(eq(notes.id, note.id));
+    expect(textOf(row!.doc!)).toBe('alpha beta gamma');
+    expect(Y.encodeStateVectorFromUpdate(row!.doc!)).toEqual(Y.encodeStateVector(session.doc));
+  });
+
+  it('leaves every row as it is when there is nothing to compact', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    await appendUpdates(database.db, note.id, [session.type('once')]);
+    await compactDocument(database.db, note.id);
+    const [before] = await queryRows<{ xmin: string; updated_at: Date }>(database.db, sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`);
+    expect(await compactDocument(database.db, note.id)).toEqual({ status: 'unchanged' });
+    const [after] = await queryRows<{ xmin: string; updated_at: Date }>(database.db, sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`);
+    expect(after).toEqual(before);
+  });
+
+  it('skips an undecodable log entry instead of refusing to load or compact the document', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    await appendUpdates(database.db, note.id, [session.type('kept '), new Uint8Array([1, 200, 7, 7]), session.type('also kept')]);
+    const state = await loadDocumentState(database.db, note.id);
+    expect(textOf(mergeStoredState(state!))).toBe('kept also kept');
+    expect(await compactDocument(database.db, note.id)).toMatchObject({ status: 'compacted', mergedEntries: 3, skippedEntries: 1 });
+    expect(textOf((await loadDocumentState(database.db, note.id))!.stored!)).toBe('kept also kept');
+  });
+
+  it('reports a missing note without writing', async () => {
+    expect(await compactDocument(database.db, '00000000-0000-4000-8000-000000000000')).toEqual({ status: 'missing' });
+  });
+
+  it('group-commits concurrent appends of many documents into few transactions, resolving each only once committed', async () => {
+    const documents = await Promise.all([1, 2, 3, 4].map(() => insertNote(database.db, owner)));
+    const commits: number[] = [];
+    const appender = createUpdateAppender(database.db, { onCommit: (entries) => commits.push(entries.length) });
+    const sessions = documents.map((_, index) => typingSession(index + 10));
+    const appends: Promise<void>[] = [];
+    for (let round = 0; round < 25; round += 1) {
+      documents.forEach((note, index) => appends.push(appender.append(note.id, sessions[index]!.type(`${round},`))));
+    }
+    await Promise.all(appends);
+    expect(commits.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(commits.length).toBeLessThan(100);
+    for (const [index, note] of documents.entries()) {
+      const state = await loadDocumentState(database.db, note.id);
+      expect(state!.log).toHaveLength(25);
+      expect(textOf(mergeStoredState(state!))).toBe(sessions[index]!.doc.getText('t').toString());
+    }
+    await appender.drain();
+  });
+
+  it('fails only the append whose note is gone, not the others sharing its commit', async () => {
+    const kept = await insertNote(database.db, owner);
+    const session = typingSession();
+    const appender = createUpdateAppender(database.db);
+    const results = await Promise.allSettled([
+      appender.append(kept.id, session.type('a')),
+      appender.append('00000000-0000-4000-8000-000000000001', session.type('b')),
+      appender.append(kept.id, session.type('c')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await logRows(kept.id)).length).toBe(2);
+  });
+
+  it.runIf(testEngine() === 'postgres')('never deletes a log row that committed after the compaction read the log', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    const early = session.type('early ');
+    const late = session.type('late');
+    // A second connection opens a transaction that takes a log id first and commits last.
+    const other = postgres(database.provisioned.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      const reserved = other.reserve();
+      const connection = await reserved;
+      await connection`begin`;
+      await connection`insert into note_updates (note_id, "update") values (${note.id}, ${Buffer.from(early)})`;
+      await appendUpdates(database.db, note.id, [late]);
+      expect(await compactDocument(database.db, note.id)).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+      await connection`commit`;
+      connection.release();
+      const state = await loadDocumentState(database.db, note.id);
+      expect(state!.log).toHaveLength(1);
+      expect(textOf(mergeStoredState(state!))).toBe('early late');
+    } finally {
+      await other.end();
+    }
+  });
+});
