@@ -47,6 +47,6 @@ export const contacts = pgTable(
       .where(sql`${t.next_action_at} IS NOT NULL AND ${t.is_archived} = FALSE`),
     index('idx_contacts_relationship_domain').on(t.relationship_domain),
     // Default list order for one user (`GET /contacts` sorts by updated_at desc).
-    index('idx_contacts_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id),
+    index('idx_contacts_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );

@@ -23,5 +23,6 @@ export const folders = pgTable(
     index('idx_folders_user_id').on(t.user_id),
     index('idx_folders_parent_id').on(t.parent_id),
     index('idx_folders_is_default').on(t.user_id, t.is_default).where(sql`${t.is_default} = TRUE`),
+    index('idx_folders_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );

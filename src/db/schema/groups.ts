@@ -15,7 +15,10 @@ export const groups = pgTable(
     banner_url: text(),
     ...syncMetadata(),
   },
-  (t) => [index('idx_groups_user_id').on(t.user_id)],
+  (t) => [
+    index('idx_groups_user_id').on(t.user_id),
+    index('idx_groups_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+  ],
 );
 
 export const groupMemberships = pgTable(

@@ -28,7 +28,7 @@ export const interactions = pgTable(
     index('idx_interactions_contact_id').on(t.contact_id),
     index('idx_interactions_occurred_at').on(t.occurred_at.desc()),
     index('idx_interactions_type').on(t.type),
-    index('idx_interactions_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id),
+    index('idx_interactions_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );
 

@@ -80,7 +80,7 @@ export const notes = pgTable(
     index('idx_notes_blocksuite_doc_id').on(t.blocksuite_doc_id),
     index('idx_notes_search_vector').using('gin', t.search_vector),
     index('idx_notes_user_title_normalized').on(t.user_id, t.title_normalized),
-    index('idx_notes_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id),
+    index('idx_notes_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );
 

@@ -21,6 +21,7 @@ export const pipelineTemplates = pgTable(
     check('valid_domain', sql`${t.domain} IN ('business', 'personal', 'hybrid')`),
     index('idx_pipeline_templates_user_id').on(t.user_id),
     index('idx_pipeline_templates_domain').on(t.domain),
+    index('idx_pipeline_templates_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );
 
@@ -70,5 +71,6 @@ export const pipelineItems = pgTable(
     index('idx_pipeline_items_contact_id').on(t.contact_id),
     index('idx_pipeline_items_current_stage_id').on(t.current_stage_id),
     index('idx_pipeline_items_status').on(t.status),
+    index('idx_pipeline_items_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );

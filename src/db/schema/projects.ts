@@ -33,6 +33,7 @@ export const projects = pgTable(
     index('idx_projects_status').on(t.status),
     index('idx_projects_priority').on(t.priority),
     index('idx_projects_due_date').on(t.due_date).where(sql`${t.due_date} IS NOT NULL`),
+    index('idx_projects_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );
 

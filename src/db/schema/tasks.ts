@@ -28,6 +28,6 @@ export const tasks = pgTable(
     index('idx_tasks_status').on(t.status).where(sql`${t.is_archived} = FALSE`),
     index('idx_tasks_due_at').on(t.due_at).where(sql`${t.due_at} IS NOT NULL AND ${t.is_archived} = FALSE`),
     index('idx_tasks_created_at').on(t.created_at.desc()),
-    index('idx_tasks_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id),
+    index('idx_tasks_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );

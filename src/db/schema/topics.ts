@@ -18,6 +18,7 @@ export const topics = pgTable(
     unique('topics_user_id_slug_key').on(t.user_id, t.slug),
     index('idx_topics_user_id').on(t.user_id),
     index('idx_topics_slug').on(t.user_id, t.slug),
+    index('idx_topics_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
   ],
 );
 

@@ -1,0 +1,55 @@
+// "Is this row the caller's": every door (REST, sync, collaboration) asks here, so tenant isolation
+// is one rule. Another user's row is indistinguishable from a missing one, by design.
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../db/client.ts';
+import { validationError, type FieldProblem } from './errors.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids that are not UUIDs name nothing: callers answer them like any missing id. */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
+/** A table whose rows belong to one user through `user_id`. */
+export type UserOwnedTable = PgTable & { id: AnyPgColumn; user_id: AnyPgColumn };
+
+/** The condition every query on a user's table carries. */
+export function ownedBy(table: UserOwnedTable, userId: string): SQL {
+  return eq(table.user_id, userId);
+}
+
+export function ownedRow(table: UserOwnedTable, userId: string, id: string): SQL {
+  return and(eq(table.id, id), eq(table.user_id, userId)) as SQL;
+}
+
+/** A foreign key of a body: `field` must name rows of `table` that the caller owns. */
+export interface OwnedReference {
+  field: string;
+  table: UserOwnedTable;
+  ids: readonly string[];
+}
+
+/** The subset of `ids` in `table` that the user owns. */
+export async function ownedIds(db: Db, table: UserOwnedTable, userId: string, ids: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Set();
+  const rows = await db
+    .select({ id: table.id })
+    .from(table as PgTable)
+    .where(and(eq(table.user_id, userId), inArray(table.id, unique)));
+  return new Set(rows.map((row) => String(row.id)));
+}
+
+/**
+ * Throws VALIDATION_ERROR on every field whose ids are missing or another user's (SPEC §9: the
+ * same answer for both, so nobody learns which ids exist).
+ */
+export async function assertOwnedReferences(db: Db, userId: string, references: readonly OwnedReference[]): Promise<void> {
+  const problems: FieldProblem[] = [];
+  for (const reference of references) {
+    if (reference.ids.length === 0) continue;
+    const owned = await ownedIds(db, reference.table, userId, reference.ids);
+    if (reference.ids.some((id) => !owned.has(id))) problems.push({ field: reference.field, message: 'does not name a row you own' });
+  }
+  if (problems.length > 0) throw validationError(problems);
+}

@@ -1,0 +1,60 @@
+// Attachments, avatars and banners travel inline as `data:` URLs (SPEC §5, §9). Checked here once
+// for every field that holds one: RFC 2397 syntax, well-formed payload, a size limit, and the MIME
+// type the client declared beside it.
+import { fieldError, payloadTooLarge } from '../errors.ts';
+
+/** SPEC §5: a data URL carries at most 10 MB once decoded. */
+export const MAX_DATA_URL_BYTES = 10 * 1024 * 1024;
+
+const TOKEN = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
+const HEADER = new RegExp(`^data:(?:(${TOKEN}/${TOKEN}))?((?:;${TOKEN}=(?:${TOKEN}|"[^"]*"))*)(;base64)?,`, 'i');
+const BASE64_PAYLOAD = /^[A-Za-z0-9+/]*={0,2}$/;
+const BAD_PERCENT_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
+
+export interface DataUrl {
+  /** Lower-case `type/subtype`; `text/plain` when the URL names none (RFC 2397). */
+  mimeType: string;
+  decodedBytes: number;
+}
+
+function base64DecodedLength(payload: string): number {
+  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
+  return (payload.length / 4) * 3 - padding;
+}
+
+/**
+ * Parses and checks a data URL; throws VALIDATION_ERROR on `field` when it is malformed and
+ * PAYLOAD_TOO_LARGE when its content is over the limit. The size is computed before the payload
+ * is scanned, so an oversized value is refused without walking it.
+ */
+export function checkDataUrl(field: string, value: string): DataUrl {
+  const header = HEADER.exec(value);
+  if (!header) throw fieldError(field, 'is not a well-formed data: URL (data:<type>/<subtype>[;base64],<data>)');
+  const mimeType = (header[1] ?? 'text/plain').toLowerCase();
+  const payload = value.slice(header[0].length);
+  if (header[3]) {
+    if (payload.length % 4 !== 0) throw fieldError(field, 'has a base64 payload whose length is not a multiple of 4');
+    const decodedBytes = base64DecodedLength(payload);
+    if (decodedBytes > MAX_DATA_URL_BYTES) throw payloadTooLarge(`${field} holds more than 10 MB`);
+    if (!BASE64_PAYLOAD.test(payload)) throw fieldError(field, 'has a payload that is not valid base64');
+    return { mimeType, decodedBytes };
+  }
+  if (BAD_PERCENT_ESCAPE.test(payload)) throw fieldError(field, 'has a malformed percent-escape');
+  const escapes = payload.match(PERCENT_ESCAPE)?.length ?? 0;
+  const decodedBytes = Buffer.byteLength(payload, 'utf8') - escapes * 2;
+  if (decodedBytes > MAX_DATA_URL_BYTES) throw payloadTooLarge(`${field} holds more than 10 MB`);
+  return { mimeType, decodedBytes };
+}
+
+/** An attachment's data URL must declare the same MIME type as its `mime_type`. */
+export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType: string): void {
+  const parsed = checkDataUrl(field, dataUrl);
+  const declared = mimeType.split(';')[0]?.trim().toLowerCase();
+  if (parsed.mimeType !== declared) throw fieldError(field, `declares ${parsed.mimeType}, but mime_type is ${declared}`);
+}
+
+/** A field that may hold either a URL or a data URL: only data URLs are checked here. */
+export function checkOptionalDataUrl(field: string, value: unknown): void {
+  if (typeof value === 'string' && value.slice(0, 5).toLowerCase() === 'data:') checkDataUrl(field, value);
+}

@@ -1,0 +1,133 @@
+// The shape of a resource declaration. A definition states only what differs between resources;
+// the generic operations (operations.ts, list.ts, present.ts) do everything else the same way.
+import type { SQL } from 'drizzle-orm';
+import type { ZodType } from 'zod';
+import type { Db, Tx } from '../../db/client.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import type { UserOwnedTable } from '../ownership.ts';
+import type { EntityType } from '../sync/change-feed.ts';
+
+/** A table row as Drizzle returns it (snake_case keys). */
+export type Row = Record<string, unknown>;
+/** An entity as the API shows it: JSON-ready, exactly what `GET /resource/:id` answers. */
+export type Entity = Record<string, unknown>;
+
+export interface ChangeRef {
+  entityType: EntityType;
+  entityId: string;
+}
+
+export interface PresentOptions {
+  /** Single-entity shape (GET /:id, write answers, sync pull) rather than a list item. */
+  detail: boolean;
+  /** `?include=attachments` on lists: attachment bodies too. */
+  includeAttachments: boolean;
+}
+
+export type WriteMode = 'create' | 'put' | 'patch';
+
+export interface WriteContext {
+  tx: Tx;
+  auth: AuthContext;
+  mode: WriteMode;
+  /** The stored row before this write (locked), absent on create. */
+  existing: Row | undefined;
+  /** Column values about to be written; hooks may add derived ones or refuse. */
+  values: Row;
+  /** Nested collections present in the body (absent ones stay as they are). */
+  nested: Record<string, unknown>;
+  updatedAt: Date;
+}
+
+export interface AfterWriteContext extends WriteContext {
+  row: Row;
+}
+
+export interface ResourceHooks {
+  /** Rules a write must satisfy beyond field validation, and server-derived values. */
+  beforeWrite?(context: WriteContext): Promise<void> | void;
+  /** Side effects in the same transaction; returns other entities it changed (recorded for sync). */
+  afterWrite?(context: AfterWriteContext): Promise<ChangeRef[] | void> | ChangeRef[] | void;
+}
+
+export interface NestedWriteContext {
+  tx: Tx;
+  auth: AuthContext;
+  parentId: string;
+  mode: WriteMode;
+}
+
+/**
+ * A set or collection that lives in other tables but travels inside its parent entity (SPEC §6):
+ * membership id arrays, pipeline stages, project sections, attachments.
+ */
+export interface NestedCollection {
+  field: string;
+  /** Validates the field in request bodies. */
+  inputSchema: ZodType;
+  /** Documents the field in responses. */
+  outputSchema: ZodType;
+  /** The value of an entity without any. */
+  empty: unknown;
+  load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
+  /** Checks needing no database (data URL sizes), run before the transaction starts. */
+  precheck?(value: unknown): void;
+  /** Replaces the parent's collection with `value` (already validated by `inputSchema`). */
+  write(context: NestedWriteContext, value: unknown): Promise<void>;
+  /** Whether a create retried with `value` is identical to the `current` stored collection. */
+  sameAs(value: unknown, current: unknown): boolean;
+}
+
+export interface ListFilter {
+  /** Validates the query parameter (a string, or an array when repeated). */
+  schema: ZodType;
+  description: string;
+  where(value: unknown, auth: AuthContext): SQL;
+}
+
+export interface SearchDefinition {
+  description: string;
+  where(term: string): SQL;
+  /** Relevance, higher first; lists sort by it when a search has no explicit `sort`. */
+  rank?(term: string): SQL;
+}
+
+export interface ResourceDefinition {
+  /** Path under /api/v1 (`contacts`, `pipelines/templates`). */
+  path: string;
+  /** Singular name for sync (`contact`, `pipeline_template`). */
+  entityType: EntityType;
+  /** OpenAPI component name (`Contact`). */
+  name: string;
+  table: UserOwnedTable;
+  /** List and get only (topics: written by document extraction, not by clients). */
+  readOnly?: boolean;
+  /** Columns a client may write. */
+  writable: readonly string[];
+  /** Writable at creation only; a later write must repeat the stored value or omit it. */
+  createOnly?: readonly string[];
+  /** Values of writable columns a create omits, chosen by the server (a note's document id). */
+  serverDefaults?: Record<string, (auth: AuthContext) => unknown>;
+  /** Text columns that may hold a `data:` URL (avatars, banners): validated like attachments. */
+  dataUrlFields?: readonly string[];
+  /** Fields of this resource a body may carry but that the server owns: ignored (SPEC §9). */
+  serverOwned?: readonly string[];
+  /** Columns never shown (internal: normalized title, search vector). */
+  hidden?: readonly string[];
+  /** Columns shown in the single-entity shape only (big ones lists should not carry). */
+  detailOnly?: readonly string[];
+  /** Field schemas replacing the ones derived from the table (enums guarded by CHECKs). */
+  fieldSchemas?: Record<string, ZodType>;
+  /** Foreign keys in bodies that must name the caller's rows. */
+  ownedReferences?: Record<string, UserOwnedTable>;
+  nested?: readonly NestedCollection[];
+  filters?: Record<string, ListFilter>;
+  /** Columns `?sort=` accepts (default `updated_at`, descending). */
+  sortable: readonly string[];
+  search?: SearchDefinition;
+  hooks?: ResourceHooks;
+  /** Computed fields of the API shape (topics' note counts, a note's document). */
+  decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
+  /** Extra response fields the decorator adds, for the OpenAPI document. */
+  computedFields?: Record<string, ZodType>;
+}

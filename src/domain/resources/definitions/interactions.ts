@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { contacts, interactionAttachments, interactions } from '../../../db/schema/index.ts';
+import type { ResourceDefinition } from '../definition.ts';
+import { INTERACTION_TYPES } from '../enums.ts';
+import { enumEquals, idEquals, onOrAfter, onOrBefore, substringSearch } from '../filters.ts';
+import { attachments } from '../nested/attachments.ts';
+
+export const interactionsResource: ResourceDefinition = {
+  path: 'interactions',
+  entityType: 'interaction',
+  name: 'Interaction',
+  table: interactions,
+  writable: ['contact_id', 'type', 'summary', 'occurred_at', 'is_archived'],
+  fieldSchemas: {
+    type: z.enum(INTERACTION_TYPES),
+    summary: z.string().min(1).max(100_000),
+  },
+  ownedReferences: { contact_id: contacts },
+  nested: [attachments({ table: interactionAttachments, parentColumn: interactionAttachments.interaction_id, recordsUploader: false })],
+  filters: {
+    contact_id: idEquals(interactions.contact_id, 'Interactions with this contact.'),
+    type: enumEquals(interactions.type, INTERACTION_TYPES, 'Interactions of this type.'),
+    occurred_after: onOrAfter(interactions.occurred_at, 'Interactions at or after this instant.'),
+    occurred_before: onOrBefore(interactions.occurred_at, 'Interactions at or before this instant.'),
+  },
+  sortable: ['updated_at', 'created_at', 'occurred_at', 'type'],
+  search: substringSearch([interactions.summary], 'Case-insensitive substring of the summary.'),
+  hooks: {
+    beforeWrite({ auth, mode, values }) {
+      if (mode === 'create') values.author_contact_id = auth.contactZeroId;
+    },
+  },
+};

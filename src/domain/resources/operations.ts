@@ -1,0 +1,267 @@
+// The generic writes and reads of every resource. Domain functions, not HTTP: REST routes and
+// offline sync push call exactly these, so a change is validated, versioned, owned and recorded
+// the same way whichever door it came through.
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from '../../db/client.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
+import { assertOwnedReferences, isUuid, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
+import { recordChanges } from '../sync/change-feed.ts';
+import { parseInput } from '../validation.ts';
+import { assertCurrentVersion, nextVersion, type Versioned } from '../versioning.ts';
+import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
+import { checkOptionalDataUrl } from './data-url.ts';
+import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
+import { DETAIL, presentRow, presentRows } from './present.ts';
+import type { Resource } from './resource.ts';
+
+export interface WriteOptions {
+  /** Time of the winning write (sync: the client's clamped time); default: the server clock. */
+  updatedAt?: Date;
+  /** The version the caller based its write on (REST If-Match, sync base_version). */
+  expectedVersion?: number;
+  /**
+   * Runs in the write's transaction once the entity is written, just before the change is recorded
+   * (which stays the transaction's last statement): sync push stores its mutation result here.
+   * Not called when nothing was written (identical create retry, archiving an archived entity).
+   */
+  onWritten?: (tx: Tx, entity: Entity) => Promise<void>;
+}
+
+export interface CreateResult {
+  entity: Entity;
+  /** False when the id existed and the body was an identical retry: nothing was written. */
+  created: boolean;
+}
+
+/** A body, or a function of the current entity giving one (read-modify-write under the row lock). */
+export type UpdateBody = unknown | ((current: Entity) => unknown);
+
+export function assertEntityId(resource: Resource, id: string): void {
+  if (!isUuid(id)) throw notFound(resource.definition.name);
+}
+
+interface ParsedBody {
+  id: string | undefined;
+  /** Column values to write. */
+  values: Row;
+  /** Nested collections present in the body. */
+  nested: Record<string, unknown>;
+  /** The validated body without ignored fields (identical-retry comparison). */
+  input: Row;
+}
+
+function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBody {
+  const { schemas, definition } = resource;
+  const schema = mode === 'create' ? schemas.create : mode === 'put' ? schemas.put : schemas.patch;
+  const input = parseInput(schema, body) as Row;
+  const id = mode === 'create' ? (input.id as string | undefined) : undefined;
+  for (const key of schemas.ignored) delete input[key];
+  delete input.id;
+
+  for (const field of definition.dataUrlFields ?? []) checkOptionalDataUrl(field, input[field]);
+  const values: Row = {};
+  for (const name of definition.writable) {
+    if (input[name] !== undefined) values[name] = storedValue(schemas.columns[name] as AnyPgColumn, input[name]);
+  }
+  if (mode === 'put') for (const [name, value] of schemas.putDefaults) if (!(name in values)) values[name] = value;
+  const nested: Record<string, unknown> = {};
+  for (const collection of definition.nested ?? []) {
+    const value = input[collection.field];
+    if (value !== undefined) {
+      collection.precheck?.(value);
+      nested[collection.field] = value;
+    } else if (mode === 'put') {
+      nested[collection.field] = collection.empty;
+    }
+  }
+  return { id, values, nested, input };
+}
+
+function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
+  return Object.fromEntries(resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
+}
+
+async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
+  const references: OwnedReference[] = [];
+  for (const [field, table] of Object.entries(resource.definition.ownedReferences ?? {})) {
+    const value = context.values[field];
+    if (value === undefined || value === null) continue;
+    if (context.existing && context.existing[field] === value) continue;
+    references.push({ field, table, ids: [String(value)] });
+  }
+  await assertOwnedReferences(context.tx, context.auth.userId, references);
+}
+
+/** Writes the row's nested collections, runs the after-write hook, presents, and records the change. */
+async function finishWrite(context: WriteContext, resource: Resource, row: Row, options: WriteOptions): Promise<Entity> {
+  const { definition } = resource;
+  const parentId = String(row.id);
+  for (const collection of definition.nested ?? []) {
+    if (collection.field in context.nested) {
+      await collection.write({ tx: context.tx, auth: context.auth, parentId, mode: context.mode }, context.nested[collection.field]);
+    }
+  }
+  const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
+  const entity = await presentRow(context.tx, resource, row);
+  await options.onWritten?.(context.tx, entity);
+  const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
+  // Last statement of the transaction: the change counter's row lock is held until commit.
+  await recordChanges(context.tx, context.auth.userId, changes);
+  return entity;
+}
+
+function assertWritable(resource: Resource): void {
+  if (resource.definition.readOnly) {
+    throw new DomainError('VALIDATION_ERROR', `${resource.definition.name} is read-only`, [{ field: 'entity_type', message: 'is read-only' }]);
+  }
+}
+
+export async function createResourceEntity(db: Db, auth: AuthContext, resource: Resource, body: unknown, options: WriteOptions = {}): Promise<CreateResult> {
+  assertWritable(resource);
+  const { definition } = resource;
+  const parsed = parseBody(resource, 'create', body);
+  return db.transaction(async (tx) => {
+    const version = nextVersion(undefined, options.updatedAt);
+    const values: Row = { ...parsed.values };
+    for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
+      if (values[name] === undefined) values[name] = makeDefault(auth);
+    }
+    const context: WriteContext = { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt: version.updated_at };
+    await checkOwnedReferences(context, resource);
+    await definition.hooks?.beforeWrite?.(context);
+    const id = parsed.id ?? randomUUID();
+    const [row] = (await tx
+      .insert(definition.table)
+      .values({
+        ...context.values,
+        id,
+        user_id: auth.userId,
+        sync_version: version.sync_version,
+        created_at: version.updated_at,
+        updated_at: version.updated_at,
+      } as never)
+      .onConflictDoNothing({ target: definition.table.id })
+      .returning(detailSelection(resource))) as Row[];
+    if (!row) return { entity: await identicalRetryOrConflict(tx, auth, resource, id, parsed.input), created: false };
+    return { entity: await finishWrite(context, resource, row, options), created: true };
+  });
+}
+
+/** SPEC §5: creating an id that exists is a conflict, unless it is the caller's identical retry. */
+async function identicalRetryOrConflict(tx: Tx, auth: AuthContext, resource: Resource, id: string, input: Row): Promise<Entity> {
+  const [existing] = (await tx.select(detailSelection(resource)).from(resource.definition.table).where(eq(resource.definition.table.id, id))) as Row[];
+  if (existing && existing.user_id === auth.userId) {
+    const current = await presentRow(tx, resource, existing);
+    if (sameAsStored(resource, input, current)) return current;
+  }
+  throw conflict(`A ${resource.definition.entityType} with this id already exists`);
+}
+
+function sameAsStored(resource: Resource, input: Row, current: Entity): boolean {
+  const nested = new Map((resource.definition.nested ?? []).map((collection) => [collection.field, collection]));
+  return Object.entries(input).every(([key, value]) => {
+    const collection = nested.get(key);
+    if (collection) return collection.sameAs(value, current[key]);
+    const column = resource.schemas.columns[key];
+    if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
+      return Date.parse(value) === Date.parse(current[key] as string);
+    }
+    return JSON.stringify(apiValue(value) ?? null) === JSON.stringify(current[key] ?? null);
+  });
+}
+
+export interface UpdateOptions extends WriteOptions {
+  mode: 'put' | 'patch';
+}
+
+export async function updateResourceEntity(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  id: string,
+  body: UpdateBody,
+  options: UpdateOptions,
+): Promise<Entity> {
+  assertWritable(resource);
+  assertEntityId(resource, id);
+  const early = typeof body === 'function' ? undefined : parseBody(resource, options.mode, body);
+  return db.transaction(async (tx) => {
+    const existing = await lockOwnedRow(tx, auth, resource, id);
+    assertCurrentVersion(existing as unknown as Versioned, options.expectedVersion);
+    const parsed = early ?? parseBody(resource, options.mode, (body as (current: Entity) => unknown)(await presentRow(tx, resource, existing)));
+    return writeUpdate(tx, auth, resource, existing, parsed, options);
+  });
+}
+
+/** DELETE: archives (SPEC §5). Archiving an archived entity changes nothing. */
+export async function archiveResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string, options: WriteOptions = {}): Promise<Entity> {
+  assertWritable(resource);
+  assertEntityId(resource, id);
+  const parsed = parseBody(resource, 'patch', { is_archived: true });
+  return db.transaction(async (tx) => {
+    const existing = await lockOwnedRow(tx, auth, resource, id);
+    assertCurrentVersion(existing as unknown as Versioned, options.expectedVersion);
+    if (existing.is_archived === true) return presentRow(tx, resource, existing);
+    return writeUpdate(tx, auth, resource, existing, parsed, { ...options, mode: 'patch' });
+  });
+}
+
+async function lockOwnedRow(tx: Tx, auth: AuthContext, resource: Resource, id: string): Promise<Row> {
+  const [existing] = (await tx
+    .select(detailSelection(resource))
+    .from(resource.definition.table)
+    .where(ownedRow(resource.definition.table, auth.userId, id))
+    .for('update')) as Row[];
+  if (!existing) throw notFound(resource.definition.name);
+  return existing;
+}
+
+async function writeUpdate(tx: Tx, auth: AuthContext, resource: Resource, existing: Row, parsed: ParsedBody, options: UpdateOptions): Promise<Entity> {
+  const { definition } = resource;
+  const values: Row = { ...parsed.values };
+  const problems: FieldProblem[] = [];
+  for (const name of definition.createOnly ?? []) {
+    if (values[name] === undefined) continue;
+    if (values[name] !== existing[name]) problems.push({ field: name, message: 'cannot be changed after creation' });
+    delete values[name];
+  }
+  if (problems.length > 0) throw validationError(problems);
+  const version = nextVersion(existing as unknown as Versioned, options.updatedAt);
+  const context: WriteContext = { tx, auth, mode: options.mode, existing, values, nested: parsed.nested, updatedAt: version.updated_at };
+  await checkOwnedReferences(context, resource);
+  await definition.hooks?.beforeWrite?.(context);
+  const [row] = (await tx
+    .update(definition.table)
+    .set({ ...context.values, sync_version: version.sync_version, updated_at: version.updated_at } as never)
+    .where(eq(definition.table.id, existing.id as string))
+    .returning(detailSelection(resource))) as Row[];
+  return finishWrite(context, resource, row as Row, options);
+}
+
+export async function findResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = (await db.select(detailSelection(resource)).from(resource.definition.table).where(ownedRow(resource.definition.table, auth.userId, id))) as Row[];
+  return row ? presentRow(db, resource, row, DETAIL) : undefined;
+}
+
+/** Batch findResourceEntity: the caller's entities among `ids`, by id (a missing or foreign id is absent). */
+export async function findResourceEntities(db: Db, auth: AuthContext, resource: Resource, ids: readonly string[]): Promise<Map<string, Entity>> {
+  const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
+  if (wanted.length === 0) return new Map();
+  const { table } = resource.definition;
+  const rows = (await db
+    .select(detailSelection(resource))
+    .from(table)
+    .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
+  const entities = await presentRows(db, resource, rows, DETAIL);
+  return new Map(entities.map((entity) => [String(entity.id), entity]));
+}
+
+export async function getResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity> {
+  const entity = await findResourceEntity(db, auth, resource, id);
+  if (!entity) throw notFound(resource.definition.name);
+  return entity;
+}

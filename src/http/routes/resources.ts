@@ -1,0 +1,167 @@
+// One generic router: for every resource definition, list/create/get/put/patch/delete routes,
+// declared with createRoute so /openapi.json documents each from the same schemas that validate it.
+// Handlers stay thin: the caller, the body, the If-Match version → a domain function → an envelope.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Db } from '../../db/client.ts';
+import { RESOURCES } from '../../domain/resources/index.ts';
+import { listResource } from '../../domain/resources/list.ts';
+import {
+  archiveResourceEntity,
+  createResourceEntity,
+  getResourceEntity,
+  updateResourceEntity,
+} from '../../domain/resources/operations.ts';
+import type { Resource } from '../../domain/resources/resource.ts';
+import type { Services } from '../../services.ts';
+import type { App } from '../app.ts';
+import {
+  addRoute,
+  caller,
+  component,
+  entityResponse,
+  entitySchemaOf,
+  expectedVersion,
+  IfMatchHeaders,
+  jsonBody,
+  pathParam,
+  pickErrors,
+  SECURITY,
+  sendEntity,
+  type ResourceContext,
+} from './resource-kit.ts';
+import { registerResourceActions } from './resource-actions.ts';
+
+const ListMeta = z
+  .object({ page: z.int(), per_page: z.int(), total: z.int(), total_pages: z.int() })
+  .openapi('ListMeta', { description: 'per_page is the effective page size (capped at 100).' });
+const ListLinks = z
+  .object({ first: z.string(), prev: z.string().nullable(), next: z.string().nullable(), last: z.string() })
+  .openapi('ListLinks', { description: 'Relative /api/v1/… URLs keeping every query parameter of the request.' });
+
+/** The query as validators see it: a repeated parameter is an array, a single one a string. */
+export function queryObject(c: ResourceContext): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? (values[0] as string) : values]));
+}
+
+function pageLinks(c: ResourceContext, page: number, totalPages: number) {
+  const url = new URL(c.req.url);
+  const at = (target: number) => {
+    const parameters = new URLSearchParams(url.search);
+    parameters.set('page', String(target));
+    return `${url.pathname}?${parameters.toString()}`;
+  };
+  const last = Math.max(totalPages, 1);
+  return { first: at(1), prev: page > 1 ? at(Math.min(page - 1, last)) : null, next: page < totalPages ? at(page + 1) : null, last: at(last) };
+}
+
+function registerResource(app: App, db: Db, resource: Resource): void {
+  const { definition, schemas } = resource;
+  const base = `/api/v1/${definition.path}`;
+  const tags = [definition.path];
+  const name = definition.name;
+  const Entity = entitySchemaOf(resource);
+  const IdParams = z.object({ id: pathParam('id', `${name} id`) });
+  const ListResponse = z.object({ data: z.array(Entity), meta: ListMeta, links: ListLinks }).openapi(`${name}List`);
+
+  addRoute(
+    app,
+    createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      summary: `List your ${definition.path}`,
+      description: 'Archived rows are left out unless include_archived=true. Unknown query parameters are ignored.',
+      security: SECURITY,
+      request: { query: resource.listQuery },
+      responses: { 200: { description: `A page of ${definition.path}`, content: { 'application/json': { schema: ListResponse } } }, ...pickErrors(400, 401, 429) },
+    }),
+    async (c) => {
+      const page = await listResource(db, caller(c), resource, queryObject(c));
+      return c.json(
+        { data: page.data, meta: { page: page.page, per_page: page.per_page, total: page.total, total_pages: page.total_pages }, links: pageLinks(c, page.page, page.total_pages) },
+        200,
+      );
+    },
+  );
+
+  addRoute(
+    app,
+    createRoute({
+      method: 'get',
+      path: `${base}/{id}`,
+      tags,
+      summary: `Get one of your ${definition.path}`,
+      security: SECURITY,
+      request: { params: IdParams },
+      responses: { 200: entityResponse(Entity, name), ...pickErrors(401, 404, 429) },
+    }),
+    async (c) => sendEntity(c, await getResourceEntity(db, caller(c), resource, c.req.param('id') ?? '')),
+  );
+
+  if (definition.readOnly) return;
+
+  addRoute(
+    app,
+    createRoute({
+      method: 'post',
+      path: base,
+      tags,
+      summary: `Create a ${name}`,
+      description:
+        'The client may choose the id (offline-created entities). An id that exists answers 409 CONFLICT, unless it is your identical retry, which answers the stored entity. Server-owned fields are ignored; unknown fields answer 400.',
+      security: SECURITY,
+      request: jsonBody(component(schemas.create, `${name}Create`)),
+      responses: { 201: entityResponse(Entity, `The created ${name}`), ...pickErrors(400, 401, 409, 413, 429) },
+    }),
+    async (c) => {
+      const result = await createResourceEntity(db, caller(c), resource, await c.req.json());
+      return sendEntity(c, result.entity, 201);
+    },
+  );
+
+  for (const mode of ['put', 'patch'] as const) {
+    addRoute(
+      app,
+      createRoute({
+        method: mode,
+        path: `${base}/{id}`,
+        tags,
+        summary: mode === 'put' ? `Replace a ${name}: omitted optional fields return to their defaults` : `Change the fields of a ${name} the body names`,
+        security: SECURITY,
+        request: {
+          params: IdParams,
+          headers: IfMatchHeaders,
+          ...jsonBody(mode === 'put' ? component(schemas.put, `${name}Replace`) : component(schemas.patch, `${name}Patch`)),
+        },
+        responses: { 200: entityResponse(Entity, `The ${name} as stored`), ...pickErrors(400, 401, 403, 404, 409, 413, 429) },
+      }),
+      async (c) =>
+        sendEntity(
+          c,
+          await updateResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', await c.req.json(), { mode, expectedVersion: expectedVersion(c) }),
+        ),
+    );
+  }
+
+  addRoute(
+    app,
+    createRoute({
+      method: 'delete',
+      path: `${base}/{id}`,
+      tags,
+      summary: `Archive a ${name} (is_archived = true)`,
+      security: SECURITY,
+      request: { params: IdParams, headers: IfMatchHeaders },
+      responses: { 204: { description: 'Archived' }, ...pickErrors(401, 403, 404, 409, 429) },
+    }),
+    async (c) => {
+      await archiveResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', { expectedVersion: expectedVersion(c) });
+      return c.body(null, 204);
+    },
+  );
+}
+
+export function registerResourceRoutes(app: App, services: Services): void {
+  for (const resource of RESOURCES) registerResource(app, services.db, resource);
+  registerResourceActions(app, services.db);
+}
