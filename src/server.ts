@@ -9,6 +9,8 @@ import { runMigrations } from './db/migrate.ts';
 import { createCollabServer } from './collab/collab-server.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerOpenApiRoutes } from './http/routes/openapi.ts';
+import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import type { Logger } from './logger.ts';
@@ -16,7 +18,8 @@ import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
-const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes];
+// registerOpenApiRoutes stays last: the document must see every route.
+export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerOpenApiRoutes];
 
 export interface RunningServer {
   services: Services;
