@@ -13,13 +13,14 @@ import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
+import { registerImportRoutes } from './http/routes/import.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
 // registerOpenApiRoutes stays last: the document must see every route.
-export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerOpenApiRoutes];
+export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerImportRoutes, registerOpenApiRoutes];
 
 export interface RunningServer {
   services: Services;

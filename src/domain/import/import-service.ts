@@ -1,0 +1,360 @@
+// Import of a FrameLord browser-app export for one user (SPEC §8, FORMAT.md): validate the whole
+// file, then in ONE transaction map ids, compare, write what differs, turn new notes' legacy
+// content into BlockSuite documents and extract their links and topics with the live server's
+// code. Any failure leaves nothing written; a dry run does everything and rolls it back.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import * as Y from 'yjs';
+import type { Db, Tx } from '../../db/client.ts';
+import { queryRows } from '../../db/rows.ts';
+import {
+  contacts,
+  folders,
+  groupMemberships,
+  groups,
+  interactionAttachments,
+  interactions,
+  noteTargetContacts,
+  notes,
+  pipelineItems,
+  pipelineStageTemplates,
+  pipelineTemplates,
+  projectAttachments,
+  projectRelatedContacts,
+  projects,
+  projectSections,
+  projectTaskLinks,
+  tasks,
+  topics,
+} from '../../db/schema/index.ts';
+import { buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
+import { notFound } from '../errors.ts';
+import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
+import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
+import { recordChanges } from '../sync/change-feed.ts';
+import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
+import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
+import { parseFrameLordExport } from './parse-export.ts';
+import { buildImportPlan, type ImportAccount, type PlannedEntity, type PlannedNote, type PlannedTopic } from './plan.ts';
+import { createTally, type ImportSummary, type ImportTally } from './summary.ts';
+import { bumpParents, writeChildren, writeEntities, type EntitySpec, type WriteContext } from './write-rows.ts';
+
+export interface ImportProgress {
+  /** The store of the file (or `documents` for the notes' BlockSuite documents). */
+  store: StoreKey | 'documents';
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  /** Do everything, report it, and roll it back. */
+  dryRun?: boolean;
+  onProgress?: (event: ImportProgress) => void;
+}
+
+/** Warnings kept in a summary; a file of thousands of dangling references would flood it. */
+const MAX_WARNINGS = 500;
+
+const NOTE_SPEC: EntitySpec = {
+  table: 'notes',
+  target: notes,
+  entityType: 'note',
+  sets: {
+    target_contact_ids: {
+      table: 'note_target_contacts',
+      junction: noteTargetContacts,
+      parentColumn: noteTargetContacts.note_id,
+      memberColumn: noteTargetContacts.contact_id,
+      parentKey: 'note_id',
+      memberKey: 'contact_id',
+    },
+  },
+};
+const GROUP_SPEC: EntitySpec = {
+  table: 'groups',
+  target: groups,
+  entityType: 'group',
+  sets: {
+    member_contact_ids: {
+      table: 'group_memberships',
+      junction: groupMemberships,
+      parentColumn: groupMemberships.group_id,
+      memberColumn: groupMemberships.contact_id,
+      parentKey: 'group_id',
+      memberKey: 'contact_id',
+    },
+  },
+};
+const PROJECT_SPEC: EntitySpec = {
+  table: 'projects',
+  target: projects,
+  entityType: 'project',
+  sets: {
+    related_contact_ids: {
+      table: 'project_related_contacts',
+      junction: projectRelatedContacts,
+      parentColumn: projectRelatedContacts.project_id,
+      memberColumn: projectRelatedContacts.contact_id,
+      parentKey: 'project_id',
+      memberKey: 'contact_id',
+    },
+  },
+};
+const TEMPLATE_SPEC: EntitySpec = { table: 'pipeline_templates', target: pipelineTemplates, entityType: 'pipeline_template' };
+
+class DryRunRollback extends Error {
+  readonly summary: ImportSummary;
+  constructor(summary: ImportSummary) {
+    super('dry run: rolled back');
+    this.summary = summary;
+  }
+}
+
+export async function importFrameLordExport(db: Db, userId: string, input: unknown, options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const file = parseFrameLordExport(input);
+  const records = Object.fromEntries(STORE_KEYS.map((store) => [store, file[store].length]));
+  try {
+    return await db.transaction(async (tx) => {
+      const summary = await runImport(tx, userId, file, options);
+      const result: ImportSummary = { ...summary, records, dry_run: options.dryRun === true, duration_ms: Math.round(performance.now() - started) };
+      if (options.dryRun) throw new DryRunRollback(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) return { ...error.summary, duration_ms: Math.round(performance.now() - started) };
+    throw error;
+  }
+}
+
+async function runImport(tx: Tx, userId: string, file: FrameLordExport, options: ImportOptions): Promise<Pick<ImportSummary, 'tables' | 'warnings'>> {
+  // Two imports of one user at once would both map the same new app ids.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`framelord-import:${userId}`}, 0))`);
+  const account = await loadImportAccount(tx, userId);
+  const ids = await loadIdAllocator(tx, userId, sourceIdsByStore(file));
+  const now = new Date();
+  const plan = buildImportPlan({ file, account, ids, takenDocIds: await loadTakenDocIds(tx, file), now });
+  const progress = (store: ImportProgress['store'], done: number, total = done) => options.onProgress?.({ store, done, total });
+  const tally = createTally();
+  const context: WriteContext = { tx, userId, now, tally, changes: [] };
+  const derivedBefore = await countDerivedRows(tx, userId);
+
+  await writeEntities(context, { table: 'contacts', target: contacts, entityType: 'contact' }, plan.contacts);
+  progress('framelord_contacts', file.framelord_contacts.length);
+  await writeEntities(context, { table: 'folders', target: folders, entityType: 'folder' }, plan.folders);
+  progress('folders', file.folders.length);
+
+  const documents = new Map<string, Y.Doc>();
+  const relinked: PlannedEntity[] = [];
+  await writeEntities(context, NOTE_SPEC, plan.notes, {
+    beforeInsert: (entity) => {
+      const note = entity as PlannedNote;
+      const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
+      documents.set(note.id, doc);
+      return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: Y.encodeStateAsUpdate(doc) };
+    },
+    afterUpdate: (entity, changed) => {
+      if ('is_archived' in changed) relinked.push(entity);
+    },
+  });
+  progress('framelord_notes', file.framelord_notes.length);
+  await writeTopics(context, plan.topics);
+  progress('topics', file.topics.length);
+  try {
+    await extractDocuments(context, plan.notes, documents, relinked, progress);
+  } finally {
+    for (const doc of documents.values()) doc.destroy();
+  }
+
+  await writeEntities(context, { table: 'tasks', target: tasks, entityType: 'task' }, plan.tasks);
+  progress('framelord_tasks', file.framelord_tasks.length);
+
+  const interactionSpec: EntitySpec = { table: 'interactions', target: interactions, entityType: 'interaction' };
+  const interactionOutcomes = await writeEntities(context, interactionSpec, plan.interactions);
+  const touchedInteractions = await writeChildren(
+    context,
+    { table: 'interaction_attachments', target: interactionAttachments, parentKey: 'interaction_id', parentColumn: interactionAttachments.interaction_id },
+    plan.interactionAttachments,
+    interactionOutcomes,
+  );
+  await bumpParents(context, interactionSpec, touchedInteractions, interactionOutcomes);
+  progress('interactions', file.interactions.length);
+
+  await writeEntities(context, GROUP_SPEC, plan.groups);
+  progress('groups', file.groups.length);
+  progress('groupMemberships', file.groupMemberships.length);
+
+  const projectOutcomes = await writeEntities(context, PROJECT_SPEC, plan.projects);
+  const touchedProjects = new Set<string>();
+  const projectChild = (table: string, target: typeof projectSections | typeof projectTaskLinks | typeof projectAttachments) => ({
+    table,
+    target,
+    parentKey: 'project_id',
+    parentColumn: target.project_id,
+  });
+  for (const id of await writeChildren(context, projectChild('project_sections', projectSections), plan.projectSections, projectOutcomes)) touchedProjects.add(id);
+  for (const id of await writeChildren(context, projectChild('project_attachments', projectAttachments), plan.projectAttachments, projectOutcomes)) touchedProjects.add(id);
+  for (const id of await writeChildren(context, projectChild('project_task_links', projectTaskLinks), plan.projectTaskLinks, projectOutcomes)) touchedProjects.add(id);
+  await bumpParents(context, PROJECT_SPEC, touchedProjects, projectOutcomes);
+  progress('projects', file.projects.length);
+  progress('projectSections', file.projectSections.length);
+  progress('projectTaskLinks', file.projectTaskLinks.length);
+
+  const templateOutcomes = await writeEntities(context, TEMPLATE_SPEC, plan.pipelineTemplates);
+  const touchedTemplates = await writeChildren(
+    context,
+    { table: 'pipeline_stage_templates', target: pipelineStageTemplates, parentKey: 'template_id', parentColumn: pipelineStageTemplates.template_id },
+    plan.pipelineStages,
+    templateOutcomes,
+  );
+  await bumpParents(context, TEMPLATE_SPEC, touchedTemplates, templateOutcomes);
+  progress('pipelineTemplates', file.pipelineTemplates.length);
+  await writeEntities(context, { table: 'pipeline_items', target: pipelineItems, entityType: 'pipeline_item' }, plan.pipelineItems);
+  progress('pipelineItems', file.pipelineItems.length);
+
+  await saveMappings(tx, userId, ids.newMappings());
+  tallyDerivedRows(tally, derivedBefore, await countDerivedRows(tx, userId));
+  // Last statement: the change counter's row lock is then held only until commit.
+  await recordChanges(tx, userId, context.changes);
+
+  const warnings = plan.warnings.length <= MAX_WARNINGS ? plan.warnings : [...plan.warnings.slice(0, MAX_WARNINGS), `… and ${plan.warnings.length - MAX_WARNINGS} more warnings`];
+  return { tables: tally.rows(), warnings };
+}
+
+async function loadImportAccount(tx: Tx, userId: string): Promise<ImportAccount> {
+  const [contactZero] = await tx
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.user_id, userId), eq(contacts.is_contact_zero, true)));
+  if (!contactZero) throw notFound('User');
+  const defaultFolders = await tx
+    .select({ id: folders.id, name: folders.name, sort_order: folders.sort_order })
+    .from(folders)
+    .where(and(eq(folders.user_id, userId), eq(folders.is_default, true)));
+  return { userId, contactZeroId: contactZero.id, defaultFolders };
+}
+
+/** The file's ids per id-map store (a UUID among them may name a row the user already has). */
+function sourceIdsByStore(file: FrameLordExport): Map<MappedStore, string[]> {
+  return new Map<MappedStore, string[]>([
+    ['contacts', file.framelord_contacts.map((record) => record.id)],
+    ['folders', file.folders.map((record) => record.id)],
+    ['notes', file.framelord_notes.map((record) => record.id)],
+    ['tasks', file.framelord_tasks.map((record) => record.id)],
+    ['interactions', file.interactions.map((record) => record.id)],
+    ['interaction_attachments', file.interactions.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id)))],
+    ['groups', file.groups.map((record) => record.id)],
+    ['projects', file.projects.map((record) => record.id)],
+    ['project_sections', file.projectSections.map((record) => record.id)],
+    ['project_task_links', file.projectTaskLinks.map((record) => record.id)],
+    ['project_attachments', file.projects.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id)))],
+    ['pipeline_templates', file.pipelineTemplates.map((record) => record.id)],
+    ['pipeline_stage_templates', file.pipelineTemplates.flatMap((record) => record.stages.map((child) => childSourceId(record.id, child.id)))],
+    ['pipeline_items', file.pipelineItems.map((record) => record.id)],
+  ]);
+}
+
+async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<string, string>> {
+  const wanted = [...new Set(file.framelord_notes.flatMap((note) => (note.blocksuiteDocId ? [note.blocksuiteDocId] : [])))];
+  const taken = new Map<string, string>();
+  for (let start = 0; start < wanted.length; start += 500) {
+    const rows = await tx
+      .select({ docId: notes.blocksuite_doc_id, id: notes.id })
+      .from(notes)
+      .where(inArray(notes.blocksuite_doc_id, wanted.slice(start, start + 500)));
+    for (const row of rows) taken.set(row.docId, row.id);
+  }
+  return taken;
+}
+
+/** The topics store's topics (FORMAT §4.3); one that exists by slug is left as it is. */
+async function writeTopics(context: WriteContext, planned: readonly PlannedTopic[]): Promise<void> {
+  const counts = context.tally.table('topics');
+  for (let start = 0; start < planned.length; start += 500) {
+    const inserted = await context.tx
+      .insert(topics)
+      .values(
+        planned.slice(start, start + 500).map((topic) => ({
+          user_id: context.userId,
+          label: topic.label,
+          slug: topic.slug,
+          created_at: topic.createdAt,
+          updated_at: topic.updatedAt,
+          sync_version: 1,
+        })),
+      )
+      .onConflictDoNothing({ target: [topics.user_id, topics.slug] })
+      .returning({ id: topics.id });
+    for (const row of inserted) context.changes.push({ entityType: 'topic', entityId: row.id });
+    counts.unchanged += Math.min(500, planned.length - start) - inserted.length;
+  }
+}
+
+/**
+ * New notes' documents go through `updateNoteFromDocument`, the code every document store runs
+ * (snapshot, links, topics). All notes are written first, so a label naming a note later in the
+ * file resolves. The extraction stamps the note as just changed; the import then gives it back
+ * the file's time and version 1, since for the user the note was created then.
+ */
+async function extractDocuments(
+  context: WriteContext,
+  planned: readonly PlannedNote[],
+  documents: ReadonlyMap<string, Y.Doc>,
+  relinked: readonly PlannedEntity[],
+  progress: (store: 'documents', done: number, total: number) => void,
+): Promise<void> {
+  const { tx, userId } = context;
+  const created = planned.filter((note) => documents.has(note.id));
+  // Labels in the user's other notes that name a new (or newly archived) title resolve now.
+  for (const note of [...created, ...relinked]) {
+    const [row] = await tx
+      .select({ id: notes.id, user_id: notes.user_id, title: notes.title, is_archived: notes.is_archived, blocksuite_doc_id: notes.blocksuite_doc_id })
+      .from(notes)
+      .where(eq(notes.id, note.id));
+    if (row) await onNoteTitleOrArchiveChanged(tx, row);
+  }
+  let done = 0;
+  for (const note of created) {
+    const title = (note.insertOnly?.title as string | null | undefined) ?? null;
+    await updateNoteFromDocument(tx, { id: note.id, user_id: userId, title }, documents.get(note.id) as Y.Doc);
+    done++;
+    if (done % 50 === 0 || done === created.length) progress('documents', done, created.length);
+  }
+  if (created.length === 0) return;
+  const stamps = await tx
+    .select({ id: notes.id, updated_at: notes.updated_at, sync_version: notes.sync_version })
+    .from(notes)
+    .where(inArray(notes.id, created.map((note) => note.id)));
+  const byId = new Map(created.map((note) => [note.id, note]));
+  for (const stamp of stamps) {
+    const note = byId.get(stamp.id) as PlannedNote;
+    if (stamp.sync_version === 1 && stamp.updated_at.getTime() === note.updatedAt.getTime()) continue;
+    await tx.update(notes).set({ updated_at: note.updatedAt, sync_version: 1 }).where(eq(notes.id, stamp.id));
+  }
+}
+
+interface DerivedCounts {
+  note_links: number;
+  topics: number;
+  note_topics: number;
+}
+
+async function countDerivedRows(tx: Tx, userId: string): Promise<DerivedCounts> {
+  const [row] = await queryRows<Record<keyof DerivedCounts, string | number>>(
+    tx,
+    sql`select
+          (select count(*) from note_links l join notes n on n.id = l.source_note_id where n.user_id = ${userId}) as note_links,
+          (select count(*) from topics where user_id = ${userId}) as topics,
+          (select count(*) from note_topics t join notes n on n.id = t.note_id where n.user_id = ${userId}) as note_topics`,
+  );
+  return { note_links: Number(row?.note_links ?? 0), topics: Number(row?.topics ?? 0), note_topics: Number(row?.note_topics ?? 0) };
+}
+
+/** Rows the extraction wrote are counted by difference: it is not this module's code. */
+function tallyDerivedRows(tally: ImportTally, before: DerivedCounts, after: DerivedCounts): void {
+  for (const table of ['note_links', 'topics', 'note_topics'] as const) {
+    const counts = tally.table(table);
+    const delta = after[table] - before[table];
+    counts.added = Math.max(delta, 0);
+    counts.removed = Math.max(-delta, 0);
+  }
+}

@@ -1,0 +1,39 @@
+import { checkDataUrl } from '../resources/data-url.ts';
+import { DomainError, validationError } from '../errors.ts';
+
+/** A refusal naming the record, in the message too (a terminal shows only the message). */
+export function structuralError(field: string, message: string): DomainError {
+  return validationError([{ field, message }], `Invalid export: ${field}: ${message}`);
+}
+
+function withFieldInMessage(field: string, error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  const detail = Array.isArray(error.details) ? (error.details[0] as { message?: string } | undefined)?.message : undefined;
+  const message = `Invalid export: ${field}: ${detail ?? error.message}`;
+  return new DomainError(error.code, message, error.details ?? [{ field, message: error.message }]);
+}
+
+/** An avatar or banner: a `data:` URL is checked like the REST API checks it (SPEC §5); a link is kept. */
+export function checkedOptionalDataUrl(field: string, value: string | null): string | null {
+  if (value === null || value.slice(0, 5).toLowerCase() !== 'data:') return value;
+  try {
+    checkDataUrl(field, value);
+  } catch (error) {
+    throw withFieldInMessage(field, error);
+  }
+  return value;
+}
+
+/**
+ * An attachment's data URL must be well formed and at most 10 MB (SPEC §5). Its MIME type is the
+ * one the app recorded, or the data URL's own when the app recorded none (browsers give "" for
+ * unknown files).
+ */
+export function checkedDataUrlMime(field: string, dataUrl: string, mimeType: string): string {
+  try {
+    const parsed = checkDataUrl(field, dataUrl);
+    return mimeType.trim() === '' ? parsed.mimeType : mimeType;
+  } catch (error) {
+    throw withFieldInMessage(field, error);
+  }
+}
