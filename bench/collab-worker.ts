@@ -138,8 +138,8 @@ process.on('message', (message: ParentMessage) => {
         client.provider.destroy();
         client.socket.destroy();
       }
-      send({ type: 'report', report });
-      process.exit(0);
+      // Exit only once the (large) report has been handed to the IPC channel.
+      process.send?.({ type: 'report', report }, () => process.exit(0));
     }
   })();
 });

@@ -34,6 +34,8 @@ export interface CollabBenchOptions {
   appendSamples: number;
   /** Load-generator processes the clients are spread over. */
   workers: number;
+  /** Which measurements to run (all by default). */
+  parts: Array<'profile' | 'cold' | 'append'>;
 }
 
 export function collabBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CollabBenchOptions {
@@ -48,6 +50,7 @@ export function collabBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     coldLoadRepeats: number('BENCH_COLD_REPEATS', 3),
     appendSamples: number('BENCH_APPEND_SAMPLES', 40),
     workers: number('BENCH_WORKERS', 2),
+    parts: (env.BENCH_PARTS ?? 'profile,cold,append').split(',').filter((part): part is 'profile' | 'cold' | 'append' => ['profile', 'cold', 'append'].includes(part)),
   };
 }
 
@@ -361,12 +364,22 @@ async function runAppendCost(target: Target, options: CollabBenchOptions): Promi
 }
 
 async function benchTarget(target: Target, options: CollabBenchOptions, durable: boolean, log: (line: string) => void): Promise<TargetResult> {
+  const skipped: ProfileResult = {
+    fanoutMs: { p50: Number.NaN, p95: Number.NaN, p99: Number.NaN },
+    deliveredPerSecond: Number.NaN,
+    ackMs: { p50: Number.NaN, p95: Number.NaN, p99: Number.NaN },
+    edits: 0,
+    editsPerSecondSent: 0,
+    deliveries: 0,
+    errors: 0,
+    errorKinds: {},
+  };
   log(`  ${target.name}: load profile…`);
-  const profile = await runProfile(target, options);
+  const profile = options.parts.includes('profile') ? await runProfile(target, options) : skipped;
   log(`  ${target.name}: cold loads…`);
-  const coldLoadMs = await runColdLoads(target, options, durable);
+  const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
   log(`  ${target.name}: append cost…`);
-  const appendMs = await runAppendCost(target, options);
+  const appendMs = options.parts.includes('append') ? await runAppendCost(target, options) : {};
   return { profile, coldLoadMs, appendMs };
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { applyStoredState } from './document-state.ts';
-import { loadDocumentState } from './update-log.ts';
+import { loadDocumentState, type ByteTransfer } from './update-log.ts';
 
 export type CompactionResult =
   | { status: 'missing' }
@@ -27,7 +27,7 @@ export type CompactionResult =
  *
  * An empty log changes no row, so re-storing an unchanged document is a no-op.
  */
-export async function compactDocument(db: Db, noteId: string): Promise<CompactionResult> {
+export async function compactDocument(db: Db, noteId: string, transfer: ByteTransfer = 'binary'): Promise<CompactionResult> {
   return db.transaction(async (tx) => {
     const [note] = await tx
       .select({ id: notes.id, user_id: notes.user_id, title: notes.title })
@@ -35,7 +35,7 @@ export async function compactDocument(db: Db, noteId: string): Promise<Compactio
       .where(eq(notes.id, noteId))
       .for('no key update');
     if (!note) return { status: 'missing' };
-    const state = await loadDocumentState(tx, noteId);
+    const state = await loadDocumentState(tx, noteId, transfer);
     if (!state || state.log.length === 0) return { status: 'unchanged' };
 
     const doc = new Y.Doc();

@@ -43,6 +43,7 @@ export interface DocumentService {
 
 export function createDocumentService(config: Config, db: Db, logger: Logger, metrics: Metrics, engine: 'postgres' | 'pglite'): DocumentService {
   const log = logger.child({ component: 'documents' });
+  const transfer = engine === 'postgres' ? 'base64' : 'binary';
   const appender: UpdateAppender = createUpdateAppender(db, {
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
@@ -52,7 +53,7 @@ export function createDocumentService(config: Config, db: Db, logger: Logger, me
     },
   });
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId),
+    compact: (noteId) => compactDocument(db, noteId, transfer),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
@@ -74,11 +75,11 @@ export function createDocumentService(config: Config, db: Db, logger: Logger, me
       await appender.append(noteId, update);
       scheduler.markDirty(noteId);
     },
-    loadState: (noteId) => loadDocumentState(db, noteId),
+    loadState: (noteId) => loadDocumentState(db, noteId, transfer),
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);
       if (doc) return Y.encodeStateAsUpdate(doc);
-      const state = await loadDocumentState(db, note.id);
+      const state = await loadDocumentState(db, note.id, transfer);
       if (!state || (state.stored === null && state.log.length === 0)) return null;
       return mergeStoredState(state);
     },

@@ -38,6 +38,19 @@ describe('the update log', () => {
     expect(textOf(mergeStoredState(state!))).toBe('one two three');
   });
 
+  it('reads the same bytes whether bytea travels raw or as base64', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession();
+    await appendUpdates(database.db, note.id, [session.type('stored ')]);
+    await compactDocument(database.db, note.id, 'base64');
+    await appendUpdates(database.db, note.id, [session.type('and logged')]);
+    const binary = await loadDocumentState(database.db, note.id, 'binary');
+    const base64 = await loadDocumentState(database.db, note.id, 'base64');
+    expect([...base64!.stored!]).toEqual([...binary!.stored!]);
+    expect(base64!.log.map((entry) => [entry.id, [...entry.update]])).toEqual(binary!.log.map((entry) => [entry.id, [...entry.update]]));
+    expect(textOf(mergeStoredState(base64!))).toBe('stored and logged');
+  });
+
   it('answers null for a note that does not exist', async () => {
     expect(await loadDocumentState(database.db, '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
