@@ -14,13 +14,14 @@ import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
+import { registerSyncRoutes } from './http/routes/sync.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
 // registerOpenApiRoutes stays last: the document must see every route.
-export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerImportRoutes, registerOpenApiRoutes];
+export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerImportRoutes, registerSyncRoutes, registerOpenApiRoutes];
 
 export interface RunningServer {
   services: Services;

@@ -10,6 +10,7 @@ import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-lim
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
+import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -31,6 +32,8 @@ export interface Services {
   auth: AuthService;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
+  /** Offline sync push/pull (SPEC §6). */
+  sync: SyncService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -49,5 +52,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimitRules,
     auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
     documents: createDocumentService(config, database.db, logger, metrics, database.engine),
+    sync: createSyncService(database.db, metrics, logger),
   };
 }

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns.ts';
 import { users } from './users.ts';
 
@@ -40,4 +40,24 @@ export const syncMutations = pgTable(
     created_at: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.user_id, t.mutation_id] })],
+);
+
+/**
+ * The device whose push made an entity's current version, for the last-write-wins tie-break (equal
+ * times: the larger `device_id` wins). `sync_version` is the version that push produced: once the
+ * entity's version has moved past it, the latest write came through another door (REST, a document
+ * store) and no device holds the tie.
+ */
+export const syncEntityWriters = pgTable(
+  'sync_entity_writers',
+  {
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    entity_type: varchar({ length: 32 }).notNull(),
+    entity_id: uuid().notNull(),
+    device_id: varchar({ length: 255 }).notNull(),
+    sync_version: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.entity_type, t.entity_id] })],
 );

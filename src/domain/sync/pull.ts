@@ -1,0 +1,104 @@
+// POST /sync/pull: one page of the caller's change feed after their cursor, each change carrying
+// the entity exactly as GET shows it. The feed's numbers follow commit order (change-feed.ts), so
+// "everything after the cursor" never skips a change committed after the pull that made the cursor.
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { syncChanges, userChangeCounters } from '../../db/schema/index.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { fieldError } from '../errors.ts';
+import { findEntities, type Entity } from '../resources/index.ts';
+import type { EntityType } from './change-feed.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { assertSchemaVersionSupported, SERVER_SCHEMA_VERSION } from './schema-version.ts';
+
+export const DEFAULT_PULL_LIMIT = 500;
+export const MAX_PULL_LIMIT = 1000;
+
+export interface PullRequest {
+  cursor?: string | null | undefined;
+  limit?: number | undefined;
+  schema_version?: number | undefined;
+}
+
+export interface PulledChange {
+  entity_type: EntityType;
+  entity_id: string;
+  operation: 'upsert' | 'archive';
+  /** The entity as GET shows it (also for `archive`); null only if the row no longer exists at all. */
+  data: Entity | null;
+  sync_version: number;
+}
+
+export interface PullResult {
+  changes: PulledChange[];
+  cursor: string;
+  has_more: boolean;
+  sync_timestamp: string;
+  schema_version: number;
+}
+
+export async function pullChanges(db: Db, auth: AuthContext, request: PullRequest): Promise<PullResult> {
+  assertSchemaVersionSupported(request.schema_version);
+  const after = decodeCursor(request.cursor);
+  const limit = Math.min(request.limit ?? DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT);
+  const syncTimestamp = new Date().toISOString();
+
+  // One page and one more row, to know whether another page follows; never the whole feed.
+  const rows = await db
+    .select({ entity_type: syncChanges.entity_type, entity_id: syncChanges.entity_id, seq: syncChanges.seq })
+    .from(syncChanges)
+    .where(and(eq(syncChanges.user_id, auth.userId), gt(syncChanges.seq, after)))
+    .orderBy(asc(syncChanges.seq))
+    .limit(limit + 1);
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (page.length === 0) await assertCursorIssued(db, auth.userId, after);
+
+  // Entities are read after the feed rows, so each is at least as new as the change that names
+  // it; one that changed again meanwhile is sent again with its later number.
+  const entities = await loadEntitiesByType(db, auth, page);
+  const changes = page.map((row): PulledChange => {
+    const entity = entities.get(`${row.entity_type}:${row.entity_id}`) ?? null;
+    return {
+      entity_type: row.entity_type as EntityType,
+      entity_id: row.entity_id,
+      operation: entity === null || entity.is_archived === true ? 'archive' : 'upsert',
+      data: entity,
+      sync_version: entity === null ? 0 : Number(entity.sync_version),
+    };
+  });
+  const last = page.at(-1);
+  return {
+    changes,
+    cursor: encodeCursor(last ? last.seq : after),
+    has_more: hasMore,
+    sync_timestamp: syncTimestamp,
+    schema_version: SERVER_SCHEMA_VERSION,
+  };
+}
+
+/** One query per entity type present in the page (and per nested set), not one per change. */
+async function loadEntitiesByType(db: Db, auth: AuthContext, page: ReadonlyArray<{ entity_type: string; entity_id: string }>): Promise<Map<string, Entity>> {
+  const idsByType = new Map<EntityType, string[]>();
+  for (const row of page) {
+    const type = row.entity_type as EntityType;
+    const ids = idsByType.get(type) ?? [];
+    ids.push(row.entity_id);
+    idsByType.set(type, ids);
+  }
+  const entities = new Map<string, Entity>();
+  for (const [type, ids] of idsByType) {
+    for (const [id, entity] of await findEntities(db, auth, type, ids)) entities.set(`${type}:${id}`, entity);
+  }
+  return entities;
+}
+
+/**
+ * A cursor past the user's last change was not issued for this account's data (another account's,
+ * or a database restored from an older backup): following it would silently skip changes.
+ */
+async function assertCursorIssued(db: Db, userId: string, after: number): Promise<void> {
+  if (after === 0) return;
+  const [counter] = await db.select({ last_seq: userChangeCounters.last_seq }).from(userChangeCounters).where(eq(userChangeCounters.user_id, userId));
+  if (after > Number(counter?.last_seq ?? 0)) throw fieldError('cursor', 'is ahead of your changes; pull again without a cursor');
+}

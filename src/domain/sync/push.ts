@@ -1,0 +1,204 @@
+// POST /sync/push: each change of a device's queue is applied through the same domain functions as
+// the REST call it stands for (validation, ownership, hooks, nested sets, change feed), in a
+// transaction of its own, under last-write-wins (versioning.ts) and idempotent by mutation id.
+import { and, eq } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from '../../db/client.ts';
+import { syncEntityWriters } from '../../db/schema/index.ts';
+import { translateDatabaseError } from '../../db/errors.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { DomainError, forbidden, notFound, payloadTooLarge, type ErrorCode, type FieldProblem } from '../errors.ts';
+import { ownedRow } from '../ownership.ts';
+import { archiveEntity, createEntity, getEntity, resourceFor, updateEntity, type Entity, type WriteOptions } from '../resources/index.ts';
+import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
+import { recordDeviceWrite } from './entity-writers.ts';
+import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
+import { MAX_PUSH_CHANGES, parsePushChange, type PushChange } from './push-change.ts';
+import { assertSchemaVersionSupported } from './schema-version.ts';
+
+export interface PushRequest {
+  device_id: string;
+  /** Each needs a `mutation_id`; everything else is validated per change. */
+  changes: ReadonlyArray<{ mutation_id: string } & Record<string, unknown>>;
+  schema_version?: number | undefined;
+}
+
+export interface PushConflict {
+  mutation_id: string;
+  entity_type: string;
+  entity_id: string;
+  resolution: Resolution;
+  server: Entity;
+}
+
+export interface PushResult {
+  successful: string[];
+  failed: Array<{ mutation_id: string; error: { code: ErrorCode; message: string } }>;
+  conflicts: PushConflict[];
+}
+
+/** How each change ended, for metrics. */
+export type PushOutcome = 'applied' | 'client_won' | 'server_won' | 'failed' | 'replayed';
+
+export interface PushHooks {
+  onOutcome?(outcome: PushOutcome): void;
+  /** A change failed for a reason that is not the client's (a bug): logged, reported as INTERNAL_ERROR. */
+  onUnexpectedError?(error: unknown, change: { mutation_id: string }): void;
+}
+
+export async function pushChanges(db: Db, auth: AuthContext, request: PushRequest, hooks: PushHooks = {}): Promise<PushResult> {
+  assertSchemaVersionSupported(request.schema_version);
+  if (request.changes.length > MAX_PUSH_CHANGES) {
+    throw payloadTooLarge(`A push holds at most ${MAX_PUSH_CHANGES} changes; split the queue into several pushes`);
+  }
+  const result: PushResult = { successful: [], failed: [], conflicts: [] };
+  // In order: a device's queue may create an entity and then change it.
+  for (const raw of request.changes) {
+    const mutationId = raw.mutation_id;
+    try {
+      const { outcome, replayed } = await applyOneChange(db, auth, request.device_id, raw);
+      addToResult(result, mutationId, outcome);
+      hooks.onOutcome?.(replayed ? 'replayed' : outcome.status === 'applied' ? 'applied' : outcome.resolution);
+    } catch (error) {
+      result.failed.push({ mutation_id: mutationId, error: failureOf(error, hooks, raw) });
+      hooks.onOutcome?.('failed');
+    }
+  }
+  return result;
+}
+
+function addToResult(result: PushResult, mutationId: string, outcome: MutationResult): void {
+  if (outcome.status === 'applied') {
+    result.successful.push(mutationId);
+    return;
+  }
+  // A stale write that won was applied: it is successful, and listed as a conflict so the device
+  // learns the row it overwrote was newer than the version it had seen.
+  if (outcome.resolution === 'client_won') result.successful.push(mutationId);
+  result.conflicts.push({
+    mutation_id: mutationId,
+    entity_type: outcome.entity_type,
+    entity_id: outcome.entity_id,
+    resolution: outcome.resolution,
+    server: outcome.server,
+  });
+}
+
+function failureOf(error: unknown, hooks: PushHooks, change: { mutation_id: string }): { code: ErrorCode; message: string } {
+  const known = error instanceof DomainError ? error : translateDatabaseError(error);
+  if (known && known.code !== 'SERVICE_UNAVAILABLE') return { code: known.code, message: messageOf(known) };
+  // The database itself is gone: nothing later in the push can succeed either.
+  if (known) throw known;
+  hooks.onUnexpectedError?.(error, change);
+  return { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' };
+}
+
+/** `failed[].error` is `{code, message}` (SPEC §9): field problems go into the message. */
+function messageOf(error: DomainError): string {
+  if (error.code !== 'VALIDATION_ERROR' || !Array.isArray(error.details)) return error.message;
+  const problems = (error.details as FieldProblem[]).map((problem) => `${problem.field}: ${problem.message}`);
+  return problems.length > 0 ? `${error.message}: ${problems.join('; ')}` : error.message;
+}
+
+async function applyOneChange(db: Db, auth: AuthContext, deviceId: string, raw: { mutation_id: string }): Promise<{ outcome: MutationResult; replayed: boolean }> {
+  return db.transaction(async (tx) => {
+    const stored = await claimMutation(tx, auth.userId, raw.mutation_id);
+    if (stored) return { outcome: stored, replayed: true };
+    const change = parsePushChange(raw.mutation_id, raw);
+    const outcome = await writeChange(tx, auth, deviceId, change);
+    return { outcome, replayed: false };
+  });
+}
+
+/** Applies one change (or decides it lost) and stores its result in the same transaction. */
+async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: PushChange): Promise<MutationResult> {
+  refuseContactZeroLifecycle(auth, change);
+  const key = { userId: auth.userId, entityType: change.entityType, entityId: change.entityId };
+  const clientTime = clampClientTime(change.clientUpdatedAt);
+  // The claim already says APPLIED: only a conflict needs its result written.
+  let stored = false;
+  const store = async (result: MutationResult) => {
+    if (result.status !== 'applied') await storeMutationResult(tx, auth.userId, change.mutationId, result);
+    stored = true;
+  };
+  const conflictOf = (resolution: Resolution, server: Entity): MutationResult => ({
+    status: 'conflict',
+    resolution,
+    entity_type: change.entityType,
+    entity_id: change.entityId,
+    server,
+  });
+  // Called by the resource layer inside its write, before the change feed entry (kept last).
+  const writeOptions = (stale: boolean): WriteOptions => ({
+    updatedAt: clientTime,
+    onWritten: async (writeTx, entity) => {
+      await recordDeviceWrite(writeTx, key, deviceId, Number(entity.sync_version));
+      await store(stale ? conflictOf('client_won', entity) : { status: 'applied' });
+    },
+  });
+
+  let result: MutationResult;
+  if (change.operation === 'create') {
+    await createEntity(tx, auth, change.entityType, { ...change.data, id: change.entityId }, writeOptions(false));
+    // Not created: the caller's identical retry of an existing entity (anything else is CONFLICT).
+    result = { status: 'applied' };
+  } else {
+    const current = await lockCurrentVersion(tx, auth, change);
+    const decision = decideLastWriteWins(current, { baseVersion: change.baseVersion, clientTime, deviceId });
+    if (!decision.apply) {
+      result = conflictOf('server_won', await getEntity(tx, auth, change.entityType, change.entityId));
+    } else {
+      const entity =
+        change.operation === 'delete'
+          ? await archiveEntity(tx, auth, change.entityType, change.entityId, writeOptions(decision.stale))
+          : await updateEntity(tx, auth, change.entityType, change.entityId, change.data, { mode: 'patch', ...writeOptions(decision.stale) });
+      // Archiving an archived entity writes nothing (and so did not store a result yet).
+      result = decision.stale ? conflictOf('client_won', entity) : { status: 'applied' };
+    }
+  }
+  if (!stored) await store(result);
+  return result;
+}
+
+/** SPEC §6: Contact Zero travels (profile edits sync) but is never created or archived through sync. */
+function refuseContactZeroLifecycle(auth: AuthContext, change: PushChange): void {
+  if (change.entityType !== 'contact') return;
+  const isContactZero = change.entityId === auth.contactZeroId.toLowerCase();
+  if (change.operation === 'create' && (isContactZero || change.data.is_contact_zero === true)) {
+    throw forbidden('Contact Zero cannot be created through sync');
+  }
+  if (isContactZero && (change.operation === 'delete' || change.data.is_archived === true)) {
+    throw forbidden('Contact Zero cannot be archived');
+  }
+}
+
+/**
+ * Locks the caller's row for the decision and the write (another user's id is NOT_FOUND), and
+ * reads which device made its current version, in one round trip.
+ */
+async function lockCurrentVersion(tx: Tx, auth: AuthContext, change: PushChange): Promise<StoredWrite> {
+  const { definition, schemas } = resourceFor(change.entityType);
+  const columns = schemas.columns as Record<string, AnyPgColumn>;
+  const [row] = await tx
+    .select({
+      sync_version: columns.sync_version as AnyPgColumn,
+      updated_at: columns.updated_at as AnyPgColumn,
+      writer_device_id: syncEntityWriters.device_id,
+      writer_version: syncEntityWriters.sync_version,
+    })
+    .from(definition.table)
+    .leftJoin(
+      syncEntityWriters,
+      and(
+        eq(syncEntityWriters.user_id, auth.userId),
+        eq(syncEntityWriters.entity_type, change.entityType),
+        eq(syncEntityWriters.entity_id, definition.table.id),
+      ),
+    )
+    .where(ownedRow(definition.table, auth.userId, change.entityId))
+    .for('update', { of: definition.table });
+  if (!row) throw notFound(definition.name);
+  const version = Number(row.sync_version);
+  // A writer row from an older version: the latest write came through another door.
+  return { sync_version: version, updated_at: row.updated_at as Date, writerDeviceId: row.writer_version === version ? row.writer_device_id : null };
+}
