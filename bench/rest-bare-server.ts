@@ -45,8 +45,10 @@ const [session] = await capture((db) => isSessionActive(db, auth.sessionId, auth
 const [page, total] = await capture((db) => listResource(db, auth, contacts, BENCH_LIST_QUERY));
 const sampleId = randomUUID();
 const sampleTime = new Date('2001-02-03T04:05:06.789Z');
-const [insert, counter, changes] = await capture((db) => createResourceEntity(db, auth, contacts, { ...BENCH_CONTACT_BODY, id: sampleId }, { updatedAt: sampleTime }));
-if (!session || !page || !total || !insert || !counter || !changes) throw new Error('could not capture the statements');
+// The insert, then whatever recordChanges sends (one statement, or two when it numbers in JS).
+const writes = await capture((db) => createResourceEntity(db, auth, contacts, { ...BENCH_CONTACT_BODY, id: sampleId }, { updatedAt: sampleTime }));
+const insert = writes[0];
+if (!session || !page || !total || !insert || writes.length < 2) throw new Error('could not capture the statements');
 
 const replace = (params: unknown[], id: string, time: string) =>
   params.map((param) => (param === sampleId ? id : param === sampleTime.toISOString() ? time : param));
@@ -71,11 +73,16 @@ async function create(): Promise<string> {
   const id = randomUUID();
   const time = new Date().toISOString();
   const row = await client.begin(async (tx) => {
-    const [created] = await tx.unsafe(insert!.text, replace(insert!.params, id, time) as never[]);
-    const [seq] = await tx.unsafe(counter!.text, counter!.params as never[]);
-    const changeParams = replace(changes!.params, id, time);
-    changeParams[changeParams.length - 1] = Number((seq as unknown as { last_seq: number | string }).last_seq);
-    await tx.unsafe(changes!.text, changeParams as never[]);
+    let created: unknown;
+    let lastSeq: number | undefined;
+    for (const [index, statement] of writes.entries()) {
+      const params = replace(statement.params, id, time);
+      if (lastSeq !== undefined && statement.text.startsWith('insert into sync_changes')) params[params.length - 1] = lastSeq;
+      const [result] = await tx.unsafe(statement.text, params as never[]);
+      if (index === 0) created = result;
+      const seq = (result as { last_seq?: number | string } | undefined)?.last_seq;
+      if (seq !== undefined) lastSeq = Number(seq);
+    }
     return created;
   });
   return JSON.stringify({ data: row });
@@ -106,7 +113,7 @@ const server = createServer((request, response) => {
 });
 
 server.listen(Number(env('PORT')), '127.0.0.1', () => {
-  process.stdout.write(`bare listening ${JSON.stringify({ session: session.text, list: page.text, count: total.text, insert: insert.text })}\n`);
+  process.stdout.write(`bare listening ${JSON.stringify({ session: session.text, list: page.text, count: total.text, writes: writes.map((statement) => statement.text) })}\n`);
 });
 process.on('SIGTERM', () => {
   server.close();

@@ -5,7 +5,7 @@
 // processes; the load generator runs here. Also prints EXPLAIN (ANALYZE) of the list queries.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,8 @@ export interface RestBenchOptions {
   users: number;
   benchUserContacts: number;
   totalContacts: number;
+  /** Measurements per target, alternating which goes first (the machine's load drifts). */
+  rounds: number;
 }
 
 export function restBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RestBenchOptions {
@@ -44,6 +46,7 @@ export function restBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): R
     users: number('BENCH_REST_USERS', 100),
     benchUserContacts: number('BENCH_REST_USER_CONTACTS', 100_000),
     totalContacts: number('BENCH_REST_TOTAL_CONTACTS', 1_000_000),
+    rounds: number('BENCH_REST_ROUNDS', 2),
   };
 }
 
@@ -53,6 +56,8 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Server process CPU time per request (Linux /proc; NaN elsewhere): load-independent cost. */
+  cpuMsPerRequest: number;
 }
 
 export interface ScenarioResult {
@@ -130,7 +135,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function load(url: string, options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; seconds: number }): Promise<LoadResult> {
+/** User + system CPU of a process in ms, from /proc (clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function load(url: string, options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; seconds: number; pid?: number }): Promise<LoadResult> {
+  const cpuBefore = processCpuMs(options.pid);
   const result = await autocannon({
     url,
     method: options.method,
@@ -145,6 +161,20 @@ async function load(url: string, options: { method: 'GET' | 'POST'; token: strin
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuMsPerRequest: (processCpuMs(options.pid) - cpuBefore) / Math.max(1, result.requests.total),
+  };
+}
+
+/** Mean throughput over the rounds; the worst p99 (a tail is not averaged away). */
+function averageOf(runs: readonly LoadResult[]): LoadResult {
+  const mean = (pick: (run: LoadResult) => number) => runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
+  return {
+    requestsPerSecond: mean((run) => run.requestsPerSecond),
+    p50Ms: mean((run) => run.p50Ms),
+    p99Ms: Math.max(...runs.map((run) => run.p99Ms)),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    cpuMsPerRequest: mean((run) => run.cpuMsPerRequest),
   };
 }
 
@@ -253,16 +283,28 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
       { name: 'POST /api/v1/contacts', method: 'POST' as const, path: '/api/v1/contacts', body: JSON.stringify(BENCH_CONTACT_BODY) },
     ];
     for (const workload of workloads) {
-      const run = async (base: string) => {
-        const request = { method: workload.method, token, body: workload.body, connections: options.connections };
+      const request = { method: workload.method, token, body: workload.body, connections: options.connections };
+      const measure = async (base: string, pid: number | undefined) => {
         await load(`${base}${workload.path}`, { ...request, seconds: options.warmupSeconds });
-        return load(`${base}${workload.path}`, { ...request, seconds: options.seconds });
+        return load(`${base}${workload.path}`, { ...request, seconds: options.seconds, pid });
       };
-      const apiResult = await run(apiUrl);
-      const bareResult = await run(bareUrl);
+      const apiRuns: LoadResult[] = [];
+      const bareRuns: LoadResult[] = [];
+      for (let round = 0; round < options.rounds; round += 1) {
+        const order = round % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
+        for (const target of order) {
+          if (target === 'api') apiRuns.push(await measure(apiUrl, api.child.pid));
+          else bareRuns.push(await measure(bareUrl, bare.child.pid));
+        }
+      }
+      const apiResult = averageOf(apiRuns);
+      const bareResult = averageOf(bareRuns);
       const scenario = { name: workload.name, api: apiResult, bare: bareResult, ratio: apiResult.requestsPerSecond / bareResult.requestsPerSecond };
       scenarios.push(scenario);
-      log(`${scenario.name}: api ${apiResult.requestsPerSecond.toFixed(0)} req/s p99 ${apiResult.p99Ms} ms · bare ${bareResult.requestsPerSecond.toFixed(0)} req/s p99 ${bareResult.p99Ms} ms · ratio ${scenario.ratio.toFixed(2)}`);
+      log(
+        `${scenario.name}: api ${apiRuns.map((run) => run.requestsPerSecond.toFixed(0)).join('/')} req/s p99 ${apiResult.p99Ms} ms · ` +
+          `bare ${bareRuns.map((run) => run.requestsPerSecond.toFixed(0)).join('/')} req/s p99 ${bareResult.p99Ms} ms · ratio ${scenario.ratio.toFixed(2)}`,
+      );
     }
     const explain = await explainLists(client, data.user.id);
     return {
@@ -281,7 +323,7 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
 }
 
 export function printRestBench(result: RestBenchResult): void {
-  console.log(`\nREST benchmark: ${result.options.connections} connections, ${result.options.seconds} s per run`);
+  console.log(`\nREST benchmark: ${result.options.connections} connections, ${result.options.rounds} × ${result.options.seconds} s per target (alternating order)`);
   console.log(`contacts: ${result.contacts.benchUser} for the benchmarked user, ${result.contacts.total} across ${result.contacts.users} users`);
   console.table(
     result.scenarios.map((scenario) => ({
@@ -291,6 +333,7 @@ export function printRestBench(result: RestBenchResult): void {
       'bare req/s': Math.round(scenario.bare.requestsPerSecond),
       'bare p99 ms': scenario.bare.p99Ms,
       'api/bare': Number(scenario.ratio.toFixed(2)),
+      'cpu ms/req (api, bare)': `${scenario.api.cpuMsPerRequest.toFixed(2)}, ${scenario.bare.cpuMsPerRequest.toFixed(2)}`,
       'non-2xx/errors (api, bare)': `${scenario.api.non2xx + scenario.api.errors}, ${scenario.bare.non2xx + scenario.bare.errors}`,
     })),
   );

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
-import { queryRows } from '../../db/rows.ts';
 
 /** Singular entity names, as `POST /sync/push|pull` speak them (SPEC §9). */
 export const ENTITY_TYPES = [
@@ -35,17 +34,18 @@ export type EntityType = (typeof ENTITY_TYPES)[number];
 export async function recordChanges(tx: Tx, userId: string, changes: ReadonlyArray<{ entityType: EntityType; entityId: string }>): Promise<void> {
   if (changes.length === 0) return;
   const unique = [...new Map(changes.map((change) => [`${change.entityType}:${change.entityId}`, change])).values()];
-  const [counter] = await queryRows<{ last_seq: string | number }>(
-    tx,
-    sql`insert into user_change_counters (user_id, last_seq) values (${userId}, ${unique.length})
-        on conflict (user_id) do update set last_seq = user_change_counters.last_seq + ${unique.length}
-        returning last_seq`,
-  );
-  const last = Number(counter?.last_seq ?? unique.length);
-  const first = last - unique.length + 1;
-  const values = unique.map((change, index) => sql`(${userId}, ${change.entityType}, ${change.entityId}, ${first + index})`);
+  // One statement: the counter row is locked from here to commit, so the fewer round trips between
+  // taking that lock and committing, the less same-user writers queue behind it.
+  const rows = unique.map((change, index) => sql`(${change.entityType}, ${change.entityId}::uuid, ${index + 1}::bigint)`);
   await tx.execute(
-    sql`insert into sync_changes (user_id, entity_type, entity_id, seq) values ${sql.join(values, sql`, `)}
+    sql`with counter as (
+          insert into user_change_counters (user_id, last_seq) values (${userId}::uuid, ${unique.length}::bigint)
+          on conflict (user_id) do update set last_seq = user_change_counters.last_seq + ${unique.length}::bigint
+          returning last_seq
+        )
+        insert into sync_changes (user_id, entity_type, entity_id, seq)
+        select ${userId}::uuid, change.entity_type, change.entity_id, counter.last_seq - ${unique.length}::bigint + change.position
+        from counter, (values ${sql.join(rows, sql`, `)}) as change(entity_type, entity_id, position)
         on conflict (user_id, entity_type, entity_id) do update set seq = excluded.seq`,
   );
 }
