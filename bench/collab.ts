@@ -10,7 +10,7 @@
 //   append  : edit → ack of one small update on a 10 KB vs a 10 MB document
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,10 @@ interface Target {
   collabUrl: string;
   token: string;
   stop(): Promise<void>;
+  /** The server process, for its CPU time during the profile. */
+  pid?: number;
+  /** Prometheus endpoint (this server only): commit batches during the profile. */
+  metricsUrl?: string;
 }
 
 export interface ProfileResult {
@@ -73,13 +77,41 @@ export interface ProfileResult {
   errorKinds: Record<string, number>;
 }
 
+export interface ServerDiagnostics {
+  /** CPU seconds the server process used during the load profile. */
+  cpuSeconds: number;
+  /** Log commits during the profile, their mean duration and rows per commit (this server). */
+  commits?: number;
+  meanCommitMs?: number;
+  rowsPerCommit?: number;
+}
+
 export interface TargetResult {
   profile: ProfileResult;
+  diagnostics: ServerDiagnostics;
   coldLoadMs: Record<string, number>;
   appendMs: Record<string, number>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function commitCounters(metricsUrl: string | undefined): Promise<{ sum: number; count: number; rows: number } | undefined> {
+  if (!metricsUrl) return undefined;
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { sum: value('collab_update_append_duration_seconds_sum'), count: value('collab_update_append_duration_seconds_count'), rows: value('collab_updates_logged_total') };
+}
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -166,6 +198,8 @@ async function startThisServer(postgresUrl: string): Promise<Target> {
     name: 'this server (PostgreSQL)',
     collabUrl: `ws://127.0.0.1:${port}/collab`,
     token,
+    pid: child.pid,
+    metricsUrl: `${base}/metrics`,
     stop: async () => {
       await stopChild(child);
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -177,7 +211,7 @@ async function startThisServer(postgresUrl: string): Promise<Target> {
 
 async function startPlainHocuspocus(): Promise<Target> {
   const { child, port } = await startChild(['bench/plain-hocuspocus.ts'], {}, /"port":(\d+)/);
-  return { name: 'plain Hocuspocus 4 (memory)', collabUrl: `ws://127.0.0.1:${port}`, token: 'unused', stop: () => stopChild(child) };
+  return { name: 'plain Hocuspocus 4 (memory)', collabUrl: `ws://127.0.0.1:${port}`, token: 'unused', pid: child.pid, stop: () => stopChild(child) };
 }
 
 interface BenchClient {
@@ -375,12 +409,22 @@ async function benchTarget(target: Target, options: CollabBenchOptions, durable:
     errorKinds: {},
   };
   log(`  ${target.name}: load profile…`);
+  const cpuBefore = cpuSecondsOf(target.pid);
+  const commitsBefore = await commitCounters(target.metricsUrl);
   const profile = options.parts.includes('profile') ? await runProfile(target, options) : skipped;
+  const diagnostics: ServerDiagnostics = { cpuSeconds: round(cpuSecondsOf(target.pid) - cpuBefore) };
+  const commitsAfter = await commitCounters(target.metricsUrl);
+  if (commitsBefore && commitsAfter) {
+    const commits = commitsAfter.count - commitsBefore.count;
+    diagnostics.commits = commits;
+    diagnostics.meanCommitMs = round(((commitsAfter.sum - commitsBefore.sum) / commits) * 1000);
+    diagnostics.rowsPerCommit = round((commitsAfter.rows - commitsBefore.rows) / commits);
+  }
   log(`  ${target.name}: cold loads…`);
   const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
   log(`  ${target.name}: append cost…`);
   const appendMs = options.parts.includes('append') ? await runAppendCost(target, options) : {};
-  return { profile, coldLoadMs, appendMs };
+  return { profile, diagnostics, coldLoadMs, appendMs };
 }
 
 export interface CollabBenchReport {
@@ -441,6 +485,8 @@ function formatReport(report: CollabBenchReport): string {
     row('delivered updates/s', ours.profile.deliveredPerSecond, plain.profile.deliveredPerSecond),
     row('edit → ack p50 / p95 / p99 ms', `${ours.profile.ackMs.p50}/${ours.profile.ackMs.p95}/${ours.profile.ackMs.p99}`, `${plain.profile.ackMs.p50}/${plain.profile.ackMs.p95}/${plain.profile.ackMs.p99}`),
     row('edits sent (per second)', `${ours.profile.edits} (${ours.profile.editsPerSecondSent})`, `${plain.profile.edits} (${plain.profile.editsPerSecondSent})`),
+    row('server CPU s during profile', ours.diagnostics.cpuSeconds, plain.diagnostics.cpuSeconds),
+    row('log commits (mean ms, rows)', `${ours.diagnostics.commits} (${ours.diagnostics.meanCommitMs}, ${ours.diagnostics.rowsPerCommit})`, '-'),
     row('errors', `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`, `${plain.profile.errors} ${JSON.stringify(plain.profile.errorKinds)}`),
     ...Object.keys(ours.coldLoadMs).map((size) => row(`cold load ${size} ms (median)`, ours.coldLoadMs[size], plain.coldLoadMs[size])),
     ...Object.keys(ours.appendMs).map((size) => row(`small edit ack on ${size} doc ms`, ours.appendMs[size], plain.appendMs[size])),
