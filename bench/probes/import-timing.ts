@@ -1,0 +1,24 @@
+// Timing of the sample import: npm exec -- node --experimental-strip-types --no-warnings bench/probes/import-timing.ts
+// (set TEST_DATABASE_URL for PostgreSQL).
+import { readFileSync } from 'node:fs';
+import { createTestDatabase } from '../../test/helpers/database.ts';
+import { insertAccount } from '../../src/domain/auth/accounts.ts';
+import { importFrameLordExport } from '../../src/domain/import/import-service.ts';
+import { exportFrameLordData } from '../../src/domain/import/export-service.ts';
+const raw = JSON.parse(readFileSync(new URL('../../../shared/fixtures/framelord-export/sample-export.json', import.meta.url), 'utf8'));
+const t = await createTestDatabase();
+try {
+  const r: Record<string, number[]> = { dry: [], first: [], again: [], export: [] };
+  for (let i = 0; i < 5; i++) {
+    const acct = await t.db.transaction((tx) => insertAccount(tx, { email: `a${i}@example.com`, passwordHash: 'x', fullName: 'A', avatarUrl: null }));
+    r.dry!.push((await importFrameLordExport(t.db, acct.user.id, raw, { dryRun: true })).duration_ms);
+    r.first!.push((await importFrameLordExport(t.db, acct.user.id, raw)).duration_ms);
+    r.again!.push((await importFrameLordExport(t.db, acct.user.id, raw)).duration_ms);
+    const s = performance.now();
+    await exportFrameLordData(t.db, acct.user.id);
+    r.export!.push(Math.round(performance.now() - s));
+  }
+  console.log(JSON.stringify({ engine: t.handle.engine, ...r }));
+} finally {
+  await t.drop();
+}
