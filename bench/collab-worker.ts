@@ -9,6 +9,8 @@ import * as Y from 'yjs';
 
 export interface WorkerAssignment {
   collabUrl: string;
+  /** Per client, parallel to `documents`: the instance it connects to (bench/scale.ts); else collabUrl. */
+  collabUrls?: string[];
   token: string;
   /** Document name of each client this worker runs. */
   documents: string[];
@@ -44,10 +46,10 @@ let measuring = false;
 const report: WorkerReport = { fanout: [], acks: [], edits: 0, deliveries: 0, unacknowledged: 0, editsByDocument: {}, errorKinds: {} };
 const error = (kind: string) => (report.errorKinds[kind] = (report.errorKinds[kind] ?? 0) + 1);
 
-function connect(assignment: WorkerAssignment, documentName: string): Client {
+function connect(assignment: WorkerAssignment, documentName: string, url = assignment.collabUrl): Client {
   const doc = new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
-    url: assignment.collabUrl,
+    url,
     WebSocketPolyfill: WebSocket,
     onClose: ({ event }) => {
       if (measuring) error(`close ${event.code}`);
@@ -119,7 +121,7 @@ process.on('message', (message: ParentMessage) => {
   void (async () => {
     if (message.type === 'assign') {
       assignment = message.assignment;
-      clients = assignment.documents.map((name) => connect(assignment!, name));
+      clients = assignment.documents.map((name, index) => connect(assignment!, name, assignment!.collabUrls?.[index]));
       const deadline = Date.now() + 120_000;
       while (!clients.every((client) => client.provider.isSynced) && Date.now() < deadline) await sleep(10);
       if (!clients.every((client) => client.provider.isSynced)) error('not synced at start');

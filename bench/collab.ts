@@ -54,9 +54,11 @@ export function collabBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   };
 }
 
-interface Target {
+export interface Target {
   name: string;
   collabUrl: string;
+  /** Several instances (bench/scale.ts): each document's clients alternate between them. */
+  collabUrls?: string[];
   token: string;
   stop(): Promise<void>;
   /** The server process, for its CPU time during the profile. */
@@ -113,7 +115,7 @@ async function commitCounters(metricsUrl: string | undefined): Promise<{ sum: nu
   return { sum: value('collab_update_append_duration_seconds_sum'), count: value('collab_update_append_duration_seconds_count'), rows: value('collab_updates_logged_total') };
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -130,7 +132,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
   return true;
 }
 
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+export function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -156,7 +158,7 @@ function startChild(args: string[], env: Record<string, string>, ready: RegExp):
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
@@ -254,7 +256,7 @@ function trackAcks(client: BenchClient, samples: number[]) {
 type WorkerMessage = { type: 'ready' } | { type: 'edited'; edits: number } | { type: 'report'; report: WorkerReport };
 
 /** The load profile, its clients spread over worker processes (see collab-worker.ts). */
-async function runProfile(target: Target, options: CollabBenchOptions): Promise<ProfileResult> {
+export async function runProfile(target: Target, options: CollabBenchOptions): Promise<ProfileResult> {
   const run = randomUUID().slice(0, 8);
   const names = Array.from({ length: options.clients }, (_, index) => `bench-${run}-doc-${index % options.documents}`);
   const clientsPerDocument = new Map<string, number>();
@@ -279,6 +281,10 @@ async function runProfile(target: Target, options: CollabBenchOptions): Promise<
         collabUrl: target.collabUrl,
         token: target.token,
         documents: names.filter((_, index) => index % workers.length === workerIndex),
+        // The k-th client of a document goes to instance k mod n.
+        collabUrls: target.collabUrls?.length
+          ? names.map((_, index) => target.collabUrls![Math.floor(index / options.documents) % target.collabUrls!.length]!).filter((_, index) => index % workers.length === workerIndex)
+          : undefined,
         workerIndex,
         editsPerSecond: options.editsPerSecond,
       };
@@ -324,7 +330,7 @@ async function runProfile(target: Target, options: CollabBenchOptions): Promise<
 }
 
 /** A document of roughly `bytes` encoded size: paragraphs of text in a Y.XmlFragment-free layout. */
-function documentOfSize(bytes: number): Y.Doc {
+export function documentOfSize(bytes: number): Y.Doc {
   const doc = new Y.Doc();
   const paragraphs = doc.getArray<Y.Text>('paragraphs');
   const line = 'The quick brown fox jumps over the lazy dog while the collaboration server keeps every edit. ';

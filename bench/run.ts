@@ -1,6 +1,19 @@
 // `npm run bench`: every benchmark in turn (the lead adds the others here). Durations and sizes
 // come from the environment, e.g. BENCH_SECONDS=60 BENCH_CLIENTS=200 npm run bench.
 import { collabBenchOptionsFromEnv, runCollabBench } from './collab.ts';
+import { runScaleBench, scaleBenchOptionsFromEnv } from './scale.ts';
+import { printStoreDerivatives, runStoreDerivativesBench } from './store-derivatives.ts';
+import { runExtractionBench } from './extraction.ts';
+import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts';
+import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
+if (!only || only === 'scale') await runScaleBench(scaleBenchOptionsFromEnv());
+if (!only || only === 'extraction') {
+  console.log('\n== BlockSuite extraction alone (median ms)');
+  console.table((await runExtractionBench()).sizes);
+  printStoreDerivatives(await runStoreDerivativesBench(), process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite');
+}
+if (!only || only === 'rest') printRestBench(await runRestBench(restBenchOptionsFromEnv()));
+if (!only || only === 'sync') await runSyncBench(syncBenchOptionsFromEnv());

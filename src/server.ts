@@ -8,15 +8,16 @@ import { openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createCollabServer } from './collab/collab-server.ts';
 import { createApp, type RouteModule } from './http/app.ts';
-import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
-import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
+import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
+import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
 import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
@@ -41,10 +42,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await database.close();
     throw error;
   }
-  const metrics = createMetrics();
+  const metrics = createMetrics({ updateLogEntries: () => countUncompactedUpdates(database.db) });
   const services = createServices(config, database, logger, metrics);
   const app = createApp(services, routeModules);
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  // Longer than any client's or proxy's idle timeout (nginx, load balancers, undici), so the
+  // server never closes a kept-alive socket at the moment a client reuses it (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const collab = createCollabServer(services);
   httpServer.on('upgrade', (request, socket, head) => {
     if (!collab.handleUpgrade(request, socket, head)) socket.destroy();

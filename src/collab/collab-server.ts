@@ -17,6 +17,7 @@ import { hocuspocusLiveDocuments } from './live-documents.ts';
 import type { LoadedDocuments } from './loaded-documents.ts';
 import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
+import { RedisRelay, relayedLiveDocuments } from './redis-relay.ts';
 
 export const COLLAB_PATH = '/collab';
 
@@ -76,6 +77,8 @@ export function createCollabServer(services: Services): CollabServer {
     logger,
     metrics,
   });
+  // Several instances: relay document changes through Redis (redis-relay.ts).
+  const relay = config.redisUrl ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, loaded, logger }) : undefined;
   const hocuspocus = new Hocuspocus<CollabContext>({
     name: 'framelord',
     quiet: true,
@@ -87,9 +90,11 @@ export function createCollabServer(services: Services): CollabServer {
       authentication,
       new DurabilityExtension({ documents, loaded, logger, metrics }),
       new PersistenceExtension({ documents, loaded, logger, metrics }),
+      ...(relay ? [relay] : []),
     ],
   });
-  documents.setLiveDocuments(hocuspocusLiveDocuments(hocuspocus, loaded));
+  const live = hocuspocusLiveDocuments(hocuspocus, loaded);
+  documents.setLiveDocuments(relay ? relayedLiveDocuments(live, relay, logger) : live);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   const sockets = new Set<SocketState>();
@@ -168,6 +173,8 @@ export function createCollabServer(services: Services): CollabServer {
     async stop() {
       accepting = false;
       authentication.stop();
+      const started = performance.now();
+      const draining = { sockets: sockets.size, documents: hocuspocus.documents.size };
       for (const socket of sockets) socket.close(CLOSE.serverRestarting);
       await waitUntil(() => sockets.size === 0, CLOSE_HANDSHAKE_MS + 1000);
       // Closing the last connection of a document stores it (compaction) and then unloads it.
@@ -177,6 +184,9 @@ export function createCollabServer(services: Services): CollabServer {
         hocuspocus.flushPendingStores();
       }
       wss.close();
+      logger.info({ ...draining, duration_ms: Math.round(performance.now() - started) }, 'collaboration drained');
+      // Extensions let go of what they hold (the re-authentication timer, the Redis connections).
+      await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
     },
   };
 }

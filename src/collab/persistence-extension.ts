@@ -50,7 +50,6 @@ export class PersistenceExtension implements Extension {
     const { skipped } = applyStoredState(document, state);
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
     loaded.set(documentName, { noteId, budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)) });
-    metrics.collabUpdateLogLength.set(state.log.length);
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
     if (state.log.length > 0) documents.requestCompaction(noteId);
   }

@@ -1,10 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Values read when /metrics is scraped rather than kept up to date by the code. */
+export interface MetricSources {
+  /** Uncompacted update-log entries over every note (shared by every instance). */
+  updateLogEntries?: () => Promise<number>;
+}
+
 /**
  * Every series the server exposes on /metrics, on a registry of its own (not prom-client's global
  * one) so several servers in one test process never collide.
  */
-export function createMetrics() {
+export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -40,7 +46,19 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    collabUpdateLogLength: new Gauge({ name: 'collab_update_log_entries', help: 'Update-log entries not yet compacted (last observed)', registers }),
+    collabUpdateLogLength: new Gauge({
+      name: 'collab_update_log_entries',
+      help: 'Update-log entries not yet compacted, all notes (read from the database at scrape)',
+      registers,
+      async collect() {
+        if (!sources.updateLogEntries) return;
+        try {
+          this.set(await sources.updateLogEntries());
+        } catch {
+          // The database is away: keep the last value; /readyz reports the outage.
+        }
+      },
+    }),
     syncPushChanges: new Counter({ name: 'sync_push_changes_total', help: 'Changes received by /sync/push by outcome', labelNames: ['outcome'] as const, registers }),
     syncPulls: new Counter({ name: 'sync_pulls_total', help: 'Calls to /sync/pull', registers }),
     syncPulledChanges: new Counter({ name: 'sync_pulled_changes_total', help: 'Changes returned by /sync/pull', registers }),

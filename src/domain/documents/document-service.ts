@@ -59,7 +59,6 @@ export function createDocumentService(config: Config, db: Db, logger: Logger, me
     onCompacted: (noteId, result: CompactionResult, seconds) => {
       if (result.status !== 'compacted') return;
       metrics.collabStoreDuration.observe(seconds);
-      metrics.collabUpdateLogLength.set(0);
       if (result.skippedEntries > 0) log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
