@@ -1,65 +1,50 @@
 import { sql } from 'drizzle-orm';
-import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
+import { mergeStoredState, stateUpdates } from '../documents/document-state.ts';
+import { loadDocumentState, type StoredDocumentState } from '../documents/update-log.ts';
 
-/**
- * Bytes travel as base64 text: postgres.js decodes `bytea` from hex in JavaScript (a 10 MB state
- * blocks the event loop for a large part of a second), while Buffer decodes base64 natively.
- */
-function decodeBytes(value: unknown): Uint8Array | null {
-  if (typeof value !== 'string' || value === '') return null;
-  return Buffer.from(value, 'base64');
+/** The merged state, or null when the note has no document yet (no stored state, empty log). */
+function mergedOrNull(state: StoredDocumentState | null): Uint8Array | null {
+  if (!state || stateUpdates(state).length === 0) return null;
+  return mergeStoredState(state);
 }
 
 /**
  * A note's full Yjs state holding every acknowledged edit: the compacted `notes.blocksuite_doc`
- * merged with the update log after it. Null when the note has no document yet.
- *
- * Both halves are read by ONE statement, so they come from the same snapshot: read separately, a
- * compaction committing in between could fold and delete log rows the second read then misses.
- * The collaboration layer may replace this body with its own loader (same contract).
+ * merged with the update log after it (the documents layer's loader and its tolerant merge).
+ * Null when the note has no document yet. Bytes travel as base64: see `ByteTransfer`.
  */
 export async function loadCurrentDocumentState(db: Db, noteId: string): Promise<Uint8Array | null> {
-  const rows = await queryRows<{ part: number; bytes: string | null }>(
-    db,
-    sql`select 0 as part, null::bigint as id, encode(blocksuite_doc, 'base64') as bytes from notes where id = ${noteId}
-        union all
-        select 1 as part, id, encode("update", 'base64') as bytes from note_updates where note_id = ${noteId}
-        order by part, id`,
-  );
-  const updates = rows.map((row) => decodeBytes(row.bytes)).filter((bytes): bytes is Uint8Array => bytes !== null);
-  if (updates.length === 0) return null;
-  if (updates.length === 1) return updates[0] as Uint8Array;
-  return Y.mergeUpdates(updates);
+  return mergedOrNull(await loadDocumentState(db, noteId, 'base64'));
 }
 
 /**
  * loadCurrentDocumentState for many notes in one statement (a sync pull page presents hundreds of
- * notes: one query each would be a round trip per note). Same snapshot rule: one statement.
+ * notes: one query each would be a round trip per note). Same snapshot rule as
+ * `loadDocumentState`: both halves come from one statement.
  */
 export async function loadCurrentDocumentStates(db: Db, noteIds: readonly string[]): Promise<Map<string, Uint8Array | null>> {
   const states = new Map<string, Uint8Array | null>();
   if (noteIds.length === 0) return states;
   const ids = `{${[...new Set(noteIds)].join(',')}}`;
-  const rows = await queryRows<{ note_id: string; bytes: string | null }>(
+  const rows = await queryRows<{ note_id: string; part: number; id: string | number | null; bytes: string | null }>(
     db,
-    sql`select note_id, bytes from (
+    sql`select note_id, part, id, bytes from (
           select id as note_id, 0 as part, null::bigint as id, encode(blocksuite_doc, 'base64') as bytes from notes where id = any(${ids}::uuid[])
           union all
           select note_id, 1 as part, id, encode("update", 'base64') as bytes from note_updates where note_id = any(${ids}::uuid[])
         ) parts
         order by note_id, part, id`,
   );
-  const updatesByNote = new Map<string, Uint8Array[]>();
+  const byNote = new Map<string, StoredDocumentState>();
   for (const row of rows) {
-    const updates = updatesByNote.get(row.note_id) ?? [];
-    const bytes = decodeBytes(row.bytes);
-    if (bytes) updates.push(bytes);
-    updatesByNote.set(row.note_id, updates);
+    const state = byNote.get(row.note_id) ?? { stored: null, log: [] };
+    const bytes = row.bytes ? Buffer.from(row.bytes, 'base64') : null;
+    if (Number(row.part) === 0) state.stored = bytes;
+    else if (bytes) state.log.push({ id: Number(row.id), update: bytes });
+    byNote.set(row.note_id, state);
   }
-  for (const [noteId, updates] of updatesByNote) {
-    states.set(noteId, updates.length === 0 ? null : updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates));
-  }
+  for (const [noteId, state] of byNote) states.set(noteId, mergedOrNull(state));
   return states;
 }
