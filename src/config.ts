@@ -45,6 +45,8 @@ const environmentSchema = z.object({
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
+  // Least time between two commits of the update log (group commit; a lone edit is never delayed).
+  LOG_COMMIT_INTERVAL_MS: nonNegativeInt.default(10),
   // How often a live connection's token is checked again (expiry, logout).
   COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
@@ -82,6 +84,7 @@ export interface Config {
   maxDocumentBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
+  logCommitIntervalMs: number;
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
+    logCommitIntervalMs: e.LOG_COMMIT_INTERVAL_MS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

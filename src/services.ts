@@ -51,7 +51,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rateLimitRules,
     auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
-    documents: createDocumentService(config, database.db, logger, metrics, database.engine),
+    documents: createDocumentService(config, database, logger, metrics),
     sync: createSyncService(database.db, metrics, logger),
   };
 }

@@ -41,6 +41,12 @@ export interface OpenOptions {
   onOpenDoc(docId: string): void;
   /** The picker's "Create … doc" made a new doc; it has been pushed to the server. */
   onDocCreatedRemotely(docId: string): void;
+  /**
+   * Aborted when another note is opened meanwhile: nothing is mounted then. Mounting a stale editor
+   * and tearing it down at once leaves BlockSuite's event handlers on a dead host, and keystrokes
+   * typed into it are lost when the current editor replaces it.
+   */
+  signal: AbortSignal;
 }
 
 function makeProvider(docId: string, document: Doc['spaceDoc']): HocuspocusProvider {
@@ -53,12 +59,14 @@ function makeProvider(docId: string, document: Doc['spaceDoc']): HocuspocusProvi
   });
 }
 
-/** Waits for the first sync, or rejects when the server refuses the document. */
-function firstSync(provider: HocuspocusProvider): Promise<void> {
+/** Waits for the first sync; rejects when the server refuses the document or the open is abandoned. */
+function firstSync(provider: HocuspocusProvider, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new DOMException('superseded', 'AbortError'));
     if (provider.synced) return resolve();
     provider.on('synced', () => resolve());
     provider.on('authenticationFailed', ({ reason }: { reason: string }) => reject(new Error(reason || 'refused')));
+    signal.addEventListener('abort', () => reject(new DOMException('superseded', 'AbortError')), { once: true });
   });
 }
 
@@ -119,11 +127,14 @@ export async function openEditor(host: HTMLElement, options: OpenOptions): Promi
   try {
     // Only after the server's state is in may we decide whether the page is new: initialising
     // earlier would give a second root block to a document that already has one.
-    await firstSync(provider);
+    await firstSync(provider, options.signal);
+    if (options.signal.aborted) throw new DOMException('superseded', 'AbortError');
   } catch (error) {
     created.dispose();
     window.removeEventListener('online', reconnect);
     provider.destroy();
+    for (const side of sideProviders) side.destroy();
+    collection.dispose();
     throw error;
   }
   doc.load();

@@ -15,7 +15,8 @@ const panel = new LinkPanel((noteId) => navigate(`#/note/${noteId}`));
 let notes: Note[] = [];
 let opened: OpenedEditor | null = null;
 let openedNoteId: string | null = null;
-let openSequence = 0;
+/** The open in progress; a newer open or a close aborts it before it mounts anything. */
+let pendingOpen: AbortController | null = null;
 let notesTimer: ReturnType<typeof setInterval> | null = null;
 
 function navigate(hash: string): void {
@@ -56,6 +57,8 @@ async function refreshNotes(): Promise<void> {
 }
 
 function closeEditor(): void {
+  pendingOpen?.abort();
+  pendingOpen = null;
   opened?.destroy();
   opened = null;
   openedNoteId = null;
@@ -65,8 +68,9 @@ function closeEditor(): void {
 }
 
 async function openDoc(docId: string, note: Note | null): Promise<void> {
-  const sequence = ++openSequence;
   closeEditor();
+  const open = new AbortController();
+  pendingOpen = open;
   showError(null);
   openedNoteId = note?.id ?? null;
   renderNotes();
@@ -79,8 +83,10 @@ async function openDoc(docId: string, note: Note | null): Promise<void> {
       onProvider: (provider) => indicator.track(provider),
       onOpenDoc: (target) => navigate(`#/doc/${target}`),
       onDocCreatedRemotely: () => void refreshNotes(),
+      signal: open.signal,
     });
-    if (sequence !== openSequence) return editor.destroy();
+    if (open.signal.aborted) return editor.destroy();
+    pendingOpen = null;
     opened = editor;
     $('editor-host').dataset.docId = docId;
     if (!note) {
@@ -91,7 +97,7 @@ async function openDoc(docId: string, note: Note | null): Promise<void> {
       panel.show(openedNoteId);
     }
   } catch (error) {
-    if (sequence !== openSequence) return;
+    if (open.signal.aborted) return;
     indicator.refuse((error as Error).message);
     showError(`This note can't be opened: ${(error as Error).message}`);
   }

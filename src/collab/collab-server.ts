@@ -11,6 +11,7 @@ import { AuthenticationExtension } from './authentication-extension.ts';
 import { CLOSE, type CloseEvent } from './close-codes.ts';
 import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
+import { durableSocket } from './durable-socket.ts';
 import { MalformedFrame, readClientFrame } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
@@ -122,7 +123,7 @@ export function createCollabServer(services: Services): CollabServer {
     sockets.add(socket);
     metrics.collabConnections.inc();
     const rate = createMessageRateLimit(config.rateLimits.collabMessagesPerSecond);
-    const connection = hocuspocus.handleConnection(ws, toWebRequest(request), { socket });
+    const connection = hocuspocus.handleConnection(durableSocket(ws, loaded), toWebRequest(request), { socket });
 
     const refuse = (event: CloseEvent, code: string) => {
       metrics.errors.inc({ transport: 'collab', code });

@@ -1,22 +1,28 @@
-// Every client update is committed to the note's update log BEFORE Hocuspocus applies it.
+// Every client update is appended to the note's update log as Hocuspocus applies it, and nobody is
+// told it is saved before that append has committed.
 //
-// Why that makes the acknowledgement durable (Hocuspocus 4.7 source): `beforeHandleMessage` is
-// awaited before the message is applied (Connection.processMessages), and the acknowledgement
-// (SyncStatus) is sent inside the apply, for sync step 2 and update alike (MessageReceiver). So the
-// provider's `unsyncedChanges` can only fall once our INSERT has committed, and other clients only
-// see an edit after it (broadcast happens on apply). Messages of one document connection are
-// handled one at a time, in order.
+// How (Hocuspocus 4.7 source): `beforeHandleMessage` is awaited before a message is applied
+// (Connection.processMessages); the apply broadcasts the update to the document's other clients
+// and sends the sender its acknowledgement (SyncStatus, MessageReceiver). This hook starts the
+// append and returns at once, so the broadcast does not wait for PostgreSQL; the acknowledgement
+// does: the socket Hocuspocus writes to holds every SyncStatus until all updates applied to the
+// document before it are committed (durable-socket.ts, document-durability.ts). So the provider's
+// `unsyncedChanges` can only fall once our INSERT has committed. Appends are group-committed
+// (update-appender.ts) and committed in order per document as far as anybody can observe.
 //
 // Gaps closed here:
 // - Read-only connections: Hocuspocus checks read-only AFTER this hook; their updates are not
 //   logged (Hocuspocus then refuses them without applying).
-// - A failed write: if the hook just threw, Hocuspocus would reset only this document and leave the
-//   socket open with later frames stuck. We close the socket first (4503), so the provider
-//   reconnects with backoff and re-sends the unacknowledged edit in its sync step 2 (state-vector
-//   based: the edit was never applied here, so the server's state vector asks for it again).
-// - Awareness, stateless and close frames return at once: they never wait on the database.
+// - A failed append: the update is already in memory (and maybe on other clients' screens) but
+//   not in the log. The document is discarded: every socket it has is closed with 4503, every
+//   message for it is refused until Hocuspocus unloads it, and no acknowledgement or relay waiting
+//   on it is ever sent. Its clients reconnect to a copy loaded from the database, whose state
+//   vector lacks the update, so their sync step 2 sends it again.
+// - A sync step 2 that adds nothing is not logged, but its acknowledgement still waits for every
+//   earlier append of the document: what it "already has" may not be committed yet.
+// - Awareness, stateless and close frames never wait on the database.
 import * as Y from 'yjs';
-import type { beforeHandleMessagePayload, Extension } from '@hocuspocus/server';
+import type { beforeHandleMessagePayload, Document, Extension } from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isEmptyUpdate } from '../domain/documents/yjs-bytes.ts';
@@ -45,18 +51,23 @@ export class DurabilityExtension implements Extension {
   }
 
   async beforeHandleMessage(payload: beforeHandleMessagePayload<CollabContext>): Promise<void> {
+    const { connection, document, context } = payload;
+    const entry = this.options.loaded.get(payload.documentName);
+    // A discarded document serves nobody, not even a step 1: its memory is ahead of the log.
+    if (entry?.durability.failed) {
+      context.socket.close(CLOSE.unavailable);
+      throw refusal(CLOSE.unavailable);
+    }
     const frame = readSyncUpdate(payload.update);
     if (!frame) return;
-    const { connection, document, context } = payload;
     if (connection.readOnly) return;
     if (isEmptyUpdate(frame.update)) return;
     // A step 2 after a reconnect repeats what the server may already hold (and always carries
     // the client's whole delete set): log it only when it adds something.
     if (frame.step === 'step2' && Y.snapshotContainsUpdate(Y.snapshot(document), frame.update)) return;
 
-    const { documents, loaded, metrics, logger } = this.options;
+    const { documents, metrics } = this.options;
     metrics.collabUpdatesReceived.inc();
-    const entry = loaded.get(payload.documentName);
     if (!entry || !context.noteId) {
       // Not loaded by us (cannot happen for an authenticated connection): never apply unlogged.
       context.socket.close(CLOSE.unavailable);
@@ -70,13 +81,15 @@ export class DurabilityExtension implements Extension {
       context.socket.close(CLOSE.documentTooLarge);
       throw refusal(CLOSE.documentTooLarge);
     }
-    try {
-      await documents.appendUpdate(context.noteId, frame.update);
-    } catch (error) {
-      metrics.errors.inc({ transport: 'collab', code: 'SERVICE_UNAVAILABLE' });
-      logger.warn({ err: error, note_id: context.noteId }, 'update not logged; closing the socket so the client re-sends it');
-      context.socket.close(CLOSE.unavailable);
-      throw refusal(CLOSE.unavailable);
-    }
+    // `frame.update` is a view into the frame, which nothing reuses: the appender may keep it.
+    entry.durability.track(documents.appendUpdate(context.noteId, frame.update), (error) => this.discard(document, context.noteId!, error));
+  }
+
+  /** After a failed append: close every socket of the document so its clients re-send from their copy. */
+  private discard(document: Document, noteId: string, error: unknown): void {
+    const { metrics, logger } = this.options;
+    metrics.errors.inc({ transport: 'collab', code: 'SERVICE_UNAVAILABLE' });
+    logger.warn({ err: error, note_id: noteId, connections: document.getConnectionsCount() }, 'update not logged; closing the document\'s sockets so its clients re-send it');
+    for (const connection of document.getConnections()) (connection.context as CollabContext).socket.close(CLOSE.unavailable);
   }
 }

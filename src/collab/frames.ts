@@ -19,6 +19,9 @@ export const MessageType = {
 
 export const SyncStep = { Step1: 0, Step2: 1, Update: 2 } as const;
 
+/** Server → client only: "your update was applied" (the provider's unsyncedChanges falls). */
+export const SYNC_STATUS_MESSAGE = 8;
+
 export type ClientFrame =
   | { kind: 'pong' }
   | { kind: 'message'; documentName: string; type: number };
@@ -106,4 +109,23 @@ export function readSyncUpdate(data: Uint8Array): SyncUpdateFrame | null {
   const step = decoding.readVarUint(decoder);
   if (step !== SyncStep.Step2 && step !== SyncStep.Update) return null;
   return { step: step === SyncStep.Step2 ? 'step2' : 'update', update: decoding.readVarUint8Array(decoder) };
+}
+
+/**
+ * The document name of an outgoing SyncStatus frame (address, then type 8), or null for any other
+ * frame. Runs on every frame the server sends, so it reads the type before decoding the address.
+ */
+export function syncStatusDocumentName(data: Uint8Array): string | null {
+  try {
+    const decoder = decoding.createDecoder(data);
+    const addressLength = decoding.readVarUint(decoder);
+    decoder.pos += addressLength;
+    if (decoder.pos >= data.length || decoding.readVarUint(decoder) !== SYNC_STATUS_MESSAGE) return null;
+    const address = decoding.readVarString(decoding.createDecoder(data));
+    const separator = address.indexOf('\0');
+    return separator === -1 ? address : address.slice(0, separator);
+  } catch {
+    // Not a frame we can read: it is not an acknowledgement, so it goes out as it is.
+    return null;
+  }
 }

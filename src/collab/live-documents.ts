@@ -16,6 +16,8 @@ export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDo
       }
     }
     const document = hocuspocus.documents.get(documentName);
+    // A discarded document (a failed append) holds content the log lacks: the database is the truth.
+    if (loaded.get(documentName)?.durability.failed) return undefined;
     return document && !document.isDestroyed ? document : undefined;
   };
   return {

@@ -1,10 +1,13 @@
 // What the collaboration server knows about each document it holds in memory.
 import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
+import type { DocumentDurability } from './document-durability.ts';
 
 export interface LoadedDocument {
   noteId: string;
   /** Upper bound of the document's size, for MAX_DOCUMENT_BYTES without re-encoding per update. */
   budget: DocumentSizeBudget;
+  /** Which applied updates are committed to the log; what says "saved" waits on it. */
+  durability: DocumentDurability;
 }
 
 /** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */

@@ -2,8 +2,9 @@
 // compaction (domain/documents/compaction.ts), which reads only the database, so:
 // - a failed store is retried by the compaction scheduler with backoff (Hocuspocus never
 //   retries one), whether or not the document is still in memory;
-// - unloading a document whose store failed loses nothing, because every edit it holds was in
-//   the log before it was applied.
+// - unloading a document whose store failed loses nothing: every edit it holds that anybody was
+//   told is saved is in the log (document-durability.ts).
+import type * as Y from 'yjs';
 import type { afterUnloadDocumentPayload, Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
+import { DocumentDurability } from './document-durability.ts';
 import type { LoadedDocuments } from './loaded-documents.ts';
 
 export interface PersistenceOptions {
@@ -20,6 +22,26 @@ export interface PersistenceOptions {
   loaded: LoadedDocuments;
   logger: Logger;
   metrics: Metrics;
+}
+
+/**
+ * Runs `apply` on a document that is still loading, with its 'update' listeners set aside. Yjs
+ * encodes every transaction once more as an update when anything listens for 'update', and
+ * Hocuspocus always does (to broadcast), though nobody is connected before the load ends: for a
+ * 10 MB document that re-encoding cost about as much as the decoding itself (--cpu-prof of the
+ * collab benchmark's cold loads). Listeners live in lib0's `_observers` map; should a Yjs release
+ * move them, the state is applied with the events as before.
+ */
+function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
+  const observers = (document as unknown as { _observers?: unknown })._observers;
+  if (!(observers instanceof Map)) return apply();
+  const listeners: unknown = observers.get('update');
+  observers.delete('update');
+  try {
+    return apply();
+  } finally {
+    if (listeners !== undefined) observers.set('update', listeners);
+  }
 }
 
 export class PersistenceExtension implements Extension {
@@ -47,17 +69,24 @@ export class PersistenceExtension implements Extension {
       throw refusal(CLOSE.unavailable);
     }
     if (!state) throw PERMISSION_DENIED;
-    const { skipped } = applyStoredState(document, state);
+    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
-    loaded.set(documentName, { noteId, budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)) });
+    loaded.set(documentName, {
+      noteId,
+      budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
+      durability: new DocumentDurability(),
+    });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
     if (state.log.length > 0) documents.requestCompaction(noteId);
   }
 
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
     const entry = this.options.loaded.get(payload.documentName);
+    if (!entry) return;
+    // Fold the appends still in flight too (a failed one is the clients' to re-send).
+    await entry.durability.whenDurable().catch(() => {});
     // Never throws: a failure schedules a retry, and the log already holds everything.
-    if (entry) await this.options.documents.compactNow(entry.noteId);
+    await this.options.documents.compactNow(entry.noteId);
   }
 
   async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {

@@ -12,8 +12,12 @@
 // - Relayed changes are applied with the origin `{source: 'redis'}` through a bare
 //   MessageReceiver: no client connection, so they never pass `beforeHandleMessage`, and the
 //   durability hook never logs them. Each update is therefore logged once, by the instance whose
-//   client sent it (or whose REST call wrote it), before any peer can see it: whatever a peer
-//   relays is already in the log.
+//   client sent it (or whose REST call wrote it). Nothing of a document leaves this instance
+//   before it is in the log (document-durability.ts): a change is published once every append
+//   of its document so far has committed, and a peer's state-vector request is answered only
+//   from a document with no append in flight. Whatever a peer holds is therefore in the log, so
+//   its "nothing new" answer to a reconnecting client can never acknowledge an unlogged edit; a
+//   document whose append failed publishes nothing more.
 // - Relayed changes skip the store hooks (shouldSkipStoreHooks). The update log is the source of
 //   truth and any instance's compaction folds every logged entry, so an instance that only
 //   receives relays still requests a compaction of the document: if the instance that logged the
@@ -32,9 +36,11 @@ import { hostname } from 'node:os';
 import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
 import { isTransactionOrigin, OutgoingMessage, type afterUnloadDocumentPayload, type Document, type onChangePayload } from '@hocuspocus/server';
 import { Redis as RedisClient } from 'ioredis';
+import * as decoding from 'lib0/decoding';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
 import type { Logger } from '../logger.ts';
+import { MessageType, SyncStep } from './frames.ts';
 import type { LoadedDocuments } from './loaded-documents.ts';
 
 export interface RedisRelayOptions {
@@ -61,6 +67,22 @@ function warnThrottled(logger: Logger, error: unknown, message: string): void {
 
 const isRelayed = (origin: unknown) => isTransactionOrigin(origin) && origin.source === 'redis';
 
+/**
+ * The document a peer's message asks our state of (a sync step 1), or null for any other message.
+ * A Redis message is [identifier length byte][identifier][Hocuspocus frame].
+ */
+function peerStateRequestDocument(data: Buffer): string | null {
+  try {
+    const decoder = decoding.createDecoder(data.subarray(1 + (data[0] ?? 0)));
+    const documentName = decoding.readVarString(decoder);
+    const type = decoding.readVarUint(decoder);
+    if (type !== MessageType.Sync && type !== MessageType.SyncReply) return null;
+    return decoding.readVarUint(decoder) === SyncStep.Step1 ? documentName : null;
+  } catch {
+    return null;
+  }
+}
+
 export class RedisRelay extends RedisExtension {
   private readonly relayOptions: RedisRelayOptions;
   private readonly warn = (error: unknown, message: string) => warnThrottled(this.relayOptions.logger, error, message);
@@ -83,6 +105,7 @@ export class RedisRelay extends RedisExtension {
       },
     });
     this.relayOptions = options;
+    this.answerPeersFromDurableState();
     this.sub.on('ready', () => {
       if (!subscribedOnce) {
         subscribedOnce = true;
@@ -97,7 +120,12 @@ export class RedisRelay extends RedisExtension {
 
   override async onChange(payload: onChangePayload): Promise<void> {
     if (!isRelayed(payload.transactionOrigin)) {
-      this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) => this.warn(error, 'could not relay an update'));
+      const durability = this.relayOptions.loaded.get(payload.documentName)?.durability;
+      (durability ? durability.whenDurable() : Promise.resolve()).then(
+        () => this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) => this.warn(error, 'could not relay an update')),
+        // Its append failed: the document is being discarded and its clients re-send the change.
+        () => {},
+      );
       this.scheduleRepair(payload.documentName, payload.document);
       return;
     }
@@ -112,6 +140,37 @@ export class RedisRelay extends RedisExtension {
   async publishUpdate(documentName: string, update: Uint8Array): Promise<void> {
     const message = new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array();
     await this.pub.publish(`${this.configuration.prefix}:${documentName}`, Buffer.concat([this.messagePrefix, message]));
+  }
+
+  /**
+   * The extension answers a peer's sync step 1 with our content at once. Wrap its listener so that
+   * answer is computed only while every update applied to the document is committed (the answer
+   * is encoded synchronously when the original listener starts), and never from a discarded one.
+   */
+  private answerPeersFromDurableState(): void {
+    const [original] = this.sub.listeners('messageBuffer') as Array<(channel: Buffer, data: Buffer) => Promise<void>>;
+    if (!original) throw new Error('the Redis extension registers no message listener; update redis-relay.ts');
+    this.sub.removeListener('messageBuffer', original);
+    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      const documentName = peerStateRequestDocument(data);
+      const durability = documentName === null ? undefined : this.relayOptions.loaded.get(documentName)?.durability;
+      if (!durability || durability.pending === 0) {
+        if (durability?.failed) return;
+        void original(channel, data);
+        return;
+      }
+      void (async () => {
+        // Appends keep arriving while we wait; answer at a moment none is in flight.
+        while (durability.pending > 0) {
+          try {
+            await durability.whenDurable();
+          } catch {
+            return;
+          }
+        }
+        if (!durability.failed) await original(channel, data);
+      })();
+    });
   }
 
   /** Asks the peers holding the document for what we lack, and offers what they lack. */

@@ -28,6 +28,12 @@ export interface DatabaseHandle {
   connectionString: string | undefined;
   /** PGlite only: the engine itself (a single session; see migrate.ts). */
   pglite: PGlite | undefined;
+  /**
+   * postgres.js only: runs `COPY (select) TO STDOUT (FORMAT binary)` and answers the raw stream
+   * (read it with binary-copy.ts). The select is sent as it is: COPY takes no bind parameters, so
+   * it must hold no untrusted text. PGlite hands bytea over as bytes already.
+   */
+  copyOut: ((select: string) => Promise<Buffer>) | undefined;
 }
 
 export interface DatabaseOptions {
@@ -58,6 +64,23 @@ function openPostgres(url: string, maxConnections: number): DatabaseHandle {
     engine: 'postgres',
     connectionString: url,
     pglite: undefined,
+    copyOut: async (select) => {
+      const stream = await client.unsafe(`copy (${select}) to stdout (format binary)`).readable();
+      // Events, not `for await`: postgres.js 3.4's copy stream never finishes an async iteration.
+      return new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let ended = false;
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          ended = true;
+          resolve(Buffer.concat(chunks));
+        });
+        stream.on('error', reject);
+        stream.on('close', () => {
+          if (!ended) reject(new Error('COPY stream closed before its end'));
+        });
+      });
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -83,6 +106,7 @@ async function openPglite(dataDir: string, inMemory: boolean): Promise<DatabaseH
     engine: 'pglite',
     connectionString: undefined,
     pglite: engine,
+    copyOut: undefined,
     ping: async () => {
       await db.execute(sql`select 1`);
     },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, eventually, stateText, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import { holdLogAppends } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf, storedText, updateAppending } from './fixtures.ts';
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('collaborative editing on Hocuspocus at /collab', () => {
-  it('acknowledges an edit only once it is committed to the log, and other clients then see it', async () => {
+  it('acknowledges an edit only once it is committed to the log', async () => {
     const a = connect('ack-doc');
     const b = connect('ack-doc');
     await Promise.all([waitSynced(a), waitSynced(b)]);
@@ -49,6 +50,27 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
     expect(metrics).toMatch(/^collab_update_append_duration_seconds_count [1-9]/m);
     const [row] = await server.server.services.db.select().from(notes).where(eq(notes.id, note!.id));
     expect(row!.blocksuite_doc).toBeNull();
+  });
+
+  it('shows an edit to the other clients at once, while its acknowledgement waits for the commit', async () => {
+    const a = connect('fanout-doc');
+    const b = connect('fanout-doc');
+    await Promise.all([waitSynced(a), waitSynced(b)]);
+    const note = await noteOf(server, 'fanout-doc');
+    a.doc.getText('text').insert(0, 'first ');
+    await waitAcknowledged(a);
+
+    const release = await holdLogAppends(server.server.services.db);
+    try {
+      a.doc.getText('text').insert(textOf(a.doc).length, 'second');
+      await waitFor(() => textOf(b.doc) === 'first second', 5000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(a.provider.unsyncedChanges).toBeGreaterThan(0);
+    } finally {
+      await release();
+    }
+    await waitAcknowledged(a);
+    expect(await storedText(server, note!.id)).toBe('first second');
   });
 
   it('converges concurrent edits of two providers', async () => {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
@@ -73,5 +74,27 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await handle.close();
       await provisioned.drop();
     },
+  };
+}
+
+/**
+ * Holds every insert into the update log until the returned function is called (and awaited): a
+ * transaction locks `note_updates` against inserts (PostgreSQL), or holds the embedded database's
+ * only connection (PGlite).
+ */
+export async function holdLogAppends(db: Db): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  const holder = db.transaction(async (tx) => {
+    await tx.execute(sql`lock table note_updates in share mode`);
+    locked();
+    await released;
+  });
+  await Promise.race([lockTaken, holder]);
+  return async () => {
+    release();
+    await holder;
   };
 }

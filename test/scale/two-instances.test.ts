@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { registerUser } from '../helpers/auth.ts';
 import { connectProvider, eventually, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
-import { testEngine } from '../helpers/database.ts';
+import { holdLogAppends, testEngine } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { logLength, metric, noteIdOf, REDIS_URL, startCluster, storedDoc, type Cluster } from './cluster.ts';
 
@@ -72,6 +72,35 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
       expect(metric(text, 'collab_loaded_documents')).toBe(1);
       expect(metric(text, 'collab_update_log_entries')).toBe(everyone.length * EDITS);
     }
+  });
+
+  it('an edit reaches the other instance only once it is in the log; its own instance shows it at once', { timeout: 180_000 }, async () => {
+    cluster = await startCluster(2, 'durable-relay', NO_COMPACTION);
+    const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
+    const user = await registerUser(a.url);
+    const writer = connect(a.collabUrl, 'durable-relay', user.accessToken);
+    const besideWriter = connect(a.collabUrl, 'durable-relay', user.accessToken);
+    const elsewhere = connect(b.collabUrl, 'durable-relay', user.accessToken);
+    await Promise.all([writer, besideWriter, elsewhere].map((client) => waitSynced(client, 30_000)));
+    writer.doc.getText('text').insert(0, 'first ');
+    await waitAcknowledged(writer, 30_000);
+    await waitFor(() => textOf(elsewhere.doc) === 'first ', 30_000, 'the first edit on the other instance');
+
+    // Hold every append: the test's own transaction locks the log against inserts.
+    const release = await holdLogAppends(cluster.db.db);
+    try {
+      writer.doc.getText('text').insert(textOf(writer.doc).length, 'second');
+      await waitFor(() => textOf(besideWriter.doc) === 'first second', 10_000, 'the client beside the writer');
+      // Far longer than a relay hop takes: the other instance is kept out until the commit.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(textOf(elsewhere.doc)).toBe('first ');
+      expect(writer.provider.unsyncedChanges).toBeGreaterThan(0);
+    } finally {
+      await release();
+    }
+    await waitAcknowledged(writer, 30_000);
+    await waitFor(() => textOf(elsewhere.doc) === 'first second', 30_000, 'the second edit on the other instance');
+    expect(await logLength(cluster.db, (await noteIdOf(cluster.db, 'durable-relay'))!)).toBe(2);
   });
 
   it('an instance that only relays a document compacts it when the instance that logged the edits does not', { timeout: 180_000 }, async () => {

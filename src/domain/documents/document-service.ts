@@ -2,7 +2,7 @@
 // shutdown call. Storage strategy (log + compaction, group commit, retries) stays behind it.
 import * as Y from 'yjs';
 import type { Config } from '../../config.ts';
-import type { Db } from '../../db/client.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { compactDocument, type CompactionResult } from './compaction.ts';
@@ -10,7 +10,7 @@ import { createCompactionScheduler, type CompactionScheduler } from './compactio
 import { mergeStoredState } from './document-state.ts';
 import { NO_LIVE_DOCUMENTS, type LiveDocuments } from './live-documents.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
-import { loadDocumentState, type StoredDocumentState } from './update-log.ts';
+import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
 /** What the service needs to know of a note to find its document. */
 export interface NoteDocumentRef {
@@ -41,12 +41,16 @@ export interface DocumentService {
   readonly scheduler: CompactionScheduler;
 }
 
-export function createDocumentService(config: Config, db: Db, logger: Logger, metrics: Metrics, engine: 'postgres' | 'pglite'): DocumentService {
+export function createDocumentService(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): DocumentService {
+  const { db, engine, copyOut } = database;
   const log = logger.child({ component: 'documents' });
   const transfer = engine === 'postgres' ? 'base64' : 'binary';
+  // Outside a transaction, PostgreSQL sends a document's bytes raw through a binary COPY.
+  const readState = (noteId: string) => (copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer));
   const appender: UpdateAppender = createUpdateAppender(db, {
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
+    minCommitIntervalMs: config.logCommitIntervalMs,
     onCommit: (entries, seconds) => {
       metrics.collabUpdatesLogged.inc(entries.length);
       metrics.collabAppendDuration.observe(seconds);
@@ -74,11 +78,11 @@ export function createDocumentService(config: Config, db: Db, logger: Logger, me
       await appender.append(noteId, update);
       scheduler.markDirty(noteId);
     },
-    loadState: (noteId) => loadDocumentState(db, noteId, transfer),
+    loadState: readState,
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);
       if (doc) return Y.encodeStateAsUpdate(doc);
-      const state = await loadDocumentState(db, note.id, transfer);
+      const state = await readState(note.id);
       if (!state || (state.stored === null && state.log.length === 0)) return null;
       return mergeStoredState(state);
     },

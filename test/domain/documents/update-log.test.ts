@@ -7,7 +7,8 @@ import { queryRows } from '../../../src/db/rows.ts';
 import { compactDocument } from '../../../src/domain/documents/compaction.ts';
 import { mergeStoredState } from '../../../src/domain/documents/document-state.ts';
 import { createUpdateAppender } from '../../../src/domain/documents/update-appender.ts';
-import { appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
+import { appendUpdates, loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from '../../../src/domain/documents/update-log.ts';
+import { BinaryCopyFormatError, parseBinaryCopy } from '../../../src/db/binary-copy.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { createTestDatabase, testEngine, type TestDatabase } from '../../helpers/database.ts';
 import { insertNote, insertUser, textOf, typingSession } from './fixtures.ts';
@@ -49,6 +50,43 @@ describe('the update log', () => {
     expect([...base64!.stored!]).toEqual([...binary!.stored!]);
     expect(base64!.log.map((entry) => [entry.id, [...entry.update]])).toEqual(binary!.log.map((entry) => [entry.id, [...entry.update]]));
     expect(textOf(mergeStoredState(base64!))).toBe('stored and logged');
+  });
+
+  it.runIf(testEngine() === 'postgres')('reads the same state through a binary COPY, for a stored note, a log-only note and no note', async () => {
+    const copyOut = database.handle.copyOut!;
+    const same = (a: StoredDocumentState | null, b: StoredDocumentState | null) => {
+      expect(a === null).toBe(b === null);
+      if (!a || !b) return;
+      expect(a.stored === null ? null : [...a.stored]).toEqual(b.stored === null ? null : [...b.stored]);
+      expect(a.log.map((entry) => [entry.id, [...entry.update]])).toEqual(b.log.map((entry) => [entry.id, [...entry.update]]));
+    };
+    const stored = await insertNote(database.db, owner);
+    const session = typingSession();
+    await appendUpdates(database.db, stored.id, [session.type('stored ')]);
+    await compactDocument(database.db, stored.id, 'base64');
+    await appendUpdates(database.db, stored.id, [session.type('and '), session.type('logged')]);
+    const copied = await loadDocumentStateByCopy(copyOut, stored.id);
+    same(copied, await loadDocumentState(database.db, stored.id, 'base64'));
+    expect(textOf(mergeStoredState(copied!))).toBe('stored and logged');
+
+    const logOnly = await insertNote(database.db, owner);
+    await appendUpdates(database.db, logOnly.id, [typingSession(2).type('only logged')]);
+    same(await loadDocumentStateByCopy(copyOut, logOnly.id), await loadDocumentState(database.db, logOnly.id, 'base64'));
+    expect((await loadDocumentStateByCopy(copyOut, logOnly.id))!.stored).toBeNull();
+
+    expect(await loadDocumentStateByCopy(copyOut, '00000000-0000-4000-8000-000000000000')).toBeNull();
+    // COPY takes no parameters, so anything but a UUID never reaches the statement.
+    expect(await loadDocumentStateByCopy(copyOut, "x'; drop table notes; --")).toBeNull();
+  });
+
+  it('refuses a truncated or foreign binary COPY stream', () => {
+    const header = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+    const row = Buffer.from([0, 1, 0, 0, 0, 3, 1, 2, 3]);
+    const trailer = Buffer.from([0xff, 0xff]);
+    expect(parseBinaryCopy(Buffer.concat([header, row, trailer])).map((fields) => fields.map((field) => [...field!]))).toEqual([[[1, 2, 3]]]);
+    expect(() => parseBinaryCopy(Buffer.concat([header, row]))).toThrow(BinaryCopyFormatError);
+    expect(() => parseBinaryCopy(Buffer.concat([header, row.subarray(0, 7)]))).toThrow(BinaryCopyFormatError);
+    expect(() => parseBinaryCopy(Buffer.from('select 1'))).toThrow(BinaryCopyFormatError);
   });
 
   it('answers null for a note that does not exist', async () => {
@@ -113,6 +151,36 @@ describe('the update log', () => {
       expect(state!.log).toHaveLength(25);
       expect(textOf(mergeStoredState(state!))).toBe(sessions[index]!.doc.getText('t').toString());
     }
+    await appender.drain();
+  });
+
+  it('spaces commits by the minimum interval under load, and commits a lone append at once', async () => {
+    const note = await insertNote(database.db, owner);
+    const session = typingSession(30);
+    const starts: number[] = [];
+    const appender = createUpdateAppender(database.db, {
+      minCommitIntervalMs: 40,
+      onCommit: (_entries, seconds) => starts.push(performance.now() - seconds * 1000),
+    });
+    // A lone append after a quiet period does not wait for the interval.
+    const lone = performance.now();
+    await appender.append(note.id, session.type('lone,'));
+    expect(performance.now() - lone).toBeLessThan(40);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Forty appends, one every 5 ms or so: at most one commit per 40 ms of it, far fewer than forty.
+    starts.length = 0;
+    const appends: Promise<void>[] = [];
+    const began = performance.now();
+    for (let index = 0; index < 40; index += 1) {
+      appends.push(appender.append(note.id, session.type(`${index},`)));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Promise.all(appends);
+    expect(starts.length).toBeLessThanOrEqual(Math.ceil((performance.now() - began) / 40) + 1);
+    expect(starts.length).toBeLessThan(40);
+    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(38);
+    expect(textOf(mergeStoredState((await loadDocumentState(database.db, note.id))!))).toBe(session.doc.getText('t').toString());
     await appender.drain();
   });
 

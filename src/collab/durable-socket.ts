@@ -1,0 +1,32 @@
+// The socket Hocuspocus writes to: every frame goes straight out, except SyncStatus, which tells a
+// provider its update is saved (its `unsyncedChanges` falls). That one waits until every update
+// applied to the document so far is committed to the log (document-durability.ts). Hocuspocus
+// sends it right after applying the update (MessageReceiver), which is now before the commit.
+import type { WebSocketLike } from '@hocuspocus/server';
+import type { WebSocket } from 'ws';
+import { syncStatusDocumentName } from './frames.ts';
+import type { LoadedDocuments } from './loaded-documents.ts';
+
+export function durableSocket(ws: WebSocket, loaded: LoadedDocuments): WebSocketLike {
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    close(code?: number, reason?: string) {
+      ws.close(code, reason);
+    },
+    send(data) {
+      const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
+      const durability = documentName === null ? undefined : loaded.get(documentName)?.durability;
+      if (!durability) return ws.send(data);
+      durability.whenDurable().then(
+        () => {
+          if (ws.readyState === ws.OPEN) ws.send(data);
+        },
+        // The append failed: the document's sockets are being closed, and the provider re-sends
+        // the update on its next connection. It must never hear that it was saved.
+        () => {},
+      );
+    },
+  };
+}
