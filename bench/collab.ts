@@ -86,6 +86,11 @@ export interface ServerDiagnostics {
   commits?: number;
   meanCommitMs?: number;
   rowsPerCommit?: number;
+  /** Log commits that took longer than 25 ms (what an acknowledgement's tail waits on). */
+  slowCommits?: number;
+  /** Compactions during the profile and their mean duration. */
+  compactions?: number;
+  meanCompactionMs?: number;
 }
 
 export interface TargetResult {
@@ -108,11 +113,27 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
-async function commitCounters(metricsUrl: string | undefined): Promise<{ sum: number; count: number; rows: number } | undefined> {
+interface CommitCounters {
+  sum: number;
+  count: number;
+  rows: number;
+  within25ms: number;
+  compactionSum: number;
+  compactions: number;
+}
+
+async function commitCounters(metricsUrl: string | undefined): Promise<CommitCounters | undefined> {
   if (!metricsUrl) return undefined;
   const text = await (await fetch(metricsUrl)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { sum: value('collab_update_append_duration_seconds_sum'), count: value('collab_update_append_duration_seconds_count'), rows: value('collab_updates_logged_total') };
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}.]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    sum: value('collab_update_append_duration_seconds_sum'),
+    count: value('collab_update_append_duration_seconds_count'),
+    rows: value('collab_updates_logged_total'),
+    within25ms: value('collab_update_append_duration_seconds_bucket{le="0.025"}'),
+    compactionSum: value('collab_store_duration_seconds_sum'),
+    compactions: value('collab_store_duration_seconds_count'),
+  };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -427,6 +448,9 @@ async function benchTarget(target: Target, options: CollabBenchOptions, durable:
     diagnostics.commits = commits;
     diagnostics.meanCommitMs = round(((commitsAfter.sum - commitsBefore.sum) / commits) * 1000);
     diagnostics.rowsPerCommit = round((commitsAfter.rows - commitsBefore.rows) / commits);
+    diagnostics.slowCommits = commits - (commitsAfter.within25ms - commitsBefore.within25ms);
+    diagnostics.compactions = commitsAfter.compactions - commitsBefore.compactions;
+    diagnostics.meanCompactionMs = round(((commitsAfter.compactionSum - commitsBefore.compactionSum) / diagnostics.compactions) * 1000);
   }
   log(`  ${target.name}: cold loads…`);
   const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
@@ -497,6 +521,8 @@ function formatReport(report: CollabBenchReport): string {
     row('edits sent (per second)', `${ours.profile.edits} (${ours.profile.editsPerSecondSent})`, `${plain.profile.edits} (${plain.profile.editsPerSecondSent})`),
     row('server CPU s during profile', ours.diagnostics.cpuSeconds, plain.diagnostics.cpuSeconds),
     row('log commits (mean ms, rows)', `${ours.diagnostics.commits} (${ours.diagnostics.meanCommitMs}, ${ours.diagnostics.rowsPerCommit})`, '-'),
+    row('log commits over 25 ms', ours.diagnostics.slowCommits, '-'),
+    row('compactions (mean ms)', `${ours.diagnostics.compactions} (${ours.diagnostics.meanCompactionMs})`, '-'),
     row('errors', `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`, `${plain.profile.errors} ${JSON.stringify(plain.profile.errorKinds)}`),
     ...Object.keys(ours.coldLoadMs).map((size) => row(`cold load ${size} ms (median)`, ours.coldLoadMs[size], plain.coldLoadMs[size])),
     ...Object.keys(ours.appendMs).map((size) => row(`small edit ack on ${size} doc ms`, ours.appendMs[size], plain.appendMs[size])),
