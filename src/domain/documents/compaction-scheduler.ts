@@ -10,6 +10,13 @@ export interface CompactionSchedulerOptions {
   maxDebounceMs: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * Compactions running at once, across notes. Documents edited together reach their store
+   * deadline together; twenty compactions decoding and extracting at the same moment held the
+   * event loop for hundreds of milliseconds in the collab benchmark, delaying every edit's fan-out.
+   * Queued ones run as slots free up. Unlimited when unset.
+   */
+  maxConcurrent?: number;
   onCompacted?: (noteId: string, result: CompactionResult, seconds: number) => void;
   onFailed?: (noteId: string, error: unknown, retryInMs: number) => void;
 }
@@ -43,6 +50,22 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
   const retryMaxMs = options.retryMaxMs ?? 60_000;
   const notes = new Map<string, NoteCompaction>();
   let stopped = false;
+  const maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY;
+  let active = 0;
+  const queued: Array<() => void> = [];
+  const acquireSlot = async (): Promise<void> => {
+    if (active < maxConcurrent) {
+      active += 1;
+      return;
+    }
+    // The slot is handed over by releaseSlot, so `active` stays counted.
+    await new Promise<void>((resolve) => queued.push(resolve));
+  };
+  const releaseSlot = (): void => {
+    const next = queued.shift();
+    if (next) next();
+    else active -= 1;
+  };
 
   const stateOf = (noteId: string): NoteCompaction => {
     let state = notes.get(noteId);
@@ -75,6 +98,7 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
   };
 
   const runOnce = async (noteId: string, state: NoteCompaction): Promise<boolean> => {
+    await acquireSlot();
     const generation = state.generation;
     const started = performance.now();
     try {
@@ -89,6 +113,8 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
       options.onFailed?.(noteId, error, retryInMs);
       schedule(noteId, state, retryInMs);
       return false;
+    } finally {
+      releaseSlot();
     }
   };
 

@@ -60,6 +60,8 @@ export function createDocumentService(config: Config, database: DatabaseHandle, 
     compact: (noteId) => compactDocument(db, noteId, transfer),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
+    // Two overlap one compaction's database round trips with another's decoding.
+    maxConcurrent: 2,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
       if (result.status !== 'compacted') return;
       metrics.collabStoreDuration.observe(seconds);

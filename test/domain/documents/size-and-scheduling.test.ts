@@ -112,4 +112,36 @@ describe('the compaction scheduler', () => {
     expect(compacted).toEqual(['n', 'n']);
     scheduler.stop();
   });
+
+  it('runs at most maxConcurrent compactions at once, and every queued one in the end', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const compacted: string[] = [];
+    const scheduler = createCompactionScheduler({
+      compact: async (noteId) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await sleep(10);
+        running -= 1;
+        compacted.push(noteId);
+        // One of them fails: its slot must come back all the same.
+        if (noteId === 'n3' && !compacted.includes('n3-retried')) {
+          compacted.push('n3-retried');
+          throw new Error('database away');
+        }
+        return { status: 'unchanged' };
+      },
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+      retryInitialMs: 5,
+      maxConcurrent: 2,
+    });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, index) => scheduler.compactNow(`n${index}`)));
+    expect(mostAtOnce).toBe(2);
+    expect(results.filter((ok) => !ok)).toHaveLength(1);
+    await sleep(100);
+    expect(compacted.filter((noteId) => noteId === 'n3')).toHaveLength(2);
+    expect(new Set(compacted.filter((noteId) => /^n\d$/.test(noteId)))).toEqual(new Set(Array.from({ length: 8 }, (_, index) => `n${index}`)));
+    scheduler.stop();
+  });
 });
