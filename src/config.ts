@@ -45,6 +45,10 @@ const environmentSchema = z.object({
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
+  // How long a pushed mutation_id is remembered, so a retry answers the first result (days).
+  SYNC_MUTATION_RETENTION_DAYS: positiveInt.default(30),
+  // A sync pull page ends once its changes pass this many bytes of JSON (at least one change).
+  SYNC_PULL_MAX_PAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   // Least time between two commits of the update log (group commit; a lone edit is never delayed).
   LOG_COMMIT_INTERVAL_MS: nonNegativeInt.default(10),
   // How often a live connection's token is checked again (expiry, logout).
@@ -85,6 +89,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
   logCommitIntervalMs: number;
+  syncPullMaxPageBytes: number;
+  syncMutationRetentionDays: number;
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -135,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
     logCommitIntervalMs: e.LOG_COMMIT_INTERVAL_MS,
+    syncPullMaxPageBytes: e.SYNC_PULL_MAX_PAGE_BYTES,
+    syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -52,6 +52,9 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimitRules,
     auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
     documents: createDocumentService(config, database, logger, metrics),
-    sync: createSyncService(database.db, metrics, logger),
+    sync: createSyncService(database.db, metrics, logger, {
+      pull: { maxPageBytes: config.syncPullMaxPageBytes },
+      mutationRetentionDays: config.syncMutationRetentionDays,
+    }),
   };
 }

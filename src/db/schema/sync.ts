@@ -39,7 +39,8 @@ export const syncMutations = pgTable(
     result: jsonb().notNull(),
     created_at: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.user_id, t.mutation_id] })],
+  // created_at: the retention job deletes by age (sync-service.ts).
+  (t) => [primaryKey({ columns: [t.user_id, t.mutation_id] }), index('idx_sync_mutations_created_at').on(t.created_at)],
 );
 
 /**

@@ -3,8 +3,9 @@
 // before that transaction commits, so a result is stored if and only if the change was applied or
 // decided (a failed change rolls its claim back and may be retried). A concurrent duplicate of the
 // same mutation waits on the claim's primary key until the first commits, then reads its result.
-import { and, eq } from 'drizzle-orm';
-import type { Tx } from '../../db/client.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.ts';
+import { queryRows } from '../../db/rows.ts';
 import { syncMutations } from '../../db/schema/index.ts';
 import type { Entity } from '../resources/index.ts';
 
@@ -41,4 +42,27 @@ export async function storeMutationResult(tx: Tx, userId: string, mutationId: st
     .update(syncMutations)
     .set({ result })
     .where(and(eq(syncMutations.user_id, userId), eq(syncMutations.mutation_id, mutationId)));
+}
+
+/**
+ * Deletes mutations recorded before `olderThan`, in batches (short transactions, no long lock on a
+ * large table); answers how many. A retry older than that is no longer recognised: it is applied
+ * as a new change, under the same last-write-wins rule as any other (its base_version decides).
+ */
+export async function pruneMutations(db: Db, olderThan: Date, batchSize = 10_000): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    const rows = await queryRows<{ deleted: number | string }>(
+      db,
+      sql`with doomed as (
+            select user_id, mutation_id from sync_mutations where created_at < ${olderThan.toISOString()} limit ${batchSize}
+          ), deleted as (
+            delete from sync_mutations m using doomed d where m.user_id = d.user_id and m.mutation_id = d.mutation_id returning 1
+          )
+          select count(*) as deleted from deleted`,
+    );
+    const deleted = Number(rows[0]?.deleted ?? 0);
+    pruned += deleted;
+    if (deleted < batchSize) return pruned;
+  }
 }

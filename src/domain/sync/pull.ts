@@ -13,6 +13,18 @@ import { assertSchemaVersionSupported, SERVER_SCHEMA_VERSION } from './schema-ve
 
 export const DEFAULT_PULL_LIMIT = 500;
 export const MAX_PULL_LIMIT = 1000;
+/**
+ * A page also ends once its changes pass this many bytes (as JSON), keeping at least one change:
+ * a note carries its whole document and an interaction its attachments (up to 64 MB and 10 MB
+ * each), so a page of a thousand could otherwise be gigabytes.
+ */
+export const DEFAULT_PULL_PAGE_BYTES = 16 * 1024 * 1024;
+/** Entities are loaded this many changes at a time, so a page cut short never loads the rest. */
+const ENTITY_CHUNK = 100;
+
+export interface PullOptions {
+  maxPageBytes?: number;
+}
 
 export interface PullRequest {
   cursor?: string | null | undefined;
@@ -37,10 +49,11 @@ export interface PullResult {
   schema_version: number;
 }
 
-export async function pullChanges(db: Db, auth: AuthContext, request: PullRequest): Promise<PullResult> {
+export async function pullChanges(db: Db, auth: AuthContext, request: PullRequest, options: PullOptions = {}): Promise<PullResult> {
   assertSchemaVersionSupported(request.schema_version);
   const after = decodeCursor(request.cursor);
   const limit = Math.min(request.limit ?? DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT);
+  const maxPageBytes = options.maxPageBytes ?? DEFAULT_PULL_PAGE_BYTES;
   const syncTimestamp = new Date().toISOString();
 
   // One page and one more row, to know whether another page follows; never the whole feed.
@@ -50,28 +63,41 @@ export async function pullChanges(db: Db, auth: AuthContext, request: PullReques
     .where(and(eq(syncChanges.user_id, auth.userId), gt(syncChanges.seq, after)))
     .orderBy(asc(syncChanges.seq))
     .limit(limit + 1);
-  const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   if (page.length === 0) await assertCursorIssued(db, auth.userId, after);
 
   // Entities are read after the feed rows, so each is at least as new as the change that names
   // it; one that changed again meanwhile is sent again with its later number.
-  const entities = await loadEntitiesByType(db, auth, page);
-  const changes = page.map((row): PulledChange => {
-    const entity = entities.get(`${row.entity_type}:${row.entity_id}`) ?? null;
-    return {
-      entity_type: row.entity_type as EntityType,
-      entity_id: row.entity_id,
-      operation: entity === null || entity.is_archived === true ? 'archive' : 'upsert',
-      data: entity,
-      sync_version: entity === null ? 0 : Number(entity.sync_version),
-    };
-  });
-  const last = page.at(-1);
+  const changes: PulledChange[] = [];
+  let bytes = 0;
+  let lastSeq = after;
+  let cutShort = false;
+  for (let start = 0; start < page.length && !cutShort; start += ENTITY_CHUNK) {
+    const chunk = page.slice(start, start + ENTITY_CHUNK);
+    const entities = await loadEntitiesByType(db, auth, chunk);
+    for (const row of chunk) {
+      const entity = entities.get(`${row.entity_type}:${row.entity_id}`) ?? null;
+      const change: PulledChange = {
+        entity_type: row.entity_type as EntityType,
+        entity_id: row.entity_id,
+        operation: entity === null || entity.is_archived === true ? 'archive' : 'upsert',
+        data: entity,
+        sync_version: entity === null ? 0 : Number(entity.sync_version),
+      };
+      const size = JSON.stringify(change).length;
+      if (changes.length > 0 && bytes + size > maxPageBytes) {
+        cutShort = true;
+        break;
+      }
+      bytes += size;
+      changes.push(change);
+      lastSeq = Number(row.seq);
+    }
+  }
   return {
     changes,
-    cursor: encodeCursor(last ? last.seq : after),
-    has_more: hasMore,
+    cursor: encodeCursor(lastSeq),
+    has_more: rows.length > limit || cutShort,
     sync_timestamp: syncTimestamp,
     schema_version: SERVER_SCHEMA_VERSION,
   };

@@ -129,7 +129,8 @@ const pullRoute = createRoute({
   summary: 'Changes since your cursor, in commit order',
   description:
     'Every entity changed after the cursor, once, at its current state (archived ones as `archive`). The cursor follows commit order: ' +
-    'a change committed after a pull is never skipped by the next pull from its cursor. Page with has_more.',
+    'a change committed after a pull is never skipped by the next pull from its cursor. Page with has_more: a page ends after `limit` ' +
+    'changes, or earlier once its changes pass SYNC_PULL_MAX_PAGE_BYTES (16 MB by default; at least one change), since notes carry their documents.',
   security: SECURITY,
   request: { body: { content: { 'application/json': { schema: PullBody } }, required: true } },
   responses: {

@@ -1,0 +1,1 @@
+CREATE INDEX "idx_sync_mutations_created_at" ON "sync_mutations" USING btree ("created_at");
