@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { openDatabase, type DatabaseHandle } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createCollabServer } from './collab/collab-server.ts';
 import { createApp, type RouteModule } from './http/app.ts';
@@ -35,14 +35,16 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Metrics first, so the database counts its statements; the log gauge reads it once it is open.
+  let database: DatabaseHandle | undefined;
+  const metrics = createMetrics({ updateLogEntries: async () => (database ? countUncompactedUpdates(database.db) : 0) });
+  database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: () => metrics.dbQueries.inc() });
   try {
     await runMigrations(database);
   } catch (error) {
     await database.close();
     throw error;
   }
-  const metrics = createMetrics({ updateLogEntries: () => countUncompactedUpdates(database.db) });
   const services = createServices(config, database, logger, metrics);
   const app = createApp(services, routeModules);
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;

@@ -43,14 +43,19 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** In-memory PGlite for tests that need no files. */
   inMemory?: boolean;
+  /** Called for every statement sent (the `db_queries_total` metric; tests use it to catch N+1 reads). */
+  onQuery?: () => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
-  return openPglite(options.dataDir, options.inMemory ?? false);
+  const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10, logger);
+  return openPglite(options.dataDir, options.inMemory ?? false, logger);
 }
 
-function openPostgres(url: string, maxConnections: number): DatabaseHandle {
+type QueryLogger = { logQuery: () => void } | undefined;
+
+function openPostgres(url: string, maxConnections: number, logger: QueryLogger): DatabaseHandle {
   const client = postgres(url, {
     max: maxConnections,
     onnotice: () => {},
@@ -58,13 +63,14 @@ function openPostgres(url: string, maxConnections: number): DatabaseHandle {
     // database is unreachable, so callers (and the collaboration ack path) see the outage.
     connect_timeout: 10,
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
   return {
     db,
     engine: 'postgres',
     connectionString: url,
     pglite: undefined,
     copyOut: async (select) => {
+      logger?.logQuery();
       const stream = await client.unsafe(`copy (${select}) to stdout (format binary)`).readable();
       // Events, not `for await`: postgres.js 3.4's copy stream never finishes an async iteration.
       return new Promise<Buffer>((resolve, reject) => {
@@ -88,7 +94,7 @@ function openPostgres(url: string, maxConnections: number): DatabaseHandle {
   };
 }
 
-async function openPglite(dataDir: string, inMemory: boolean): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, inMemory: boolean, logger: QueryLogger): Promise<DatabaseHandle> {
   let lock: DataDirLock | undefined;
   let engine: PGlite;
   if (inMemory) {
@@ -100,7 +106,7 @@ async function openPglite(dataDir: string, inMemory: boolean): Promise<DatabaseH
     lock = acquireDataDirLock(path.resolve(dataDir));
     engine = await PGlite.create({ dataDir: directory });
   }
-  const db = drizzlePglite(engine, { schema }) as unknown as Db;
+  const db = drizzlePglite(engine, { schema, logger }) as unknown as Db;
   return {
     db,
     engine: 'pglite',

@@ -29,6 +29,7 @@ export function createMetrics(sources: MetricSources = {}) {
       labelNames: ['transport', 'code'] as const,
       registers,
     }),
+    dbQueries: new Counter({ name: 'db_queries_total', help: 'Statements sent to the database', registers }),
     collabConnections: new Gauge({ name: 'collab_open_connections', help: 'Open collaboration WebSocket connections', registers }),
     collabDocuments: new Gauge({ name: 'collab_loaded_documents', help: 'Documents loaded in memory', registers }),
     collabUpdatesReceived: new Counter({ name: 'collab_updates_received_total', help: 'Yjs updates received from clients', registers }),
