@@ -81,8 +81,9 @@ export class DurabilityExtension implements Extension {
       context.socket.close(CLOSE.documentTooLarge);
       throw refusal(CLOSE.documentTooLarge);
     }
+    const noteId = context.noteId;
     // `frame.update` is a view into the frame, which nothing reuses: the appender may keep it.
-    entry.durability.track(documents.appendUpdate(context.noteId, frame.update), (error) => this.discard(document, context.noteId!, error));
+    entry.durability.track(documents.appendUpdate(noteId, frame.update), (error) => this.discard(document, noteId, error));
   }
 
   /** After a failed append: close every socket of the document so its clients re-send from their copy. */

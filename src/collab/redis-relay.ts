@@ -152,11 +152,11 @@ export class RedisRelay extends RedisExtension {
     if (!original) throw new Error('the Redis extension registers no message listener; update redis-relay.ts');
     this.sub.removeListener('messageBuffer', original);
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      const handle = () => original(channel, data).catch((error: unknown) => this.warn(error, 'could not handle a relayed message'));
       const documentName = peerStateRequestDocument(data);
       const durability = documentName === null ? undefined : this.relayOptions.loaded.get(documentName)?.durability;
       if (!durability || durability.pending === 0) {
-        if (durability?.failed) return;
-        void original(channel, data);
+        if (!durability?.failed) void handle();
         return;
       }
       void (async () => {
@@ -168,7 +168,7 @@ export class RedisRelay extends RedisExtension {
             return;
           }
         }
-        if (!durability.failed) await original(channel, data);
+        if (!durability.failed) await handle();
       })();
     });
   }
