@@ -28,8 +28,8 @@ export interface PersistenceOptions {
  * Runs `apply` on a document that is still loading, with its 'update' listeners set aside. Yjs
  * encodes every transaction once more as an update when anything listens for 'update', and
  * Hocuspocus always does (to broadcast), though nobody is connected before the load ends: for a
- * 10 MB document that re-encoding cost about as much as the decoding itself (--cpu-prof of the
- * collab benchmark's cold loads). Listeners live in lib0's `_observers` map; should a Yjs release
+ * 10 MB document that added about 30 ms to an 80 ms decode (bench/probes/cold-load-parts.ts).
+ * Listeners live in lib0's `_observers` map; should a Yjs release
  * move them, the state is applied with the events as before.
  */
 function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {

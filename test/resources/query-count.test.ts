@@ -50,6 +50,16 @@ describe('statements per request do not grow with the page', () => {
     });
   }
 
+  it('GET /export (every note with its document)', async () => {
+    const exportAll = () => ok(world.api.get('/export'), 200);
+    await createMany('notes', () => ({ title: 'Exported' }), 5);
+    const small = await statementsOf(exportAll);
+    await createMany('notes', () => ({ title: 'Exported' }), 20);
+    const large = await statementsOf(exportAll);
+    expect(small).toBeGreaterThan(0);
+    expect(large, `${large} statements with 20 more notes, ${small} before`).toBe(small);
+  });
+
   it('POST /sync/pull', async () => {
     const sync = syncClient(server.url, world.user.accessToken);
     const { cursor } = await sync.pullAll();

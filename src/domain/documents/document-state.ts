@@ -14,8 +14,8 @@ export function stateUpdates(state: StoredDocumentState): Uint8Array[] {
 /**
  * Applies a stored state into `doc` (a fresh one or a loading Hocuspocus document): the stored
  * state first, then the log entries merged into one update. Applying a log of hundreds of small
- * entries one by one costs a Yjs transaction each, and blocked the event loop for up to a quarter
- * of a second per compaction in the collab benchmark; the stored state is applied alone because
+ * entries one by one costs a Yjs transaction each: compactions held the event loop for 47-235 ms
+ * at a time in the collab benchmark (long tasks in its --cpu-prof); the stored state is applied alone because
  * merging would re-encode all of it. An entry Yjs cannot read makes the merge throw; the entries
  * are then applied one by one and the unreadable ones skipped (re-applying what a failed attempt
  * already integrated is a no-op in Yjs).

@@ -81,12 +81,41 @@ export async function loadDocumentState(db: Db, noteId: string, transfer: ByteTr
   };
 }
 
+/**
+ * `loadDocumentState` for many notes in one statement (a sync pull page or an export presents
+ * hundreds of notes: a query each would be a round trip per note), with the same snapshot rule.
+ * Notes that do not exist are absent from the answer.
+ */
+export async function loadDocumentStates(db: Db, noteIds: readonly string[], transfer: ByteTransfer = 'binary'): Promise<Map<string, StoredDocumentState>> {
+  const states = new Map<string, StoredDocumentState>();
+  if (noteIds.length === 0) return states;
+  const ids = `{${[...new Set(noteIds)].join(',')}}`;
+  const stored = transfer === 'base64' ? sql`encode(blocksuite_doc, 'base64')` : sql`blocksuite_doc`;
+  const update = transfer === 'base64' ? sql`encode("update", 'base64')` : sql`"update"`;
+  const rows = await queryRows<{ note_id: string; part: number; id: string | number | null; bytes: unknown }>(
+    db,
+    sql`select note_id, part, id, bytes from (
+          select id as note_id, 0 as part, null::bigint as id, ${stored} as bytes from notes where id = any(${ids}::uuid[])
+          union all
+          select note_id, 1 as part, id, ${update} as bytes from note_updates where note_id = any(${ids}::uuid[])
+        ) parts
+        order by note_id, part, id`,
+  );
+  for (const row of rows) {
+    const state = states.get(row.note_id) ?? { stored: null, log: [] };
+    if (Number(row.part) === 0) state.stored = row.bytes === null || row.bytes === undefined ? null : toBytes(row.bytes);
+    else state.log.push({ id: Number(row.id), update: toBytes(row.bytes) });
+    states.set(row.note_id, state);
+  }
+  return states;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `loadDocumentState` through a binary COPY (PostgreSQL): the same single statement, with the
  * bytes sent raw instead of as text. What a document load uses; a 10 MB state arrives in about
- * half the time base64 takes (bench/probes/cold-load-parts.ts).
+ * 26-31 ms instead of 65-108 ms as base64 (bench/probes/cold-load-parts.ts).
  */
 export async function loadDocumentStateByCopy(copyOut: (select: string) => Promise<Buffer>, noteId: string): Promise<StoredDocumentState | null> {
   // COPY takes no parameters: the id is written into the statement, so it must be a UUID.

@@ -28,12 +28,15 @@ import {
 } from '../../db/schema/index.ts';
 import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import { notFound } from '../errors.ts';
-import { loadCurrentDocumentState } from '../notes/current-document.ts';
+import { loadCurrentDocumentStates } from '../notes/current-document.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
 import { matchDefaultFolders } from './plan.ts';
 
 type Json = Record<string, unknown>;
+
+/** Notes whose documents are read in one statement. */
+const DOCUMENT_BATCH = 100;
 
 /** Blocks that only hold other blocks: they give no line of their own. */
 const CONTAINER_FLAVOURS = new Set(['affine:page', 'affine:surface', 'affine:note']);
@@ -195,33 +198,39 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     (row) => row.note_id,
   );
   const noteRecords: Array<Json & { id: string; createdAt: string | null }> = [];
-  for (const row of noteRows) {
-    noteRecords.push({
-      id: appId('notes', row.id),
-      title: row.title,
-      blocksuiteDocId: row.blocksuite_doc_id,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
-      authorContactId: CONTACT_ZERO_SOURCE_ID,
-      targetContactIds: (noteTargets.get(row.id) ?? []).map((target) => contactId(target.contact_id)).sort(),
-      kind: row.kind,
-      dateKey: row.date_key,
-      folderId: folderId(row.folder_id),
-      isInbox: row.is_inbox,
-      topics: [],
-      tags: row.tags ?? [],
-      mentions: [],
-      preferredView: row.preferred_view,
-      isPinnedHome: row.is_pinned_home,
-      isPinned: row.is_pinned,
-      icon: optional(row.icon),
-      isArchived: row.is_archived,
-      sync_version: row.sync_version,
-      content: documentLines(await loadCurrentDocumentState(db, row.id)),
-      entries: [],
-      attachments: [],
-      contactId: CONTACT_ZERO_SOURCE_ID,
-    });
+  // Documents a batch of notes per statement, not a round trip per note; a batch at a time, so a
+  // large account's documents are never all in memory as raw states at once.
+  for (let start = 0; start < noteRows.length; start += DOCUMENT_BATCH) {
+    const batch = noteRows.slice(start, start + DOCUMENT_BATCH);
+    const documentStates = await loadCurrentDocumentStates(db, batch.map((row) => row.id));
+    for (const row of batch) {
+      noteRecords.push({
+        id: appId('notes', row.id),
+        title: row.title,
+        blocksuiteDocId: row.blocksuite_doc_id,
+        createdAt: iso(row.created_at),
+        updatedAt: iso(row.updated_at),
+        authorContactId: CONTACT_ZERO_SOURCE_ID,
+        targetContactIds: (noteTargets.get(row.id) ?? []).map((target) => contactId(target.contact_id)).sort(),
+        kind: row.kind,
+        dateKey: row.date_key,
+        folderId: folderId(row.folder_id),
+        isInbox: row.is_inbox,
+        topics: [],
+        tags: row.tags ?? [],
+        mentions: [],
+        preferredView: row.preferred_view,
+        isPinnedHome: row.is_pinned_home,
+        isPinned: row.is_pinned,
+        icon: optional(row.icon),
+        isArchived: row.is_archived,
+        sync_version: row.sync_version,
+        content: documentLines(documentStates.get(row.id) ?? null),
+        entries: [],
+        attachments: [],
+        contactId: CONTACT_ZERO_SOURCE_ID,
+      });
+    }
   }
 
   // Tasks and interactions, newest first. Archived ones have no form in the app: left out.
