@@ -28,7 +28,10 @@ export interface WorkerReport {
   errorKinds: Record<string, number>;
 }
 
-type ParentMessage = { type: 'assign'; assignment: WorkerAssignment } | { type: 'start'; untilEpochMs: number } | { type: 'finish' };
+type ParentMessage =
+  | { type: 'assign'; assignment: WorkerAssignment }
+  | { type: 'start'; untilEpochMs: number }
+  | { type: 'finish' };
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,7 +46,15 @@ interface Client {
 
 let clients: Client[] = [];
 let measuring = false;
-const report: WorkerReport = { fanout: [], acks: [], edits: 0, deliveries: 0, unacknowledged: 0, editsByDocument: {}, errorKinds: {} };
+const report: WorkerReport = {
+  fanout: [],
+  acks: [],
+  edits: 0,
+  deliveries: 0,
+  unacknowledged: 0,
+  editsByDocument: {},
+  errorKinds: {},
+};
 const error = (kind: string) => (report.errorKinds[kind] = (report.errorKinds[kind] ?? 0) + 1);
 
 function connect(assignment: WorkerAssignment, documentName: string, url = assignment.collabUrl): Client {
@@ -56,14 +67,21 @@ function connect(assignment: WorkerAssignment, documentName: string, url = assig
     },
   });
   // No awareness: the profile measures document edits; presence traffic would only add noise.
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name: documentName, token: assignment.token, document: doc, awareness: null });
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: documentName,
+    token: assignment.token,
+    document: doc,
+    awareness: null,
+  });
   provider.attach();
   const client: Client = { provider, socket, doc, outstanding: [] };
   provider.on('authenticationFailed', () => error('authentication failed'));
   let previous = 0;
   provider.on('unsyncedChanges', ({ number }: { number: number }) => {
     // Acks arrive in order, one per update sent.
-    if (number < previous && client.outstanding.length > 0 && measuring) report.acks.push(now() - client.outstanding.shift()!);
+    if (number < previous && client.outstanding.length > 0 && measuring)
+      report.acks.push(now() - client.outstanding.shift()!);
     previous = number;
   });
   doc.getArray<string>('edits').observe((event) => {
@@ -102,8 +120,15 @@ function startEditing(assignment: WorkerAssignment, untilEpochMs: number): Promi
         client.outstanding.push(sentAt);
         client.doc.transact(() => {
           const text = client.doc.getText('text');
-          text.insert(Math.floor(Math.random() * (text.length + 1)), Math.random().toString(36).slice(2, 3 + Math.floor(Math.random() * 8)));
-          client.doc.getArray<string>('edits').push([`${assignment.workerIndex}:${clientIndex}:${report.edits}@${sentAt}`]);
+          text.insert(
+            Math.floor(Math.random() * (text.length + 1)),
+            Math.random()
+              .toString(36)
+              .slice(2, 3 + Math.floor(Math.random() * 8)),
+          );
+          client.doc
+            .getArray<string>('edits')
+            .push([`${assignment.workerIndex}:${clientIndex}:${report.edits}@${sentAt}`]);
         });
         sequence += 1;
         setTimeout(edit, Math.max(0, startedAt + phase + sequence * gapMs - now()));

@@ -50,7 +50,9 @@ export function collabBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     coldLoadRepeats: number('BENCH_COLD_REPEATS', 3),
     appendSamples: number('BENCH_APPEND_SAMPLES', 40),
     workers: number('BENCH_WORKERS', 2),
-    parts: (env.BENCH_PARTS ?? 'profile,cold,append').split(',').filter((part): part is 'profile' | 'cold' | 'append' => ['profile', 'cold', 'append'].includes(part)),
+    parts: (env.BENCH_PARTS ?? 'profile,cold,append')
+      .split(',')
+      .filter((part): part is 'profile' | 'cold' | 'append' => ['profile', 'cold', 'append'].includes(part)),
   };
 }
 
@@ -125,7 +127,8 @@ interface CommitCounters {
 async function commitCounters(metricsUrl: string | undefined): Promise<CommitCounters | undefined> {
   if (!metricsUrl) return undefined;
   const text = await (await fetch(metricsUrl)).text();
-  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}.]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const value = (series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}.]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
     sum: value('collab_update_append_duration_seconds_sum'),
     count: value('collab_update_append_duration_seconds_count'),
@@ -153,14 +156,24 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
   return true;
 }
 
-export function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+export function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROFILE_DIR=dir: each server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--experimental-strip-types', '--no-warnings=ExperimentalWarning', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const profile = process.env.BENCH_CPU_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--experimental-strip-types', '--no-warnings=ExperimentalWarning', ...args],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 120_000);
@@ -215,7 +228,11 @@ async function startThisServer(postgresUrl: string): Promise<Target> {
   const registered = await fetch(`${base}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${randomUUID()}@example.com`, password: `pw-${randomUUID()}`, full_name: 'Bench' }),
+    body: JSON.stringify({
+      email: `bench-${randomUUID()}@example.com`,
+      password: `pw-${randomUUID()}`,
+      full_name: 'Bench',
+    }),
   });
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
   const token = ((await registered.json()) as { data: { access_token: string } }).data.access_token;
@@ -236,7 +253,13 @@ async function startThisServer(postgresUrl: string): Promise<Target> {
 
 async function startPlainHocuspocus(): Promise<Target> {
   const { child, port } = await startChild(['bench/plain-hocuspocus.ts'], {}, /"port":(\d+)/);
-  return { name: 'plain Hocuspocus 4 (memory)', collabUrl: `ws://127.0.0.1:${port}`, token: 'unused', pid: child.pid, stop: () => stopChild(child) };
+  return {
+    name: 'plain Hocuspocus 4 (memory)',
+    collabUrl: `ws://127.0.0.1:${port}`,
+    token: 'unused',
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
 }
 
 interface BenchClient {
@@ -246,13 +269,23 @@ interface BenchClient {
   destroy(): void;
 }
 
-function connect(target: Target, documentName: string, onClose?: (code: number) => void, doc = new Y.Doc()): BenchClient {
+function connect(
+  target: Target,
+  documentName: string,
+  onClose?: (code: number) => void,
+  doc = new Y.Doc(),
+): BenchClient {
   const socket = new HocuspocusProviderWebsocket({
     url: target.collabUrl,
     WebSocketPolyfill: WebSocket,
     onClose: ({ event }) => onClose?.(event.code),
   });
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name: documentName, token: target.token, document: doc });
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: documentName,
+    token: target.token,
+    document: doc,
+  });
   provider.attach();
   return {
     provider,
@@ -285,7 +318,10 @@ export async function runProfile(target: Target, options: CollabBenchOptions): P
   const clientsPerDocument = new Map<string, number>();
   for (const name of names) clientsPerDocument.set(name, (clientsPerDocument.get(name) ?? 0) + 1);
   const workers = Array.from({ length: Math.max(1, Math.min(options.workers, options.clients)) }, () =>
-    fork(path.join(ROOT, 'bench/collab-worker.ts'), [], { execArgv: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'], stdio: 'inherit' }),
+    fork(path.join(ROOT, 'bench/collab-worker.ts'), [], {
+      execArgv: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'],
+      stdio: 'inherit',
+    }),
   );
   const next = (worker: ChildProcess, type: WorkerMessage['type']) =>
     new Promise<WorkerMessage>((resolve, reject) => {
@@ -295,7 +331,9 @@ export async function runProfile(target: Target, options: CollabBenchOptions): P
         resolve(message);
       };
       worker.on('message', onMessage);
-      worker.once('exit', (code, signal) => reject(new Error(`bench worker exited (${code ?? signal}) while waiting for '${type}'`)));
+      worker.once('exit', (code, signal) =>
+        reject(new Error(`bench worker exited (${code ?? signal}) while waiting for '${type}'`)),
+      );
     });
   try {
     const ready = workers.map((worker) => next(worker, 'ready'));
@@ -306,7 +344,9 @@ export async function runProfile(target: Target, options: CollabBenchOptions): P
         documents: names.filter((_, index) => index % workers.length === workerIndex),
         // The k-th client of a document goes to instance k mod n.
         collabUrls: target.collabUrls?.length
-          ? names.map((_, index) => target.collabUrls![Math.floor(index / options.documents) % target.collabUrls!.length]!).filter((_, index) => index % workers.length === workerIndex)
+          ? names
+              .map((_, index) => target.collabUrls![Math.floor(index / options.documents) % target.collabUrls!.length]!)
+              .filter((_, index) => index % workers.length === workerIndex)
           : undefined,
         workerIndex,
         editsPerSecond: options.editsPerSecond,
@@ -316,7 +356,8 @@ export async function runProfile(target: Target, options: CollabBenchOptions): P
     await Promise.all(ready);
     const edited = workers.map((worker) => next(worker, 'edited'));
     const started = Date.now();
-    for (const worker of workers) worker.send({ type: 'start', untilEpochMs: performance.timeOrigin + performance.now() + options.seconds * 1000 });
+    for (const worker of workers)
+      worker.send({ type: 'start', untilEpochMs: performance.timeOrigin + performance.now() + options.seconds * 1000 });
     await Promise.all(edited);
     const elapsedSeconds = (Date.now() - started) / 1000;
     await sleep(3000);
@@ -330,15 +371,21 @@ export async function runProfile(target: Target, options: CollabBenchOptions): P
     const edits = collected.reduce((sum, report) => sum + report.edits, 0);
     let expectedDeliveries = 0;
     for (const report of collected) {
-      for (const [name, count] of Object.entries(report.editsByDocument)) expectedDeliveries += count * ((clientsPerDocument.get(name) ?? 1) - 1);
+      for (const [name, count] of Object.entries(report.editsByDocument))
+        expectedDeliveries += count * ((clientsPerDocument.get(name) ?? 1) - 1);
     }
     const errorKinds: Record<string, number> = {};
-    for (const report of collected) for (const [kind, count] of Object.entries(report.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
+    for (const report of collected)
+      for (const [kind, count] of Object.entries(report.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
     if (deliveries < expectedDeliveries) errorKinds['missing deliveries'] = expectedDeliveries - deliveries;
     const unacknowledged = collected.reduce((sum, report) => sum + report.unacknowledged, 0);
     if (unacknowledged > 0) errorKinds['unacknowledged edits'] = unacknowledged;
     return {
-      fanoutMs: { p50: round(percentile(fanout, 50)), p95: round(percentile(fanout, 95)), p99: round(percentile(fanout, 99)) },
+      fanoutMs: {
+        p50: round(percentile(fanout, 50)),
+        p95: round(percentile(fanout, 95)),
+        p99: round(percentile(fanout, 99)),
+      },
       deliveredPerSecond: round(deliveries / elapsedSeconds),
       ackMs: { p50: round(percentile(acks, 50)), p95: round(percentile(acks, 95)), p99: round(percentile(acks, 99)) },
       edits,
@@ -371,7 +418,8 @@ export function documentOfSize(bytes: number): Y.Doc {
 
 async function seedDocument(target: Target, documentName: string, source: Y.Doc): Promise<BenchClient> {
   const seeder = connect(target, documentName, undefined, source);
-  if (!(await waitFor(() => seeder.provider.isSynced && seeder.provider.unsyncedChanges === 0, 120_000))) throw new Error('seeding timed out');
+  if (!(await waitFor(() => seeder.provider.isSynced && seeder.provider.unsyncedChanges === 0, 120_000)))
+    throw new Error('seeding timed out');
   return seeder;
 }
 
@@ -384,7 +432,11 @@ async function timeColdLoad(target: Target, documentName: string): Promise<numbe
   return elapsed;
 }
 
-async function runColdLoads(target: Target, options: CollabBenchOptions, durable: boolean): Promise<Record<string, number>> {
+async function runColdLoads(
+  target: Target,
+  options: CollabBenchOptions,
+  durable: boolean,
+): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   for (const mb of options.coldLoadSizesMb) {
     const name = `cold-${mb}mb-${randomUUID().slice(0, 8)}`;
@@ -409,7 +461,10 @@ async function runColdLoads(target: Target, options: CollabBenchOptions, durable
 
 async function runAppendCost(target: Target, options: CollabBenchOptions): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
-  for (const [label, bytes] of [['10KB', 10 * 1024], ['10MB', 10 * 1024 * 1024]] as const) {
+  for (const [label, bytes] of [
+    ['10KB', 10 * 1024],
+    ['10MB', 10 * 1024 * 1024],
+  ] as const) {
     const name = `append-${label}-${randomUUID().slice(0, 8)}`;
     const client = await seedDocument(target, name, documentOfSize(bytes));
     const samples: number[] = [];
@@ -426,7 +481,12 @@ async function runAppendCost(target: Target, options: CollabBenchOptions): Promi
   return results;
 }
 
-async function benchTarget(target: Target, options: CollabBenchOptions, durable: boolean, log: (line: string) => void): Promise<TargetResult> {
+async function benchTarget(
+  target: Target,
+  options: CollabBenchOptions,
+  durable: boolean,
+  log: (line: string) => void,
+): Promise<TargetResult> {
   const skipped: ProfileResult = {
     fanoutMs: { p50: Number.NaN, p95: Number.NaN, p99: Number.NaN },
     deliveredPerSecond: Number.NaN,
@@ -450,7 +510,9 @@ async function benchTarget(target: Target, options: CollabBenchOptions, durable:
     diagnostics.rowsPerCommit = round((commitsAfter.rows - commitsBefore.rows) / commits);
     diagnostics.slowCommits = commits - (commitsAfter.within25ms - commitsBefore.within25ms);
     diagnostics.compactions = commitsAfter.compactions - commitsBefore.compactions;
-    diagnostics.meanCompactionMs = round(((commitsAfter.compactionSum - commitsBefore.compactionSum) / diagnostics.compactions) * 1000);
+    diagnostics.meanCompactionMs = round(
+      ((commitsAfter.compactionSum - commitsBefore.compactionSum) / diagnostics.compactions) * 1000,
+    );
   }
   log(`  ${target.name}: cold loads…`);
   const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
@@ -467,8 +529,13 @@ export interface CollabBenchReport {
   targets: Record<string, { value: number; limit: string; met: boolean }>;
 }
 
-export async function runCollabBench(options: CollabBenchOptions, log: (line: string) => void = console.log): Promise<CollabBenchReport> {
-  log(`collab bench: ${options.clients} clients / ${options.documents} docs / ${options.editsPerSecond} edits/s each / ${options.seconds} s`);
+export async function runCollabBench(
+  options: CollabBenchOptions,
+  log: (line: string) => void = console.log,
+): Promise<CollabBenchReport> {
+  log(
+    `collab bench: ${options.clients} clients / ${options.documents} docs / ${options.editsPerSecond} edits/s each / ${options.seconds} s`,
+  );
   const plainTarget = await startPlainHocuspocus();
   let plain: TargetResult;
   try {
@@ -490,18 +557,35 @@ export async function runCollabBench(options: CollabBenchOptions, log: (line: st
     'fan-out p50 (ours/plain)': ratio(ours.profile.fanoutMs.p50, plain.profile.fanoutMs.p50),
     'ack p99 (ours/plain)': ratio(ours.profile.ackMs.p99, plain.profile.ackMs.p99),
   };
-  for (const size of Object.keys(ours.coldLoadMs)) ratios[`cold load ${size} (ours/plain)`] = ratio(ours.coldLoadMs[size]!, plain.coldLoadMs[size]!);
+  for (const size of Object.keys(ours.coldLoadMs))
+    ratios[`cold load ${size} (ours/plain)`] = ratio(ours.coldLoadMs[size]!, plain.coldLoadMs[size]!);
   ratios['append 10MB/10KB doc (ours)'] = ratio(ours.appendMs['10MB']!, ours.appendMs['10KB']!);
   const targets: CollabBenchReport['targets'] = {};
   // Only the targets of the parts that ran (BENCH_PARTS).
   if (options.parts.includes('profile')) {
-    targets['delivered throughput ≥ 0.9× plain'] = { value: ratios['delivered/s (ours/plain)']!, limit: '≥ 0.9', met: ratios['delivered/s (ours/plain)']! >= 0.9 };
-    targets['p99 fan-out ≤ 1.5× plain'] = { value: ratios['fan-out p99 (ours/plain)']!, limit: '≤ 1.5', met: ratios['fan-out p99 (ours/plain)']! <= 1.5 };
+    targets['delivered throughput ≥ 0.9× plain'] = {
+      value: ratios['delivered/s (ours/plain)']!,
+      limit: '≥ 0.9',
+      met: ratios['delivered/s (ours/plain)']! >= 0.9,
+    };
+    targets['p99 fan-out ≤ 1.5× plain'] = {
+      value: ratios['fan-out p99 (ours/plain)']!,
+      limit: '≤ 1.5',
+      met: ratios['fan-out p99 (ours/plain)']! <= 1.5,
+    };
     targets['zero errors'] = { value: ours.profile.errors, limit: '= 0', met: ours.profile.errors === 0 };
-    targets['edit → durable ack p99 ≤ 50 ms'] = { value: ours.profile.ackMs.p99, limit: '≤ 50 ms', met: ours.profile.ackMs.p99 <= 50 };
+    targets['edit → durable ack p99 ≤ 50 ms'] = {
+      value: ours.profile.ackMs.p99,
+      limit: '≤ 50 ms',
+      met: ours.profile.ackMs.p99 <= 50,
+    };
   }
   if (ratios['cold load 10MB (ours/plain)'] !== undefined) {
-    targets['cold load 10 MB ≤ 1.5× plain'] = { value: ratios['cold load 10MB (ours/plain)']!, limit: '≤ 1.5', met: ratios['cold load 10MB (ours/plain)']! <= 1.5 };
+    targets['cold load 10 MB ≤ 1.5× plain'] = {
+      value: ratios['cold load 10MB (ours/plain)']!,
+      limit: '≤ 1.5',
+      met: ratios['cold load 10MB (ours/plain)']! <= 1.5,
+    };
   }
   const { postgresUrl: _omit, ...shown } = options;
   const report: CollabBenchReport = { options: shown, ours, plain, ratios, targets };
@@ -510,28 +594,55 @@ export async function runCollabBench(options: CollabBenchOptions, log: (line: st
 }
 
 function formatReport(report: CollabBenchReport): string {
-  const row = (label: string, ours: unknown, plain: unknown) => `  ${label.padEnd(28)} ${String(ours).padStart(14)} ${String(plain).padStart(14)}`;
+  const row = (label: string, ours: unknown, plain: unknown) =>
+    `  ${label.padEnd(28)} ${String(ours).padStart(14)} ${String(plain).padStart(14)}`;
   const { ours, plain } = report;
   const lines = [
     '',
     row('', 'ours (PG)', 'plain (memory)'),
-    row('fan-out p50 / p95 / p99 ms', `${ours.profile.fanoutMs.p50}/${ours.profile.fanoutMs.p95}/${ours.profile.fanoutMs.p99}`, `${plain.profile.fanoutMs.p50}/${plain.profile.fanoutMs.p95}/${plain.profile.fanoutMs.p99}`),
+    row(
+      'fan-out p50 / p95 / p99 ms',
+      `${ours.profile.fanoutMs.p50}/${ours.profile.fanoutMs.p95}/${ours.profile.fanoutMs.p99}`,
+      `${plain.profile.fanoutMs.p50}/${plain.profile.fanoutMs.p95}/${plain.profile.fanoutMs.p99}`,
+    ),
     row('delivered updates/s', ours.profile.deliveredPerSecond, plain.profile.deliveredPerSecond),
-    row('edit → ack p50 / p95 / p99 ms', `${ours.profile.ackMs.p50}/${ours.profile.ackMs.p95}/${ours.profile.ackMs.p99}`, `${plain.profile.ackMs.p50}/${plain.profile.ackMs.p95}/${plain.profile.ackMs.p99}`),
-    row('edits sent (per second)', `${ours.profile.edits} (${ours.profile.editsPerSecondSent})`, `${plain.profile.edits} (${plain.profile.editsPerSecondSent})`),
+    row(
+      'edit → ack p50 / p95 / p99 ms',
+      `${ours.profile.ackMs.p50}/${ours.profile.ackMs.p95}/${ours.profile.ackMs.p99}`,
+      `${plain.profile.ackMs.p50}/${plain.profile.ackMs.p95}/${plain.profile.ackMs.p99}`,
+    ),
+    row(
+      'edits sent (per second)',
+      `${ours.profile.edits} (${ours.profile.editsPerSecondSent})`,
+      `${plain.profile.edits} (${plain.profile.editsPerSecondSent})`,
+    ),
     row('server CPU s during profile', ours.diagnostics.cpuSeconds, plain.diagnostics.cpuSeconds),
-    row('log commits (mean ms, rows)', `${ours.diagnostics.commits} (${ours.diagnostics.meanCommitMs}, ${ours.diagnostics.rowsPerCommit})`, '-'),
+    row(
+      'log commits (mean ms, rows)',
+      `${ours.diagnostics.commits} (${ours.diagnostics.meanCommitMs}, ${ours.diagnostics.rowsPerCommit})`,
+      '-',
+    ),
     row('log commits over 25 ms', ours.diagnostics.slowCommits, '-'),
     row('compactions (mean ms)', `${ours.diagnostics.compactions} (${ours.diagnostics.meanCompactionMs})`, '-'),
-    row('errors', `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`, `${plain.profile.errors} ${JSON.stringify(plain.profile.errorKinds)}`),
-    ...Object.keys(ours.coldLoadMs).map((size) => row(`cold load ${size} ms (median)`, ours.coldLoadMs[size], plain.coldLoadMs[size])),
-    ...Object.keys(ours.appendMs).map((size) => row(`small edit ack on ${size} doc ms`, ours.appendMs[size], plain.appendMs[size])),
+    row(
+      'errors',
+      `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`,
+      `${plain.profile.errors} ${JSON.stringify(plain.profile.errorKinds)}`,
+    ),
+    ...Object.keys(ours.coldLoadMs).map((size) =>
+      row(`cold load ${size} ms (median)`, ours.coldLoadMs[size], plain.coldLoadMs[size]),
+    ),
+    ...Object.keys(ours.appendMs).map((size) =>
+      row(`small edit ack on ${size} doc ms`, ours.appendMs[size], plain.appendMs[size]),
+    ),
     '',
     '  ratios:',
     ...Object.entries(report.ratios).map(([name, value]) => `    ${name.padEnd(34)} ${value}`),
     '',
     '  targets:',
-    ...Object.entries(report.targets).map(([name, target]) => `    ${target.met ? 'MET ' : 'MISS'} ${name} (${target.value})`),
+    ...Object.entries(report.targets).map(
+      ([name, target]) => `    ${target.met ? 'MET ' : 'MISS'} ${name} (${target.value})`,
+    ),
     '',
   ];
   return lines.join('\n');

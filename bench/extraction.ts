@@ -146,14 +146,16 @@ export async function runExtractionBench(): Promise<ExtractionBenchResult> {
 
 function printResult(result: ExtractionBenchResult): void {
   console.log('readBlockSuiteDocument, median of cold-cache runs (floor: Y.Text#toString of every block)');
-  console.table(result.sizes.map((size) => ({
-    blocks: size.blocks,
-    runs: size.runs,
-    'median ms': Number(size.medianMs.toFixed(2)),
-    'µs/block': Number(((size.medianMs * 1000) / size.blocks).toFixed(3)),
-    'wiki labels': size.wikiLabels,
-    'floor ms': Number(size.floorMedianMs.toFixed(2)),
-  })));
+  console.table(
+    result.sizes.map((size) => ({
+      blocks: size.blocks,
+      runs: size.runs,
+      'median ms': Number(size.medianMs.toFixed(2)),
+      'µs/block': Number(((size.medianMs * 1000) / size.blocks).toFixed(3)),
+      'wiki labels': size.wikiLabels,
+      'floor ms': Number(size.floorMedianMs.toFixed(2)),
+    })),
+  );
   const ratio = (value: number) => Number(value.toFixed(2));
   console.table({
     '10k / 1k': { ratio: ratio(result.ratio10kTo1k), budget: 12, 'floor ratio': ratio(result.floorRatio10kTo1k) },

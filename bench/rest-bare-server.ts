@@ -17,7 +17,6 @@ import { createResourceEntity } from '../src/domain/resources/operations.ts';
 import { resourceFor } from '../src/domain/resources/registry.ts';
 import { BENCH_CONTACT_BODY, BENCH_LIST_QUERY } from './rest-workload.ts';
 
-
 interface Statement {
   text: string;
   params: unknown[];
@@ -29,13 +28,21 @@ const env = (name: string): string => {
   return value;
 };
 
-const auth: AuthContext = { userId: env('BENCH_USER_ID'), sessionId: env('BENCH_SESSION_ID'), contactZeroId: env('BENCH_CONTACT_ZERO_ID'), email: env('BENCH_EMAIL') };
+const auth: AuthContext = {
+  userId: env('BENCH_USER_ID'),
+  sessionId: env('BENCH_SESSION_ID'),
+  contactZeroId: env('BENCH_CONTACT_ZERO_ID'),
+  email: env('BENCH_EMAIL'),
+};
 const client = postgres(env('DATABASE_URL'), { max: 10, onnotice: () => {}, connect_timeout: 10 });
 
 /** Runs `work` against a Drizzle database that records every statement it sends. */
 async function capture(work: (db: Db) => Promise<unknown>): Promise<Statement[]> {
   const statements: Statement[] = [];
-  const db = drizzle(client, { schema, logger: { logQuery: (text, params) => statements.push({ text, params }) } }) as unknown as Db;
+  const db = drizzle(client, {
+    schema,
+    logger: { logQuery: (text, params) => statements.push({ text, params }) },
+  }) as unknown as Db;
   await work(db);
   return statements;
 }
@@ -46,7 +53,9 @@ const [page, total] = await capture((db) => listResource(db, auth, contacts, BEN
 const sampleId = randomUUID();
 const sampleTime = new Date('2001-02-03T04:05:06.789Z');
 // The insert, then whatever recordChanges sends (one statement, or two when it numbers in JS).
-const writes = await capture((db) => createResourceEntity(db, auth, contacts, { ...BENCH_CONTACT_BODY, id: sampleId }, { updatedAt: sampleTime }));
+const writes = await capture((db) =>
+  createResourceEntity(db, auth, contacts, { ...BENCH_CONTACT_BODY, id: sampleId }, { updatedAt: sampleTime }),
+);
 const insert = writes[0];
 if (!session || !page || !total || !insert || writes.length < 2) throw new Error('could not capture the statements');
 
@@ -58,7 +67,10 @@ async function sessionIsActive(): Promise<boolean> {
 }
 
 async function list(): Promise<string> {
-  const [rows, [count]] = await Promise.all([client.unsafe(page!.text, page!.params as never[]), client.unsafe(total!.text, total!.params as never[])]);
+  const [rows, [count]] = await Promise.all([
+    client.unsafe(page!.text, page!.params as never[]),
+    client.unsafe(total!.text, total!.params as never[]),
+  ]);
   const totalRows = Number((count as unknown as { total: number | string }).total);
   const totalPages = Math.ceil(totalRows / 50);
   const link = (n: number) => `/api/v1/contacts?per_page=50&page=${n}`;
@@ -77,7 +89,8 @@ async function create(): Promise<string> {
     let lastSeq: number | undefined;
     for (const [index, statement] of writes.entries()) {
       const params = replace(statement.params, id, time);
-      if (lastSeq !== undefined && statement.text.startsWith('insert into sync_changes')) params[params.length - 1] = lastSeq;
+      if (lastSeq !== undefined && statement.text.startsWith('insert into sync_changes'))
+        params[params.length - 1] = lastSeq;
       const [result] = await tx.unsafe(statement.text, params as never[]);
       if (index === 0) created = result;
       const seq = (result as { last_seq?: number | string } | undefined)?.last_seq;
@@ -113,7 +126,9 @@ const server = createServer((request, response) => {
 });
 
 server.listen(Number(env('PORT')), '127.0.0.1', () => {
-  process.stdout.write(`bare listening ${JSON.stringify({ session: session.text, list: page.text, count: total.text, writes: writes.map((statement) => statement.text) })}\n`);
+  process.stdout.write(
+    `bare listening ${JSON.stringify({ session: session.text, list: page.text, count: total.text, writes: writes.map((statement) => statement.text) })}\n`,
+  );
 });
 process.on('SIGTERM', () => {
   server.close();

@@ -87,12 +87,20 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a script on this Node; resolves once its output matches `readyLine` (at once without one). */
-function spawnChild(script: string, env: Record<string, string>, readyLine?: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(ROOT, script)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function spawnChild(
+  script: string,
+  env: Record<string, string>,
+  readyLine?: RegExp,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(ROOT, script)],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -145,7 +153,10 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function load(url: string, options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; seconds: number; pid?: number }): Promise<LoadResult> {
+async function load(
+  url: string,
+  options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; seconds: number; pid?: number },
+): Promise<LoadResult> {
   const cpuBefore = processCpuMs(options.pid);
   const result = await autocannon({
     url,
@@ -202,15 +213,30 @@ async function seed(client: postgres.Sql, options: RestBenchOptions, userId: str
 async function explainLists(client: postgres.Sql, userId: string): Promise<{ list: string; count: string }> {
   const db = drizzle(client, { schema }) as unknown as Db;
   const contacts = resourceFor('contact');
-  const plan = planList(contacts, { userId, contactZeroId: userId, sessionId: userId, email: 'bench@example.com' }, BENCH_LIST_QUERY);
-  const page = db.select(listSelection(contacts)).from(contacts.definition.table).where(plan.where).orderBy(...plan.orderBy).limit(plan.limit).offset(plan.offset);
+  const plan = planList(
+    contacts,
+    { userId, contactZeroId: userId, sessionId: userId, email: 'bench@example.com' },
+    BENCH_LIST_QUERY,
+  );
+  const page = db
+    .select(listSelection(contacts))
+    .from(contacts.definition.table)
+    .where(plan.where)
+    .orderBy(...plan.orderBy)
+    .limit(plan.limit)
+    .offset(plan.offset);
   const total = db.select({ total: count() }).from(contacts.definition.table).where(plan.where);
   const text = async (statement: typeof page | typeof total) =>
-    ((await db.execute(sql`explain (analyze, buffers) ${statement}`)) as unknown as Array<Record<string, string>>).map((row) => Object.values(row)[0]).join('\n');
+    ((await db.execute(sql`explain (analyze, buffers) ${statement}`)) as unknown as Array<Record<string, string>>)
+      .map((row) => Object.values(row)[0])
+      .join('\n');
   return { list: await text(page), count: await text(total) };
 }
 
-export async function runRestBench(options: RestBenchOptions, log: (line: string) => void = console.log): Promise<RestBenchResult> {
+export async function runRestBench(
+  options: RestBenchOptions,
+  log: (line: string) => void = console.log,
+): Promise<RestBenchResult> {
   const databaseName = `fl_bench_rest_${randomBytes(4).toString('hex')}`;
   const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${databaseName}`);
@@ -222,21 +248,18 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
   const children: ChildProcess[] = [];
   try {
     const apiPort = await freePort();
-    const api = await spawnChild(
-      'src/main.ts',
-      {
-        DATABASE_URL: databaseUrl,
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        DATA_DIR: dataDir,
-        RATE_LIMITS: 'off',
-        LOG_LEVEL: 'warn',
-        // e.g. BENCH_API_NODE_OPTIONS=--cpu-prof to profile the server under load.
-        ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
-      },
-    );
+    const api = await spawnChild('src/main.ts', {
+      DATABASE_URL: databaseUrl,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      DATA_DIR: dataDir,
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      // e.g. BENCH_API_NODE_OPTIONS=--cpu-prof to profile the server under load.
+      ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+    });
     children.push(api.child);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitReady(apiUrl).catch((error: unknown) => {
@@ -249,12 +272,17 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: `pw-${randomUUID()}`, full_name: 'Bench User' }),
     });
-    if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
-    const { data } = (await registered.json()) as { data: { user: { id: string }; contact_zero: { id: string }; access_token: string } };
+    if (registered.status !== 201)
+      throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
+    const { data } = (await registered.json()) as {
+      data: { user: { id: string }; contact_zero: { id: string }; access_token: string };
+    };
     const token = data.access_token;
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sid: string };
 
-    log(`seeding ${options.benchUserContacts} contacts for the benchmarked user, ${options.totalContacts} across ${options.users} users…`);
+    log(
+      `seeding ${options.benchUserContacts} contacts for the benchmarked user, ${options.totalContacts} across ${options.users} users…`,
+    );
     const seedStarted = performance.now();
     await seed(client, options, data.user.id);
     const [totals] = await client<Array<{ mine: string; total: string }>>`
@@ -280,7 +308,12 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
     const scenarios: ScenarioResult[] = [];
     const workloads = [
       { name: `GET ${BENCH_LIST_PATH}`, method: 'GET' as const, path: BENCH_LIST_PATH, body: undefined },
-      { name: 'POST /api/v1/contacts', method: 'POST' as const, path: '/api/v1/contacts', body: JSON.stringify(BENCH_CONTACT_BODY) },
+      {
+        name: 'POST /api/v1/contacts',
+        method: 'POST' as const,
+        path: '/api/v1/contacts',
+        body: JSON.stringify(BENCH_CONTACT_BODY),
+      },
     ];
     for (const workload of workloads) {
       const request = { method: workload.method, token, body: workload.body, connections: options.connections };
@@ -299,7 +332,12 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
       }
       const apiResult = averageOf(apiRuns);
       const bareResult = averageOf(bareRuns);
-      const scenario = { name: workload.name, api: apiResult, bare: bareResult, ratio: apiResult.requestsPerSecond / bareResult.requestsPerSecond };
+      const scenario = {
+        name: workload.name,
+        api: apiResult,
+        bare: bareResult,
+        ratio: apiResult.requestsPerSecond / bareResult.requestsPerSecond,
+      };
       scenarios.push(scenario);
       log(
         `${scenario.name}: api ${apiRuns.map((run) => run.requestsPerSecond.toFixed(0)).join('/')} req/s p99 ${apiResult.p99Ms} ms · ` +
@@ -323,8 +361,12 @@ export async function runRestBench(options: RestBenchOptions, log: (line: string
 }
 
 export function printRestBench(result: RestBenchResult): void {
-  console.log(`\nREST benchmark: ${result.options.connections} connections, ${result.options.rounds} × ${result.options.seconds} s per target (alternating order)`);
-  console.log(`contacts: ${result.contacts.benchUser} for the benchmarked user, ${result.contacts.total} across ${result.contacts.users} users`);
+  console.log(
+    `\nREST benchmark: ${result.options.connections} connections, ${result.options.rounds} × ${result.options.seconds} s per target (alternating order)`,
+  );
+  console.log(
+    `contacts: ${result.contacts.benchUser} for the benchmarked user, ${result.contacts.total} across ${result.contacts.users} users`,
+  );
   console.table(
     result.scenarios.map((scenario) => ({
       request: scenario.name,

@@ -20,7 +20,15 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { collabBenchOptionsFromEnv, documentOfSize, runProfile, startChild, stopChild, type CollabBenchOptions, type ProfileResult } from './collab.ts';
+import {
+  collabBenchOptionsFromEnv,
+  documentOfSize,
+  runProfile,
+  startChild,
+  stopChild,
+  type CollabBenchOptions,
+  type ProfileResult,
+} from './collab.ts';
 
 export interface ScaleBenchOptions {
   profile: CollabBenchOptions;
@@ -103,7 +111,16 @@ async function startInstance(databaseUrl: string, env: Record<string, string>, i
   const inspectPort = inspect ? await freePort() : undefined;
   const { child, port } = await startChild(
     [...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : []), 'src/main.ts'],
-    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, RATE_LIMITS: 'off', LOG_LEVEL: 'info', ...env },
+    {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     /"port":(\d+)[^\n]*"msg":"server listening"/,
   );
   return {
@@ -122,7 +139,11 @@ async function registerToken(baseUrl: string): Promise<string> {
   const response = await fetch(`${baseUrl}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `scale-${randomUUID()}@example.com`, password: `pw-${randomUUID()}`, full_name: 'Scale' }),
+    body: JSON.stringify({
+      email: `scale-${randomUUID()}@example.com`,
+      password: `pw-${randomUUID()}`,
+      full_name: 'Scale',
+    }),
   });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { data: { access_token: string } }).data.access_token;
@@ -178,7 +199,9 @@ interface MemoryPoint {
 
 /** The V8 inspector of a server process: forces a full GC, then reads process.memoryUsage(). */
 async function measureMemory(instance: Instance): Promise<Omit<MemoryPoint, 'count'>> {
-  const targets = (await (await fetch(`http://127.0.0.1:${instance.inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const targets = (await (await fetch(`http://127.0.0.1:${instance.inspectPort}/json/list`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -200,7 +223,10 @@ async function measureMemory(instance: Instance): Promise<Omit<MemoryPoint, 'cou
     await sleep(1000);
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
-    const evaluated = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
+    const evaluated = (await call('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    })) as { result: { value: string } };
     const usage = JSON.parse(evaluated.result.value) as { heapUsed: number; external: number };
     await sleep(500);
     return { rss: rssBytes(instance.child.pid!), live: usage.heapUsed + usage.external };
@@ -258,57 +284,95 @@ export interface MemoryResult {
 }
 
 function memoryResult(points: MemoryPoint[]): MemoryResult {
-  return { points, livePerUnit: slope(points.map((point) => [point.count, point.live])), rssPerUnit: slope(points.map((point) => [point.count, point.rss])) };
+  return {
+    points,
+    livePerUnit: slope(points.map((point) => [point.count, point.live])),
+    rssPerUnit: slope(points.map((point) => [point.count, point.rss])),
+  };
 }
 
-async function recordPoint(instance: Instance, count: number, what: string, points: MemoryPoint[], log: (line: string) => void): Promise<void> {
+async function recordPoint(
+  instance: Instance,
+  count: number,
+  what: string,
+  points: MemoryPoint[],
+  log: (line: string) => void,
+): Promise<void> {
   const point = { count, ...(await measureMemory(instance)) };
   points.push(point);
   log(`    ${count} ${what}: live ${mb(point.live)} MB, RSS ${mb(point.rss)} MB`);
 }
 
 async function memoryPerIdleConnection(options: ScaleBenchOptions, log: (line: string) => void): Promise<MemoryResult> {
-  return withInstances(options, 1, false, async ([instance], token) => {
-    const names = Array.from({ length: options.idleDocuments }, (_, index) => `idle-${index}`);
-    const clients: Client[] = [];
-    // Load the documents first, so the slope counts connections only.
-    await openClients(names.map((name) => () => connect(instance!.collabUrl, token, name)), clients);
-    const points: MemoryPoint[] = [];
-    await recordPoint(instance!, clients.length, 'idle connections', points, log);
-    const perStep = Math.ceil((options.idleConnections - clients.length) / options.memorySteps);
-    try {
-      while (clients.length < options.idleConnections) {
-        const count = Math.min(perStep, options.idleConnections - clients.length);
-        const offset = clients.length;
-        await openClients(Array.from({ length: count }, (_, index) => () => connect(instance!.collabUrl, token, names[(offset + index) % names.length]!)), clients);
-        await recordPoint(instance!, clients.length, 'idle connections', points, log);
+  return withInstances(
+    options,
+    1,
+    false,
+    async ([instance], token) => {
+      const names = Array.from({ length: options.idleDocuments }, (_, index) => `idle-${index}`);
+      const clients: Client[] = [];
+      // Load the documents first, so the slope counts connections only.
+      await openClients(
+        names.map((name) => () => connect(instance!.collabUrl, token, name)),
+        clients,
+      );
+      const points: MemoryPoint[] = [];
+      await recordPoint(instance!, clients.length, 'idle connections', points, log);
+      const perStep = Math.ceil((options.idleConnections - clients.length) / options.memorySteps);
+      try {
+        while (clients.length < options.idleConnections) {
+          const count = Math.min(perStep, options.idleConnections - clients.length);
+          const offset = clients.length;
+          await openClients(
+            Array.from(
+              { length: count },
+              (_, index) => () => connect(instance!.collabUrl, token, names[(offset + index) % names.length]!),
+            ),
+            clients,
+          );
+          await recordPoint(instance!, clients.length, 'idle connections', points, log);
+        }
+      } finally {
+        for (const client of clients) client.destroy();
       }
-    } finally {
-      for (const client of clients) client.destroy();
-    }
-    return memoryResult(points);
-  }, true);
+      return memoryResult(points);
+    },
+    true,
+  );
 }
 
-async function memoryPerLoadedDocument(options: ScaleBenchOptions, log: (line: string) => void): Promise<MemoryResult & { documentBytes: number }> {
-  return withInstances(options, 1, false, async ([seeding], token, startAnother) => {
-    const names = Array.from({ length: options.loadedDocuments }, (_, index) => `loaded-${index}`);
-    const source = documentOfSize(options.documentBytes);
-    const documentBytes = Y.encodeStateAsUpdate(source).length;
-    // Seed every document through one process, then measure on a fresh one: the seeding process's
-    // heap, grown by the uploads, would otherwise absorb the documents loaded afterwards.
-    for (let start = 0; start < names.length; start += 10) {
-      const seeders = names.slice(start, start + 10).map((name) => {
-        const doc = new Y.Doc();
-        Y.applyUpdate(doc, Y.encodeStateAsUpdate(source));
-        return connect(seeding!.collabUrl, token, name, doc);
-      });
-      await waitFor(() => seeders.every((seeder) => seeder.provider.isSynced && seeder.provider.unsyncedChanges === 0), 120_000, 'seeding');
-      for (const seeder of seeders) seeder.destroy();
-    }
-    await seeding!.stop();
-    return measureLoadedDocuments(await startAnother(), token, names, options, log, documentBytes);
-  }, true);
+async function memoryPerLoadedDocument(
+  options: ScaleBenchOptions,
+  log: (line: string) => void,
+): Promise<MemoryResult & { documentBytes: number }> {
+  return withInstances(
+    options,
+    1,
+    false,
+    async ([seeding], token, startAnother) => {
+      const names = Array.from({ length: options.loadedDocuments }, (_, index) => `loaded-${index}`);
+      const source = documentOfSize(options.documentBytes);
+      const documentBytes = Y.encodeStateAsUpdate(source).length;
+      // Seed every document through one process, then measure on a fresh one: the seeding process's
+      // heap, grown by the uploads, would otherwise absorb the documents loaded afterwards.
+      for (let start = 0; start < names.length; start += 10) {
+        const seeders = names.slice(start, start + 10).map((name) => {
+          const doc = new Y.Doc();
+          Y.applyUpdate(doc, Y.encodeStateAsUpdate(source));
+          return connect(seeding!.collabUrl, token, name, doc);
+        });
+        await waitFor(
+          () => seeders.every((seeder) => seeder.provider.isSynced && seeder.provider.unsyncedChanges === 0),
+          120_000,
+          'seeding',
+        );
+        for (const seeder of seeders) seeder.destroy();
+      }
+      await seeding!.stop();
+      return measureLoadedDocuments(await startAnother(), token, names, options, log, documentBytes);
+    },
+    true,
+  );
 }
 
 async function measureLoadedDocuments(
@@ -319,7 +383,8 @@ async function measureLoadedDocuments(
   log: (line: string) => void,
   documentBytes: number,
 ): Promise<MemoryResult & { documentBytes: number }> {
-  const loadedNow = async () => Number(/^collab_loaded_documents (\S+)$/m.exec(await (await fetch(`${instance.url}/metrics`)).text())?.[1] ?? NaN);
+  const loadedNow = async () =>
+    Number(/^collab_loaded_documents (\S+)$/m.exec(await (await fetch(`${instance.url}/metrics`)).text())?.[1] ?? NaN);
   const clients: Client[] = [];
   const points: MemoryPoint[] = [];
   await recordPoint(instance, 0, 'loaded documents', points, log);
@@ -327,10 +392,14 @@ async function measureLoadedDocuments(
   try {
     while (clients.length < names.length) {
       const batch = names.slice(clients.length, clients.length + perStep);
-      await openClients(batch.map((name) => () => connect(instance.collabUrl, token, name)), clients);
+      await openClients(
+        batch.map((name) => () => connect(instance.collabUrl, token, name)),
+        clients,
+      );
       await recordPoint(instance, clients.length, 'loaded documents', points, log);
     }
-    if ((await loadedNow()) !== names.length) throw new Error(`expected ${names.length} loaded documents, the server reports ${await loadedNow()}`);
+    if ((await loadedNow()) !== names.length)
+      throw new Error(`expected ${names.length} loaded documents, the server reports ${await loadedNow()}`);
   } finally {
     for (const client of clients) client.destroy();
   }
@@ -339,7 +408,9 @@ async function measureLoadedDocuments(
 
 function medianOf(numbers: number[]): number {
   const values = [...numbers].sort((a, b) => a - b);
-  return values.length % 2 ? values[(values.length - 1) / 2]! : round((values[values.length / 2 - 1]! + values[values.length / 2]!) / 2);
+  return values.length % 2
+    ? values[(values.length - 1) / 2]!
+    : round((values[values.length / 2 - 1]! + values[values.length / 2]!) / 2);
 }
 
 /** CPU time (user + system) a process has used so far. */
@@ -353,9 +424,14 @@ function cpuSecondsOf(pid: number): number {
 function medianProfile(runs: ProfileResult[]): ProfileResult {
   const median = (pick: (result: ProfileResult) => number) => medianOf(runs.map(pick));
   const errorKinds: Record<string, number> = {};
-  for (const run of runs) for (const [kind, count] of Object.entries(run.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
+  for (const run of runs)
+    for (const [kind, count] of Object.entries(run.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
   return {
-    fanoutMs: { p50: median((r) => r.fanoutMs.p50), p95: median((r) => r.fanoutMs.p95), p99: median((r) => r.fanoutMs.p99) },
+    fanoutMs: {
+      p50: median((r) => r.fanoutMs.p50),
+      p95: median((r) => r.fanoutMs.p95),
+      p99: median((r) => r.fanoutMs.p99),
+    },
     deliveredPerSecond: median((r) => r.deliveredPerSecond),
     ackMs: { p50: median((r) => r.ackMs.p50), p95: median((r) => r.ackMs.p95), p99: median((r) => r.ackMs.p99) },
     edits: median((r) => r.edits),
@@ -390,9 +466,14 @@ export interface ScaleBenchReport {
   };
 }
 
-export async function runScaleBench(options: ScaleBenchOptions, log: (line: string) => void = console.log): Promise<ScaleBenchReport> {
+export async function runScaleBench(
+  options: ScaleBenchOptions,
+  log: (line: string) => void = console.log,
+): Promise<ScaleBenchReport> {
   const { profile } = options;
-  log(`scale bench: ${profile.clients} clients / ${profile.documents} docs / ${profile.editsPerSecond} edits/s each / ${profile.seconds} s`);
+  log(
+    `scale bench: ${profile.clients} clients / ${profile.documents} docs / ${profile.editsPerSecond} edits/s each / ${profile.seconds} s`,
+  );
   const configurations = [
     { label: 'one instance', count: 1, redis: false, runs: [] as ProfileResult[], cpu: [] as number[] },
     { label: 'one instance + Redis relay', count: 1, redis: true, runs: [] as ProfileResult[], cpu: [] as number[] },
@@ -401,21 +482,49 @@ export async function runScaleBench(options: ScaleBenchOptions, log: (line: stri
   // Interleaved, so a change in the machine's load hits every configuration alike.
   for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
     for (const configuration of configurations) {
-      const { result, cpuSeconds } = await withInstances(options, configuration.count, configuration.redis, async (instances, token) => {
-        log(`  ${configuration.label}: load profile (run ${repeat} of ${options.repeats})…`);
-        const before = instances.map((instance) => cpuSecondsOf(instance.child.pid!));
-        const result = await runProfile({ name: configuration.label, collabUrl: instances[0]!.collabUrl, collabUrls: instances.map((instance) => instance.collabUrl), token, stop: async () => {} }, profile);
-        // Every server process together: what the work cost, whatever the machine's other load.
-        return { result, cpuSeconds: instances.reduce((sum, instance, index) => sum + cpuSecondsOf(instance.child.pid!) - before[index]!, 0) };
-      });
+      const { result, cpuSeconds } = await withInstances(
+        options,
+        configuration.count,
+        configuration.redis,
+        async (instances, token) => {
+          log(`  ${configuration.label}: load profile (run ${repeat} of ${options.repeats})…`);
+          const before = instances.map((instance) => cpuSecondsOf(instance.child.pid!));
+          const result = await runProfile(
+            {
+              name: configuration.label,
+              collabUrl: instances[0]!.collabUrl,
+              collabUrls: instances.map((instance) => instance.collabUrl),
+              token,
+              stop: async () => {},
+            },
+            profile,
+          );
+          // Every server process together: what the work cost, whatever the machine's other load.
+          return {
+            result,
+            cpuSeconds: instances.reduce(
+              (sum, instance, index) => sum + cpuSecondsOf(instance.child.pid!) - before[index]!,
+              0,
+            ),
+          };
+        },
+      );
       const cpuMsPerEdit = round((cpuSeconds * 1000) / result.edits);
-      log(`    delivered/s ${result.deliveredPerSecond}, fan-out p99 ${result.fanoutMs.p99} ms, server CPU ${cpuMsPerEdit} ms/edit, errors ${result.errors}`);
+      log(
+        `    delivered/s ${result.deliveredPerSecond}, fan-out p99 ${result.fanoutMs.p99} ms, server CPU ${cpuMsPerEdit} ms/edit, errors ${result.errors}`,
+      );
       configuration.runs.push(result);
       configuration.cpu.push(cpuMsPerEdit);
     }
   }
-  const [oneInstance, oneInstanceWithRedis, twoInstances] = configurations.map((configuration) => medianProfile(configuration.runs)) as [ProfileResult, ProfileResult, ProfileResult];
-  const [cpuOne, cpuOneWithRedis, cpuTwo] = configurations.map((configuration) => medianOf(configuration.cpu)) as [number, number, number];
+  const [oneInstance, oneInstanceWithRedis, twoInstances] = configurations.map((configuration) =>
+    medianProfile(configuration.runs),
+  ) as [ProfileResult, ProfileResult, ProfileResult];
+  const [cpuOne, cpuOneWithRedis, cpuTwo] = configurations.map((configuration) => medianOf(configuration.cpu)) as [
+    number,
+    number,
+    number,
+  ];
 
   log('  memory per idle connection…');
   const idle = await memoryPerIdleConnection(options, log);
@@ -442,7 +551,10 @@ export async function runScaleBench(options: ScaleBenchOptions, log: (line: stri
     memory: {
       perIdleConnection: { liveKb: round(idle.livePerUnit / 1024), rssKb: round(idle.rssPerUnit / 1024) },
       perLoadedDocument: { liveKb: round(loaded.livePerUnit / 1024), rssKb: round(loaded.rssPerUnit / 1024) },
-      perLoadedDocumentNet: { liveKb: round((loaded.livePerUnit - idle.livePerUnit) / 1024), rssKb: round((loaded.rssPerUnit - idle.rssPerUnit) / 1024) },
+      perLoadedDocumentNet: {
+        liveKb: round((loaded.livePerUnit - idle.livePerUnit) / 1024),
+        rssKb: round((loaded.rssPerUnit - idle.rssPerUnit) / 1024),
+      },
       documentEncodedKb: round(loaded.documentBytes / 1024),
       idlePoints: idle.points,
       loadedPoints: loaded.points,
@@ -454,18 +566,39 @@ export async function runScaleBench(options: ScaleBenchOptions, log: (line: stri
 
 function formatReport(report: ScaleBenchReport): string {
   const columns = [report.oneInstance, report.oneInstanceWithRedis, report.twoInstances];
-  const row = (label: string, values: unknown[]) => `  ${label.padEnd(30)}${values.map((value) => String(value).padStart(20)).join('')}`;
-  const triple = (pick: (result: ProfileResult) => { p50: number; p95: number; p99: number }) => columns.map((result) => `${pick(result).p50}/${pick(result).p95}/${pick(result).p99}`);
+  const row = (label: string, values: unknown[]) =>
+    `  ${label.padEnd(30)}${values.map((value) => String(value).padStart(20)).join('')}`;
+  const triple = (pick: (result: ProfileResult) => { p50: number; p95: number; p99: number }) =>
+    columns.map((result) => `${pick(result).p50}/${pick(result).p95}/${pick(result).p99}`);
   const { memory } = report;
   return [
     '',
     row('', ['one instance', 'one + Redis relay', 'two via Redis']),
-    row('delivered updates/s', columns.map((result) => result.deliveredPerSecond)),
-    row('fan-out p50/p95/p99 ms', triple((result) => result.fanoutMs)),
-    row('edit → ack p50/p95/p99 ms', triple((result) => result.ackMs)),
-    row('edits sent (per second)', columns.map((result) => `${result.edits} (${result.editsPerSecondSent})`)),
-    row('server CPU ms per edit', [report.serverCpuMsPerEdit.oneInstance, report.serverCpuMsPerEdit.oneInstanceWithRedis, report.serverCpuMsPerEdit.twoInstances]),
-    row('errors', columns.map((result) => `${result.errors} ${result.errors ? JSON.stringify(result.errorKinds) : ''}`.trim())),
+    row(
+      'delivered updates/s',
+      columns.map((result) => result.deliveredPerSecond),
+    ),
+    row(
+      'fan-out p50/p95/p99 ms',
+      triple((result) => result.fanoutMs),
+    ),
+    row(
+      'edit → ack p50/p95/p99 ms',
+      triple((result) => result.ackMs),
+    ),
+    row(
+      'edits sent (per second)',
+      columns.map((result) => `${result.edits} (${result.editsPerSecondSent})`),
+    ),
+    row('server CPU ms per edit', [
+      report.serverCpuMsPerEdit.oneInstance,
+      report.serverCpuMsPerEdit.oneInstanceWithRedis,
+      report.serverCpuMsPerEdit.twoInstances,
+    ]),
+    row(
+      'errors',
+      columns.map((result) => `${result.errors} ${result.errors ? JSON.stringify(result.errorKinds) : ''}`.trim()),
+    ),
     '',
     '  ratios:',
     ...Object.entries(report.ratios).map(([name, value]) => `    ${name.padEnd(32)} ${value}`),

@@ -72,10 +72,19 @@ export async function runStoreDerivativesBench(): Promise<StoreDerivativesRow[]>
   const db = handle.db;
   const rows: StoreDerivativesRow[] = [];
   try {
-    const [user] = await db.insert(users).values({ email: `bench-${Date.now()}@example.com`, full_name: 'Bench' }).returning();
+    const [user] = await db
+      .insert(users)
+      .values({ email: `bench-${Date.now()}@example.com`, full_name: 'Bench' })
+      .returning();
     const [zero] = await db
       .insert(contacts)
-      .values({ user_id: user!.id, full_name: 'Bench', is_contact_zero: true, relationship_domain: 'hybrid', relationship_role: 'self' })
+      .values({
+        user_id: user!.id,
+        full_name: 'Bench',
+        is_contact_zero: true,
+        relationship_domain: 'hybrid',
+        relationship_role: 'self',
+      })
       .returning();
     // Notes the labels resolve to, so link resolution does real work.
     await db.insert(notes).values(
@@ -117,7 +126,9 @@ export async function runStoreDerivativesBench(): Promise<StoreDerivativesRow[]>
 
         // One edited paragraph, logged, then a whole store of it.
         const before = Y.encodeStateVector(doc);
-        const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find((block) => block.get('sys:flavour') === 'affine:paragraph');
+        const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
+          (block) => block.get('sys:flavour') === 'affine:paragraph',
+        );
         (paragraph?.get('prop:text') as Y.Text).insert(0, 'x');
         await appendUpdates(db, note!.id, [Y.encodeStateAsUpdate(doc, before)]);
         started = performance.now();
@@ -157,7 +168,9 @@ export function printStoreDerivatives(rows: StoreDerivativesRow[], engine: strin
   );
   for (let i = 1; i < rows.length; i += 1) {
     const [small, large] = [rows[i - 1]!, rows[i]!];
-    console.log(`${large.blocks}/${small.blocks} blocks: extract+diff ×${(large.deriveUnchangedMs / small.deriveUnchangedMs).toFixed(1)}, read ×${(large.readMs / small.readMs).toFixed(1)}, store ×${(large.storeEditMs / small.storeEditMs).toFixed(1)}`);
+    console.log(
+      `${large.blocks}/${small.blocks} blocks: extract+diff ×${(large.deriveUnchangedMs / small.deriveUnchangedMs).toFixed(1)}, read ×${(large.readMs / small.readMs).toFixed(1)}, store ×${(large.storeEditMs / small.storeEditMs).toFixed(1)}`,
+    );
   }
 }
 

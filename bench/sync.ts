@@ -45,8 +45,22 @@ export function syncBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
 }
 
 export interface SyncBenchResult {
-  pull: { changes: number; pages: number; seconds: number; changesPerSecond: number; serverPeakRssMbBefore: number; serverPeakRssMbAfter: number };
-  push: { changes: number; batches: number; seconds: number; changesPerSecond: number; p50BatchMs: number; maxBatchMs: number };
+  pull: {
+    changes: number;
+    pages: number;
+    seconds: number;
+    changesPerSecond: number;
+    serverPeakRssMbBefore: number;
+    serverPeakRssMbAfter: number;
+  };
+  push: {
+    changes: number;
+    batches: number;
+    seconds: number;
+    changesPerSecond: number;
+    p50BatchMs: number;
+    maxBatchMs: number;
+  };
   simulation: { runs: number; seed: number; seconds: number };
 }
 
@@ -64,7 +78,12 @@ async function register(url: string): Promise<{ token: string; userId: string }>
   return { token: response.body.data.access_token, userId: response.body.data.user.id };
 }
 
-async function benchPull(server: SpawnedServer, db: Db, options: SyncBenchOptions, log: (line: string) => void): Promise<SyncBenchResult['pull']> {
+async function benchPull(
+  server: SpawnedServer,
+  db: Db,
+  options: SyncBenchOptions,
+  log: (line: string) => void,
+): Promise<SyncBenchResult['pull']> {
   const { token, userId } = await register(server.url);
   await seedContactChanges(db, userId, options.pullChanges);
   const before = peakRssMb(server.child.pid as number);
@@ -83,12 +102,25 @@ async function benchPull(server: SpawnedServer, db: Db, options: SyncBenchOption
   }
   const seconds = (performance.now() - started) / 1000;
   const after = peakRssMb(server.child.pid as number);
-  const result = { changes, pages, seconds, changesPerSecond: Math.round(changes / seconds), serverPeakRssMbBefore: before, serverPeakRssMbAfter: after };
-  log(`pull: ${changes} changes in ${pages} pages, ${seconds.toFixed(1)} s, ${result.changesPerSecond} changes/s; server peak RSS ${before} MB before, ${after} MB after`);
+  const result = {
+    changes,
+    pages,
+    seconds,
+    changesPerSecond: Math.round(changes / seconds),
+    serverPeakRssMbBefore: before,
+    serverPeakRssMbAfter: after,
+  };
+  log(
+    `pull: ${changes} changes in ${pages} pages, ${seconds.toFixed(1)} s, ${result.changesPerSecond} changes/s; server peak RSS ${before} MB before, ${after} MB after`,
+  );
   return result;
 }
 
-async function benchPush(server: SpawnedServer, options: SyncBenchOptions, log: (line: string) => void): Promise<SyncBenchResult['push']> {
+async function benchPush(
+  server: SpawnedServer,
+  options: SyncBenchOptions,
+  log: (line: string) => void,
+): Promise<SyncBenchResult['push']> {
   const { token } = await register(server.url);
   const sync = syncClient(server.url, token);
   const durations: number[] = [];
@@ -99,13 +131,21 @@ async function benchPush(server: SpawnedServer, options: SyncBenchOptions, log: 
       entity_type: 'contact',
       entity_id: randomUUID(),
       operation: 'create',
-      data: { full_name: `Pushed ${done + index}`, relationship_domain: 'business', relationship_role: 'client', tags: ['bench'] },
+      data: {
+        full_name: `Pushed ${done + index}`,
+        relationship_domain: 'business',
+        relationship_role: 'client',
+        tags: ['bench'],
+      },
       client_updated_at: new Date().toISOString(),
     }));
     const batchStarted = performance.now();
     const result = await sync.push('bench-device', changes);
     durations.push(performance.now() - batchStarted);
-    if (result.successful.length !== changes.length) throw new Error(`push applied ${result.successful.length} of ${changes.length}: ${JSON.stringify(result.failed[0])}`);
+    if (result.successful.length !== changes.length)
+      throw new Error(
+        `push applied ${result.successful.length} of ${changes.length}: ${JSON.stringify(result.failed[0])}`,
+      );
   }
   const seconds = (performance.now() - started) / 1000;
   const sorted = [...durations].sort((a, b) => a - b);
@@ -117,11 +157,16 @@ async function benchPush(server: SpawnedServer, options: SyncBenchOptions, log: 
     p50BatchMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
     maxBatchMs: Math.round(sorted.at(-1) ?? 0),
   };
-  log(`push: ${result.changes} changes in ${result.batches} pushes of ${options.pushBatch}, ${seconds.toFixed(1)} s, ${result.changesPerSecond} changes/s (batch p50 ${result.p50BatchMs} ms, max ${result.maxBatchMs} ms)`);
+  log(
+    `push: ${result.changes} changes in ${result.batches} pushes of ${options.pushBatch}, ${seconds.toFixed(1)} s, ${result.changesPerSecond} changes/s (batch p50 ${result.p50BatchMs} ms, max ${result.maxBatchMs} ms)`,
+  );
   return result;
 }
 
-export async function runSyncBench(options: SyncBenchOptions, log: (line: string) => void = console.log): Promise<SyncBenchResult> {
+export async function runSyncBench(
+  options: SyncBenchOptions,
+  log: (line: string) => void = console.log,
+): Promise<SyncBenchResult> {
   const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
   const databaseName = `fl_bench_sync_${randomBytes(4).toString('hex')}`;
   await admin.unsafe(`create database ${databaseName}`);
@@ -132,13 +177,25 @@ export async function runSyncBench(options: SyncBenchOptions, log: (line: string
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fl-bench-sync-'));
   let server: SpawnedServer | undefined;
   try {
-    server = await spawnServer({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, RATE_LIMITS: 'off', LOG_LEVEL: 'info', DATABASE_URL: url.toString() });
+    server = await spawnServer({
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: url.toString(),
+    });
     log(`sync bench on PostgreSQL (${databaseName}), server pid ${server.child.pid}`);
     const pull = await benchPull(server, db, options, log);
     const push = await benchPush(server, options, log);
     const simulationStarted = performance.now();
     await runSyncSimulation({ baseUrl: server.url, runs: options.simulationRuns, seed: options.simulationSeed });
-    const simulation = { runs: options.simulationRuns, seed: options.simulationSeed, seconds: (performance.now() - simulationStarted) / 1000 };
+    const simulation = {
+      runs: options.simulationRuns,
+      seed: options.simulationSeed,
+      seconds: (performance.now() - simulationStarted) / 1000,
+    };
     log(`simulation: ${simulation.runs} runs (seed ${simulation.seed}) passed in ${simulation.seconds.toFixed(1)} s`);
     return { pull, push, simulation };
   } finally {

@@ -7,7 +7,20 @@
  * its SQL text (placeholders only), never its values.
  */
 
-const DIAGNOSTIC_FIELDS = ['code', 'errno', 'severity', 'constraint', 'constraint_name', 'table', 'table_name', 'column', 'column_name', 'routine', 'status', 'statusCode'];
+const DIAGNOSTIC_FIELDS = [
+  'code',
+  'errno',
+  'severity',
+  'constraint',
+  'constraint_name',
+  'table',
+  'table_name',
+  'column',
+  'column_name',
+  'routine',
+  'status',
+  'statusCode',
+];
 const MAX_CAUSE_DEPTH = 5;
 
 interface QueryError extends Error {
@@ -17,7 +30,11 @@ interface QueryError extends Error {
 
 /** Drizzle's wrapper, whose message is `Failed query: <sql>\nparams: <values>`. */
 function isQueryError(error: Error): error is QueryError {
-  return typeof (error as Partial<QueryError>).query === 'string' && 'params' in error && error.message.startsWith('Failed query:');
+  return (
+    typeof (error as Partial<QueryError>).query === 'string' &&
+    'params' in error &&
+    error.message.startsWith('Failed query:')
+  );
 }
 
 /** The stack without its first line(s), which repeat the (possibly unsafe) message. */
@@ -40,7 +57,9 @@ function describe(error: Error, depth: number): Record<string, unknown> {
   }
   if (error.cause instanceof Error && depth < MAX_CAUSE_DEPTH) described.cause = describe(error.cause, depth + 1);
   if (error instanceof AggregateError && depth < MAX_CAUSE_DEPTH) {
-    described.errors = error.errors.filter((inner): inner is Error => inner instanceof Error).map((inner) => describe(inner, depth + 1));
+    described.errors = error.errors
+      .filter((inner): inner is Error => inner instanceof Error)
+      .map((inner) => describe(inner, depth + 1));
   }
   return described;
 }

@@ -22,7 +22,15 @@ import { createServices, type Services } from './services.ts';
 
 // Each transport module adds its routes; the order only matters for OpenAPI listing.
 // registerOpenApiRoutes stays last: the document must see every route.
-export const routeModules: RouteModule[] = [registerAuthRoutes, registerDemoRoutes, registerNoteDocumentRoutes, registerResourceRoutes, registerImportRoutes, registerSyncRoutes, registerOpenApiRoutes];
+export const routeModules: RouteModule[] = [
+  registerAuthRoutes,
+  registerDemoRoutes,
+  registerNoteDocumentRoutes,
+  registerResourceRoutes,
+  registerImportRoutes,
+  registerSyncRoutes,
+  registerOpenApiRoutes,
+];
 
 export interface RunningServer {
   services: Services;
@@ -37,8 +45,14 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Metrics first, so the database counts its statements; the log gauge reads it once it is open.
   let database: DatabaseHandle | undefined;
-  const metrics = createMetrics({ updateLogEntries: async () => (database ? countUncompactedUpdates(database.db) : 0) });
-  database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: () => metrics.dbQueries.inc() });
+  const metrics = createMetrics({
+    updateLogEntries: async () => (database ? countUncompactedUpdates(database.db) : 0),
+  });
+  database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onQuery: () => metrics.dbQueries.inc(),
+  });
   try {
     await runMigrations(database);
   } catch (error) {

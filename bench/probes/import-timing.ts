@@ -5,12 +5,16 @@ import { createTestDatabase } from '../../test/helpers/database.ts';
 import { insertAccount } from '../../src/domain/auth/accounts.ts';
 import { importFrameLordExport } from '../../src/domain/import/import-service.ts';
 import { exportFrameLordData } from '../../src/domain/import/export-service.ts';
-const raw = JSON.parse(readFileSync(new URL('../../../shared/fixtures/framelord-export/sample-export.json', import.meta.url), 'utf8'));
+const raw = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/framelord-export/sample-export.json', import.meta.url), 'utf8'),
+);
 const t = await createTestDatabase();
 try {
   const r: Record<string, number[]> = { dry: [], first: [], again: [], export: [] };
   for (let i = 0; i < 5; i++) {
-    const acct = await t.db.transaction((tx) => insertAccount(tx, { email: `a${i}@example.com`, passwordHash: 'x', fullName: 'A', avatarUrl: null }));
+    const acct = await t.db.transaction((tx) =>
+      insertAccount(tx, { email: `a${i}@example.com`, passwordHash: 'x', fullName: 'A', avatarUrl: null }),
+    );
     r.dry!.push((await importFrameLordExport(t.db, acct.user.id, raw, { dryRun: true })).duration_ms);
     r.first!.push((await importFrameLordExport(t.db, acct.user.id, raw)).duration_ms);
     r.again!.push((await importFrameLordExport(t.db, acct.user.id, raw)).duration_ms);

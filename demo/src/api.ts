@@ -90,8 +90,14 @@ async function parse<T>(response: Response): Promise<T> {
   return json.data as T;
 }
 
-export async function authenticate(mode: 'login' | 'register', email: string, password: string, fullName: string): Promise<Session> {
-  const body = mode === 'register' ? { email, password, full_name: fullName || email.split('@')[0] } : { email, password };
+export async function authenticate(
+  mode: 'login' | 'register',
+  email: string,
+  password: string,
+  fullName: string,
+): Promise<Session> {
+  const body =
+    mode === 'register' ? { email, password, full_name: fullName || email.split('@')[0] } : { email, password };
   const data = await parse<{ access_token: string; refresh_token: string }>(await send('POST', `/auth/${mode}`, body));
   storeSession({ access_token: data.access_token, refresh_token: data.refresh_token, email });
   return session!;

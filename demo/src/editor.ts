@@ -91,7 +91,8 @@ export async function openEditor(host: HTMLElement, options: OpenOptions): Promi
       if (!meta) collection.meta.addDocMeta({ id: note.blocksuite_doc_id, title, createDate: Date.now(), tags: [] });
       // The open doc's title is kept by the editor itself; others follow the server once it has
       // one (a doc the picker just created is titled here before the server has stored it).
-      else if (title && meta.title !== title && note.blocksuite_doc_id !== options.docId) collection.meta.setDocMeta(note.blocksuite_doc_id, { title });
+      else if (title && meta.title !== title && note.blocksuite_doc_id !== options.docId)
+        collection.meta.setDocMeta(note.blocksuite_doc_id, { title });
     }
   };
   registerNotes(options.notes);

@@ -154,7 +154,12 @@ $('auth-form').addEventListener('submit', async (event) => {
   const mode = submitter?.dataset.mode === 'register' ? 'register' : 'login';
   $('auth-error').textContent = '';
   try {
-    await authenticate(mode, $<HTMLInputElement>('auth-email').value.trim(), $<HTMLInputElement>('auth-password').value, $<HTMLInputElement>('auth-name').value.trim());
+    await authenticate(
+      mode,
+      $<HTMLInputElement>('auth-email').value.trim(),
+      $<HTMLInputElement>('auth-password').value,
+      $<HTMLInputElement>('auth-name').value.trim(),
+    );
     await route();
   } catch (error) {
     $('auth-error').textContent = (error as Error).message;

@@ -4,7 +4,11 @@ import { api, type LinkedNote } from './api.ts';
 
 const POLL_MS = 2000;
 
-function fillList(list: HTMLElement, items: { key: string; label: string; noteId?: string }[], onOpen: (noteId: string) => void): void {
+function fillList(
+  list: HTMLElement,
+  items: { key: string; label: string; noteId?: string }[],
+  onOpen: (noteId: string) => void,
+): void {
   const signature = JSON.stringify(items);
   if (list.dataset.signature === signature) return;
   list.dataset.signature = signature;
@@ -53,7 +57,8 @@ export class LinkPanel {
   private async refresh(noteId: string): Promise<void> {
     const [links, backlinks, topics] = await Promise.all([api.links(noteId), api.backlinks(noteId), api.topics()]);
     if (this.noteId !== noteId) return;
-    const refs = (items: LinkedNote[]) => items.map((item) => ({ key: item.note_id, label: item.title || 'Untitled', noteId: item.note_id }));
+    const refs = (items: LinkedNote[]) =>
+      items.map((item) => ({ key: item.note_id, label: item.title || 'Untitled', noteId: item.note_id }));
     fillList(document.getElementById('links')!, refs(links), this.onOpen);
     fillList(document.getElementById('backlinks')!, refs(backlinks), this.onOpen);
     const mine = topics

@@ -78,7 +78,11 @@ export class SyncIndicator {
     const state = this.state();
     const pending = this.provider?.unsyncedChanges ?? 0;
     const detail =
-      state === 'refused' ? this.refusedReason : state === 'offline' && pending > 0 ? `${pending} change(s) waiting` : '';
+      state === 'refused'
+        ? this.refusedReason
+        : state === 'offline' && pending > 0
+          ? `${pending} change(s) waiting`
+          : '';
     this.show(state, detail);
   }
 

@@ -43,7 +43,11 @@ export async function openCliDatabase(): Promise<DatabaseHandle> {
 }
 
 export async function findUserIdByEmail(db: Db, email: string): Promise<string> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, normalizeEmail(email))).limit(1);
+  const [user] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .limit(1);
   if (!user) throw new CliError(`No account with the email ${email}. Register it first (POST /api/v1/auth/register).`);
   return user.id;
 }
@@ -65,7 +69,8 @@ function reportError(error: unknown): number {
   if (isDomainError(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     if (Array.isArray(error.details) && error.details.length > 1) {
-      for (const detail of error.details as Array<{ field?: string; message?: string }>) process.stderr.write(`  ${detail.field}: ${detail.message}\n`);
+      for (const detail of error.details as Array<{ field?: string; message?: string }>)
+        process.stderr.write(`  ${detail.field}: ${detail.message}\n`);
     }
     return 1;
   }

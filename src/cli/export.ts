@@ -10,7 +10,9 @@ const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE]';
 await runCli(async () => {
   let parsed;
   try {
-    parsed = parseArgs({ options: { email: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      options: { email: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+    });
   } catch (error) {
     throw new CliError(`${(error as Error).message}\n${USAGE}`, 2);
   }

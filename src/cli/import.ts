@@ -24,7 +24,8 @@ async function readExport(file: string): Promise<unknown> {
 
 function printProgress(event: ImportProgress): void {
   const label = event.store === 'documents' ? 'note documents' : event.store;
-  const count = event.store === 'documents' ? `${event.done}/${event.total}` : `${event.done} record${event.done === 1 ? '' : 's'}`;
+  const count =
+    event.store === 'documents' ? `${event.done}/${event.total}` : `${event.done} record${event.done === 1 ? '' : 's'}`;
   process.stderr.write(`  ${label.padEnd(20)} ${count}\n`);
 }
 
@@ -32,7 +33,12 @@ await runCli(async () => {
   let parsed;
   try {
     parsed = parseArgs({
-      options: { email: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      options: {
+        email: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
       allowPositionals: true,
     });
   } catch (error) {
@@ -50,8 +56,13 @@ await runCli(async () => {
   const database = await openCliDatabase();
   try {
     const userId = await findUserIdByEmail(database.db, values.email);
-    process.stderr.write(`${values['dry-run'] ? 'Dry run of the import' : 'Importing'} ${file} into ${values.email} (${database.engine})\n`);
-    const summary = await importFrameLordExport(database.db, userId, input, { dryRun: values['dry-run'], onProgress: printProgress });
+    process.stderr.write(
+      `${values['dry-run'] ? 'Dry run of the import' : 'Importing'} ${file} into ${values.email} (${database.engine})\n`,
+    );
+    const summary = await importFrameLordExport(database.db, userId, input, {
+      dryRun: values['dry-run'],
+      onProgress: printProgress,
+    });
     process.stdout.write(`${values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
   } finally {
     await database.close();

@@ -51,7 +51,8 @@ function peerAddress(request: IncomingMessage, trustProxy: boolean): string | un
   return request.socket.remoteAddress;
 }
 
-const toBytes = (data: RawData): Uint8Array => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+const toBytes = (data: RawData): Uint8Array =>
+  Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,7 +80,9 @@ export function createCollabServer(services: Services): CollabServer {
     metrics,
   });
   // Several instances: relay document changes through Redis (redis-relay.ts).
-  const relay = config.redisUrl ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, loaded, logger }) : undefined;
+  const relay = config.redisUrl
+    ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, loaded, logger })
+    : undefined;
   const hocuspocus = new Hocuspocus<CollabContext>({
     name: 'framelord',
     quiet: true,
@@ -97,7 +100,12 @@ export function createCollabServer(services: Services): CollabServer {
   const live = hocuspocusLiveDocuments(hocuspocus, loaded);
   documents.setLiveDocuments(relay ? relayedLiveDocuments(live, relay, logger) : live);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxMessageBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   const sockets = new Set<SocketState>();
   let accepting = true;
   let nextSocketId = 1;
@@ -179,9 +187,15 @@ export function createCollabServer(services: Services): CollabServer {
       for (const socket of sockets) socket.close(CLOSE.serverRestarting);
       await waitUntil(() => sockets.size === 0, CLOSE_HANDSHAKE_MS + 1000);
       // Closing the last connection of a document stores it (compaction) and then unloads it.
-      const unloaded = await waitUntil(() => hocuspocus.documents.size === 0 && hocuspocus.loadingDocuments.size === 0, config.shutdownTimeoutMs);
+      const unloaded = await waitUntil(
+        () => hocuspocus.documents.size === 0 && hocuspocus.loadingDocuments.size === 0,
+        config.shutdownTimeoutMs,
+      );
       if (!unloaded) {
-        logger.warn({ documents: hocuspocus.documents.size }, 'documents still loaded at shutdown; compacting from the log');
+        logger.warn(
+          { documents: hocuspocus.documents.size },
+          'documents still loaded at shutdown; compacting from the log',
+        );
         hocuspocus.flushPendingStores();
       }
       wss.close();

@@ -83,14 +83,20 @@ export class DurabilityExtension implements Extension {
     }
     const noteId = context.noteId;
     // `frame.update` is a view into the frame, which nothing reuses: the appender may keep it.
-    entry.durability.track(documents.appendUpdate(noteId, frame.update), (error) => this.discard(document, noteId, error));
+    entry.durability.track(documents.appendUpdate(noteId, frame.update), (error) =>
+      this.discard(document, noteId, error),
+    );
   }
 
   /** After a failed append: close every socket of the document so its clients re-send from their copy. */
   private discard(document: Document, noteId: string, error: unknown): void {
     const { metrics, logger } = this.options;
     metrics.errors.inc({ transport: 'collab', code: 'SERVICE_UNAVAILABLE' });
-    logger.warn({ err: error, note_id: noteId, connections: document.getConnectionsCount() }, 'update not logged; closing the document\'s sockets so its clients re-send it');
-    for (const connection of document.getConnections()) (connection.context as CollabContext).socket.close(CLOSE.unavailable);
+    logger.warn(
+      { err: error, note_id: noteId, connections: document.getConnectionsCount() },
+      "update not logged; closing the document's sockets so its clients re-send it",
+    );
+    for (const connection of document.getConnections())
+      (connection.context as CollabContext).socket.close(CLOSE.unavailable);
   }
 }

@@ -22,9 +22,7 @@ export const SyncStep = { Step1: 0, Step2: 1, Update: 2 } as const;
 /** Server → client only: "your update was applied" (the provider's unsyncedChanges falls). */
 export const SYNC_STATUS_MESSAGE = 8;
 
-export type ClientFrame =
-  | { kind: 'pong' }
-  | { kind: 'message'; documentName: string; type: number };
+export type ClientFrame = { kind: 'pong' } | { kind: 'message'; documentName: string; type: number };
 
 export class MalformedFrame extends Error {
   override name = 'MalformedFrame';

@@ -9,7 +9,10 @@ export interface MessageRateLimit {
  * A token bucket: `perSecond` sustained, bursts up to one second's worth (at least 10, so the
  * handful of frames a provider sends when it connects always pass). 0 disables the limit.
  */
-export function createMessageRateLimit(perSecond: number, now: () => number = performance.now.bind(performance)): MessageRateLimit {
+export function createMessageRateLimit(
+  perSecond: number,
+  now: () => number = performance.now.bind(performance),
+): MessageRateLimit {
   if (perSecond <= 0) return { take: () => true };
   const capacity = Math.max(perSecond, 10);
   let tokens = capacity;

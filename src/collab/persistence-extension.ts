@@ -5,7 +5,12 @@
 // - unloading a document whose store failed loses nothing: every edit it holds that anybody was
 //   told is saved is in the log (document-durability.ts).
 import type * as Y from 'yjs';
-import type { afterUnloadDocumentPayload, Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
+import type {
+  afterUnloadDocumentPayload,
+  Extension,
+  onLoadDocumentPayload,
+  onStoreDocumentPayload,
+} from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';

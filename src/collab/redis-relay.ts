@@ -34,7 +34,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
-import { isTransactionOrigin, OutgoingMessage, type afterUnloadDocumentPayload, type Document, type onChangePayload } from '@hocuspocus/server';
+import {
+  isTransactionOrigin,
+  OutgoingMessage,
+  type afterUnloadDocumentPayload,
+  type Document,
+  type onChangePayload,
+} from '@hocuspocus/server';
 import { Redis as RedisClient } from 'ioredis';
 import * as decoding from 'lib0/decoding';
 import type { DocumentService } from '../domain/documents/document-service.ts';
@@ -98,7 +104,10 @@ export class RedisRelay extends RedisExtension {
       identifier,
       createClient: () => {
         // Named, so an operator (or a test) can tell the instances' connections apart in CLIENT LIST.
-        const client = new RedisClient(options.url, { maxRetriesPerRequest: null, connectionName: `framelord-relay-${process.pid}` });
+        const client = new RedisClient(options.url, {
+          maxRetriesPerRequest: null,
+          connectionName: `framelord-relay-${process.pid}`,
+        });
         // ioredis reports every failed reconnect; once per interval is enough to know.
         client.on('error', (error: Error) => warnThrottled(logger, error, 'redis relay connection error'));
         return client;
@@ -122,7 +131,10 @@ export class RedisRelay extends RedisExtension {
     if (!isRelayed(payload.transactionOrigin)) {
       const durability = this.relayOptions.loaded.get(payload.documentName)?.durability;
       (durability ? durability.whenDurable() : Promise.resolve()).then(
-        () => this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) => this.warn(error, 'could not relay an update')),
+        () =>
+          this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) =>
+            this.warn(error, 'could not relay an update'),
+          ),
         // Its append failed: the document is being discarded and its clients re-send the change.
         () => {},
       );
@@ -139,7 +151,10 @@ export class RedisRelay extends RedisExtension {
   /** Sends an update (already logged) to the instances holding the document. */
   async publishUpdate(documentName: string, update: Uint8Array): Promise<void> {
     const message = new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array();
-    await this.pub.publish(`${this.configuration.prefix}:${documentName}`, Buffer.concat([this.messagePrefix, message]));
+    await this.pub.publish(
+      `${this.configuration.prefix}:${documentName}`,
+      Buffer.concat([this.messagePrefix, message]),
+    );
   }
 
   /**
@@ -152,7 +167,8 @@ export class RedisRelay extends RedisExtension {
     if (!original) throw new Error('the Redis extension registers no message listener; update redis-relay.ts');
     this.sub.removeListener('messageBuffer', original);
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
-      const handle = () => original(channel, data).catch((error: unknown) => this.warn(error, 'could not handle a relayed message'));
+      const handle = () =>
+        original(channel, data).catch((error: unknown) => this.warn(error, 'could not handle a relayed message'));
       const documentName = peerStateRequestDocument(data);
       const durability = documentName === null ? undefined : this.relayOptions.loaded.get(documentName)?.durability;
       if (!durability || durability.pending === 0) {
@@ -175,8 +191,14 @@ export class RedisRelay extends RedisExtension {
 
   /** Asks the peers holding the document for what we lack, and offers what they lack. */
   private async publishStateVector(documentName: string, document: Document): Promise<void> {
-    const message = new OutgoingMessage(documentName).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array();
-    await this.pub.publish(`${this.configuration.prefix}:${documentName}`, Buffer.concat([this.messagePrefix, message]));
+    const message = new OutgoingMessage(documentName)
+      .createSyncMessage()
+      .writeFirstSyncStepFor(document)
+      .toUint8Array();
+    await this.pub.publish(
+      `${this.configuration.prefix}:${documentName}`,
+      Buffer.concat([this.messagePrefix, message]),
+    );
   }
 
   private scheduleRepair(documentName: string, document: Document): void {
@@ -184,7 +206,9 @@ export class RedisRelay extends RedisExtension {
     const timer = setTimeout(() => {
       this.repairs.delete(documentName);
       if (document.isDestroyed) return;
-      this.publishStateVector(documentName, document).catch((error: unknown) => this.warn(error, 'could not publish a state vector'));
+      this.publishStateVector(documentName, document).catch((error: unknown) =>
+        this.warn(error, 'could not publish a state vector'),
+      );
     }, REPAIR_DELAY_MS);
     timer.unref();
     this.repairs.set(documentName, timer);
@@ -218,7 +242,10 @@ export class RedisRelay extends RedisExtension {
     for (const timer of this.repairs.values()) clearTimeout(timer);
     this.repairs.clear();
     // The extension's own teardown QUITs politely, which waits forever while Redis is away.
-    await Promise.race([super.onDestroy().catch(() => {}), new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref())]);
+    await Promise.race([
+      super.onDestroy().catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
+    ]);
     this.pub.disconnect(false);
     this.sub.disconnect(false);
   }

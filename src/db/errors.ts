@@ -23,7 +23,21 @@ interface PostgresErrorShape {
   column_name?: string;
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P03', '08006', '08001', '08003']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+]);
 
 /** The driver's error behind Drizzle's wrapper (DrizzleQueryError keeps it as `cause`). */
 export function postgresErrorOf(error: unknown): PostgresErrorShape | undefined {
@@ -67,7 +81,8 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     case '22003':
       return validationError([{ field: pg.column_name ?? pg.column ?? 'unknown', message: 'is not valid' }]);
     default:
-      if (CONNECTION_ERROR_CODES.has(pg.code)) return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry later');
+      if (CONNECTION_ERROR_CODES.has(pg.code))
+        return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry later');
       return undefined;
   }
 }

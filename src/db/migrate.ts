@@ -51,7 +51,10 @@ export function expectedMigrationCount(): number {
 /** True when every migration checked in under drizzle/ has been applied to this database. */
 export async function migrationsAreCurrent(db: Db): Promise<boolean> {
   try {
-    const rows = await queryRows<{ applied: number }>(db, sql`select count(*)::int as applied from drizzle.__drizzle_migrations`);
+    const rows = await queryRows<{ applied: number }>(
+      db,
+      sql`select count(*)::int as applied from drizzle.__drizzle_migrations`,
+    );
     return (rows[0]?.applied ?? 0) >= expectedMigrationCount();
   } catch {
     return false;

@@ -30,7 +30,12 @@ export interface OwnedReference {
 }
 
 /** The subset of `ids` in `table` that the user owns. */
-export async function ownedIds(db: Db, table: UserOwnedTable, userId: string, ids: readonly string[]): Promise<Set<string>> {
+export async function ownedIds(
+  db: Db,
+  table: UserOwnedTable,
+  userId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Set();
   const rows = await db
@@ -44,12 +49,17 @@ export async function ownedIds(db: Db, table: UserOwnedTable, userId: string, id
  * Throws VALIDATION_ERROR on every field whose ids are missing or another user's (SPEC §9: the
  * same answer for both, so nobody learns which ids exist).
  */
-export async function assertOwnedReferences(db: Db, userId: string, references: readonly OwnedReference[]): Promise<void> {
+export async function assertOwnedReferences(
+  db: Db,
+  userId: string,
+  references: readonly OwnedReference[],
+): Promise<void> {
   const problems: FieldProblem[] = [];
   for (const reference of references) {
     if (reference.ids.length === 0) continue;
     const owned = await ownedIds(db, reference.table, userId, reference.ids);
-    if (reference.ids.some((id) => !owned.has(id))) problems.push({ field: reference.field, message: 'does not name a row you own' });
+    if (reference.ids.some((id) => !owned.has(id)))
+      problems.push({ field: reference.field, message: 'does not name a row you own' });
   }
   if (problems.length > 0) throw validationError(problems);
 }

@@ -6,7 +6,8 @@ export function fieldProblems(error: ZodError): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ field: [...issue.path, key].join('.'), message: 'is not a field of this resource' });
+      for (const key of issue.keys)
+        problems.push({ field: [...issue.path, key].join('.'), message: 'is not a field of this resource' });
       continue;
     }
     problems.push({ field: issue.path.length > 0 ? issue.path.join('.') : 'body', message: issue.message });

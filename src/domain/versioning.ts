@@ -35,7 +35,8 @@ export function syncConflict(current: Versioned, clientVersion: number): DomainE
 
 /** Throws SYNC_CONFLICT when the caller based its write on a version that is no longer current. */
 export function assertCurrentVersion(current: Versioned, expectedVersion: number | undefined): void {
-  if (expectedVersion !== undefined && expectedVersion !== current.sync_version) throw syncConflict(current, expectedVersion);
+  if (expectedVersion !== undefined && expectedVersion !== current.sync_version)
+    throw syncConflict(current, expectedVersion);
 }
 
 /**
@@ -79,10 +80,13 @@ export type WriteDecision = { apply: true; stale: boolean } | { apply: false };
  * loses the tie; a device tying with its own earlier write wins (it is that device's later edit).
  */
 export function decideLastWriteWins(stored: StoredWrite, incoming: IncomingWrite): WriteDecision {
-  if (incoming.baseVersion !== undefined && incoming.baseVersion === stored.sync_version) return { apply: true, stale: false };
+  if (incoming.baseVersion !== undefined && incoming.baseVersion === stored.sync_version)
+    return { apply: true, stale: false };
   const stale = incoming.baseVersion !== undefined;
   const client = incoming.clientTime.getTime();
   const server = stored.updated_at.getTime();
-  const wins = client > server || (client === server && (stored.writerDeviceId === null || incoming.deviceId >= stored.writerDeviceId));
+  const wins =
+    client > server ||
+    (client === server && (stored.writerDeviceId === null || incoming.deviceId >= stored.writerDeviceId));
   return wins ? { apply: true, stale } : { apply: false };
 }

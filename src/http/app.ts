@@ -41,11 +41,21 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status === 400) {
       // Hono's validators throw this for a body that is not JSON at all.
-      return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request body is not valid JSON', [{ field: 'body', message: error.message }]), 400);
+      return c.json(
+        errorEnvelope(c, 'VALIDATION_ERROR', 'The request body is not valid JSON', [
+          { field: 'body', message: error.message },
+        ]),
+        400,
+      );
     }
     if (error instanceof HTTPException && error.status === 415) {
       // @hono/zod-openapi refuses a body whose Content-Type the route does not declare.
-      return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request body must be JSON', [{ field: 'body', message: 'Content-Type must be application/json' }]), 400);
+      return c.json(
+        errorEnvelope(c, 'VALIDATION_ERROR', 'The request body must be JSON', [
+          { field: 'body', message: 'Content-Type must be application/json' },
+        ]),
+        400,
+      );
     }
     if (error instanceof HTTPException && error.status === 413) {
       return c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is too large'), 413);

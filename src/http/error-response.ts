@@ -32,7 +32,8 @@ export function errorEnvelope(c: Context<AppEnv>, code: ErrorCode, message: stri
 }
 
 export function sendError(c: Context<AppEnv>, error: DomainError): Response {
-  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (error.retryAfterSeconds !== undefined)
+    c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   return c.json(errorEnvelope(c, error.code, error.message, error.details), HTTP_STATUS[error.code]);
 }
 
@@ -42,7 +43,10 @@ export function toDomainError(error: unknown): { domainError: DomainError; unexp
   const translated = translateDatabaseError(error);
   if (translated) return { domainError: translated, unexpected: translated.code === 'SERVICE_UNAVAILABLE' };
   if (isDatabaseUnavailable(error)) {
-    return { domainError: new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry later'), unexpected: true };
+    return {
+      domainError: new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry later'),
+      unexpected: true,
+    };
   }
   return { domainError: new DomainError('INTERNAL_ERROR', 'An unexpected error occurred'), unexpected: true };
 }

@@ -30,11 +30,27 @@ export function createMetrics(sources: MetricSources = {}) {
       registers,
     }),
     dbQueries: new Counter({ name: 'db_queries_total', help: 'Statements sent to the database', registers }),
-    collabConnections: new Gauge({ name: 'collab_open_connections', help: 'Open collaboration WebSocket connections', registers }),
+    collabConnections: new Gauge({
+      name: 'collab_open_connections',
+      help: 'Open collaboration WebSocket connections',
+      registers,
+    }),
     collabDocuments: new Gauge({ name: 'collab_loaded_documents', help: 'Documents loaded in memory', registers }),
-    collabUpdatesReceived: new Counter({ name: 'collab_updates_received_total', help: 'Yjs updates received from clients', registers }),
-    collabUpdatesApplied: new Counter({ name: 'collab_updates_applied_total', help: 'Yjs updates applied to loaded documents', registers }),
-    collabUpdatesLogged: new Counter({ name: 'collab_updates_logged_total', help: 'Yjs updates committed to the update log', registers }),
+    collabUpdatesReceived: new Counter({
+      name: 'collab_updates_received_total',
+      help: 'Yjs updates received from clients',
+      registers,
+    }),
+    collabUpdatesApplied: new Counter({
+      name: 'collab_updates_applied_total',
+      help: 'Yjs updates applied to loaded documents',
+      registers,
+    }),
+    collabUpdatesLogged: new Counter({
+      name: 'collab_updates_logged_total',
+      help: 'Yjs updates committed to the update log',
+      registers,
+    }),
     collabAppendDuration: new Histogram({
       name: 'collab_update_append_duration_seconds',
       help: 'Time to commit one batch of updates to the log (what an acknowledgement waits for)',
@@ -60,9 +76,18 @@ export function createMetrics(sources: MetricSources = {}) {
         }
       },
     }),
-    syncPushChanges: new Counter({ name: 'sync_push_changes_total', help: 'Changes received by /sync/push by outcome', labelNames: ['outcome'] as const, registers }),
+    syncPushChanges: new Counter({
+      name: 'sync_push_changes_total',
+      help: 'Changes received by /sync/push by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     syncPulls: new Counter({ name: 'sync_pulls_total', help: 'Calls to /sync/pull', registers }),
-    syncPulledChanges: new Counter({ name: 'sync_pulled_changes_total', help: 'Changes returned by /sync/pull', registers }),
+    syncPulledChanges: new Counter({
+      name: 'sync_pulled_changes_total',
+      help: 'Changes returned by /sync/pull',
+      registers,
+    }),
   };
 }
 

@@ -28,7 +28,11 @@ describe('POST /api/v1/auth/register', () => {
     const data = response.body.data;
     expect(Object.keys(data).sort()).toEqual(['access_token', 'contact_zero', 'expires_in', 'refresh_token', 'user']);
     expect(data.user.email).toBe(address.trim().toLowerCase());
-    expect(data.user).toMatchObject({ full_name: 'Ada Lovelace', avatar_url: 'https://example.com/ada.png', status: 'active' });
+    expect(data.user).toMatchObject({
+      full_name: 'Ada Lovelace',
+      avatar_url: 'https://example.com/ada.png',
+      status: 'active',
+    });
     expect(data.user).not.toHaveProperty('password_hash');
     expect(data.contact_zero).toMatchObject({
       user_id: data.user.id,
@@ -68,7 +72,10 @@ describe('POST /api/v1/auth/register', () => {
       ['contact', 1],
       ['folder', 4],
     ]);
-    const [stored] = await queryRows<{ password_hash: string }>(db, sql`select password_hash from users where id = ${user.userId}`);
+    const [stored] = await queryRows<{ password_hash: string }>(
+      db,
+      sql`select password_hash from users where id = ${user.userId}`,
+    );
     expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
@@ -80,7 +87,10 @@ describe('POST /api/v1/auth/register', () => {
       });
       expectErrorEnvelope(response, 409, 'CONFLICT');
     }
-    const count = await queryRows<{ n: number | string }>(server.server.services.db, sql`select count(*) as n from users where email = ${user.email}`);
+    const count = await queryRows<{ n: number | string }>(
+      server.server.services.db,
+      sql`select count(*) as n from users where email = ${user.email}`,
+    );
     expect(Number(count[0]?.n)).toBe(1);
   });
 
@@ -94,13 +104,19 @@ describe('POST /api/v1/auth/register', () => {
       [{ email: email(), password: 'long enough', full_name: 'x'.repeat(256) }, ['full_name']],
       [{ email: email(), password: 'long enough' }, ['full_name']],
       [{ email: email(), password: 'long enough', full_name: 'A', avatar_url: 'javascript:alert(1)' }, ['avatar_url']],
-      [{ email: email(), password: 'long enough', full_name: 'A', is_admin: true, user_id: randomUUID() }, ['is_admin', 'user_id']],
+      [
+        { email: email(), password: 'long enough', full_name: 'A', is_admin: true, user_id: randomUUID() },
+        ['is_admin', 'user_id'],
+      ],
       [{}, ['email', 'password', 'full_name']],
     ];
     for (const [body, fields] of cases) {
       const response = await request(server.url, 'POST', '/api/v1/auth/register', { body });
       expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
-      expect(response.body.error.details.map((d: { field: string }) => d.field).sort(), JSON.stringify(body).slice(0, 200)).toEqual([...fields].sort());
+      expect(
+        response.body.error.details.map((d: { field: string }) => d.field).sort(),
+        JSON.stringify(body).slice(0, 200),
+      ).toEqual([...fields].sort());
       for (const detail of response.body.error.details) expect(typeof detail.message).toBe('string');
     }
   });
@@ -114,11 +130,18 @@ describe('POST /api/v1/auth/register', () => {
   });
 
   it('answers malformed JSON, a non-JSON content type and an oversized body with the error envelope', async () => {
-    const malformed = await request(server.url, 'POST', '/api/v1/auth/register', { rawBody: '{"email": "a@b.co", "password":' });
+    const malformed = await request(server.url, 'POST', '/api/v1/auth/register', {
+      rawBody: '{"email": "a@b.co", "password":',
+    });
     expectErrorEnvelope(malformed, 400, 'VALIDATION_ERROR');
-    const notJson = await request(server.url, 'POST', '/api/v1/auth/login', { rawBody: 'email=a@b.co', headers: { 'content-type': 'text/plain' } });
+    const notJson = await request(server.url, 'POST', '/api/v1/auth/login', {
+      rawBody: 'email=a@b.co',
+      headers: { 'content-type': 'text/plain' },
+    });
     expectErrorEnvelope(notJson, 400, 'VALIDATION_ERROR');
-    const huge = await request(server.url, 'POST', '/api/v1/auth/login', { rawBody: JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(16 * 1024 * 1024) }) });
+    const huge = await request(server.url, 'POST', '/api/v1/auth/login', {
+      rawBody: JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(16 * 1024 * 1024) }),
+    });
     expectErrorEnvelope(huge, 413, 'PAYLOAD_TOO_LARGE');
   });
 });
@@ -126,7 +149,9 @@ describe('POST /api/v1/auth/register', () => {
 describe('POST /api/v1/auth/login', () => {
   it('answers 200 with the register shape, for any case of the email, and starts a new session', async () => {
     const user = await registerUser(server.url);
-    const response = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: `  ${user.email.toUpperCase()}  `, password: user.password } });
+    const response = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: `  ${user.email.toUpperCase()}  `, password: user.password },
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     const data = response.body.data;
     expect(Object.keys(data).sort()).toEqual(['access_token', 'contact_zero', 'expires_in', 'refresh_token', 'user']);
@@ -136,7 +161,10 @@ describe('POST /api/v1/auth/login', () => {
     expect(data.contact_zero.id).toBe(user.contactZeroId);
     expect(data.expires_in).toBe(3600);
     expect(data.refresh_token).not.toBe(user.refreshToken);
-    const sessions = await queryRows<{ n: number | string }>(server.server.services.db, sql`select count(*) as n from auth_sessions where user_id = ${user.userId}`);
+    const sessions = await queryRows<{ n: number | string }>(
+      server.server.services.db,
+      sql`select count(*) as n from auth_sessions where user_id = ${user.userId}`,
+    );
     expect(Number(sessions[0]?.n)).toBe(2);
     // Both sessions work side by side (two devices).
     expect((await request(server.url, 'GET', '/api/v1/auth/me', { token: user.accessToken })).status).toBe(200);
@@ -145,8 +173,12 @@ describe('POST /api/v1/auth/login', () => {
 
   it('answers a wrong password and an unknown email with the same 401 INVALID_CREDENTIALS', async () => {
     const user = await registerUser(server.url);
-    const wrongPassword = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong-password' } });
-    const unknownEmail = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: email(), password: 'wrong-password' } });
+    const wrongPassword = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: user.email, password: 'wrong-password' },
+    });
+    const unknownEmail = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: email(), password: 'wrong-password' },
+    });
     expectErrorEnvelope(wrongPassword, 401, 'INVALID_CREDENTIALS');
     expectErrorEnvelope(unknownEmail, 401, 'INVALID_CREDENTIALS');
     expect(wrongPassword.body.error).toEqual(unknownEmail.body.error);
@@ -174,7 +206,9 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('validates the body', async () => {
-    const response = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: 'a@b.co', password: 'x', remember_me: true } });
+    const response = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: 'a@b.co', password: 'x', remember_me: true },
+    });
     expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
     expect(response.body.error.details).toEqual([{ field: 'remember_me', message: expect.any(String) }]);
     const missing = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: 'a@b.co' } });
@@ -195,7 +229,12 @@ describe('GET /api/v1/auth/me', () => {
   });
 
   it('answers 401 UNAUTHORIZED without a token, with a malformed header, and with garbage', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer' }, { authorization: 'Bearer not.a.jwt' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { authorization: 'Bearer not.a.jwt' },
+    ]) {
       const response = await request(server.url, 'GET', '/api/v1/auth/me', { headers });
       expectErrorEnvelope(response, 401, 'UNAUTHORIZED');
     }

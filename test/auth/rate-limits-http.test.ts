@@ -28,8 +28,16 @@ let nextAddress = 1;
 const freshAddress = () => `203.0.113.${nextAddress++}`;
 const from = (address: string) => ({ 'x-forwarded-for': `10.9.9.9, ${address}` });
 
-async function signUp(server: TestServer, address: string, email = `rl-${randomUUID()}@example.com`, password = 'long enough password') {
-  const response = await request(server.url, 'POST', '/api/v1/auth/register', { body: { email, password, full_name: 'Rate Limited' }, headers: from(address) });
+async function signUp(
+  server: TestServer,
+  address: string,
+  email = `rl-${randomUUID()}@example.com`,
+  password = 'long enough password',
+) {
+  const response = await request(server.url, 'POST', '/api/v1/auth/register', {
+    body: { email, password, full_name: 'Rate Limited' },
+    headers: from(address),
+  });
   return { response, email, password };
 }
 
@@ -49,7 +57,8 @@ describe('login throttling', () => {
     await awayFromWindowEdge(600);
     const { response, email, password } = await signUp(proxied, freshAddress());
     expect(response.status).toBe(201);
-    for (let i = 0; i < 3; i += 1) expectErrorEnvelope(await login(proxied, freshAddress(), email, 'wrong password'), 401, 'INVALID_CREDENTIALS');
+    for (let i = 0; i < 3; i += 1)
+      expectErrorEnvelope(await login(proxied, freshAddress(), email, 'wrong password'), 401, 'INVALID_CREDENTIALS');
     expectTooMany(await login(proxied, freshAddress(), email, password), 600);
     expectTooMany(await login(proxied, freshAddress(), email.toUpperCase(), 'wrong password'), 600);
     // Another account from the same addresses is not affected.
@@ -61,7 +70,8 @@ describe('login throttling', () => {
     await awayFromWindowEdge(600);
     const { email, password } = await signUp(proxied, freshAddress());
     for (let round = 0; round < 3; round += 1) {
-      for (let i = 0; i < 2; i += 1) expect((await login(proxied, freshAddress(), email, 'wrong password')).status).toBe(401);
+      for (let i = 0; i < 2; i += 1)
+        expect((await login(proxied, freshAddress(), email, 'wrong password')).status).toBe(401);
       expect((await login(proxied, freshAddress(), email, password)).status).toBe(200);
     }
   });
@@ -69,7 +79,8 @@ describe('login throttling', () => {
   it('refuses an address after its failed-login budget, whichever email it tries; other addresses go on', async () => {
     await awayFromWindowEdge(600);
     const attacker = freshAddress();
-    for (let i = 0; i < 5; i += 1) expect((await login(proxied, attacker, `nobody-${randomUUID()}@example.com`, 'guess')).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      expect((await login(proxied, attacker, `nobody-${randomUUID()}@example.com`, 'guess')).status).toBe(401);
     const victim = await signUp(proxied, freshAddress());
     expectTooMany(await login(proxied, attacker, victim.email, victim.password), 600);
     expect((await login(proxied, freshAddress(), victim.email, victim.password)).status).toBe(200);
@@ -77,7 +88,8 @@ describe('login throttling', () => {
 
   it('ignores X-Forwarded-For without TRUST_PROXY: the socket address is the one counted', async () => {
     await awayFromWindowEdge(600);
-    for (let i = 0; i < 5; i += 1) expect((await login(direct, freshAddress(), `nobody-${randomUUID()}@example.com`, 'guess')).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      expect((await login(direct, freshAddress(), `nobody-${randomUUID()}@example.com`, 'guess')).status).toBe(401);
     expectTooMany(await login(direct, freshAddress(), `nobody-${randomUUID()}@example.com`, 'guess'), 600);
   });
 });
@@ -117,7 +129,9 @@ describe('per-user API limit', () => {
 
     // The budget is per user: someone else is served.
     const other = await signUp(proxied, freshAddress());
-    const served = await request(proxied.url, 'GET', '/api/v1/auth/me', { token: other.response.body.data.access_token });
+    const served = await request(proxied.url, 'GET', '/api/v1/auth/me', {
+      token: other.response.body.data.access_token,
+    });
     expect(served.status).toBe(200);
     expect(served.headers.get('x-ratelimit-remaining')).toBe('4');
   });
@@ -125,7 +139,9 @@ describe('per-user API limit', () => {
   it('sends no X-RateLimit headers when limits are off', async () => {
     const server = await startTestServer({ RATE_LIMITS: 'off' });
     try {
-      const register = await request(server.url, 'POST', '/api/v1/auth/register', { body: { email: `off-${randomUUID()}@example.com`, password: 'long enough', full_name: 'Off' } });
+      const register = await request(server.url, 'POST', '/api/v1/auth/register', {
+        body: { email: `off-${randomUUID()}@example.com`, password: 'long enough', full_name: 'Off' },
+      });
       const me = await request(server.url, 'GET', '/api/v1/auth/me', { token: register.body.data.access_token });
       expect(me.status).toBe(200);
       expect(me.headers.get('x-ratelimit-limit')).toBeNull();

@@ -15,7 +15,8 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-const count = async (query: ReturnType<typeof sql>) => Number((await queryRows<{ n: number | string }>(server.server.services.db, query))[0]?.n);
+const count = async (query: ReturnType<typeof sql>) =>
+  Number((await queryRows<{ n: number | string }>(server.server.services.db, query))[0]?.n);
 
 /** A trigger in the server's own database that makes inserts into `table` fail for emails starting with `prefix`. */
 async function failInsertsFor(table: 'users' | 'folders', prefix: string): Promise<() => Promise<void>> {
@@ -30,7 +31,9 @@ async function failInsertsFor(table: 'users' | 'folders', prefix: string): Promi
       if ${condition} then raise exception 'forced failure in the middle of registration'; end if;
       return new;
     end $$`);
-  await db.execute(sql`create trigger ${sql.raw(name)} before insert on ${sql.raw(table)} for each row execute function ${sql.raw(name)}()`);
+  await db.execute(
+    sql`create trigger ${sql.raw(name)} before insert on ${sql.raw(table)} for each row execute function ${sql.raw(name)}()`,
+  );
   return async () => {
     await db.execute(sql`drop trigger ${sql.raw(name)} on ${sql.raw(table)}`);
     await db.execute(sql`drop function ${sql.raw(name)}()`);
@@ -50,7 +53,9 @@ describe('registration is one transaction', () => {
     };
     const restore = await failInsertsFor('folders', 'halfway-');
     try {
-      const response = await request(server.url, 'POST', '/api/v1/auth/register', { body: { email, password: 'long enough', full_name: 'Half Way' } });
+      const response = await request(server.url, 'POST', '/api/v1/auth/register', {
+        body: { email, password: 'long enough', full_name: 'Half Way' },
+      });
       expectErrorEnvelope(response, 500, 'INTERNAL_ERROR');
       expect(JSON.stringify(response.body)).not.toContain('forced failure');
     } finally {
@@ -83,13 +88,25 @@ describe('secrets never leave the server', () => {
       return r;
     };
     await record(request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password } }));
-    await record(request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: `${password}-wrong` } }));
-    await record(request(server.url, 'POST', '/api/v1/auth/login', { body: { email: `nobody-${randomUUID()}@example.com`, password } }));
+    await record(
+      request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: `${password}-wrong` } }),
+    );
+    await record(
+      request(server.url, 'POST', '/api/v1/auth/login', {
+        body: { email: `nobody-${randomUUID()}@example.com`, password },
+      }),
+    );
     await record(request(server.url, 'GET', '/api/v1/auth/me', { token: user.accessToken }));
-    const refreshed = await record(request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } }));
+    const refreshed = await record(
+      request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } }),
+    );
     await record(request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } }));
-    await record(request(server.url, 'POST', '/api/v1/auth/register', { body: { email: user.email, password, full_name: 'Dup' } }));
-    await record(request(server.url, 'POST', '/api/v1/auth/register', { body: { email: 'bad', password, full_name: 'Bad' } }));
+    await record(
+      request(server.url, 'POST', '/api/v1/auth/register', { body: { email: user.email, password, full_name: 'Dup' } }),
+    );
+    await record(
+      request(server.url, 'POST', '/api/v1/auth/register', { body: { email: 'bad', password, full_name: 'Bad' } }),
+    );
 
     // An unexpected database failure while inserting the user: the failed statement's parameters
     // (which hold the new password hash) must not reach the log.
@@ -97,21 +114,27 @@ describe('secrets never leave the server', () => {
     const restore = await failInsertsFor('users', 'explode-');
     try {
       const failed = await record(
-        request(server.url, 'POST', '/api/v1/auth/register', { body: { email: `explode-${randomUUID()}@example.com`, password: explodingPassword, full_name: 'Boom' } }),
+        request(server.url, 'POST', '/api/v1/auth/register', {
+          body: { email: `explode-${randomUUID()}@example.com`, password: explodingPassword, full_name: 'Boom' },
+        }),
       );
       expect(failed.status).toBe(500);
     } finally {
       await restore();
     }
 
-    const [stored] = await queryRows<{ password_hash: string }>(server.server.services.db, sql`select password_hash from users where id = ${user.userId}`);
+    const [stored] = await queryRows<{ password_hash: string }>(
+      server.server.services.db,
+      sql`select password_hash from users where id = ${user.userId}`,
+    );
     const hash = stored!.password_hash;
     const logs = server.logs.text();
     expect(logs).toContain('request failed');
     expect(logs).toContain('forced failure in the middle of registration');
     const passwordsAndHashes = [password, explodingPassword, hash, hash.split('$').at(-1)!];
     for (const text of [logs, ...responses]) {
-      for (const secret of passwordsAndHashes) expect(text.includes(secret), `leaked ${secret.slice(0, 12)}…`).toBe(false);
+      for (const secret of passwordsAndHashes)
+        expect(text.includes(secret), `leaked ${secret.slice(0, 12)}…`).toBe(false);
       expect(text).not.toContain('$argon2');
     }
     // Tokens belong in their answers only.

@@ -18,12 +18,18 @@ afterAll(async () => {
 });
 
 const me = (token: string) => request(server.url, 'GET', '/api/v1/auth/me', { token });
-const refresh = (refreshToken: string) => request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
+const refresh = (refreshToken: string) =>
+  request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
 
-const base64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const base64url = (value: object | string) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A token signed with the server's own secret and claims of our choosing. */
-async function signWith(secret: string, header: { typ?: string; alg?: 'HS256' | 'HS512' }, claims: Record<string, unknown>): Promise<string> {
+async function signWith(
+  secret: string,
+  header: { typ?: string; alg?: 'HS256' | 'HS512' },
+  claims: Record<string, unknown>,
+): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: header.alg ?? 'HS256', ...(header.typ ? { typ: header.typ } : {}) })
     .sign(new TextEncoder().encode(secret));
@@ -47,7 +53,13 @@ describe('token contents', () => {
     const user = await registerUser(server.url);
     const access = decodeJwt(user.accessToken);
     expect(decodeProtectedHeader(user.accessToken)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
-    expect(access).toMatchObject({ sub: user.userId, email: user.email, contact_zero_id: user.contactZeroId, iss: 'framelord-sync', aud: 'framelord' });
+    expect(access).toMatchObject({
+      sub: user.userId,
+      email: user.email,
+      contact_zero_id: user.contactZeroId,
+      iss: 'framelord-sync',
+      aud: 'framelord',
+    });
     expect(access.sid).toMatch(/^[0-9a-f-]{36}$/);
     expect(access.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(access.exp! - access.iat!).toBe(3600);
@@ -87,7 +99,11 @@ describe('refused access tokens answer 401 UNAUTHORIZED with the envelope', () =
       'refresh token as access token': user.refreshToken,
       'missing sid': await signWith(secret, { typ: 'at+jwt' }, { ...claims, sid: undefined }),
       'sid of no session': await signWith(secret, { typ: 'at+jwt' }, { ...claims, sid: randomUUID() }),
-      'sid of another user': await signWith(secret, { typ: 'at+jwt' }, { ...claims, sid: decodeJwt(other.accessToken).sid }),
+      'sid of another user': await signWith(
+        secret,
+        { typ: 'at+jwt' },
+        { ...claims, sid: decodeJwt(other.accessToken).sid },
+      ),
       'non-uuid sub': await signWith(secret, { typ: 'at+jwt' }, { ...claims, sub: 'admin' }),
     };
     for (const [name, token] of Object.entries(cases)) {
@@ -106,7 +122,11 @@ describe('refused access tokens answer 401 UNAUTHORIZED with the envelope', () =
     const refreshClaims = decodeJwt(user.refreshToken);
     const cases: Record<string, string> = {
       'access token': user.accessToken,
-      expired: await signWith(secret, { typ: 'rt+jwt' }, { ...refreshClaims, iat: now - 40 * 86400, exp: now - 10 * 86400 }),
+      expired: await signWith(
+        secret,
+        { typ: 'rt+jwt' },
+        { ...refreshClaims, iat: now - 40 * 86400, exp: now - 10 * 86400 },
+      ),
       'wrong secret': await signWith(`x-${randomUUID()}-${randomUUID()}`, { typ: 'rt+jwt' }, refreshClaims),
       'alg none': `${base64url({ alg: 'none', typ: 'rt+jwt' })}.${base64url(refreshClaims)}.`,
       'access typ': await signWith(secret, { typ: 'at+jwt' }, refreshClaims),
@@ -124,7 +144,9 @@ describe('refused access tokens answer 401 UNAUTHORIZED with the envelope', () =
   it('refuses the tokens of an expired session and of a suspended user', async () => {
     const expiring = await registerUser(server.url);
     const db = server.server.services.db;
-    await db.execute(sql`update auth_sessions set expires_at = now() - interval '1 second' where user_id = ${expiring.userId}`);
+    await db.execute(
+      sql`update auth_sessions set expires_at = now() - interval '1 second' where user_id = ${expiring.userId}`,
+    );
     expectErrorEnvelope(await me(expiring.accessToken), 401, 'UNAUTHORIZED');
     expectErrorEnvelope(await refresh(expiring.refreshToken), 401, 'UNAUTHORIZED');
 
@@ -132,7 +154,9 @@ describe('refused access tokens answer 401 UNAUTHORIZED with the envelope', () =
     await db.execute(sql`update users set status = 'suspended' where id = ${suspended.userId}`);
     expectErrorEnvelope(await me(suspended.accessToken), 401, 'UNAUTHORIZED');
     expectErrorEnvelope(await refresh(suspended.refreshToken), 401, 'UNAUTHORIZED');
-    const login = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: suspended.email, password: suspended.password } });
+    const login = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: suspended.email, password: suspended.password },
+    });
     expectErrorEnvelope(login, 401, 'INVALID_CREDENTIALS');
   });
 });
@@ -155,7 +179,9 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('revokes the whole session when a rotated refresh token is used again: every token of it stops working', async () => {
     const user = await registerUser(server.url);
-    const otherDevice = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+    const otherDevice = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
     const sessionId = String(decodeJwt(user.accessToken).sid);
     const rotated = await refresh(user.refreshToken);
     expect(rotated.status).toBe(200);
@@ -186,7 +212,9 @@ describe('POST /api/v1/auth/refresh', () => {
     const missing = await request(server.url, 'POST', '/api/v1/auth/refresh', { body: {} });
     expectErrorEnvelope(missing, 400, 'VALIDATION_ERROR');
     expect(missing.body.error.details.map((d: { field: string }) => d.field)).toEqual(['refresh_token']);
-    const extra = await request(server.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: 'x', device: 'y' } });
+    const extra = await request(server.url, 'POST', '/api/v1/auth/refresh', {
+      body: { refresh_token: 'x', device: 'y' },
+    });
     expectErrorEnvelope(extra, 400, 'VALIDATION_ERROR');
   });
 });
@@ -194,7 +222,9 @@ describe('POST /api/v1/auth/refresh', () => {
 describe('POST /api/v1/auth/logout', () => {
   it('answers 204 and revokes the session: its access and refresh tokens stop working, other sessions do not', async () => {
     const user = await registerUser(server.url);
-    const otherDevice = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+    const otherDevice = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
     const response = await request(server.url, 'POST', '/api/v1/auth/logout', { token: user.accessToken });
     expect(response.status).toBe(204);
     expect(response.body).toBeUndefined();
@@ -202,14 +232,22 @@ describe('POST /api/v1/auth/logout', () => {
 
     expectErrorEnvelope(await me(user.accessToken), 401, 'UNAUTHORIZED');
     expectErrorEnvelope(await refresh(user.refreshToken), 401, 'UNAUTHORIZED');
-    expectErrorEnvelope(await request(server.url, 'POST', '/api/v1/auth/logout', { token: user.accessToken }), 401, 'UNAUTHORIZED');
+    expectErrorEnvelope(
+      await request(server.url, 'POST', '/api/v1/auth/logout', { token: user.accessToken }),
+      401,
+      'UNAUTHORIZED',
+    );
     expect((await me(otherDevice.body.data.access_token)).status).toBe(200);
   });
 
   it('needs an access token', async () => {
     const user = await registerUser(server.url);
     expectErrorEnvelope(await request(server.url, 'POST', '/api/v1/auth/logout', {}), 401, 'UNAUTHORIZED');
-    expectErrorEnvelope(await request(server.url, 'POST', '/api/v1/auth/logout', { token: user.refreshToken }), 401, 'UNAUTHORIZED');
+    expectErrorEnvelope(
+      await request(server.url, 'POST', '/api/v1/auth/logout', { token: user.refreshToken }),
+      401,
+      'UNAUTHORIZED',
+    );
     expect((await me(user.accessToken)).status).toBe(200);
   });
 });
@@ -219,7 +257,12 @@ describe('services.auth.verifyAccessToken (the collaboration server uses it)', (
     const user = await registerUser(server.url);
     const auth = server.server.services.auth;
     const context = await auth.verifyAccessToken(user.accessToken);
-    expect(context).toEqual({ userId: user.userId, contactZeroId: user.contactZeroId, email: user.email, sessionId: decodeJwt(user.accessToken).sid });
+    expect(context).toEqual({
+      userId: user.userId,
+      contactZeroId: user.contactZeroId,
+      email: user.email,
+      sessionId: decodeJwt(user.accessToken).sid,
+    });
 
     await auth.logout(context);
     const refused = await auth.verifyAccessToken(user.accessToken).catch((error: unknown) => error);

@@ -2,7 +2,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  rawCollabClient,
+  textOf,
+  waitAcknowledged,
+  waitFor,
+  waitSynced,
+  type TestProvider,
+} from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf, storedText } from './fixtures.ts';
@@ -57,19 +65,24 @@ describe('collaboration authentication', () => {
     expect((await noteOf(server, 'alice-only'))!.user_id).toBe(alice.userId);
   });
 
-  it.each([['has space'], ['x'.repeat(256)], ['slash/name']])('refuses the malformed document name %j and creates nothing', async (name) => {
-    const before = await noteCount();
-    const client = await rawCollabClient(server.collabUrl);
-    try {
-      expect(await client.authenticate(name, alice.accessToken)).toBe('denied');
-      expect(await noteCount()).toBe(before);
-    } finally {
-      client.ws.close();
-    }
-  });
+  it.each([['has space'], ['x'.repeat(256)], ['slash/name']])(
+    'refuses the malformed document name %j and creates nothing',
+    async (name) => {
+      const before = await noteCount();
+      const client = await rawCollabClient(server.collabUrl);
+      try {
+        expect(await client.authenticate(name, alice.accessToken)).toBe('denied');
+        expect(await noteCount()).toBe(before);
+      } finally {
+        client.ws.close();
+      }
+    },
+  );
 
   it('stops a connection whose session was logged out within the re-authentication interval', async () => {
-    const session = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: alice.email, password: alice.password } });
+    const session = await request(server.url, 'POST', '/api/v1/auth/login', {
+      body: { email: alice.email, password: alice.password },
+    });
     expect(session.status).toBe(200);
     const token = session.body.data.access_token as string;
     const client = connect('reauth-doc', token);
@@ -92,14 +105,19 @@ describe('collaboration authentication', () => {
 describe('bounded authentication failures (Hocuspocus keeps a refused socket open for retries)', () => {
   let limited: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({ RATE_LIMITS: 'on', RATE_LIMIT_COLLAB_AUTH_FAILURES: '3', RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP: '5' });
+    limited = await startTestServer({
+      RATE_LIMITS: 'on',
+      RATE_LIMIT_COLLAB_AUTH_FAILURES: '3',
+      RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP: '5',
+    });
   });
   afterAll(async () => limited?.destroy());
 
   it('closes a socket after its allowed failures, then refuses the address for the rest of the window', async () => {
     const user = await registerUser(limited.url);
     const first = await rawCollabClient(limited.collabUrl);
-    for (let attempt = 0; attempt < 3; attempt += 1) expect(await first.authenticate(`probe-${attempt}`, 'bad-token')).toBe('denied');
+    for (let attempt = 0; attempt < 3; attempt += 1)
+      expect(await first.authenticate(`probe-${attempt}`, 'bad-token')).toBe('denied');
     expect(await first.closed).toEqual({ code: 4429, reason: 'Too many failed authentications' });
 
     // Failures count per address across sockets too: two more reach its limit of five.

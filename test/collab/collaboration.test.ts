@@ -3,7 +3,16 @@ import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, eventually, stateText, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  eventually,
+  stateText,
+  textOf,
+  waitAcknowledged,
+  waitFor,
+  waitSynced,
+  type TestProvider,
+} from '../helpers/collab.ts';
 import { holdLogAppends } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -94,16 +103,27 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
     await waitAcknowledged(a);
     const note = await noteOf(server, 'unload-doc');
     a.destroy();
-    await eventually(async () => (await server.server.services.documents.live.find('unload-doc')) === undefined, 10_000, 'unload');
+    await eventually(
+      async () => (await server.server.services.documents.live.find('unload-doc')) === undefined,
+      10_000,
+      'unload',
+    );
     const [row] = await server.server.services.db.select().from(notes).where(eq(notes.id, note!.id));
     expect(stateText(row!.blocksuite_doc!)).toBe('stored on leave');
-    expect(await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id))).toHaveLength(0);
+    expect(
+      await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id)),
+    ).toHaveLength(0);
   });
 
   it('creates the note for a new document name, owned by the caller and authored by Contact Zero', async () => {
     const a = connect('brand-new-doc');
     await waitSynced(a);
-    expect(await noteOf(server, 'brand-new-doc')).toMatchObject({ user_id: alice.userId, author_contact_id: alice.contactZeroId, kind: 'note', is_inbox: true });
+    expect(await noteOf(server, 'brand-new-doc')).toMatchObject({
+      user_id: alice.userId,
+      author_contact_id: alice.contactZeroId,
+      kind: 'note',
+      is_inbox: true,
+    });
   });
 
   describe('POST /api/v1/notes/:id/doc', () => {
@@ -119,7 +139,10 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
       own.getText('text').insert(0, 'from http.');
       const response = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, {
         token: alice.accessToken,
-        body: { update: Buffer.from(Y.encodeStateAsUpdate(own)).toString('base64'), state_vector: Buffer.from(Y.encodeStateVector(own)).toString('base64') },
+        body: {
+          update: Buffer.from(Y.encodeStateAsUpdate(own)).toString('base64'),
+          state_vector: Buffer.from(Y.encodeStateVector(own)).toString('base64'),
+        },
       });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       await waitFor(() => textOf(editor.doc).includes('from http.'), 5000, 'the editor to see the HTTP edit');
@@ -127,7 +150,9 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
 
       Y.applyUpdate(own, Buffer.from(response.body.data.update, 'base64'));
       expect(textOf(own)).toBe(textOf(editor.doc));
-      expect(Buffer.from(response.body.data.state_vector, 'base64')).toEqual(Buffer.from(Y.encodeStateVector(editor.doc)));
+      expect(Buffer.from(response.body.data.state_vector, 'base64')).toEqual(
+        Buffer.from(Y.encodeStateVector(editor.doc)),
+      );
     });
 
     it('answers a read (state vector only) without writing, and logs an update to a document nobody has open', async () => {
@@ -135,21 +160,33 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
       await waitSynced(a);
       const note = await noteOf(server, 'http-closed-doc');
       a.destroy();
-      await eventually(async () => (await server.server.services.documents.live.find('http-closed-doc')) === undefined, 10_000, 'unload');
+      await eventually(
+        async () => (await server.server.services.documents.live.find('http-closed-doc')) === undefined,
+        10_000,
+        'unload',
+      );
       const update = updateAppending(null, 'written over http');
-      const write = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, { token: alice.accessToken, body: { update: Buffer.from(update).toString('base64') } });
+      const write = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, {
+        token: alice.accessToken,
+        body: { update: Buffer.from(update).toString('base64') },
+      });
       expect(write.status).toBe(200);
       expect(stateText(Buffer.from(write.body.data.update, 'base64'))).toBe('written over http');
       expect(await storedText(server, note!.id)).toBe('written over http');
 
-      const logBefore = await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id));
+      const logBefore = await server.server.services.db
+        .select()
+        .from(noteUpdates)
+        .where(eq(noteUpdates.note_id, note!.id));
       const read = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, {
         token: alice.accessToken,
         body: { state_vector: write.body.data.state_vector },
       });
       expect(read.status).toBe(200);
       expect(Y.decodeUpdate(Buffer.from(read.body.data.update, 'base64')).structs).toHaveLength(0);
-      expect(await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id))).toEqual(logBefore);
+      expect(
+        await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id)),
+      ).toEqual(logBefore);
 
       // A fresh provider loads it: stored state + log.
       const fresh = connect('http-closed-doc');
@@ -161,12 +198,23 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
       const a = connect('http-bad-doc');
       await waitSynced(a);
       const note = await noteOf(server, 'http-bad-doc');
-      for (const body of [{ update: 'not base64!' }, { update: Buffer.from([1, 2, 3, 250]).toString('base64') }, { state_vector: '@@@' }, { update: '' }, { extra: 'x' }]) {
-        const response = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, { token: alice.accessToken, body });
+      for (const body of [
+        { update: 'not base64!' },
+        { update: Buffer.from([1, 2, 3, 250]).toString('base64') },
+        { state_vector: '@@@' },
+        { update: '' },
+        { extra: 'x' },
+      ]) {
+        const response = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, {
+          token: alice.accessToken,
+          body,
+        });
         expect(response.status, JSON.stringify(body)).toBe(400);
         expect(response.body.error.code).toBe('VALIDATION_ERROR');
       }
-      expect(await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id))).toHaveLength(0);
+      expect(
+        await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id)),
+      ).toHaveLength(0);
     });
 
     it("answers 404 for another user's note exactly like a missing one, and 401 without a token", async () => {
@@ -174,8 +222,14 @@ describe('collaborative editing on Hocuspocus at /collab', () => {
       await waitSynced(a);
       const note = await noteOf(server, 'http-private-doc');
       const body = { update: Buffer.from(updateAppending(null, 'intrusion')).toString('base64') };
-      const theirs = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, { token: bob.accessToken, body });
-      const missing = await request(server.url, 'POST', '/api/v1/notes/00000000-0000-4000-8000-000000000000/doc', { token: bob.accessToken, body });
+      const theirs = await request(server.url, 'POST', `/api/v1/notes/${note!.id}/doc`, {
+        token: bob.accessToken,
+        body,
+      });
+      const missing = await request(server.url, 'POST', '/api/v1/notes/00000000-0000-4000-8000-000000000000/doc', {
+        token: bob.accessToken,
+        body,
+      });
       expect(theirs.status).toBe(404);
       expect(missing.status).toBe(404);
       expect(theirs.body.error).toEqual(missing.body.error);
@@ -216,7 +270,9 @@ describe('a restart', () => {
       // Graceful shutdown compacted the document: the log is empty, the state is in the note.
       const [row] = await current.server.services.db.select().from(notes).where(eq(notes.id, note!.id));
       expect(stateText(row!.blocksuite_doc!)).toBe(textOf(a.doc));
-      expect(await current.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id))).toHaveLength(0);
+      expect(
+        await current.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, note!.id)),
+      ).toHaveLength(0);
 
       // The same providers reconnect on their own (1012: reconnect later) and keep editing.
       expect(a.closes.some((close) => close.code === 1012)).toBe(true);

@@ -61,9 +61,18 @@ describe('DocumentDurability', () => {
 describe('syncStatusDocumentName', () => {
   it('names the document of a SyncStatus frame, with or without a session suffix, and nothing else', () => {
     expect(syncStatusDocumentName(new OutgoingMessage('doc-x').writeSyncStatus(true).toUint8Array())).toBe('doc-x');
-    expect(syncStatusDocumentName(new OutgoingMessage('doc-y\0session-1').writeSyncStatus(true).toUint8Array())).toBe('doc-y');
+    expect(syncStatusDocumentName(new OutgoingMessage('doc-y\0session-1').writeSyncStatus(true).toUint8Array())).toBe(
+      'doc-y',
+    );
     expect(syncStatusDocumentName(new OutgoingMessage('doc-x').writeCloseMessage('bye').toUint8Array())).toBeNull();
-    expect(syncStatusDocumentName(new OutgoingMessage('doc-x').createSyncMessage().writeUpdate(new Uint8Array([0, 0])).toUint8Array())).toBeNull();
+    expect(
+      syncStatusDocumentName(
+        new OutgoingMessage('doc-x')
+          .createSyncMessage()
+          .writeUpdate(new Uint8Array([0, 0]))
+          .toUint8Array(),
+      ),
+    ).toBeNull();
     // An address whose length would run past the frame is not a SyncStatus either.
     expect(syncStatusDocumentName(new Uint8Array([200]))).toBeNull();
   });

@@ -18,7 +18,11 @@ let documentName: string;
 let sourceNoteId: string;
 
 const linksOf = async (noteId: string, token: string) =>
-  ((await request(server.url, 'GET', `/api/v1/notes/${noteId}/links`, { token })).body.data as Array<{ note_id: string }>).map((link) => link.note_id);
+  (
+    (await request(server.url, 'GET', `/api/v1/notes/${noteId}/links`, { token })).body.data as Array<{
+      note_id: string;
+    }>
+  ).map((link) => link.note_id);
 
 async function topicNotes(slug: string, token: string): Promise<string[]> {
   const response = await request(server.url, 'GET', `/api/v1/topics?slug=${encodeURIComponent(slug)}`, { token });
@@ -51,27 +55,46 @@ afterAll(async () => {
 
 describe('links and topics from a live document', () => {
   it('makes [[Alpha]] the topic "alpha" linked to the note, and takes the page title', async () => {
-    await eventually(async () => (await topicNotes('alpha', alice.accessToken)).includes(sourceNoteId), 15_000, 'topic alpha');
+    await eventually(
+      async () => (await topicNotes('alpha', alice.accessToken)).includes(sourceNoteId),
+      15_000,
+      'topic alpha',
+    );
     const note = await request(server.url, 'GET', `/api/v1/notes/${sourceNoteId}`, { token: alice.accessToken });
     expect(note.body.data.title).toBe('Source');
     expect(await topicNotes('alpha', bob.accessToken)).toEqual([]);
   });
 
-  it('links [[Beta Note]] only once the user has a note of that title, never another user\'s, and unlinks on rename', async () => {
-    await eventually(async () => (await topicNotes('beta-note', alice.accessToken)).includes(sourceNoteId), 15_000, 'topic beta-note');
+  it("links [[Beta Note]] only once the user has a note of that title, never another user's, and unlinks on rename", async () => {
+    await eventually(
+      async () => (await topicNotes('beta-note', alice.accessToken)).includes(sourceNoteId),
+      15_000,
+      'topic beta-note',
+    );
     expect(await linksOf(sourceNoteId, alice.accessToken)).toEqual([]);
 
-    const foreign = await request(server.url, 'POST', '/api/v1/notes', { token: bob.accessToken, body: { title: 'Beta Note' } });
+    const foreign = await request(server.url, 'POST', '/api/v1/notes', {
+      token: bob.accessToken,
+      body: { title: 'Beta Note' },
+    });
     expect(foreign.status).toBe(201);
     expect(await linksOf(sourceNoteId, alice.accessToken)).toEqual([]);
 
-    const created = await request(server.url, 'POST', '/api/v1/notes', { token: alice.accessToken, body: { title: 'beta NOTE' } });
+    const created = await request(server.url, 'POST', '/api/v1/notes', {
+      token: alice.accessToken,
+      body: { title: 'beta NOTE' },
+    });
     expect(created.status).toBe(201);
     expect(await linksOf(sourceNoteId, alice.accessToken)).toEqual([created.body.data.id]);
-    const backlinks = await request(server.url, 'GET', `/api/v1/notes/${created.body.data.id}/backlinks`, { token: alice.accessToken });
+    const backlinks = await request(server.url, 'GET', `/api/v1/notes/${created.body.data.id}/backlinks`, {
+      token: alice.accessToken,
+    });
     expect(backlinks.body.data.map((link: { note_id: string }) => link.note_id)).toEqual([sourceNoteId]);
 
-    const renamed = await request(server.url, 'PATCH', `/api/v1/notes/${created.body.data.id}`, { token: alice.accessToken, body: { title: 'Gamma' } });
+    const renamed = await request(server.url, 'PATCH', `/api/v1/notes/${created.body.data.id}`, {
+      token: alice.accessToken,
+      body: { title: 'Gamma' },
+    });
     expect(renamed.status).toBe(200);
     expect(await linksOf(sourceNoteId, alice.accessToken)).toEqual([]);
   });
@@ -79,7 +102,11 @@ describe('links and topics from a live document', () => {
   it('drops the topic link when the paragraph holding the label is deleted', async () => {
     paragraphs(client.doc).delete(0, 1);
     await waitAcknowledged(client);
-    await eventually(async () => !(await topicNotes('alpha', alice.accessToken)).includes(sourceNoteId), 15_000, 'topic alpha unlinked');
+    await eventually(
+      async () => !(await topicNotes('alpha', alice.accessToken)).includes(sourceNoteId),
+      15_000,
+      'topic alpha unlinked',
+    );
     expect(await topicNotes('beta-note', alice.accessToken)).toEqual([sourceNoteId]);
   });
 });

@@ -13,7 +13,10 @@ export async function noteOf(server: TestServer, documentName: string) {
 /** What the database holds for a note (stored state + log), exactly as bytes. */
 export async function storedBytes(server: TestServer, noteId: string) {
   const state = await server.server.services.documents.loadState(noteId);
-  return { stored: state?.stored ? Buffer.from(state.stored).toString('hex') : null, log: state?.log.map((entry) => Buffer.from(entry.update).toString('hex')) ?? [] };
+  return {
+    stored: state?.stored ? Buffer.from(state.stored).toString('hex') : null,
+    log: state?.log.map((entry) => Buffer.from(entry.update).toString('hex')) ?? [],
+  };
 }
 
 /** The text a fresh load of the note would show. */

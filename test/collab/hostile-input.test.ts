@@ -2,7 +2,15 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  rawCollabClient,
+  textOf,
+  waitAcknowledged,
+  waitFor,
+  waitSynced,
+  type TestProvider,
+} from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf, storedBytes, storedText } from './fixtures.ts';
 
@@ -30,22 +38,76 @@ function realUpdate(text: string): Uint8Array {
 }
 
 const hostileFrames: Array<[string, () => Uint8Array | string, { code: number; reason?: string }]> = [
-  ['a truncated update (content cut short)', () => frame((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2), encoding.writeVarUint8Array(e, realUpdate('truncated').slice(0, 12)))), { code: 4400, reason: 'Malformed message' }],
-  ['an update whose length prefix runs past the frame', () => frame((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2), encoding.writeVarUint(e, 500), encoding.writeUint8Array(e, realUpdate('short')))), { code: 4400 }],
+  [
+    'a truncated update (content cut short)',
+    () =>
+      frame(
+        (e) => (
+          encoding.writeVarUint(e, 0),
+          encoding.writeVarUint(e, 2),
+          encoding.writeVarUint8Array(e, realUpdate('truncated').slice(0, 12))
+        ),
+      ),
+    { code: 4400, reason: 'Malformed message' },
+  ],
+  [
+    'an update whose length prefix runs past the frame',
+    () =>
+      frame(
+        (e) => (
+          encoding.writeVarUint(e, 0),
+          encoding.writeVarUint(e, 2),
+          encoding.writeVarUint(e, 500),
+          encoding.writeUint8Array(e, realUpdate('short'))
+        ),
+      ),
+    { code: 4400 },
+  ],
   ['a bad varint', () => new Uint8Array(12).fill(0xff), { code: 4400 }],
   ['an unknown message type', () => frame((e) => encoding.writeVarUint(e, 99)), { code: 4400 }],
-  ['an unknown sync step', () => frame((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 7), encoding.writeVarUint8Array(e, new Uint8Array([0, 0])))), { code: 4400 }],
-  ['a server-only broadcast message', () => frame((e) => (encoding.writeVarUint(e, 6), encoding.writeVarString(e, 'spoof'))), { code: 4400 }],
-  ['awareness that is not JSON', () => frame((e) => {
-    encoding.writeVarUint(e, 1);
-    const inner = encoding.createEncoder();
-    encoding.writeVarUint(inner, 1);
-    encoding.writeVarUint(inner, 42);
-    encoding.writeVarUint(inner, 1);
-    encoding.writeVarString(inner, '{not json');
-    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-  }), { code: 4400 }],
-  ['an oversized frame', () => frame((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2), encoding.writeVarUint8Array(e, new Uint8Array(MAX_MESSAGE_BYTES + 10)))), { code: 1009 }],
+  [
+    'an unknown sync step',
+    () =>
+      frame(
+        (e) => (
+          encoding.writeVarUint(e, 0),
+          encoding.writeVarUint(e, 7),
+          encoding.writeVarUint8Array(e, new Uint8Array([0, 0]))
+        ),
+      ),
+    { code: 4400 },
+  ],
+  [
+    'a server-only broadcast message',
+    () => frame((e) => (encoding.writeVarUint(e, 6), encoding.writeVarString(e, 'spoof'))),
+    { code: 4400 },
+  ],
+  [
+    'awareness that is not JSON',
+    () =>
+      frame((e) => {
+        encoding.writeVarUint(e, 1);
+        const inner = encoding.createEncoder();
+        encoding.writeVarUint(inner, 1);
+        encoding.writeVarUint(inner, 42);
+        encoding.writeVarUint(inner, 1);
+        encoding.writeVarString(inner, '{not json');
+        encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+      }),
+    { code: 4400 },
+  ],
+  [
+    'an oversized frame',
+    () =>
+      frame(
+        (e) => (
+          encoding.writeVarUint(e, 0),
+          encoding.writeVarUint(e, 2),
+          encoding.writeVarUint8Array(e, new Uint8Array(MAX_MESSAGE_BYTES + 10))
+        ),
+      ),
+    { code: 1009 },
+  ],
   ['a text frame', () => 'hello', { code: 1003 }],
 ];
 

@@ -10,9 +10,15 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
-const DELETE_RULES: Record<string, string> = { a: 'NO ACTION', c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', d: 'SET DEFAULT' };
+const DELETE_RULES: Record<string, string> = {
+  a: 'NO ACTION',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  r: 'RESTRICT',
+  d: 'SET DEFAULT',
+};
 
-describe('a freshly migrated database has the schema document\'s schema', () => {
+describe("a freshly migrated database has the schema document's schema", () => {
   it('has every table with every column the document lists', async () => {
     const rows = await queryRows<{ table_name: string; column_name: string }>(
       database.db,
@@ -55,17 +61,28 @@ describe('a freshly migrated database has the schema document\'s schema', () => 
     for (const [table, expected] of Object.entries(DOCUMENT_TABLES)) {
       const own = rows.filter((row) => row.table_name === table);
       for (const check of expected.checks) {
-        expect(own.some((row) => row.type === 'c' && row.name === check), `CHECK ${table}.${check}`).toBe(true);
+        expect(
+          own.some((row) => row.type === 'c' && row.name === check),
+          `CHECK ${table}.${check}`,
+        ).toBe(true);
       }
       for (const columns of expected.uniques) {
-        const found = own.some((row) => (row.type === 'u' || row.type === 'p') && [...row.columns].sort().join(',') === columns.join(','));
+        const found = own.some(
+          (row) => (row.type === 'u' || row.type === 'p') && [...row.columns].sort().join(',') === columns.join(','),
+        );
         expect(found, `UNIQUE ${table}(${columns.join(', ')})`).toBe(true);
       }
     }
   });
 
   it('has every index, partial and GIN ones included', async () => {
-    const rows = await queryRows<{ name: string; table_name: string; method: string; partial: boolean; is_unique: boolean }>(
+    const rows = await queryRows<{
+      name: string;
+      table_name: string;
+      method: string;
+      partial: boolean;
+      is_unique: boolean;
+    }>(
       database.db,
       sql`select i.relname as name, t.relname as table_name, am.amname as method,
                  (x.indpred is not null) as partial, x.indisunique as is_unique

@@ -29,7 +29,12 @@ function credentials(label: string) {
 }
 
 /** Polls a REST read until `check` accepts it (extraction and storing happen a debounce later). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await read();
   while (!check(last)) {
@@ -64,7 +69,11 @@ beforeAll(async () => {
 }, 600_000);
 
 afterEach(async (context) => {
-  const scenario = context.task.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
+  const scenario = context.task.name
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
+    .slice(0, 60);
   for (const opened of devices.splice(0)) {
     await opened.screenshot(scenario).catch(() => undefined);
     expect(opened.pageErrors, `uncaught errors in ${opened.name}`).toEqual([]);
@@ -118,10 +127,17 @@ describe('BlockSuite editor in Chromium against the server', () => {
       await phone.page.reload();
       await phone.waitForEditor('Shared across devices');
       const text = await phone.editorText();
-      for (const piece of ['Typed on the laptop.', 'Typed on the phone.', 'After the restart.', 'Phone again.']) expect(text).toContain(piece);
+      for (const piece of ['Typed on the laptop.', 'Typed on the phone.', 'After the restart.', 'Phone again.'])
+        expect(text).toContain(piece);
 
-      const token = (await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: who.email, password: who.password } })).body.data.access_token;
-      await eventually(() => noteSnapshotText(token, noteId), (stored) => stored.includes('Phone again.'), 'the stored snapshot');
+      const token = (
+        await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: who.email, password: who.password } })
+      ).body.data.access_token;
+      await eventually(
+        () => noteSnapshotText(token, noteId),
+        (stored) => stored.includes('Phone again.'),
+        'the stored snapshot',
+      );
     },
     SCENARIO_TIMEOUT,
   );
@@ -130,9 +146,15 @@ describe('BlockSuite editor in Chromium against the server', () => {
     'typing [[ and picking a note in the doc picker stores a native reference: links, backlinks and the panel follow',
     async () => {
       const user = await signedIn('picker');
-      const target = await request(server.url, 'POST', '/api/v1/notes', { token: user.accessToken, body: { title: 'Apollo Program' } });
+      const target = await request(server.url, 'POST', '/api/v1/notes', {
+        token: user.accessToken,
+        body: { title: 'Apollo Program' },
+      });
       expect(target.status, JSON.stringify(target.body)).toBe(201);
-      const source = await request(server.url, 'POST', '/api/v1/notes', { token: user.accessToken, body: { title: 'Mission Log' } });
+      const source = await request(server.url, 'POST', '/api/v1/notes', {
+        token: user.accessToken,
+        body: { title: 'Mission Log' },
+      });
       expect(source.status, JSON.stringify(source.body)).toBe(201);
       const targetId: string = target.body.data.id;
       const sourceId: string = source.body.data.id;
@@ -160,7 +182,9 @@ describe('BlockSuite editor in Chromium against the server', () => {
         'the link in REST',
       );
       expect(ids(links.body.data)).toEqual([targetId]);
-      const backlinks = await request(server.url, 'GET', `/api/v1/notes/${targetId}/backlinks`, { token: user.accessToken });
+      const backlinks = await request(server.url, 'GET', `/api/v1/notes/${targetId}/backlinks`, {
+        token: user.accessToken,
+      });
       expect(ids(backlinks.body.data)).toEqual([sourceId]);
 
       // The stored document holds a reference (a LinkedPage to the target's doc id), not `[[` text.
@@ -197,7 +221,9 @@ describe('BlockSuite editor in Chromium against the server', () => {
         (response) => (response.body.data as { title: string | null }[]).some((note) => note.title === 'Hiring Plan'),
         'the note made by the picker',
       );
-      const hiring = (created.body.data as { id: string; title: string | null; blocksuite_doc_id: string }[]).find((note) => note.title === 'Hiring Plan')!;
+      const hiring = (created.body.data as { id: string; title: string | null; blocksuite_doc_id: string }[]).find(
+        (note) => note.title === 'Hiring Plan',
+      )!;
       expect(hiring.blocksuite_doc_id).toMatch(/^[A-Za-z0-9_-]{10}$/);
       await desk.page.locator(`#links li[data-note-id="${hiring.id}"]`).waitFor({ timeout: 20_000 });
       await desk.page.locator(`#notes li[data-note-id="${hiring.id}"]`).waitFor({ timeout: 20_000 });
@@ -223,7 +249,9 @@ describe('BlockSuite editor in Chromium against the server', () => {
       expect(await desk.page.locator('#topics li[data-key="some-topic"]').innerText()).toBe('Some Topic');
       const topics = await request(server.url, 'GET', '/api/v1/topics', { token: user.accessToken });
       expect(topics.status).toBe(200);
-      const topic = (topics.body.data as { slug: string; label: string }[]).find((candidate) => candidate.slug === 'some-topic');
+      const topic = (topics.body.data as { slug: string; label: string }[]).find(
+        (candidate) => candidate.slug === 'some-topic',
+      );
       expect(topic?.label).toBe('Some Topic');
       expect(await noteSnapshotText(user.accessToken, noteId)).toContain('Filed under [[Some Topic]]');
     },
@@ -251,7 +279,11 @@ describe('BlockSuite editor in Chromium against the server', () => {
 
       await train.context.setOffline(false);
       await train.waitForIndicator('synced', 60_000);
-      await eventually(() => noteSnapshotText(user.accessToken, noteId), (stored) => stored.includes('Before the tunnel. Inside the tunnel.'), 'the offline edit on the server');
+      await eventually(
+        () => noteSnapshotText(user.accessToken, noteId),
+        (stored) => stored.includes('Before the tunnel. Inside the tunnel.'),
+        'the offline edit on the server',
+      );
     },
     SCENARIO_TIMEOUT,
   );
@@ -260,7 +292,10 @@ describe('BlockSuite editor in Chromium against the server', () => {
     "a second user can't open the first user's note by its URL",
     async () => {
       const owner = await signedIn('owner');
-      const note = await request(server.url, 'POST', '/api/v1/notes', { token: owner.accessToken, body: { title: 'Private plans' } });
+      const note = await request(server.url, 'POST', '/api/v1/notes', {
+        token: owner.accessToken,
+        body: { title: 'Private plans' },
+      });
       expect(note.status, JSON.stringify(note.body)).toBe(201);
       const { id: noteId, blocksuite_doc_id: docId } = note.body.data as { id: string; blocksuite_doc_id: string };
 

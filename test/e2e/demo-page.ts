@@ -75,7 +75,10 @@ export class DemoDevice {
   async waitForEditor(title?: string): Promise<void> {
     await this.page.waitForSelector('affine-editor-container affine-paragraph rich-text');
     if (title !== undefined) {
-      await this.page.waitForFunction((expected) => document.querySelector('doc-title')?.textContent?.includes(expected), title);
+      await this.page.waitForFunction(
+        (expected) => document.querySelector('doc-title')?.textContent?.includes(expected),
+        title,
+      );
     }
     await this.waitForIndicator('synced');
   }
@@ -101,7 +104,10 @@ export class DemoDevice {
 
   async waitForEditorText(text: string, timeout = 30_000): Promise<void> {
     await this.page.waitForFunction(
-      (expected) => document.querySelector('affine-editor-container .affine-page-root-block-container')?.textContent?.includes(expected),
+      (expected) =>
+        document
+          .querySelector('affine-editor-container .affine-page-root-block-container')
+          ?.textContent?.includes(expected),
       text,
       { timeout },
     );

@@ -43,7 +43,12 @@ describe('/demo', () => {
   });
 
   test('answers 404 outside the build, including encoded path climbing', async () => {
-    for (const probe of ['/demo/no-such-file.js', '/demo/%2e%2e/package.json', '/demo/..%2fpackage.json', '/demo/assets/%2e%2e/%2e%2e/package.json']) {
+    for (const probe of [
+      '/demo/no-such-file.js',
+      '/demo/%2e%2e/package.json',
+      '/demo/..%2fpackage.json',
+      '/demo/assets/%2e%2e/%2e%2e/package.json',
+    ]) {
       const response = await request(server.url, 'GET', probe);
       expect(response.status, probe).toBe(404);
       expect(response.body.error.code, probe).toBe('NOT_FOUND');

@@ -14,7 +14,10 @@ export interface RegisteredUser {
 }
 
 /** Registers a fresh user through the real API (SPEC §4) and returns its tokens. */
-export async function registerUser(baseUrl: string, overrides: { email?: string; password?: string; full_name?: string } = {}): Promise<RegisteredUser> {
+export async function registerUser(
+  baseUrl: string,
+  overrides: { email?: string; password?: string; full_name?: string } = {},
+): Promise<RegisteredUser> {
   const email = overrides.email ?? `user-${randomUUID()}@example.com`;
   const password = overrides.password ?? `pw-${randomUUID()}`;
   const response = await request(baseUrl, 'POST', '/api/v1/auth/register', {

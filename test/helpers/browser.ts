@@ -38,7 +38,9 @@ function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', cwd: REPO_ROOT });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -50,7 +52,11 @@ function newestMtime(entry: string): number {
 }
 
 function demoSourcesMtime(): number {
-  return Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json'].map((name) => newestMtime(path.join(DEMO_DIR, name))));
+  return Math.max(
+    ...['src', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json'].map((name) =>
+      newestMtime(path.join(DEMO_DIR, name)),
+    ),
+  );
 }
 
 /**
@@ -74,7 +80,10 @@ export async function ensureDemoBuilt(): Promise<void> {
       if (existsSync(DEMO_INDEX) && newestMtime(DEMO_INDEX) >= demoSourcesMtime()) return;
       const installed = path.join(DEMO_DIR, 'node_modules', '.package-lock.json');
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-      if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(path.join(DEMO_DIR, 'package-lock.json')).mtimeMs) {
+      if (
+        !existsSync(installed) ||
+        statSync(installed).mtimeMs < statSync(path.join(DEMO_DIR, 'package-lock.json')).mtimeMs
+      ) {
         await run(npm, ['--prefix', DEMO_DIR, 'ci', '--no-audit', '--no-fund']);
       }
       await run(npm, ['--prefix', DEMO_DIR, 'run', 'build']);

@@ -22,7 +22,12 @@ export interface ProviderOptions {
   awareness?: boolean;
 }
 
-export function connectProvider(collabUrl: string, name: string, token: string | (() => string), options: ProviderOptions = {}): TestProvider {
+export function connectProvider(
+  collabUrl: string,
+  name: string,
+  token: string | (() => string),
+  options: ProviderOptions = {},
+): TestProvider {
   const doc = options.doc ?? new Y.Doc();
   const closes: TestProvider['closes'] = [];
   const denials: string[] = [];
@@ -65,7 +70,11 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what
 }
 
 /** Like waitFor, for conditions that need a query. */
-export async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -73,7 +82,8 @@ export async function eventually(condition: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-export const waitSynced = (client: TestProvider, timeoutMs?: number) => waitFor(() => client.provider.isSynced, timeoutMs, 'provider synced');
+export const waitSynced = (client: TestProvider, timeoutMs?: number) =>
+  waitFor(() => client.provider.isSynced, timeoutMs, 'provider synced');
 
 /** Everything this provider sent has been acknowledged (which on this server means committed). */
 export const waitAcknowledged = (client: TestProvider, timeoutMs?: number) =>
@@ -107,7 +117,9 @@ export async function rawCollabClient(collabUrl: string): Promise<RawCollabClien
   const decoding = await import('lib0/decoding');
   const ws = new WebSocket(collabUrl);
   ws.binaryType = 'nodebuffer';
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -130,7 +142,8 @@ export async function rawCollabClient(collabUrl: string): Promise<RawCollabClien
       return new Promise((resolve, reject) => {
         const onMessage = (data: Buffer) => {
           const decoder = decoding.createDecoder(new Uint8Array(data));
-          if (decoding.readVarString(decoder) !== documentName || decoding.readVarUint(decoder) !== MESSAGE_AUTH) return;
+          if (decoding.readVarString(decoder) !== documentName || decoding.readVarUint(decoder) !== MESSAGE_AUTH)
+            return;
           const verdict = decoding.readVarUint(decoder);
           ws.off('message', onMessage);
           resolve(verdict === 2 ? 'authenticated' : 'denied');

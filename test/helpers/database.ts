@@ -64,7 +64,11 @@ export interface TestDatabase {
 
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const provisioned = await provisionDatabase();
-  const handle = await openDatabase({ databaseUrl: provisioned.databaseUrl, dataDir: provisioned.dataDir, maxConnections: 5 });
+  const handle = await openDatabase({
+    databaseUrl: provisioned.databaseUrl,
+    dataDir: provisioned.dataDir,
+    maxConnections: 5,
+  });
   if (options.migrate ?? true) await runMigrations(handle);
   return {
     handle,

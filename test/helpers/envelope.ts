@@ -12,5 +12,7 @@ export function expectErrorEnvelope(response: JsonResponse, status: number, code
   expect(response.body.meta.request_id).toBeTruthy();
   expect(response.body.meta.request_id).toBe(response.headers.get('x-request-id'));
   expect(Number.isNaN(Date.parse(response.body.meta.timestamp))).toBe(false);
-  expect(JSON.stringify(response.body)).not.toMatch(/\bat \S+\.[tj]s:\d+|"stack"|\bselect\b.*\bfrom\b|\binsert into\b/i);
+  expect(JSON.stringify(response.body)).not.toMatch(
+    /\bat \S+\.[tj]s:\d+|"stack"|\bselect\b.*\bfrom\b|\binsert into\b/i,
+  );
 }

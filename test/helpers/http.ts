@@ -13,7 +13,12 @@ export interface RequestOptions {
 }
 
 /** One real HTTP request; the body is parsed as JSON when there is one. */
-export async function request<Body = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<JsonResponse<Body>> {
+export async function request<Body = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<JsonResponse<Body>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;

@@ -38,7 +38,10 @@ export interface TestServer {
   restart(extraEnv?: Record<string, string>): Promise<TestServer>;
 }
 
-export function testEnvironment(database: ProvisionedDatabase, extraEnv: Record<string, string> = {}): Record<string, string> {
+export function testEnvironment(
+  database: ProvisionedDatabase,
+  extraEnv: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -52,7 +55,10 @@ export function testEnvironment(database: ProvisionedDatabase, extraEnv: Record<
 }
 
 /** Starts the real server in-process on a database the caller provisioned (e.g. behind a proxy). */
-export async function startTestServerOn(database: ProvisionedDatabase, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServerOn(
+  database: ProvisionedDatabase,
+  extraEnv: Record<string, string> = {},
+): Promise<TestServer> {
   return startOn(database, extraEnv);
 }
 
@@ -105,12 +111,20 @@ export interface SpawnedServer {
 }
 
 /** Runs `src/main.ts` in a child process (Node 24, as `npm start` does) and waits until it listens. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000, options: { cwd?: string } = {}): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(REPO_ROOT, 'src/main.ts')], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  options: { cwd?: string } = {},
+): Promise<SpawnedServer> {
+  const child = spawn(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(REPO_ROOT, 'src/main.ts')],
+    {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {

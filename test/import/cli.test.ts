@@ -24,11 +24,20 @@ interface CliRun {
 }
 
 function runCli(script: 'import' | 'export', args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(REPO_ROOT, `src/cli/${script}.ts`), ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...testEnvironment(database) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--experimental-strip-types',
+      '--no-warnings=ExperimentalWarning',
+      path.join(REPO_ROOT, `src/cli/${script}.ts`),
+      ...args,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...testEnvironment(database) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -38,7 +47,11 @@ function runCli(script: 'import' | 'export', args: string[]): Promise<CliRun> {
 
 /** Counts through a short-lived handle: PGlite's directory must be free again for the next run. */
 async function counts(): Promise<Record<string, number>> {
-  const handle = await openDatabase({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, maxConnections: 1 });
+  const handle = await openDatabase({
+    databaseUrl: database.databaseUrl,
+    dataDir: database.dataDir,
+    maxConnections: 1,
+  });
   try {
     return await countUserRows(handle.db, user.userId);
   } finally {
@@ -95,7 +108,8 @@ describe('npm run import', () => {
   it('imports with progress on stderr and a summary table on stdout; a second run changes nothing', async () => {
     const run = await runCli('import', ['--email', user.email.toUpperCase(), samplePath]);
     expect(run.code, run.stderr).toBe(0);
-    for (const store of ['framelord_contacts', 'framelord_notes', 'note documents', 'pipelineItems']) expect(run.stderr).toContain(store);
+    for (const store of ['framelord_contacts', 'framelord_notes', 'note documents', 'pipelineItems'])
+      expect(run.stderr).toContain(store);
     expect(run.stderr).toMatch(/note documents\s+29\/29/);
     expect(run.stdout).toContain('Import finished:');
     expect(run.stdout).toMatch(/^contacts\s+12\s+0\s+0\s+0\s+0$/m);
@@ -106,8 +120,16 @@ describe('npm run import', () => {
     const again = await runCli('import', ['--email', user.email, '--json', samplePath]);
     expect(again.code, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout);
-    expect(summary.tables.filter((row: { added: number; updated: number; removed: number }) => row.added + row.updated + row.removed > 0)).toEqual([]);
-    expect(Object.keys(EXPECTED_ADDED).every((table) => summary.tables.some((row: { table: string }) => row.table === table))).toBe(true);
+    expect(
+      summary.tables.filter(
+        (row: { added: number; updated: number; removed: number }) => row.added + row.updated + row.removed > 0,
+      ),
+    ).toEqual([]);
+    expect(
+      Object.keys(EXPECTED_ADDED).every((table) =>
+        summary.tables.some((row: { table: string }) => row.table === table),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -12,15 +12,11 @@ describe('HTML note content', () => {
   });
 
   it('gives one line per block, breaks at <br>, keeps empty paragraphs, flattens nested lists', () => {
-    expect(htmlToLines('<h1>Plan</h1><p>a<br>b</p><p></p><ul><li><p>one</p></li><li>two</li></ul><blockquote><p>quoted</p></blockquote>')).toEqual([
-      'Plan',
-      'a',
-      'b',
-      '',
-      'one',
-      'two',
-      'quoted',
-    ]);
+    expect(
+      htmlToLines(
+        '<h1>Plan</h1><p>a<br>b</p><p></p><ul><li><p>one</p></li><li>two</li></ul><blockquote><p>quoted</p></blockquote>',
+      ),
+    ).toEqual(['Plan', 'a', 'b', '', 'one', 'two', 'quoted']);
   });
 
   it('turns the app spans into [[title]], @name and #label and drops their decorated text', () => {
@@ -32,7 +28,9 @@ describe('HTML note content', () => {
   });
 
   it('decodes entities, drops other tags, collapses HTML whitespace and keeps <pre> lines', () => {
-    expect(htmlToLines('<p>1 &lt; 2 &amp;&amp; &#233;&#x263A; <strong>bold</strong>\n  text</p><pre>a  b\n\tc</pre>')).toEqual(['1 < 2 && é☺ bold text', 'a  b', '\tc']);
+    expect(
+      htmlToLines('<p>1 &lt; 2 &amp;&amp; &#233;&#x263A; <strong>bold</strong>\n  text</p><pre>a  b\n\tc</pre>'),
+    ).toEqual(['1 < 2 && é☺ bold text', 'a  b', '\tc']);
   });
 
   it('leaves plain text as its \\n-separated lines, empty ones included', () => {

@@ -23,7 +23,10 @@ beforeAll(async () => {
 afterAll(async () => server?.destroy());
 
 const post = (body: unknown, options: { token?: string; query?: string } = {}) =>
-  request(server.url, 'POST', `/api/v1/import${options.query ?? ''}`, { token: options.token ?? dave.accessToken, body });
+  request(server.url, 'POST', `/api/v1/import${options.query ?? ''}`, {
+    token: options.token ?? dave.accessToken,
+    body,
+  });
 
 describe('POST /api/v1/import', () => {
   it('needs a signed-in user', async () => {
@@ -53,7 +56,11 @@ describe('POST /api/v1/import', () => {
     const answer = await post(loadSample(), { query: '?dry_run=true' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body.data.dry_run).toBe(true);
-    expect(Object.fromEntries(answer.body.data.tables.map((row: { table: string; added: number }) => [row.table, row.added]))).toEqual(EXPECTED_ADDED);
+    expect(
+      Object.fromEntries(
+        answer.body.data.tables.map((row: { table: string; added: number }) => [row.table, row.added]),
+      ),
+    ).toEqual(EXPECTED_ADDED);
     expect(await dumpDatabase(db)).toEqual(before);
   });
 
@@ -67,7 +74,9 @@ describe('POST /api/v1/import', () => {
 
     const again = await post(loadSample());
     expect(again.status).toBe(200);
-    expect(again.body.data.tables.filter((row: { added: number; updated: number }) => row.added + row.updated > 0)).toEqual([]);
+    expect(
+      again.body.data.tables.filter((row: { added: number; updated: number }) => row.added + row.updated > 0),
+    ).toEqual([]);
   });
 
   it('refuses a body over 15 MB with PAYLOAD_TOO_LARGE', async () => {
@@ -80,7 +89,9 @@ describe('GET /api/v1/export', () => {
   it("answers the caller's data as a file that imports back", async () => {
     const answer = await request(server.url, 'GET', '/api/v1/export', { token: dave.accessToken });
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('content-disposition')).toMatch(/^attachment; filename="framelord-export-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(answer.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="framelord-export-\d{4}-\d{2}-\d{2}\.json"$/,
+    );
     expect(answer.body.framelord_notes).toHaveLength(29);
     expect(answer.body.framelord_contacts[0].id).toBe('contact_zero');
 

@@ -75,7 +75,9 @@ describe('refused files', () => {
     const file = loadSample();
     file.pipelineItems[1].currentStageId = 'stage_nowhere';
     const error = await refusal(file);
-    expect(error.message).toBe('Invalid export: pipelineItems[1] "item-1762941764101".currentStageId: names no stage of template "pipeline-1762442530448" ("stage_nowhere")');
+    expect(error.message).toBe(
+      'Invalid export: pipelineItems[1] "item-1762941764101".currentStageId: names no stage of template "pipeline-1762442530448" ("stage_nowhere")',
+    );
   });
 
   it('a section of a project the file does not have', async () => {
@@ -87,9 +89,13 @@ describe('refused files', () => {
 
   it('a malformed attachment data URL', async () => {
     const file = loadSample();
-    file.interactions.find((interaction: { attachments?: unknown[] }) => interaction.attachments?.length).attachments[0].dataUrl = 'data:image/png;base64,@@@';
+    file.interactions.find(
+      (interaction: { attachments?: unknown[] }) => interaction.attachments?.length,
+    ).attachments[0].dataUrl = 'data:image/png;base64,@@@';
     const error = await refusal(file);
-    expect(error.message).toMatch(/^Invalid export: interactions\[\d\] "interaction-1764952282648"\.attachments\[0\]\.dataUrl: /);
+    expect(error.message).toMatch(
+      /^Invalid export: interactions\[\d\] "interaction-1764952282648"\.attachments\[0\]\.dataUrl: /,
+    );
   });
 
   it('a body that is not an export at all', async () => {
@@ -100,8 +106,18 @@ describe('refused files', () => {
   it('leaves nothing behind when the database refuses a write half-way (one transaction)', async () => {
     // Poison the id map so the notes insert collides after contacts and folders were written.
     await importFrameLordExport(db, other.userId, { framelord_notes: [loadSample().framelord_notes[0]] });
-    const [otherNote] = await db.select({ id: importIdMap.target_id }).from(importIdMap).where(eq(importIdMap.user_id, other.userId));
-    await db.insert(importIdMap).values({ user_id: user.userId, store: 'notes', source_id: 'note-1765176927904', target_id: otherNote?.id as string });
+    const [otherNote] = await db
+      .select({ id: importIdMap.target_id })
+      .from(importIdMap)
+      .where(eq(importIdMap.user_id, other.userId));
+    await db
+      .insert(importIdMap)
+      .values({
+        user_id: user.userId,
+        store: 'notes',
+        source_id: 'note-1765176927904',
+        target_id: otherNote?.id as string,
+      });
     const before = await dumpDatabase(db);
     await expect(importFrameLordExport(db, user.userId, loadSample())).rejects.toThrow();
     expect(await dumpDatabase(db)).toEqual(before);
@@ -135,8 +151,12 @@ describe('tolerated files', () => {
     expect(counts).toMatchObject({ contacts: 1, notes: 29, tasks: ownTasks.length, folders: 4, note_links: 22 });
     // Only targets naming Contact Zero survive; custom folders are gone, defaults still match.
     expect(counts.note_target_contacts).toBe(1);
-    expect(summary.warnings.filter((warning) => warning.includes('the task is skipped'))).toHaveLength(3 - ownTasks.length);
-    expect(summary.warnings.some((warning) => warning.includes('folder "folder-1762776259002-72n2" is not in the file'))).toBe(true);
+    expect(summary.warnings.filter((warning) => warning.includes('the task is skipped'))).toHaveLength(
+      3 - ownTasks.length,
+    );
+    expect(
+      summary.warnings.some((warning) => warning.includes('folder "folder-1762776259002-72n2" is not in the file')),
+    ).toBe(true);
     const imported = await db.select({ contact: tasks.contact_id }).from(tasks).where(eq(tasks.user_id, fresh.userId));
     expect(imported.map((row) => row.contact)).toEqual(ownTasks.map(() => fresh.contactZeroId));
   });
@@ -144,14 +164,36 @@ describe('tolerated files', () => {
   it('drops a cosmetic value too long for its column, and keeps a long title whole in the document', async () => {
     const title = `Long ${'title '.repeat(120)}`.trim();
     const file = {
-      folders: [{ id: 'folder-1', name: 'Courses', parentId: null, order: 1, icon: 'graduation-cap', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' }],
-      framelord_notes: [{ id: 'note-1', title, content: 'x', createdAt: '2025-01-01T00:00:00Z', folderId: 'folder-1', targetContactIds: [] }],
+      folders: [
+        {
+          id: 'folder-1',
+          name: 'Courses',
+          parentId: null,
+          order: 1,
+          icon: 'graduation-cap',
+          createdAt: '2025-01-01T00:00:00Z',
+          updatedAt: '2025-01-01T00:00:00Z',
+        },
+      ],
+      framelord_notes: [
+        {
+          id: 'note-1',
+          title,
+          content: 'x',
+          createdAt: '2025-01-01T00:00:00Z',
+          folderId: 'folder-1',
+          targetContactIds: [],
+        },
+      ],
     };
     const summary = await importFrameLordExport(db, fresh.userId, file);
     expect(summary.warnings).toEqual(['folders[0] "folder-1".icon: longer than 10 characters; dropped']);
     const [folder] = await db.select().from(folders).where(eq(folders.name, 'Courses'));
     expect(folder?.icon).toBeNull();
-    const [note] = await db.select().from(notes).where(eq(notes.folder_id, folder?.id as string));
+    const [note] = await db
+      .select()
+      .from(notes)
+      .where(eq(notes.folder_id, folder?.id as string));
     expect(note?.title).toBe(title.slice(0, 500));
     const doc = new Y.Doc();
     Y.applyUpdate(doc, note?.blocksuite_doc as Uint8Array);

@@ -32,7 +32,12 @@ afterAll(async () => server?.destroy());
 // Edits go through the REST layer's domain functions (the code behind POST/PATCH), in process: an
 // HTTP request right after seconds of database-bound work can meet a keep-alive socket the
 // in-process server is just closing.
-const authOf = (user: RegisteredUser): AuthContext => ({ userId: user.userId, contactZeroId: user.contactZeroId, sessionId: 'test', email: user.email });
+const authOf = (user: RegisteredUser): AuthContext => ({
+  userId: user.userId,
+  contactZeroId: user.contactZeroId,
+  sessionId: 'test',
+  email: user.email,
+});
 
 /** The data of an export, without what differs between two accounts by design. */
 function comparable(file: any): any {
@@ -79,14 +84,29 @@ describe('export', () => {
       'Draft for @David Kim:\nRevenue up 18% MoM. R&D spend flat. See [[Q1 Planning]].\nRunway: 14 months\nAsk: intros to [[Logistics CTOs]]',
     );
     expect(byId.get('note-1765015092404')).toMatchObject({ isArchived: true });
-    expect(file.framelord_contacts[0]).toMatchObject({ id: 'contact_zero', fullName: 'Alice', relationshipRole: 'self' });
-    expect(file.pipelineTemplates[0].stages.map((stage: { id: string }) => stage.id)).toEqual(['stage_1762442530448_0', 'stage_1762442530448_1', 'stage_1762442530448_2', 'stage_1762442530448_3', 'stage_1762442530448_4']);
-    expect(file.framelord_tasks.find((task: { id: string }) => task.id === 'task-1764608700917').dueAt).toBe('2025-12-12T00:00:00.000Z');
+    expect(file.framelord_contacts[0]).toMatchObject({
+      id: 'contact_zero',
+      fullName: 'Alice',
+      relationshipRole: 'self',
+    });
+    expect(file.pipelineTemplates[0].stages.map((stage: { id: string }) => stage.id)).toEqual([
+      'stage_1762442530448_0',
+      'stage_1762442530448_1',
+      'stage_1762442530448_2',
+      'stage_1762442530448_3',
+      'stage_1762442530448_4',
+    ]);
+    expect(file.framelord_tasks.find((task: { id: string }) => task.id === 'task-1764608700917').dueAt).toBe(
+      '2025-12-12T00:00:00.000Z',
+    );
   });
 
   it('importing your own export changes nothing, rows created on the server included', async () => {
     const created = await createEntity(db, authOf(carol), 'note', { title: 'Made here', tags: ['x'] });
-    const task = await createEntity(db, authOf(carol), 'task', { title: 'Also made here', contact_id: carol.contactZeroId });
+    const task = await createEntity(db, authOf(carol), 'task', {
+      title: 'Also made here',
+      contact_id: carol.contactZeroId,
+    });
     await importFrameLordExport(db, carol.userId, loadSample());
     const file = await exportFrameLordData(db, carol.userId);
     expect((file.framelord_notes as Array<{ id: string }>).map((note) => note.id)).toContain(created.entity.id);
@@ -109,7 +129,9 @@ describe('importing a later file', () => {
     const [before] = await db.select().from(tasks).where(eq(tasks.id, taskId));
 
     const summary = await importFrameLordExport(db, alice.userId, file);
-    const updated = Object.fromEntries(summary.tables.filter((row) => row.updated > 0).map((row) => [row.table, row.updated]));
+    const updated = Object.fromEntries(
+      summary.tables.filter((row) => row.updated > 0).map((row) => [row.table, row.updated]),
+    );
     expect(updated).toEqual({ tasks: 1, contacts: 1 });
     const [after] = await db.select().from(tasks).where(eq(tasks.id, taskId));
     expect(after).toMatchObject({ title: 'Finalize board deck v2', sync_version: (before?.sync_version ?? 0) + 1 });

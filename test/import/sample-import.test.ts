@@ -33,7 +33,13 @@ import type { ImportSummary } from '../../src/domain/import/summary.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitSynced } from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { EXPECTED_ADDED, EXPECTED_BACKLINKS, EXPECTED_NOTES, EXPECTED_TOPIC_SLUGS, EXPECTED_TOTALS } from './expected.ts';
+import {
+  EXPECTED_ADDED,
+  EXPECTED_BACKLINKS,
+  EXPECTED_NOTES,
+  EXPECTED_TOPIC_SLUGS,
+  EXPECTED_TOTALS,
+} from './expected.ts';
 import { countUserRows, dumpDatabase, importedId, importedIds, loadSample } from './support.ts';
 
 let server: TestServer;
@@ -47,14 +53,21 @@ const paragraphs = (state: Uint8Array) => {
   const doc = new Y.Doc();
   Y.applyUpdate(doc, state);
   const content = readBlockSuiteDocument(doc);
-  return { title: content.title, flavours: content.blocks.map((block) => block.flavour), lines: content.blocks.filter((block) => block.flavour === 'affine:paragraph').map((block) => block.text) };
+  return {
+    title: content.title,
+    flavours: content.blocks.map((block) => block.flavour),
+    lines: content.blocks.filter((block) => block.flavour === 'affine:paragraph').map((block) => block.text),
+  };
 };
 
 beforeAll(async () => {
   server = await startTestServer();
   db = server.server.services.db;
   user = await registerUser(server.url, { full_name: 'Account Owner' });
-  [contactZeroBefore] = await queryRows(db, sql`select xmin::text as xmin, * from contacts where id = ${user.contactZeroId}`);
+  [contactZeroBefore] = await queryRows(
+    db,
+    sql`select xmin::text as xmin, * from contacts where id = ${user.contactZeroId}`,
+  );
   summary = await importFrameLordExport(db, user.userId, sample);
 });
 afterAll(async () => server?.destroy());
@@ -68,24 +81,48 @@ describe('importing sample-export.json into a fresh account', () => {
     expect(summary.dry_run).toBe(false);
     expect(summary.records).toMatchObject({ framelord_contacts: 13, framelord_notes: 29, topics: 28, folders: 8 });
     // The one deliberate broken reference (FORMAT §5) is the one warning.
-    expect(summary.warnings).toEqual([expect.stringMatching(/framelord_notes\[1\] "note-1765136402504".*"contact-zero".*dropped/)]);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(/framelord_notes\[1\] "note-1765136402504".*"contact-zero".*dropped/),
+    ]);
   });
 
   it("matches the file's Contact Zero to the account's own without writing it", async () => {
-    const [after] = await queryRows(db, sql`select xmin::text as xmin, * from contacts where id = ${user.contactZeroId}`);
+    const [after] = await queryRows(
+      db,
+      sql`select xmin::text as xmin, * from contacts where id = ${user.contactZeroId}`,
+    );
     expect(after).toEqual(contactZeroBefore);
     expect(after).toMatchObject({ full_name: 'Account Owner', email: user.email, is_contact_zero: true });
-    const zeros = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.user_id, user.userId), eq(contacts.is_contact_zero, true)));
+    const zeros = await db
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.user_id, user.userId), eq(contacts.is_contact_zero, true)));
     expect(zeros).toHaveLength(1);
   });
 
   it('imports contacts with their statuses, Zoë archived', async () => {
-    const rows = await db.select().from(contacts).where(and(eq(contacts.user_id, user.userId), eq(contacts.is_contact_zero, false)));
+    const rows = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.user_id, user.userId), eq(contacts.is_contact_zero, false)));
     const byStatus = (status: string) => rows.filter((row) => row.status === status).length;
-    expect([byStatus('active'), byStatus('dormant'), byStatus('blocked'), byStatus('testing'), byStatus('archived')]).toEqual([7, 2, 1, 1, 1]);
+    expect([
+      byStatus('active'),
+      byStatus('dormant'),
+      byStatus('blocked'),
+      byStatus('testing'),
+      byStatus('archived'),
+    ]).toEqual([7, 2, 1, 1, 1]);
     expect(rows.filter((row) => row.is_archived).map((row) => row.full_name)).toEqual(['Zoë Müller']);
     const amara = rows.find((row) => row.full_name === 'Amara Nwosu');
-    expect(amara).toMatchObject({ email: 'amara@studio-nwosu.com', relationship_role: 'contractor', frame_score: 70, frame_trend: 'flat', tags: ['designer', 'freelance'], company: 'Studio Nwosu' });
+    expect(amara).toMatchObject({
+      email: 'amara@studio-nwosu.com',
+      relationship_role: 'contractor',
+      frame_score: 70,
+      frame_trend: 'flat',
+      tags: ['designer', 'freelance'],
+      company: 'Studio Nwosu',
+    });
     expect(amara?.avatar_url).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(amara?.last_contact_at?.toISOString()).toBe('2025-10-20T09:00:00.000Z');
   });
@@ -93,11 +130,23 @@ describe('importing sample-export.json into a fresh account', () => {
   it('matches the PARA defaults, skips the inbox and nests the custom folders', async () => {
     const rows = await db.select().from(folders).where(eq(folders.user_id, user.userId));
     const byName = new Map(rows.map((row) => [row.name, row]));
-    expect([...byName.keys()].sort()).toEqual(['Acme Logistics', 'Archive', 'Areas', 'Book Notes', 'Clients', 'Projects', 'Resources']);
+    expect([...byName.keys()].sort()).toEqual([
+      'Acme Logistics',
+      'Archive',
+      'Areas',
+      'Book Notes',
+      'Clients',
+      'Projects',
+      'Resources',
+    ]);
     expect(rows.filter((row) => row.is_default)).toHaveLength(4);
     expect(byName.get('Clients')?.parent_id).toBe(byName.get('Areas')?.id);
     expect(byName.get('Acme Logistics')?.parent_id).toBe(byName.get('Clients')?.id);
-    expect(byName.get('Book Notes')).toMatchObject({ parent_id: byName.get('Resources')?.id, icon: 'book', is_default: false });
+    expect(byName.get('Book Notes')).toMatchObject({
+      parent_id: byName.get('Resources')?.id,
+      icon: 'book',
+      is_default: false,
+    });
     expect(byName.get('Clients')).toMatchObject({ color: '#3b82f6', sort_order: 1 });
   });
 
@@ -114,16 +163,29 @@ describe('importing sample-export.json into a fresh account', () => {
     expect(count((row) => row.preferred_view === 'canvas')).toBe(1);
     expect(count((row) => row.folder_id === null)).toBe(16);
     expect(count((row) => row.blocksuite_doc !== null)).toBe(29);
-    expect(rows.map((row) => row.blocksuite_doc_id).filter((id) => id.startsWith('doc_')).sort()).toEqual(['doc_note-1764684048130', 'doc_note-1764749736472']);
+    expect(
+      rows
+        .map((row) => row.blocksuite_doc_id)
+        .filter((id) => id.startsWith('doc_'))
+        .sort(),
+    ).toEqual(['doc_note-1764684048130', 'doc_note-1764749736472']);
     expect(count((row) => row.author_contact_id === user.contactZeroId)).toBe(29);
 
     const ids = await importedIds(db, user.userId, 'notes');
     const byId = new Map(rows.map((row) => [row.id, row]));
     const legacy = byId.get(ids.get('note-1763148125118') as string);
-    expect(legacy).toMatchObject({ title: null, kind: 'note', preferred_view: 'doc', is_pinned: false, tags: ['family'] });
+    expect(legacy).toMatchObject({
+      title: null,
+      kind: 'note',
+      preferred_view: 'doc',
+      is_pinned: false,
+      tags: ['family'],
+    });
     const trashed = byId.get(ids.get('note-1765015092404') as string);
     expect(trashed?.is_archived).toBe(true);
-    const untitled = [ids.get('note-1765061295188'), ids.get('note-1764918129415')].map((id) => byId.get(id as string)?.title);
+    const untitled = [ids.get('note-1765061295188'), ids.get('note-1764918129415')].map(
+      (id) => byId.get(id as string)?.title,
+    );
     expect(untitled).toEqual([null, null]);
     // Timestamps come from the file (FORMAT §3.2), not from the moment of the import.
     const canvas = byId.get(ids.get('note-1764684048130') as string);
@@ -135,15 +197,30 @@ describe('importing sample-export.json into a fresh account', () => {
   it('gives every note the links, topics, targets and folder of FORMAT §9', async () => {
     const noteIds = await importedIds(db, user.userId, 'notes');
     const sourceOf = new Map([...noteIds].map(([source, id]) => [id, source]));
-    const folderRows = await db.select({ id: folders.id, name: folders.name }).from(folders).where(eq(folders.user_id, user.userId));
+    const folderRows = await db
+      .select({ id: folders.id, name: folders.name })
+      .from(folders)
+      .where(eq(folders.user_id, user.userId));
     const folderName = new Map(folderRows.map((row) => [row.id, row.name]));
-    const contactRows = await db.select({ id: contacts.id, name: contacts.full_name }).from(contacts).where(eq(contacts.user_id, user.userId));
-    const contactName = new Map(contactRows.map((row) => [row.id, row.id === user.contactZeroId ? 'CONTACT_ZERO' : row.name]));
+    const contactRows = await db
+      .select({ id: contacts.id, name: contacts.full_name })
+      .from(contacts)
+      .where(eq(contacts.user_id, user.userId));
+    const contactName = new Map(
+      contactRows.map((row) => [row.id, row.id === user.contactZeroId ? 'CONTACT_ZERO' : row.name]),
+    );
     const all = [...noteIds.values()];
     const links = await db.select().from(noteLinks).where(inArray(noteLinks.source_note_id, all));
-    const noteTopicRows = await db.select({ note: noteTopics.note_id, slug: topics.slug }).from(noteTopics).innerJoin(topics, eq(topics.id, noteTopics.topic_id)).where(inArray(noteTopics.note_id, all));
+    const noteTopicRows = await db
+      .select({ note: noteTopics.note_id, slug: topics.slug })
+      .from(noteTopics)
+      .innerJoin(topics, eq(topics.id, noteTopics.topic_id))
+      .where(inArray(noteTopics.note_id, all));
     const targets = await db.select().from(noteTargetContacts).where(inArray(noteTargetContacts.note_id, all));
-    const rows = await db.select({ id: notes.id, folder_id: notes.folder_id, is_archived: notes.is_archived }).from(notes).where(eq(notes.user_id, user.userId));
+    const rows = await db
+      .select({ id: notes.id, folder_id: notes.folder_id, is_archived: notes.is_archived })
+      .from(notes)
+      .where(eq(notes.user_id, user.userId));
 
     const actual = EXPECTED_NOTES.map((expected) => {
       const id = noteIds.get(expected.id) as string;
@@ -152,17 +229,34 @@ describe('importing sample-export.json into a fresh account', () => {
         id: expected.id,
         archived: row?.is_archived,
         folder: row?.folder_id ? folderName.get(row.folder_id) : null,
-        links: links.filter((link) => link.source_note_id === id).map((link) => sourceOf.get(link.target_note_id)).sort(),
-        topics: noteTopicRows.filter((pair) => pair.note === id).map((pair) => pair.slug).sort(),
-        targets: targets.filter((target) => target.note_id === id).map((target) => contactName.get(target.contact_id)).sort(),
+        links: links
+          .filter((link) => link.source_note_id === id)
+          .map((link) => sourceOf.get(link.target_note_id))
+          .sort(),
+        topics: noteTopicRows
+          .filter((pair) => pair.note === id)
+          .map((pair) => pair.slug)
+          .sort(),
+        targets: targets
+          .filter((target) => target.note_id === id)
+          .map((target) => contactName.get(target.contact_id))
+          .sort(),
       };
     });
-    const wanted = EXPECTED_NOTES.map((expected) => ({ ...expected, links: [...expected.links].sort(), topics: [...expected.topics].sort(), targets: [...expected.targets].sort() }));
+    const wanted = EXPECTED_NOTES.map((expected) => ({
+      ...expected,
+      links: [...expected.links].sort(),
+      topics: [...expected.topics].sort(),
+      targets: [...expected.targets].sort(),
+    }));
     expect(actual).toEqual(wanted);
   });
 
   it('has the 25 topics of FORMAT §7 and the backlink counts of its table', async () => {
-    const rows = await db.select({ slug: topics.slug, label: topics.label }).from(topics).where(eq(topics.user_id, user.userId));
+    const rows = await db
+      .select({ slug: topics.slug, label: topics.label })
+      .from(topics)
+      .where(eq(topics.user_id, user.userId));
     expect(rows.map((row) => row.slug).sort()).toEqual(EXPECTED_TOPIC_SLUGS);
     // Labels are the first met, topics store first (FORMAT §4.3): cut at | and #.
     expect(rows.find((row) => row.slug === 'weekly-review')?.label).toBe('Weekly Review');
@@ -174,14 +268,21 @@ describe('importing sample-export.json into a fresh account', () => {
       sql`select l.target_note_id as target, count(*) as n from note_links l join notes s on s.id = l.source_note_id where s.user_id = ${user.userId} group by l.target_note_id`,
     );
     const sourceOf = new Map([...noteIds].map(([source, id]) => [id, source]));
-    expect(Object.fromEntries(incoming.map((row) => [sourceOf.get(row.target), Number(row.n)]))).toEqual(EXPECTED_BACKLINKS);
+    expect(Object.fromEntries(incoming.map((row) => [sourceOf.get(row.target), Number(row.n)]))).toEqual(
+      EXPECTED_BACKLINKS,
+    );
   });
 
   it('imports tasks, interactions and their attachment', async () => {
     const taskRows = await db.select().from(tasks).where(eq(tasks.user_id, user.userId));
-    expect(['open', 'done', 'blocked'].map((status) => taskRows.filter((row) => row.status === status).length)).toEqual([12, 4, 1]);
+    expect(['open', 'done', 'blocked'].map((status) => taskRows.filter((row) => row.status === status).length)).toEqual(
+      [12, 4, 1],
+    );
     expect(taskRows.filter((row) => row.due_at === null)).toHaveLength(4);
-    const boardDeck = await db.select().from(tasks).where(eq(tasks.id, await importedId(db, user.userId, 'tasks', 'task-1764608700917')));
+    const boardDeck = await db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.id, await importedId(db, user.userId, 'tasks', 'task-1764608700917')));
     expect(boardDeck[0]?.due_at?.toISOString()).toBe('2025-12-12T00:00:00.000Z');
     expect(taskRows.every((row) => row.created_by === user.contactZeroId && row.description === null)).toBe(true);
     expect(taskRows.every((row) => row.updated_at.getTime() === row.created_at.getTime())).toBe(true);
@@ -189,39 +290,81 @@ describe('importing sample-export.json into a fresh account', () => {
     const interactionRows = await db.select().from(interactions).where(eq(interactions.user_id, user.userId));
     const types = interactionRows.map((row) => row.type).sort();
     expect(types).toEqual(['call', 'call', 'dm', 'email', 'email', 'meeting', 'message', 'other']);
-    expect(interactionRows.every((row) => row.created_at.getTime() === row.occurred_at.getTime() && row.author_contact_id === user.contactZeroId)).toBe(true);
+    expect(
+      interactionRows.every(
+        (row) => row.created_at.getTime() === row.occurred_at.getTime() && row.author_contact_id === user.contactZeroId,
+      ),
+    ).toBe(true);
     const withFile = await importedId(db, user.userId, 'interactions', 'interaction-1764952282648');
-    const files = await db.select().from(interactionAttachments).where(eq(interactionAttachments.interaction_id, withFile));
+    const files = await db
+      .select()
+      .from(interactionAttachments)
+      .where(eq(interactionAttachments.interaction_id, withFile));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatchObject({ mime_type: 'image/png' });
     expect(files[0]?.data_url).toMatch(/^data:image\/png;base64,/);
   });
 
   it('imports groups, the project and the pipeline as FORMAT §7 lists them', async () => {
-    const groupRows = await db.select({ name: groups.name, contact: groupMemberships.contact_id }).from(groupMemberships).innerJoin(groups, eq(groups.id, groupMemberships.group_id)).where(eq(groups.user_id, user.userId));
+    const groupRows = await db
+      .select({ name: groups.name, contact: groupMemberships.contact_id })
+      .from(groupMemberships)
+      .innerJoin(groups, eq(groups.id, groupMemberships.group_id))
+      .where(eq(groups.user_id, user.userId));
     const members = (name: string) => groupRows.filter((row) => row.name === name).map((row) => row.contact);
     expect(members('Inner Circle')).toHaveLength(4);
     expect(members('Inner Circle')).toContain(user.contactZeroId);
     expect(members('Acme Stakeholders')).toHaveLength(3);
 
     const [project] = await db.select().from(projects).where(eq(projects.user_id, user.userId));
-    expect(project).toMatchObject({ name: 'Acme Logistics Rollout', status: 'active', priority: 'high', start_date: '2025-12-01', due_date: '2026-02-27', is_archived: false });
-    const sections = await db.select().from(projectSections).where(eq(projectSections.project_id, project?.id as string));
+    expect(project).toMatchObject({
+      name: 'Acme Logistics Rollout',
+      status: 'active',
+      priority: 'high',
+      start_date: '2025-12-01',
+      due_date: '2026-02-27',
+      is_archived: false,
+    });
+    const sections = await db
+      .select()
+      .from(projectSections)
+      .where(eq(projectSections.project_id, project?.id as string));
     expect(sections.map((row) => [row.name, row.sort_order]).sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
       ['Backlog', 0],
       ['In Progress', 1],
       ['Done', 2],
     ]);
-    const links = await db.select().from(projectTaskLinks).where(eq(projectTaskLinks.project_id, project?.id as string));
+    const links = await db
+      .select()
+      .from(projectTaskLinks)
+      .where(eq(projectTaskLinks.project_id, project?.id as string));
     const perSection = sections.map((section) => links.filter((link) => link.section_id === section.id).length);
-    expect(Object.fromEntries(sections.map((section, index) => [section.name, perSection[index]]))).toEqual({ Backlog: 1, 'In Progress': 2, Done: 1 });
-    const [file] = await db.select().from(projectAttachments).where(eq(projectAttachments.project_id, project?.id as string));
-    expect(file).toMatchObject({ mime_type: 'text/plain', uploaded_by: user.contactZeroId, file_name: 'kickoff-agenda.txt' });
+    expect(Object.fromEntries(sections.map((section, index) => [section.name, perSection[index]]))).toEqual({
+      Backlog: 1,
+      'In Progress': 2,
+      Done: 1,
+    });
+    const [file] = await db
+      .select()
+      .from(projectAttachments)
+      .where(eq(projectAttachments.project_id, project?.id as string));
+    expect(file).toMatchObject({
+      mime_type: 'text/plain',
+      uploaded_by: user.contactZeroId,
+      file_name: 'kickoff-agenda.txt',
+    });
 
     const templateId = await importedId(db, user.userId, 'pipeline_templates', 'pipeline-1762442530448');
-    const stageRows = await db.select().from(pipelineStageTemplates).where(eq(pipelineStageTemplates.template_id, templateId));
+    const stageRows = await db
+      .select()
+      .from(pipelineStageTemplates)
+      .where(eq(pipelineStageTemplates.template_id, templateId));
     expect(stageRows).toHaveLength(5);
-    expect(stageRows.filter((row) => row.auto_task_title !== null).map((row) => [row.name, row.auto_task_title, row.auto_task_due_in_days])).toEqual([['Discovery Call', 'Send discovery recap', 2]]);
+    expect(
+      stageRows
+        .filter((row) => row.auto_task_title !== null)
+        .map((row) => [row.name, row.auto_task_title, row.auto_task_due_in_days]),
+    ).toEqual([['Discovery Call', 'Send discovery recap', 2]]);
     const items = await db.select().from(pipelineItems).where(eq(pipelineItems.user_id, user.userId));
     expect(items.filter((row) => row.status === 'open')).toHaveLength(2);
     const won = items.filter((row) => row.status === 'won');
@@ -257,7 +400,10 @@ describe('importing sample-export.json into a fresh account', () => {
   it("stores each note's legacy content as a BlockSuite document: page → note → one paragraph per line", async () => {
     const noteIds = await importedIds(db, user.userId, 'notes');
     for (const record of sample.framelord_notes) {
-      const [row] = await db.select({ doc: notes.blocksuite_doc, title: notes.title }).from(notes).where(eq(notes.id, noteIds.get(record.id) as string));
+      const [row] = await db
+        .select({ doc: notes.blocksuite_doc, title: notes.title })
+        .from(notes)
+        .where(eq(notes.id, noteIds.get(record.id) as string));
       const document = paragraphs(row?.doc as Uint8Array);
       expect(document.flavours.slice(0, 3), record.id).toEqual(['affine:page', 'affine:surface', 'affine:note']);
       expect(document.title, record.id).toBe(record.title ?? '');
@@ -265,9 +411,15 @@ describe('importing sample-export.json into a fresh account', () => {
       expect(document.lines, record.id).toEqual(lines.length > 0 ? lines : ['']);
     }
     // FORMAT §4.1: Q1 Planning has 8 lines, one of them empty; §4.2: the HTML note's 4 lines.
-    const q1 = await db.select({ doc: notes.blocksuite_doc }).from(notes).where(eq(notes.id, noteIds.get('note-1763719357114') as string));
+    const q1 = await db
+      .select({ doc: notes.blocksuite_doc })
+      .from(notes)
+      .where(eq(notes.id, noteIds.get('note-1763719357114') as string));
     expect(paragraphs(q1[0]?.doc as Uint8Array).lines).toHaveLength(8);
-    const html = await db.select({ doc: notes.blocksuite_doc }).from(notes).where(eq(notes.id, noteIds.get('note-1765134750588') as string));
+    const html = await db
+      .select({ doc: notes.blocksuite_doc })
+      .from(notes)
+      .where(eq(notes.id, noteIds.get('note-1765134750588') as string));
     expect(paragraphs(html[0]?.doc as Uint8Array).lines).toEqual([
       'Draft for @David Kim:',
       'Revenue up 18% MoM. R&D spend flat. See [[Q1 Planning]].',
@@ -279,14 +431,19 @@ describe('importing sample-export.json into a fresh account', () => {
   it('serves the imported documents to a real @hocuspocus/provider with the original text', async () => {
     const noteIds = await importedIds(db, user.userId, 'notes');
     for (const source of ['note-1763719357114', 'note-1765134750588', 'note-1764749736472', 'note-1765176927904']) {
-      const [row] = await db.select({ docId: notes.blocksuite_doc_id, title: notes.title }).from(notes).where(eq(notes.id, noteIds.get(source) as string));
+      const [row] = await db
+        .select({ docId: notes.blocksuite_doc_id, title: notes.title })
+        .from(notes)
+        .where(eq(notes.id, noteIds.get(source) as string));
       const client = connectProvider(server.collabUrl, row?.docId as string, user.accessToken);
       try {
         await waitSynced(client);
         const content = readBlockSuiteDocument(client.doc);
         const record = sample.framelord_notes.find((note: { id: string }) => note.id === source);
         expect(content.title).toBe(record.title);
-        expect(content.blocks.filter((block) => block.flavour === 'affine:paragraph').map((block) => block.text)).toEqual(contentLines(record.content));
+        expect(
+          content.blocks.filter((block) => block.flavour === 'affine:paragraph').map((block) => block.text),
+        ).toEqual(contentLines(record.content));
       } finally {
         client.destroy();
       }
@@ -298,8 +455,17 @@ describe('importing sample-export.json into a fresh account', () => {
     const again = await importFrameLordExport(db, user.userId, loadSample());
     expect(await dumpDatabase(db)).toEqual(before);
     expect(again.tables.filter((row) => row.added + row.updated + row.removed + row.kept > 0)).toEqual([]);
-    const unchanged = Object.fromEntries(again.tables.filter((row) => row.unchanged > 0).map((row) => [row.table, row.unchanged]));
-    expect(unchanged).toMatchObject({ contacts: 12, folders: 3, notes: 29, tasks: 17, topics: 25, pipeline_stage_templates: 5 });
+    const unchanged = Object.fromEntries(
+      again.tables.filter((row) => row.unchanged > 0).map((row) => [row.table, row.unchanged]),
+    );
+    expect(unchanged).toMatchObject({
+      contacts: 12,
+      folders: 3,
+      notes: 29,
+      tasks: 17,
+      topics: 25,
+      pipeline_stage_templates: 5,
+    });
     const [logged] = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from note_updates`);
     expect(Number(logged?.n)).toBe(0);
   });

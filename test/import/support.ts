@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/client.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { importIdMap } from '../../src/db/schema/index.ts';
 
-export const SAMPLE_PATH = new URL('../../../shared/fixtures/framelord-export/sample-export.json', import.meta.url);
+export const SAMPLE_PATH = new URL('../fixtures/framelord-export/sample-export.json', import.meta.url);
 
 /** A fresh parsed copy each time, so a test may mutate it. */
 export function loadSample(): any {
@@ -59,8 +59,13 @@ export async function dumpDatabase(db: Db): Promise<Record<string, string[]>> {
   );
   const dump: Record<string, string[]> = {};
   for (const { table_name: table } of tables) {
-    const rows = await queryRows<Record<string, unknown>>(db, sql`select xmin::text as "__xmin", * from ${sql.identifier(table)}`);
-    dump[table] = rows.map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([key, value]) => [key, toJson(value)])))).sort();
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select xmin::text as "__xmin", * from ${sql.identifier(table)}`,
+    );
+    dump[table] = rows
+      .map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([key, value]) => [key, toJson(value)]))))
+      .sort();
   }
   return dump;
 }

@@ -19,7 +19,13 @@ async function createOwner(email: string): Promise<Owner> {
   const [user] = await database.db.insert(users).values({ email, full_name: email }).returning();
   const [zero] = await database.db
     .insert(contacts)
-    .values({ user_id: user!.id, full_name: email, is_contact_zero: true, relationship_domain: 'hybrid', relationship_role: 'self' })
+    .values({
+      user_id: user!.id,
+      full_name: email,
+      is_contact_zero: true,
+      relationship_domain: 'hybrid',
+      relationship_role: 'self',
+    })
     .returning();
   return { userId: user!.id, contactZeroId: zero!.id };
 }
@@ -47,7 +53,10 @@ async function store(note: { id: string; user_id: string; title: string | null }
 }
 
 async function linkTargets(sourceId: string): Promise<string[]> {
-  const rows = await database.db.select({ target: noteLinks.target_note_id }).from(noteLinks).where(eq(noteLinks.source_note_id, sourceId));
+  const rows = await database.db
+    .select({ target: noteLinks.target_note_id })
+    .from(noteLinks)
+    .where(eq(noteLinks.source_note_id, sourceId));
   return rows.map((row) => row.target).sort();
 }
 
@@ -65,12 +74,15 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
-describe('storing a document updates its note\'s derived data', () => {
+describe("storing a document updates its note's derived data", () => {
   it('writes snapshot, title, topics and links from the document', async () => {
     const owner = await createOwner('derive@example.com');
     const target = await createNote(owner, 'Café Ops');
     const source = await createNote(owner, null);
-    await store(source, buildBlockSuiteDocument('Weekly review', ['See [[CAFÉ OPS]] and [[Alpha]].', '[[日本語]] and [[   ]]']));
+    await store(
+      source,
+      buildBlockSuiteDocument('Weekly review', ['See [[CAFÉ OPS]] and [[Alpha]].', '[[日本語]] and [[   ]]']),
+    );
 
     const [row] = await database.db.select().from(notes).where(eq(notes.id, source.id));
     expect(row?.title).toBe('Weekly review');
@@ -79,7 +91,10 @@ describe('storing a document updates its note\'s derived data', () => {
     expect(row?.sync_version).toBe(1);
     expect(await linkTargets(source.id)).toEqual([target.id]);
     expect(await topicSlugsOf(source.id)).toEqual(['alpha', 'café-ops', '日本語'].sort());
-    const found = await queryRows<{ id: string }>(database.db, sql`select id from notes where search_vector @@ websearch_to_tsquery('english', 'review')`);
+    const found = await queryRows<{ id: string }>(
+      database.db,
+      sql`select id from notes where search_vector @@ websearch_to_tsquery('english', 'review')`,
+    );
     expect(found.map((r) => r.id)).toContain(source.id);
   });
 
@@ -93,13 +108,19 @@ describe('storing a document updates its note\'s derived data', () => {
     expect(await linkTargets(source.id)).toEqual([beta.id]);
 
     await database.db.transaction(async (tx) => {
-      await tx.update(notes).set({ title: 'Gamma', title_normalized: normalizeTitle('Gamma') }).where(eq(notes.id, beta.id));
+      await tx
+        .update(notes)
+        .set({ title: 'Gamma', title_normalized: normalizeTitle('Gamma') })
+        .where(eq(notes.id, beta.id));
       await onNoteTitleOrArchiveChanged(tx, { ...beta, title: 'Gamma' }, 'beta note');
     });
     expect(await linkTargets(source.id)).toEqual([]);
 
     await database.db.transaction(async (tx) => {
-      await tx.update(notes).set({ title: 'Beta Note', title_normalized: normalizeTitle('Beta Note') }).where(eq(notes.id, beta.id));
+      await tx
+        .update(notes)
+        .set({ title: 'Beta Note', title_normalized: normalizeTitle('Beta Note') })
+        .where(eq(notes.id, beta.id));
       await onNoteTitleOrArchiveChanged(tx, { ...beta, title: 'Beta Note' }, 'Gamma');
     });
     expect(await linkTargets(source.id)).toEqual([beta.id]);
@@ -111,7 +132,7 @@ describe('storing a document updates its note\'s derived data', () => {
     expect(await linkTargets(source.id)).toEqual([]);
   });
 
-  it('never links to itself, to archived notes, or to another user\'s notes, and never touches their topics', async () => {
+  it("never links to itself, to archived notes, or to another user's notes, and never touches their topics", async () => {
     const owner = await createOwner('iso-a@example.com');
     const other = await createOwner('iso-b@example.com');
     const othersNote = await createNote(other, 'Shared Name');
@@ -125,7 +146,10 @@ describe('storing a document updates its note\'s derived data', () => {
     expect(await linkTargets(othersNote.id)).toEqual([]);
     const othersTopicsAfter = await database.db.select().from(topics).where(eq(topics.user_id, other.userId));
     expect(othersTopicsAfter).toEqual(othersTopicsBefore);
-    const ownTopics = await database.db.select({ slug: topics.slug }).from(topics).where(eq(topics.user_id, owner.userId));
+    const ownTopics = await database.db
+      .select({ slug: topics.slug })
+      .from(topics)
+      .where(eq(topics.user_id, owner.userId));
     expect(ownTopics.map((t) => t.slug).sort()).toEqual(['old-name', 'self', 'shared-name']);
   });
 
@@ -159,10 +183,16 @@ describe('storing a document updates its note\'s derived data', () => {
             order by 1, 2`,
       );
     const before = await snapshotRows();
-    const [versionBefore] = await database.db.select({ v: notes.sync_version, u: notes.updated_at }).from(notes).where(eq(notes.id, source.id));
+    const [versionBefore] = await database.db
+      .select({ v: notes.sync_version, u: notes.updated_at })
+      .from(notes)
+      .where(eq(notes.id, source.id));
     await store(source, doc);
     expect(await snapshotRows()).toEqual(before);
-    const [versionAfter] = await database.db.select({ v: notes.sync_version, u: notes.updated_at }).from(notes).where(eq(notes.id, source.id));
+    const [versionAfter] = await database.db
+      .select({ v: notes.sync_version, u: notes.updated_at })
+      .from(notes)
+      .where(eq(notes.id, source.id));
     expect(versionAfter).toEqual(versionBefore);
   });
 

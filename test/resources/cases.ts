@@ -33,7 +33,13 @@ export const RESOURCE_CASES: ResourceCase[] = [
   {
     path: 'contacts',
     entityType: 'contact',
-    create: () => ({ full_name: 'Ada Lovelace', relationship_domain: 'business', relationship_role: 'client', email: 'ada@example.com', frame_score: 40 }),
+    create: () => ({
+      full_name: 'Ada Lovelace',
+      relationship_domain: 'business',
+      relationship_role: 'client',
+      email: 'ada@example.com',
+      frame_score: 40,
+    }),
     patch: () => ({ company: 'Analytical Engines' }),
     resettable: { field: 'company', value: () => 'Babbage & Co', reset: null },
     filters: {
@@ -45,7 +51,8 @@ export const RESOURCE_CASES: ResourceCase[] = [
       is_contact_zero: {
         query: () => 'is_contact_zero=true',
         check: (w, data) => {
-          if (data.length !== 1 || data[0]?.id !== w.contactZeroId) throw new Error(`expected only Contact Zero, got ${JSON.stringify(data.map((row) => row.id))}`);
+          if (data.length !== 1 || data[0]?.id !== w.contactZeroId)
+            throw new Error(`expected only Contact Zero, got ${JSON.stringify(data.map((row) => row.id))}`);
         },
       },
     },
@@ -66,10 +73,17 @@ export const RESOURCE_CASES: ResourceCase[] = [
       is_pinned_home: { query: () => 'is_pinned_home=true', matching: () => ({ is_pinned_home: true }) },
       date_key: { query: () => 'date_key=2026-02-03', matching: () => ({ kind: 'log', date_key: '2026-02-03' }) },
       tags: { query: () => 'tags=work', matching: () => ({ tags: ['work', 'misc'] }) },
-      contact_id: { query: (w) => `contact_id=${w.contactId}`, matching: (w) => ({ target_contact_ids: [w.contactId] }) },
+      contact_id: {
+        query: (w) => `contact_id=${w.contactId}`,
+        matching: (w) => ({ target_contact_ids: [w.contactId] }),
+      },
       search: { query: () => 'search=quarterly%20budget', matching: () => ({ title: 'Quarterly budget review' }) },
     },
-    serverOwned: (w, other) => ({ author_contact_id: w.contactId, user_id: other.userId, blocksuite_snapshot: { title: 'x', text: 'x', blocks: [] } }),
+    serverOwned: (w, other) => ({
+      author_contact_id: w.contactId,
+      user_id: other.userId,
+      blocksuite_snapshot: { title: 'x', text: 'x', blocks: [] },
+    }),
     foreignKeys: { folder_id: (other) => other.folderId, target_contact_ids: (other) => [other.contactId] },
   },
   {
@@ -82,7 +96,10 @@ export const RESOURCE_CASES: ResourceCase[] = [
       status: { query: () => 'status=blocked', matching: () => ({ status: 'blocked' }) },
       contact_id: { query: (w) => `contact_id=${w.contact2Id}`, matching: (w) => ({ contact_id: w.contact2Id }) },
       due_after: { query: () => 'due_after=2030-01-01', matching: () => ({ due_at: '2030-06-01T09:00:00.000Z' }) },
-      due_before: { query: () => 'due_before=2001-01-01T00:00:00Z', matching: () => ({ due_at: '2000-06-01T09:00:00.000Z' }) },
+      due_before: {
+        query: () => 'due_before=2001-01-01T00:00:00Z',
+        matching: () => ({ due_at: '2000-06-01T09:00:00.000Z' }),
+      },
       search: { query: () => 'search=xylophone', matching: () => ({ title: 'Buy a xylophone' }) },
     },
     serverOwned: (w, other) => ({ created_by: w.contactId, user_id: other.userId }),
@@ -91,14 +108,29 @@ export const RESOURCE_CASES: ResourceCase[] = [
   {
     path: 'interactions',
     entityType: 'interaction',
-    create: (w) => ({ contact_id: w.contactId, type: 'call', summary: 'Talked about the roadmap', occurred_at: '2025-05-01T10:00:00.000Z' }),
+    create: (w) => ({
+      contact_id: w.contactId,
+      type: 'call',
+      summary: 'Talked about the roadmap',
+      occurred_at: '2025-05-01T10:00:00.000Z',
+    }),
     patch: () => ({ summary: 'Talked about the budget' }),
-    resettable: { field: 'attachments', value: () => [{ file_name: 'a.txt', mime_type: 'text/plain', data_url: 'data:text/plain;base64,aGVsbG8=' }], reset: [] },
+    resettable: {
+      field: 'attachments',
+      value: () => [{ file_name: 'a.txt', mime_type: 'text/plain', data_url: 'data:text/plain;base64,aGVsbG8=' }],
+      reset: [],
+    },
     filters: {
       contact_id: { query: (w) => `contact_id=${w.contact2Id}`, matching: (w) => ({ contact_id: w.contact2Id }) },
       type: { query: () => 'type=email', matching: () => ({ type: 'email' }) },
-      occurred_after: { query: () => 'occurred_after=2030-01-01', matching: () => ({ occurred_at: '2030-02-01T00:00:00.000Z' }) },
-      occurred_before: { query: () => 'occurred_before=2001-01-01', matching: () => ({ occurred_at: '2000-02-01T00:00:00.000Z' }) },
+      occurred_after: {
+        query: () => 'occurred_after=2030-01-01',
+        matching: () => ({ occurred_at: '2030-02-01T00:00:00.000Z' }),
+      },
+      occurred_before: {
+        query: () => 'occurred_before=2001-01-01',
+        matching: () => ({ occurred_at: '2000-02-01T00:00:00.000Z' }),
+      },
       search: { query: () => 'search=marmalade', matching: () => ({ summary: 'Discussed marmalade' }) },
     },
     serverOwned: (w, other) => ({ author_contact_id: w.contactId, user_id: other.userId }),
@@ -116,7 +148,8 @@ export const RESOURCE_CASES: ResourceCase[] = [
         query: () => 'is_default=true',
         check: (w, data) => {
           const ids = data.map((row) => row.id).sort();
-          if (JSON.stringify(ids) !== JSON.stringify([...w.defaultFolderIds].sort())) throw new Error('expected exactly the default folders');
+          if (JSON.stringify(ids) !== JSON.stringify([...w.defaultFolderIds].sort()))
+            throw new Error('expected exactly the default folders');
         },
       },
       search: { query: () => 'search=quokka', matching: () => ({ name: 'Quokka facts' }) },
@@ -131,7 +164,10 @@ export const RESOURCE_CASES: ResourceCase[] = [
     patch: () => ({ description: 'Monthly' }),
     resettable: { field: 'member_contact_ids', value: (w) => [w.contactId], reset: [] },
     filters: {
-      contact_id: { query: (w) => `contact_id=${w.contactId}`, matching: (w) => ({ member_contact_ids: [w.contactId] }) },
+      contact_id: {
+        query: (w) => `contact_id=${w.contactId}`,
+        matching: (w) => ({ member_contact_ids: [w.contactId] }),
+      },
       search: { query: () => 'search=wombat', matching: () => ({ name: 'Wombat fans' }) },
     },
     serverOwned: (_w, other) => ({ user_id: other.userId }),
@@ -146,8 +182,14 @@ export const RESOURCE_CASES: ResourceCase[] = [
     filters: {
       status: { query: () => 'status=completed', matching: () => ({ status: 'completed' }) },
       priority: { query: () => 'priority=low', matching: () => ({ priority: 'low' }) },
-      primary_contact_id: { query: (w) => `primary_contact_id=${w.contact2Id}`, matching: (w) => ({ primary_contact_id: w.contact2Id }) },
-      contact_id: { query: (w) => `contact_id=${w.contact2Id}`, matching: (w) => ({ related_contact_ids: [w.contact2Id] }) },
+      primary_contact_id: {
+        query: (w) => `primary_contact_id=${w.contact2Id}`,
+        matching: (w) => ({ primary_contact_id: w.contact2Id }),
+      },
+      contact_id: {
+        query: (w) => `contact_id=${w.contact2Id}`,
+        matching: (w) => ({ related_contact_ids: [w.contact2Id] }),
+      },
       due_after: { query: () => 'due_after=2030-01-01', matching: () => ({ due_date: '2030-03-01' }) },
       due_before: { query: () => 'due_before=2001-01-01', matching: () => ({ due_date: '2000-03-01' }) },
       search: { query: () => 'search=pelican', matching: () => ({ name: 'Project Pelican' }) },
@@ -176,8 +218,14 @@ export const RESOURCE_CASES: ResourceCase[] = [
     patch: () => ({ value: 1250.5 }),
     resettable: { field: 'value', value: () => 99.5, reset: null },
     filters: {
-      template_id: { query: (w) => `template_id=${w.template2Id}`, matching: (w) => ({ template_id: w.template2Id, current_stage_id: w.template2StageId }) },
-      current_stage_id: { query: (w) => `current_stage_id=${w.stage2Id}`, matching: (w) => ({ current_stage_id: w.stage2Id }) },
+      template_id: {
+        query: (w) => `template_id=${w.template2Id}`,
+        matching: (w) => ({ template_id: w.template2Id, current_stage_id: w.template2StageId }),
+      },
+      current_stage_id: {
+        query: (w) => `current_stage_id=${w.stage2Id}`,
+        matching: (w) => ({ current_stage_id: w.stage2Id }),
+      },
       contact_id: { query: (w) => `contact_id=${w.contact2Id}`, matching: (w) => ({ contact_id: w.contact2Id }) },
       status: { query: () => 'status=lost', matching: () => ({ status: 'lost' }) },
       search: { query: () => 'search=platypus', matching: () => ({ label: 'Platypus deal' }) },

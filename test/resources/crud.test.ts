@@ -23,7 +23,13 @@ async function changeSeq(entityType: string, entityId: string): Promise<number |
   const [row] = await server.server.services.db
     .select({ seq: syncChanges.seq })
     .from(syncChanges)
-    .where(and(eq(syncChanges.user_id, world.userId), eq(syncChanges.entity_type, entityType), eq(syncChanges.entity_id, entityId)));
+    .where(
+      and(
+        eq(syncChanges.user_id, world.userId),
+        eq(syncChanges.entity_type, entityType),
+        eq(syncChanges.entity_id, entityId),
+      ),
+    );
   return row?.seq;
 }
 
@@ -41,7 +47,8 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
     expect(created.user_id).toBe(world.userId);
     expect(Date.parse(created.updated_at)).toBeGreaterThan(Date.now() - 60_000);
     for (const [field, value] of Object.entries(resource.create(world))) {
-      if (Array.isArray(value) && value.every((item) => typeof item !== 'object')) expect([...created[field]].sort()).toEqual([...value].sort());
+      if (Array.isArray(value) && value.every((item) => typeof item !== 'object'))
+        expect([...created[field]].sort()).toEqual([...value].sort());
       else if (!Array.isArray(value)) expect(created[field], field).toEqual(value);
     }
     const read = await world.api.get(`${base}/${created.id}`);
@@ -78,8 +85,14 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
   it('sorts by each sortable field in both orders, index order by default', async () => {
     await ok(world.api.post(base, resource.create(world)));
     for (const field of resourceFor(resource.entityType).definition.sortable) {
-      const ascending = await ok(world.api.get(`${base}?sort=${field}&order=asc&per_page=100&include_archived=true`), 200);
-      const descending = await ok(world.api.get(`${base}?sort=${field}&order=desc&per_page=100&include_archived=true`), 200);
+      const ascending = await ok(
+        world.api.get(`${base}?sort=${field}&order=asc&per_page=100&include_archived=true`),
+        200,
+      );
+      const descending = await ok(
+        world.api.get(`${base}?sort=${field}&order=desc&per_page=100&include_archived=true`),
+        200,
+      );
       expect(ascending.length).toBeGreaterThan(1);
       const distinct = (rows: any[]) => [...new Set(rows.map((row) => row[field]).filter((value) => value !== null))];
       expect(distinct(ascending), field).toEqual(distinct(descending).reverse());
@@ -93,7 +106,12 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
   });
 
   it('PUT replaces: omitted optional fields return to their defaults, and the version and updated_at move', async () => {
-    const created = await ok(world.api.post(base, { ...resource.create(world), [resource.resettable.field]: resource.resettable.value(world) }));
+    const created = await ok(
+      world.api.post(base, {
+        ...resource.create(world),
+        [resource.resettable.field]: resource.resettable.value(world),
+      }),
+    );
     expect(created[resource.resettable.field]).not.toEqual(resource.resettable.reset);
     const replaced = await ok(world.api.put(`${base}/${created.id}`, resource.create(world)), 200);
     expect(replaced[resource.resettable.field]).toEqual(resource.resettable.reset);
@@ -116,7 +134,9 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
     const patched = await ok(response, 200);
     expect(patched).toMatchObject(resource.patch(world));
     expect(response.headers.get('etag')).toBe('W/"2"');
-    const untouched = Object.keys(created).filter((key) => !(key in resource.patch(world)) && !['sync_version', 'updated_at'].includes(key));
+    const untouched = Object.keys(created).filter(
+      (key) => !(key in resource.patch(world)) && !['sync_version', 'updated_at'].includes(key),
+    );
     for (const key of untouched) expect(patched[key], key).toEqual(created[key]);
   });
 
@@ -137,7 +157,10 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
 
   it('If-Match naming a stale version answers 409 SYNC_CONFLICT with details on PUT, PATCH and DELETE', async () => {
     const created = await ok(world.api.post(base, resource.create(world)));
-    const patched = await ok(world.api.patch(`${base}/${created.id}`, resource.patch(world), { 'If-Match': 'W/"1"' }), 200);
+    const patched = await ok(
+      world.api.patch(`${base}/${created.id}`, resource.patch(world), { 'If-Match': 'W/"1"' }),
+      200,
+    );
     expect(patched.sync_version).toBe(2);
     for (const attempt of [
       () => world.api.put(`${base}/${created.id}`, resource.create(world), { 'If-Match': 'W/"1"' }),
@@ -146,11 +169,21 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
     ]) {
       const refused = await attempt();
       expectErrorEnvelope(refused, 409, 'SYNC_CONFLICT');
-      expect(refused.body.error.details).toEqual({ server_version: 2, client_version: 1, server_updated_at: patched.updated_at });
+      expect(refused.body.error.details).toEqual({
+        server_version: 2,
+        client_version: 1,
+        server_updated_at: patched.updated_at,
+      });
     }
-    expectErrorEnvelope(await world.api.patch(`${base}/${created.id}`, resource.patch(world), { 'If-Match': 'yesterday' }), 400, 'VALIDATION_ERROR');
+    expectErrorEnvelope(
+      await world.api.patch(`${base}/${created.id}`, resource.patch(world), { 'If-Match': 'yesterday' }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expect((await world.api.del(`${base}/${created.id}`, { 'If-Match': 'W/"2"' })).status).toBe(204);
-    expect(await ok(world.api.patch(`${base}/${created.id}`, resource.patch(world)), 200)).toMatchObject({ sync_version: 4 });
+    expect(await ok(world.api.patch(`${base}/${created.id}`, resource.patch(world)), 200)).toMatchObject({
+      sync_version: 4,
+    });
   });
 });
 
@@ -159,7 +192,18 @@ describe('list paging (SPEC §9)', () => {
     const capped = await world.api.get('/contacts?per_page=500');
     expect(capped.status).toBe(200);
     expect(capped.body.meta.per_page).toBe(100);
-    for (const query of ['per_page=0', 'per_page=-1', 'per_page=abc', 'page=0', 'page=-2', 'page=1.5', 'page=', 'sort=password_hash', 'order=sideways', 'include_archived=maybe']) {
+    for (const query of [
+      'per_page=0',
+      'per_page=-1',
+      'per_page=abc',
+      'page=0',
+      'page=-2',
+      'page=1.5',
+      'page=',
+      'sort=password_hash',
+      'order=sideways',
+      'include_archived=maybe',
+    ]) {
       const refused = await world.api.get(`/contacts?${query}`);
       expectErrorEnvelope(refused, 400, 'VALIDATION_ERROR');
       expect(refused.body.error.details[0].field).toBe(query.split('=')[0]);
@@ -171,7 +215,8 @@ describe('list paging (SPEC §9)', () => {
   });
 
   it('answers meta and relative links that keep every query parameter', async () => {
-    for (let i = 0; i < 5; i += 1) await ok(world.api.post('/tasks', { contact_id: world.contactId, title: `Paged ${i}`, status: 'blocked' }));
+    for (let i = 0; i < 5; i += 1)
+      await ok(world.api.post('/tasks', { contact_id: world.contactId, title: `Paged ${i}`, status: 'blocked' }));
     const total = (await ok(world.api.get('/tasks?status=blocked&per_page=100'), 200)).length;
     const response = await world.api.get('/tasks?status=blocked&per_page=2&page=2&sort=title&custom=kept');
     expect(response.status).toBe(200);
@@ -181,12 +226,16 @@ describe('list paging (SPEC §9)', () => {
     expect(links.first).toBe('/api/v1/tasks?status=blocked&per_page=2&page=1&sort=title&custom=kept');
     expect(links.prev).toBe('/api/v1/tasks?status=blocked&per_page=2&page=1&sort=title&custom=kept');
     expect(links.next).toBe('/api/v1/tasks?status=blocked&per_page=2&page=3&sort=title&custom=kept');
-    expect(links.last).toBe(`/api/v1/tasks?status=blocked&per_page=2&page=${Math.ceil(total / 2)}&sort=title&custom=kept`);
+    expect(links.last).toBe(
+      `/api/v1/tasks?status=blocked&per_page=2&page=${Math.ceil(total / 2)}&sort=title&custom=kept`,
+    );
     const last = await world.api.get(links.last.replace('/api/v1', ''));
     expect(last.body.links.next).toBeNull();
     const first = await world.api.get(links.first.replace('/api/v1', ''));
     expect(first.body.links.prev).toBeNull();
-    const pages = await Promise.all([1, 2, 3].map((page) => ok(world.api.get(`/tasks?status=blocked&per_page=2&page=${page}&sort=title`), 200)));
+    const pages = await Promise.all(
+      [1, 2, 3].map((page) => ok(world.api.get(`/tasks?status=blocked&per_page=2&page=${page}&sort=title`), 200)),
+    );
     const seen = pages.flat().map((row: any) => row.id);
     expect(new Set(seen).size).toBe(seen.length);
   });

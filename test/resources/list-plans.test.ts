@@ -12,7 +12,12 @@ import { queryRows } from '../../src/db/rows.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 let database: TestDatabase;
-const auth: AuthContext = { userId: randomUUID(), contactZeroId: randomUUID(), sessionId: randomUUID(), email: 'plans@example.com' };
+const auth: AuthContext = {
+  userId: randomUUID(),
+  contactZeroId: randomUUID(),
+  sessionId: randomUUID(),
+  email: 'plans@example.com',
+};
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -39,9 +44,14 @@ function sampleValue(resource: Resource, name: string): string {
 }
 
 function queriesOf(resource: Resource): Array<[string, Record<string, string>]> {
-  const queries: Array<[string, Record<string, string>]> = [['default', {}], ['include_archived', { include_archived: 'true' }]];
-  for (const name of Object.keys(resource.definition.filters ?? {})) queries.push([`filter ${name}`, { [name]: sampleValue(resource, name) }]);
-  for (const field of resource.definition.sortable) for (const order of ['asc', 'desc']) queries.push([`sort ${field} ${order}`, { sort: field, order }]);
+  const queries: Array<[string, Record<string, string>]> = [
+    ['default', {}],
+    ['include_archived', { include_archived: 'true' }],
+  ];
+  for (const name of Object.keys(resource.definition.filters ?? {}))
+    queries.push([`filter ${name}`, { [name]: sampleValue(resource, name) }]);
+  for (const field of resource.definition.sortable)
+    for (const order of ['asc', 'desc']) queries.push([`sort ${field} ${order}`, { sort: field, order }]);
   if (resource.definition.search) queries.push(['search', { search: 'budget' }]);
   return queries;
 }
@@ -49,32 +59,43 @@ function queriesOf(resource: Resource): Array<[string, Record<string, string>]> 
 async function explain(resource: Resource, query: Record<string, string>): Promise<{ page: string; total: string }> {
   const plan = planList(resource, auth, query);
   const table = resource.definition.table;
-  const page = database.db.select(listSelection(resource)).from(table).where(plan.where).orderBy(...plan.orderBy).limit(plan.limit).offset(plan.offset);
+  const page = database.db
+    .select(listSelection(resource))
+    .from(table)
+    .where(plan.where)
+    .orderBy(...plan.orderBy)
+    .limit(plan.limit)
+    .offset(plan.offset);
   const total = database.db.select({ total: count() }).from(table).where(plan.where);
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`set local enable_seqscan = off`);
     const text = async (statement: typeof page | typeof total) =>
-      (await queryRows<Record<string, string>>(tx, sql`explain ${statement}`)).map((row) => Object.values(row)[0]).join('\n');
+      (await queryRows<Record<string, string>>(tx, sql`explain ${statement}`))
+        .map((row) => Object.values(row)[0])
+        .join('\n');
     return { page: await text(page), total: await text(total) };
   });
 }
 
-describe.each(RESOURCES.map((resource) => [resource.definition.path, resource] as const))('/%s lists', (_path, resource) => {
-  it.each(queriesOf(resource))('%s runs on an index', async (_name, query) => {
-    const { page, total } = await explain(resource, query);
-    if (process.env.SHOW_PLANS) console.log(JSON.stringify(query), page, total);
-    const table = (resource.definition.table as unknown as { [key: symbol]: string })[Symbol.for('drizzle:Name')];
-    expect(page, page).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
-    expect(total, total).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
-    expect(page).toMatch(/Index|Bitmap/);
-  });
-
-  it('takes the default order (both directions) from the listing index without sorting', async () => {
-    for (const order of ['desc', 'asc']) {
-      const { page } = await explain(resource, { order });
+describe.each(RESOURCES.map((resource) => [resource.definition.path, resource] as const))(
+  '/%s lists',
+  (_path, resource) => {
+    it.each(queriesOf(resource))('%s runs on an index', async (_name, query) => {
+      const { page, total } = await explain(resource, query);
+      if (process.env.SHOW_PLANS) console.log(JSON.stringify(query), page, total);
       const table = (resource.definition.table as unknown as { [key: symbol]: string })[Symbol.for('drizzle:Name')];
-      expect(page, page).toContain(`idx_${table}_user_updated_at`);
-      expect(page, page).not.toMatch(/\bSort\b/);
-    }
-  });
-});
+      expect(page, page).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+      expect(total, total).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+      expect(page).toMatch(/Index|Bitmap/);
+    });
+
+    it('takes the default order (both directions) from the listing index without sorting', async () => {
+      for (const order of ['desc', 'asc']) {
+        const { page } = await explain(resource, { order });
+        const table = (resource.definition.table as unknown as { [key: symbol]: string })[Symbol.for('drizzle:Name')];
+        expect(page, page).toContain(`idx_${table}_user_updated_at`);
+        expect(page, page).not.toMatch(/\bSort\b/);
+      }
+    });
+  },
+);

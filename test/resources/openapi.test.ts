@@ -50,19 +50,34 @@ describe('/openapi.json', () => {
     for (const { definition } of RESOURCES) {
       const base = `/api/v1/${definition.path}`;
       const expected = [`GET ${base}`, `GET ${base}/{id}`];
-      if (!definition.readOnly) expected.push(`POST ${base}`, `PUT ${base}/{id}`, `PATCH ${base}/{id}`, `DELETE ${base}/{id}`);
+      if (!definition.readOnly)
+        expected.push(`POST ${base}`, `PUT ${base}/{id}`, `PATCH ${base}/{id}`, `DELETE ${base}/{id}`);
       for (const operation of expected) expect(documented, operation).toContain(operation);
       expect(document.components.schemas[definition.name]).toBeDefined();
       if (!definition.readOnly) {
         const create = document.components.schemas[`${definition.name}Create`];
         expect(create.additionalProperties).toBe(false);
-        for (const field of definition.writable) expect(create.properties, `${definition.name}Create.${field}`).toHaveProperty(field);
+        for (const field of definition.writable)
+          expect(create.properties, `${definition.name}Create.${field}`).toHaveProperty(field);
       }
       const list = document.paths[base].get;
-      expect(list.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(expect.arrayContaining(['page', 'per_page', 'sort', 'order', 'include_archived', ...Object.keys(definition.filters ?? {})]));
+      expect(list.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+        expect.arrayContaining([
+          'page',
+          'per_page',
+          'sort',
+          'order',
+          'include_archived',
+          ...Object.keys(definition.filters ?? {}),
+        ]),
+      );
       expect(list.security).toEqual([{ bearerAuth: [] }]);
     }
-    expect(document.components.schemas.ContactCreate.properties.relationship_domain.enum).toEqual(['business', 'personal', 'hybrid']);
+    expect(document.components.schemas.ContactCreate.properties.relationship_domain.enum).toEqual([
+      'business',
+      'personal',
+      'hybrid',
+    ]);
   });
 });
 

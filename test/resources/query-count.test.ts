@@ -30,7 +30,8 @@ async function createMany(path: string, body: () => Record<string, unknown>, cou
   for (let index = 0; index < count; index += 1) {
     const created = body();
     // Names that must be unique among siblings get a suffix.
-    for (const field of ['name', 'title', 'full_name']) if (typeof created[field] === 'string') created[field] = `${created[field] as string} ${index}-${Math.random()}`;
+    for (const field of ['name', 'title', 'full_name'])
+      if (typeof created[field] === 'string') created[field] = `${created[field] as string} ${index}-${Math.random()}`;
     await ok(world.api.post(`/${path}`, created));
   }
 }

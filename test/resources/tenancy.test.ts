@@ -21,14 +21,18 @@ afterAll(async () => server?.destroy());
 describe.each(RESOURCE_CASES)('/$path', (resource) => {
   const base = `/${resource.path}`;
 
-  it("answers 404 NOT_FOUND to another user for GET, PUT, PATCH and DELETE, exactly like a missing id, and changes nothing", async () => {
+  it('answers 404 NOT_FOUND to another user for GET, PUT, PATCH and DELETE, exactly like a missing id, and changes nothing', async () => {
     const owned = await ok(a.api.post(base, resource.create(a)));
     for (const id of [owned.id, randomUUID(), 'not-a-uuid']) {
       expectErrorEnvelope(await b.api.get(`${base}/${id}`), 404, 'NOT_FOUND');
       expectErrorEnvelope(await b.api.put(`${base}/${id}`, resource.create(b)), 404, 'NOT_FOUND');
       expectErrorEnvelope(await b.api.patch(`${base}/${id}`, resource.patch(b)), 404, 'NOT_FOUND');
       expectErrorEnvelope(await b.api.del(`${base}/${id}`), 404, 'NOT_FOUND');
-      expectErrorEnvelope(await b.api.patch(`${base}/${id}`, resource.patch(b), { 'If-Match': 'W/"1"' }), 404, 'NOT_FOUND');
+      expectErrorEnvelope(
+        await b.api.patch(`${base}/${id}`, resource.patch(b), { 'If-Match': 'W/"1"' }),
+        404,
+        'NOT_FOUND',
+      );
     }
     expect(await ok(a.api.get(`${base}/${owned.id}`), 200)).toEqual(owned);
   });
@@ -37,7 +41,10 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
     const owned = await ok(a.api.post(base, resource.create(a)));
     const archived = await ok(a.api.post(base, resource.create(a)));
     await a.api.del(`${base}/${archived.id}`);
-    const queries = ['per_page=100&include_archived=true', ...Object.values(resource.filters).map((filter) => `${filter.query(a)}&per_page=100&include_archived=true`)];
+    const queries = [
+      'per_page=100&include_archived=true',
+      ...Object.values(resource.filters).map((filter) => `${filter.query(a)}&per_page=100&include_archived=true`),
+    ];
     for (const query of queries) {
       const listed = await ok(b.api.get(`${base}?${query}`), 200);
       for (const row of listed) expect(row.user_id, query).toBe(b.userId);
@@ -57,7 +64,9 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
       const patched = await b.api.patch(`${base}/${own.id}`, { [field]: value });
       expectErrorEnvelope(patched, 400, 'VALIDATION_ERROR');
       expect(patched.body.error.details[0].field).toBe(field);
-      const missing = await b.api.patch(`${base}/${own.id}`, { [field]: Array.isArray(value) ? [randomUUID()] : randomUUID() });
+      const missing = await b.api.patch(`${base}/${own.id}`, {
+        [field]: Array.isArray(value) ? [randomUUID()] : randomUUID(),
+      });
       expect(missing.body.error.details).toEqual(patched.body.error.details);
     },
   );
@@ -83,28 +92,45 @@ describe("another user's nested collections and links", () => {
     for (const attempt of attempts) expectErrorEnvelope(await attempt(), 404, 'NOT_FOUND');
     const group = await ok(a.api.get(`/groups/${a.groupId}`), 200);
     expect(group.member_contact_ids).toEqual([a.contact2Id]);
-    expect((await ok(a.api.get(`/projects/${a.projectId}`), 200)).sections.map((section: { name: string }) => section.name)).toEqual(['Backlog']);
+    expect(
+      (await ok(a.api.get(`/projects/${a.projectId}`), 200)).sections.map((section: { name: string }) => section.name),
+    ).toEqual(['Backlog']);
   });
 
   it("refuses another user's contacts, tasks and sections inside your own collections", async () => {
     const members = await b.api.post(`/groups/${b.groupId}/members`, { contact_ids: [a.contactId] });
     expectErrorEnvelope(members, 400, 'VALIDATION_ERROR');
     expect(members.body.error.details[0].field).toBe('member_contact_ids');
-    const foreignTask = await b.api.post(`/projects/${b.projectId}/tasks`, { task_id: a.taskId, section_id: b.sectionId });
+    const foreignTask = await b.api.post(`/projects/${b.projectId}/tasks`, {
+      task_id: a.taskId,
+      section_id: b.sectionId,
+    });
     expectErrorEnvelope(foreignTask, 400, 'VALIDATION_ERROR');
     expect(foreignTask.body.error.details[0].field).toBe('task_links.task_id');
-    const foreignSection = await b.api.post(`/projects/${b.projectId}/tasks`, { task_id: b.taskId, section_id: a.sectionId });
+    const foreignSection = await b.api.post(`/projects/${b.projectId}/tasks`, {
+      task_id: b.taskId,
+      section_id: a.sectionId,
+    });
     expectErrorEnvelope(foreignSection, 400, 'VALIDATION_ERROR');
     expect(foreignSection.body.error.details[0].field).toBe('task_links.section_id');
-    const foreignStage = await b.api.post('/pipelines/items', { template_id: b.templateId, current_stage_id: a.stageId, contact_id: b.contactId });
+    const foreignStage = await b.api.post('/pipelines/items', {
+      template_id: b.templateId,
+      current_stage_id: a.stageId,
+      contact_id: b.contactId,
+    });
     expectErrorEnvelope(foreignStage, 400, 'VALIDATION_ERROR');
     expect(foreignStage.body.error.details[0].field).toBe('current_stage_id');
   });
 
   it("answers 404 for another user's topic and never lists it", async () => {
-    const [topic] = await server.server.services.db.insert(topics).values({ user_id: a.userId, label: 'Secret plans', slug: 'secret-plans' }).returning();
+    const [topic] = await server.server.services.db
+      .insert(topics)
+      .values({ user_id: a.userId, label: 'Secret plans', slug: 'secret-plans' })
+      .returning();
     expect((await a.api.get(`/topics/${topic!.id}`)).status).toBe(200);
     expectErrorEnvelope(await b.api.get(`/topics/${topic!.id}`), 404, 'NOT_FOUND');
-    expect((await ok(b.api.get('/topics?include_archived=true&per_page=100'), 200)).map((row: { id: string }) => row.id)).not.toContain(topic!.id);
+    expect(
+      (await ok(b.api.get('/topics?include_archived=true&per_page=100'), 200)).map((row: { id: string }) => row.id),
+    ).not.toContain(topic!.id);
   });
 });

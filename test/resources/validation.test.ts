@@ -37,7 +37,8 @@ describe.each(RESOURCE_CASES)('/$path mass assignment', (resource) => {
     expect(entity.created_at).not.toBe(LONG_AGO);
     expect(entity.updated_at).not.toBe(LONG_AGO);
     expect(entity.last_synced_at).toBeNull();
-    for (const [field, value] of Object.entries(resource.serverOwned(world, other))) expect(entity[field], field).not.toEqual(value);
+    for (const [field, value] of Object.entries(resource.serverOwned(world, other)))
+      expect(entity[field], field).not.toEqual(value);
     if ('author_contact_id' in sent) expect(entity.author_contact_id).toBe(world.contactZeroId);
     if ('created_by' in sent) expect(entity.created_by).toBe(world.contactZeroId);
     if ('is_contact_zero' in sent) expect(entity.is_contact_zero).toBe(false);
@@ -46,15 +47,31 @@ describe.each(RESOURCE_CASES)('/$path mass assignment', (resource) => {
   it('ignores server-owned fields on POST, PUT and PATCH (so a client may send back what it read)', async () => {
     const created = await ok(world.api.post(base, { ...resource.create(world), ...serverOwnedBody() }));
     expectNotApplied(created, 1);
-    expectNotApplied(await ok(world.api.put(`${base}/${created.id}`, { ...resource.create(world), ...serverOwnedBody(), id: other.contactId }), 200), 2);
-    expectNotApplied(await ok(world.api.patch(`${base}/${created.id}`, { ...resource.patch(world), ...serverOwnedBody() }), 200), 3);
+    expectNotApplied(
+      await ok(
+        world.api.put(`${base}/${created.id}`, {
+          ...resource.create(world),
+          ...serverOwnedBody(),
+          id: other.contactId,
+        }),
+        200,
+      ),
+      2,
+    );
+    expectNotApplied(
+      await ok(world.api.patch(`${base}/${created.id}`, { ...resource.patch(world), ...serverOwnedBody() }), 200),
+      3,
+    );
     expectNotApplied(await ok(world.api.get(`${base}/${created.id}`), 200), 3);
   });
 
   it('answers 400 VALIDATION_ERROR naming every field the resource does not have', async () => {
     const refused = await world.api.post(base, { ...resource.create(world), bogus: 1, password_hash: 'x' });
     expectErrorEnvelope(refused, 400, 'VALIDATION_ERROR');
-    expect(refused.body.error.details.map((problem: { field: string }) => problem.field).sort()).toEqual(['bogus', 'password_hash']);
+    expect(refused.body.error.details.map((problem: { field: string }) => problem.field).sort()).toEqual([
+      'bogus',
+      'password_hash',
+    ]);
     const created = await ok(world.api.post(base, resource.create(world)));
     const patched = await world.api.patch(`${base}/${created.id}`, { nonsense: true });
     expectErrorEnvelope(patched, 400, 'VALIDATION_ERROR');
@@ -110,7 +127,9 @@ describe('CHECK constraints answer 400 VALIDATION_ERROR naming the field, never 
     expect(rows.length).toBeGreaterThanOrEqual(13);
     const tested = new Set(CHECK_CASES.map(([name]) => name.split(' ')[0]));
     for (const row of rows) {
-      expect(tested, `${row.table_name}.${row.constraint_name} has no API test`).toContain(`${row.table_name}.${row.constraint_name}`);
+      expect(tested, `${row.table_name}.${row.constraint_name} has no API test`).toContain(
+        `${row.table_name}.${row.constraint_name}`,
+      );
       const translated = translateDatabaseError({ code: '23514', constraint_name: row.constraint_name });
       expect(translated?.code).toBe('VALIDATION_ERROR');
       const [problem] = translated?.details as Array<{ field: string }>;
@@ -119,9 +138,19 @@ describe('CHECK constraints answer 400 VALIDATION_ERROR naming the field, never 
   });
 
   it('names wrongly typed fields', async () => {
-    const refused = await world.api.post('/contacts', { full_name: 5, relationship_domain: 'business', relationship_role: 'client', frame_score: 'high', next_action_at: 'tomorrow' });
+    const refused = await world.api.post('/contacts', {
+      full_name: 5,
+      relationship_domain: 'business',
+      relationship_role: 'client',
+      frame_score: 'high',
+      next_action_at: 'tomorrow',
+    });
     expectErrorEnvelope(refused, 400, 'VALIDATION_ERROR');
-    expect(refused.body.error.details.map((problem: { field: string }) => problem.field).sort()).toEqual(['frame_score', 'full_name', 'next_action_at']);
+    expect(refused.body.error.details.map((problem: { field: string }) => problem.field).sort()).toEqual([
+      'frame_score',
+      'full_name',
+      'next_action_at',
+    ]);
     const missing = await world.api.post('/tasks', { title: 'No contact' });
     expect(missing.body.error.details).toEqual([{ field: 'contact_id', message: expect.any(String) }]);
   });
@@ -141,7 +170,14 @@ describe('Contact Zero', () => {
     const path = `/contacts/${world.contactZeroId}`;
     const edited = await ok(world.api.patch(path, { is_contact_zero: false, company: 'Me Inc' }), 200);
     expect(edited).toMatchObject({ is_contact_zero: true, company: 'Me Inc' });
-    const other = await ok(world.api.post('/contacts', { full_name: 'Not me', relationship_domain: 'personal', relationship_role: 'self', is_contact_zero: true }));
+    const other = await ok(
+      world.api.post('/contacts', {
+        full_name: 'Not me',
+        relationship_domain: 'personal',
+        relationship_role: 'self',
+        is_contact_zero: true,
+      }),
+    );
     expect(other.is_contact_zero).toBe(false);
     const zeros = await ok(world.api.get('/contacts?is_contact_zero=true'), 200);
     expect(zeros.map((row: { id: string }) => row.id)).toEqual([world.contactZeroId]);

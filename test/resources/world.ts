@@ -57,8 +57,12 @@ export async function ok(response: Promise<JsonResponse> | JsonResponse, status 
 export async function buildWorld(baseUrl: string): Promise<World> {
   const user = await registerUser(baseUrl);
   const api = apiFor(baseUrl, user.accessToken);
-  const contact = await ok(api.post('/contacts', { full_name: 'Grace Hopper', relationship_domain: 'business', relationship_role: 'client' }));
-  const contact2 = await ok(api.post('/contacts', { full_name: 'Alan Turing', relationship_domain: 'personal', relationship_role: 'friend' }));
+  const contact = await ok(
+    api.post('/contacts', { full_name: 'Grace Hopper', relationship_domain: 'business', relationship_role: 'client' }),
+  );
+  const contact2 = await ok(
+    api.post('/contacts', { full_name: 'Alan Turing', relationship_domain: 'personal', relationship_role: 'friend' }),
+  );
   const folders = await ok(api.get('/folders?is_default=true'), 200);
   const folder = await ok(api.post('/folders', { name: 'Clients' }));
   const task = await ok(api.post('/tasks', { contact_id: contact.id, title: 'Follow up' }));
@@ -73,8 +77,20 @@ export async function buildWorld(baseUrl: string): Promise<World> {
       ],
     }),
   );
-  const template2 = await ok(api.post('/pipelines/templates', { name: 'Hiring', domain: 'personal', stages: [{ name: 'Applied', sort_order: 0 }] }));
-  const project = await ok(api.post('/projects', { name: 'Apollo', primary_contact_id: contact.id, sections: [{ name: 'Backlog', sort_order: 0 }] }));
+  const template2 = await ok(
+    api.post('/pipelines/templates', {
+      name: 'Hiring',
+      domain: 'personal',
+      stages: [{ name: 'Applied', sort_order: 0 }],
+    }),
+  );
+  const project = await ok(
+    api.post('/projects', {
+      name: 'Apollo',
+      primary_contact_id: contact.id,
+      sections: [{ name: 'Backlog', sort_order: 0 }],
+    }),
+  );
   const group = await ok(api.post('/groups', { name: 'Friends', member_contact_ids: [contact2.id] }));
   const note = await ok(api.post('/notes', { title: 'World note' }));
   return {

@@ -44,7 +44,11 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
 }
 
 /** Starts `size` instances at once (they race for the migrations, which an advisory lock orders). */
-export async function startCluster(size: number, name: string, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  size: number,
+  name: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Cluster> {
   const database = await provisionDatabase();
   if (!database.databaseUrl) throw new Error('a cluster needs PostgreSQL (TEST_DATABASE_URL)');
   const prefix = uniquePrefix(name);
@@ -93,7 +97,10 @@ export async function noteIdOf(db: DatabaseHandle, documentName: string): Promis
 }
 
 export async function logLength(db: DatabaseHandle, noteId: string): Promise<number> {
-  const [row] = await db.db.select({ entries: count() }).from(noteUpdates).where(and(eq(noteUpdates.note_id, noteId)));
+  const [row] = await db.db
+    .select({ entries: count() })
+    .from(noteUpdates)
+    .where(and(eq(noteUpdates.note_id, noteId)));
   return Number(row?.entries ?? 0);
 }
 
@@ -119,7 +126,10 @@ export function metric(text: string, name: string, labels: Record<string, string
 }
 
 /** Points a provider's socket at another instance: its next reconnect lands there, as behind a balancer. */
-export function redirectOnClose(socket: { configuration: { url: string }; on(event: 'close', listener: () => void): unknown }, url: string): void {
+export function redirectOnClose(
+  socket: { configuration: { url: string }; on(event: 'close', listener: () => void): unknown },
+  url: string,
+): void {
   socket.on('close', () => {
     socket.configuration.url = url;
   });

@@ -18,7 +18,11 @@ let other: DatabaseHandle;
 beforeAll(async () => {
   if (!onPostgres) return;
   database = await createTestDatabase();
-  other = await openDatabase({ databaseUrl: database.provisioned.databaseUrl, dataDir: database.provisioned.dataDir, maxConnections: 5 });
+  other = await openDatabase({
+    databaseUrl: database.provisioned.databaseUrl,
+    dataDir: database.provisioned.dataDir,
+    maxConnections: 5,
+  });
 });
 afterAll(async () => {
   await other?.close();
@@ -34,7 +38,9 @@ function independentUpdate(label: string, clientId: number): Uint8Array {
 }
 
 describe.runIf(onPostgres)('compaction across instances', () => {
-  it('merges every log entry exactly once while two instances append and compact the same note', { timeout: 120_000 }, async () => {
+  it('merges every log entry exactly once while two instances append and compact the same note', {
+    timeout: 120_000,
+  }, async () => {
     const owner = await insertUser(database.db);
     const note = await insertNote(database.db, owner);
     const instances = [database.handle, other];
@@ -64,7 +70,9 @@ describe.runIf(onPostgres)('compaction across instances', () => {
     expect(state!.log).toHaveLength(0);
     const doc = new Y.Doc();
     Y.applyUpdate(doc, mergeStoredState(state!));
-    expect(new Set(doc.getArray<string>('edits').toArray())).toEqual(new Set(Array.from({ length: TOTAL }, (_, index) => `e${index}`)));
+    expect(new Set(doc.getArray<string>('edits').toArray())).toEqual(
+      new Set(Array.from({ length: TOTAL }, (_, index) => `e${index}`)),
+    );
   });
 });
 

@@ -78,28 +78,51 @@ const missingFrom = (doc: Y.Doc, edits: string[]) => {
 /** Every typist stopped, acknowledged, and each document's editors agree on everything anyone sent. */
 async function expectConverged(db: Cluster['db'], all: Typist[]): Promise<void> {
   for (const typist of all) typist.stop();
-  await waitFor(() => all.every((typist) => typist.client.provider.isSynced && typist.client.provider.unsyncedChanges === 0), 60_000, 'every client synced and acknowledged');
+  await waitFor(
+    () => all.every((typist) => typist.client.provider.isSynced && typist.client.provider.unsyncedChanges === 0),
+    60_000,
+    'every client synced and acknowledged',
+  );
   for (const document of new Set(all.map((typist) => typist.document))) {
     const editors = all.filter((typist) => typist.document === document);
     const everything = editors.flatMap((typist) => typist.sent);
-    await waitFor(() => editors.every((typist) => missingFrom(typist.client.doc, everything).length === 0), 30_000, `every editor of ${document} to hold every edit`);
+    await waitFor(
+      () => editors.every((typist) => missingFrom(typist.client.doc, everything).length === 0),
+      30_000,
+      `every editor of ${document} to hold every edit`,
+    );
     const order = JSON.stringify(editors[0]!.client.doc.getArray('edits').toArray());
     for (const typist of editors) expect(JSON.stringify(typist.client.doc.getArray('edits').toArray())).toBe(order);
     const noteId = (await noteIdOf(db, document))!;
     // Written, not only held in memory: what a fresh load would show.
-    await eventually(async () => missingFrom(await storedDoc(db, noteId), everything).length === 0, 30_000, `the database to hold every edit of ${document}`);
+    await eventually(
+      async () => missingFrom(await storedDoc(db, noteId), everything).length === 0,
+      30_000,
+      `the database to hold every edit of ${document}`,
+    );
   }
 }
 
 describe.runIf(onPostgres)('losing an instance under load', () => {
-  it('kill -9 mid-edit: no acknowledged edit is lost, and its clients carry on on the other instance', { timeout: 240_000 }, async () => {
+  it('kill -9 mid-edit: no acknowledged edit is lost, and its clients carry on on the other instance', {
+    timeout: 240_000,
+  }, async () => {
     cluster = await startCluster(2, 'kill', FAST_COMPACTION);
     const [a, b] = cluster.instances as [SpawnedServer, SpawnedServer];
     const user = await registerUser(b.url);
-    const onA = [startTypist(a.collabUrl, 'shared', user.accessToken, 'a0'), startTypist(a.collabUrl, 'shared', user.accessToken, 'a1')];
+    const onA = [
+      startTypist(a.collabUrl, 'shared', user.accessToken, 'a0'),
+      startTypist(a.collabUrl, 'shared', user.accessToken, 'a1'),
+    ];
     // Open on A only: after the kill, B has nothing of it in memory and must load it from the database.
-    const soloOnA = [startTypist(a.collabUrl, 'solo', user.accessToken, 's0'), startTypist(a.collabUrl, 'solo', user.accessToken, 's1')];
-    const onB = [startTypist(b.collabUrl, 'shared', user.accessToken, 'b0'), startTypist(b.collabUrl, 'shared', user.accessToken, 'b1')];
+    const soloOnA = [
+      startTypist(a.collabUrl, 'solo', user.accessToken, 's0'),
+      startTypist(a.collabUrl, 'solo', user.accessToken, 's1'),
+    ];
+    const onB = [
+      startTypist(b.collabUrl, 'shared', user.accessToken, 'b0'),
+      startTypist(b.collabUrl, 'shared', user.accessToken, 'b1'),
+    ];
     const all = [...onA, ...soloOnA, ...onB];
     await waitFor(() => all.every((typist) => typist.acknowledged().length >= 10), 60_000, 'typing to be under way');
 
@@ -110,19 +133,30 @@ describe.runIf(onPostgres)('losing an instance under load', () => {
     for (const document of ['shared', 'solo']) {
       const noteId = (await noteIdOf(cluster.db, document))!;
       const stored = await storedDoc(cluster.db, noteId);
-      const acknowledged = all.filter((typist) => typist.document === document).flatMap((typist) => acknowledgedAtKill.get(typist)!);
+      const acknowledged = all
+        .filter((typist) => typist.document === document)
+        .flatMap((typist) => acknowledgedAtKill.get(typist)!);
       expect(acknowledged.length).toBeGreaterThan(0);
-      expect(missingFrom(stored, acknowledged), `acknowledged edits of ${document} missing right after the kill`).toEqual([]);
+      expect(
+        missingFrom(stored, acknowledged),
+        `acknowledged edits of ${document} missing right after the kill`,
+      ).toEqual([]);
     }
 
     // The balancer now sends A's clients to B; they re-send whatever A never acknowledged.
     for (const typist of [...onA, ...soloOnA]) typist.client.socket.configuration.url = b.collabUrl;
-    await waitFor(() => [...onA, ...soloOnA].every((typist) => typist.client.provider.isSynced), 60_000, "A's clients to sync with B");
+    await waitFor(
+      () => [...onA, ...soloOnA].every((typist) => typist.client.provider.isSynced),
+      60_000,
+      "A's clients to sync with B",
+    );
     await sleep(1000);
     await expectConverged(cluster.db, all);
   });
 
-  it('SIGTERM drains: 1012 closes, exit 0, every client ends converged on the other instance', { timeout: 240_000 }, async () => {
+  it('SIGTERM drains: 1012 closes, exit 0, every client ends converged on the other instance', {
+    timeout: 240_000,
+  }, async () => {
     cluster = await startCluster(2, 'drain', FAST_COMPACTION);
     const [a, b] = cluster.instances as [SpawnedServer, SpawnedServer];
     const user = await registerUser(a.url);
@@ -132,7 +166,10 @@ describe.runIf(onPostgres)('losing an instance under load', () => {
       startTypist(a.collabUrl, 'solo', user.accessToken, 's0'),
       startTypist(a.collabUrl, 'solo', user.accessToken, 's1'),
     ];
-    const onB = [startTypist(b.collabUrl, 'shared', user.accessToken, 'b0'), startTypist(b.collabUrl, 'shared', user.accessToken, 'b1')];
+    const onB = [
+      startTypist(b.collabUrl, 'shared', user.accessToken, 'b0'),
+      startTypist(b.collabUrl, 'shared', user.accessToken, 'b1'),
+    ];
     const all = [...onA, ...onB];
     // As behind a balancer: a draining instance refuses new connections, the next one gets them.
     for (const typist of onA) redirectOnClose(typist.client.socket, b.collabUrl);

@@ -5,7 +5,15 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { registerUser } from '../helpers/auth.ts';
-import { connectProvider, eventually, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  eventually,
+  textOf,
+  waitAcknowledged,
+  waitFor,
+  waitSynced,
+  type TestProvider,
+} from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf, storedText } from '../collab/fixtures.ts';
 
@@ -25,7 +33,9 @@ const connect = (collabUrl: string, name: string, token: string) => {
 };
 
 describe('draining', () => {
-  it('answers /readyz 503 from the first moment, closes sockets with 1012 and stores every document', { timeout: 120_000 }, async () => {
+  it('answers /readyz 503 from the first moment, closes sockets with 1012 and stores every document', {
+    timeout: 120_000,
+  }, async () => {
     server = await startTestServer({ STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' });
     const user = await registerUser(server.url);
     const editors = ['drain-1', 'drain-2'].map((name) => connect(server!.collabUrl, name, user.accessToken));
@@ -60,7 +70,9 @@ describe('draining', () => {
 });
 
 describe('re-authentication', () => {
-  it('stops a socket whose access token expires while it is open, within the re-authentication interval', { timeout: 120_000 }, async () => {
+  it('stops a socket whose access token expires while it is open, within the re-authentication interval', {
+    timeout: 120_000,
+  }, async () => {
     server = await startTestServer({ COLLAB_REAUTH_INTERVAL_MS: '250' });
     const user = await registerUser(server.url);
     // The same token, re-signed to expire in one second.
@@ -82,6 +94,13 @@ describe('re-authentication', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await storedText(server, note!.id)).toBe('while valid');
     expect(textOf(editor.doc)).toBe('after expiry while valid');
-    await eventually(async () => (await fetch(`${server!.url}/metrics`)).text().then((text) => /errors_total\{transport="collab",code="UNAUTHORIZED"\} [1-9]/.test(text)), 5000, 'the refusal to be counted');
+    await eventually(
+      async () =>
+        (await fetch(`${server!.url}/metrics`))
+          .text()
+          .then((text) => /errors_total\{transport="collab",code="UNAUTHORIZED"\} [1-9]/.test(text)),
+      5000,
+      'the refusal to be counted',
+    );
   });
 });

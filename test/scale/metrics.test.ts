@@ -26,7 +26,9 @@ const scrape = async () => {
 describe('/metrics', () => {
   it('exposes every series with the values a short workload implies', async () => {
     const user = await registerUser(server.url);
-    expect((await request(server.url, 'GET', `/api/v1/notes/${randomUUID()}`, { token: user.accessToken })).status).toBe(404);
+    expect(
+      (await request(server.url, 'GET', `/api/v1/notes/${randomUUID()}`, { token: user.accessToken })).status,
+    ).toBe(404);
     const sync = syncClient(server.url, user.accessToken);
     const pushed = await sync.push('device-m', [
       change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Metric Ada') }),
@@ -47,9 +49,23 @@ describe('/metrics', () => {
 
     let text = await scrape();
     // HTTP: by route pattern (never the raw path) and status.
-    expect(metric(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/auth/register', status: '201' })).toBe(1);
-    expect(metric(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/notes/:id', status: '404' })).toBe(1);
-    expect(metric(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/sync/push', status: '200' })).toBe(1);
+    expect(
+      metric(text, 'http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/api/v1/auth/register',
+        status: '201',
+      }),
+    ).toBe(1);
+    expect(
+      metric(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/notes/:id', status: '404' }),
+    ).toBe(1);
+    expect(
+      metric(text, 'http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/api/v1/sync/push',
+        status: '200',
+      }),
+    ).toBe(1);
     expect(text).not.toMatch(/route="\/api\/v1\/notes\/[0-9a-f]{8}-/);
     expect(metric(text, 'errors_total', { transport: 'http', code: 'NOT_FOUND' })).toBe(1);
     expect(metric(text, 'errors_total', { transport: 'collab', code: 'UNAUTHORIZED' })).toBe(1);
@@ -76,7 +92,11 @@ describe('/metrics', () => {
 
     // The editor leaves: the document is stored (compacted) and unloaded.
     editor.destroy();
-    await eventually(async () => metric(await scrape(), 'collab_loaded_documents') === 0, 20_000, 'the document to unload');
+    await eventually(
+      async () => metric(await scrape(), 'collab_loaded_documents') === 0,
+      20_000,
+      'the document to unload',
+    );
     text = await scrape();
     expect(metric(text, 'collab_open_connections')).toBe(0);
     expect(metric(text, 'collab_update_log_entries')).toBe(0);

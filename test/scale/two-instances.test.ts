@@ -6,7 +6,15 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { registerUser } from '../helpers/auth.ts';
-import { connectProvider, eventually, textOf, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  eventually,
+  textOf,
+  waitAcknowledged,
+  waitFor,
+  waitSynced,
+  type TestProvider,
+} from '../helpers/collab.ts';
 import { holdLogAppends, testEngine } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { logLength, metric, noteIdOf, REDIS_URL, startCluster, storedDoc, type Cluster } from './cluster.ts';
@@ -33,7 +41,9 @@ const connect = (collabUrl: string, name: string, token: string) => {
 const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
 
 describe.runIf(onPostgres)('two instances through Redis', () => {
-  it('providers on each instance converge, and the log holds each update exactly once', { timeout: 180_000 }, async () => {
+  it('providers on each instance converge, and the log holds each update exactly once', {
+    timeout: 180_000,
+  }, async () => {
     cluster = await startCluster(2, 'converge', NO_COMPACTION);
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
@@ -51,9 +61,15 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
         }
       }),
     );
-    const expected = everyone.flatMap((_, index) => Array.from({ length: EDITS }, (__, edit) => `c${index}-e${edit}`)).sort();
+    const expected = everyone
+      .flatMap((_, index) => Array.from({ length: EDITS }, (__, edit) => `c${index}-e${edit}`))
+      .sort();
     const editsOf = (doc: Y.Doc) => doc.getArray<string>('edits').toArray().slice().sort();
-    await waitFor(() => everyone.every((client) => JSON.stringify(editsOf(client.doc)) === JSON.stringify(expected)), 30_000, 'every client to see every edit');
+    await waitFor(
+      () => everyone.every((client) => JSON.stringify(editsOf(client.doc)) === JSON.stringify(expected)),
+      30_000,
+      'every client to see every edit',
+    );
     const order = JSON.stringify(everyone[0]!.doc.getArray('edits').toArray());
     expect(everyone.every((client) => JSON.stringify(client.doc.getArray('edits').toArray()) === order)).toBe(true);
 
@@ -74,7 +90,9 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     }
   });
 
-  it('an edit reaches the other instance only once it is in the log; its own instance shows it at once', { timeout: 180_000 }, async () => {
+  it('an edit reaches the other instance only once it is in the log; its own instance shows it at once', {
+    timeout: 180_000,
+  }, async () => {
     cluster = await startCluster(2, 'durable-relay', NO_COMPACTION);
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
@@ -103,7 +121,9 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     expect(await logLength(cluster.db, (await noteIdOf(cluster.db, 'durable-relay'))!)).toBe(2);
   });
 
-  it('an instance that only relays a document compacts it when the instance that logged the edits does not', { timeout: 180_000 }, async () => {
+  it('an instance that only relays a document compacts it when the instance that logged the edits does not', {
+    timeout: 180_000,
+  }, async () => {
     // A never compacts within the test; B compacts quickly, though its clients only watch.
     cluster = await startCluster(1, 'relay-compaction', NO_COMPACTION);
     const a = cluster.instances[0]!;
@@ -146,7 +166,9 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     expect(await logLength(cluster.db, noteId)).toBe(2);
   });
 
-  it('a session logged out on one instance stops editing on the other within the re-authentication interval', { timeout: 180_000 }, async () => {
+  it('a session logged out on one instance stops editing on the other within the re-authentication interval', {
+    timeout: 180_000,
+  }, async () => {
     cluster = await startCluster(2, 'reauth', { ...NO_COMPACTION, COLLAB_REAUTH_INTERVAL_MS: '300' });
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
@@ -165,7 +187,9 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     expect(textOf(await storedDoc(cluster.db, noteId))).toBe('before');
   });
 
-  it('edits published while an instance was cut off from Redis reach it once it reconnects', { timeout: 180_000 }, async () => {
+  it('edits published while an instance was cut off from Redis reach it once it reconnects', {
+    timeout: 180_000,
+  }, async () => {
     cluster = await startCluster(2, 'reconnect', NO_COMPACTION);
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
@@ -180,7 +204,12 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     const admin = new Redis(REDIS_URL);
     const subscriberOfB = async () => {
       const list = (await admin.client('LIST')) as string;
-      return list.split('\n').filter((line) => line.includes(`name=framelord-relay-${b.child.pid} `) && !/ sub=0 /.test(line) && / sub=\d+ /.test(line));
+      return list
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes(`name=framelord-relay-${b.child.pid} `) && !/ sub=0 /.test(line) && / sub=\d+ /.test(line),
+        );
     };
     try {
       let cutting = true;
@@ -208,11 +237,18 @@ describe.runIf(onPostgres)('two instances through Redis', () => {
     }
   });
 
-  it('login throttling counts failures on every instance together (counters in Redis)', { timeout: 180_000 }, async () => {
-    cluster = await startCluster(2, 'throttle', { RATE_LIMITS: 'on', RATE_LIMIT_LOGIN_PER_EMAIL: '3', RATE_LIMIT_LOGIN_PER_IP: '1000' });
+  it('login throttling counts failures on every instance together (counters in Redis)', {
+    timeout: 180_000,
+  }, async () => {
+    cluster = await startCluster(2, 'throttle', {
+      RATE_LIMITS: 'on',
+      RATE_LIMIT_LOGIN_PER_EMAIL: '3',
+      RATE_LIMIT_LOGIN_PER_IP: '1000',
+    });
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
-    const attempt = (url: string) => request(url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong password' } });
+    const attempt = (url: string) =>
+      request(url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong password' } });
     expect((await attempt(a.url)).status).toBe(401);
     expect((await attempt(b.url)).status).toBe(401);
     expect((await attempt(a.url)).status).toBe(401);

@@ -28,11 +28,15 @@ describe('the server process', () => {
   });
 
   it('refuses a bad variable with one line naming it, and exits 1', () => {
-    const result = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'src/main.ts'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'src/main.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/PORT/);

@@ -25,7 +25,17 @@ it('a puller racing many REST and push writers ends with every entity at its fin
   const api = apiFor(server.url, user.accessToken);
   const sync = syncClient(server.url, user.accessToken);
   const ids = Array.from({ length: ENTITIES }, () => randomUUID());
-  const created = await sync.push('setup', ids.map((id) => change({ entity_type: 'contact', entity_id: id, operation: 'create', data: contactData(`Racer ${id.slice(0, 4)}`) })));
+  const created = await sync.push(
+    'setup',
+    ids.map((id) =>
+      change({
+        entity_type: 'contact',
+        entity_id: id,
+        operation: 'create',
+        data: contactData(`Racer ${id.slice(0, 4)}`),
+      }),
+    ),
+  );
   expect(created.failed).toEqual([]);
 
   const seen = new Map<string, Record<string, unknown>>();
@@ -70,6 +80,9 @@ it('a puller racing many REST and push writers ends with every entity at its fin
   expect(pulls).toBeGreaterThan(1);
   for (const id of ids) {
     const final = await ok(api.get(`/contacts/${id}`), 200);
-    expect(isDeepStrictEqual(seen.get(id), final), `${id}: pulled ${JSON.stringify(seen.get(id))}, final ${JSON.stringify(final)}`).toBe(true);
+    expect(
+      isDeepStrictEqual(seen.get(id), final),
+      `${id}: pulled ${JSON.stringify(seen.get(id))}, final ${JSON.stringify(final)}`,
+    ).toBe(true);
   }
 }, 120_000);

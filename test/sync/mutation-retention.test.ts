@@ -27,7 +27,10 @@ it('deletes exactly the mutations older than the cut-off, in batches, for every 
     result: { status: 'applied' },
     created_at: new Date(Date.now() - ageDays * DAY_MS),
   });
-  const old = [...Array.from({ length: 7 }, () => row(alice.userId, 40)), ...Array.from({ length: 5 }, () => row(bob.userId, 31))];
+  const old = [
+    ...Array.from({ length: 7 }, () => row(alice.userId, 40)),
+    ...Array.from({ length: 5 }, () => row(bob.userId, 31)),
+  ];
   const recent = [row(alice.userId, 29), row(bob.userId, 1), row(bob.userId, 0)];
   await database.db.insert(syncMutations).values([...old, ...recent]);
 
@@ -44,7 +47,12 @@ it('a retry within the retention answers the first result; the service forgets o
   try {
     const user = await registerUser(server.url);
     const client = syncClient(server.url, user.accessToken);
-    const created = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Retained') });
+    const created = change({
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('Retained'),
+    });
     expect((await client.push('device-a', [created])).failed).toEqual([]);
     const retried = await client.push('device-a', [created]);
     expect(retried.failed).toEqual([]);

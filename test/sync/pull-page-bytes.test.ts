@@ -18,7 +18,10 @@ beforeAll(async () => {
 afterAll(async () => server?.destroy());
 
 /** Text that does not shrink: each note's document is about `bytes` long. */
-const filler = (bytes: number) => randomBytes(Math.ceil(bytes / 2)).toString('hex').slice(0, bytes);
+const filler = (bytes: number) =>
+  randomBytes(Math.ceil(bytes / 2))
+    .toString('hex')
+    .slice(0, bytes);
 
 it('ends a page once its changes pass the byte budget, skips nothing, and sends a bigger change alone', async () => {
   const user = await registerUser(server.url);
@@ -30,7 +33,9 @@ it('ends a page once its changes pass the byte budget, skips nothing, and sends 
   for (const size of [30_000, 30_000, 30_000, 30_000, 200_000, 30_000]) {
     const note = await ok(api.post('/notes', { title: `Note ${noteIds.length}` }));
     const doc = buildBlockSuiteDocument(`Note ${noteIds.length}`, [filler(size)]);
-    const stored = await api.post(`/notes/${note.id}/doc`, { update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') });
+    const stored = await api.post(`/notes/${note.id}/doc`, {
+      update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64'),
+    });
     expect(stored.status, JSON.stringify(stored.body)).toBe(200);
     noteIds.push(note.id);
   }
@@ -44,7 +49,10 @@ it('ends a page once its changes pass the byte budget, skips nothing, and sends 
     if (!page.has_more) break;
     expect(pages.length).toBeLessThan(20);
   }
-  const seen = pages.flat().filter((change) => change.entity_type === 'note').map((change) => change.entity_id);
+  const seen = pages
+    .flat()
+    .filter((change) => change.entity_type === 'note')
+    .map((change) => change.entity_id);
   expect(new Set(seen)).toEqual(new Set(noteIds));
   expect(seen).toHaveLength(noteIds.length);
   for (const page of pages) {
@@ -58,5 +66,6 @@ it('ends a page once its changes pass the byte budget, skips nothing, and sends 
   expect(big).toHaveLength(1);
   expect(JSON.stringify(big).length).toBeGreaterThan(PAGE_BYTES);
   // Every note arrives with its whole document.
-  for (const change of pages.flat().filter((c) => c.entity_type === 'note')) expect(typeof (change.data as { blocksuite_doc: unknown }).blocksuite_doc).toBe('string');
+  for (const change of pages.flat().filter((c) => c.entity_type === 'note'))
+    expect(typeof (change.data as { blocksuite_doc: unknown }).blocksuite_doc).toBe('string');
 });

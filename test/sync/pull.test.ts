@@ -29,10 +29,17 @@ interface Account {
 
 async function account(): Promise<Account> {
   const user = await registerUser(server.url);
-  return { userId: user.userId, api: apiFor(server.url, user.accessToken), sync: syncClient(server.url, user.accessToken), contactZeroId: user.contactZeroId };
+  return {
+    userId: user.userId,
+    api: apiFor(server.url, user.accessToken),
+    sync: syncClient(server.url, user.accessToken),
+    contactZeroId: user.contactZeroId,
+  };
 }
 
-const REST_PATH: Record<string, string> = Object.fromEntries(RESOURCE_CASES.map((resource) => [resource.entityType, resource.path]));
+const REST_PATH: Record<string, string> = Object.fromEntries(
+  RESOURCE_CASES.map((resource) => [resource.entityType, resource.path]),
+);
 REST_PATH.topic = 'topics';
 
 /** Every pulled change's data must be exactly what GET of its REST resource answers. */
@@ -48,7 +55,12 @@ async function createContacts(a: Account, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 500) {
     const changes = Array.from({ length: Math.min(500, count - start) }, (_, index) =>
-      change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData(`Contact ${start + index}`) }),
+      change({
+        entity_type: 'contact',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: contactData(`Contact ${start + index}`),
+      }),
     );
     const result = await a.sync.push('device-a', changes);
     expect(result.failed).toEqual([]);
@@ -63,7 +75,13 @@ describe('pages', () => {
     const result = await a.sync.pull();
     expect(result.has_more).toBe(false);
     // Registration made Contact Zero and the four default folders.
-    expect(result.changes.map((c) => c.entity_type).sort()).toEqual(['contact', 'folder', 'folder', 'folder', 'folder']);
+    expect(result.changes.map((c) => c.entity_type).sort()).toEqual([
+      'contact',
+      'folder',
+      'folder',
+      'folder',
+      'folder',
+    ]);
     expect(result.changes.find((c) => c.entity_type === 'contact')?.entity_id).toBe(a.contactZeroId);
     expect(result.changes.every((c) => c.operation === 'upsert')).toBe(true);
     await expectSameAsGet(a.api, result.changes);
@@ -105,12 +123,18 @@ describe('pages', () => {
 
   it('refuses a cursor it did not issue, and a bad limit, with 400 VALIDATION_ERROR', async () => {
     const a = await account();
-    for (const cursor of ['not a cursor!', Buffer.from('seq:-1').toString('base64url'), Buffer.from('{"seq":1}').toString('base64url'), encodeCursor(999_999)]) {
+    for (const cursor of [
+      'not a cursor!',
+      Buffer.from('seq:-1').toString('base64url'),
+      Buffer.from('{"seq":1}').toString('base64url'),
+      encodeCursor(999_999),
+    ]) {
       const response = await a.sync.pullRaw({ cursor });
       expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
       expect(JSON.stringify(response.body.error.details)).toContain('cursor');
     }
-    for (const limit of [0, -1, 2.5, 'ten']) expectErrorEnvelope(await a.sync.pullRaw({ limit }), 400, 'VALIDATION_ERROR');
+    for (const limit of [0, -1, 2.5, 'ten'])
+      expectErrorEnvelope(await a.sync.pullRaw({ limit }), 400, 'VALIDATION_ERROR');
   });
 
   it('answers the server schema_version and a sync_timestamp; a newer client schema_version is 409 SCHEMA_MISMATCH', async () => {
@@ -140,7 +164,14 @@ describe('what a change carries', () => {
     const world = await buildWorld(server.url);
     const sync = syncClient(server.url, world.user.accessToken);
     const cursor = (await sync.pullAll()).cursor;
-    const pushes = RESOURCE_CASES.map((resource) => change({ entity_type: resource.entityType, entity_id: randomUUID(), operation: 'create', data: resource.create(world) }));
+    const pushes = RESOURCE_CASES.map((resource) =>
+      change({
+        entity_type: resource.entityType,
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: resource.create(world),
+      }),
+    );
     const result = await sync.push('device-a', pushes);
     expect(result.failed).toEqual([]);
     const pulled = (await sync.pullAll(cursor)).changes;
@@ -164,13 +195,21 @@ describe('what a change carries', () => {
     const sync = syncClient(server.url, world.user.accessToken);
     const { api } = world;
     await ok(api.patch(`/notes/${world.noteId}`, { target_contact_ids: [world.contactId] }), 200);
-    await ok(api.patch(`/projects/${world.projectId}`, { related_contact_ids: [world.contact2Id], task_links: [{ section_id: world.sectionId, task_id: world.taskId }] }), 200);
+    await ok(
+      api.patch(`/projects/${world.projectId}`, {
+        related_contact_ids: [world.contact2Id],
+        task_links: [{ section_id: world.sectionId, task_id: world.taskId }],
+      }),
+      200,
+    );
     const all = (await sync.pullAll()).changes;
     const byId = new Map(all.map((c) => [c.entity_id, c]));
     expect(byId.get(world.noteId)?.data?.target_contact_ids).toEqual([world.contactId]);
     expect(byId.get(world.groupId)?.data?.member_contact_ids).toEqual([world.contact2Id]);
     expect(byId.get(world.projectId)?.data?.related_contact_ids).toEqual([world.contact2Id]);
-    expect(byId.get(world.projectId)?.data?.task_links).toEqual([expect.objectContaining({ section_id: world.sectionId, task_id: world.taskId })]);
+    expect(byId.get(world.projectId)?.data?.task_links).toEqual([
+      expect.objectContaining({ section_id: world.sectionId, task_id: world.taskId }),
+    ]);
     await expectSameAsGet(api, all);
 
     const cursor = (await sync.pullAll()).cursor;
@@ -187,7 +226,14 @@ describe('one cursor for every door', () => {
     const [viaPush] = await createContacts(a, 1);
     const cursor = (await a.sync.pullAll()).cursor;
     const viaRest = await ok(a.api.post('/contacts', contactData('REST made')));
-    await a.sync.push('device-a', [change({ entity_type: 'contact', entity_id: viaPush as string, operation: 'update', data: { company: 'pushed' } })]);
+    await a.sync.push('device-a', [
+      change({
+        entity_type: 'contact',
+        entity_id: viaPush as string,
+        operation: 'update',
+        data: { company: 'pushed' },
+      }),
+    ]);
     const next = await a.sync.pull(cursor);
     expect(next.changes.map((c) => c.entity_id)).toEqual([viaRest.id, viaPush]);
     await expectSameAsGet(a.api, next.changes);

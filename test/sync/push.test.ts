@@ -30,9 +30,22 @@ async function account(): Promise<Account> {
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 /** Creates a contact through push at `time` by `device`; answers its id. */
-async function pushedContact(a: Account, device: string, time: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function pushedContact(
+  a: Account,
+  device: string,
+  time: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const id = randomUUID();
-  const result = await a.sync.push(device, [change({ entity_type: 'contact', entity_id: id, operation: 'create', data: contactData('Pushed', extra), client_updated_at: time })]);
+  const result = await a.sync.push(device, [
+    change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'create',
+      data: contactData('Pushed', extra),
+      client_updated_at: time,
+    }),
+  ]);
   expect(result.failed).toEqual([]);
   return id;
 }
@@ -44,17 +57,36 @@ describe('applying changes', () => {
     const a = await account();
     const id = randomUUID();
     const time = ago(3600);
-    const push = change({ entity_type: 'contact', entity_id: id, operation: 'create', data: contactData('Offline Ada'), client_updated_at: time });
+    const push = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'create',
+      data: contactData('Offline Ada'),
+      client_updated_at: time,
+    });
     const result = await a.sync.push('device-a', [push]);
     expect(result).toEqual({ successful: [push.mutation_id], failed: [], conflicts: [] });
     const stored = await getContact(a, id);
-    expect(stored).toMatchObject({ id, full_name: 'Offline Ada', sync_version: 1, updated_at: time, is_archived: false });
+    expect(stored).toMatchObject({
+      id,
+      full_name: 'Offline Ada',
+      sync_version: 1,
+      updated_at: time,
+      is_archived: false,
+    });
   });
 
   it('applies an update based on the current version and writes only the fields present', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60), { company: 'Before', title: 'Keeps' });
-    const push = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'After' }, base_version: 1, client_updated_at: ago(120) });
+    const push = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'After' },
+      base_version: 1,
+      client_updated_at: ago(120),
+    });
     const result = await a.sync.push('device-b', [push]);
     expect(result).toEqual({ successful: [push.mutation_id], failed: [], conflicts: [] });
     const stored = await getContact(a, id);
@@ -66,9 +98,19 @@ describe('applying changes', () => {
   it('delete archives the entity, and the row stays readable', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60));
-    const push = change({ entity_type: 'contact', entity_id: id, operation: 'delete', base_version: 1, client_updated_at: ago(30) });
+    const push = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'delete',
+      base_version: 1,
+      client_updated_at: ago(30),
+    });
     expect((await a.sync.push('device-a', [push])).successful).toEqual([push.mutation_id]);
-    expect(await getContact(a, id)).toMatchObject({ is_archived: true, sync_version: 2, updated_at: push.client_updated_at });
+    expect(await getContact(a, id)).toMatchObject({
+      is_archived: true,
+      sync_version: 2,
+      updated_at: push.client_updated_at,
+    });
   });
 
   it('validates each change like the REST call it stands for: unknown fields, foreign keys and enum values fail', async () => {
@@ -76,14 +118,36 @@ describe('applying changes', () => {
     const b = await account();
     const foreignFolder = (await ok(b.api.get('/folders'), 200))[0].id;
     const changes = [
-      change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('X', { no_such_field: 1 }) }),
-      change({ entity_type: 'note', entity_id: randomUUID(), operation: 'create', data: { title: 'n', folder_id: foreignFolder } }),
-      change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('X', { status: 'bogus' }) }),
-      change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: { full_name: 'no domain' } }),
+      change({
+        entity_type: 'contact',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: contactData('X', { no_such_field: 1 }),
+      }),
+      change({
+        entity_type: 'note',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: { title: 'n', folder_id: foreignFolder },
+      }),
+      change({
+        entity_type: 'contact',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: contactData('X', { status: 'bogus' }),
+      }),
+      change({
+        entity_type: 'contact',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: { full_name: 'no domain' },
+      }),
     ];
     const result = await a.sync.push('device-a', changes);
     expect(result.successful).toEqual([]);
-    expect(result.failed.map((failure) => [failure.mutation_id, failure.error.code])).toEqual(changes.map((c) => [c.mutation_id, 'VALIDATION_ERROR']));
+    expect(result.failed.map((failure) => [failure.mutation_id, failure.error.code])).toEqual(
+      changes.map((c) => [c.mutation_id, 'VALIDATION_ERROR']),
+    );
     expect(result.failed[0]?.error.message).toContain('no_such_field');
     expect(result.failed[1]?.error.message).toContain('folder_id');
     for (const failure of result.failed) expect(Object.keys(failure.error).sort()).toEqual(['code', 'message']);
@@ -94,7 +158,12 @@ describe('applying changes', () => {
     const b = await account();
     const id = randomUUID();
     const result = await a.sync.push('device-a', [
-      change({ entity_type: 'contact', entity_id: id, operation: 'create', data: contactData('Owned', { user_id: b.user.userId, sync_version: 99, is_contact_zero: false }) }),
+      change({
+        entity_type: 'contact',
+        entity_id: id,
+        operation: 'create',
+        data: contactData('Owned', { user_id: b.user.userId, sync_version: 99, is_contact_zero: false }),
+      }),
     ]);
     expect(result.failed).toEqual([]);
     expect(await getContact(a, id)).toMatchObject({ user_id: a.user.userId, sync_version: 1, is_contact_zero: false });
@@ -103,10 +172,27 @@ describe('applying changes', () => {
   it('runs each change in its own transaction: one bad change fails alone and writes nothing', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60), { company: 'Original' });
-    const good1 = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Good one') });
+    const good1 = change({
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('Good one'),
+    });
     // Valid company, invalid frame_score: the whole change must be refused, company included.
-    const bad = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'Half written', frame_score: 1000 }, base_version: 1 });
-    const good2 = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { title: 'Applied' }, base_version: 1 });
+    const bad = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'Half written', frame_score: 1000 },
+      base_version: 1,
+    });
+    const good2 = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { title: 'Applied' },
+      base_version: 1,
+    });
     const result = await a.sync.push('device-a', [good1, bad, good2]);
     expect(result.successful).toEqual([good1.mutation_id, good2.mutation_id]);
     expect(result.failed.map((failure) => failure.mutation_id)).toEqual([bad.mutation_id]);
@@ -121,7 +207,12 @@ describe('applying changes', () => {
     const contact = await pushedContact(a, 'device-a', ago(60));
     const group = randomUUID();
     const result = await a.sync.push('device-a', [
-      change({ entity_type: 'group', entity_id: group, operation: 'create', data: { name: 'Board', member_contact_ids: [contact] } }),
+      change({
+        entity_type: 'group',
+        entity_id: group,
+        operation: 'create',
+        data: { name: 'Board', member_contact_ids: [contact] },
+      }),
     ]);
     expect(result.failed).toEqual([]);
     expect((await ok(a.api.get(`/groups/${group}`), 200)).member_contact_ids).toEqual([contact]);
@@ -132,25 +223,71 @@ describe('last write wins', () => {
   it('a stale base_version with a later client time wins, is applied and listed as client_won with the new row', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(600));
-    await a.sync.push('device-a', [change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'A' }, base_version: 1, client_updated_at: ago(500) })]);
-    const late = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'B' }, base_version: 1, client_updated_at: ago(400) });
+    await a.sync.push('device-a', [
+      change({
+        entity_type: 'contact',
+        entity_id: id,
+        operation: 'update',
+        data: { company: 'A' },
+        base_version: 1,
+        client_updated_at: ago(500),
+      }),
+    ]);
+    const late = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'B' },
+      base_version: 1,
+      client_updated_at: ago(400),
+    });
     const result = await a.sync.push('device-b', [late]);
     expect(result.successful).toEqual([late.mutation_id]);
     expect(result.conflicts).toHaveLength(1);
     const stored = await getContact(a, id);
-    expect(result.conflicts[0]).toEqual({ mutation_id: late.mutation_id, entity_type: 'contact', entity_id: id, resolution: 'client_won', server: stored });
+    expect(result.conflicts[0]).toEqual({
+      mutation_id: late.mutation_id,
+      entity_type: 'contact',
+      entity_id: id,
+      resolution: 'client_won',
+      server: stored,
+    });
     expect(stored).toMatchObject({ company: 'B', sync_version: 3, updated_at: late.client_updated_at });
   });
 
   it('a stale base_version with an earlier client time loses: nothing is written and the winning row is reported', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(600));
-    await a.sync.push('device-a', [change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'Winner' }, base_version: 1, client_updated_at: ago(100) })]);
+    await a.sync.push('device-a', [
+      change({
+        entity_type: 'contact',
+        entity_id: id,
+        operation: 'update',
+        data: { company: 'Winner' },
+        base_version: 1,
+        client_updated_at: ago(100),
+      }),
+    ]);
     const before = await getContact(a, id);
-    const early = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'Loser' }, base_version: 1, client_updated_at: ago(200) });
+    const early = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'Loser' },
+      base_version: 1,
+      client_updated_at: ago(200),
+    });
     const result = await a.sync.push('device-b', [early]);
     expect(result.successful).toEqual([]);
-    expect(result.conflicts).toEqual([{ mutation_id: early.mutation_id, entity_type: 'contact', entity_id: id, resolution: 'server_won', server: before }]);
+    expect(result.conflicts).toEqual([
+      {
+        mutation_id: early.mutation_id,
+        entity_type: 'contact',
+        entity_id: id,
+        resolution: 'server_won',
+        server: before,
+      },
+    ]);
     expect(await getContact(a, id)).toEqual(before);
   });
 
@@ -158,21 +295,54 @@ describe('last write wins', () => {
     const a = await account();
     const time = ago(300);
     const id = await pushedContact(a, 'device-m', time);
-    const smaller = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'from a' }, base_version: 0, client_updated_at: time });
-    const larger = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'from z' }, base_version: 0, client_updated_at: time });
+    const smaller = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'from a' },
+      base_version: 0,
+      client_updated_at: time,
+    });
+    const larger = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'from z' },
+      base_version: 0,
+      client_updated_at: time,
+    });
     expect((await a.sync.push('device-a', [smaller])).conflicts[0]?.resolution).toBe('server_won');
     expect((await a.sync.push('device-z', [larger])).conflicts[0]?.resolution).toBe('client_won');
     expect(await getContact(a, id)).toMatchObject({ company: 'from z', sync_version: 2 });
     // device-z now holds the tie: device-m (smaller) at the same time loses.
-    const again = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'from m' }, base_version: 1, client_updated_at: time });
+    const again = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'from m' },
+      base_version: 1,
+      client_updated_at: time,
+    });
     expect((await a.sync.push('device-m', [again])).conflicts[0]?.resolution).toBe('server_won');
   });
 
   it('without base_version the change is decided by its time alone', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
-    const newer = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'newer' }, client_updated_at: ago(200) });
-    const older = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'older' }, client_updated_at: ago(250) });
+    const newer = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'newer' },
+      client_updated_at: ago(200),
+    });
+    const older = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'older' },
+      client_updated_at: ago(250),
+    });
     const result = await a.sync.push('device-b', [newer, older]);
     // Not stale (no version named), so a win is plain success; the older one loses to the newer.
     expect(result.successful).toEqual([newer.mutation_id]);
@@ -184,7 +354,14 @@ describe('last write wins', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
     const rest = await ok(a.api.patch(`/contacts/${id}`, { company: 'REST' }), 200);
-    const offline = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'offline' }, base_version: 1, client_updated_at: ago(5) });
+    const offline = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'offline' },
+      base_version: 1,
+      client_updated_at: ago(5),
+    });
     const result = await a.sync.push('device-a', [offline]);
     expect(result.conflicts.map((c) => c.resolution)).toEqual(['server_won']);
     expect(await getContact(a, id)).toEqual(rest);
@@ -194,7 +371,13 @@ describe('last write wins', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
     const before = Date.now();
-    const fast = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'fast clock' }, client_updated_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const fast = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'fast clock' },
+      client_updated_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect((await a.sync.push('device-fast', [fast])).successful).toEqual([fast.mutation_id]);
     const stored = await getContact(a, id);
     const storedAt = Date.parse(stored.updated_at);
@@ -202,7 +385,14 @@ describe('last write wins', () => {
     expect(storedAt).toBeLessThanOrEqual(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
     // An honest device editing after that push (by the server clock) wins against it.
-    const honest = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'honest' }, base_version: 1, client_updated_at: new Date().toISOString() });
+    const honest = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'honest' },
+      base_version: 1,
+      client_updated_at: new Date().toISOString(),
+    });
     expect((await a.sync.push('device-a', [honest])).conflicts.map((c) => c.resolution)).toEqual(['client_won']);
   });
 });
@@ -212,7 +402,13 @@ describe('idempotency', () => {
     const a = await account();
     const id = randomUUID();
     const create = change({ entity_type: 'contact', entity_id: id, operation: 'create', data: contactData('Once') });
-    const update = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'First' }, base_version: 1 });
+    const update = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'First' },
+      base_version: 1,
+    });
     const first = await a.sync.push('device-a', [create, update]);
     const edited = await ok(a.api.patch(`/contacts/${id}`, { company: 'Edited since' }), 200);
     const retry = await a.sync.push('device-a', [create, update]);
@@ -223,7 +419,14 @@ describe('idempotency', () => {
   it('a retried losing mutation answers the same conflict', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60));
-    const loser = change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: 'late' }, base_version: 0, client_updated_at: ago(120) });
+    const loser = change({
+      entity_type: 'contact',
+      entity_id: id,
+      operation: 'update',
+      data: { company: 'late' },
+      base_version: 0,
+      client_updated_at: ago(120),
+    });
     const first = await a.sync.push('device-b', [loser]);
     expect(first.conflicts[0]?.resolution).toBe('server_won');
     await ok(a.api.patch(`/contacts/${id}`, { company: 'moved on' }), 200);
@@ -234,7 +437,13 @@ describe('idempotency', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60));
     const changes = Array.from({ length: 5 }, (_, index) =>
-      change({ entity_type: 'contact', entity_id: id, operation: 'update', data: { company: `step ${index}` }, client_updated_at: ago(50 - index) }),
+      change({
+        entity_type: 'contact',
+        entity_id: id,
+        operation: 'update',
+        data: { company: `step ${index}` },
+        client_updated_at: ago(50 - index),
+      }),
     );
     const [one, two] = await Promise.all([a.sync.push('device-a', changes), a.sync.push('device-a', changes)]);
     expect(one).toEqual(two);
@@ -246,8 +455,20 @@ describe('idempotency', () => {
     const a = await account();
     const b = await account();
     const mutationId = randomUUID();
-    const forA = change({ mutation_id: mutationId, entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('A') });
-    const forB = change({ mutation_id: mutationId, entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('B') });
+    const forA = change({
+      mutation_id: mutationId,
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('A'),
+    });
+    const forB = change({
+      mutation_id: mutationId,
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('B'),
+    });
     expect((await a.sync.push('device', [forA])).successful).toEqual([mutationId]);
     expect((await b.sync.push('device', [forB])).successful).toEqual([mutationId]);
     expect((await getContact(b, forB.entity_id)).full_name).toBe('B');
@@ -257,8 +478,18 @@ describe('idempotency', () => {
 describe('Contact Zero', () => {
   it('cannot be created through sync', async () => {
     const a = await account();
-    const flagged = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Me again', { is_contact_zero: true }) });
-    const sameId = change({ entity_type: 'contact', entity_id: a.user.contactZeroId, operation: 'create', data: contactData('Me') });
+    const flagged = change({
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('Me again', { is_contact_zero: true }),
+    });
+    const sameId = change({
+      entity_type: 'contact',
+      entity_id: a.user.contactZeroId,
+      operation: 'create',
+      data: contactData('Me'),
+    });
     const result = await a.sync.push('device-a', [flagged, sameId]);
     expect(result.failed.map((failure) => failure.error.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     expect((await a.api.get(`/contacts/${flagged.entity_id}`)).status).toBe(404);
@@ -269,7 +500,12 @@ describe('Contact Zero', () => {
     const before = await getContact(a, a.user.contactZeroId);
     const result = await a.sync.push('device-a', [
       change({ entity_type: 'contact', entity_id: a.user.contactZeroId, operation: 'delete' }),
-      change({ entity_type: 'contact', entity_id: a.user.contactZeroId, operation: 'update', data: { is_archived: true } }),
+      change({
+        entity_type: 'contact',
+        entity_id: a.user.contactZeroId,
+        operation: 'update',
+        data: { is_archived: true },
+      }),
     ]);
     expect(result.failed.map((failure) => failure.error.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     expect(await getContact(a, a.user.contactZeroId)).toEqual(before);
@@ -277,14 +513,23 @@ describe('Contact Zero', () => {
 
   it('takes profile edits', async () => {
     const a = await account();
-    const edit = change({ entity_type: 'contact', entity_id: a.user.contactZeroId, operation: 'update', data: { company: 'Self Inc', full_name: 'Me Myself' } });
+    const edit = change({
+      entity_type: 'contact',
+      entity_id: a.user.contactZeroId,
+      operation: 'update',
+      data: { company: 'Self Inc', full_name: 'Me Myself' },
+    });
     expect((await a.sync.push('device-a', [edit])).successful).toEqual([edit.mutation_id]);
-    expect(await getContact(a, a.user.contactZeroId)).toMatchObject({ company: 'Self Inc', full_name: 'Me Myself', is_contact_zero: true });
+    expect(await getContact(a, a.user.contactZeroId)).toMatchObject({
+      company: 'Self Inc',
+      full_name: 'Me Myself',
+      is_contact_zero: true,
+    });
   });
 });
 
 describe('refusals', () => {
-  it('an update or delete of a missing entity, or of another user\'s, fails NOT_FOUND', async () => {
+  it("an update or delete of a missing entity, or of another user's, fails NOT_FOUND", async () => {
     const a = await account();
     const b = await account();
     const theirs = await pushedContact(b, 'device-b', ago(60));
@@ -299,7 +544,12 @@ describe('refusals', () => {
 
   it('an unknown entity_type (topics included) or operation fails that change with VALIDATION_ERROR', async () => {
     const a = await account();
-    const good = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Fine') });
+    const good = change({
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('Fine'),
+    });
     const changes = [
       change({ entity_type: 'spaceship', entity_id: randomUUID(), operation: 'create', data: {} }),
       change({ entity_type: 'topic', entity_id: randomUUID(), operation: 'create', data: { name: 'x' } }),
@@ -307,17 +557,39 @@ describe('refusals', () => {
       good,
     ];
     const result = await a.sync.push('device-a', changes);
-    expect(result.failed.map((failure) => failure.error.code)).toEqual(['VALIDATION_ERROR', 'VALIDATION_ERROR', 'VALIDATION_ERROR']);
+    expect(result.failed.map((failure) => failure.error.code)).toEqual([
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+    ]);
     expect(result.successful).toEqual([good.mutation_id]);
   });
 
   it('a change without a valid client_updated_at or entity_id fails alone', async () => {
     const a = await account();
-    const noTime: Record<string, unknown> = { mutation_id: randomUUID(), entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('x') };
-    const badId = change({ entity_type: 'contact', entity_id: 'not-a-uuid', operation: 'create', data: contactData('x') });
-    const response = await a.sync.pushRaw({ device_id: 'device-a', changes: [noTime, badId, { ...badId, mutation_id: randomUUID(), client_updated_at: 'yesterday' }] });
+    const noTime: Record<string, unknown> = {
+      mutation_id: randomUUID(),
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('x'),
+    };
+    const badId = change({
+      entity_type: 'contact',
+      entity_id: 'not-a-uuid',
+      operation: 'create',
+      data: contactData('x'),
+    });
+    const response = await a.sync.pushRaw({
+      device_id: 'device-a',
+      changes: [noTime, badId, { ...badId, mutation_id: randomUUID(), client_updated_at: 'yesterday' }],
+    });
     expect(response.status).toBe(200);
-    expect(response.body.data.failed.map((failure: { error: { code: string } }) => failure.error.code)).toEqual(['VALIDATION_ERROR', 'VALIDATION_ERROR', 'VALIDATION_ERROR']);
+    expect(response.body.data.failed.map((failure: { error: { code: string } }) => failure.error.code)).toEqual([
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+    ]);
   });
 
   it('device_id and changes are required', async () => {
@@ -332,17 +604,32 @@ describe('refusals', () => {
 
   it(`a push of more than ${MAX_PUSH_CHANGES} changes answers 413 PAYLOAD_TOO_LARGE and applies none`, async () => {
     const a = await account();
-    const changes = Array.from({ length: MAX_PUSH_CHANGES + 1 }, () => change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Too many') }));
+    const changes = Array.from({ length: MAX_PUSH_CHANGES + 1 }, () =>
+      change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Too many') }),
+    );
     expectErrorEnvelope(await a.sync.pushRaw({ device_id: 'device-a', changes }), 413, 'PAYLOAD_TOO_LARGE');
     expect((await a.api.get(`/contacts/${changes[0]?.entity_id}`)).status).toBe(404);
   });
 
   it('a schema_version newer than the server answers 409 SCHEMA_MISMATCH; the current one is accepted', async () => {
     const a = await account();
-    const push = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: contactData('Newer') });
-    expectErrorEnvelope(await a.sync.pushRaw({ device_id: 'device-a', changes: [push], schema_version: SERVER_SCHEMA_VERSION + 1 }), 409, 'SCHEMA_MISMATCH');
+    const push = change({
+      entity_type: 'contact',
+      entity_id: randomUUID(),
+      operation: 'create',
+      data: contactData('Newer'),
+    });
+    expectErrorEnvelope(
+      await a.sync.pushRaw({ device_id: 'device-a', changes: [push], schema_version: SERVER_SCHEMA_VERSION + 1 }),
+      409,
+      'SCHEMA_MISMATCH',
+    );
     expect((await a.api.get(`/contacts/${push.entity_id}`)).status).toBe(404);
-    const current = await a.sync.pushRaw({ device_id: 'device-a', changes: [push], schema_version: SERVER_SCHEMA_VERSION });
+    const current = await a.sync.pushRaw({
+      device_id: 'device-a',
+      changes: [push],
+      schema_version: SERVER_SCHEMA_VERSION,
+    });
     expect(current.body.data.successful).toEqual([push.mutation_id]);
   });
 
@@ -360,8 +647,16 @@ it('/openapi.json documents push and pull with their request and answer schemas'
   expect(push && pull).toBeTruthy();
   const schemas = document.components.schemas;
   expect(schemas.SyncPushRequest.required).toEqual(expect.arrayContaining(['device_id', 'changes']));
-  expect(schemas.SyncPushChange.required).toEqual(['mutation_id', 'entity_type', 'entity_id', 'operation', 'client_updated_at']);
+  expect(schemas.SyncPushChange.required).toEqual([
+    'mutation_id',
+    'entity_type',
+    'entity_id',
+    'operation',
+    'client_updated_at',
+  ]);
   expect(schemas.SyncPushChange.properties.operation.enum).toEqual(['create', 'update', 'delete']);
   expect(Object.keys(push.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '409', '413']));
-  expect(schemas.SyncPullResult.properties.data.required).toEqual(expect.arrayContaining(['changes', 'cursor', 'has_more', 'sync_timestamp', 'schema_version']));
+  expect(schemas.SyncPullResult.properties.data.required).toEqual(
+    expect.arrayContaining(['changes', 'cursor', 'has_more', 'sync_timestamp', 'schema_version']),
+  );
 });

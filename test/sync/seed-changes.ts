@@ -6,7 +6,10 @@ import { queryRows } from '../../src/db/rows.ts';
 
 export async function seedContactChanges(db: Db, userId: string, count: number): Promise<void> {
   await db.transaction(async (tx) => {
-    const [counter] = await queryRows<{ last_seq: string | number }>(tx, sql`select last_seq from user_change_counters where user_id = ${userId} for update`);
+    const [counter] = await queryRows<{ last_seq: string | number }>(
+      tx,
+      sql`select last_seq from user_change_counters where user_id = ${userId} for update`,
+    );
     const first = Number(counter?.last_seq ?? 0);
     await tx.execute(sql`
       insert into contacts (user_id, full_name, email, relationship_domain, relationship_role, company, tags, sync_version)

@@ -11,5 +11,11 @@ beforeAll(async () => {
 afterAll(async () => server?.destroy());
 
 it('devices editing offline and syncing in random interleavings converge, and every change is applied or reported as lost', async () => {
-  await expect(runSyncSimulation({ baseUrl: server.url, runs: Number(process.env.SYNC_SIM_RUNS ?? 25), seed: Number(process.env.SYNC_SIM_SEED ?? 42) })).resolves.toBeUndefined();
+  await expect(
+    runSyncSimulation({
+      baseUrl: server.url,
+      runs: Number(process.env.SYNC_SIM_RUNS ?? 25),
+      seed: Number(process.env.SYNC_SIM_SEED ?? 42),
+    }),
+  ).resolves.toBeUndefined();
 }, 240_000);

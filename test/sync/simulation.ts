@@ -47,15 +47,57 @@ function scenarioArbitrary(maxSteps: number): fc.Arbitrary<Scenario> {
   const device = fc.nat(4);
   const second = fc.nat(CLOCK_SECONDS - 1);
   const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('edit' as const), device, pick: fc.nat(), fields: fc.subarray([...FIELDS], { minLength: 1 }), second, useBase: fc.boolean() }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('edit' as const),
+        device,
+        pick: fc.nat(),
+        fields: fc.subarray([...FIELDS], { minLength: 1 }),
+        second,
+        useBase: fc.boolean(),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('create' as const), device, second }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), device, pick: fc.nat(), second, useBase: fc.boolean() }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('push' as const), device, retry: fc.boolean(), twiceAtOnce: fc.boolean() }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('pull' as const), device, limit: fc.integer({ min: 1, max: 8 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('together' as const), devices: fc.uniqueArray(device, { minLength: 2, maxLength: 5 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('rest' as const), pick: fc.nat(), field: fc.constantFrom(...FIELDS) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('delete' as const),
+        device,
+        pick: fc.nat(),
+        second,
+        useBase: fc.boolean(),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('push' as const),
+        device,
+        retry: fc.boolean(),
+        twiceAtOnce: fc.boolean(),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('pull' as const), device, limit: fc.integer({ min: 1, max: 8 }) }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('together' as const),
+        devices: fc.uniqueArray(device, { minLength: 2, maxLength: 5 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('rest' as const), pick: fc.nat(), field: fc.constantFrom(...FIELDS) }),
+    },
   );
-  return fc.record({ deviceCount: fc.integer({ min: 3, max: 5 }), steps: fc.array(step, { minLength: 5, maxLength: maxSteps }) });
+  return fc.record({
+    deviceCount: fc.integer({ min: 3, max: 5 }),
+    steps: fc.array(step, { minLength: 5, maxLength: maxSteps }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,11 +132,18 @@ function decide(row: ModelRow | undefined, mutation: Mutation, contactZeroId: st
   if (change.operation === 'create') {
     if (row) return { outcome: 'failed', reported: undefined, next: row };
     const data = change.data ?? {};
-    const fields = Object.fromEntries(FIELDS.map((field) => [field, (data[field] as string | undefined) ?? null])) as Record<Field, string | null>;
-    return { outcome: 'applied', reported: undefined, next: { fields, archived: false, version: 1, updatedAt: mutation.time, device: mutation.device } };
+    const fields = Object.fromEntries(
+      FIELDS.map((field) => [field, (data[field] as string | undefined) ?? null]),
+    ) as Record<Field, string | null>;
+    return {
+      outcome: 'applied',
+      reported: undefined,
+      next: { fields, archived: false, version: 1, updatedAt: mutation.time, device: mutation.device },
+    };
   }
   if (!row) return { outcome: 'failed', reported: undefined, next: row };
-  if (change.entity_id === contactZeroId && change.operation === 'delete') return { outcome: 'failed', reported: undefined, next: row };
+  if (change.entity_id === contactZeroId && change.operation === 'delete')
+    return { outcome: 'failed', reported: undefined, next: row };
   const base = change.base_version ?? undefined;
   let wins: boolean;
   let stale = false;
@@ -102,17 +151,27 @@ function decide(row: ModelRow | undefined, mutation: Mutation, contactZeroId: st
     wins = true;
   } else {
     stale = base !== undefined;
-    wins = mutation.time > row.updatedAt || (mutation.time === row.updatedAt && (row.device === null || mutation.device >= row.device));
+    wins =
+      mutation.time > row.updatedAt ||
+      (mutation.time === row.updatedAt && (row.device === null || mutation.device >= row.device));
   }
   if (!wins) return { outcome: 'server_won', reported: row, next: row };
   let next: ModelRow;
   if (change.operation === 'delete') {
-    next = row.archived ? row : { ...row, archived: true, version: row.version + 1, updatedAt: mutation.time, device: mutation.device };
+    next = row.archived
+      ? row
+      : { ...row, archived: true, version: row.version + 1, updatedAt: mutation.time, device: mutation.device };
   } else {
     const data = change.data ?? {};
     const fields = { ...row.fields };
     for (const field of FIELDS) if (field in data) fields[field] = data[field] as string | null;
-    next = { fields, archived: row.archived, version: row.version + 1, updatedAt: mutation.time, device: mutation.device };
+    next = {
+      fields,
+      archived: row.archived,
+      version: row.version + 1,
+      updatedAt: mutation.time,
+      device: mutation.device,
+    };
   }
   return { outcome: stale ? 'client_won' : 'applied', reported: stale ? next : undefined, next };
 }
@@ -146,9 +205,11 @@ function observedResults(result: PushResult): Map<string, ObservedResult> {
   const observed = new Map<string, ObservedResult>();
   const successful = new Set(result.successful);
   const conflicts = new Map(result.conflicts.map((conflict) => [conflict.mutation_id, conflict]));
-  for (const id of result.successful) observed.set(id, { outcome: conflicts.has(id) ? 'client_won' : 'applied', server: conflicts.get(id)?.server });
+  for (const id of result.successful)
+    observed.set(id, { outcome: conflicts.has(id) ? 'client_won' : 'applied', server: conflicts.get(id)?.server });
   for (const conflict of result.conflicts) {
-    if (!successful.has(conflict.mutation_id)) observed.set(conflict.mutation_id, { outcome: 'server_won', server: conflict.server });
+    if (!successful.has(conflict.mutation_id))
+      observed.set(conflict.mutation_id, { outcome: 'server_won', server: conflict.server });
   }
   for (const failure of result.failed) observed.set(failure.mutation_id, { outcome: 'failed', server: undefined });
   return observed;
@@ -243,8 +304,19 @@ class Model {
         }
       }
       if (survivors.length === 0) {
-        const detail = perPush.flat().map((m) => ({ op: m.change.operation, device: m.device, time: m.time, base: m.change.base_version, data: m.change.data, seen: observed.get(m.change.mutation_id) }));
-        throw new Error(`no order of these changes explains the answers for ${entityId}: ${JSON.stringify({ from: this.candidates.get(entityId), changes: detail })}`);
+        const detail = perPush
+          .flat()
+          .map((m) => ({
+            op: m.change.operation,
+            device: m.device,
+            time: m.time,
+            base: m.change.base_version,
+            data: m.change.data,
+            seen: observed.get(m.change.mutation_id),
+          }));
+        throw new Error(
+          `no order of these changes explains the answers for ${entityId}: ${JSON.stringify({ from: this.candidates.get(entityId), changes: detail })}`,
+        );
       }
       this.candidates.set(entityId, dedupe(survivors));
     }
@@ -266,7 +338,9 @@ class Model {
     const allowed = (this.candidates.get(String(entity.id)) ?? []).filter((row): row is ModelRow => row !== undefined);
     const actual = projection(entity);
     if (!allowed.some((row) => modelProjection(row) === actual)) {
-      throw new Error(`server row ${entity.id} is not what the rules allow: ${actual} not in ${JSON.stringify(allowed.map(modelProjection))}`);
+      throw new Error(
+        `server row ${entity.id} is not what the rules allow: ${actual} not in ${JSON.stringify(allowed.map(modelProjection))}`,
+      );
     }
   }
 }
@@ -296,7 +370,8 @@ function learn(device: Device, entity: Record<string, any>): void {
 function applyPull(device: Device, page: PullResult): void {
   for (const change of page.changes) {
     if (change.data) learn(device, change.data);
-    if (change.entity_type === 'contact' && !device.contacts.includes(change.entity_id)) device.contacts.push(change.entity_id);
+    if (change.entity_type === 'contact' && !device.contacts.includes(change.entity_id))
+      device.contacts.push(change.entity_id);
   }
   device.cursor = page.cursor;
 }
@@ -323,7 +398,9 @@ export interface SimulationOptions {
 
 export async function runSyncSimulation(options: SimulationOptions): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(scenarioArbitrary(options.maxSteps ?? 30), async (scenario) => runScenario(options.baseUrl, scenario)),
+    fc.asyncProperty(scenarioArbitrary(options.maxSteps ?? 30), async (scenario) =>
+      runScenario(options.baseUrl, scenario),
+    ),
     { seed: options.seed, numRuns: options.runs, endOnFailure: true },
   );
 }
@@ -355,10 +432,18 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
   const push = async (device: Device): Promise<{ mutations: Mutation[]; result: PushResult } | undefined> => {
     if (device.queue.length === 0) return undefined;
     const mutations = device.queue.splice(0);
-    const result = await device.sync.push(device.id, mutations.map((mutation) => mutation.change));
-    const answered = [...result.successful, ...result.conflicts.map((c) => c.mutation_id), ...result.failed.map((f) => f.mutation_id)];
+    const result = await device.sync.push(
+      device.id,
+      mutations.map((mutation) => mutation.change),
+    );
+    const answered = [
+      ...result.successful,
+      ...result.conflicts.map((c) => c.mutation_id),
+      ...result.failed.map((f) => f.mutation_id),
+    ];
     for (const mutation of mutations) {
-      if (!answered.includes(mutation.change.mutation_id)) throw new Error(`mutation ${mutation.change.mutation_id} got no result`);
+      if (!answered.includes(mutation.change.mutation_id))
+        throw new Error(`mutation ${mutation.change.mutation_id} got no result`);
     }
     applyPushResult(device, result);
     return { mutations, result };
@@ -395,7 +480,8 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
         const time = clockStart + step.second * 1000;
         const known = device.copy.get(id);
         const base = step.useBase && known ? { base_version: Number(known.sync_version) } : {};
-        const data = step.kind === 'edit' ? Object.fromEntries(step.fields.map((field) => [field, label(device)])) : undefined;
+        const data =
+          step.kind === 'edit' ? Object.fromEntries(step.fields.map((field) => [field, label(device)])) : undefined;
         device.queue.push({
           device: device.id,
           time,
@@ -417,8 +503,12 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
         if (step.twiceAtOnce) {
           const changes = device.queue.map((mutation) => mutation.change);
           const mutations = device.queue.splice(0);
-          const [one, two] = await Promise.all([device.sync.push(device.id, changes), device.sync.push(device.id, changes)]);
-          if (!isDeepStrictEqual(one, two)) throw new Error(`the same push sent twice at once answered differently: ${JSON.stringify([one, two])}`);
+          const [one, two] = await Promise.all([
+            device.sync.push(device.id, changes),
+            device.sync.push(device.id, changes),
+          ]);
+          if (!isDeepStrictEqual(one, two))
+            throw new Error(`the same push sent twice at once answered differently: ${JSON.stringify([one, two])}`);
           applyPushResult(device, one as PushResult);
           model.absorb([mutations], observedResults(one as PushResult));
           break;
@@ -427,8 +517,12 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
         if (!pushed) break;
         model.absorb([pushed.mutations], observedResults(pushed.result));
         if (step.retry) {
-          const again = await device.sync.push(device.id, pushed.mutations.map((mutation) => mutation.change));
-          if (!isDeepStrictEqual(again, pushed.result)) throw new Error(`a retried push answered differently: ${JSON.stringify([pushed.result, again])}`);
+          const again = await device.sync.push(
+            device.id,
+            pushed.mutations.map((mutation) => mutation.change),
+          );
+          if (!isDeepStrictEqual(again, pushed.result))
+            throw new Error(`a retried push answered differently: ${JSON.stringify([pushed.result, again])}`);
         }
         break;
       }
@@ -459,10 +553,14 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
       case 'rest': {
         const ids = [...allContacts];
         const id = ids[step.pick % ids.length] as string;
-        const response = await request(baseUrl, 'PATCH', `/api/v1/contacts/${id}`, { token, body: { [step.field]: `web#${(marker += 1)}` } });
+        const response = await request(baseUrl, 'PATCH', `/api/v1/contacts/${id}`, {
+          token,
+          body: { [step.field]: `web#${(marker += 1)}` },
+        });
         // The contact may exist only in a device's queue so far.
         if (response.status === 404) break;
-        if (response.status !== 200) throw new Error(`REST write answered ${response.status}: ${JSON.stringify(response.body)}`);
+        if (response.status !== 200)
+          throw new Error(`REST write answered ${response.status}: ${JSON.stringify(response.body)}`);
         model.restWrite(response.body.data);
         break;
       }
@@ -481,7 +579,8 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
   for (const id of allContacts) {
     const row = serverRows.get(id);
     if (row) model.check(row);
-    else if ((model.candidates.get(id) ?? []).some((candidate) => candidate !== undefined)) throw new Error(`contact ${id} is missing on the server`);
+    else if ((model.candidates.get(id) ?? []).some((candidate) => candidate !== undefined))
+      throw new Error(`contact ${id} is missing on the server`);
   }
   for (const device of devices) {
     const ids = new Set([...device.copy.keys(), ...serverRows.keys()]);

@@ -59,7 +59,8 @@ export function syncClient(baseUrl: string, token: string): SyncClient {
   const pushRaw = (body: unknown) => request(baseUrl, 'POST', '/api/v1/sync/push', { token, body });
   const pullRaw = (body: unknown) => request(baseUrl, 'POST', '/api/v1/sync/pull', { token, body });
   const expectOk = (response: JsonResponse, what: string) => {
-    if (response.status !== 200) throw new Error(`${what} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`${what} answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body.data;
   };
   const pull = async (cursor?: string, limit?: number): Promise<PullResult> =>
@@ -85,7 +86,9 @@ export function syncClient(baseUrl: string, token: string): SyncClient {
 }
 
 /** A change with a fresh mutation id, made "now" unless told otherwise. */
-export function change(fields: Omit<Change, 'mutation_id' | 'client_updated_at'> & { mutation_id?: string; client_updated_at?: string }): Change {
+export function change(
+  fields: Omit<Change, 'mutation_id' | 'client_updated_at'> & { mutation_id?: string; client_updated_at?: string },
+): Change {
   return { mutation_id: randomUUID(), client_updated_at: new Date().toISOString(), ...fields };
 }
 

@@ -25,7 +25,10 @@ export const syncChanges = pgTable(
     entity_id: uuid().notNull(),
     seq: bigint({ mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.user_id, t.entity_type, t.entity_id] }), index('idx_sync_changes_user_seq').on(t.user_id, t.seq)],
+  (t) => [
+    primaryKey({ columns: [t.user_id, t.entity_type, t.entity_id] }),
+    index('idx_sync_changes_user_seq').on(t.user_id, t.seq),
+  ],
 );
 
 /** First result of each applied push mutation, so a retried push answers the same and changes nothing. */

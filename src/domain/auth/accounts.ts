@@ -39,7 +39,13 @@ export async function insertAccount(tx: Db, account: NewAccount): Promise<Create
   const [user] = await tx
     .insert(users)
     // Signing up signs in.
-    .values({ email: account.email, password_hash: account.passwordHash, full_name: account.fullName, avatar_url: account.avatarUrl, last_login_at: new Date() })
+    .values({
+      email: account.email,
+      password_hash: account.passwordHash,
+      full_name: account.fullName,
+      avatar_url: account.avatarUrl,
+      last_login_at: new Date(),
+    })
     .returning(publicUserColumns);
   if (!user) throw new Error('inserting the user returned no row');
   const [contactZero] = await tx
@@ -57,7 +63,9 @@ export async function insertAccount(tx: Db, account: NewAccount): Promise<Create
   if (!contactZero) throw new Error('inserting Contact Zero returned no row');
   const createdFolders = await tx
     .insert(folders)
-    .values(DEFAULT_FOLDER_NAMES.map((name, index) => ({ user_id: user.id, name, sort_order: index, is_default: true })))
+    .values(
+      DEFAULT_FOLDER_NAMES.map((name, index) => ({ user_id: user.id, name, sort_order: index, is_default: true })),
+    )
     .returning({ id: folders.id });
   return {
     user,
@@ -70,7 +78,10 @@ export async function insertAccount(tx: Db, account: NewAccount): Promise<Create
 }
 
 /** What a login needs to check, by normalized email. The only read of a password hash. */
-export async function findCredentials(db: Db, email: string): Promise<Pick<UserRow, 'id' | 'password_hash' | 'status'> | undefined> {
+export async function findCredentials(
+  db: Db,
+  email: string,
+): Promise<Pick<UserRow, 'id' | 'password_hash' | 'status'> | undefined> {
   const [row] = await db
     .select({ id: users.id, password_hash: users.password_hash, status: users.status })
     .from(users)
@@ -79,7 +90,10 @@ export async function findCredentials(db: Db, email: string): Promise<Pick<UserR
   return row;
 }
 
-export async function loadAccount(db: Db, userId: string): Promise<{ user: PublicUser; contactZero: ContactRow } | undefined> {
+export async function loadAccount(
+  db: Db,
+  userId: string,
+): Promise<{ user: PublicUser; contactZero: ContactRow } | undefined> {
   const [user] = await db.select(publicUserColumns).from(users).where(eq(users.id, userId)).limit(1);
   if (!user) return undefined;
   const [contactZero] = await db

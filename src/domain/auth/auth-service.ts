@@ -5,7 +5,14 @@ import { DomainError, conflict, rateLimited, unauthorized } from '../errors.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
 import { recordChanges } from '../sync/change-feed.ts';
-import { findCredentials, insertAccount, loadAccount, markLoggedIn, type ContactRow, type PublicUser } from './accounts.ts';
+import {
+  findCredentials,
+  insertAccount,
+  loadAccount,
+  markLoggedIn,
+  type ContactRow,
+  type PublicUser,
+} from './accounts.ts';
 import type { AuthContext } from './auth-context.ts';
 import { isValidEmail, normalizeEmail, requireValidEmail } from './email.ts';
 import { createPasswordVerifier, hashPassword } from './passwords.ts';
@@ -95,15 +102,26 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       const passwordHash = await hashPassword(input.password);
       try {
         return await db.transaction(async (tx) => {
-          const account = await insertAccount(tx, { email, passwordHash, fullName: input.full_name, avatarUrl: input.avatar_url ?? null });
-          const tokens = await openSession(tx, codec, { userId: account.user.id, email, contactZeroId: account.contactZero.id });
+          const account = await insertAccount(tx, {
+            email,
+            passwordHash,
+            fullName: input.full_name,
+            avatarUrl: input.avatar_url ?? null,
+          });
+          const tokens = await openSession(tx, codec, {
+            userId: account.user.id,
+            email,
+            contactZeroId: account.contactZero.id,
+          });
           await recordChanges(tx, account.user.id, account.changes);
           return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
         });
       } catch (error) {
         // Emails are stored normalized under a plain UNIQUE, so this is also the case-variant check.
         if (postgresErrorOf(error)?.code === '23505') {
-          throw conflict('An account with this email already exists', [{ field: 'email', message: 'is already registered' }]);
+          throw conflict('An account with this email already exists', [
+            { field: 'email', message: 'is already registered' },
+          ]);
         }
         throw error;
       }
@@ -123,7 +141,11 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       await markLoggedIn(db, credentials.id);
       const account = await loadAccount(db, credentials.id);
       if (!account) throw invalidCredentials();
-      const tokens = await openSession(db, codec, { userId: account.user.id, email: account.user.email, contactZeroId: account.contactZero.id });
+      const tokens = await openSession(db, codec, {
+        userId: account.user.id,
+        email: account.user.email,
+        contactZeroId: account.contactZero.id,
+      });
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 
@@ -139,7 +161,10 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         nextGeneration: next.generation,
       });
       if (outcome.kind === 'reused') {
-        logger.warn({ user_id: claims.userId, session_id: claims.sessionId }, 'rotated refresh token presented again; session revoked');
+        logger.warn(
+          { user_id: claims.userId, session_id: claims.sessionId },
+          'rotated refresh token presented again; session revoked',
+        );
       }
       if (outcome.kind !== 'rotated') throw unauthorized('The token is invalid or expired');
       const accessToken = await codec.signAccessToken({
@@ -163,8 +188,14 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
 
     verifyAccessToken: async (token) => {
       const claims = await codec.verifyAccessToken(token);
-      if (!(await isSessionActive(db, claims.sessionId, claims.userId))) throw unauthorized('The token is invalid or expired');
-      return { userId: claims.userId, contactZeroId: claims.contactZeroId, sessionId: claims.sessionId, email: claims.email };
+      if (!(await isSessionActive(db, claims.sessionId, claims.userId)))
+        throw unauthorized('The token is invalid or expired');
+      return {
+        userId: claims.userId,
+        contactZeroId: claims.contactZeroId,
+        sessionId: claims.sessionId,
+        email: claims.email,
+      };
     },
   };
 }

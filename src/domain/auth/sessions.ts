@@ -19,10 +19,21 @@ const sessionExpiry = () => new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 10
  * Starts a session (one signed-in device) and issues its first token pair. The session id is
  * chosen here because the refresh token must carry it before the row exists.
  */
-export async function openSession(db: Db, codec: TokenCodec, identity: Omit<AccessClaims, 'sessionId'>): Promise<IssuedTokens & { sessionId: string }> {
+export async function openSession(
+  db: Db,
+  codec: TokenCodec,
+  identity: Omit<AccessClaims, 'sessionId'>,
+): Promise<IssuedTokens & { sessionId: string }> {
   const sessionId = randomUUID();
   const refresh = await codec.signRefreshToken({ userId: identity.userId, sessionId });
-  await db.insert(authSessions).values({ id: sessionId, user_id: identity.userId, refresh_generation: refresh.generation, expires_at: sessionExpiry() });
+  await db
+    .insert(authSessions)
+    .values({
+      id: sessionId,
+      user_id: identity.userId,
+      refresh_generation: refresh.generation,
+      expires_at: sessionExpiry(),
+    });
   const accessToken = await codec.signAccessToken({ ...identity, sessionId });
   return { sessionId, access_token: accessToken, refresh_token: refresh.token, expires_in: ACCESS_TOKEN_TTL_SECONDS };
 }
@@ -72,7 +83,12 @@ export async function rotateSession(
   return revoked.length === 1 ? { kind: 'reused' } : { kind: 'refused' };
 }
 
-export async function revokeSession(db: Db, sessionId: string, userId: string, reason: SessionRevocationReason): Promise<void> {
+export async function revokeSession(
+  db: Db,
+  sessionId: string,
+  userId: string,
+  reason: SessionRevocationReason,
+): Promise<void> {
   await db
     .update(authSessions)
     .set({ revoked_at: sql`now()`, revoked_reason: reason })

@@ -42,7 +42,13 @@ export interface TokenCodec {
 export function createTokenCodec(secret: string): TokenCodec {
   // jose imports a raw Uint8Array key on every sign and verify; importing it once as a CryptoKey
   // takes that work off every authenticated request.
-  const keyPromise = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const keyPromise = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 
   const sign = async (type: string, payload: JWTPayload, subject: string, ttlSeconds: number, jti: string) =>
     new SignJWT(payload)
@@ -86,15 +92,32 @@ export function createTokenCodec(secret: string): TokenCodec {
 
   return {
     signAccessToken: (claims) =>
-      sign(ACCESS_TYPE, { email: claims.email, contact_zero_id: claims.contactZeroId, sid: claims.sessionId }, claims.userId, ACCESS_TOKEN_TTL_SECONDS, randomUUID()),
+      sign(
+        ACCESS_TYPE,
+        { email: claims.email, contact_zero_id: claims.contactZeroId, sid: claims.sessionId },
+        claims.userId,
+        ACCESS_TOKEN_TTL_SECONDS,
+        randomUUID(),
+      ),
     signRefreshToken: async (claims) => {
       const generation = randomUUID();
-      const token = await sign(REFRESH_TYPE, { sid: claims.sessionId }, claims.userId, REFRESH_TOKEN_TTL_SECONDS, generation);
+      const token = await sign(
+        REFRESH_TYPE,
+        { sid: claims.sessionId },
+        claims.userId,
+        REFRESH_TOKEN_TTL_SECONDS,
+        generation,
+      );
       return { token, generation };
     },
     verifyAccessToken: async (token) => {
       const payload = await verify(token, ACCESS_TYPE, ['email', 'contact_zero_id', 'sid']);
-      return { userId: id(payload, 'sub'), email: text(payload, 'email'), contactZeroId: id(payload, 'contact_zero_id'), sessionId: id(payload, 'sid') };
+      return {
+        userId: id(payload, 'sub'),
+        email: text(payload, 'email'),
+        contactZeroId: id(payload, 'contact_zero_id'),
+        sessionId: id(payload, 'sid'),
+      };
     },
     verifyRefreshToken: async (token) => {
       const payload = await verify(token, REFRESH_TYPE, ['sid']);

@@ -64,7 +64,9 @@ function sortOtherTexts(block: Y.Map<unknown>, entries: Array<[string, Y.Text]>)
     const columnOrder = cell ? orderOf(block, `prop:columns.${cell[2]}.order`) : null;
     return { key, value, rowOrder: rowOrder ?? '\uffff', columnOrder: columnOrder ?? '\uffff' };
   });
-  keyed.sort((a, b) => compare(a.rowOrder, b.rowOrder) || compare(a.columnOrder, b.columnOrder) || compare(a.key, b.key));
+  keyed.sort(
+    (a, b) => compare(a.rowOrder, b.rowOrder) || compare(a.columnOrder, b.columnOrder) || compare(a.key, b.key),
+  );
   return keyed.map(({ key, value }) => [key, value]);
 }
 

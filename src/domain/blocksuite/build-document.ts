@@ -45,11 +45,14 @@ export function fillBlockSuiteDocument(
     blocks.set(noteId, block(noteId, 'affine:note', 1, paragraphIds, noteProps()));
     lines.forEach((line, i) => {
       const id = paragraphIds[i] as string;
-      blocks.set(id, block(id, 'affine:paragraph', 1, [], {
-        'prop:type': 'text',
-        'prop:text': new Y.Text(line),
-        'prop:collapsed': false,
-      }));
+      blocks.set(
+        id,
+        block(id, 'affine:paragraph', 1, [], {
+          'prop:type': 'text',
+          'prop:text': new Y.Text(line),
+          'prop:collapsed': false,
+        }),
+      );
     });
   });
 }

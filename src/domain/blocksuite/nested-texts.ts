@@ -33,7 +33,12 @@ export function readNestedTexts(
  * are ordered by their column's position (unknown columns last, by id); iterating a row's own
  * cells rather than every column keeps this linear even for a doc listing columns by the thousand.
  */
-function readDatabaseCells(cells: Y.Map<unknown>, rowIds: readonly string[], columns: Map<string, number>, out: Y.Text[]): void {
+function readDatabaseCells(
+  cells: Y.Map<unknown>,
+  rowIds: readonly string[],
+  columns: Map<string, number>,
+  out: Y.Text[],
+): void {
   const position = (columnId: string) => columns.get(columnId) ?? Number.MAX_SAFE_INTEGER;
   for (const rowId of rowIds) {
     const row = cells.get(rowId);

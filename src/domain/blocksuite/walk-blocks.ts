@@ -1,6 +1,11 @@
 import * as Y from 'yjs';
 import { readBlockProps, type NestedProp } from './block-props.ts';
-import { collectReferencedDocId, collectWikiLabels, createLinkCollector, type LinkCollector } from './link-collector.ts';
+import {
+  collectReferencedDocId,
+  collectWikiLabels,
+  createLinkCollector,
+  type LinkCollector,
+} from './link-collector.ts';
 import { readNestedTexts } from './nested-texts.ts';
 import { readRichText } from './rich-text.ts';
 import type { BlockSuiteBlockText } from './types.ts';

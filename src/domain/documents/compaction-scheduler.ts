@@ -70,14 +70,22 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
   const stateOf = (noteId: string): NoteCompaction => {
     let state = notes.get(noteId);
     if (!state) {
-      state = { generation: 0, compactedGeneration: 0, timer: undefined, firstRequestedAt: undefined, running: undefined, failures: 0 };
+      state = {
+        generation: 0,
+        compactedGeneration: 0,
+        timer: undefined,
+        firstRequestedAt: undefined,
+        running: undefined,
+        failures: 0,
+      };
       notes.set(noteId, state);
     }
     return state;
   };
 
   const forgetIfSettled = (noteId: string, state: NoteCompaction) => {
-    if (!state.timer && !state.running && state.generation === state.compactedGeneration && state.failures === 0) notes.delete(noteId);
+    if (!state.timer && !state.running && state.generation === state.compactedGeneration && state.failures === 0)
+      notes.delete(noteId);
   };
 
   const clearTimer = (state: NoteCompaction) => {
@@ -149,7 +157,10 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     compactNow,
     async flushAll() {
       const outstanding = [...notes.entries()]
-        .filter(([, state]) => state.timer || state.running || state.generation !== state.compactedGeneration || state.failures > 0)
+        .filter(
+          ([, state]) =>
+            state.timer || state.running || state.generation !== state.compactedGeneration || state.failures > 0,
+        )
         .map(([noteId]) => noteId);
       for (const noteId of outstanding) await compactNow(noteId);
     },

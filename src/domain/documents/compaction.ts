@@ -27,7 +27,11 @@ export type CompactionResult =
  *
  * An empty log changes no row, so re-storing an unchanged document is a no-op.
  */
-export async function compactDocument(db: Db, noteId: string, transfer: ByteTransfer = 'binary'): Promise<CompactionResult> {
+export async function compactDocument(
+  db: Db,
+  noteId: string,
+  transfer: ByteTransfer = 'binary',
+): Promise<CompactionResult> {
   return db.transaction(async (tx) => {
     const [note] = await tx
       .select({ id: notes.id, user_id: notes.user_id, title: notes.title })
@@ -44,7 +48,9 @@ export async function compactDocument(db: Db, noteId: string, transfer: ByteTran
       const merged = Y.encodeStateAsUpdate(doc);
       await tx.update(notes).set({ blocksuite_doc: merged }).where(eq(notes.id, noteId));
       const ids = `{${state.log.map((entry) => entry.id).join(',')}}`;
-      await tx.delete(noteUpdates).where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
+      await tx
+        .delete(noteUpdates)
+        .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
       await updateNoteFromDocument(tx, note, doc);
       return { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length };
     } finally {

@@ -41,12 +41,18 @@ export interface DocumentService {
   readonly scheduler: CompactionScheduler;
 }
 
-export function createDocumentService(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): DocumentService {
+export function createDocumentService(
+  config: Config,
+  database: DatabaseHandle,
+  logger: Logger,
+  metrics: Metrics,
+): DocumentService {
   const { db, engine, copyOut } = database;
   const log = logger.child({ component: 'documents' });
   const transfer = engine === 'postgres' ? 'base64' : 'binary';
   // Outside a transaction, PostgreSQL sends a document's bytes raw through a binary COPY.
-  const readState = (noteId: string) => (copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer));
+  const readState = (noteId: string) =>
+    copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer);
   const appender: UpdateAppender = createUpdateAppender(db, {
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
@@ -65,7 +71,8 @@ export function createDocumentService(config: Config, database: DatabaseHandle, 
     onCompacted: (noteId, result: CompactionResult, seconds) => {
       if (result.status !== 'compacted') return;
       metrics.collabStoreDuration.observe(seconds);
-      if (result.skippedEntries > 0) log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
+      if (result.skippedEntries > 0)
+        log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
       metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });

@@ -44,8 +44,10 @@ export async function syncNoteDocument(
   request: DocumentSyncRequest,
 ): Promise<DocumentSyncResult> {
   const problems = [];
-  if (request.update && !isWellFormedUpdate(request.update)) problems.push({ field: 'update', message: 'is not a Yjs update' });
-  if (request.stateVector && !isWellFormedStateVector(request.stateVector)) problems.push({ field: 'state_vector', message: 'is not a Yjs state vector' });
+  if (request.update && !isWellFormedUpdate(request.update))
+    problems.push({ field: 'update', message: 'is not a Yjs update' });
+  if (request.stateVector && !isWellFormedStateVector(request.stateVector))
+    problems.push({ field: 'state_vector', message: 'is not a Yjs state vector' });
   if (problems.length > 0) throw validationError(problems);
 
   const note = await findOwnedNote(db, auth.userId, noteId);

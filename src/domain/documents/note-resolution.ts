@@ -21,16 +21,27 @@ export interface DocumentNoteRef {
  * holds is refused with exactly the error a bad token gets: nobody learns that it exists.
  * Nothing is written on a refusal.
  */
-export async function findOrCreateNoteForDocument(db: Db, auth: AuthContext, documentName: string): Promise<DocumentNoteRef> {
+export async function findOrCreateNoteForDocument(
+  db: Db,
+  auth: AuthContext,
+  documentName: string,
+): Promise<DocumentNoteRef> {
   if (!isValidDocumentName(documentName)) {
-    throw validationError([{ field: 'document_name', message: 'must be 1-255 of A-Z a-z 0-9 _ . : -' }], 'The document name is not valid');
+    throw validationError(
+      [{ field: 'document_name', message: 'must be 1-255 of A-Z a-z 0-9 _ . : -' }],
+      'The document name is not valid',
+    );
   }
   const owned = (row: { id: string; user_id: string } | undefined, created: boolean): DocumentNoteRef => {
     if (!row || row.user_id !== auth.userId) throw unauthorized();
     return { id: row.id, user_id: row.user_id, blocksuite_doc_id: documentName, created };
   };
   const byName = (executor: Db) =>
-    executor.select({ id: notes.id, user_id: notes.user_id }).from(notes).where(eq(notes.blocksuite_doc_id, documentName)).limit(1);
+    executor
+      .select({ id: notes.id, user_id: notes.user_id })
+      .from(notes)
+      .where(eq(notes.blocksuite_doc_id, documentName))
+      .limit(1);
 
   const [existing] = await byName(db);
   if (existing) return owned(existing, false);
@@ -54,7 +65,13 @@ export async function findOrCreateNoteForDocument(db: Db, auth: AuthContext, doc
       return owned(raced, false);
     }
     // Native references written before this document existed resolve now (SPEC §7).
-    await onNoteTitleOrArchiveChanged(tx, { id: inserted.id, user_id: inserted.user_id, title: null, is_archived: false, blocksuite_doc_id: documentName });
+    await onNoteTitleOrArchiveChanged(tx, {
+      id: inserted.id,
+      user_id: inserted.user_id,
+      title: null,
+      is_archived: false,
+      blocksuite_doc_id: documentName,
+    });
     await recordChanges(tx, auth.userId, [{ entityType: 'note', entityId: inserted.id }]);
     return owned(inserted, true);
   });

@@ -63,7 +63,11 @@ function toBytes(value: unknown): Uint8Array {
  * separately, a compaction committing in between would merge and delete log rows after the state
  * was read, and the load would miss them.
  */
-export async function loadDocumentState(db: Db, noteId: string, transfer: ByteTransfer = 'binary'): Promise<StoredDocumentState | null> {
+export async function loadDocumentState(
+  db: Db,
+  noteId: string,
+  transfer: ByteTransfer = 'binary',
+): Promise<StoredDocumentState | null> {
   const stored = transfer === 'base64' ? sql`encode(blocksuite_doc, 'base64')` : sql`blocksuite_doc`;
   const update = transfer === 'base64' ? sql`encode("update", 'base64')` : sql`"update"`;
   const rows = await queryRows<{ part: number; id: string | number | null; bytes: unknown }>(
@@ -86,7 +90,11 @@ export async function loadDocumentState(db: Db, noteId: string, transfer: ByteTr
  * hundreds of notes: a query each would be a round trip per note), with the same snapshot rule.
  * Notes that do not exist are absent from the answer.
  */
-export async function loadDocumentStates(db: Db, noteIds: readonly string[], transfer: ByteTransfer = 'binary'): Promise<Map<string, StoredDocumentState>> {
+export async function loadDocumentStates(
+  db: Db,
+  noteIds: readonly string[],
+  transfer: ByteTransfer = 'binary',
+): Promise<Map<string, StoredDocumentState>> {
   const states = new Map<string, StoredDocumentState>();
   if (noteIds.length === 0) return states;
   const ids = `{${[...new Set(noteIds)].join(',')}}`;
@@ -103,7 +111,8 @@ export async function loadDocumentStates(db: Db, noteIds: readonly string[], tra
   );
   for (const row of rows) {
     const state = states.get(row.note_id) ?? { stored: null, log: [] };
-    if (Number(row.part) === 0) state.stored = row.bytes === null || row.bytes === undefined ? null : toBytes(row.bytes);
+    if (Number(row.part) === 0)
+      state.stored = row.bytes === null || row.bytes === undefined ? null : toBytes(row.bytes);
     else state.log.push({ id: Number(row.id), update: toBytes(row.bytes) });
     states.set(row.note_id, state);
   }
@@ -117,7 +126,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * bytes sent raw instead of as text. What a document load uses; a 10 MB state arrives in about
  * 26-31 ms instead of 65-108 ms as base64 (bench/probes/cold-load-parts.ts).
  */
-export async function loadDocumentStateByCopy(copyOut: (select: string) => Promise<Buffer>, noteId: string): Promise<StoredDocumentState | null> {
+export async function loadDocumentStateByCopy(
+  copyOut: (select: string) => Promise<Buffer>,
+  noteId: string,
+): Promise<StoredDocumentState | null> {
   // COPY takes no parameters: the id is written into the statement, so it must be a UUID.
   if (!UUID.test(noteId)) return null;
   const rows = parseBinaryCopy(

@@ -30,7 +30,8 @@ const str = z
   .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
   .transform((value) => value.toWellFormed());
 
-const text = (max?: number) => (max === undefined ? str : str.refine((value) => characters(value) <= max, `must be at most ${max} characters`));
+const text = (max?: number) =>
+  max === undefined ? str : str.refine((value) => characters(value) <= max, `must be at most ${max} characters`);
 
 /** An optional string: absent, null and "" all mean "none". */
 const optionalText = (max?: number) =>
@@ -38,13 +39,18 @@ const optionalText = (max?: number) =>
     .nullish()
     .transform((value) => (value === undefined || value === null || value === '' ? null : value));
 
-const sourceId = str.refine((value) => value.length > 0, 'must not be empty').refine((value) => characters(value) <= 255, 'must be at most 255 characters');
+const sourceId = str
+  .refine((value) => value.length > 0, 'must not be empty')
+  .refine((value) => characters(value) <= 255, 'must be at most 255 characters');
 
-const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp' }).transform((value) => new Date(value));
+const timestamp = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 timestamp' })
+  .transform((value) => new Date(value));
 const optionalTimestamp = timestamp.nullish().transform((value) => value ?? null);
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const isCalendarDate = (value: string) => DATE_ONLY.test(value) && new Date(`${value}T00:00:00.000Z`).toISOString().startsWith(value);
+const isCalendarDate = (value: string) =>
+  DATE_ONLY.test(value) && new Date(`${value}T00:00:00.000Z`).toISOString().startsWith(value);
 const dateOnly = z.string().refine(isCalendarDate, 'must be a date (YYYY-MM-DD)');
 const optionalDate = dateOnly.nullish().transform((value) => value ?? null);
 
@@ -115,9 +121,7 @@ export const noteRecord = z.object({
   icon: optionalText(),
   isArchived: flag,
   deletedAt: optionalTimestamp,
-  content: str
-    .nullish()
-    .transform((value) => value ?? ''),
+  content: str.nullish().transform((value) => value ?? ''),
   contactId: str.nullish(),
   targetContactId: str.nullish(),
   mentionedContactIds: idList,

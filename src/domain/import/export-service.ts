@@ -45,11 +45,21 @@ const iso = (value: Date | null | undefined) => (value ? value.toISOString() : n
 /** Optional fields are left out when empty, as the app's JSON.stringify does with undefined. */
 const optional = (value: unknown) => (value === null || value === undefined ? undefined : value);
 
-async function childRows<T extends PgTable>(db: Db, table: T, column: PgColumn, parentIds: string[]): Promise<Array<T['$inferSelect']>> {
+async function childRows<T extends PgTable>(
+  db: Db,
+  table: T,
+  column: PgColumn,
+  parentIds: string[],
+): Promise<Array<T['$inferSelect']>> {
   if (parentIds.length === 0) return [];
   const rows: Array<T['$inferSelect']> = [];
   for (let start = 0; start < parentIds.length; start += 500) {
-    rows.push(...((await db.select().from(table as PgTable).where(inArray(column, parentIds.slice(start, start + 500)))) as Array<T['$inferSelect']>));
+    rows.push(
+      ...((await db
+        .select()
+        .from(table as PgTable)
+        .where(inArray(column, parentIds.slice(start, start + 500)))) as Array<T['$inferSelect']>),
+    );
   }
   return rows;
 }
@@ -59,7 +69,11 @@ async function childRows<T extends PgTable>(db: Db, table: T, column: PgColumn, 
  * front; equal times (rows imported together) by the exported id, so two exports of the same data
  * list it identically.
  */
-function ordered<T extends { id: string }>(records: T[], time: (record: T) => string | null, newestFirst: boolean): T[] {
+function ordered<T extends { id: string }>(
+  records: T[],
+  time: (record: T) => string | null,
+  newestFirst: boolean,
+): T[] {
   return [...records].sort((a, b) => {
     const byTime = (time(a) ?? '').localeCompare(time(b) ?? '');
     if (byTime !== 0) return newestFirst ? -byTime : byTime;
@@ -117,7 +131,11 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
   const contactId = (id: string) => (id === contactZero.id ? CONTACT_ZERO_SOURCE_ID : appId('contacts', id));
 
   // Contacts (Contact Zero first, under its constant id; the app's `archived` status is its delete).
-  const contactRows = await db.select().from(contacts).where(eq(contacts.user_id, userId)).orderBy(desc(contacts.is_contact_zero), asc(contacts.created_at), asc(contacts.id));
+  const contactRows = await db
+    .select()
+    .from(contacts)
+    .where(eq(contacts.user_id, userId))
+    .orderBy(desc(contacts.is_contact_zero), asc(contacts.created_at), asc(contacts.id));
   const contactRecords = contactRows.map((row) => ({
     id: contactId(row.id),
     fullName: row.full_name,
@@ -155,9 +173,15 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
   ].map(({ createdAt: _createdAt, ...record }) => record);
 
   // Folders: the account's PARA defaults under the app's constant ids.
-  const folderRows = await db.select().from(folders).where(and(eq(folders.user_id, userId), eq(folders.is_archived, false))).orderBy(asc(folders.created_at), asc(folders.id));
+  const folderRows = await db
+    .select()
+    .from(folders)
+    .where(and(eq(folders.user_id, userId), eq(folders.is_archived, false)))
+    .orderBy(asc(folders.created_at), asc(folders.id));
   // The same matching as the import, read backwards: account folder → the app's constant id.
-  const folderIds = new Map([...matchDefaultFolders(folderRows.filter((row) => row.is_default))].map(([sourceId, id]) => [id, sourceId]));
+  const folderIds = new Map(
+    [...matchDefaultFolders(folderRows.filter((row) => row.is_default))].map(([sourceId, id]) => [id, sourceId]),
+  );
   const folderId = (id: string | null) => (id === null ? null : (folderIds.get(id) ?? appId('folders', id)));
   const exportedFolders = folderRows.map((row) => ({
     id: folderId(row.id) as string,
@@ -194,7 +218,12 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     .where(eq(notes.user_id, userId))
     .orderBy(desc(notes.created_at), asc(notes.id));
   const noteTargets = groupBy(
-    await childRows(db, noteTargetContacts, noteTargetContacts.note_id, noteRows.map((row) => row.id)),
+    await childRows(
+      db,
+      noteTargetContacts,
+      noteTargetContacts.note_id,
+      noteRows.map((row) => row.id),
+    ),
     (row) => row.note_id,
   );
   const noteRecords: Array<Json & { id: string; createdAt: string | null }> = [];
@@ -202,7 +231,10 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
   // large account's documents are never all in memory as raw states at once.
   for (let start = 0; start < noteRows.length; start += DOCUMENT_BATCH) {
     const batch = noteRows.slice(start, start + DOCUMENT_BATCH);
-    const documentStates = await loadCurrentDocumentStates(db, batch.map((row) => row.id));
+    const documentStates = await loadCurrentDocumentStates(
+      db,
+      batch.map((row) => row.id),
+    );
     for (const row of batch) {
       noteRecords.push({
         id: appId('notes', row.id),
@@ -234,7 +266,11 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
   }
 
   // Tasks and interactions, newest first. Archived ones have no form in the app: left out.
-  const taskRows = await db.select().from(tasks).where(and(eq(tasks.user_id, userId), eq(tasks.is_archived, false))).orderBy(desc(tasks.created_at), asc(tasks.id));
+  const taskRows = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.user_id, userId), eq(tasks.is_archived, false)))
+    .orderBy(desc(tasks.created_at), asc(tasks.id));
   const exportedTasks = taskRows.map((row) => ({
     id: appId('tasks', row.id),
     contactId: contactId(row.contact_id),
@@ -250,7 +286,12 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     .where(and(eq(interactions.user_id, userId), eq(interactions.is_archived, false)))
     .orderBy(desc(interactions.occurred_at), asc(interactions.id));
   const attachmentsByInteraction = groupBy(
-    await childRows(db, interactionAttachments, interactionAttachments.interaction_id, interactionRows.map((row) => row.id)),
+    await childRows(
+      db,
+      interactionAttachments,
+      interactionAttachments.interaction_id,
+      interactionRows.map((row) => row.id),
+    ),
     (row) => row.interaction_id,
   );
   const exportedInteractions = interactionRows.map((row) => {
@@ -275,22 +316,35 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     };
   });
 
-  const topicRows = await db.select().from(topics).where(and(eq(topics.user_id, userId), eq(topics.is_archived, false))).orderBy(asc(topics.created_at), asc(topics.slug));
+  const topicRows = await db
+    .select()
+    .from(topics)
+    .where(and(eq(topics.user_id, userId), eq(topics.is_archived, false)))
+    .orderBy(asc(topics.created_at), asc(topics.slug));
   const exportedTopics = topicRows
     .map((row) => ({
-    id: row.id,
-    label: row.label,
-    slug: row.slug,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    noteIds: [],
-    contactIds: [],
-  }))
+      id: row.id,
+      label: row.label,
+      slug: row.slug,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+      noteIds: [],
+      contactIds: [],
+    }))
     .sort((a, b) => compareKeys([a.createdAt, a.slug], [b.createdAt, b.slug]));
 
   // Groups and memberships.
-  const groupRows = await db.select().from(groups).where(and(eq(groups.user_id, userId), eq(groups.is_archived, false))).orderBy(asc(groups.created_at), asc(groups.id));
-  const memberships = await childRows(db, groupMemberships, groupMemberships.group_id, groupRows.map((row) => row.id));
+  const groupRows = await db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.user_id, userId), eq(groups.is_archived, false)))
+    .orderBy(asc(groups.created_at), asc(groups.id));
+  const memberships = await childRows(
+    db,
+    groupMemberships,
+    groupMemberships.group_id,
+    groupRows.map((row) => row.id),
+  );
   const exportedGroups = groupRows.map((row) => ({
     id: appId('groups', row.id),
     name: row.name,
@@ -300,17 +354,35 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     updatedAt: iso(row.updated_at),
   }));
   const exportedMemberships = memberships
-    .map((row) => ({ groupId: appId('groups', row.group_id), contactId: contactId(row.contact_id), joinedAt: iso(row.joined_at) }))
+    .map((row) => ({
+      groupId: appId('groups', row.group_id),
+      contactId: contactId(row.contact_id),
+      joinedAt: iso(row.joined_at),
+    }))
     .sort((a, b) => compareKeys([a.groupId, a.joinedAt, a.contactId], [b.groupId, b.joinedAt, b.contactId]));
 
   // Projects with sections, task links and attachments.
-  const projectRows = await db.select().from(projects).where(eq(projects.user_id, userId)).orderBy(asc(projects.created_at), asc(projects.id));
+  const projectRows = await db
+    .select()
+    .from(projects)
+    .where(eq(projects.user_id, userId))
+    .orderBy(asc(projects.created_at), asc(projects.id));
   const projectIds = projectRows.map((row) => row.id);
-  const related = groupBy(await childRows(db, projectRelatedContacts, projectRelatedContacts.project_id, projectIds), (row) => row.project_id);
-  const sectionRows = (await childRows(db, projectSections, projectSections.project_id, projectIds)).sort((a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime());
+  const related = groupBy(
+    await childRows(db, projectRelatedContacts, projectRelatedContacts.project_id, projectIds),
+    (row) => row.project_id,
+  );
+  const sectionRows = (await childRows(db, projectSections, projectSections.project_id, projectIds)).sort(
+    (a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime(),
+  );
   const sectionsByProject = groupBy(sectionRows, (row) => row.project_id);
-  const linkRows = (await childRows(db, projectTaskLinks, projectTaskLinks.project_id, projectIds)).sort((a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime());
-  const projectFiles = groupBy(await childRows(db, projectAttachments, projectAttachments.project_id, projectIds), (row) => row.project_id);
+  const linkRows = (await childRows(db, projectTaskLinks, projectTaskLinks.project_id, projectIds)).sort(
+    (a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime(),
+  );
+  const projectFiles = groupBy(
+    await childRows(db, projectAttachments, projectAttachments.project_id, projectIds),
+    (row) => row.project_id,
+  );
   const exportedProjects = projectRows.map((row) => {
     const id = appId('projects', row.id);
     return {
@@ -368,7 +440,14 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     .where(and(eq(pipelineTemplates.user_id, userId), eq(pipelineTemplates.is_archived, false)))
     .orderBy(asc(pipelineTemplates.created_at), asc(pipelineTemplates.id));
   const stagesByTemplate = groupBy(
-    (await childRows(db, pipelineStageTemplates, pipelineStageTemplates.template_id, templateRows.map((row) => row.id))).sort((a, b) => a.sort_order - b.sort_order),
+    (
+      await childRows(
+        db,
+        pipelineStageTemplates,
+        pipelineStageTemplates.template_id,
+        templateRows.map((row) => row.id),
+      )
+    ).sort((a, b) => a.sort_order - b.sort_order),
     (row) => row.template_id,
   );
   const stageIds = new Map<string, string>();
@@ -397,9 +476,13 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     };
   });
   const exportedTemplateIds = new Set(templateRows.map((row) => row.id));
-  const itemRows = (await db.select().from(pipelineItems).where(eq(pipelineItems.user_id, userId)).orderBy(asc(pipelineItems.created_at), asc(pipelineItems.id))).filter((row) =>
-    exportedTemplateIds.has(row.template_id),
-  );
+  const itemRows = (
+    await db
+      .select()
+      .from(pipelineItems)
+      .where(eq(pipelineItems.user_id, userId))
+      .orderBy(asc(pipelineItems.created_at), asc(pipelineItems.id))
+  ).filter((row) => exportedTemplateIds.has(row.template_id));
   const exportedItems = itemRows.map((row) => ({
     id: appId('pipeline_items', row.id),
     templateId: appId('pipeline_templates', row.template_id),
@@ -424,8 +507,12 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
     groups: ordered(exportedGroups, (record) => record.createdAt, false),
     groupMemberships: exportedMemberships,
     projects: ordered(exportedProjects, (record) => record.createdAt, false),
-    projectSections: exportedSections.sort((a, b) => compareKeys([a.projectId, a.sortOrder, a.createdAt, a.id], [b.projectId, b.sortOrder, b.createdAt, b.id])),
-    projectTaskLinks: exportedLinks.sort((a, b) => compareKeys([a.projectId, a.sectionId, a.sortOrder, a.id], [b.projectId, b.sectionId, b.sortOrder, b.id])),
+    projectSections: exportedSections.sort((a, b) =>
+      compareKeys([a.projectId, a.sortOrder, a.createdAt, a.id], [b.projectId, b.sortOrder, b.createdAt, b.id]),
+    ),
+    projectTaskLinks: exportedLinks.sort((a, b) =>
+      compareKeys([a.projectId, a.sectionId, a.sortOrder, a.id], [b.projectId, b.sectionId, b.sortOrder, b.id]),
+    ),
     pipelineTemplates: ordered(exportedTemplates, (record) => record.createdAt, false),
     pipelineItems: ordered(exportedItems, (record) => record.createdAt, false),
   };

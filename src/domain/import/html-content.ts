@@ -2,10 +2,26 @@
 // what the app's editor writes (paragraphs, headings, lists, quotes, code, line breaks, and the
 // app's wikilink / mention spans) and degrades to "tags dropped, text kept" for anything else.
 
-const BLOCK_TAGS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'li', 'blockquote', 'pre', 'div', 'ul', 'ol', 'tr']);
+const BLOCK_TAGS = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'li',
+  'blockquote',
+  'pre',
+  'div',
+  'ul',
+  'ol',
+  'tr',
+]);
 const CLOSING_BLOCK = /<\/(?:p|h[1-6]|li|ul|ol|blockquote|pre|div)\s*>/i;
 
-const TOKEN = /<!--[\s\S]*?-->|<\/([A-Za-z][\w:-]*)\s*>|<([A-Za-z][\w:-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
+const TOKEN =
+  /<!--[\s\S]*?-->|<\/([A-Za-z][\w:-]*)\s*>|<([A-Za-z][\w:-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
 const ATTRIBUTE = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 const ENTITY = /&(#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z]+);/g;
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
@@ -27,7 +43,8 @@ export function isHtmlContent(content: string): boolean {
 export function decodeEntities(text: string): string {
   return text.replace(ENTITY, (whole, name: string) => {
     if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+      const code =
+        name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
       return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
     return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
@@ -104,7 +121,8 @@ export function htmlToLines(html: string): string[] {
     } else if (opening === 'span') {
       const attributes = parseAttributes(match[3] ?? '');
       const span = specialSpanOf(attributes);
-      if (span && !match[0].endsWith('/>')) capture = { span, value: attributes.get(span.attribute), depth: 1, inner: '' };
+      if (span && !match[0].endsWith('/>'))
+        capture = { span, value: attributes.get(span.attribute), depth: 1, inner: '' };
     } else if (closing !== undefined && BLOCK_TAGS.has(closing)) {
       if (pending || buffer.trim() !== '') pushLine(buffer);
       buffer = '';

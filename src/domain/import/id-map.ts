@@ -31,16 +31,31 @@ export const MAPPED_STORES = {
   notes: { table: notes, owner: 'user' },
   tasks: { table: tasks, owner: 'user' },
   interactions: { table: interactions, owner: 'user' },
-  interaction_attachments: { table: interactionAttachments, owner: { parent: interactions, column: interactionAttachments.interaction_id } },
+  interaction_attachments: {
+    table: interactionAttachments,
+    owner: { parent: interactions, column: interactionAttachments.interaction_id },
+  },
   groups: { table: groups, owner: 'user' },
   projects: { table: projects, owner: 'user' },
   project_sections: { table: projectSections, owner: { parent: projects, column: projectSections.project_id } },
   project_task_links: { table: projectTaskLinks, owner: { parent: projects, column: projectTaskLinks.project_id } },
-  project_attachments: { table: projectAttachments, owner: { parent: projects, column: projectAttachments.project_id } },
+  project_attachments: {
+    table: projectAttachments,
+    owner: { parent: projects, column: projectAttachments.project_id },
+  },
   pipeline_templates: { table: pipelineTemplates, owner: 'user' },
-  pipeline_stage_templates: { table: pipelineStageTemplates, owner: { parent: pipelineTemplates, column: pipelineStageTemplates.template_id } },
+  pipeline_stage_templates: {
+    table: pipelineStageTemplates,
+    owner: { parent: pipelineTemplates, column: pipelineStageTemplates.template_id },
+  },
   pipeline_items: { table: pipelineItems, owner: 'user' },
-} satisfies Record<string, { table: PgTable & { id: PgColumn }; owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn } }>;
+} satisfies Record<
+  string,
+  {
+    table: PgTable & { id: PgColumn };
+    owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn };
+  }
+>;
 
 export type MappedStore = keyof typeof MAPPED_STORES;
 
@@ -74,7 +89,11 @@ export interface IdAllocator {
  * UUID naming a row the user already owns (a file this server exported) maps to that row, so
  * importing your own export changes nothing instead of duplicating everything.
  */
-export async function loadIdAllocator(tx: Tx, userId: string, candidates: Map<MappedStore, string[]>): Promise<IdAllocator> {
+export async function loadIdAllocator(
+  tx: Tx,
+  userId: string,
+  candidates: Map<MappedStore, string[]>,
+): Promise<IdAllocator> {
   const known = new Map<string, string>();
   const key = (store: string, sourceId: string) => `${store}\u0000${sourceId}`;
   const rows = await tx
@@ -107,7 +126,10 @@ export async function loadIdAllocator(tx: Tx, userId: string, candidates: Map<Ma
 
 async function ownedRowIds(tx: Tx, userId: string, store: MappedStore, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const { table, owner } = MAPPED_STORES[store] as { table: PgTable & { id: PgColumn; user_id?: PgColumn }; owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn } };
+  const { table, owner } = MAPPED_STORES[store] as {
+    table: PgTable & { id: PgColumn; user_id?: PgColumn };
+    owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn };
+  };
   if (owner === 'user') {
     const rows = await tx
       .select({ id: table.id })
@@ -141,12 +163,17 @@ export async function loadSourceIds(db: Db, userId: string): Promise<Map<string,
     let store = byStore.get(row.store);
     if (!store) byStore.set(row.store, (store = new Map()));
     // A row reused by its own UUID maps to itself; the app id it came from, if any, wins.
-    if (!store.has(row.target_id) || store.get(row.target_id) === row.target_id) store.set(row.target_id, row.source_id);
+    if (!store.has(row.target_id) || store.get(row.target_id) === row.target_id)
+      store.set(row.target_id, row.source_id);
   }
   return byStore;
 }
 
-export async function saveMappings(tx: Tx, userId: string, mappings: ReadonlyArray<{ store: string; source_id: string; target_id: string }>): Promise<void> {
+export async function saveMappings(
+  tx: Tx,
+  userId: string,
+  mappings: ReadonlyArray<{ store: string; source_id: string; target_id: string }>,
+): Promise<void> {
   for (let start = 0; start < mappings.length; start += 500) {
     const batch = mappings.slice(start, start + 500).map((mapping) => ({ user_id: userId, ...mapping }));
     await tx.insert(importIdMap).values(batch);

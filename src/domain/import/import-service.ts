@@ -34,7 +34,13 @@ import { recordChanges } from '../sync/change-feed.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';
-import { buildImportPlan, type ImportAccount, type PlannedEntity, type PlannedNote, type PlannedTopic } from './plan.ts';
+import {
+  buildImportPlan,
+  type ImportAccount,
+  type PlannedEntity,
+  type PlannedNote,
+  type PlannedTopic,
+} from './plan.ts';
 import { createTally, type ImportSummary, type ImportTally } from './summary.ts';
 import { bumpParents, writeChildren, writeEntities, type EntitySpec, type WriteContext } from './write-rows.ts';
 
@@ -99,7 +105,11 @@ const PROJECT_SPEC: EntitySpec = {
     },
   },
 };
-const TEMPLATE_SPEC: EntitySpec = { table: 'pipeline_templates', target: pipelineTemplates, entityType: 'pipeline_template' };
+const TEMPLATE_SPEC: EntitySpec = {
+  table: 'pipeline_templates',
+  target: pipelineTemplates,
+  entityType: 'pipeline_template',
+};
 
 class DryRunRollback extends Error {
   readonly summary: ImportSummary;
@@ -109,31 +119,48 @@ class DryRunRollback extends Error {
   }
 }
 
-export async function importFrameLordExport(db: Db, userId: string, input: unknown, options: ImportOptions = {}): Promise<ImportSummary> {
+export async function importFrameLordExport(
+  db: Db,
+  userId: string,
+  input: unknown,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
   const started = performance.now();
   const file = parseFrameLordExport(input);
   const records = Object.fromEntries(STORE_KEYS.map((store) => [store, file[store].length]));
   try {
     return await db.transaction(async (tx) => {
       const summary = await runImport(tx, userId, file, options);
-      const result: ImportSummary = { ...summary, records, dry_run: options.dryRun === true, duration_ms: Math.round(performance.now() - started) };
+      const result: ImportSummary = {
+        ...summary,
+        records,
+        dry_run: options.dryRun === true,
+        duration_ms: Math.round(performance.now() - started),
+      };
       if (options.dryRun) throw new DryRunRollback(result);
       return result;
     });
   } catch (error) {
-    if (error instanceof DryRunRollback) return { ...error.summary, duration_ms: Math.round(performance.now() - started) };
+    if (error instanceof DryRunRollback)
+      return { ...error.summary, duration_ms: Math.round(performance.now() - started) };
     throw error;
   }
 }
 
-async function runImport(tx: Tx, userId: string, file: FrameLordExport, options: ImportOptions): Promise<Pick<ImportSummary, 'tables' | 'warnings'>> {
+async function runImport(
+  tx: Tx,
+  userId: string,
+  file: FrameLordExport,
+  options: ImportOptions,
+): Promise<Pick<ImportSummary, 'tables' | 'warnings'>> {
   // Two imports of one user at once would both map the same new app ids.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`framelord-import:${userId}`}, 0))`);
   const account = await loadImportAccount(tx, userId);
   const ids = await loadIdAllocator(tx, userId, sourceIdsByStore(file));
   const now = new Date();
   const plan = buildImportPlan({ file, account, ids, takenDocIds: await loadTakenDocIds(tx, file), now });
-  const progress = (store: ImportProgress['store'], done: number, total = done) => options.onProgress?.({ store, done, total });
+  const progress = (store: ImportProgress['store'], done: number, total = done) =>
+    options.onProgress?.({ store, done, total });
   const tally = createTally();
   const context: WriteContext = { tx, userId, now, tally, changes: [] };
   const derivedBefore = await countDerivedRows(tx, userId);
@@ -172,7 +199,12 @@ async function runImport(tx: Tx, userId: string, file: FrameLordExport, options:
   const interactionOutcomes = await writeEntities(context, interactionSpec, plan.interactions);
   const touchedInteractions = await writeChildren(
     context,
-    { table: 'interaction_attachments', target: interactionAttachments, parentKey: 'interaction_id', parentColumn: interactionAttachments.interaction_id },
+    {
+      table: 'interaction_attachments',
+      target: interactionAttachments,
+      parentKey: 'interaction_id',
+      parentColumn: interactionAttachments.interaction_id,
+    },
     plan.interactionAttachments,
     interactionOutcomes,
   );
@@ -185,15 +217,36 @@ async function runImport(tx: Tx, userId: string, file: FrameLordExport, options:
 
   const projectOutcomes = await writeEntities(context, PROJECT_SPEC, plan.projects);
   const touchedProjects = new Set<string>();
-  const projectChild = (table: string, target: typeof projectSections | typeof projectTaskLinks | typeof projectAttachments) => ({
+  const projectChild = (
+    table: string,
+    target: typeof projectSections | typeof projectTaskLinks | typeof projectAttachments,
+  ) => ({
     table,
     target,
     parentKey: 'project_id',
     parentColumn: target.project_id,
   });
-  for (const id of await writeChildren(context, projectChild('project_sections', projectSections), plan.projectSections, projectOutcomes)) touchedProjects.add(id);
-  for (const id of await writeChildren(context, projectChild('project_attachments', projectAttachments), plan.projectAttachments, projectOutcomes)) touchedProjects.add(id);
-  for (const id of await writeChildren(context, projectChild('project_task_links', projectTaskLinks), plan.projectTaskLinks, projectOutcomes)) touchedProjects.add(id);
+  for (const id of await writeChildren(
+    context,
+    projectChild('project_sections', projectSections),
+    plan.projectSections,
+    projectOutcomes,
+  ))
+    touchedProjects.add(id);
+  for (const id of await writeChildren(
+    context,
+    projectChild('project_attachments', projectAttachments),
+    plan.projectAttachments,
+    projectOutcomes,
+  ))
+    touchedProjects.add(id);
+  for (const id of await writeChildren(
+    context,
+    projectChild('project_task_links', projectTaskLinks),
+    plan.projectTaskLinks,
+    projectOutcomes,
+  ))
+    touchedProjects.add(id);
   await bumpParents(context, PROJECT_SPEC, touchedProjects, projectOutcomes);
   progress('projects', file.projects.length);
   progress('projectSections', file.projectSections.length);
@@ -202,13 +255,22 @@ async function runImport(tx: Tx, userId: string, file: FrameLordExport, options:
   const templateOutcomes = await writeEntities(context, TEMPLATE_SPEC, plan.pipelineTemplates);
   const touchedTemplates = await writeChildren(
     context,
-    { table: 'pipeline_stage_templates', target: pipelineStageTemplates, parentKey: 'template_id', parentColumn: pipelineStageTemplates.template_id },
+    {
+      table: 'pipeline_stage_templates',
+      target: pipelineStageTemplates,
+      parentKey: 'template_id',
+      parentColumn: pipelineStageTemplates.template_id,
+    },
     plan.pipelineStages,
     templateOutcomes,
   );
   await bumpParents(context, TEMPLATE_SPEC, touchedTemplates, templateOutcomes);
   progress('pipelineTemplates', file.pipelineTemplates.length);
-  await writeEntities(context, { table: 'pipeline_items', target: pipelineItems, entityType: 'pipeline_item' }, plan.pipelineItems);
+  await writeEntities(
+    context,
+    { table: 'pipeline_items', target: pipelineItems, entityType: 'pipeline_item' },
+    plan.pipelineItems,
+  );
   progress('pipelineItems', file.pipelineItems.length);
 
   await saveMappings(tx, userId, ids.newMappings());
@@ -216,7 +278,10 @@ async function runImport(tx: Tx, userId: string, file: FrameLordExport, options:
   // Last statement: the change counter's row lock is then held only until commit.
   await recordChanges(tx, userId, context.changes);
 
-  const warnings = plan.warnings.length <= MAX_WARNINGS ? plan.warnings : [...plan.warnings.slice(0, MAX_WARNINGS), `… and ${plan.warnings.length - MAX_WARNINGS} more warnings`];
+  const warnings =
+    plan.warnings.length <= MAX_WARNINGS
+      ? plan.warnings
+      : [...plan.warnings.slice(0, MAX_WARNINGS), `… and ${plan.warnings.length - MAX_WARNINGS} more warnings`];
   return { tables: tally.rows(), warnings };
 }
 
@@ -241,20 +306,31 @@ function sourceIdsByStore(file: FrameLordExport): Map<MappedStore, string[]> {
     ['notes', file.framelord_notes.map((record) => record.id)],
     ['tasks', file.framelord_tasks.map((record) => record.id)],
     ['interactions', file.interactions.map((record) => record.id)],
-    ['interaction_attachments', file.interactions.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id)))],
+    [
+      'interaction_attachments',
+      file.interactions.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id))),
+    ],
     ['groups', file.groups.map((record) => record.id)],
     ['projects', file.projects.map((record) => record.id)],
     ['project_sections', file.projectSections.map((record) => record.id)],
     ['project_task_links', file.projectTaskLinks.map((record) => record.id)],
-    ['project_attachments', file.projects.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id)))],
+    [
+      'project_attachments',
+      file.projects.flatMap((record) => record.attachments.map((child) => childSourceId(record.id, child.id))),
+    ],
     ['pipeline_templates', file.pipelineTemplates.map((record) => record.id)],
-    ['pipeline_stage_templates', file.pipelineTemplates.flatMap((record) => record.stages.map((child) => childSourceId(record.id, child.id)))],
+    [
+      'pipeline_stage_templates',
+      file.pipelineTemplates.flatMap((record) => record.stages.map((child) => childSourceId(record.id, child.id))),
+    ],
     ['pipeline_items', file.pipelineItems.map((record) => record.id)],
   ]);
 }
 
 async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<string, string>> {
-  const wanted = [...new Set(file.framelord_notes.flatMap((note) => (note.blocksuiteDocId ? [note.blocksuiteDocId] : [])))];
+  const wanted = [
+    ...new Set(file.framelord_notes.flatMap((note) => (note.blocksuiteDocId ? [note.blocksuiteDocId] : []))),
+  ];
   const taken = new Map<string, string>();
   for (let start = 0; start < wanted.length; start += 500) {
     const rows = await tx
@@ -307,7 +383,13 @@ async function extractDocuments(
   // Labels in the user's other notes that name a new (or newly archived) title resolve now.
   for (const note of [...created, ...relinked]) {
     const [row] = await tx
-      .select({ id: notes.id, user_id: notes.user_id, title: notes.title, is_archived: notes.is_archived, blocksuite_doc_id: notes.blocksuite_doc_id })
+      .select({
+        id: notes.id,
+        user_id: notes.user_id,
+        title: notes.title,
+        is_archived: notes.is_archived,
+        blocksuite_doc_id: notes.blocksuite_doc_id,
+      })
       .from(notes)
       .where(eq(notes.id, note.id));
     if (row) await onNoteTitleOrArchiveChanged(tx, row);
@@ -323,7 +405,12 @@ async function extractDocuments(
   const stamps = await tx
     .select({ id: notes.id, updated_at: notes.updated_at, sync_version: notes.sync_version })
     .from(notes)
-    .where(inArray(notes.id, created.map((note) => note.id)));
+    .where(
+      inArray(
+        notes.id,
+        created.map((note) => note.id),
+      ),
+    );
   const byId = new Map(created.map((note) => [note.id, note]));
   for (const stamp of stamps) {
     const note = byId.get(stamp.id) as PlannedNote;
@@ -346,7 +433,11 @@ async function countDerivedRows(tx: Tx, userId: string): Promise<DerivedCounts> 
           (select count(*) from topics where user_id = ${userId}) as topics,
           (select count(*) from note_topics t join notes n on n.id = t.note_id where n.user_id = ${userId}) as note_topics`,
   );
-  return { note_links: Number(row?.note_links ?? 0), topics: Number(row?.topics ?? 0), note_topics: Number(row?.note_topics ?? 0) };
+  return {
+    note_links: Number(row?.note_links ?? 0),
+    topics: Number(row?.topics ?? 0),
+    note_topics: Number(row?.note_topics ?? 0),
+  };
 }
 
 /** Rows the extraction wrote are counted by difference: it is not this module's code. */

@@ -23,7 +23,11 @@ function issuePath(store: string, index: number, path: ReadonlyArray<PropertyKey
  * one is in the message too, so a terminal shows it without the details.
  */
 export function parseFrameLordExport(input: unknown): FrameLordExport {
-  if (!isPlainObject(input)) throw validationError([{ field: 'body', message: 'must be a JSON object of app stores' }], 'The export must be a JSON object');
+  if (!isPlainObject(input))
+    throw validationError(
+      [{ field: 'body', message: 'must be a JSON object of app stores' }],
+      'The export must be a JSON object',
+    );
   const problems: FieldProblem[] = [];
   const parsed: Record<string, unknown[]> = {};
   for (const store of STORE_KEYS) {
@@ -33,10 +37,14 @@ export function parseFrameLordExport(input: unknown): FrameLordExport {
   if (problems.length === 0) checkUniqueIds(parsed, problems);
   if (problems.length > 0) {
     const first = problems[0] as FieldProblem;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    const more =
+      problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
     throw validationError(problems.slice(0, MAX_PROBLEMS), `Invalid export: ${first.field}: ${first.message}${more}`);
   }
-  const exportedAt = typeof input.exportedAt === 'string' && !Number.isNaN(Date.parse(input.exportedAt)) ? new Date(input.exportedAt) : null;
+  const exportedAt =
+    typeof input.exportedAt === 'string' && !Number.isNaN(Date.parse(input.exportedAt))
+      ? new Date(input.exportedAt)
+      : null;
   return { ...(parsed as unknown as Omit<FrameLordExport, 'exportedAt'>), exportedAt };
 }
 
@@ -55,7 +63,8 @@ function parseStore(store: StoreKey, value: unknown, problems: FieldProblem[]): 
       return;
     }
     for (const issue of result.error.issues) {
-      if (problems.length < MAX_PROBLEMS) problems.push({ field: issuePath(store, index, issue.path), message: issue.message });
+      if (problems.length < MAX_PROBLEMS)
+        problems.push({ field: issuePath(store, index, issue.path), message: issue.message });
       else problems.length++;
     }
   });
@@ -89,11 +98,20 @@ function checkUniqueIds(parsed: Record<string, unknown[]>, problems: FieldProble
   checkUniqueChildIds(parsed, 'pipelineTemplates', 'stages', problems);
 }
 
-function checkUniqueChildIds(parsed: Record<string, unknown[]>, store: StoreKey, field: string, problems: FieldProblem[]): void {
+function checkUniqueChildIds(
+  parsed: Record<string, unknown[]>,
+  store: StoreKey,
+  field: string,
+  problems: FieldProblem[],
+): void {
   (parsed[store] ?? []).forEach((record, index) => {
     const seen = new Set<string>();
     ((record as Record<string, Array<{ id: string }>>)[field] ?? []).forEach((child, childIndex) => {
-      if (seen.has(child.id)) problems.push({ field: `${store}[${index}].${field}[${childIndex}].id`, message: `repeats the id "${child.id}"` });
+      if (seen.has(child.id))
+        problems.push({
+          field: `${store}[${index}].${field}[${childIndex}].id`,
+          message: `repeats the id "${child.id}"`,
+        });
       seen.add(child.id);
     });
   });

@@ -146,7 +146,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
         relationship_domain: contact.relationshipDomain,
         relationship_role: contact.relationshipRole,
         status: contact.status,
-        frame_score: contact.frame?.currentScore === undefined || contact.frame?.currentScore === null ? null : Math.round(contact.frame.currentScore),
+        frame_score:
+          contact.frame?.currentScore === undefined || contact.frame?.currentScore === null
+            ? null
+            : Math.round(contact.frame.currentScore),
         frame_trend: contact.frame?.trend ?? null,
         frame_last_scan_at: contact.frame?.lastScanAt ?? null,
         last_contact_at: contact.lastContactAt,
@@ -169,7 +172,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const defaultFolderIds = matchDefaultFolders(account.defaultFolders);
   const fileFolders = new Map(file.folders.map((folder, index) => [folder.id, { folder, index }]));
   const folderRef = (sourceId: string | null | undefined, where: string): string | null => {
-    if (sourceId === undefined || sourceId === null || sourceId === '' || sourceId === INBOX_FOLDER_SOURCE_ID) return null;
+    if (sourceId === undefined || sourceId === null || sourceId === '' || sourceId === INBOX_FOLDER_SOURCE_ID)
+      return null;
     const matched = defaultFolderIds.get(sourceId);
     if (matched) return matched;
     if (fileFolders.has(sourceId)) return ids.idOf('folders', sourceId);
@@ -204,7 +208,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const targets: PlannedMember[] = [];
     for (const sourceId of noteTargetSourceIds(note)) {
       const contactId = contactRef(sourceId);
-      if (contactId === undefined) warn(`${where}: target contact "${sourceId}" is not in the file; the reference is dropped`);
+      if (contactId === undefined)
+        warn(`${where}: target contact "${sourceId}" is not in the file; the reference is dropped`);
       else if (!targets.some((target) => target.id === contactId)) targets.push({ id: contactId });
     }
     const kind = note.kind ?? 'note';
@@ -226,14 +231,19 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
         is_archived: note.isArchived || note.deletedAt !== null,
       },
       // The document owns title and content once it exists (SPEC §7): a re-run leaves them.
-      insertOnly: { title: columnTitle, title_normalized: columnTitle === null ? null : normalizeTitle(columnTitle).slice(0, NOTE_TITLE_COLUMN) },
+      insertOnly: {
+        title: columnTitle,
+        title_normalized: columnTitle === null ? null : normalizeTitle(columnTitle).slice(0, NOTE_TITLE_COLUMN),
+      },
       createdAt: note.createdAt,
       updatedAt,
       asOf: updatedAt,
       sets: { target_contact_ids: targets },
       docTitle: note.title ?? '',
       lines: contentLines(note.content),
-      blocksuiteDocId: documentIdFor(note, id, input.takenDocIds, docIdsInFile, (message) => warn(`${where}: ${message}`)),
+      blocksuiteDocId: documentIdFor(note, id, input.takenDocIds, docIdsInFile, (message) =>
+        warn(`${where}: ${message}`),
+      ),
     });
   });
 
@@ -245,7 +255,12 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const slug = topicSlug(label);
     if (slug === '' || topicSlugs.has(slug)) continue;
     topicSlugs.add(slug);
-    topics.push({ slug, label, createdAt: topic.createdAt ?? now, updatedAt: topic.updatedAt ?? topic.createdAt ?? now });
+    topics.push({
+      slug,
+      label,
+      createdAt: topic.createdAt ?? now,
+      updatedAt: topic.updatedAt ?? topic.createdAt ?? now,
+    });
   }
 
   // Tasks: the contact is required; without it the task is skipped (FORMAT §4.6).
@@ -261,7 +276,14 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     importedTaskSourceIds.add(task.id);
     tasks.push({
       id: ids.idOf('tasks', task.id),
-      values: { contact_id: contactId, title: task.title, description: null, status: task.status, due_at: task.dueAt ?? null, created_by: account.contactZeroId },
+      values: {
+        contact_id: contactId,
+        title: task.title,
+        description: null,
+        status: task.status,
+        due_at: task.dueAt ?? null,
+        created_by: account.contactZeroId,
+      },
       createdAt: task.createdAt,
       updatedAt: task.createdAt,
       asOf: task.createdAt,
@@ -280,13 +302,20 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     }
     let authorId = contactRef(interaction.authorContactId);
     if (authorId === undefined) {
-      if (interaction.authorContactId) warn(`${where}: author "${interaction.authorContactId}" is not in the file; Contact Zero is the author`);
+      if (interaction.authorContactId)
+        warn(`${where}: author "${interaction.authorContactId}" is not in the file; Contact Zero is the author`);
       authorId = account.contactZeroId;
     }
     const id = ids.idOf('interactions', interaction.id);
     interactions.push({
       id,
-      values: { contact_id: contactId, author_contact_id: authorId, type: interaction.type, summary: interaction.summary, occurred_at: interaction.occurredAt },
+      values: {
+        contact_id: contactId,
+        author_contact_id: authorId,
+        type: interaction.type,
+        summary: interaction.summary,
+        occurred_at: interaction.occurredAt,
+      },
       createdAt: interaction.occurredAt,
       updatedAt: interaction.occurredAt,
       asOf: interaction.occurredAt,
@@ -296,7 +325,11 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       interactionAttachments.push({
         id: ids.idOf('interaction_attachments', childSourceId(interaction.id, attachment.id)),
         parentId: id,
-        values: { file_name: attachment.fileName, mime_type: checkedDataUrlMime(field, attachment.dataUrl, attachment.mimeType), data_url: attachment.dataUrl },
+        values: {
+          file_name: attachment.fileName,
+          mime_type: checkedDataUrlMime(field, attachment.dataUrl, attachment.mimeType),
+          data_url: attachment.dataUrl,
+        },
         createdAt: attachment.createdAt ?? interaction.occurredAt,
       });
     });
@@ -309,7 +342,11 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const where = record('groups', index, group.id);
     const planned: PlannedEntity = {
       id: ids.idOf('groups', group.id),
-      values: { name: group.name, description: group.description, banner_url: checkedOptionalDataUrl(`${where}.bannerUrl`, group.bannerUrl) },
+      values: {
+        name: group.name,
+        description: group.description,
+        banner_url: checkedOptionalDataUrl(`${where}.bannerUrl`, group.bannerUrl),
+      },
       createdAt: group.createdAt ?? now,
       updatedAt: group.updatedAt ?? group.createdAt ?? now,
       asOf: group.updatedAt ?? group.createdAt ?? file.exportedAt,
@@ -323,7 +360,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const group = groupIndex.get(membership.groupId);
     const contactId = contactRef(membership.contactId);
     if (!group) return warn(`${where}: group "${membership.groupId}" is not in the file; the membership is dropped`);
-    if (contactId === undefined) return warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
+    if (contactId === undefined)
+      return warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
     const members = group.sets?.member_contact_ids as PlannedMember[];
     if (members.some((member) => member.id === contactId)) return;
     members.push({ id: contactId, values: { joined_at: membership.joinedAt ?? group.createdAt } });
@@ -344,7 +382,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const related: PlannedMember[] = [];
     for (const sourceId of unique(project.relatedContactIds)) {
       const contactId = contactRef(sourceId);
-      if (contactId === undefined) warn(`${where}: related contact "${sourceId}" is not in the file; the reference is dropped`);
+      if (contactId === undefined)
+        warn(`${where}: related contact "${sourceId}" is not in the file; the reference is dropped`);
       else if (!related.some((member) => member.id === contactId)) related.push({ id: contactId });
     }
     const id = ids.idOf('projects', project.id);
@@ -373,7 +412,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       const attachmentWhere = `${where}.attachments[${attachmentIndex}]`;
       let uploadedBy = contactRef(attachment.uploadedBy);
       if (uploadedBy === undefined) {
-        if (attachment.uploadedBy) warn(`${attachmentWhere}: uploader "${attachment.uploadedBy}" is not in the file; Contact Zero is the uploader`);
+        if (attachment.uploadedBy)
+          warn(
+            `${attachmentWhere}: uploader "${attachment.uploadedBy}" is not in the file; Contact Zero is the uploader`,
+          );
         uploadedBy = account.contactZeroId;
       }
       projectAttachments.push({
@@ -394,7 +436,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const sectionProjects = new Map<string, string>();
   file.projectSections.forEach((section, index) => {
     const where = record('projectSections', index, section.id);
-    if (!fileProjectIds.has(section.projectId)) throw structuralError(`${where}.projectId`, `names no project of the file ("${section.projectId}")`);
+    if (!fileProjectIds.has(section.projectId))
+      throw structuralError(`${where}.projectId`, `names no project of the file ("${section.projectId}")`);
     sectionProjects.set(section.id, section.projectId);
     const projectId = importedProjects.get(section.projectId);
     if (projectId === undefined) return warn(`${where}: its project was skipped; the section is skipped`);
@@ -410,20 +453,28 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const linkedTasks = new Set<string>();
   file.projectTaskLinks.forEach((link, index) => {
     const where = record('projectTaskLinks', index, link.id);
-    if (!fileProjectIds.has(link.projectId)) throw structuralError(`${where}.projectId`, `names no project of the file ("${link.projectId}")`);
+    if (!fileProjectIds.has(link.projectId))
+      throw structuralError(`${where}.projectId`, `names no project of the file ("${link.projectId}")`);
     const sectionProject = sectionProjects.get(link.sectionId);
-    if (sectionProject === undefined) throw structuralError(`${where}.sectionId`, `names no section of the file ("${link.sectionId}")`);
-    if (sectionProject !== link.projectId) throw structuralError(`${where}.sectionId`, `names a section of another project ("${sectionProject}")`);
+    if (sectionProject === undefined)
+      throw structuralError(`${where}.sectionId`, `names no section of the file ("${link.sectionId}")`);
+    if (sectionProject !== link.projectId)
+      throw structuralError(`${where}.sectionId`, `names a section of another project ("${sectionProject}")`);
     const projectId = importedProjects.get(link.projectId);
     if (projectId === undefined) return warn(`${where}: its project was skipped; the task link is skipped`);
-    if (!importedTaskSourceIds.has(link.taskId)) return warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
+    if (!importedTaskSourceIds.has(link.taskId))
+      return warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
     const pair = `${link.projectId}\u0000${link.taskId}`;
     if (linkedTasks.has(pair)) return warn(`${where}: the task is already linked to this project; the link is dropped`);
     linkedTasks.add(pair);
     projectTaskLinks.push({
       id: ids.idOf('project_task_links', link.id),
       parentId: projectId,
-      values: { section_id: ids.idOf('project_sections', link.sectionId), task_id: ids.idOf('tasks', link.taskId), sort_order: link.sortOrder ?? 0 },
+      values: {
+        section_id: ids.idOf('project_sections', link.sectionId),
+        task_id: ids.idOf('tasks', link.taskId),
+        sort_order: link.sortOrder ?? 0,
+      },
       createdAt: link.createdAt ?? now,
     });
   });
@@ -439,7 +490,12 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const where = `pipelineTemplates[${file.pipelineTemplates.indexOf(template)}] "${template.id}"`;
     pipelineTemplates.push({
       id,
-      values: { name: template.name, description: template.description, domain: template.domain, is_default: template.isDefault },
+      values: {
+        name: template.name,
+        description: template.description,
+        domain: template.domain,
+        is_default: template.isDefault,
+      },
       createdAt,
       updatedAt: template.updatedAt ?? createdAt,
       asOf: template.updatedAt ?? template.createdAt ?? file.exportedAt,
@@ -464,10 +520,16 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   file.pipelineItems.forEach((item, index) => {
     const where = record('pipelineItems', index, item.id);
     const stages = templateStages.get(item.templateId);
-    if (!stages) throw structuralError(`${where}.templateId`, `names no pipeline template of the file ("${item.templateId}")`);
-    if (!stages.has(item.currentStageId)) throw structuralError(`${where}.currentStageId`, `names no stage of template "${item.templateId}" ("${item.currentStageId}")`);
+    if (!stages)
+      throw structuralError(`${where}.templateId`, `names no pipeline template of the file ("${item.templateId}")`);
+    if (!stages.has(item.currentStageId))
+      throw structuralError(
+        `${where}.currentStageId`,
+        `names no stage of template "${item.templateId}" ("${item.currentStageId}")`,
+      );
     const contactId = contactRef(item.contactId);
-    if (contactId === undefined) return warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
+    if (contactId === undefined)
+      return warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
     const createdAt = item.createdAt ?? now;
     pipelineItems.push({
       id: ids.idOf('pipeline_items', item.id),
@@ -515,7 +577,9 @@ export function matchDefaultFolders(defaults: ImportAccount['defaultFolders']): 
   const used = new Set<string>();
   const matched = new Map<string, string>();
   DEFAULT_FOLDER_SOURCE_IDS.forEach(({ sourceId, name }) => {
-    const folder = defaults.find((candidate) => !used.has(candidate.id) && candidate.name.toLowerCase() === name.toLowerCase());
+    const folder = defaults.find(
+      (candidate) => !used.has(candidate.id) && candidate.name.toLowerCase() === name.toLowerCase(),
+    );
     if (folder) {
       used.add(folder.id);
       matched.set(sourceId, folder.id);
@@ -532,7 +596,8 @@ export function matchDefaultFolders(defaults: ImportAccount['defaultFolders']): 
 
 /** FORMAT §4.5: targets ∪ mentions; a pre-unified note (no `targetContactIds` key) uses its legacy fields. */
 function noteTargetSourceIds(note: NoteRecord): string[] {
-  if (note.targetContactIds !== undefined && note.targetContactIds !== null) return unique([...note.targetContactIds, ...note.mentions]);
+  if (note.targetContactIds !== undefined && note.targetContactIds !== null)
+    return unique([...note.targetContactIds, ...note.mentions]);
   const legacy: string[] = [];
   if (note.contactId && note.contactId !== CONTACT_ZERO_SOURCE_ID) legacy.push(note.contactId);
   if (note.targetContactId) legacy.push(note.targetContactId);
@@ -543,7 +608,13 @@ function noteTargetSourceIds(note: NoteRecord): string[] {
  * The note keeps the app's document id when it is a valid name that no other note holds (another
  * user's, or an earlier note of this file); otherwise it gets a new UUID (FORMAT §6.1).
  */
-function documentIdFor(note: NoteRecord, noteId: string, taken: ReadonlyMap<string, string>, inFile: Set<string>, warn: (message: string) => void): string {
+function documentIdFor(
+  note: NoteRecord,
+  noteId: string,
+  taken: ReadonlyMap<string, string>,
+  inFile: Set<string>,
+  warn: (message: string) => void,
+): string {
   const wanted = note.blocksuiteDocId;
   if (wanted === null) return randomUUID();
   if (!DOCUMENT_NAME.test(wanted)) {
@@ -570,7 +641,9 @@ function foldersParentsFirst(
   defaults: ReadonlyMap<string, string>,
   warn: (message: string) => void,
 ): Array<{ folder: FrameLordExport['folders'][number]; index: number }> {
-  const imported = all.map((folder, index) => ({ folder, index })).filter(({ folder }) => folder.id !== INBOX_FOLDER_SOURCE_ID && !defaults.has(folder.id));
+  const imported = all
+    .map((folder, index) => ({ folder, index }))
+    .filter(({ folder }) => folder.id !== INBOX_FOLDER_SOURCE_ID && !defaults.has(folder.id));
   const byId = new Map(imported.map((entry) => [entry.folder.id, entry]));
   const ordered: typeof imported = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -583,7 +656,9 @@ function foldersParentsFirst(
       const parentId: string | null | undefined = current.folder.parentId;
       const parent: (typeof imported)[number] | undefined = parentId ? byId.get(parentId) : undefined;
       if (parent && state.get(parent.folder.id) === 'visiting') {
-        warn(`folders[${current.index}] "${current.folder.id}": its parent chain loops; it is imported at the top level`);
+        warn(
+          `folders[${current.index}] "${current.folder.id}": its parent chain loops; it is imported at the top level`,
+        );
         current.folder = { ...current.folder, parentId: null };
         break;
       }

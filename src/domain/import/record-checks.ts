@@ -8,7 +8,9 @@ export function structuralError(field: string, message: string): DomainError {
 
 function withFieldInMessage(field: string, error: unknown): unknown {
   if (!(error instanceof DomainError)) return error;
-  const detail = Array.isArray(error.details) ? (error.details[0] as { message?: string } | undefined)?.message : undefined;
+  const detail = Array.isArray(error.details)
+    ? (error.details[0] as { message?: string } | undefined)?.message
+    : undefined;
   const message = `Invalid export: ${field}: ${detail ?? error.message}`;
   return new DomainError(error.code, message, error.details ?? [{ field, message: error.message }]);
 }

@@ -54,7 +54,9 @@ export interface ImportTally {
 }
 
 export function createTally(): ImportTally {
-  const tables = new Map<string, TableCounts>(SUMMARY_TABLES.map((name) => [name, { added: 0, updated: 0, unchanged: 0, kept: 0, removed: 0 }]));
+  const tables = new Map<string, TableCounts>(
+    SUMMARY_TABLES.map((name) => [name, { added: 0, updated: 0, unchanged: 0, kept: 0, removed: 0 }]),
+  );
   return {
     table(name) {
       let counts = tables.get(name);
@@ -68,9 +70,18 @@ export function createTally(): ImportTally {
 /** The summary as a plain-text table for a terminal. */
 export function formatSummary(summary: ImportSummary, maxWarnings = 50): string {
   const header = ['table', 'added', 'updated', 'unchanged', 'kept', 'removed'];
-  const body = summary.tables.map((row) => [row.table, row.added, row.updated, row.unchanged, row.kept, row.removed].map(String));
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] as string).length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ');
+  const body = summary.tables.map((row) =>
+    [row.table, row.added, row.updated, row.unchanged, row.kept, row.removed].map(String),
+  );
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => (cells[column] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number),
+      )
+      .join('  ');
   const out = [
     summary.dry_run ? 'DRY RUN: nothing was written. This is what the import would do:' : 'Import finished:',
     line(header),

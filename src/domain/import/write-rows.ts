@@ -56,7 +56,8 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 export function sameValue(planned: unknown, stored: unknown): boolean {
   const a = planned ?? null;
   const b = stored ?? null;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
   if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
   if (typeof a === 'number' || typeof b === 'number') return a !== null && b !== null && Number(a) === Number(b);
   return a === b;
@@ -68,7 +69,12 @@ function changedColumns(values: Values, stored: Row): Values {
   return changed;
 }
 
-async function selectByIds(tx: Tx, table: PgTable & { id: PgColumn }, ids: readonly string[], extra?: (table: PgTable) => ReturnType<typeof eq>): Promise<Map<string, Row>> {
+async function selectByIds(
+  tx: Tx,
+  table: PgTable & { id: PgColumn },
+  ids: readonly string[],
+  extra?: (table: PgTable) => ReturnType<typeof eq>,
+): Promise<Map<string, Row>> {
   const rows = new Map<string, Row>();
   for (const batch of chunks(ids)) {
     const where = extra ? and(inArray(table.id, batch), extra(table)) : inArray(table.id, batch);
@@ -77,10 +83,17 @@ async function selectByIds(tx: Tx, table: PgTable & { id: PgColumn }, ids: reado
   return rows;
 }
 
-async function loadMembers(tx: Tx, spec: JunctionSpec, parentIds: readonly string[]): Promise<Map<string, Set<string>>> {
+async function loadMembers(
+  tx: Tx,
+  spec: JunctionSpec,
+  parentIds: readonly string[],
+): Promise<Map<string, Set<string>>> {
   const members = new Map<string, Set<string>>();
   for (const batch of chunks(parentIds)) {
-    const rows = (await tx.select({ parent: spec.parentColumn, member: spec.memberColumn }).from(spec.junction).where(inArray(spec.parentColumn, batch))) as Array<{ parent: string; member: string }>;
+    const rows = (await tx
+      .select({ parent: spec.parentColumn, member: spec.memberColumn })
+      .from(spec.junction)
+      .where(inArray(spec.parentColumn, batch))) as Array<{ parent: string; member: string }>;
     for (const row of rows) {
       let set = members.get(row.parent);
       if (!set) members.set(row.parent, (set = new Set()));
@@ -122,10 +135,16 @@ export async function writeEntities(
   );
   const existingIds = [...existing.keys()];
   const storedSets = new Map<string, Map<string, Set<string>>>();
-  for (const [name, junction] of Object.entries(spec.sets ?? {})) storedSets.set(name, await loadMembers(tx, junction, existingIds));
+  for (const [name, junction] of Object.entries(spec.sets ?? {}))
+    storedSets.set(name, await loadMembers(tx, junction, existingIds));
 
   const inserts: Row[] = [];
-  const memberWrites: Array<{ name: string; parentId: string; planned: PlannedMember[]; stored: Set<string> | undefined }> = [];
+  const memberWrites: Array<{
+    name: string;
+    parentId: string;
+    planned: PlannedMember[];
+    stored: Set<string> | undefined;
+  }> = [];
   for (const entity of planned) {
     const stored = existing.get(entity.id);
     if (!stored) {
@@ -139,15 +158,19 @@ export async function writeEntities(
         created_at: entity.createdAt,
         updated_at: entity.updatedAt,
       });
-      for (const [name, members] of Object.entries(entity.sets ?? {})) memberWrites.push({ name, parentId: entity.id, planned: members, stored: undefined });
+      for (const [name, members] of Object.entries(entity.sets ?? {}))
+        memberWrites.push({ name, parentId: entity.id, planned: members, stored: undefined });
       outcomes.set(entity.id, 'added');
       continue;
     }
     const changed = changedColumns(entity.values, stored);
-    const changedSets = Object.entries(entity.sets ?? {}).filter(([name, members]) => !sameMembers(members, storedSets.get(name)?.get(entity.id)));
+    const changedSets = Object.entries(entity.sets ?? {}).filter(
+      ([name, members]) => !sameMembers(members, storedSets.get(name)?.get(entity.id)),
+    );
     const leaveAs = (outcome: 'unchanged' | 'kept') => {
       outcomes.set(entity.id, outcome);
-      for (const [name, members] of Object.entries(entity.sets ?? {})) tally.table((spec.sets?.[name] as JunctionSpec).table)[outcome] += members.length;
+      for (const [name, members] of Object.entries(entity.sets ?? {}))
+        tally.table((spec.sets?.[name] as JunctionSpec).table)[outcome] += members.length;
     };
     if (Object.keys(changed).length === 0 && changedSets.length === 0) {
       leaveAs('unchanged');
@@ -162,21 +185,36 @@ export async function writeEntities(
       .set({ ...changed, sync_version: Number(stored.sync_version) + 1, updated_at: now } as never)
       .where(eq(spec.target.id, entity.id));
     hooks.afterUpdate?.(entity, changed);
-    for (const [name, members] of changedSets) memberWrites.push({ name, parentId: entity.id, planned: members, stored: storedSets.get(name)?.get(entity.id) });
+    for (const [name, members] of changedSets)
+      memberWrites.push({ name, parentId: entity.id, planned: members, stored: storedSets.get(name)?.get(entity.id) });
     outcomes.set(entity.id, 'updated');
   }
   for (const batch of chunks(inserts, 200)) await tx.insert(spec.target).values(batch as never);
-  for (const write of memberWrites) await writeMembers(context, (spec.sets ?? {})[write.name] as JunctionSpec, write.parentId, write.planned, write.stored);
+  for (const write of memberWrites)
+    await writeMembers(
+      context,
+      (spec.sets ?? {})[write.name] as JunctionSpec,
+      write.parentId,
+      write.planned,
+      write.stored,
+    );
 
   for (const [id, outcome] of outcomes) {
     counts[outcome]++;
-    if (outcome === 'added' || outcome === 'updated') context.changes.push({ entityType: spec.entityType, entityId: id });
+    if (outcome === 'added' || outcome === 'updated')
+      context.changes.push({ entityType: spec.entityType, entityId: id });
   }
   return outcomes;
 }
 
 /** A membership set becomes exactly the planned one (the parent entity was written from the file). */
-async function writeMembers(context: WriteContext, spec: JunctionSpec, parentId: string, planned: readonly PlannedMember[], stored: Set<string> | undefined): Promise<void> {
+async function writeMembers(
+  context: WriteContext,
+  spec: JunctionSpec,
+  parentId: string,
+  planned: readonly PlannedMember[],
+  stored: Set<string> | undefined,
+): Promise<void> {
   const { tx } = context;
   const counts = context.tally.table(spec.table);
   const current = stored ?? new Set<string>();
@@ -188,7 +226,11 @@ async function writeMembers(context: WriteContext, spec: JunctionSpec, parentId:
   }
   const added = planned.filter((member) => !current.has(member.id));
   if (added.length > 0) {
-    await tx.insert(spec.junction).values(added.map((member) => ({ [spec.parentKey]: parentId, [spec.memberKey]: member.id, ...member.values })) as never);
+    await tx
+      .insert(spec.junction)
+      .values(
+        added.map((member) => ({ [spec.parentKey]: parentId, [spec.memberKey]: member.id, ...member.values })) as never,
+      );
     counts.added += added.length;
   }
   counts.unchanged += planned.length - added.length;
@@ -200,7 +242,12 @@ async function writeMembers(context: WriteContext, spec: JunctionSpec, parentId:
  * the parents whose children changed: their version has to move too (SPEC §6: children travel
  * inside their parent).
  */
-export async function writeChildren(context: WriteContext, spec: ChildSpec, planned: readonly PlannedChild[], parents: ReadonlyMap<string, RowOutcome>): Promise<Set<string>> {
+export async function writeChildren(
+  context: WriteContext,
+  spec: ChildSpec,
+  planned: readonly PlannedChild[],
+  parents: ReadonlyMap<string, RowOutcome>,
+): Promise<Set<string>> {
   const { tx } = context;
   const counts = context.tally.table(spec.table);
   const touched = new Set<string>();
@@ -228,7 +275,10 @@ export async function writeChildren(context: WriteContext, spec: ChildSpec, plan
       counts.unchanged++;
       continue;
     }
-    await tx.update(spec.target).set(changed as never).where(eq(spec.target.id, child.id));
+    await tx
+      .update(spec.target)
+      .set(changed as never)
+      .where(eq(spec.target.id, child.id));
     touched.add(child.parentId);
     counts.updated++;
   }
@@ -237,7 +287,12 @@ export async function writeChildren(context: WriteContext, spec: ChildSpec, plan
 }
 
 /** Moves the version of parents whose children changed while their own columns did not. */
-export async function bumpParents(context: WriteContext, spec: EntitySpec, touched: ReadonlySet<string>, outcomes: Map<string, RowOutcome>): Promise<void> {
+export async function bumpParents(
+  context: WriteContext,
+  spec: EntitySpec,
+  touched: ReadonlySet<string>,
+  outcomes: Map<string, RowOutcome>,
+): Promise<void> {
   const counts = context.tally.table(spec.table);
   for (const id of touched) {
     if (outcomes.get(id) !== 'unchanged') continue;

@@ -9,7 +9,10 @@ import { loadDocumentStates } from '../documents/update-log.ts';
  * Merged states of many notes, read in one statement; null for a note with no document yet (no
  * stored state, empty log). Bytes travel as base64: see `ByteTransfer`.
  */
-export async function loadCurrentDocumentStates(db: Db, noteIds: readonly string[]): Promise<Map<string, Uint8Array | null>> {
+export async function loadCurrentDocumentStates(
+  db: Db,
+  noteIds: readonly string[],
+): Promise<Map<string, Uint8Array | null>> {
   const merged = new Map<string, Uint8Array | null>();
   for (const [noteId, state] of await loadDocumentStates(db, noteIds, 'base64')) {
     merged.set(noteId, stateUpdates(state).length === 0 ? null : mergeStoredState(state));

@@ -31,7 +31,12 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
   const changes: Array<{ entityType: EntityType; entityId: string }> = [];
 
   const [stored] = await tx
-    .select({ title: notes.title, snapshot: notes.blocksuite_snapshot, doc_id: notes.blocksuite_doc_id, title_normalized: notes.title_normalized })
+    .select({
+      title: notes.title,
+      snapshot: notes.blocksuite_snapshot,
+      doc_id: notes.blocksuite_doc_id,
+      title_normalized: notes.title_normalized,
+    })
     .from(notes)
     .where(eq(notes.id, note.id));
   if (!stored) return;
@@ -45,11 +50,22 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
     const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
     await tx
       .update(notes)
-      .set({ blocksuite_snapshot: snapshot, title, title_normalized: titleNormalized, updated_at: new Date(), sync_version: sql`${notes.sync_version} + 1` })
+      .set({
+        blocksuite_snapshot: snapshot,
+        title,
+        title_normalized: titleNormalized,
+        updated_at: new Date(),
+        sync_version: sql`${notes.sync_version} + 1`,
+      })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });
     if (titleChanged) {
-      await recomputeLinksToTarget(tx, { id: note.id, user_id: note.user_id, blocksuite_doc_id: stored.doc_id, titleKeys: [stored.title_normalized, titleNormalized] });
+      await recomputeLinksToTarget(tx, {
+        id: note.id,
+        user_id: note.user_id,
+        blocksuite_doc_id: stored.doc_id,
+        titleKeys: [stored.title_normalized, titleNormalized],
+      });
     }
   }
 
@@ -60,7 +76,13 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
 }
 
 function sameSnapshot(stored: BlockSuiteSnapshot | null, next: BlockSuiteSnapshot): boolean {
-  if (!stored || stored.title !== next.title || stored.text !== next.text || stored.blocks?.length !== next.blocks.length) return false;
+  if (
+    !stored ||
+    stored.title !== next.title ||
+    stored.text !== next.text ||
+    stored.blocks?.length !== next.blocks.length
+  )
+    return false;
   return next.blocks.every((block, index) => {
     const other = stored.blocks[index];
     return other !== undefined && other.id === block.id && other.flavour === block.flavour && other.text === block.text;
@@ -68,7 +90,12 @@ function sameSnapshot(stored: BlockSuiteSnapshot | null, next: BlockSuiteSnapsho
 }
 
 /** note_references := the document's labels (normalized) and native doc references, by diff. */
-async function syncReferences(tx: Tx, note: DocumentNote, labels: readonly string[], docIds: readonly string[]): Promise<void> {
+async function syncReferences(
+  tx: Tx,
+  note: DocumentNote,
+  labels: readonly string[],
+  docIds: readonly string[],
+): Promise<void> {
   const wanted = new Map<ReferenceKey, { kind: 'title' | 'doc'; target_key: string }>();
   for (const label of labels) {
     const key = normalizeTitle(label).slice(0, REFERENCE_KEY_MAX);
@@ -88,10 +115,20 @@ async function syncReferences(tx: Tx, note: DocumentNote, labels: readonly strin
   for (const kind of ['title', 'doc'] as const) {
     const keys = stale.filter((row) => row.kind === kind).map((row) => row.target_key);
     if (keys.length > 0) {
-      await tx.delete(noteReferences).where(and(eq(noteReferences.note_id, note.id), eq(noteReferences.kind, kind), inArray(noteReferences.target_key, keys)));
+      await tx
+        .delete(noteReferences)
+        .where(
+          and(
+            eq(noteReferences.note_id, note.id),
+            eq(noteReferences.kind, kind),
+            inArray(noteReferences.target_key, keys),
+          ),
+        );
     }
   }
-  const added = [...wanted.entries()].filter(([key]) => !existingKeys.has(key)).map(([, value]) => ({ ...value, note_id: note.id, user_id: note.user_id }));
+  const added = [...wanted.entries()]
+    .filter(([key]) => !existingKeys.has(key))
+    .map(([, value]) => ({ ...value, note_id: note.id, user_id: note.user_id }));
   if (added.length > 0) await tx.insert(noteReferences).values(added).onConflictDoNothing();
 }
 
@@ -100,7 +137,11 @@ async function syncReferences(tx: Tx, note: DocumentNote, labels: readonly strin
  * use), by diff. Topics whose note set changed are recorded for sync, since their `note_count`
  * and `linked_notes` changed.
  */
-async function syncTopics(tx: Tx, note: DocumentNote, labels: readonly string[]): Promise<Array<{ entityType: EntityType; entityId: string }>> {
+async function syncTopics(
+  tx: Tx,
+  note: DocumentNote,
+  labels: readonly string[],
+): Promise<Array<{ entityType: EntityType; entityId: string }>> {
   const labelBySlug = new Map<string, string>();
   for (const label of labels) {
     const slug = topicSlug(label).slice(0, TOPIC_LABEL_MAX);
@@ -111,7 +152,10 @@ async function syncTopics(tx: Tx, note: DocumentNote, labels: readonly string[])
 
   const topicIdBySlug = new Map<string, string>();
   if (slugs.length > 0) {
-    const known = await tx.select({ id: topics.id, slug: topics.slug }).from(topics).where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, slugs)));
+    const known = await tx
+      .select({ id: topics.id, slug: topics.slug })
+      .from(topics)
+      .where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, slugs)));
     for (const row of known) topicIdBySlug.set(row.slug, row.id);
     const missing = slugs.filter((slug) => !topicIdBySlug.has(slug));
     if (missing.length > 0) {
@@ -123,19 +167,30 @@ async function syncTopics(tx: Tx, note: DocumentNote, labels: readonly string[])
       for (const row of created) topicIdBySlug.set(row.slug, row.id);
       if (created.length < missing.length) {
         // A concurrent store of another note created some of them first.
-        const raced = await tx.select({ id: topics.id, slug: topics.slug }).from(topics).where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, missing)));
+        const raced = await tx
+          .select({ id: topics.id, slug: topics.slug })
+          .from(topics)
+          .where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, missing)));
         for (const row of raced) topicIdBySlug.set(row.slug, row.id);
       }
     }
   }
 
   const wanted = new Set(topicIdBySlug.values());
-  const existing = await tx.select({ topic_id: noteTopics.topic_id }).from(noteTopics).where(eq(noteTopics.note_id, note.id));
+  const existing = await tx
+    .select({ topic_id: noteTopics.topic_id })
+    .from(noteTopics)
+    .where(eq(noteTopics.note_id, note.id));
   const existingIds = new Set(existing.map((row) => row.topic_id));
   const removed = [...existingIds].filter((id) => !wanted.has(id));
   const added = [...wanted].filter((id) => !existingIds.has(id));
-  if (removed.length > 0) await tx.delete(noteTopics).where(and(eq(noteTopics.note_id, note.id), inArray(noteTopics.topic_id, removed)));
-  if (added.length > 0) await tx.insert(noteTopics).values(added.map((topic_id) => ({ note_id: note.id, topic_id }))).onConflictDoNothing();
+  if (removed.length > 0)
+    await tx.delete(noteTopics).where(and(eq(noteTopics.note_id, note.id), inArray(noteTopics.topic_id, removed)));
+  if (added.length > 0)
+    await tx
+      .insert(noteTopics)
+      .values(added.map((topic_id) => ({ note_id: note.id, topic_id })))
+      .onConflictDoNothing();
   for (const id of [...removed, ...added]) changed.push({ entityType: 'topic', entityId: id });
   return changed;
 }

@@ -45,16 +45,25 @@ export interface LinkTarget {
  * how a `[[label]]` written before its note existed becomes a link later (SPEC §7).
  */
 export async function recomputeLinksToTarget(tx: Tx, target: LinkTarget): Promise<void> {
-  const titleKeys = [...new Set(target.titleKeys.filter((key): key is string => typeof key === 'string' && key !== ''))];
+  const titleKeys = [
+    ...new Set(target.titleKeys.filter((key): key is string => typeof key === 'string' && key !== '')),
+  ];
   const byReference = or(
     and(eq(noteReferences.kind, 'doc'), eq(noteReferences.target_key, target.blocksuite_doc_id)),
-    titleKeys.length > 0 ? and(eq(noteReferences.kind, 'title'), inArray(noteReferences.target_key, titleKeys)) : undefined,
+    titleKeys.length > 0
+      ? and(eq(noteReferences.kind, 'title'), inArray(noteReferences.target_key, titleKeys))
+      : undefined,
   );
   const referencing = await tx
     .selectDistinct({ id: noteReferences.note_id })
     .from(noteReferences)
     .where(and(eq(noteReferences.user_id, target.user_id), byReference));
-  const linking = await queryRows<{ id: string }>(tx, sql`select source_note_id as id from note_links where target_note_id = ${target.id}`);
-  const sources = [...new Set([...referencing.map((row) => row.id), ...linking.map((row) => row.id)])].filter((id) => id !== target.id);
+  const linking = await queryRows<{ id: string }>(
+    tx,
+    sql`select source_note_id as id from note_links where target_note_id = ${target.id}`,
+  );
+  const sources = [...new Set([...referencing.map((row) => row.id), ...linking.map((row) => row.id)])].filter(
+    (id) => id !== target.id,
+  );
   await recomputeLinksOfSources(tx, target.user_id, sources);
 }

@@ -15,11 +15,22 @@ export interface LinkedNote {
  * `GET /notes/:id/links` (`outgoing`: the notes it links to) and `/backlinks` (`incoming`: the
  * notes linking to it). Only the caller's non-archived notes; another user's note is NOT_FOUND.
  */
-export async function listLinkedNotes(db: Db, auth: AuthContext, noteId: string, direction: 'outgoing' | 'incoming'): Promise<LinkedNote[]> {
+export async function listLinkedNotes(
+  db: Db,
+  auth: AuthContext,
+  noteId: string,
+  direction: 'outgoing' | 'incoming',
+): Promise<LinkedNote[]> {
   if (!isUuid(noteId)) throw notFound('Note');
-  const [note] = await db.select({ id: notes.id }).from(notes).where(ownedRow(notes, auth.userId, noteId));
+  const [note] = await db
+    .select({ id: notes.id })
+    .from(notes)
+    .where(ownedRow(notes, auth.userId, noteId));
   if (!note) throw notFound('Note');
-  const [from, to] = direction === 'outgoing' ? [noteLinks.source_note_id, noteLinks.target_note_id] : [noteLinks.target_note_id, noteLinks.source_note_id];
+  const [from, to] =
+    direction === 'outgoing'
+      ? [noteLinks.source_note_id, noteLinks.target_note_id]
+      : [noteLinks.target_note_id, noteLinks.source_note_id];
   return db
     .select({ note_id: notes.id, title: notes.title, blocksuite_doc_id: notes.blocksuite_doc_id })
     .from(noteLinks)

@@ -18,6 +18,9 @@ export async function onNoteTitleOrArchiveChanged(
     id: note.id,
     user_id: note.user_id,
     blocksuite_doc_id: note.blocksuite_doc_id,
-    titleKeys: [note.title === null ? null : normalizeTitle(note.title), previousTitle ? normalizeTitle(previousTitle) : null],
+    titleKeys: [
+      note.title === null ? null : normalizeTitle(note.title),
+      previousTitle ? normalizeTitle(previousTitle) : null,
+    ],
   });
 }

@@ -51,9 +51,20 @@ export function createRateLimiter(store: RateLimitStore, logger: Logger, now: ()
     const windowMs = rule.windowSeconds * 1000;
     const at = now();
     const startMs = Math.floor(at / windowMs) * windowMs;
-    return { key: `${rule.name}:${subject}:${startMs}`, resetAtMs: startMs + windowMs, ttlMs: startMs + windowMs - at, at };
+    return {
+      key: `${rule.name}:${subject}:${startMs}`,
+      resetAtMs: startMs + windowMs,
+      ttlMs: startMs + windowMs - at,
+      at,
+    };
   };
-  const decision = (rule: RateLimitRule, count: number, refusedFrom: number, resetAtMs: number, at: number): RateLimitDecision => ({
+  const decision = (
+    rule: RateLimitRule,
+    count: number,
+    refusedFrom: number,
+    resetAtMs: number,
+    at: number,
+  ): RateLimitDecision => ({
     allowed: count < refusedFrom,
     limit: rule.limit,
     remaining: Math.max(0, rule.limit - count),

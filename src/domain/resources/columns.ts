@@ -13,7 +13,8 @@ export const isTimestampColumn = (column: AnyPgColumn): boolean => column.column
 export const isDateColumn = (column: AnyPgColumn): boolean => column.columnType === 'PgDateString';
 export const isUuidColumn = (column: AnyPgColumn): boolean => column.columnType === 'PgUUID';
 export const isArrayColumn = (column: AnyPgColumn): boolean => column.columnType === 'PgArray';
-export const isByteaColumn = (column: AnyPgColumn): boolean => column.columnType === 'PgCustomColumn' && column.getSQLType() === 'bytea';
+export const isByteaColumn = (column: AnyPgColumn): boolean =>
+  column.columnType === 'PgCustomColumn' && column.getSQLType() === 'bytea';
 
 /**
  * The value a column takes when a `PUT` omits it (SPEC §9: omitted optional fields return to their
@@ -24,7 +25,9 @@ export function omittedValue(name: string, column: AnyPgColumn): unknown {
   if (column.hasDefault) {
     if (!is(column.default, SQL) && column.default !== undefined) return column.default;
     if (isArrayColumn(column)) return [];
-    throw new Error(`column ${name}: no JS equivalent for its SQL default; declare it writable only with a plain default`);
+    throw new Error(
+      `column ${name}: no JS equivalent for its SQL default; declare it writable only with a plain default`,
+    );
   }
   if (column.notNull) throw new Error(`column ${name} is required and has no default: it cannot be omitted`);
   return null;
@@ -33,7 +36,8 @@ export function omittedValue(name: string, column: AnyPgColumn): unknown {
 /** A row value as JSON shows it: timestamps as ISO strings, bytes as base64. */
 export function apiValue(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   return value;
 }
 

@@ -51,7 +51,8 @@ export function checkDataUrl(field: string, value: string): DataUrl {
 export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType: string): void {
   const parsed = checkDataUrl(field, dataUrl);
   const declared = mimeType.split(';')[0]?.trim().toLowerCase();
-  if (parsed.mimeType !== declared) throw fieldError(field, `declares ${parsed.mimeType}, but mime_type is ${declared}`);
+  if (parsed.mimeType !== declared)
+    throw fieldError(field, `declares ${parsed.mimeType}, but mime_type is ${declared}`);
 }
 
 /** A field that may hold either a URL or a data URL: only data URLs are checked here. */

@@ -9,9 +9,14 @@ export function equals(column: AnyPgColumn, schema: ZodType, description: string
   return { schema, description, where: (value) => eq(column, value) };
 }
 
-export const idEquals = (column: AnyPgColumn, description: string): ListFilter => equals(column, uuidSchema(), description);
+export const idEquals = (column: AnyPgColumn, description: string): ListFilter =>
+  equals(column, uuidSchema(), description);
 
-export function enumEquals(column: AnyPgColumn, values: readonly [string, ...string[]], description: string): ListFilter {
+export function enumEquals(
+  column: AnyPgColumn,
+  values: readonly [string, ...string[]],
+  description: string,
+): ListFilter {
   return equals(column, z.enum(values), description);
 }
 
@@ -25,7 +30,9 @@ export function hasTags(column: AnyPgColumn): ListFilter {
     schema: z.union([z.string().max(2000), z.array(z.string().max(TAG_LIMITS.length)).max(TAG_LIMITS.count)]),
     description: 'Comma-separated tags; rows carrying all of them.',
     where: (value) => {
-      const tags = (Array.isArray(value) ? value : String(value).split(',')).map((tag: string) => tag.trim()).filter(Boolean);
+      const tags = (Array.isArray(value) ? value : String(value).split(','))
+        .map((tag: string) => tag.trim())
+        .filter(Boolean);
       return arrayContains(column, tags);
     },
   };
@@ -35,19 +42,34 @@ const instant = () => z.union([timestampSchema(), dateSchema()]);
 
 /** Inclusive bounds on a timestamp or date column (`due_after`, `occurred_before`, …). */
 export function onOrAfter(column: AnyPgColumn, description: string): ListFilter {
-  return { schema: instant(), description, where: (value) => gte(column, column.columnType === 'PgTimestamp' ? new Date(String(value)) : value) };
+  return {
+    schema: instant(),
+    description,
+    where: (value) => gte(column, column.columnType === 'PgTimestamp' ? new Date(String(value)) : value),
+  };
 }
 
 export function onOrBefore(column: AnyPgColumn, description: string): ListFilter {
-  return { schema: instant(), description, where: (value) => lte(column, column.columnType === 'PgTimestamp' ? new Date(String(value)) : value) };
+  return {
+    schema: instant(),
+    description,
+    where: (value) => lte(column, column.columnType === 'PgTimestamp' ? new Date(String(value)) : value),
+  };
 }
 
 /** Rows linked to a contact through a junction table (a note's targets, a group's members). */
-export function linkedThrough(junction: PgTable, parentColumn: AnyPgColumn, parentId: AnyPgColumn, memberColumn: AnyPgColumn, description: string): ListFilter {
+export function linkedThrough(
+  junction: PgTable,
+  parentColumn: AnyPgColumn,
+  parentId: AnyPgColumn,
+  memberColumn: AnyPgColumn,
+  description: string,
+): ListFilter {
   return {
     schema: uuidSchema(),
     description,
-    where: (value) => sql`exists (select 1 from ${junction} where ${and(eq(parentColumn, parentId), eq(memberColumn, value))})`,
+    where: (value) =>
+      sql`exists (select 1 from ${junction} where ${and(eq(parentColumn, parentId), eq(memberColumn, value))})`,
   };
 }
 

@@ -24,30 +24,52 @@ export type { Entity, CreateResult, ListPage, UpdateBody, UpdateOptions, WriteOp
 export { RESOURCES, resourceFor } from './registry.ts';
 
 /** Exactly what `GET /resource/:id` answers (and what a sync pull's `data` must be). Throws NOT_FOUND. */
-export const getEntity = (db: Db, auth: AuthContext, type: EntityType, id: string): Promise<Entity> => getResourceEntity(db, auth, resourceFor(type), id);
+export const getEntity = (db: Db, auth: AuthContext, type: EntityType, id: string): Promise<Entity> =>
+  getResourceEntity(db, auth, resourceFor(type), id);
 
 /** Like getEntity, undefined instead of NOT_FOUND. */
 export const findEntity = (db: Db, auth: AuthContext, type: EntityType, id: string): Promise<Entity | undefined> =>
   findResourceEntity(db, auth, resourceFor(type), id);
 
 /** Like findEntity for many ids in one query per table (sync pull): the caller's entities by id. */
-export const findEntities = (db: Db, auth: AuthContext, type: EntityType, ids: readonly string[]): Promise<Map<string, Entity>> =>
-  findResourceEntities(db, auth, resourceFor(type), ids);
+export const findEntities = (
+  db: Db,
+  auth: AuthContext,
+  type: EntityType,
+  ids: readonly string[],
+): Promise<Map<string, Entity>> => findResourceEntities(db, auth, resourceFor(type), ids);
 
 /**
  * Creates from an untrusted body (validated here). A body `id` that exists answers CONFLICT unless
  * it is the caller's identical retry (`created: false`). Runs in a transaction (a savepoint when
  * `db` already is one).
  */
-export const createEntity = (db: Db, auth: AuthContext, type: EntityType, body: unknown, options?: WriteOptions): Promise<CreateResult> =>
-  createResourceEntity(db, auth, resourceFor(type), body, options);
+export const createEntity = (
+  db: Db,
+  auth: AuthContext,
+  type: EntityType,
+  body: unknown,
+  options?: WriteOptions,
+): Promise<CreateResult> => createResourceEntity(db, auth, resourceFor(type), body, options);
 
 /** PUT (`mode: 'put'`, omitted fields reset) or PATCH (`mode: 'patch'`, only what the body names). */
-export const updateEntity = (db: Db, auth: AuthContext, type: EntityType, id: string, body: UpdateBody, options: UpdateOptions): Promise<Entity> =>
-  updateResourceEntity(db, auth, resourceFor(type), id, body, options);
+export const updateEntity = (
+  db: Db,
+  auth: AuthContext,
+  type: EntityType,
+  id: string,
+  body: UpdateBody,
+  options: UpdateOptions,
+): Promise<Entity> => updateResourceEntity(db, auth, resourceFor(type), id, body, options);
 
 /** DELETE: `is_archived = true`. */
-export const archiveEntity = (db: Db, auth: AuthContext, type: EntityType, id: string, options?: WriteOptions): Promise<Entity> =>
-  archiveResourceEntity(db, auth, resourceFor(type), id, options);
+export const archiveEntity = (
+  db: Db,
+  auth: AuthContext,
+  type: EntityType,
+  id: string,
+  options?: WriteOptions,
+): Promise<Entity> => archiveResourceEntity(db, auth, resourceFor(type), id, options);
 
-export const listEntities = (db: Db, auth: AuthContext, type: EntityType, query: unknown): Promise<ListPage> => listResource(db, auth, resourceFor(type), query);
+export const listEntities = (db: Db, auth: AuthContext, type: EntityType, query: unknown): Promise<ListPage> =>
+  listResource(db, auth, resourceFor(type), query);

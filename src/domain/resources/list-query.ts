@@ -14,7 +14,9 @@ export const booleanParameter = (description: string) => z.enum(['true', 'false'
 export function buildListQuerySchema(definition: ResourceDefinition): z.ZodObject {
   const shape: Record<string, ZodType> = {
     page: positiveInteger('Page number, from 1. A page past the end answers an empty `data`.'),
-    per_page: positiveInteger(`Items per page (default ${DEFAULT_PER_PAGE}); above ${MAX_PER_PAGE} is capped to ${MAX_PER_PAGE}.`),
+    per_page: positiveInteger(
+      `Items per page (default ${DEFAULT_PER_PAGE}); above ${MAX_PER_PAGE} is capped to ${MAX_PER_PAGE}.`,
+    ),
     sort: z
       .enum(definition.sortable as [string, ...string[]])
       .optional()
@@ -22,11 +24,16 @@ export function buildListQuerySchema(definition: ResourceDefinition): z.ZodObjec
     order: z.enum(['asc', 'desc']).optional().meta({ description: 'Sort direction (default desc).' }),
     include_archived: booleanParameter('Include archived rows (default false).'),
   };
-  if (definition.search) shape.search = z.string().max(MAX_SEARCH_LENGTH).optional().meta({ description: definition.search.description });
+  if (definition.search)
+    shape.search = z.string().max(MAX_SEARCH_LENGTH).optional().meta({ description: definition.search.description });
   if ((definition.nested ?? []).some((collection) => collection.field === 'attachments')) {
-    shape.include = z.enum(['attachments']).optional().meta({ description: '`attachments`: include attachment bodies (data URLs).' });
+    shape.include = z
+      .enum(['attachments'])
+      .optional()
+      .meta({ description: '`attachments`: include attachment bodies (data URLs).' });
   }
-  for (const [name, filter] of Object.entries(definition.filters ?? {})) shape[name] = filter.schema.optional().meta({ description: filter.description });
+  for (const [name, filter] of Object.entries(definition.filters ?? {}))
+    shape[name] = filter.schema.optional().meta({ description: filter.description });
   // Not strict: unknown parameters are ignored, and links carry them along unchanged.
   return z.object(shape);
 }

@@ -77,16 +77,24 @@ export function planList(resource: Resource, auth: AuthContext, rawQuery: unknow
  * nullable columns keep NULLs last in both directions, which is what "due soonest" expects.
  */
 function sortKey(column: AnyPgColumn, direction: 'asc' | 'desc'): SQL {
-  if (column.name === 'updated_at') return direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls first`;
+  if (column.name === 'updated_at')
+    return direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls first`;
   if (column.notNull) return direction === 'desc' ? desc(column) : asc(column);
   return direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
 }
 
 export function listSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(resource.schemas.listColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
+  return Object.fromEntries(
+    resource.schemas.listColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
+  );
 }
 
-export async function listResource(db: Db, auth: AuthContext, resource: Resource, rawQuery: unknown): Promise<ListPage> {
+export async function listResource(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  rawQuery: unknown,
+): Promise<ListPage> {
   const plan = planList(resource, auth, rawQuery);
   const table = resource.definition.table;
   const [rows, totals] = await Promise.all([
@@ -100,6 +108,9 @@ export async function listResource(db: Db, auth: AuthContext, resource: Resource
     db.select({ total: count() }).from(table).where(plan.where),
   ]);
   const total = Number(totals[0]?.total ?? 0);
-  const data = await presentRows(db, resource, rows as Record<string, unknown>[], { detail: false, includeAttachments: plan.includeAttachments });
+  const data = await presentRows(db, resource, rows as Record<string, unknown>[], {
+    detail: false,
+    includeAttachments: plan.includeAttachments,
+  });
   return { data, page: plan.page, per_page: plan.perPage, total, total_pages: Math.ceil(total / plan.perPage) };
 }

@@ -81,7 +81,9 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
 }
 
 function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
+  return Object.fromEntries(
+    resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
+  );
 }
 
 async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
@@ -96,12 +98,20 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
 }
 
 /** Writes the row's nested collections, runs the after-write hook, presents, and records the change. */
-async function finishWrite(context: WriteContext, resource: Resource, row: Row, options: WriteOptions): Promise<Entity> {
+async function finishWrite(
+  context: WriteContext,
+  resource: Resource,
+  row: Row,
+  options: WriteOptions,
+): Promise<Entity> {
   const { definition } = resource;
   const parentId = String(row.id);
   for (const collection of definition.nested ?? []) {
     if (collection.field in context.nested) {
-      await collection.write({ tx: context.tx, auth: context.auth, parentId, mode: context.mode }, context.nested[collection.field]);
+      await collection.write(
+        { tx: context.tx, auth: context.auth, parentId, mode: context.mode },
+        context.nested[collection.field],
+      );
     }
   }
   const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
@@ -115,11 +125,19 @@ async function finishWrite(context: WriteContext, resource: Resource, row: Row, 
 
 function assertWritable(resource: Resource): void {
   if (resource.definition.readOnly) {
-    throw new DomainError('VALIDATION_ERROR', `${resource.definition.name} is read-only`, [{ field: 'entity_type', message: 'is read-only' }]);
+    throw new DomainError('VALIDATION_ERROR', `${resource.definition.name} is read-only`, [
+      { field: 'entity_type', message: 'is read-only' },
+    ]);
   }
 }
 
-export async function createResourceEntity(db: Db, auth: AuthContext, resource: Resource, body: unknown, options: WriteOptions = {}): Promise<CreateResult> {
+export async function createResourceEntity(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  body: unknown,
+  options: WriteOptions = {},
+): Promise<CreateResult> {
   assertWritable(resource);
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
@@ -129,7 +147,15 @@ export async function createResourceEntity(db: Db, auth: AuthContext, resource: 
     for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
       if (values[name] === undefined) values[name] = makeDefault(auth);
     }
-    const context: WriteContext = { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt: version.updated_at };
+    const context: WriteContext = {
+      tx,
+      auth,
+      mode: 'create',
+      existing: undefined,
+      values,
+      nested: parsed.nested,
+      updatedAt: version.updated_at,
+    };
     await checkOwnedReferences(context, resource);
     await definition.hooks?.beforeWrite?.(context);
     const id = parsed.id ?? randomUUID();
@@ -151,8 +177,17 @@ export async function createResourceEntity(db: Db, auth: AuthContext, resource: 
 }
 
 /** SPEC §5: creating an id that exists is a conflict, unless it is the caller's identical retry. */
-async function identicalRetryOrConflict(tx: Tx, auth: AuthContext, resource: Resource, id: string, input: Row): Promise<Entity> {
-  const [existing] = (await tx.select(detailSelection(resource)).from(resource.definition.table).where(eq(resource.definition.table.id, id))) as Row[];
+async function identicalRetryOrConflict(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  id: string,
+  input: Row,
+): Promise<Entity> {
+  const [existing] = (await tx
+    .select(detailSelection(resource))
+    .from(resource.definition.table)
+    .where(eq(resource.definition.table.id, id))) as Row[];
   if (existing && existing.user_id === auth.userId) {
     const current = await presentRow(tx, resource, existing);
     if (sameAsStored(resource, input, current)) return current;
@@ -191,13 +226,25 @@ export async function updateResourceEntity(
   return db.transaction(async (tx) => {
     const existing = await lockOwnedRow(tx, auth, resource, id);
     assertCurrentVersion(existing as unknown as Versioned, options.expectedVersion);
-    const parsed = early ?? parseBody(resource, options.mode, (body as (current: Entity) => unknown)(await presentRow(tx, resource, existing)));
+    const parsed =
+      early ??
+      parseBody(
+        resource,
+        options.mode,
+        (body as (current: Entity) => unknown)(await presentRow(tx, resource, existing)),
+      );
     return writeUpdate(tx, auth, resource, existing, parsed, options);
   });
 }
 
 /** DELETE: archives (SPEC §5). Archiving an archived entity changes nothing. */
-export async function archiveResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string, options: WriteOptions = {}): Promise<Entity> {
+export async function archiveResourceEntity(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  id: string,
+  options: WriteOptions = {},
+): Promise<Entity> {
   assertWritable(resource);
   assertEntityId(resource, id);
   const parsed = parseBody(resource, 'patch', { is_archived: true });
@@ -219,7 +266,14 @@ async function lockOwnedRow(tx: Tx, auth: AuthContext, resource: Resource, id: s
   return existing;
 }
 
-async function writeUpdate(tx: Tx, auth: AuthContext, resource: Resource, existing: Row, parsed: ParsedBody, options: UpdateOptions): Promise<Entity> {
+async function writeUpdate(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  existing: Row,
+  parsed: ParsedBody,
+  options: UpdateOptions,
+): Promise<Entity> {
   const { definition } = resource;
   const values: Row = { ...parsed.values };
   const problems: FieldProblem[] = [];
@@ -230,7 +284,15 @@ async function writeUpdate(tx: Tx, auth: AuthContext, resource: Resource, existi
   }
   if (problems.length > 0) throw validationError(problems);
   const version = nextVersion(existing as unknown as Versioned, options.updatedAt);
-  const context: WriteContext = { tx, auth, mode: options.mode, existing, values, nested: parsed.nested, updatedAt: version.updated_at };
+  const context: WriteContext = {
+    tx,
+    auth,
+    mode: options.mode,
+    existing,
+    values,
+    nested: parsed.nested,
+    updatedAt: version.updated_at,
+  };
   await checkOwnedReferences(context, resource);
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
@@ -241,14 +303,27 @@ async function writeUpdate(tx: Tx, auth: AuthContext, resource: Resource, existi
   return finishWrite(context, resource, row as Row, options);
 }
 
-export async function findResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity | undefined> {
+export async function findResourceEntity(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  id: string,
+): Promise<Entity | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = (await db.select(detailSelection(resource)).from(resource.definition.table).where(ownedRow(resource.definition.table, auth.userId, id))) as Row[];
+  const [row] = (await db
+    .select(detailSelection(resource))
+    .from(resource.definition.table)
+    .where(ownedRow(resource.definition.table, auth.userId, id))) as Row[];
   return row ? presentRow(db, resource, row, DETAIL) : undefined;
 }
 
 /** Batch findResourceEntity: the caller's entities among `ids`, by id (a missing or foreign id is absent). */
-export async function findResourceEntities(db: Db, auth: AuthContext, resource: Resource, ids: readonly string[]): Promise<Map<string, Entity>> {
+export async function findResourceEntities(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  ids: readonly string[],
+): Promise<Map<string, Entity>> {
   const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
   if (wanted.length === 0) return new Map();
   const { table } = resource.definition;

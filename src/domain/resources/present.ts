@@ -7,7 +7,12 @@ import type { Resource } from './resource.ts';
 
 export const DETAIL: PresentOptions = { detail: true, includeAttachments: true };
 
-export async function presentRows(db: Db, resource: Resource, rows: readonly Row[], options: PresentOptions): Promise<Entity[]> {
+export async function presentRows(
+  db: Db,
+  resource: Resource,
+  rows: readonly Row[],
+  options: PresentOptions,
+): Promise<Entity[]> {
   const shown = options.detail ? resource.schemas.detailColumns : resource.schemas.listColumns;
   const entities = rows.map((row) => {
     const entity: Entity = {};
@@ -25,7 +30,12 @@ export async function presentRows(db: Db, resource: Resource, rows: readonly Row
   return entities;
 }
 
-export async function presentRow(db: Db, resource: Resource, row: Row, options: PresentOptions = DETAIL): Promise<Entity> {
+export async function presentRow(
+  db: Db,
+  resource: Resource,
+  row: Row,
+  options: PresentOptions = DETAIL,
+): Promise<Entity> {
   const [entity] = await presentRows(db, resource, [row], options);
   return entity as Entity;
 }

@@ -26,11 +26,16 @@ export const RESOURCES: readonly Resource[] = [
   pipelineItemsResource,
 ].map(compileResource);
 
-const BY_ENTITY_TYPE = new Map<string, Resource>(RESOURCES.map((resource) => [resource.definition.entityType, resource]));
+const BY_ENTITY_TYPE = new Map<string, Resource>(
+  RESOURCES.map((resource) => [resource.definition.entityType, resource]),
+);
 
 /** The resource of a sync `entity_type`; an unknown one is a VALIDATION_ERROR (SPEC §9). */
 export function resourceFor(entityType: EntityType | string): Resource {
   const resource = BY_ENTITY_TYPE.get(entityType);
-  if (!resource) throw validationError([{ field: 'entity_type', message: `is not one of ${[...BY_ENTITY_TYPE.keys()].join(', ')}` }]);
+  if (!resource)
+    throw validationError([
+      { field: 'entity_type', message: `is not one of ${[...BY_ENTITY_TYPE.keys()].join(', ')}` },
+    ]);
   return resource;
 }

@@ -3,7 +3,15 @@
 import { createSelectSchema } from 'drizzle-zod';
 import { z, type ZodType } from 'zod';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { columnsOf, isArrayColumn, isDateColumn, isTimestampColumn, isUuidColumn, omittedValue, type ColumnMap } from './columns.ts';
+import {
+  columnsOf,
+  isArrayColumn,
+  isDateColumn,
+  isTimestampColumn,
+  isUuidColumn,
+  omittedValue,
+  type ColumnMap,
+} from './columns.ts';
 import type { ResourceDefinition } from './definition.ts';
 
 /** SPEC §5: fields no body may set, whatever the resource. */
@@ -53,7 +61,8 @@ export interface ResourceSchemas {
   detailColumns: readonly string[];
 }
 
-const ignoredFieldSchema = () => z.unknown().optional().meta({ description: 'Server-owned or read-only: ignored when sent.' });
+const ignoredFieldSchema = () =>
+  z.unknown().optional().meta({ description: 'Server-owned or read-only: ignored when sent.' });
 
 export function buildResourceSchemas(definition: ResourceDefinition): ResourceSchemas {
   const columns = columnsOf(definition.table);
@@ -71,7 +80,9 @@ export function buildResourceSchemas(definition: ResourceDefinition): ResourceSc
   };
   const requiredOnWrite = (name: string): boolean => {
     const column = columns[name];
-    return Boolean(column?.notNull && !column.hasDefault && !(definition.serverDefaults && name in definition.serverDefaults));
+    return Boolean(
+      column?.notNull && !column.hasDefault && !(definition.serverDefaults && name in definition.serverDefaults),
+    );
   };
 
   const writableShape = (mode: 'create' | 'put' | 'patch'): Record<string, ZodType> => {
@@ -90,7 +101,8 @@ export function buildResourceSchemas(definition: ResourceDefinition): ResourceSc
   const ignored = new Set<string>(
     [...readable, ...SERVER_OWNED_FIELDS.filter((name) => name in columns)].filter((name) => !writableNames.has(name)),
   );
-  const ignoredShape = (): Record<string, ZodType> => Object.fromEntries([...ignored].map((name) => [name, ignoredFieldSchema()]));
+  const ignoredShape = (): Record<string, ZodType> =>
+    Object.fromEntries([...ignored].map((name) => [name, ignoredFieldSchema()]));
 
   const create = z.strictObject({
     ...ignoredShape(),
@@ -101,7 +113,8 @@ export function buildResourceSchemas(definition: ResourceDefinition): ResourceSc
   const patch = z.strictObject({ ...ignoredShape(), ...writableShape('patch') });
 
   const responseShape: Record<string, ZodType> = {};
-  for (const name of visible) responseShape[name] = detailOnly.has(name) ? fieldSchema(name).optional() : fieldSchema(name);
+  for (const name of visible)
+    responseShape[name] = detailOnly.has(name) ? fieldSchema(name).optional() : fieldSchema(name);
   for (const collection of nested) responseShape[collection.field] = collection.outputSchema;
   Object.assign(responseShape, definition.computedFields ?? {});
 

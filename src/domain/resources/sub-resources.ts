@@ -18,7 +18,8 @@ import { MAX_SET_SIZE } from './nested/id-set.ts';
 
 type Item = Record<string, unknown> & { id?: string };
 
-const itemSchema = (collection: { inputSchema: unknown }) => (collection.inputSchema as z.ZodArray<z.ZodObject>).element;
+const itemSchema = (collection: { inputSchema: unknown }) =>
+  (collection.inputSchema as z.ZodArray<z.ZodObject>).element;
 
 export const groupMembersBody = z.strictObject({ contact_ids: z.array(uuidSchema()).min(1).max(MAX_SET_SIZE) });
 export const sectionBody = itemSchema(projectSectionsCollection);
@@ -31,19 +32,33 @@ export interface ItemResult {
   item: Entity;
 }
 
-export async function addGroupMembers(db: Db, auth: AuthContext, groupId: string, body: unknown, options: WriteOptions = {}): Promise<Entity> {
+export async function addGroupMembers(
+  db: Db,
+  auth: AuthContext,
+  groupId: string,
+  body: unknown,
+  options: WriteOptions = {},
+): Promise<Entity> {
   const { contact_ids } = parseInput(groupMembersBody, body);
   return updateResourceEntity(
     db,
     auth,
     resourceFor('group'),
     groupId,
-    (current: Entity) => ({ member_contact_ids: [...new Set([...(current.member_contact_ids as string[]), ...contact_ids])] }),
+    (current: Entity) => ({
+      member_contact_ids: [...new Set([...(current.member_contact_ids as string[]), ...contact_ids])],
+    }),
     { ...options, mode: 'patch' },
   );
 }
 
-export async function removeGroupMember(db: Db, auth: AuthContext, groupId: string, contactId: string, options: WriteOptions = {}): Promise<Entity> {
+export async function removeGroupMember(
+  db: Db,
+  auth: AuthContext,
+  groupId: string,
+  contactId: string,
+  options: WriteOptions = {},
+): Promise<Entity> {
   return updateResourceEntity(
     db,
     auth,
@@ -59,7 +74,15 @@ export async function removeGroupMember(db: Db, auth: AuthContext, groupId: stri
 }
 
 /** Appends an item to a parent's collection; the answer carries the stored item. */
-async function addItem(db: Db, auth: AuthContext, type: 'project' | 'pipeline_template', parentId: string, field: string, item: Item, options: WriteOptions): Promise<ItemResult> {
+async function addItem(
+  db: Db,
+  auth: AuthContext,
+  type: 'project' | 'pipeline_template',
+  parentId: string,
+  field: string,
+  item: Item,
+  options: WriteOptions,
+): Promise<ItemResult> {
   const id = item.id ?? randomUUID();
   const parent = await updateResourceEntity(
     db,
@@ -68,7 +91,8 @@ async function addItem(db: Db, auth: AuthContext, type: 'project' | 'pipeline_te
     parentId,
     (current: Entity) => {
       const items = current[field] as Item[];
-      if (items.some((existing) => existing.id === id)) throw conflict(`An item with id ${id} already exists in ${field}`);
+      if (items.some((existing) => existing.id === id))
+        throw conflict(`An item with id ${id} already exists in ${field}`);
       return { [field]: [...items, { ...item, id }] };
     },
     { ...options, mode: 'patch' },
@@ -101,29 +125,92 @@ async function changeItems(
   );
 }
 
-export const addProjectSection = (db: Db, auth: AuthContext, projectId: string, body: unknown, options: WriteOptions = {}) =>
-  addItem(db, auth, 'project', projectId, 'sections', parseInput(sectionBody, body) as Item, options);
+export const addProjectSection = (
+  db: Db,
+  auth: AuthContext,
+  projectId: string,
+  body: unknown,
+  options: WriteOptions = {},
+) => addItem(db, auth, 'project', projectId, 'sections', parseInput(sectionBody, body) as Item, options);
 
-export async function updateProjectSection(db: Db, auth: AuthContext, projectId: string, sectionId: string, body: unknown, options: WriteOptions = {}): Promise<ItemResult> {
+export async function updateProjectSection(
+  db: Db,
+  auth: AuthContext,
+  projectId: string,
+  sectionId: string,
+  body: unknown,
+  options: WriteOptions = {},
+): Promise<ItemResult> {
   const patch = parseInput(sectionPatchBody, body) as Item;
   delete patch.id;
-  const parent = await changeItems(db, auth, 'project', projectId, 'sections', 'Section', (items) => {
-    const index = items.findIndex((item) => item.id === sectionId);
-    if (index < 0) return undefined;
-    return items.map((item) => (item.id === sectionId ? { ...item, ...patch } : item));
-  }, options);
+  const parent = await changeItems(
+    db,
+    auth,
+    'project',
+    projectId,
+    'sections',
+    'Section',
+    (items) => {
+      const index = items.findIndex((item) => item.id === sectionId);
+      if (index < 0) return undefined;
+      return items.map((item) => (item.id === sectionId ? { ...item, ...patch } : item));
+    },
+    options,
+  );
   return { parent, item: (parent.sections as Item[]).find((item) => item.id === sectionId) as Entity };
 }
 
-export const removeProjectSection = (db: Db, auth: AuthContext, projectId: string, sectionId: string, options: WriteOptions = {}) =>
-  changeItems(db, auth, 'project', projectId, 'sections', 'Section', (items) => (items.some((item) => item.id === sectionId) ? items.filter((item) => item.id !== sectionId) : undefined), options);
+export const removeProjectSection = (
+  db: Db,
+  auth: AuthContext,
+  projectId: string,
+  sectionId: string,
+  options: WriteOptions = {},
+) =>
+  changeItems(
+    db,
+    auth,
+    'project',
+    projectId,
+    'sections',
+    'Section',
+    (items) =>
+      items.some((item) => item.id === sectionId) ? items.filter((item) => item.id !== sectionId) : undefined,
+    options,
+  );
 
-export const addProjectTaskLink = (db: Db, auth: AuthContext, projectId: string, body: unknown, options: WriteOptions = {}) =>
-  addItem(db, auth, 'project', projectId, 'task_links', parseInput(taskLinkBody, body) as Item, options);
+export const addProjectTaskLink = (
+  db: Db,
+  auth: AuthContext,
+  projectId: string,
+  body: unknown,
+  options: WriteOptions = {},
+) => addItem(db, auth, 'project', projectId, 'task_links', parseInput(taskLinkBody, body) as Item, options);
 
 /** Removes the task from every section of the project. */
-export const removeProjectTaskLinks = (db: Db, auth: AuthContext, projectId: string, taskId: string, options: WriteOptions = {}) =>
-  changeItems(db, auth, 'project', projectId, 'task_links', 'Task link', (items) => (items.some((item) => item.task_id === taskId) ? items.filter((item) => item.task_id !== taskId) : undefined), options);
+export const removeProjectTaskLinks = (
+  db: Db,
+  auth: AuthContext,
+  projectId: string,
+  taskId: string,
+  options: WriteOptions = {},
+) =>
+  changeItems(
+    db,
+    auth,
+    'project',
+    projectId,
+    'task_links',
+    'Task link',
+    (items) =>
+      items.some((item) => item.task_id === taskId) ? items.filter((item) => item.task_id !== taskId) : undefined,
+    options,
+  );
 
-export const addPipelineStage = (db: Db, auth: AuthContext, templateId: string, body: unknown, options: WriteOptions = {}) =>
-  addItem(db, auth, 'pipeline_template', templateId, 'stages', parseInput(stageBody, body) as Item, options);
+export const addPipelineStage = (
+  db: Db,
+  auth: AuthContext,
+  templateId: string,
+  body: unknown,
+  options: WriteOptions = {},
+) => addItem(db, auth, 'pipeline_template', templateId, 'stages', parseInput(stageBody, body) as Item, options);

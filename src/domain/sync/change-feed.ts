@@ -31,12 +31,18 @@ export type EntityType = (typeof ENTITY_TYPES)[number];
  * Call it inside the writing transaction, after the entity rows are written, so the lock is held
  * for as short a time as possible (writers of different users never wait on each other).
  */
-export async function recordChanges(tx: Tx, userId: string, changes: ReadonlyArray<{ entityType: EntityType; entityId: string }>): Promise<void> {
+export async function recordChanges(
+  tx: Tx,
+  userId: string,
+  changes: ReadonlyArray<{ entityType: EntityType; entityId: string }>,
+): Promise<void> {
   if (changes.length === 0) return;
   const unique = [...new Map(changes.map((change) => [`${change.entityType}:${change.entityId}`, change])).values()];
   // One statement: the counter row is locked from here to commit, so the fewer round trips between
   // taking that lock and committing, the less same-user writers queue behind it.
-  const rows = unique.map((change, index) => sql`(${change.entityType}, ${change.entityId}::uuid, ${index + 1}::bigint)`);
+  const rows = unique.map(
+    (change, index) => sql`(${change.entityType}, ${change.entityId}::uuid, ${index + 1}::bigint)`,
+  );
   await tx.execute(
     sql`with counter as (
           insert into user_change_counters (user_id, last_seq) values (${userId}::uuid, ${unique.length}::bigint)

@@ -12,7 +12,9 @@ export function encodeCursor(seq: number): string {
 /** The change number a cursor names; absent means "from the beginning". Throws VALIDATION_ERROR. */
 export function decodeCursor(cursor: string | null | undefined): number {
   if (cursor === undefined || cursor === null || cursor === '') return 0;
-  const match = /^[A-Za-z0-9_-]{1,64}={0,2}$/.test(cursor) ? SEQ.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
+  const match = /^[A-Za-z0-9_-]{1,64}={0,2}$/.test(cursor)
+    ? SEQ.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+    : null;
   const seq = match?.[1] === undefined ? Number.NaN : Number(match[1]);
   if (!Number.isSafeInteger(seq)) throw fieldError('cursor', 'is not a cursor this server issued');
   return seq;

@@ -14,7 +14,13 @@ interface EntityKey {
 export async function recordDeviceWrite(tx: Tx, key: EntityKey, deviceId: string, version: number): Promise<void> {
   await tx
     .insert(syncEntityWriters)
-    .values({ user_id: key.userId, entity_type: key.entityType, entity_id: key.entityId, device_id: deviceId, sync_version: version })
+    .values({
+      user_id: key.userId,
+      entity_type: key.entityType,
+      entity_id: key.entityId,
+      device_id: deviceId,
+      sync_version: version,
+    })
     .onConflictDoUpdate({
       target: [syncEntityWriters.user_id, syncEntityWriters.entity_type, syncEntityWriters.entity_id],
       set: { device_id: deviceId, sync_version: version },

@@ -37,7 +37,12 @@ export async function claimMutation(tx: Tx, userId: string, mutationId: string):
   return stored?.result as MutationResult | undefined;
 }
 
-export async function storeMutationResult(tx: Tx, userId: string, mutationId: string, result: MutationResult): Promise<void> {
+export async function storeMutationResult(
+  tx: Tx,
+  userId: string,
+  mutationId: string,
+  result: MutationResult,
+): Promise<void> {
   await tx
     .update(syncMutations)
     .set({ result })

@@ -49,7 +49,12 @@ export interface PullResult {
   schema_version: number;
 }
 
-export async function pullChanges(db: Db, auth: AuthContext, request: PullRequest, options: PullOptions = {}): Promise<PullResult> {
+export async function pullChanges(
+  db: Db,
+  auth: AuthContext,
+  request: PullRequest,
+  options: PullOptions = {},
+): Promise<PullResult> {
   assertSchemaVersionSupported(request.schema_version);
   const after = decodeCursor(request.cursor);
   const limit = Math.min(request.limit ?? DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT);
@@ -104,7 +109,11 @@ export async function pullChanges(db: Db, auth: AuthContext, request: PullReques
 }
 
 /** One query per entity type present in the page (and per nested set), not one per change. */
-async function loadEntitiesByType(db: Db, auth: AuthContext, page: ReadonlyArray<{ entity_type: string; entity_id: string }>): Promise<Map<string, Entity>> {
+async function loadEntitiesByType(
+  db: Db,
+  auth: AuthContext,
+  page: ReadonlyArray<{ entity_type: string; entity_id: string }>,
+): Promise<Map<string, Entity>> {
   const idsByType = new Map<EntityType, string[]>();
   for (const row of page) {
     const type = row.entity_type as EntityType;
@@ -125,6 +134,10 @@ async function loadEntitiesByType(db: Db, auth: AuthContext, page: ReadonlyArray
  */
 async function assertCursorIssued(db: Db, userId: string, after: number): Promise<void> {
   if (after === 0) return;
-  const [counter] = await db.select({ last_seq: userChangeCounters.last_seq }).from(userChangeCounters).where(eq(userChangeCounters.user_id, userId));
-  if (after > Number(counter?.last_seq ?? 0)) throw fieldError('cursor', 'is ahead of your changes; pull again without a cursor');
+  const [counter] = await db
+    .select({ last_seq: userChangeCounters.last_seq })
+    .from(userChangeCounters)
+    .where(eq(userChangeCounters.user_id, userId));
+  if (after > Number(counter?.last_seq ?? 0))
+    throw fieldError('cursor', 'is ahead of your changes; pull again without a cursor');
 }

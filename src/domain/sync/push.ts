@@ -9,7 +9,15 @@ import { translateDatabaseError } from '../../db/errors.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { DomainError, forbidden, notFound, payloadTooLarge, type ErrorCode, type FieldProblem } from '../errors.ts';
 import { ownedRow } from '../ownership.ts';
-import { archiveEntity, createEntity, getEntity, resourceFor, updateEntity, type Entity, type WriteOptions } from '../resources/index.ts';
+import {
+  archiveEntity,
+  createEntity,
+  getEntity,
+  resourceFor,
+  updateEntity,
+  type Entity,
+  type WriteOptions,
+} from '../resources/index.ts';
 import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
 import { recordDeviceWrite } from './entity-writers.ts';
 import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
@@ -46,7 +54,12 @@ export interface PushHooks {
   onUnexpectedError?(error: unknown, change: { mutation_id: string }): void;
 }
 
-export async function pushChanges(db: Db, auth: AuthContext, request: PushRequest, hooks: PushHooks = {}): Promise<PushResult> {
+export async function pushChanges(
+  db: Db,
+  auth: AuthContext,
+  request: PushRequest,
+  hooks: PushHooks = {},
+): Promise<PushResult> {
   assertSchemaVersionSupported(request.schema_version);
   if (request.changes.length > MAX_PUSH_CHANGES) {
     throw payloadTooLarge(`A push holds at most ${MAX_PUSH_CHANGES} changes; split the queue into several pushes`);
@@ -84,7 +97,11 @@ function addToResult(result: PushResult, mutationId: string, outcome: MutationRe
   });
 }
 
-function failureOf(error: unknown, hooks: PushHooks, change: { mutation_id: string }): { code: ErrorCode; message: string } {
+function failureOf(
+  error: unknown,
+  hooks: PushHooks,
+  change: { mutation_id: string },
+): { code: ErrorCode; message: string } {
   const known = error instanceof DomainError ? error : translateDatabaseError(error);
   if (known && known.code !== 'SERVICE_UNAVAILABLE') return { code: known.code, message: messageOf(known) };
   // The database itself is gone: nothing later in the push can succeed either.
@@ -100,7 +117,12 @@ function messageOf(error: DomainError): string {
   return problems.length > 0 ? `${error.message}: ${problems.join('; ')}` : error.message;
 }
 
-async function applyOneChange(db: Db, auth: AuthContext, deviceId: string, raw: { mutation_id: string }): Promise<{ outcome: MutationResult; replayed: boolean }> {
+async function applyOneChange(
+  db: Db,
+  auth: AuthContext,
+  deviceId: string,
+  raw: { mutation_id: string },
+): Promise<{ outcome: MutationResult; replayed: boolean }> {
   return db.transaction(async (tx) => {
     const stored = await claimMutation(tx, auth.userId, raw.mutation_id);
     if (stored) return { outcome: stored, replayed: true };
@@ -151,7 +173,10 @@ async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: 
       const entity =
         change.operation === 'delete'
           ? await archiveEntity(tx, auth, change.entityType, change.entityId, writeOptions(decision.stale))
-          : await updateEntity(tx, auth, change.entityType, change.entityId, change.data, { mode: 'patch', ...writeOptions(decision.stale) });
+          : await updateEntity(tx, auth, change.entityType, change.entityId, change.data, {
+              mode: 'patch',
+              ...writeOptions(decision.stale),
+            });
       // Archiving an archived entity writes nothing (and so did not store a result yet).
       result = decision.stale ? conflictOf('client_won', entity) : { status: 'applied' };
     }
@@ -200,5 +225,9 @@ async function lockCurrentVersion(tx: Tx, auth: AuthContext, change: PushChange)
   if (!row) throw notFound(definition.name);
   const version = Number(row.sync_version);
   // A writer row from an older version: the latest write came through another door.
-  return { sync_version: version, updated_at: row.updated_at as Date, writerDeviceId: row.writer_version === version ? row.writer_device_id : null };
+  return {
+    sync_version: version,
+    updated_at: row.updated_at as Date,
+    writerDeviceId: row.writer_version === version ? row.writer_device_id : null,
+  };
 }

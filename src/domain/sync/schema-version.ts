@@ -8,9 +8,13 @@ export const SERVER_SCHEMA_VERSION: number = expectedMigrationCount();
 
 export function assertSchemaVersionSupported(clientVersion: number | undefined): void {
   if (clientVersion !== undefined && clientVersion > SERVER_SCHEMA_VERSION) {
-    throw new DomainError('SCHEMA_MISMATCH', `This server speaks schema version ${SERVER_SCHEMA_VERSION}; the client sent ${clientVersion}`, {
-      server_schema_version: SERVER_SCHEMA_VERSION,
-      client_schema_version: clientVersion,
-    });
+    throw new DomainError(
+      'SCHEMA_MISMATCH',
+      `This server speaks schema version ${SERVER_SCHEMA_VERSION}; the client sent ${clientVersion}`,
+      {
+        server_schema_version: SERVER_SCHEMA_VERSION,
+        client_schema_version: clientVersion,
+      },
+    );
   }
 }

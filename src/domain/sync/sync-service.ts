@@ -39,7 +39,11 @@ export function createSyncService(db: Db, metrics: Metrics, logger: Logger, opti
     push: (auth, request) =>
       pushChanges(db, auth, request, {
         onOutcome: (outcome) => metrics.syncPushChanges.inc({ outcome }),
-        onUnexpectedError: (error, change) => logger.error({ err: error, mutation_id: change.mutation_id, user_id: auth.userId }, 'sync push change failed unexpectedly'),
+        onUnexpectedError: (error, change) =>
+          logger.error(
+            { err: error, mutation_id: change.mutation_id, user_id: auth.userId },
+            'sync push change failed unexpectedly',
+          ),
       }),
     pull: async (auth, request) => {
       const result = await pullChanges(db, auth, request, options.pull);
@@ -51,7 +55,9 @@ export function createSyncService(db: Db, metrics: Metrics, logger: Logger, opti
     startRetention() {
       if (retentionTimer) return;
       retentionTimer = setInterval(() => {
-        pruneOlder().catch((error: unknown) => logger.warn({ err: error }, 'could not prune old sync mutations; will try again'));
+        pruneOlder().catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not prune old sync mutations; will try again'),
+        );
       }, PRUNE_INTERVAL_MS);
       retentionTimer.unref();
     },

@@ -5,7 +5,11 @@ import type { AppEnv } from '../app-env.ts';
 import { sendError } from '../error-response.ts';
 
 /** The only /api/v1 paths served without an access token. Everything else is protected by default. */
-export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh']);
+export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set([
+  '/api/v1/auth/register',
+  '/api/v1/auth/login',
+  '/api/v1/auth/refresh',
+]);
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -21,7 +25,8 @@ export function authenticate(auth: AuthService): MiddlewareHandler<AppEnv> {
     try {
       c.set('auth', await auth.verifyAccessToken(token));
     } catch (error) {
-      if (isDomainError(error) && error.code === 'UNAUTHORIZED') return sendError(c, unauthorized('The token is invalid or expired'));
+      if (isDomainError(error) && error.code === 'UNAUTHORIZED')
+        return sendError(c, unauthorized('The token is invalid or expired'));
       throw error;
     }
     return next();

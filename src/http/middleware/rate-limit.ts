@@ -1,6 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { rateLimited } from '../../domain/errors.ts';
-import { isRuleEnabled, type RateLimiter, type RateLimitDecision, type RateLimitRule } from '../../domain/rate-limit/rate-limiter.ts';
+import {
+  isRuleEnabled,
+  type RateLimiter,
+  type RateLimitDecision,
+  type RateLimitRule,
+} from '../../domain/rate-limit/rate-limiter.ts';
 import type { AppEnv } from '../app-env.ts';
 import { sendError } from '../error-response.ts';
 

@@ -28,7 +28,14 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
       metrics.httpRequestDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
       const auth = c.get('auth');
       c.get('logger').info(
-        { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1000), user_id: auth?.userId },
+        {
+          method: c.req.method,
+          route,
+          path: c.req.path,
+          status,
+          duration_ms: Math.round(seconds * 1000),
+          user_id: auth?.userId,
+        },
         'request',
       );
     }

@@ -10,7 +10,11 @@ const EmailField = z
   .string()
   .max(EMAIL_MAX_LENGTH + 64)
   .refine(isValidEmail, 'must be a valid email address')
-  .openapi({ format: 'email', description: 'Trimmed and lower-cased by the server; unique case-insensitively', example: 'ada@example.com' });
+  .openapi({
+    format: 'email',
+    description: 'Trimmed and lower-cased by the server; unique case-insensitively',
+    example: 'ada@example.com',
+  });
 
 export const RegisterBody = z
   .strictObject({
@@ -83,11 +87,17 @@ export const ContactZeroSchema = z
     sync_version: z.number().int(),
     last_synced_at: nullableTimestamp,
   })
-  .openapi('ContactZero', { description: 'The user as a contact of their own (`is_contact_zero`, `relationship_role: self`).' });
+  .openapi('ContactZero', {
+    description: 'The user as a contact of their own (`is_contact_zero`, `relationship_role: self`).',
+  });
 
 const tokenFields = {
-  access_token: z.string().openapi({ description: 'JWT (HS256), valid for `expires_in` seconds; send as `Authorization: Bearer`' }),
-  refresh_token: z.string().openapi({ description: 'JWT (HS256), valid 30 days, single use: each refresh returns a new one' }),
+  access_token: z
+    .string()
+    .openapi({ description: 'JWT (HS256), valid for `expires_in` seconds; send as `Authorization: Bearer`' }),
+  refresh_token: z
+    .string()
+    .openapi({ description: 'JWT (HS256), valid 30 days, single use: each refresh returns a new one' }),
   expires_in: z.number().int().openapi({ example: 3600 }),
 };
 
@@ -99,7 +109,9 @@ export const SignedInSchema = z
 
 export const RefreshedSchema = z.object({ data: TokensSchema }).openapi('Refreshed');
 
-export const MeSchema = z.object({ data: z.object({ user: UserSchema, contact_zero: ContactZeroSchema }) }).openapi('Me');
+export const MeSchema = z
+  .object({ data: z.object({ user: UserSchema, contact_zero: ContactZeroSchema }) })
+  .openapi('Me');
 
 export const ErrorEnvelopeSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

@@ -7,7 +7,15 @@ import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 import { clientAddress } from '../client-address.ts';
-import { ErrorEnvelopeSchema, LoginBody, MeSchema, RefreshBody, RefreshedSchema, RegisterBody, SignedInSchema } from './auth-schemas.ts';
+import {
+  ErrorEnvelopeSchema,
+  LoginBody,
+  MeSchema,
+  RefreshBody,
+  RefreshedSchema,
+  RegisterBody,
+  SignedInSchema,
+} from './auth-schemas.ts';
 
 export const BEARER_SECURITY_SCHEME = 'bearerAuth';
 
@@ -82,7 +90,11 @@ const meRoute = createRoute({
 });
 
 export function registerAuthRoutes(app: App, services: Services): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
 
   const client = (c: Context<AppEnv>): ClientInfo => {
     const address = clientAddress(c, services.config.trustProxy);

@@ -22,7 +22,8 @@ export function demoRoutes(distDir: string = DEMO_DIST): RouteModule {
     // One wildcard route (it matches the bare /demo too), so nothing here reaches the OpenAPI
     // document, which lists plain routes without a wildcard. Asset URLs in the page are relative
     // to /demo/, so the bare path must gain its slash.
-    const slashBare: MiddlewareHandler = async (c, next) => (c.req.path === '/demo' ? c.redirect('/demo/', 301) : next());
+    const slashBare: MiddlewareHandler = async (c, next) =>
+      c.req.path === '/demo' ? c.redirect('/demo/', 301) : next();
     app.get('/demo/*', slashBare, serve);
   };
 }

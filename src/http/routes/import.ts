@@ -12,21 +12,24 @@ import { BEARER_SECURITY_SCHEME } from './auth.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-const ExportFile = z
-  .record(z.string(), z.unknown())
-  .openapi('FrameLordExport', {
-    description:
-      'One JSON object whose keys are the app stores (framelord_contacts, framelord_notes, framelord_tasks, interactions, topics, folders, ' +
-      'groups, groupMemberships, projects, projectSections, projectTaskLinks, pipelineTemplates, pipelineItems), each an array of the ' +
-      "app's records in camelCase. A missing store is empty; unknown keys are ignored.",
-  });
+const ExportFile = z.record(z.string(), z.unknown()).openapi('FrameLordExport', {
+  description:
+    'One JSON object whose keys are the app stores (framelord_contacts, framelord_notes, framelord_tasks, interactions, topics, folders, ' +
+    'groups, groupMemberships, projects, projectSections, projectTaskLinks, pipelineTemplates, pipelineItems), each an array of the ' +
+    "app's records in camelCase. A missing store is empty; unknown keys are ignored.",
+});
 
 const TableSummary = z.object({
   table: z.string().openapi({ example: SUMMARY_TABLES[0] }),
   added: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
-  kept: z.number().int().openapi({ description: 'Rows the file would change but that were edited on the server after the time of the file record' }),
+  kept: z
+    .number()
+    .int()
+    .openapi({
+      description: 'Rows the file would change but that were edited on the server after the time of the file record',
+    }),
   removed: z.number().int(),
 });
 
@@ -53,7 +56,9 @@ const importRoute = createRoute({
     'one transaction; importing the same file again changes nothing. `dry_run=true` answers what would be written and writes nothing.',
   security: [{ [BEARER_SECURITY_SCHEME]: [] }],
   request: {
-    query: z.object({ dry_run: z.enum(['true', 'false']).optional().openapi({ description: 'Report only; write nothing' }) }),
+    query: z.object({
+      dry_run: z.enum(['true', 'false']).optional().openapi({ description: 'Report only; write nothing' }),
+    }),
     body: { content: { 'application/json': { schema: ExportFile } }, required: true },
   },
   responses: {
@@ -69,7 +74,8 @@ const exportRoute = createRoute({
   path: '/api/v1/export',
   tags: ['import'],
   summary: 'Export your data in the FrameLord browser-app format',
-  description: 'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged.',
+  description:
+    'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged.',
   security: [{ [BEARER_SECURITY_SCHEME]: [] }],
   responses: {
     200: json(ExportFile, 'The export file'),
@@ -81,15 +87,23 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(importRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), { dryRun: c.req.valid('query').dry_run === 'true' });
-    c.get('logger')?.info({ dry_run: summary.dry_run, duration_ms: summary.duration_ms, warnings: summary.warnings.length }, 'framelord import');
+    const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
+      dryRun: c.req.valid('query').dry_run === 'true',
+    });
+    c.get('logger')?.info(
+      { dry_run: summary.dry_run, duration_ms: summary.duration_ms, warnings: summary.warnings.length },
+      'framelord import',
+    );
     return c.json({ data: summary }, 200);
   });
   app.openapi(exportRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
     const data = await exportFrameLordData(services.db, auth.userId);
-    c.header('Content-Disposition', `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`);
+    c.header(
+      'Content-Disposition',
+      `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,
+    );
     return c.json(data, 200);
   });
 }

@@ -20,7 +20,7 @@ const base64Field = (description: string) =>
 const DocumentSyncBody = z
   .strictObject({
     update: base64Field('A Yjs update (v1) to apply to the document'),
-    state_vector: base64Field('The caller\'s Yjs state vector; the answer then holds only what the caller lacks'),
+    state_vector: base64Field("The caller's Yjs state vector; the answer then holds only what the caller lacks"),
   })
   .openapi('DocumentSyncRequest');
 
@@ -58,8 +58,10 @@ const documentSyncRoute = createRoute({
   },
 });
 
-const fromBase64 = (value: string | undefined) => (value === undefined ? undefined : new Uint8Array(Buffer.from(value, 'base64')));
-const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const fromBase64 = (value: string | undefined) =>
+  value === undefined ? undefined : new Uint8Array(Buffer.from(value, 'base64'));
+const toBase64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 export function registerNoteDocumentRoutes(app: App, services: Services): void {
   app.openapi(documentSyncRoute, async (c) => {

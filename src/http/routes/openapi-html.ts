@@ -23,7 +23,10 @@ export interface OpenApiDocument {
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 const escapeHtml = (text: unknown): string =>
-  String(text ?? '').replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character);
+  String(text ?? '').replace(
+    /[&<>"']/g,
+    (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character,
+  );
 
 const anchor = (text: string): string => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -36,7 +39,8 @@ function typeOf(schema: Schema | undefined, depth = 0): string {
   }
   const alternatives = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
   if (alternatives) return alternatives.map((alternative) => typeOf(alternative, depth)).join(' | ');
-  if (Array.isArray(schema.enum)) return schema.enum.map((value) => `<code>${escapeHtml(JSON.stringify(value))}</code>`).join(' | ');
+  if (Array.isArray(schema.enum))
+    return schema.enum.map((value) => `<code>${escapeHtml(JSON.stringify(value))}</code>`).join(' | ');
   const types = Array.isArray(schema.type) ? (schema.type as string[]) : schema.type ? [String(schema.type)] : [];
   const rendered = types.map((type) => {
     if (type === 'array') return `array&lt;${typeOf(schema.items as Schema | undefined, depth + 1)}&gt;`;
@@ -49,7 +53,9 @@ function typeOf(schema: Schema | undefined, depth = 0): string {
 function propertiesInline(schema: Schema, depth: number): string {
   const properties = schema.properties as Record<string, Schema>;
   const required = new Set((schema.required as string[] | undefined) ?? []);
-  const fields = Object.entries(properties).map(([name, property]) => `${escapeHtml(name)}${required.has(name) ? '' : '?'}: ${typeOf(property, depth)}`);
+  const fields = Object.entries(properties).map(
+    ([name, property]) => `${escapeHtml(name)}${required.has(name) ? '' : '?'}: ${typeOf(property, depth)}`,
+  );
   return `{ ${fields.join(', ')} }`;
 }
 
@@ -87,7 +93,10 @@ function propertyTable(schema: Schema): string {
 function contentSchema(content: Record<string, { schema?: Schema }> | undefined): string {
   if (!content) return '';
   return Object.entries(content)
-    .map(([type, media]) => `<div class="media"><span class="muted">${escapeHtml(type)}</span> ${typeOf(media.schema)}</div>`)
+    .map(
+      ([type, media]) =>
+        `<div class="media"><span class="muted">${escapeHtml(type)}</span> ${typeOf(media.schema)}</div>`,
+    )
     .join('');
 }
 
@@ -103,9 +112,14 @@ function renderOperation(method: string, path: string, operation: Operation): st
     : '';
   const body = operation.requestBody ? `<h4>Request body</h4>${contentSchema(operation.requestBody.content)}` : '';
   const responses = Object.entries(operation.responses ?? {})
-    .map(([status, response]) => `<tr><td><code>${escapeHtml(status)}</code></td><td>${escapeHtml(response.description ?? '')}</td><td>${contentSchema(response.content)}</td></tr>`)
+    .map(
+      ([status, response]) =>
+        `<tr><td><code>${escapeHtml(status)}</code></td><td>${escapeHtml(response.description ?? '')}</td><td>${contentSchema(response.content)}</td></tr>`,
+    )
     .join('');
-  const secured = operation.security?.length ? '<span class="lock" title="Authorization: Bearer access token">bearer</span>' : '';
+  const secured = operation.security?.length
+    ? '<span class="lock" title="Authorization: Bearer access token">bearer</span>'
+    : '';
   return `<section class="op" id="${id}">
 <h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code> ${secured}</h3>
 ${operation.summary ? `<p>${escapeHtml(operation.summary)}</p>` : ''}${operation.description ? `<p class="muted">${escapeHtml(operation.description)}</p>` : ''}
@@ -137,11 +151,22 @@ export function renderReference(document: OpenApiDocument): string {
   }
   const schemas = Object.entries(document.components?.schemas ?? {});
   const nav = [...byTag]
-    .map(([tag, operations]) => `<h2>${escapeHtml(tag)}</h2>${operations.map(([method, path]) => `<a href="#${anchor(`${method}-${path}`)}">${method.toUpperCase()} ${escapeHtml(path)}</a>`).join('')}`)
+    .map(
+      ([tag, operations]) =>
+        `<h2>${escapeHtml(tag)}</h2>${operations.map(([method, path]) => `<a href="#${anchor(`${method}-${path}`)}">${method.toUpperCase()} ${escapeHtml(path)}</a>`).join('')}`,
+    )
     .join('');
-  const sections = [...byTag].map(([tag, operations]) => `<h2 id="tag-${anchor(tag)}">${escapeHtml(tag)}</h2>${operations.map(([method, path, operation]) => renderOperation(method, path, operation)).join('')}`).join('');
+  const sections = [...byTag]
+    .map(
+      ([tag, operations]) =>
+        `<h2 id="tag-${anchor(tag)}">${escapeHtml(tag)}</h2>${operations.map(([method, path, operation]) => renderOperation(method, path, operation)).join('')}`,
+    )
+    .join('');
   const schemaSections = schemas
-    .map(([name, schema]) => `<section id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3>${schema.description ? `<p class="muted">${escapeHtml(schema.description)}</p>` : ''}${propertyTable(schema)}</section>`)
+    .map(
+      ([name, schema]) =>
+        `<section id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3>${schema.description ? `<p class="muted">${escapeHtml(schema.description)}</p>` : ''}${propertyTable(schema)}</section>`,
+    )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(document.info.title)} — reference</title><style>${STYLE}</style></head>

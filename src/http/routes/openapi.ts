@@ -10,22 +10,42 @@ export const API_INFO = {
   title: 'FrameLord Sync API',
   version: '1.0.0',
   description:
-    'Metadata REST API (every CRM entity, last-write-wins versioning with ETag/If-Match), auth, offline sync, and the Hocuspocus collaboration endpoint at ws://HOST:PORT/collab (document name = a note\'s blocksuite_doc_id, token = an access token).',
+    "Metadata REST API (every CRM entity, last-write-wins versioning with ETag/If-Match), auth, offline sync, and the Hocuspocus collaboration endpoint at ws://HOST:PORT/collab (document name = a note's blocksuite_doc_id, token = an access token).",
 };
 
 /** Routes served outside @hono/zod-openapi (plain Hono handlers), so the document lists them too. */
 function documentPlainRoutes(app: App): void {
-  const text = (description: string, type = 'text/plain') => ({ description, content: { [type]: { schema: { type: 'string' as const } } } });
-  const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' as const } } } });
+  const text = (description: string, type = 'text/plain') => ({
+    description,
+    content: { [type]: { schema: { type: 'string' as const } } },
+  });
+  const json = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { type: 'object' as const } } },
+  });
   const plain: Array<{ path: string; summary: string; responses: Record<string, unknown> }> = [
     { path: '/healthz', summary: 'Liveness', responses: { 200: json('The process is up') } },
-    { path: '/readyz', summary: 'Readiness: database reachable, migrations applied, not draining', responses: { 200: json('Ready'), 503: json('Not ready') } },
+    {
+      path: '/readyz',
+      summary: 'Readiness: database reachable, migrations applied, not draining',
+      responses: { 200: json('Ready'), 503: json('Not ready') },
+    },
     { path: '/metrics', summary: 'Prometheus metrics', responses: { 200: text('Prometheus text exposition format') } },
     { path: '/openapi.json', summary: 'This document (OpenAPI 3.1)', responses: { 200: json('The OpenAPI document') } },
-    { path: '/docs', summary: 'This document rendered as an HTML reference', responses: { 200: text('HTML', 'text/html') } },
+    {
+      path: '/docs',
+      summary: 'This document rendered as an HTML reference',
+      responses: { 200: text('HTML', 'text/html') },
+    },
   ];
   for (const route of plain) {
-    app.openAPIRegistry.registerPath({ method: 'get', path: route.path, tags: ['operations'], summary: route.summary, responses: route.responses as never });
+    app.openAPIRegistry.registerPath({
+      method: 'get',
+      path: route.path,
+      tags: ['operations'],
+      summary: route.summary,
+      responses: route.responses as never,
+    });
   }
 }
 
@@ -41,10 +61,20 @@ function documentRemainingRoutes(app: App, document: OpenApiDocument): void {
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const method = route.method.toLowerCase();
     if (document.paths[path]?.[method]) continue;
-    const parameters = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => ({ name: match[1] as string, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => ({
+      name: match[1] as string,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     document.paths[path] = {
       ...document.paths[path],
-      [method]: { tags: ['other'], summary: 'Served outside the typed route definitions', ...(parameters.length ? { parameters } : {}), responses: { default: { description: 'See the handler' } } },
+      [method]: {
+        tags: ['other'],
+        summary: 'Served outside the typed route definitions',
+        ...(parameters.length ? { parameters } : {}),
+        responses: { default: { description: 'See the handler' } },
+      },
     };
   }
 }

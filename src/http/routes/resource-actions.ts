@@ -41,9 +41,16 @@ import {
   type ResourceContext,
 } from './resource-kit.ts';
 
-const LinkedNote = z.object({ note_id: z.string().openapi({ format: 'uuid' }), title: z.string().nullable(), blocksuite_doc_id: z.string() }).openapi('LinkedNote');
+const LinkedNote = z
+  .object({
+    note_id: z.string().openapi({ format: 'uuid' }),
+    title: z.string().nullable(),
+    blocksuite_doc_id: z.string(),
+  })
+  .openapi('LinkedNote');
 
-const params = (...names: Array<[string, string]>) => z.object(Object.fromEntries(names.map(([name, description]) => [name, pathParam(name, description)])));
+const params = (...names: Array<[string, string]>) =>
+  z.object(Object.fromEntries(names.map(([name, description]) => [name, pathParam(name, description)])));
 
 const param = (c: ResourceContext, name: string): string => c.req.param(name) ?? '';
 
@@ -53,11 +60,24 @@ function sendItem(c: ResourceContext, result: ItemResult, status: 200 | 201): Re
 }
 
 function itemResponse(schema: z.ZodType, description: string) {
-  return { description: `${description} (ETag: the parent's new version)`, headers: ETAG_HEADER, content: { 'application/json': { schema: dataEnvelope(schema) } } };
+  return {
+    description: `${description} (ETag: the parent's new version)`,
+    headers: ETAG_HEADER,
+    content: { 'application/json': { schema: dataEnvelope(schema) } },
+  };
 }
 
 /** `GET /parent/:id/<field>`: one nested collection of a parent. */
-function addCollectionRead(app: App, db: Db, type: EntityType, path: string, field: string, tag: string, item: z.ZodType, summary: string): void {
+function addCollectionRead(
+  app: App,
+  db: Db,
+  type: EntityType,
+  path: string,
+  field: string,
+  tag: string,
+  item: z.ZodType,
+  summary: string,
+): void {
   addRoute(
     app,
     createRoute({
@@ -67,7 +87,14 @@ function addCollectionRead(app: App, db: Db, type: EntityType, path: string, fie
       summary,
       security: SECURITY,
       request: { params: params(['id', 'Parent id']) },
-      responses: { 200: { description: summary, headers: ETAG_HEADER, content: { 'application/json': { schema: dataEnvelope(z.array(item)) } } }, ...pickErrors(401, 404, 429) },
+      responses: {
+        200: {
+          description: summary,
+          headers: ETAG_HEADER,
+          content: { 'application/json': { schema: dataEnvelope(z.array(item)) } },
+        },
+        ...pickErrors(401, 404, 429),
+      },
     }),
     async (c) => {
       const parent: Entity = await getEntity(db, caller(c), type, param(c, 'id'));
@@ -90,7 +117,10 @@ export function registerResourceActions(app: App, db: Db): void {
         summary,
         security: SECURITY,
         request: { params: params(['id', 'Note id']) },
-        responses: { 200: { description: summary, content: { 'application/json': { schema: dataEnvelope(z.array(LinkedNote)) } } }, ...pickErrors(401, 404, 429) },
+        responses: {
+          200: { description: summary, content: { 'application/json': { schema: dataEnvelope(z.array(LinkedNote)) } } },
+          ...pickErrors(401, 404, 429),
+        },
       }),
       async (c) => c.json({ data: await listLinkedNotes(db, caller(c), param(c, 'id'), direction) }, 200),
     );
@@ -105,10 +135,20 @@ export function registerResourceActions(app: App, db: Db): void {
       tags: ['groups'],
       summary: 'Add your contacts to a group',
       security: SECURITY,
-      request: { params: params(['id', 'Group id']), headers: IfMatchHeaders, ...jsonBody(component(groupMembersBody, 'GroupMembersRequest')) },
+      request: {
+        params: params(['id', 'Group id']),
+        headers: IfMatchHeaders,
+        ...jsonBody(component(groupMembersBody, 'GroupMembersRequest')),
+      },
       responses: { 200: entityResponse(Group, 'The group with its members'), ...pickErrors(400, 401, 404, 409, 429) },
     }),
-    async (c) => sendEntity(c, await addGroupMembers(db, caller(c), param(c, 'id'), await c.req.json(), { expectedVersion: expectedVersion(c) })),
+    async (c) =>
+      sendEntity(
+        c,
+        await addGroupMembers(db, caller(c), param(c, 'id'), await c.req.json(), {
+          expectedVersion: expectedVersion(c),
+        }),
+      ),
   );
   addRoute(
     app,
@@ -122,13 +162,24 @@ export function registerResourceActions(app: App, db: Db): void {
       responses: { 204: { description: 'Removed' }, ...pickErrors(401, 404, 409, 429) },
     }),
     async (c) => {
-      await removeGroupMember(db, caller(c), param(c, 'id'), param(c, 'contact_id'), { expectedVersion: expectedVersion(c) });
+      await removeGroupMember(db, caller(c), param(c, 'id'), param(c, 'contact_id'), {
+        expectedVersion: expectedVersion(c),
+      });
       return c.body(null, 204);
     },
   );
 
   const Section = component(sectionBody, 'ProjectSection');
-  addCollectionRead(app, db, 'project', '/api/v1/projects/{id}/sections', 'sections', 'projects', Section, "A project's sections");
+  addCollectionRead(
+    app,
+    db,
+    'project',
+    '/api/v1/projects/{id}/sections',
+    'sections',
+    'projects',
+    Section,
+    "A project's sections",
+  );
   addRoute(
     app,
     createRoute({
@@ -140,7 +191,14 @@ export function registerResourceActions(app: App, db: Db): void {
       request: { params: params(['id', 'Project id']), headers: IfMatchHeaders, ...jsonBody(Section) },
       responses: { 201: itemResponse(Section, 'The section'), ...pickErrors(400, 401, 404, 409, 429) },
     }),
-    async (c) => sendItem(c, await addProjectSection(db, caller(c), param(c, 'id'), await c.req.json(), { expectedVersion: expectedVersion(c) }), 201),
+    async (c) =>
+      sendItem(
+        c,
+        await addProjectSection(db, caller(c), param(c, 'id'), await c.req.json(), {
+          expectedVersion: expectedVersion(c),
+        }),
+        201,
+      ),
   );
   addRoute(
     app,
@@ -150,11 +208,21 @@ export function registerResourceActions(app: App, db: Db): void {
       tags: ['projects'],
       summary: 'Rename or reorder a section',
       security: SECURITY,
-      request: { params: params(['id', 'Project id'], ['section_id', 'Section id']), headers: IfMatchHeaders, ...jsonBody(component(sectionPatchBody, 'ProjectSectionPatch')) },
+      request: {
+        params: params(['id', 'Project id'], ['section_id', 'Section id']),
+        headers: IfMatchHeaders,
+        ...jsonBody(component(sectionPatchBody, 'ProjectSectionPatch')),
+      },
       responses: { 200: itemResponse(Section, 'The section'), ...pickErrors(400, 401, 404, 409, 429) },
     }),
     async (c) =>
-      sendItem(c, await updateProjectSection(db, caller(c), param(c, 'id'), param(c, 'section_id'), await c.req.json(), { expectedVersion: expectedVersion(c) }), 200),
+      sendItem(
+        c,
+        await updateProjectSection(db, caller(c), param(c, 'id'), param(c, 'section_id'), await c.req.json(), {
+          expectedVersion: expectedVersion(c),
+        }),
+        200,
+      ),
   );
   addRoute(
     app,
@@ -168,13 +236,24 @@ export function registerResourceActions(app: App, db: Db): void {
       responses: { 204: { description: 'Removed' }, ...pickErrors(401, 404, 409, 429) },
     }),
     async (c) => {
-      await removeProjectSection(db, caller(c), param(c, 'id'), param(c, 'section_id'), { expectedVersion: expectedVersion(c) });
+      await removeProjectSection(db, caller(c), param(c, 'id'), param(c, 'section_id'), {
+        expectedVersion: expectedVersion(c),
+      });
       return c.body(null, 204);
     },
   );
 
   const TaskLink = component(taskLinkBody, 'ProjectTaskLink');
-  addCollectionRead(app, db, 'project', '/api/v1/projects/{id}/tasks', 'task_links', 'projects', TaskLink, "A project's task links");
+  addCollectionRead(
+    app,
+    db,
+    'project',
+    '/api/v1/projects/{id}/tasks',
+    'task_links',
+    'projects',
+    TaskLink,
+    "A project's task links",
+  );
   addRoute(
     app,
     createRoute({
@@ -186,7 +265,14 @@ export function registerResourceActions(app: App, db: Db): void {
       request: { params: params(['id', 'Project id']), headers: IfMatchHeaders, ...jsonBody(TaskLink) },
       responses: { 201: itemResponse(TaskLink, 'The task link'), ...pickErrors(400, 401, 404, 409, 429) },
     }),
-    async (c) => sendItem(c, await addProjectTaskLink(db, caller(c), param(c, 'id'), await c.req.json(), { expectedVersion: expectedVersion(c) }), 201),
+    async (c) =>
+      sendItem(
+        c,
+        await addProjectTaskLink(db, caller(c), param(c, 'id'), await c.req.json(), {
+          expectedVersion: expectedVersion(c),
+        }),
+        201,
+      ),
   );
   addRoute(
     app,
@@ -200,13 +286,24 @@ export function registerResourceActions(app: App, db: Db): void {
       responses: { 204: { description: 'Removed' }, ...pickErrors(401, 404, 409, 429) },
     }),
     async (c) => {
-      await removeProjectTaskLinks(db, caller(c), param(c, 'id'), param(c, 'task_id'), { expectedVersion: expectedVersion(c) });
+      await removeProjectTaskLinks(db, caller(c), param(c, 'id'), param(c, 'task_id'), {
+        expectedVersion: expectedVersion(c),
+      });
       return c.body(null, 204);
     },
   );
 
   const Stage = component(stageBody, 'PipelineStage');
-  addCollectionRead(app, db, 'pipeline_template', '/api/v1/pipelines/templates/{id}/stages', 'stages', 'pipelines/templates', Stage, "A pipeline template's stages");
+  addCollectionRead(
+    app,
+    db,
+    'pipeline_template',
+    '/api/v1/pipelines/templates/{id}/stages',
+    'stages',
+    'pipelines/templates',
+    Stage,
+    "A pipeline template's stages",
+  );
   addRoute(
     app,
     createRoute({
@@ -218,6 +315,13 @@ export function registerResourceActions(app: App, db: Db): void {
       request: { params: params(['id', 'Pipeline template id']), headers: IfMatchHeaders, ...jsonBody(Stage) },
       responses: { 201: itemResponse(Stage, 'The stage'), ...pickErrors(400, 401, 404, 409, 429) },
     }),
-    async (c) => sendItem(c, await addPipelineStage(db, caller(c), param(c, 'id'), await c.req.json(), { expectedVersion: expectedVersion(c) }), 201),
+    async (c) =>
+      sendItem(
+        c,
+        await addPipelineStage(db, caller(c), param(c, 'id'), await c.req.json(), {
+          expectedVersion: expectedVersion(c),
+        }),
+        201,
+      ),
   );
 }

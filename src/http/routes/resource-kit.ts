@@ -36,13 +36,22 @@ export const ErrorResponseSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
       message: z.string(),
-      details: z.unknown().optional().openapi({ description: 'VALIDATION_ERROR: [{field, message}]; SYNC_CONFLICT: {server_version, client_version, server_updated_at}' }),
+      details: z
+        .unknown()
+        .optional()
+        .openapi({
+          description:
+            'VALIDATION_ERROR: [{field, message}]; SYNC_CONFLICT: {server_version, client_version, server_updated_at}',
+        }),
     }),
     meta: z.object({ timestamp: z.string().openapi({ format: 'date-time' }), request_id: z.string() }),
   })
   .openapi('ErrorResponse');
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorResponseSchema } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorResponseSchema } },
+});
 
 export const ERRORS = {
   400: errorResponse('VALIDATION_ERROR: details name every offending field'),
@@ -73,13 +82,20 @@ export const entityResponse = (schema: z.ZodType, description: string) => ({
 });
 
 export const pathParam = (name: string, description: string) =>
-  z.string().max(255).openapi({ param: { name, in: 'path' }, description, format: 'uuid' });
+  z
+    .string()
+    .max(255)
+    .openapi({ param: { name, in: 'path' }, description, format: 'uuid' });
 
 export const IfMatchHeaders = z.object({
   'if-match': z
     .string()
     .optional()
-    .openapi({ param: { name: 'if-match', in: 'header' }, description: 'W/"<sync_version>" the write is based on; a stale one answers 409 SYNC_CONFLICT. Absent: last write wins.' }),
+    .openapi({
+      param: { name: 'if-match', in: 'header' },
+      description:
+        'W/"<sync_version>" the write is based on; a stale one answers 409 SYNC_CONFLICT. Absent: last write wins.',
+    }),
 });
 
 export const expectedVersion = (c: ResourceContext): number | undefined => parseIfMatch(c.req.header('if-match'));

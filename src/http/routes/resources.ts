@@ -40,7 +40,9 @@ const ListLinks = z
 
 /** The query as validators see it: a repeated parameter is an array, a single one a string. */
 export function queryObject(c: ResourceContext): Record<string, string | string[]> {
-  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? (values[0] as string) : values]));
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? (values[0] as string) : values]),
+  );
 }
 
 function pageLinks(c: ResourceContext, page: number, totalPages: number) {
@@ -51,7 +53,12 @@ function pageLinks(c: ResourceContext, page: number, totalPages: number) {
     return `${url.pathname}?${parameters.toString()}`;
   };
   const last = Math.max(totalPages, 1);
-  return { first: at(1), prev: page > 1 ? at(Math.min(page - 1, last)) : null, next: page < totalPages ? at(page + 1) : null, last: at(last) };
+  return {
+    first: at(1),
+    prev: page > 1 ? at(Math.min(page - 1, last)) : null,
+    next: page < totalPages ? at(page + 1) : null,
+    last: at(last),
+  };
 }
 
 function registerResource(app: App, db: Db, resource: Resource): void {
@@ -73,12 +80,19 @@ function registerResource(app: App, db: Db, resource: Resource): void {
       description: 'Archived rows are left out unless include_archived=true. Unknown query parameters are ignored.',
       security: SECURITY,
       request: { query: resource.listQuery },
-      responses: { 200: { description: `A page of ${definition.path}`, content: { 'application/json': { schema: ListResponse } } }, ...pickErrors(400, 401, 429) },
+      responses: {
+        200: { description: `A page of ${definition.path}`, content: { 'application/json': { schema: ListResponse } } },
+        ...pickErrors(400, 401, 429),
+      },
     }),
     async (c) => {
       const page = await listResource(db, caller(c), resource, queryObject(c));
       return c.json(
-        { data: page.data, meta: { page: page.page, per_page: page.per_page, total: page.total, total_pages: page.total_pages }, links: pageLinks(c, page.page, page.total_pages) },
+        {
+          data: page.data,
+          meta: { page: page.page, per_page: page.per_page, total: page.total, total_pages: page.total_pages },
+          links: pageLinks(c, page.page, page.total_pages),
+        },
         200,
       );
     },
@@ -126,19 +140,30 @@ function registerResource(app: App, db: Db, resource: Resource): void {
         method: mode,
         path: `${base}/{id}`,
         tags,
-        summary: mode === 'put' ? `Replace a ${name}: omitted optional fields return to their defaults` : `Change the fields of a ${name} the body names`,
+        summary:
+          mode === 'put'
+            ? `Replace a ${name}: omitted optional fields return to their defaults`
+            : `Change the fields of a ${name} the body names`,
         security: SECURITY,
         request: {
           params: IdParams,
           headers: IfMatchHeaders,
-          ...jsonBody(mode === 'put' ? component(schemas.put, `${name}Replace`) : component(schemas.patch, `${name}Patch`)),
+          ...jsonBody(
+            mode === 'put' ? component(schemas.put, `${name}Replace`) : component(schemas.patch, `${name}Patch`),
+          ),
         },
-        responses: { 200: entityResponse(Entity, `The ${name} as stored`), ...pickErrors(400, 401, 403, 404, 409, 413, 429) },
+        responses: {
+          200: entityResponse(Entity, `The ${name} as stored`),
+          ...pickErrors(400, 401, 403, 404, 409, 413, 429),
+        },
       }),
       async (c) =>
         sendEntity(
           c,
-          await updateResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', await c.req.json(), { mode, expectedVersion: expectedVersion(c) }),
+          await updateResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', await c.req.json(), {
+            mode,
+            expectedVersion: expectedVersion(c),
+          }),
         ),
     );
   }
@@ -155,7 +180,9 @@ function registerResource(app: App, db: Db, resource: Resource): void {
       responses: { 204: { description: 'Archived' }, ...pickErrors(401, 403, 404, 409, 429) },
     }),
     async (c) => {
-      await archiveResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', { expectedVersion: expectedVersion(c) });
+      await archiveResourceEntity(db, caller(c), resource, c.req.param('id') ?? '', {
+        expectedVersion: expectedVersion(c),
+      });
       return c.body(null, 204);
     },
   );

@@ -2,7 +2,12 @@
 // documented here but validated by the domain, change by change, so one malformed change fails
 // alone instead of failing the whole push.
 import { createRoute, z } from '@hono/zod-openapi';
-import { MAX_ID_LENGTH, MAX_PUSH_CHANGES, PUSHABLE_ENTITY_TYPES, PUSH_OPERATIONS } from '../../domain/sync/push-change.ts';
+import {
+  MAX_ID_LENGTH,
+  MAX_PUSH_CHANGES,
+  PUSHABLE_ENTITY_TYPES,
+  PUSH_OPERATIONS,
+} from '../../domain/sync/push-change.ts';
 import { ENTITY_TYPES } from '../../domain/sync/change-feed.ts';
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from '../../domain/sync/pull.ts';
 import { SERVER_SCHEMA_VERSION } from '../../domain/sync/schema-version.ts';
@@ -17,39 +22,80 @@ const SchemaVersion = z
   .int()
   .min(0)
   .optional()
-  .openapi({ description: `The client's schema version; one greater than the server's (${SERVER_SCHEMA_VERSION}) answers 409 SCHEMA_MISMATCH.` });
+  .openapi({
+    description: `The client's schema version; one greater than the server's (${SERVER_SCHEMA_VERSION}) answers 409 SCHEMA_MISMATCH.`,
+  });
 
 const EntityData = z
   .record(z.string(), z.unknown())
-  .openapi('SyncEntity', { description: 'The entity exactly as GET of its REST resource returns it (membership sets inline).' });
+  .openapi('SyncEntity', {
+    description: 'The entity exactly as GET of its REST resource returns it (membership sets inline).',
+  });
 
 const PushChange = z
   .object({
-    mutation_id: z.string().min(1).max(MAX_ID_LENGTH).openapi({ description: 'Unique per user; a retry with the same id answers its first result and changes nothing.' }),
-    entity_type: z.unknown().optional().openapi({ type: 'string', enum: [...PUSHABLE_ENTITY_TYPES], description: 'Another value fails this change with VALIDATION_ERROR.' }),
-    entity_id: z.unknown().optional().openapi({ type: 'string', format: 'uuid', description: 'Client-chosen for creates.' }),
-    operation: z.unknown().optional().openapi({ type: 'string', enum: [...PUSH_OPERATIONS], description: '`delete` archives.' }),
+    mutation_id: z
+      .string()
+      .min(1)
+      .max(MAX_ID_LENGTH)
+      .openapi({
+        description: 'Unique per user; a retry with the same id answers its first result and changes nothing.',
+      }),
+    entity_type: z
+      .unknown()
+      .optional()
+      .openapi({
+        type: 'string',
+        enum: [...PUSHABLE_ENTITY_TYPES],
+        description: 'Another value fails this change with VALIDATION_ERROR.',
+      }),
+    entity_id: z
+      .unknown()
+      .optional()
+      .openapi({ type: 'string', format: 'uuid', description: 'Client-chosen for creates.' }),
+    operation: z
+      .unknown()
+      .optional()
+      .openapi({ type: 'string', enum: [...PUSH_OPERATIONS], description: '`delete` archives.' }),
     data: z.unknown().optional().openapi({
       type: 'object',
-      description: 'The fields to write, validated like the REST PATCH (update) or POST (create) body; only the fields present are written.',
+      description:
+        'The fields to write, validated like the REST PATCH (update) or POST (create) body; only the fields present are written.',
     }),
     base_version: z.unknown().optional().openapi({
       type: 'integer',
-      description: 'The sync_version the change is based on. Current: applied. Stale or absent: the later client_updated_at wins (ties: larger device_id).',
+      description:
+        'The sync_version the change is based on. Current: applied. Stale or absent: the later client_updated_at wins (ties: larger device_id).',
     }),
-    client_updated_at: z.unknown().optional().openapi({ type: 'string', format: 'date-time', description: 'When the device made the change; clamped to the server clock.' }),
+    client_updated_at: z
+      .unknown()
+      .optional()
+      .openapi({
+        type: 'string',
+        format: 'date-time',
+        description: 'When the device made the change; clamped to the server clock.',
+      }),
   })
   // Documented as required, validated per change: a bad or incomplete change is listed in
   // `failed` and the others still apply.
   .openapi('SyncPushChange', {
     required: ['mutation_id', 'entity_type', 'entity_id', 'operation', 'client_updated_at'],
-    description: 'Each field but mutation_id is validated per change: a bad change is listed in `failed` and the others still apply.',
+    description:
+      'Each field but mutation_id is validated per change: a bad change is listed in `failed` and the others still apply.',
   });
 
 const PushBody = z
   .object({
-    device_id: z.string().min(1).max(MAX_ID_LENGTH).openapi({ description: 'Stable id of the pushing device; breaks last-write-wins ties (larger wins).' }),
-    changes: z.array(PushChange).openapi({ description: `At most ${MAX_PUSH_CHANGES} (413 PAYLOAD_TOO_LARGE beyond). Applied in order, each in its own transaction.` }),
+    device_id: z
+      .string()
+      .min(1)
+      .max(MAX_ID_LENGTH)
+      .openapi({ description: 'Stable id of the pushing device; breaks last-write-wins ties (larger wins).' }),
+    changes: z
+      .array(PushChange)
+      .openapi({
+        description: `At most ${MAX_PUSH_CHANGES} (413 PAYLOAD_TOO_LARGE beyond). Applied in order, each in its own transaction.`,
+      }),
     schema_version: SchemaVersion,
   })
   .openapi('SyncPushRequest');
@@ -57,8 +103,14 @@ const PushBody = z
 const PushAnswer = z
   .object({
     data: z.object({
-      successful: z.array(z.string()).openapi({ description: 'Mutations applied (a stale write that won is also listed in conflicts as client_won).' }),
-      failed: z.array(z.object({ mutation_id: z.string(), error: z.object({ code: z.string(), message: z.string() }) })),
+      successful: z
+        .array(z.string())
+        .openapi({
+          description: 'Mutations applied (a stale write that won is also listed in conflicts as client_won).',
+        }),
+      failed: z.array(
+        z.object({ mutation_id: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+      ),
       conflicts: z.array(
         z.object({
           mutation_id: z.string(),
@@ -74,8 +126,17 @@ const PushAnswer = z
 
 const PullBody = z
   .object({
-    cursor: z.string().max(200).nullable().optional().openapi({ description: 'The cursor of your previous pull; absent: from the beginning.' }),
-    limit: z.int().min(1).optional().openapi({ description: `Changes per page: default ${DEFAULT_PULL_LIMIT}, capped at ${MAX_PULL_LIMIT}.` }),
+    cursor: z
+      .string()
+      .max(200)
+      .nullable()
+      .optional()
+      .openapi({ description: 'The cursor of your previous pull; absent: from the beginning.' }),
+    limit: z
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: `Changes per page: default ${DEFAULT_PULL_LIMIT}, capped at ${MAX_PULL_LIMIT}.` }),
     schema_version: SchemaVersion,
   })
   .openapi('SyncPullRequest');

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { buildBlockSuiteDocument, createBlockId, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
+import {
+  buildBlockSuiteDocument,
+  createBlockId,
+  readBlockSuiteDocument,
+} from '../../../src/domain/blocksuite/index.ts';
 
 function roundTrip(doc: Y.Doc): Y.Doc {
   const copy = new Y.Doc({ guid: doc.guid });
@@ -19,8 +23,13 @@ describe('buildBlockSuiteDocument', () => {
     expect(content.text).toBe(lines.filter((line) => line !== '').join('\n'));
     expect(content.wikiLabels).toEqual(['Project Apollo', 'Mission Control']);
     expect(content.blocks.map((block) => block.flavour)).toEqual([
-      'affine:page', 'affine:surface', 'affine:note',
-      'affine:paragraph', 'affine:paragraph', 'affine:paragraph', 'affine:paragraph',
+      'affine:page',
+      'affine:surface',
+      'affine:note',
+      'affine:paragraph',
+      'affine:paragraph',
+      'affine:paragraph',
+      'affine:paragraph',
     ]);
     expect(content.blocks.slice(3).map((block) => block.text)).toEqual(lines);
   });
@@ -40,8 +49,10 @@ describe('buildBlockSuiteDocument', () => {
     expect(byFlavour.get('affine:page')?.get('sys:version')).toBe(2);
     expect(byFlavour.get('affine:page')?.get('prop:title')).toBeInstanceOf(Y.Text);
     expect(byFlavour.get('affine:surface')?.get('sys:version')).toBe(5);
-    expect((byFlavour.get('affine:surface')?.get('prop:elements') as Y.Map<unknown>).toJSON())
-      .toEqual({ type: '$blocksuite:internal:native$', value: {} });
+    expect((byFlavour.get('affine:surface')?.get('prop:elements') as Y.Map<unknown>).toJSON()).toEqual({
+      type: '$blocksuite:internal:native$',
+      value: {},
+    });
     expect(byFlavour.get('affine:note')?.get('prop:displayMode')).toBe('both');
     const paragraph = byFlavour.get('affine:paragraph');
     expect(paragraph?.get('sys:version')).toBe(1);
@@ -54,7 +65,12 @@ describe('buildBlockSuiteDocument', () => {
     const content = readBlockSuiteDocument(roundTrip(buildBlockSuiteDocument('Empty', [])));
     expect(content.title).toBe('Empty');
     expect(content.text).toBe('');
-    expect(content.blocks.map((block) => block.flavour)).toEqual(['affine:page', 'affine:surface', 'affine:note', 'affine:paragraph']);
+    expect(content.blocks.map((block) => block.flavour)).toEqual([
+      'affine:page',
+      'affine:surface',
+      'affine:note',
+      'affine:paragraph',
+    ]);
   });
 
   it('uses a given id generator', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
 
-const FIXTURES = new URL('../../../../shared/fixtures/blocksuite/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/blocksuite/', import.meta.url);
 
 type Expected = {
   name: string;
@@ -50,7 +50,10 @@ describe('BlockSuite fixtures', () => {
 
       expect(content.blocks[0]?.flavour).toBe('affine:page');
       expect(content.blocks[0]?.text).toBe(expected.title);
-      const blockLines = content.blocks.slice(1).map((block) => block.text).filter((text) => text !== '');
+      const blockLines = content.blocks
+        .slice(1)
+        .map((block) => block.text)
+        .filter((text) => text !== '');
       expect(blockLines.join('\n')).toBe(content.text);
     });
   }
@@ -58,7 +61,13 @@ describe('BlockSuite fixtures', () => {
   it('workspace root docs hold no page content', () => {
     for (const file of ['_workspace-root.ydoc.bin', 'v022/_workspace-root.ydoc.bin']) {
       const doc = loadDoc(new URL(file, FIXTURES));
-      expect(readBlockSuiteDocument(doc)).toEqual({ title: '', text: '', blocks: [], wikiLabels: [], referencedDocIds: [] });
+      expect(readBlockSuiteDocument(doc)).toEqual({
+        title: '',
+        text: '',
+        blocks: [],
+        wikiLabels: [],
+        referencedDocIds: [],
+      });
     }
   });
 });

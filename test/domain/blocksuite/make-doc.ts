@@ -25,7 +25,10 @@ export function makeDoc(blocks: BlockSpec[]): Y.Doc {
       block.set('sys:version', 1);
       block.set('sys:children', Y.Array.from(spec.children ?? []));
       for (const [key, value] of Object.entries(spec.props ?? {})) {
-        block.set(key, TEXT_PROPS.has(key) && (typeof value === 'string' || Array.isArray(value)) ? text(value) : value);
+        block.set(
+          key,
+          TEXT_PROPS.has(key) && (typeof value === 'string' || Array.isArray(value)) ? text(value) : value,
+        );
       }
     }
   });

@@ -7,12 +7,15 @@ const labelsOf = (doc: Y.Doc) => readBlockSuiteDocument(doc).wikiLabels;
 
 describe('wiki labels', () => {
   it('takes the part before | or # as the label', () => {
-    expect(labelsOf(pageWith(['[[Target|shown text]] [[Other#Heading]] [[Third|a#b]] [[#only heading]] [[|alias]]'])))
-      .toEqual(['Target', 'Other', 'Third']);
+    expect(
+      labelsOf(pageWith(['[[Target|shown text]] [[Other#Heading]] [[Third|a#b]] [[#only heading]] [[|alias]]'])),
+    ).toEqual(['Target', 'Other', 'Third']);
   });
 
   it('trims and collapses whitespace, skips empty labels', () => {
-    expect(labelsOf(pageWith(['[[  Lunar \t  Module ]] [[ ]] [[]] [[\u00a0]] [[ Lunar Module]]']))).toEqual(['Lunar Module']);
+    expect(labelsOf(pageWith(['[[  Lunar \t  Module ]] [[ ]] [[]] [[\u00a0]] [[ Lunar Module]]']))).toEqual([
+      'Lunar Module',
+    ]);
   });
 
   it('keeps the first appearance order and drops exact duplicates only', () => {
@@ -28,12 +31,14 @@ describe('wiki labels', () => {
   });
 
   it('finds labels split over formatted delta pieces', () => {
-    const doc = pageWith([[
-      { insert: 'see [[' },
-      { insert: 'Saturn', attributes: { bold: true } },
-      { insert: ' V', attributes: { italic: true, color: 'red' } },
-      { insert: ']] and [[Linked]]', attributes: { link: 'https://example.com' } },
-    ]]);
+    const doc = pageWith([
+      [
+        { insert: 'see [[' },
+        { insert: 'Saturn', attributes: { bold: true } },
+        { insert: ' V', attributes: { italic: true, color: 'red' } },
+        { insert: ']] and [[Linked]]', attributes: { link: 'https://example.com' } },
+      ],
+    ]);
     expect(labelsOf(doc)).toEqual(['Saturn V', 'Linked']);
   });
 
@@ -50,15 +55,17 @@ describe('wiki labels', () => {
   });
 
   it('ignores inline code spans, also when a label only partly lies in one', () => {
-    const doc = pageWith([[
-      { insert: 'a ' },
-      { insert: '[[Inline]]', attributes: { code: true } },
-      { insert: ' [[Half' },
-      { insert: ' Code]]', attributes: { code: true } },
-      { insert: ' [[Real]] ' },
-      { insert: 'x', attributes: { code: true } },
-      { insert: '[[After Code]]' },
-    ]]);
+    const doc = pageWith([
+      [
+        { insert: 'a ' },
+        { insert: '[[Inline]]', attributes: { code: true } },
+        { insert: ' [[Half' },
+        { insert: ' Code]]', attributes: { code: true } },
+        { insert: ' [[Real]] ' },
+        { insert: 'x', attributes: { code: true } },
+        { insert: '[[After Code]]' },
+      ],
+    ]);
     const content = readBlockSuiteDocument(doc);
     expect(content.wikiLabels).toEqual(['Real', 'After Code']);
     expect(content.text).toBe('a [[Inline]] [[Half Code]] [[Real]] x[[After Code]]');
@@ -95,9 +102,17 @@ describe('native references', () => {
     const doc = makeDoc([
       { id: 'page', flavour: 'affine:page', children: ['note'], props: { 'prop:title': 'T' } },
       { id: 'note', flavour: 'affine:note', children: ['a', 'card', 'b', 'synced'] },
-      { id: 'a', flavour: 'affine:paragraph', props: { 'prop:text': [{ insert: 'x ' }, ref('doc-1'), { insert: ' y ' }, ref('doc-2')] } },
+      {
+        id: 'a',
+        flavour: 'affine:paragraph',
+        props: { 'prop:text': [{ insert: 'x ' }, ref('doc-1'), { insert: ' y ' }, ref('doc-2')] },
+      },
       { id: 'card', flavour: 'affine:embed-linked-doc', props: { 'prop:pageId': 'doc-3' } },
-      { id: 'b', flavour: 'affine:paragraph', props: { 'prop:text': [ref('doc-1'), ref('other', 'Subpage'), ref('')] } },
+      {
+        id: 'b',
+        flavour: 'affine:paragraph',
+        props: { 'prop:text': [ref('doc-1'), ref('other', 'Subpage'), ref('')] },
+      },
       { id: 'synced', flavour: 'affine:embed-synced-doc', props: { 'prop:pageId': 'doc-4' } },
     ]);
     const content = readBlockSuiteDocument(doc);
@@ -106,7 +121,10 @@ describe('native references', () => {
   });
 
   it('collects footnotes that cite a doc (BlockSuite 0.2x)', () => {
-    const footnote = (reference: Record<string, unknown>) => ({ insert: ' ', attributes: { footnote: { label: '1', reference } } });
+    const footnote = (reference: Record<string, unknown>) => ({
+      insert: ' ',
+      attributes: { footnote: { label: '1', reference } },
+    });
     const doc = pageWith([[footnote({ type: 'doc', docId: 'cited' }), footnote({ type: 'url', url: 'https://x' })]]);
     expect(readBlockSuiteDocument(doc).referencedDocIds).toEqual(['cited']);
   });
@@ -125,7 +143,12 @@ describe('nested texts', () => {
     const doc = makeDoc([
       { id: 'page', flavour: 'affine:page', children: ['note'], props: { 'prop:title': 'T' } },
       { id: 'note', flavour: 'affine:note', children: ['db', 'after'] },
-      { id: 'db', flavour: 'affine:database', children: ['r1', 'r2'], props: { 'prop:title': 'DB', 'prop:cells': cells } },
+      {
+        id: 'db',
+        flavour: 'affine:database',
+        children: ['r1', 'r2'],
+        props: { 'prop:title': 'DB', 'prop:cells': cells },
+      },
       { id: 'r1', flavour: 'affine:paragraph', props: { 'prop:text': 'Row [[R1]]' } },
       { id: 'r2', flavour: 'affine:paragraph', props: { 'prop:text': 'Row [[R2]]' } },
       { id: 'after', flavour: 'affine:paragraph', props: { 'prop:text': '[[After]]' } },
@@ -165,10 +188,14 @@ describe('nested texts', () => {
         id: 'table',
         flavour: 'affine:table',
         props: {
-          'prop:rows.r1.rowId': 'r1', 'prop:rows.r1.order': 'a1',
-          'prop:rows.r2.rowId': 'r2', 'prop:rows.r2.order': 'a0',
-          'prop:columns.c1.columnId': 'c1', 'prop:columns.c1.order': 'a0',
-          'prop:columns.c2.columnId': 'c2', 'prop:columns.c2.order': 'a1',
+          'prop:rows.r1.rowId': 'r1',
+          'prop:rows.r1.order': 'a1',
+          'prop:rows.r2.rowId': 'r2',
+          'prop:rows.r2.order': 'a0',
+          'prop:columns.c1.columnId': 'c1',
+          'prop:columns.c1.order': 'a0',
+          'prop:columns.c2.columnId': 'c2',
+          'prop:columns.c2.order': 'a1',
           'prop:cells.r1:c2.text': text('[[R1 C2]]'),
           'prop:cells.r1:c1.text': text('[[R1 C1]]'),
           'prop:cells.r2:c1.text': text('[[R2 C1]]'),
@@ -254,7 +281,10 @@ describe('document structure', () => {
       children: [`b${i + 1}`],
       props: { 'prop:text': i === depth - 1 ? '[[Deep]]' : '' },
     }));
-    const doc = makeDoc([{ id: 'page', flavour: 'affine:page', children: ['b0'], props: { 'prop:title': 'T' } }, ...specs]);
+    const doc = makeDoc([
+      { id: 'page', flavour: 'affine:page', children: ['b0'], props: { 'prop:title': 'T' } },
+      ...specs,
+    ]);
     expect(labelsOf(doc)).toEqual(['Deep']);
   });
 
@@ -267,7 +297,7 @@ describe('document structure', () => {
     expect(readBlockSuiteDocument(doc).title).toBe('A');
   });
 
-  it('picks the same root whatever the map order when page blocks are each other\'s children', () => {
+  it("picks the same root whatever the map order when page blocks are each other's children", () => {
     const pageA = { id: 'page-a', flavour: 'affine:page', children: ['page-b', 'pa'], props: { 'prop:title': 'A' } };
     const pageB = { id: 'page-b', flavour: 'affine:page', children: ['page-a', 'pb'], props: { 'prop:title': 'B' } };
     const paragraphs = [
@@ -294,7 +324,10 @@ describe('document structure', () => {
 
 describe('purity', () => {
   it('reads without writing to the doc or opening transactions', () => {
-    const doc = pageWith(['[[A]] text', [{ insert: 'x' }, { insert: ' ', attributes: { reference: { type: 'LinkedPage', pageId: 'd' } } }]]);
+    const doc = pageWith([
+      '[[A]] text',
+      [{ insert: 'x' }, { insert: ' ', attributes: { reference: { type: 'LinkedPage', pageId: 'd' } } }],
+    ]);
     const before = Y.encodeStateAsUpdate(doc);
     const events: string[] = [];
     doc.on('beforeTransaction', () => events.push('transaction'));

@@ -10,7 +10,13 @@ export async function insertUser(db: Db): Promise<AuthContext> {
   const [user] = await db.insert(users).values({ email, full_name: 'Owner' }).returning();
   const [zero] = await db
     .insert(contacts)
-    .values({ user_id: user!.id, full_name: 'Owner', is_contact_zero: true, relationship_domain: 'hybrid', relationship_role: 'self' })
+    .values({
+      user_id: user!.id,
+      full_name: 'Owner',
+      is_contact_zero: true,
+      relationship_domain: 'hybrid',
+      relationship_role: 'self',
+    })
     .returning();
   return { userId: user!.id, contactZeroId: zero!.id, sessionId: randomUUID(), email };
 }

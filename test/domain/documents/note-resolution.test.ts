@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
-const noteCount = async () => Number((await queryRows<{ n: string }>(database.db, sql`select count(*) as n from notes`))[0]!.n);
+const noteCount = async () =>
+  Number((await queryRows<{ n: string }>(database.db, sql`select count(*) as n from notes`))[0]!.n);
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   try {
@@ -36,7 +37,13 @@ describe('resolving a document name to a note', () => {
     const created = await findOrCreateNoteForDocument(database.db, alice, 'fresh-doc:1');
     expect(created.created).toBe(true);
     const [row] = await database.db.select().from(notes).where(eq(notes.id, created.id));
-    expect(row).toMatchObject({ user_id: alice.userId, author_contact_id: alice.contactZeroId, kind: 'note', is_inbox: true, blocksuite_doc_id: 'fresh-doc:1' });
+    expect(row).toMatchObject({
+      user_id: alice.userId,
+      author_contact_id: alice.contactZeroId,
+      kind: 'note',
+      is_inbox: true,
+      blocksuite_doc_id: 'fresh-doc:1',
+    });
     const changes = await database.db
       .select()
       .from(syncChanges)
@@ -62,16 +69,21 @@ describe('resolving a document name to a note', () => {
   });
 
   it('resolves concurrent first opens of one name to one note', async () => {
-    const results = await Promise.all([1, 2, 3].map(() => findOrCreateNoteForDocument(database.db, alice, 'raced-name')));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => findOrCreateNoteForDocument(database.db, alice, 'raced-name')),
+    );
     expect(new Set(results.map((result) => result.id)).size).toBe(1);
   });
 
-  it.each([[''], ['a'.repeat(256)], ['has space'], ['slash/name'], ['ünïcode'], ['semi;colon']])('refuses the malformed name %j and creates nothing', async (name) => {
-    const before = await noteCount();
-    const error = await refusal(findOrCreateNoteForDocument(database.db, alice, name));
-    expect(error.code).toBe('VALIDATION_ERROR');
-    expect(await noteCount()).toBe(before);
-  });
+  it.each([[''], ['a'.repeat(256)], ['has space'], ['slash/name'], ['ünïcode'], ['semi;colon']])(
+    'refuses the malformed name %j and creates nothing',
+    async (name) => {
+      const before = await noteCount();
+      const error = await refusal(findOrCreateNoteForDocument(database.db, alice, name));
+      expect(error.code).toBe('VALIDATION_ERROR');
+      expect(await noteCount()).toBe(before);
+    },
+  );
 
   it('accepts every allowed character and the longest name', async () => {
     const name = `Az09_.:-${'x'.repeat(247)}`;

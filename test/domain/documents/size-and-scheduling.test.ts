@@ -141,7 +141,9 @@ describe('the compaction scheduler', () => {
     expect(results.filter((ok) => !ok)).toHaveLength(1);
     await sleep(100);
     expect(compacted.filter((noteId) => noteId === 'n3')).toHaveLength(2);
-    expect(new Set(compacted.filter((noteId) => /^n\d$/.test(noteId)))).toEqual(new Set(Array.from({ length: 8 }, (_, index) => `n${index}`)));
+    expect(new Set(compacted.filter((noteId) => /^n\d$/.test(noteId)))).toEqual(
+      new Set(Array.from({ length: 8 }, (_, index) => `n${index}`)),
+    );
     scheduler.stop();
   });
 });

@@ -7,7 +7,12 @@ import { queryRows } from '../../../src/db/rows.ts';
 import { compactDocument } from '../../../src/domain/documents/compaction.ts';
 import { mergeStoredState } from '../../../src/domain/documents/document-state.ts';
 import { createUpdateAppender } from '../../../src/domain/documents/update-appender.ts';
-import { appendUpdates, loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from '../../../src/domain/documents/update-log.ts';
+import {
+  appendUpdates,
+  loadDocumentState,
+  loadDocumentStateByCopy,
+  type StoredDocumentState,
+} from '../../../src/domain/documents/update-log.ts';
 import { BinaryCopyFormatError, parseBinaryCopy } from '../../../src/db/binary-copy.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { createTestDatabase, testEngine, type TestDatabase } from '../../helpers/database.ts';
@@ -23,7 +28,11 @@ beforeAll(async () => {
 afterAll(async () => database?.drop());
 
 const logRows = async (noteId: string) =>
-  database.db.select({ id: noteUpdates.id }).from(noteUpdates).where(eq(noteUpdates.note_id, noteId)).orderBy(noteUpdates.id);
+  database.db
+    .select({ id: noteUpdates.id })
+    .from(noteUpdates)
+    .where(eq(noteUpdates.note_id, noteId))
+    .orderBy(noteUpdates.id);
 
 describe('the update log', () => {
   it('loads as the stored state followed by the log in id order', async () => {
@@ -48,42 +57,54 @@ describe('the update log', () => {
     const binary = await loadDocumentState(database.db, note.id, 'binary');
     const base64 = await loadDocumentState(database.db, note.id, 'base64');
     expect([...base64!.stored!]).toEqual([...binary!.stored!]);
-    expect(base64!.log.map((entry) => [entry.id, [...entry.update]])).toEqual(binary!.log.map((entry) => [entry.id, [...entry.update]]));
+    expect(base64!.log.map((entry) => [entry.id, [...entry.update]])).toEqual(
+      binary!.log.map((entry) => [entry.id, [...entry.update]]),
+    );
     expect(textOf(mergeStoredState(base64!))).toBe('stored and logged');
   });
 
-  it.runIf(testEngine() === 'postgres')('reads the same state through a binary COPY, for a stored note, a log-only note and no note', async () => {
-    const copyOut = database.handle.copyOut!;
-    const same = (a: StoredDocumentState | null, b: StoredDocumentState | null) => {
-      expect(a === null).toBe(b === null);
-      if (!a || !b) return;
-      expect(a.stored === null ? null : [...a.stored]).toEqual(b.stored === null ? null : [...b.stored]);
-      expect(a.log.map((entry) => [entry.id, [...entry.update]])).toEqual(b.log.map((entry) => [entry.id, [...entry.update]]));
-    };
-    const stored = await insertNote(database.db, owner);
-    const session = typingSession();
-    await appendUpdates(database.db, stored.id, [session.type('stored ')]);
-    await compactDocument(database.db, stored.id, 'base64');
-    await appendUpdates(database.db, stored.id, [session.type('and '), session.type('logged')]);
-    const copied = await loadDocumentStateByCopy(copyOut, stored.id);
-    same(copied, await loadDocumentState(database.db, stored.id, 'base64'));
-    expect(textOf(mergeStoredState(copied!))).toBe('stored and logged');
+  it.runIf(testEngine() === 'postgres')(
+    'reads the same state through a binary COPY, for a stored note, a log-only note and no note',
+    async () => {
+      const copyOut = database.handle.copyOut!;
+      const same = (a: StoredDocumentState | null, b: StoredDocumentState | null) => {
+        expect(a === null).toBe(b === null);
+        if (!a || !b) return;
+        expect(a.stored === null ? null : [...a.stored]).toEqual(b.stored === null ? null : [...b.stored]);
+        expect(a.log.map((entry) => [entry.id, [...entry.update]])).toEqual(
+          b.log.map((entry) => [entry.id, [...entry.update]]),
+        );
+      };
+      const stored = await insertNote(database.db, owner);
+      const session = typingSession();
+      await appendUpdates(database.db, stored.id, [session.type('stored ')]);
+      await compactDocument(database.db, stored.id, 'base64');
+      await appendUpdates(database.db, stored.id, [session.type('and '), session.type('logged')]);
+      const copied = await loadDocumentStateByCopy(copyOut, stored.id);
+      same(copied, await loadDocumentState(database.db, stored.id, 'base64'));
+      expect(textOf(mergeStoredState(copied!))).toBe('stored and logged');
 
-    const logOnly = await insertNote(database.db, owner);
-    await appendUpdates(database.db, logOnly.id, [typingSession(2).type('only logged')]);
-    same(await loadDocumentStateByCopy(copyOut, logOnly.id), await loadDocumentState(database.db, logOnly.id, 'base64'));
-    expect((await loadDocumentStateByCopy(copyOut, logOnly.id))!.stored).toBeNull();
+      const logOnly = await insertNote(database.db, owner);
+      await appendUpdates(database.db, logOnly.id, [typingSession(2).type('only logged')]);
+      same(
+        await loadDocumentStateByCopy(copyOut, logOnly.id),
+        await loadDocumentState(database.db, logOnly.id, 'base64'),
+      );
+      expect((await loadDocumentStateByCopy(copyOut, logOnly.id))!.stored).toBeNull();
 
-    expect(await loadDocumentStateByCopy(copyOut, '00000000-0000-4000-8000-000000000000')).toBeNull();
-    // COPY takes no parameters, so anything but a UUID never reaches the statement.
-    expect(await loadDocumentStateByCopy(copyOut, "x'; drop table notes; --")).toBeNull();
-  });
+      expect(await loadDocumentStateByCopy(copyOut, '00000000-0000-4000-8000-000000000000')).toBeNull();
+      // COPY takes no parameters, so anything but a UUID never reaches the statement.
+      expect(await loadDocumentStateByCopy(copyOut, "x'; drop table notes; --")).toBeNull();
+    },
+  );
 
   it('refuses a truncated or foreign binary COPY stream', () => {
     const header = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
     const row = Buffer.from([0, 1, 0, 0, 0, 3, 1, 2, 3]);
     const trailer = Buffer.from([0xff, 0xff]);
-    expect(parseBinaryCopy(Buffer.concat([header, row, trailer])).map((fields) => fields.map((field) => [...field!]))).toEqual([[[1, 2, 3]]]);
+    expect(
+      parseBinaryCopy(Buffer.concat([header, row, trailer])).map((fields) => fields.map((field) => [...field!])),
+    ).toEqual([[[1, 2, 3]]]);
     expect(() => parseBinaryCopy(Buffer.concat([header, row]))).toThrow(BinaryCopyFormatError);
     expect(() => parseBinaryCopy(Buffer.concat([header, row.subarray(0, 7)]))).toThrow(BinaryCopyFormatError);
     expect(() => parseBinaryCopy(Buffer.from('select 1'))).toThrow(BinaryCopyFormatError);
@@ -114,19 +135,33 @@ describe('the update log', () => {
     const session = typingSession();
     await appendUpdates(database.db, note.id, [session.type('once')]);
     await compactDocument(database.db, note.id);
-    const [before] = await queryRows<{ xmin: string; updated_at: Date }>(database.db, sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`);
+    const [before] = await queryRows<{ xmin: string; updated_at: Date }>(
+      database.db,
+      sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`,
+    );
     expect(await compactDocument(database.db, note.id)).toEqual({ status: 'unchanged' });
-    const [after] = await queryRows<{ xmin: string; updated_at: Date }>(database.db, sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`);
+    const [after] = await queryRows<{ xmin: string; updated_at: Date }>(
+      database.db,
+      sql`select xmin::text as xmin, updated_at from notes where id = ${note.id}`,
+    );
     expect(after).toEqual(before);
   });
 
   it('skips an undecodable log entry instead of refusing to load or compact the document', async () => {
     const note = await insertNote(database.db, owner);
     const session = typingSession();
-    await appendUpdates(database.db, note.id, [session.type('kept '), new Uint8Array([1, 200, 7, 7]), session.type('also kept')]);
+    await appendUpdates(database.db, note.id, [
+      session.type('kept '),
+      new Uint8Array([1, 200, 7, 7]),
+      session.type('also kept'),
+    ]);
     const state = await loadDocumentState(database.db, note.id);
     expect(textOf(mergeStoredState(state!))).toBe('kept also kept');
-    expect(await compactDocument(database.db, note.id)).toMatchObject({ status: 'compacted', mergedEntries: 3, skippedEntries: 1 });
+    expect(await compactDocument(database.db, note.id)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 3,
+      skippedEntries: 1,
+    });
     expect(textOf((await loadDocumentState(database.db, note.id))!.stored!)).toBe('kept also kept');
   });
 
@@ -179,8 +214,11 @@ describe('the update log', () => {
     await Promise.all(appends);
     expect(starts.length).toBeLessThanOrEqual(Math.ceil((performance.now() - began) / 40) + 1);
     expect(starts.length).toBeLessThan(40);
-    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(38);
-    expect(textOf(mergeStoredState((await loadDocumentState(database.db, note.id))!))).toBe(session.doc.getText('t').toString());
+    for (let index = 1; index < starts.length; index += 1)
+      expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(38);
+    expect(textOf(mergeStoredState((await loadDocumentState(database.db, note.id))!))).toBe(
+      session.doc.getText('t').toString(),
+    );
     await appender.drain();
   });
 
@@ -197,27 +235,30 @@ describe('the update log', () => {
     expect((await logRows(kept.id)).length).toBe(2);
   });
 
-  it.runIf(testEngine() === 'postgres')('never deletes a log row that committed after the compaction read the log', async () => {
-    const note = await insertNote(database.db, owner);
-    const session = typingSession();
-    const early = session.type('early ');
-    const late = session.type('late');
-    // A second connection opens a transaction that takes a log id first and commits last.
-    const other = postgres(database.provisioned.databaseUrl!, { max: 1, onnotice: () => {} });
-    try {
-      const reserved = other.reserve();
-      const connection = await reserved;
-      await connection`begin`;
-      await connection`insert into note_updates (note_id, "update") values (${note.id}, ${Buffer.from(early)})`;
-      await appendUpdates(database.db, note.id, [late]);
-      expect(await compactDocument(database.db, note.id)).toMatchObject({ status: 'compacted', mergedEntries: 1 });
-      await connection`commit`;
-      connection.release();
-      const state = await loadDocumentState(database.db, note.id);
-      expect(state!.log).toHaveLength(1);
-      expect(textOf(mergeStoredState(state!))).toBe('early late');
-    } finally {
-      await other.end();
-    }
-  });
+  it.runIf(testEngine() === 'postgres')(
+    'never deletes a log row that committed after the compaction read the log',
+    async () => {
+      const note = await insertNote(database.db, owner);
+      const session = typingSession();
+      const early = session.type('early ');
+      const late = session.type('late');
+      // A second connection opens a transaction that takes a log id first and commits last.
+      const other = postgres(database.provisioned.databaseUrl!, { max: 1, onnotice: () => {} });
+      try {
+        const reserved = other.reserve();
+        const connection = await reserved;
+        await connection`begin`;
+        await connection`insert into note_updates (note_id, "update") values (${note.id}, ${Buffer.from(early)})`;
+        await appendUpdates(database.db, note.id, [late]);
+        expect(await compactDocument(database.db, note.id)).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+        await connection`commit`;
+        connection.release();
+        const state = await loadDocumentState(database.db, note.id);
+        expect(state!.log).toHaveLength(1);
+        expect(textOf(mergeStoredState(state!))).toBe('early late');
+      } finally {
+        await other.end();
+      }
+    },
+  );
 });

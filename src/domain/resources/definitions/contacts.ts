@@ -11,9 +11,25 @@ export const contactsResource: ResourceDefinition = {
   name: 'Contact',
   table: contacts,
   writable: [
-    'full_name', 'email', 'phone', 'avatar_url', 'relationship_domain', 'relationship_role', 'status',
-    'frame_score', 'frame_trend', 'frame_last_scan_at', 'last_contact_at', 'next_action_at', 'tags',
-    'company', 'title', 'location', 'linkedin_url', 'x_handle', 'is_archived',
+    'full_name',
+    'email',
+    'phone',
+    'avatar_url',
+    'relationship_domain',
+    'relationship_role',
+    'status',
+    'frame_score',
+    'frame_trend',
+    'frame_last_scan_at',
+    'last_contact_at',
+    'next_action_at',
+    'tags',
+    'company',
+    'title',
+    'location',
+    'linkedin_url',
+    'x_handle',
+    'is_archived',
   ],
   fieldSchemas: {
     full_name: z.string().min(1).max(255),
@@ -32,11 +48,15 @@ export const contactsResource: ResourceDefinition = {
     is_contact_zero: booleanEquals(contacts.is_contact_zero, 'Only (or all but) Contact Zero.'),
   },
   sortable: ['updated_at', 'created_at', 'full_name', 'company', 'last_contact_at', 'next_action_at', 'frame_score'],
-  search: substringSearch([contacts.full_name, contacts.email, contacts.company], 'Case-insensitive substring of full_name, email or company.'),
+  search: substringSearch(
+    [contacts.full_name, contacts.email, contacts.company],
+    'Case-insensitive substring of full_name, email or company.',
+  ),
   hooks: {
     beforeWrite({ existing, values }) {
       // The user's own contact is the spine of everything else (SPEC §9).
-      if (existing?.is_contact_zero === true && values.is_archived === true) throw forbidden('Contact Zero cannot be archived');
+      if (existing?.is_contact_zero === true && values.is_archived === true)
+        throw forbidden('Contact Zero cannot be archived');
     },
   },
 };

@@ -47,7 +47,8 @@ export const foldersResource: ResourceDefinition = {
   search: substringSearch([folders.name], 'Case-insensitive substring of the name.'),
   hooks: {
     async beforeWrite(context) {
-      if (context.existing?.is_default === true && context.values.is_archived === true) throw forbidden('Default folders cannot be archived');
+      if (context.existing?.is_default === true && context.values.is_archived === true)
+        throw forbidden('Default folders cannot be archived');
       await assertNoCycle(context);
     },
   },

@@ -23,7 +23,13 @@ export const groupsResource: ResourceDefinition = {
     }),
   ],
   filters: {
-    contact_id: linkedThrough(groupMemberships, groupMemberships.group_id, groups.id, groupMemberships.contact_id, 'Groups this contact belongs to.'),
+    contact_id: linkedThrough(
+      groupMemberships,
+      groupMemberships.group_id,
+      groups.id,
+      groupMemberships.contact_id,
+      'Groups this contact belongs to.',
+    ),
   },
   sortable: ['updated_at', 'created_at', 'name'],
   search: substringSearch([groups.name, groups.description], 'Case-insensitive substring of name or description.'),

@@ -16,7 +16,13 @@ export const interactionsResource: ResourceDefinition = {
     summary: z.string().min(1).max(100_000),
   },
   ownedReferences: { contact_id: contacts },
-  nested: [attachments({ table: interactionAttachments, parentColumn: interactionAttachments.interaction_id, recordsUploader: false })],
+  nested: [
+    attachments({
+      table: interactionAttachments,
+      parentColumn: interactionAttachments.interaction_id,
+      recordsUploader: false,
+    }),
+  ],
   filters: {
     contact_id: idEquals(interactions.contact_id, 'Interactions with this contact.'),
     type: enumEquals(interactions.type, INTERACTION_TYPES, 'Interactions of this type.'),

@@ -22,7 +22,20 @@ export const notesResource: ResourceDefinition = {
   entityType: 'note',
   name: 'Note',
   table: notes,
-  writable: ['title', 'icon', 'blocksuite_doc_id', 'kind', 'date_key', 'folder_id', 'is_inbox', 'tags', 'preferred_view', 'is_pinned_home', 'is_pinned', 'is_archived'],
+  writable: [
+    'title',
+    'icon',
+    'blocksuite_doc_id',
+    'kind',
+    'date_key',
+    'folder_id',
+    'is_inbox',
+    'tags',
+    'preferred_view',
+    'is_pinned_home',
+    'is_pinned',
+    'is_archived',
+  ],
   createOnly: ['blocksuite_doc_id'],
   serverDefaults: { blocksuite_doc_id: () => randomUUID() },
   hidden: ['title_normalized', 'search_vector', 'blocksuite_doc'],
@@ -58,7 +71,13 @@ export const notesResource: ResourceDefinition = {
     is_pinned_home: booleanEquals(notes.is_pinned_home, 'Notes pinned on the home screen (or not).'),
     date_key: equals(notes.date_key, dateSchema(), 'Daily-log notes of this date (YYYY-MM-DD).'),
     tags: hasTags(notes.tags),
-    contact_id: linkedThrough(noteTargetContacts, noteTargetContacts.note_id, notes.id, noteTargetContacts.contact_id, 'Notes targeting this contact.'),
+    contact_id: linkedThrough(
+      noteTargetContacts,
+      noteTargetContacts.note_id,
+      notes.id,
+      noteTargetContacts.contact_id,
+      'Notes targeting this contact.',
+    ),
   },
   sortable: ['updated_at', 'created_at', 'title', 'date_key'],
   search: {
@@ -69,31 +88,39 @@ export const notesResource: ResourceDefinition = {
   hooks: {
     beforeWrite({ auth, mode, existing, values }) {
       if (mode === 'create') values.author_contact_id = auth.contactZeroId;
-      if ('title' in values) values.title_normalized = typeof values.title === 'string' ? normalizeTitle(values.title) : null;
+      if ('title' in values)
+        values.title_normalized = typeof values.title === 'string' ? normalizeTitle(values.title) : null;
       const kind = values.kind ?? existing?.kind ?? 'note';
       const dateKey = 'date_key' in values ? values.date_key : existing?.date_key;
-      if (kind === 'log' && (dateKey === null || dateKey === undefined)) throw fieldError('date_key', 'is required for a log note');
+      if (kind === 'log' && (dateKey === null || dateKey === undefined))
+        throw fieldError('date_key', 'is required for a log note');
     },
     async afterWrite({ tx, mode, existing, row }) {
       const changed = mode === 'create' || existing?.title !== row.title || existing?.is_archived !== row.is_archived;
       if (!changed) return;
-      await onNoteTitleOrArchiveChanged(tx, {
-        id: String(row.id),
-        user_id: String(row.user_id),
-        title: (row.title as string | null) ?? null,
-        is_archived: row.is_archived === true,
-        blocksuite_doc_id: String(row.blocksuite_doc_id),
-      }, (existing?.title as string | null | undefined) ?? null);
+      await onNoteTitleOrArchiveChanged(
+        tx,
+        {
+          id: String(row.id),
+          user_id: String(row.user_id),
+          title: (row.title as string | null) ?? null,
+          is_archived: row.is_archived === true,
+          blocksuite_doc_id: String(row.blocksuite_doc_id),
+        },
+        (existing?.title as string | null | undefined) ?? null,
+      );
     },
   },
   async decorate(db, entities, options) {
     if (!options.detail) return;
     // One statement for the whole page (sync pulls present hundreds of notes at once).
-    const states = await loadCurrentDocumentStates(db, entities.map((entity) => String(entity.id)));
+    const states = await loadCurrentDocumentStates(
+      db,
+      entities.map((entity) => String(entity.id)),
+    );
     for (const entity of entities) {
       const state = states.get(String(entity.id));
       entity.blocksuite_doc = state ? Buffer.from(state).toString('base64') : null;
     }
   },
 };
-

@@ -13,7 +13,10 @@ const CLOSED = new Set(['won', 'lost']);
 
 async function stageOf(tx: Tx, templateId: string, stageId: string) {
   const [stage] = await tx
-    .select({ auto_task_title: pipelineStageTemplates.auto_task_title, auto_task_due_in_days: pipelineStageTemplates.auto_task_due_in_days })
+    .select({
+      auto_task_title: pipelineStageTemplates.auto_task_title,
+      auto_task_due_in_days: pipelineStageTemplates.auto_task_due_in_days,
+    })
     .from(pipelineStageTemplates)
     .where(and(eq(pipelineStageTemplates.id, stageId), eq(pipelineStageTemplates.template_id, templateId)));
   return stage;
@@ -23,7 +26,8 @@ async function checkStageAndClosing({ tx, existing, values, updatedAt }: WriteCo
   const templateId = (values.template_id ?? existing?.template_id) as string;
   const stageId = (values.current_stage_id ?? existing?.current_stage_id) as string;
   const moved = !existing || templateId !== existing.template_id || stageId !== existing.current_stage_id;
-  if (moved && !(await stageOf(tx, templateId, stageId))) throw fieldError('current_stage_id', 'is not a stage of this pipeline template');
+  if (moved && !(await stageOf(tx, templateId, stageId)))
+    throw fieldError('current_stage_id', 'is not a stage of this pipeline template');
 
   // won/lost close the item (once: a repeated "won" keeps the first closing time); open reopens it.
   const status = (values.status ?? existing?.status ?? 'open') as string;

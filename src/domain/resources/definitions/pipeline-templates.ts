@@ -21,7 +21,8 @@ export const pipelineStagesCollection = childRows({
   readOnlyFields: ['created_at'],
   orderBy: [pipelineStageTemplates.sort_order, pipelineStageTemplates.created_at],
   maxItems: 100,
-  description: 'Stages in order. Entering a stage with auto_task_title creates that task, due auto_task_due_in_days later.',
+  description:
+    'Stages in order. Entering a stage with auto_task_title creates that task, due auto_task_due_in_days later.',
   async beforeRemove({ tx }, removedIds) {
     // Items reference their stage without cascade: removing a stage in use would orphan them.
     const inUse = await tx
@@ -29,7 +30,10 @@ export const pipelineStagesCollection = childRows({
       .from(pipelineItems)
       .where(inArray(pipelineItems.current_stage_id, removedIds))
       .limit(1);
-    if (inUse.length > 0) throw validationError([{ field: 'stages', message: 'cannot remove a stage that pipeline items are in; move them first' }]);
+    if (inUse.length > 0)
+      throw validationError([
+        { field: 'stages', message: 'cannot remove a stage that pipeline items are in; move them first' },
+      ]);
   },
 });
 
@@ -46,5 +50,8 @@ export const pipelineTemplatesResource: ResourceDefinition = {
     is_default: booleanEquals(pipelineTemplates.is_default, 'Default templates (or the others).'),
   },
   sortable: ['updated_at', 'created_at', 'name'],
-  search: substringSearch([pipelineTemplates.name, pipelineTemplates.description], 'Case-insensitive substring of name or description.'),
+  search: substringSearch(
+    [pipelineTemplates.name, pipelineTemplates.description],
+    'Case-insensitive substring of name or description.',
+  ),
 };

@@ -1,6 +1,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts, projectAttachments, projectRelatedContacts, projects, projectSections, projectTaskLinks, tasks } from '../../../db/schema/index.ts';
+import {
+  contacts,
+  projectAttachments,
+  projectRelatedContacts,
+  projects,
+  projectSections,
+  projectTaskLinks,
+  tasks,
+} from '../../../db/schema/index.ts';
 import { validationError } from '../../errors.ts';
 import { assertOwnedReferences } from '../../ownership.ts';
 import type { ResourceDefinition } from '../definition.ts';
@@ -36,15 +44,19 @@ export const projectTaskLinksCollection = childRows({
   description: 'Your tasks placed in sections of this project.',
   async validateItems({ tx, auth, parentId }, items) {
     const keys = items.map((item) => `${String(item.section_id)}:${String(item.task_id)}`);
-    if (new Set(keys).size !== keys.length) throw validationError([{ field: 'task_links', message: 'lists a task twice in one section' }]);
-    await assertOwnedReferences(tx, auth.userId, [{ field: 'task_links.task_id', table: tasks, ids: items.map((item) => String(item.task_id)) }]);
+    if (new Set(keys).size !== keys.length)
+      throw validationError([{ field: 'task_links', message: 'lists a task twice in one section' }]);
+    await assertOwnedReferences(tx, auth.userId, [
+      { field: 'task_links.task_id', table: tasks, ids: items.map((item) => String(item.task_id)) },
+    ]);
     const sectionIds = [...new Set(items.map((item) => String(item.section_id)))];
     if (sectionIds.length === 0) return;
     const found = await tx
       .select({ id: projectSections.id })
       .from(projectSections)
       .where(and(eq(projectSections.project_id, parentId), inArray(projectSections.id, sectionIds)));
-    if (found.length !== sectionIds.length) throw validationError([{ field: 'task_links.section_id', message: 'must name a section of this project' }]);
+    if (found.length !== sectionIds.length)
+      throw validationError([{ field: 'task_links.section_id', message: 'must name a section of this project' }]);
   },
 });
 
@@ -53,7 +65,18 @@ export const projectsResource: ResourceDefinition = {
   entityType: 'project',
   name: 'Project',
   table: projects,
-  writable: ['name', 'description', 'banner_url', 'primary_contact_id', 'status', 'priority', 'start_date', 'due_date', 'is_group_project', 'is_archived'],
+  writable: [
+    'name',
+    'description',
+    'banner_url',
+    'primary_contact_id',
+    'status',
+    'priority',
+    'start_date',
+    'due_date',
+    'is_group_project',
+    'is_archived',
+  ],
   fieldSchemas: {
     name: z.string().min(1).max(255),
     status: z.enum(PROJECT_STATUSES),
@@ -78,7 +101,13 @@ export const projectsResource: ResourceDefinition = {
     status: enumEquals(projects.status, PROJECT_STATUSES, 'Projects with this status.'),
     priority: enumEquals(projects.priority, PROJECT_PRIORITIES, 'Projects with this priority.'),
     primary_contact_id: idEquals(projects.primary_contact_id, 'Projects whose primary contact this is.'),
-    contact_id: linkedThrough(projectRelatedContacts, projectRelatedContacts.project_id, projects.id, projectRelatedContacts.contact_id, 'Projects this contact is related to.'),
+    contact_id: linkedThrough(
+      projectRelatedContacts,
+      projectRelatedContacts.project_id,
+      projects.id,
+      projectRelatedContacts.contact_id,
+      'Projects this contact is related to.',
+    ),
     due_after: onOrAfter(projects.due_date, 'Projects due on or after this date.'),
     due_before: onOrBefore(projects.due_date, 'Projects due on or before this date.'),
   },

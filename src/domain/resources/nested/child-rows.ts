@@ -46,7 +46,8 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
   const readOnlyShape = Object.fromEntries(options.readOnlyFields.map((name) => [name, z.unknown().optional()]));
   const itemInput = z.strictObject({ ...readOnlyShape, id: uuidSchema().optional(), ...options.itemShape });
   const outputShape: Record<string, ZodType> = { id: uuidSchema() };
-  for (const [name, schema] of Object.entries(options.itemShape)) outputShape[name] = bodyFields.has(name) ? schema.optional() : schema;
+  for (const [name, schema] of Object.entries(options.itemShape))
+    outputShape[name] = bodyFields.has(name) ? schema.optional() : schema;
   for (const name of options.readOnlyFields) outputShape[name] = z.unknown();
   const columns = table as unknown as Record<string, AnyPgColumn>;
 
@@ -117,7 +118,9 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
         for (const key of writableKeys) if (item[key] !== undefined) values[key] = item[key];
         const current = item.id ? storedById.get(item.id) : undefined;
         if (current) {
-          const changed = Object.fromEntries(Object.entries(values).filter(([key, next]) => !sameValue(current[key], next)));
+          const changed = Object.fromEntries(
+            Object.entries(values).filter(([key, next]) => !sameValue(current[key], next)),
+          );
           // Omitted optional item fields return to their defaults, like PUT does for entities.
           for (const key of writableKeys) {
             const column = columns[key];
@@ -125,7 +128,11 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
             const reset = omittedValue(key, column);
             if (!sameValue(current[key], reset)) changed[key] = reset;
           }
-          if (Object.keys(changed).length > 0) await tx.update(table).set(changed as never).where(eq(table.id, current.id as string));
+          if (Object.keys(changed).length > 0)
+            await tx
+              .update(table)
+              .set(changed as never)
+              .where(eq(table.id, current.id as string));
           continue;
         }
         inserts.push({
@@ -134,7 +141,9 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
           id: item.id ?? randomUUID(),
           [parentColumn.name]: parentId,
           // Items without a sort order keep the order they were given in: distinct, increasing times.
-          ...(columns.created_at ? { created_at: sql`clock_timestamp() + ${inserts.length} * interval '1 microsecond'` } : {}),
+          ...(columns.created_at
+            ? { created_at: sql`clock_timestamp() + ${inserts.length} * interval '1 microsecond'` }
+            : {}),
         });
       }
       if (inserts.length > 0) await tx.insert(table).values(inserts as never);

@@ -46,13 +46,15 @@ export function idSet(options: IdSetOptions): NestedCollection {
     },
     async write({ tx, auth, parentId }, value) {
       const wanted = [...new Set(value as string[])];
-      if (wanted.length !== (value as string[]).length) throw validationError([{ field, message: 'lists an id twice' }]);
+      if (wanted.length !== (value as string[]).length)
+        throw validationError([{ field, message: 'lists an id twice' }]);
       await assertOwnedReferences(tx, auth.userId, [{ field, table: options.memberTable, ids: wanted }]);
       const current = await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
       const have = new Set(current.map((row) => String(row.member)));
       const removed = [...have].filter((id) => !wanted.includes(id));
       const added = wanted.filter((id) => !have.has(id));
-      if (removed.length > 0) await tx.delete(junction).where(and(eq(parentColumn, parentId), inArray(memberColumn, removed)));
+      if (removed.length > 0)
+        await tx.delete(junction).where(and(eq(parentColumn, parentId), inArray(memberColumn, removed)));
       if (added.length > 0) {
         const parentKey = parentColumn.name;
         const memberKey = memberColumn.name;
