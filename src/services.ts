@@ -32,7 +32,7 @@ export interface Services {
   auth: AuthService;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
-  /** Offline sync push/pull (SPEC §6). */
+  /** Offline sync push/pull (docs/sync.md). */
   sync: SyncService;
 }
 

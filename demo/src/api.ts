@@ -1,4 +1,4 @@
-// The REST calls the demo needs (SPEC §4, §5), with the session kept in localStorage so a reload
+// The REST calls the demo needs (docs/api.md), with the session kept in localStorage so a reload
 // (or a second window of the same browser profile) stays signed in.
 
 export interface Session {

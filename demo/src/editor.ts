@@ -1,5 +1,5 @@
 // The stock BlockSuite 0.19 editor (AffineEditorContainer) with each page's own Y.Doc — the
-// `spaceDoc` whose only top-level type is `blocks` (fixtures/blocksuite/LAYOUT.md §1.2) — bound to
+// `spaceDoc` whose only top-level type is `blocks` (docs/formats/blocksuite-yjs-layout.md §1.2) — bound to
 // the server's /collab endpoint. The workspace root doc (`meta`, `spaces`) stays in the browser: it
 // only carries the doc list, which we fill from the REST notes list so the `[[` picker finds them.
 import { effects as blocksEffects } from '@blocksuite/blocks/effects';

@@ -1,5 +1,5 @@
 // Shows whether what this window typed is on the server: the provider counts an update as synced
-// only when the server acknowledged it, which it does after the PostgreSQL commit (SPEC §7).
+// only when the server acknowledged it, which it does after the PostgreSQL commit (docs/collaboration.md).
 import { WebSocketStatus, type HocuspocusProvider } from '@hocuspocus/provider';
 
 export type SyncState = 'idle' | 'connecting' | 'synced' | 'unsynced' | 'offline' | 'refused';

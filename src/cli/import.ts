@@ -1,5 +1,6 @@
 // `npm run import -- --email USER_EMAIL [--dry-run] [--json] FILE.json`: loads a FrameLord
-// browser-app export into that account (SPEC §8). Progress goes to stderr, the summary to stdout.
+// browser-app export into that account (docs/formats/framelord-export.md). Progress goes to
+// stderr, the summary to stdout.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importFrameLordExport, type ImportProgress } from '../domain/import/import-service.ts';

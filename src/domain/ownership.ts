@@ -46,7 +46,7 @@ export async function ownedIds(
 }
 
 /**
- * Throws VALIDATION_ERROR on every field whose ids are missing or another user's (SPEC §9: the
+ * Throws VALIDATION_ERROR on every field whose ids are missing or another user's (docs/api.md: the
  * same answer for both, so nobody learns which ids exist).
  */
 export async function assertOwnedReferences(

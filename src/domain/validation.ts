@@ -1,7 +1,7 @@
 import type { ZodError, ZodType } from 'zod';
 import { validationError, type FieldProblem } from './errors.ts';
 
-/** zod issues → SPEC §9 `details: [{field, message}]`, one entry per offending field. */
+/** zod issues → docs/api.md `details: [{field, message}]`, one entry per offending field. */
 export function fieldProblems(error: ZodError): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {

@@ -48,7 +48,7 @@ export function nextVersion(current: Versioned | undefined, updatedAt: Date | un
 }
 
 /**
- * SPEC §6: a client's time is trusted only up to the server clock, so a device whose clock runs
+ * docs/sync.md: a client's time is trusted only up to the server clock, so a device whose clock runs
  * fast cannot win every later conflict.
  */
 export function clampClientTime(clientTime: Date, now: Date = new Date()): Date {
@@ -73,7 +73,7 @@ export interface IncomingWrite {
 export type WriteDecision = { apply: true; stale: boolean } | { apply: false };
 
 /**
- * Last-write-wins for a sync push (SPEC §6, §9). A write based on the current version applies: the
+ * Last-write-wins for a sync push (docs/sync.md). A write based on the current version applies: the
  * device saw everything before it. Otherwise the later time wins against the row's `updated_at`
  * (the time of its winning write); equal times go to the larger `device_id`, so every server and
  * device orders two writes the same way. A row last written outside sync holds no device and

@@ -10,7 +10,7 @@ import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
-/** SPEC §5: request bodies up to 15 MB (attachments travel inline as data URLs). */
+/** docs/api.md: request bodies up to 15 MB (attachments travel inline as data URLs). */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 
 export type App = OpenAPIHono<AppEnv>;

@@ -1,4 +1,4 @@
-// The schema document (shared/seeds/BACKEND_SCHEMA.md) transcribed by hand, plus SPEC §3's changes.
+// The FrameLord backend schema transcribed by hand, plus the changes listed in docs/architecture.md ("Data model").
 // The catalog test checks the migrated database against THIS list, never against src/db/schema,
 // so a column forgotten in the Drizzle schema cannot hide.
 
@@ -251,7 +251,7 @@ export const DOCUMENT_TABLES: Record<string, ExpectedTable> = {
 };
 
 /**
- * Every index the document lists (its two expression FTS indexes are replaced, per SPEC §3, by one
+ * Every index the document lists (its two expression FTS indexes are replaced, per docs/architecture.md, by one
  * GIN index on a generated tsvector), with the access method and whether it is partial.
  */
 export const DOCUMENT_INDEXES: Array<{

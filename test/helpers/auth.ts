@@ -13,7 +13,7 @@ export interface RegisteredUser {
   data: any;
 }
 
-/** Registers a fresh user through the real API (SPEC §4) and returns its tokens. */
+/** Registers a fresh user through the real API (docs/api.md) and returns its tokens. */
 export async function registerUser(
   baseUrl: string,
   overrides: { email?: string; password?: string; full_name?: string } = {},

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { JsonResponse } from './http.ts';
 
 /**
- * Asserts the SPEC §5 error envelope: status, code, a message, `meta.request_id` equal to the
+ * Asserts the docs/api.md error envelope: status, code, a message, `meta.request_id` equal to the
  * `X-Request-Id` header, an ISO timestamp, and nothing that looks like a stack trace or SQL.
  */
 export function expectErrorEnvelope(response: JsonResponse, status: number, code: string): void {

@@ -1,4 +1,4 @@
-// FORMAT.md §7 and §9 for sample-export.json, as data.
+// docs/formats/framelord-export.md §7 and the per-note table for sample-export.json, as data.
 
 /** Rows of each table after importing the sample into a freshly registered account. */
 export const EXPECTED_TOTALS: Record<string, number> = {

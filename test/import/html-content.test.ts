@@ -1,4 +1,4 @@
-// FORMAT §4.2: TipTap HTML note bodies become plain-text lines before §4.1's rules apply.
+// docs/formats/framelord-export.md §4.2: TipTap HTML note bodies become plain-text lines before §4.1's rules apply.
 import { describe, expect, it } from 'vitest';
 import { contentLines, htmlToLines, isHtmlContent } from '../../src/domain/import/html-content.ts';
 

@@ -134,7 +134,7 @@ describe('tolerated files', () => {
     expect(Object.fromEntries(summary.tables.map((row) => [row.table, row.added]))).toEqual(EXPECTED_ADDED);
   });
 
-  it('drops dangling references and skips records whose required contact is missing (FORMAT §4.6)', async () => {
+  it('drops dangling references, skips records missing their required contact (docs/formats/framelord-export.md §4.6)', async () => {
     const file = loadSample();
     // The app's own Settings export: notes, tasks, no contacts; plus keys to ignore.
     const partial = {

@@ -43,7 +43,7 @@ const authOf = (user: RegisteredUser): AuthContext => ({
 function comparable(file: any): any {
   const copy = structuredClone(file);
   delete copy.exportedAt;
-  // Document ids are unique across users: the second account gets new ones (FORMAT §6.1).
+  // Document ids are unique across users: the second account gets new ones (docs/formats/framelord-export.md §6.1).
   for (const note of copy.framelord_notes) delete note.blocksuiteDocId;
   // Topics are matched by slug; their ids are the rows' own.
   for (const topic of copy.topics) delete topic.id;
@@ -54,7 +54,7 @@ function comparable(file: any): any {
       delete folder.updatedAt;
     }
   }
-  // Each account keeps its own profile (FORMAT §4.5).
+  // Each account keeps its own profile (docs/formats/framelord-export.md §4.5).
   copy.framelord_contacts = copy.framelord_contacts.filter((contact: { id: string }) => contact.id !== 'contact_zero');
   return copy;
 }

@@ -1,6 +1,7 @@
-// Importing FORMAT.md's sample into a fresh account gives exactly FORMAT §7 and §9, every reference
-// resolves inside the account, the documents hold the original text (read back through a real
-// provider too), and a second run writes nothing at all.
+// Importing the sample export into a fresh account gives exactly what
+// docs/formats/framelord-export.md §7 and test/import/expected.ts say, every reference resolves
+// inside the account, the documents hold the original text (read back through a real provider
+// too), and a second run writes nothing at all.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,14 +74,14 @@ beforeAll(async () => {
 afterAll(async () => server?.destroy());
 
 describe('importing sample-export.json into a fresh account', () => {
-  it('adds exactly the rows of FORMAT §7, and says so in its summary', async () => {
+  it('adds exactly the rows of docs/formats/framelord-export.md §7, and says so in its summary', async () => {
     expect(await countUserRows(db, user.userId)).toEqual(EXPECTED_TOTALS);
     const added = Object.fromEntries(summary.tables.map((row) => [row.table, row.added]));
     expect(added).toEqual(EXPECTED_ADDED);
     expect(summary.tables.every((row) => row.updated === 0 && row.kept === 0 && row.removed === 0)).toBe(true);
     expect(summary.dry_run).toBe(false);
     expect(summary.records).toMatchObject({ framelord_contacts: 13, framelord_notes: 29, topics: 28, folders: 8 });
-    // The one deliberate broken reference (FORMAT §5) is the one warning.
+    // The one deliberate broken reference (docs/formats/framelord-export.md §5) is the one warning.
     expect(summary.warnings).toEqual([
       expect.stringMatching(/framelord_notes\[1\] "note-1765136402504".*"contact-zero".*dropped/),
     ]);
@@ -150,7 +151,7 @@ describe('importing sample-export.json into a fresh account', () => {
     expect(byName.get('Clients')).toMatchObject({ color: '#3b82f6', sort_order: 1 });
   });
 
-  it('imports the notes with the flags, kinds and folders of FORMAT §7', async () => {
+  it('imports the notes with the flags, kinds and folders of docs/formats/framelord-export.md §7', async () => {
     const rows = await db.select().from(notes).where(eq(notes.user_id, user.userId));
     const count = (predicate: (row: (typeof rows)[number]) => boolean) => rows.filter(predicate).length;
     expect(count((row) => row.is_archived)).toBe(3);
@@ -187,14 +188,14 @@ describe('importing sample-export.json into a fresh account', () => {
       (id) => byId.get(id as string)?.title,
     );
     expect(untitled).toEqual([null, null]);
-    // Timestamps come from the file (FORMAT §3.2), not from the moment of the import.
+    // Timestamps come from the file (docs/formats/framelord-export.md §3.2), not from the moment of the import.
     const canvas = byId.get(ids.get('note-1764684048130') as string);
     expect(canvas).toMatchObject({ icon: '🗺️', preferred_view: 'canvas', sync_version: 1 });
     expect(canvas?.created_at.toISOString()).toBe('2025-12-02T14:00:48.130Z');
     expect(canvas?.updated_at.toISOString()).toBe('2025-12-02T14:25:01.774Z');
   });
 
-  it('gives every note the links, topics, targets and folder of FORMAT §9', async () => {
+  it('gives every note the links, topics, targets and folder of test/import/expected.ts', async () => {
     const noteIds = await importedIds(db, user.userId, 'notes');
     const sourceOf = new Map([...noteIds].map(([source, id]) => [id, source]));
     const folderRows = await db
@@ -252,13 +253,13 @@ describe('importing sample-export.json into a fresh account', () => {
     expect(actual).toEqual(wanted);
   });
 
-  it('has the 25 topics of FORMAT §7 and the backlink counts of its table', async () => {
+  it('has the 25 topics of docs/formats/framelord-export.md §7 and the backlink counts of its table', async () => {
     const rows = await db
       .select({ slug: topics.slug, label: topics.label })
       .from(topics)
       .where(eq(topics.user_id, user.userId));
     expect(rows.map((row) => row.slug).sort()).toEqual(EXPECTED_TOPIC_SLUGS);
-    // Labels are the first met, topics store first (FORMAT §4.3): cut at | and #.
+    // Labels are the first met, topics store first (docs/formats/framelord-export.md §4.3): cut at | and #.
     expect(rows.find((row) => row.slug === 'weekly-review')?.label).toBe('Weekly Review');
     expect(rows.find((row) => row.slug === 'sales')?.label).toBe('Sales');
 
@@ -305,7 +306,7 @@ describe('importing sample-export.json into a fresh account', () => {
     expect(files[0]?.data_url).toMatch(/^data:image\/png;base64,/);
   });
 
-  it('imports groups, the project and the pipeline as FORMAT §7 lists them', async () => {
+  it('imports groups, the project and the pipeline as docs/formats/framelord-export.md §7 lists them', async () => {
     const groupRows = await db
       .select({ name: groups.name, contact: groupMemberships.contact_id })
       .from(groupMemberships)
@@ -410,7 +411,7 @@ describe('importing sample-export.json into a fresh account', () => {
       const lines = contentLines(record.content ?? '');
       expect(document.lines, record.id).toEqual(lines.length > 0 ? lines : ['']);
     }
-    // FORMAT §4.1: Q1 Planning has 8 lines, one of them empty; §4.2: the HTML note's 4 lines.
+    // docs/formats/framelord-export.md §4.1: Q1 Planning has 8 lines, one of them empty; §4.2: the HTML note's 4 lines.
     const q1 = await db
       .select({ doc: notes.blocksuite_doc })
       .from(notes)

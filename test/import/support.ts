@@ -13,7 +13,7 @@ export function loadSample(): any {
   return JSON.parse(readFileSync(SAMPLE_PATH, 'utf8'));
 }
 
-/** Row counts of one user's data, per table of FORMAT §7. */
+/** Row counts of one user's data, per table of docs/formats/framelord-export.md §7. */
 export async function countUserRows(db: Db, userId: string): Promise<Record<string, number>> {
   const [row] = await queryRows<Record<string, string | number>>(
     db,

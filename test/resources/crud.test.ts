@@ -187,7 +187,7 @@ describe.each(RESOURCE_CASES)('/$path', (resource) => {
   });
 });
 
-describe('list paging (SPEC §9)', () => {
+describe('list paging (docs/api.md)', () => {
   it('caps per_page at 100, refuses zero, negative or non-numeric page/per_page and unknown sort/order, answers past-the-end pages empty', async () => {
     const capped = await world.api.get('/contacts?per_page=500');
     expect(capped.status).toBe(200);

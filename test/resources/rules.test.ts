@@ -1,4 +1,4 @@
-// The special rules of folders, groups, projects and pipelines (SPEC §5, §9).
+// The special rules of folders, groups, projects and pipelines (docs/api.md).
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncChanges } from '../../src/db/schema/index.ts';

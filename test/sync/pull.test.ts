@@ -1,4 +1,4 @@
-// POST /sync/pull, one rule per test (SPEC §6 and §9 "Sync"), over real HTTP on a real database.
+// POST /sync/pull, one rule per test (docs/sync.md), over real HTTP on a real database.
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -19,7 +19,7 @@ export const timestamptz = () => timestamp({ withTimezone: true, mode: 'date' })
 
 export const createdAt = () => timestamptz().notNull().defaultNow();
 
-/** The columns SPEC §3 puts on every syncable entity table (schema document, phase 4). */
+/** The columns every syncable entity table carries (docs/architecture.md, "Data model"). */
 export const syncMetadata = () => ({
   is_archived: boolean().notNull().default(false),
   created_at: createdAt(),

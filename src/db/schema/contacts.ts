@@ -36,7 +36,8 @@ export const contacts = pgTable(
     check('valid_status', sql`${t.status} IN ('active', 'dormant', 'blocked', 'testing', 'archived')`),
     check('valid_frame_score', sql`${t.frame_score} >= 0 AND ${t.frame_score} <= 100`),
     check('valid_frame_trend', sql`${t.frame_trend} IN ('up', 'down', 'flat')`),
-    // SPEC §3: the document's inline `UNIQUE … WHERE` is not valid SQL; a partial unique index is.
+    // The backend schema's inline `UNIQUE … WHERE` is not valid SQL; a partial unique index is
+    // (docs/architecture.md, "Data model").
     uniqueIndex('uq_contacts_one_contact_zero_per_user').on(t.user_id).where(sql`${t.is_contact_zero}`),
     index('idx_contacts_user_id').on(t.user_id),
     index('idx_contacts_is_contact_zero').on(t.user_id, t.is_contact_zero).where(sql`${t.is_contact_zero} = TRUE`),

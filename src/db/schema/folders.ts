@@ -3,7 +3,7 @@ import { boolean, index, integer, pgTable, uuid, varchar, type AnyPgColumn } fro
 import { primaryId, syncMetadata } from './columns.ts';
 import { users } from './users.ts';
 
-// Defined before notes (SPEC §3: dependency order): notes.folder_id references it.
+// Defined before notes (docs/architecture.md: dependency order): notes.folder_id references it.
 export const folders = pgTable(
   'folders',
   {

@@ -1,5 +1,5 @@
 // The single source of truth for the database: migrations are generated from these tables.
-// Order follows dependencies (SPEC §3: folders before notes).
+// Order follows dependencies (docs/architecture.md: folders before notes).
 export * from './users.ts';
 export * from './contacts.ts';
 export * from './folders.ts';

@@ -18,7 +18,7 @@ import { contacts } from './contacts.ts';
 import { folders } from './folders.ts';
 import { users } from './users.ts';
 
-/** What `blocksuite_snapshot` holds (SPEC §7). */
+/** What `blocksuite_snapshot` holds (docs/collaboration.md). */
 export interface BlockSuiteSnapshot {
   title: string;
   text: string;
@@ -58,7 +58,7 @@ export const notes = pgTable(
     is_pinned_home: boolean().notNull().default(false),
     is_pinned: boolean().notNull().default(false),
     ...syncMetadata(),
-    // SPEC §3: one vector over title and extracted text. Generated, so a REST title change and a
+    // docs/architecture.md: one vector over title and extracted text. Generated, so a REST title change and a
     // document store both keep it current without either having to remember it.
     search_vector: tsvector().generatedAlwaysAs(
       sql`setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || setweight(to_tsvector('english'::regconfig, left(coalesce(blocksuite_snapshot->>'text', ''), ${sql.raw(String(SEARCH_TEXT_LIMIT))})), 'B')`,

@@ -4,7 +4,7 @@ import { fieldError } from '../errors.ts';
 const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 export const EMAIL_MAX_LENGTH = 255;
 
-/** Emails are stored and compared trimmed and lower-cased: unique case-insensitively (SPEC §9). */
+/** Emails are stored and compared trimmed and lower-cased: unique case-insensitively (docs/api.md). */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

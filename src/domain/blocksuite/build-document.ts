@@ -11,7 +11,7 @@ const NANOID_ALPHABET = 'ModuleSymbhasOwnPr-0123456789ABCDEFGHNRVfgctiUvz_KqYTJk
 const NANOID_SIZE = 10;
 
 /**
- * A page doc laid out as BlockSuite 0.19's `createDefaultDoc` does (LAYOUT.md §2–3): page →
+ * A page doc laid out as BlockSuite 0.19's `createDefaultDoc` does (docs/formats/blocksuite-yjs-layout.md §2–3): page →
  * surface + note → one `text` paragraph per entry. No paragraphs gives one empty paragraph,
  * as a new doc in the editor has.
  */

@@ -4,7 +4,7 @@ import type { BlockSuiteDocumentContent } from './types.ts';
 import { emptyWalk, walkBlocks, type BlockWalk } from './walk-blocks.ts';
 
 /**
- * Reads the content of a BlockSuite page doc (layout: shared/fixtures/blocksuite/LAYOUT.md).
+ * Reads the content of a BlockSuite page doc (layout: docs/formats/blocksuite-yjs-layout.md).
  *
  * Order: depth-first pre-order over `sys:children` from the page block; a block's own texts,
  * then its descendants, then texts nested in its props (database cells, canvas elements). That

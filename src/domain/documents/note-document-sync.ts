@@ -1,5 +1,5 @@
-// SPEC §7 HTTP document sync, for clients without a socket: apply an update through the live
-// document (logged durably first, like every socket update) and answer with what the caller lacks.
+// HTTP document sync (docs/collaboration.md), for clients without a socket: apply an update through
+// the live document (logged durably first, like every socket update) and answer with what the caller lacks.
 import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';

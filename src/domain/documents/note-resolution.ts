@@ -17,7 +17,7 @@ export interface DocumentNoteRef {
 
 /**
  * Resolves a collaboration document name to the caller's note, creating the note for a name
- * nobody holds (SPEC §7). Document names are one namespace across users, so a name another user
+ * nobody holds (docs/collaboration.md). Document names are one namespace across users, so a name another user
  * holds is refused with exactly the error a bad token gets: nobody learns that it exists.
  * Nothing is written on a refusal.
  */
@@ -64,7 +64,7 @@ export async function findOrCreateNoteForDocument(
       const [raced] = await byName(tx);
       return owned(raced, false);
     }
-    // Native references written before this document existed resolve now (SPEC §7).
+    // Native references written before this document existed resolve now (docs/collaboration.md).
     await onNoteTitleOrArchiveChanged(tx, {
       id: inserted.id,
       user_id: inserted.user_id,

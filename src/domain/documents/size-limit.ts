@@ -1,5 +1,5 @@
-// SPEC §2 MAX_DOCUMENT_BYTES: an update that would make a document larger than the limit is
-// refused. Measuring the exact size (encoding the whole state) on every keystroke would cost
+// MAX_DOCUMENT_BYTES (docs/collaboration.md, close code 4413): an update that would make a document
+// larger than the limit is refused. Measuring the exact size (encoding the whole state) on every keystroke would cost
 // O(document) per update, so each loaded document carries an upper bound: the bytes it loaded
 // from plus every update admitted since. Only when that bound would pass the limit is the state
 // measured exactly (and the bound reset to it); deletions and merging only ever make the real size

@@ -1,6 +1,6 @@
-// The FrameLord browser app's export (shared/fixtures/framelord-export/FORMAT.md): one schema per
-// store, in the app's camelCase. Tolerant where FORMAT.md is (an optional field may be absent,
-// null or ""; a missing store is empty; unknown keys are ignored), strict about types, so a
+// The FrameLord browser app's export (docs/formats/framelord-export.md): one schema per store, in
+// the app's camelCase. Tolerant where that document says the app is (an optional field may be
+// absent, null or ""; a missing store is empty; unknown keys are ignored), strict about types, so a
 // record that is not what the app writes stops the import with its store and index named.
 import { z } from 'zod';
 import {
@@ -106,7 +106,7 @@ export const noteRecord = z.object({
   createdAt: timestamp,
   updatedAt: optionalTimestamp,
   authorContactId: str.nullish(),
-  // Its absence (not its emptiness) marks a pre-unified legacy note (FORMAT §4.5).
+  // Its absence (not its emptiness) marks a pre-unified legacy note (docs/formats/framelord-export.md §4.5).
   targetContactIds: z.array(str).nullish(),
   kind: z.enum(NOTE_KINDS).nullish(),
   dateKey: optionalDate,

@@ -1,4 +1,4 @@
-// The reverse of the import: a user's data in the FrameLord export format (FORMAT.md), so a user
+// The reverse of the import: a user's data in the FrameLord export format (docs/formats/framelord-export.md), so a user
 // can take their data out, and a file exported here imports back unchanged. Rows imported from the
 // app keep the app's ids (through the id map); rows created here are named by their UUID, which
 // the import recognises as the same row when the file comes back to the same account.
@@ -65,9 +65,9 @@ async function childRows<T extends PgTable>(
 }
 
 /**
- * Arrays in the app's order (FORMAT §1): by a time, newest first where the app puts new records in
- * front; equal times (rows imported together) by the exported id, so two exports of the same data
- * list it identically.
+ * Arrays in the app's order (docs/formats/framelord-export.md §1): by a time, newest first where
+ * the app puts new records in front; equal times (rows imported together) by the exported id, so
+ * two exports of the same data list it identically.
  */
 function ordered<T extends { id: string }>(
   records: T[],

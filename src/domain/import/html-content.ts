@@ -1,5 +1,5 @@
-// TipTap HTML note bodies → plain-text lines (FORMAT §4.2). Not a general HTML parser: it reads
-// what the app's editor writes (paragraphs, headings, lists, quotes, code, line breaks, and the
+// TipTap HTML note bodies → plain-text lines (docs/formats/framelord-export.md §4.2). Not a general
+// HTML parser: it reads what the app's editor writes (paragraphs, headings, lists, quotes, code, line breaks, and the
 // app's wikilink / mention spans) and degrades to "tags dropped, text kept" for anything else.
 
 const BLOCK_TAGS = new Set([
@@ -35,7 +35,10 @@ const SPECIAL_SPANS = [
 ] as const;
 type SpecialSpan = (typeof SPECIAL_SPANS)[number];
 
-/** FORMAT §4.2 detection: starts with `<` (after whitespace) and closes some block element. */
+/**
+ * HTML detection (docs/formats/framelord-export.md §4.2): starts with `<` (after whitespace) and
+ * closes some block element.
+ */
 export function isHtmlContent(content: string): boolean {
   return content.trimStart().startsWith('<') && CLOSING_BLOCK.test(content);
 }

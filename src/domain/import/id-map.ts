@@ -23,7 +23,7 @@ import {
 /**
  * The id-map stores, named after the table the ids land in: the same app id can name records of
  * two stores (`attachment-…` is both an interaction and a project attachment), so the store is
- * part of the key (FORMAT §2).
+ * part of the key (docs/formats/framelord-export.md §2).
  */
 export const MAPPED_STORES = {
   contacts: { table: contacts, owner: 'user' },

@@ -1,4 +1,4 @@
-// Import of a FrameLord browser-app export for one user (SPEC §8, FORMAT.md): validate the whole
+// Import of a FrameLord browser-app export for one user (docs/formats/framelord-export.md): validate the whole
 // file, then in ONE transaction map ids, compare, write what differs, turn new notes' legacy
 // content into BlockSuite documents and extract their links and topics with the live server's
 // code. Any failure leaves nothing written; a dry run does everything and rolls it back.
@@ -342,7 +342,7 @@ async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<strin
   return taken;
 }
 
-/** The topics store's topics (FORMAT §4.3); one that exists by slug is left as it is. */
+/** The topics store's topics (docs/formats/framelord-export.md §4.3); one that exists by slug is left as it is. */
 async function writeTopics(context: WriteContext, planned: readonly PlannedTopic[]): Promise<void> {
   const counts = context.tally.table('topics');
   for (let start = 0; start < planned.length; start += 500) {

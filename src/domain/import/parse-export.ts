@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import { validationError, type FieldProblem } from '../errors.ts';
 import { STORE_KEYS, STORE_SCHEMAS, type FrameLordExport, type StoreKey } from './export-format.ts';
 
-/** Contact Zero is marked only by this id, the same in every user's export (FORMAT §2). */
+/** Contact Zero is marked only by this id, the same in every user's export (docs/formats/framelord-export.md §2). */
 export const CONTACT_ZERO_SOURCE_ID = 'contact_zero';
 
 /** Problems listed in one refusal; a file broken everywhere would otherwise give a huge answer. */

@@ -1,6 +1,6 @@
 // The transform: a validated export + the account → the rows the import wants, with row ids from
 // the id map. Pure apart from the id allocator: nothing here reads or writes the database, so the
-// rules of FORMAT §4 live in one place and the writer only compares and writes.
+// rules of docs/formats/framelord-export.md §4 live in one place and the writer only compares and writes.
 import { randomUUID } from 'node:crypto';
 import { extractWikiLabels } from '../blocksuite/wiki-labels.ts';
 import { normalizeTitle, topicSlug } from '../blocksuite/slug.ts';
@@ -11,7 +11,10 @@ import { childSourceId, type IdAllocator } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
 import { checkedDataUrlMime, checkedOptionalDataUrl, structuralError } from './record-checks.ts';
 
-/** The PARA folders' constant app ids and the account default folder each stands for (FORMAT §4.4). */
+/**
+ * The PARA folders' constant app ids and the account default folder each stands for
+ * (docs/formats/framelord-export.md §4.4).
+ */
 export const DEFAULT_FOLDER_SOURCE_IDS = [
   { sourceId: 'folder-projects', name: 'Projects' },
   { sourceId: 'folder-areas', name: 'Areas' },
@@ -124,7 +127,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   };
   const record = (store: string, index: number, id?: string | null) => `${store}[${index}]${id ? ` "${id}"` : ''}`;
 
-  // Contacts: Contact Zero is the account's own row, matched and never written (FORMAT §4.5).
+  // Contacts: Contact Zero is the account's own row, matched and never written (docs/formats/framelord-export.md §4.5).
   const fileContactIds = new Set(file.framelord_contacts.map((contact) => contact.id));
   const contactRef = (sourceId: string | null | undefined): string | undefined => {
     if (sourceId === undefined || sourceId === null) return undefined;
@@ -230,7 +233,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
         is_pinned: note.isPinned,
         is_archived: note.isArchived || note.deletedAt !== null,
       },
-      // The document owns title and content once it exists (SPEC §7): a re-run leaves them.
+      // The document owns title and content once it exists (docs/formats/framelord-export.md §4.7):
+      // a re-run leaves them.
       insertOnly: {
         title: columnTitle,
         title_normalized: columnTitle === null ? null : normalizeTitle(columnTitle).slice(0, NOTE_TITLE_COLUMN),
@@ -247,7 +251,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     });
   });
 
-  // Topics store (FORMAT §4.3): labels normalised, slugs recomputed, de-duplicated by slug.
+  // Topics store (docs/formats/framelord-export.md §4.3): labels normalised, slugs recomputed, de-duplicated by slug.
   const topics: PlannedTopic[] = [];
   const topicSlugs = new Set<string>();
   for (const topic of file.topics) {
@@ -263,7 +267,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     });
   }
 
-  // Tasks: the contact is required; without it the task is skipped (FORMAT §4.6).
+  // Tasks: the contact is required; without it the task is skipped (docs/formats/framelord-export.md §4.6).
   const tasks: PlannedEntity[] = [];
   const importedTaskSourceIds = new Set<string>();
   file.framelord_tasks.forEach((task, index) => {
@@ -479,7 +483,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     });
   });
 
-  // Pipelines. Automation is not run: its tasks are already in the tasks store (FORMAT §4.7).
+  // Pipelines. Automation is not run: its tasks are already in the tasks store (docs/formats/framelord-export.md §4.7).
   const pipelineTemplates: PlannedEntity[] = [];
   const pipelineStages: PlannedChild[] = [];
   const templateStages = new Map<string, Set<string>>();
@@ -594,7 +598,10 @@ export function matchDefaultFolders(defaults: ImportAccount['defaultFolders']): 
   return matched;
 }
 
-/** FORMAT §4.5: targets ∪ mentions; a pre-unified note (no `targetContactIds` key) uses its legacy fields. */
+/**
+ * Note targets (docs/formats/framelord-export.md §4.5): targets ∪ mentions; a pre-unified note (no
+ * `targetContactIds` key) uses its legacy fields.
+ */
 function noteTargetSourceIds(note: NoteRecord): string[] {
   if (note.targetContactIds !== undefined && note.targetContactIds !== null)
     return unique([...note.targetContactIds, ...note.mentions]);
@@ -606,7 +613,7 @@ function noteTargetSourceIds(note: NoteRecord): string[] {
 
 /**
  * The note keeps the app's document id when it is a valid name that no other note holds (another
- * user's, or an earlier note of this file); otherwise it gets a new UUID (FORMAT §6.1).
+ * user's, or an earlier note of this file); otherwise it gets a new UUID (docs/formats/framelord-export.md §6.1).
  */
 function documentIdFor(
   note: NoteRecord,

@@ -15,7 +15,7 @@ function withFieldInMessage(field: string, error: unknown): unknown {
   return new DomainError(error.code, message, error.details ?? [{ field, message: error.message }]);
 }
 
-/** An avatar or banner: a `data:` URL is checked like the REST API checks it (SPEC §5); a link is kept. */
+/** An avatar or banner: a `data:` URL is checked like the REST API checks it (docs/api.md); a link is kept. */
 export function checkedOptionalDataUrl(field: string, value: string | null): string | null {
   if (value === null || value.slice(0, 5).toLowerCase() !== 'data:') return value;
   try {
@@ -27,7 +27,7 @@ export function checkedOptionalDataUrl(field: string, value: string | null): str
 }
 
 /**
- * An attachment's data URL must be well formed and at most 10 MB (SPEC §5). Its MIME type is the
+ * An attachment's data URL must be well formed and at most 10 MB (docs/api.md). Its MIME type is the
  * one the app recorded, or the data URL's own when the app recorded none (browsers give "" for
  * unknown files).
  */

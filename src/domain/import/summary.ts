@@ -24,7 +24,7 @@ export interface ImportSummary {
   duration_ms: number;
 }
 
-/** Every table an import writes, in the order of FORMAT §7. */
+/** Every table an import writes, in the order of docs/formats/framelord-export.md §7. */
 export const SUMMARY_TABLES = [
   'contacts',
   'folders',

@@ -239,7 +239,7 @@ async function writeMembers(
 /**
  * Writes rows that live inside a parent entity (attachments, stages, sections, task links).
  * Children of a parent kept because the server's copy is newer are left alone with it. Returns
- * the parents whose children changed: their version has to move too (SPEC §6: children travel
+ * the parents whose children changed: their version has to move too (docs/sync.md: children travel
  * inside their parent).
  */
 export async function writeChildren(

@@ -21,7 +21,7 @@ type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
 
 /**
  * Keeps a note's derived data in step with its document. Called by document compaction (and the
- * importer) inside the same transaction that writes `notes.blocksuite_doc` (SPEC §7): snapshot,
+ * importer) inside the same transaction that writes `notes.blocksuite_doc` (docs/collaboration.md): snapshot,
  * title, search vector (a generated column), references and links, topics — together, or not at
  * all. Every part is a diff against what is stored, so re-storing an unchanged document writes
  * no row and leaves `sync_version` and `updated_at` alone.
@@ -41,7 +41,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
     .where(eq(notes.id, note.id));
   if (!stored) return;
 
-  // An empty page title leaves the note's title as it is (SPEC §9).
+  // An empty page title leaves the note's title as it is (docs/collaboration.md).
   const pageTitle = content.title.trim() === '' ? null : content.title.slice(0, TITLE_MAX);
   const title = pageTitle ?? stored.title;
   const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };

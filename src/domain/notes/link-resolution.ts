@@ -42,7 +42,7 @@ export interface LinkTarget {
 /**
  * When a note appears, is renamed, archived or restored, the notes whose references name it (by
  * its old or new title, or its doc id) and the notes already linking to it re-resolve. This is
- * how a `[[label]]` written before its note existed becomes a link later (SPEC §7).
+ * how a `[[label]]` written before its note existed becomes a link later (docs/collaboration.md).
  */
 export async function recomputeLinksToTarget(tx: Tx, target: LinkTarget): Promise<void> {
   const titleKeys = [

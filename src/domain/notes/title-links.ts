@@ -5,7 +5,7 @@ import { recomputeLinksToTarget } from './link-resolution.ts';
 /**
  * Called in the writing transaction whenever a note is created through REST, sync, the
  * collaboration server or the importer, or its `title` or `is_archived` changes there, so
- * `[[label]]` and native references elsewhere re-resolve against it (SPEC §7: a label becomes a
+ * `[[label]]` and native references elsewhere re-resolve against it (docs/collaboration.md: a label becomes a
  * link as soon as a note gets that title; renaming away or archiving removes it). `previousTitle`
  * lets links made by the old title go.
  */

@@ -1,7 +1,7 @@
 import type { RateLimitConfig } from '../../config.ts';
 import type { RateLimitRule } from './rate-limiter.ts';
 
-/** The named budgets of the HTTP API, from configuration (SPEC §9: each can be changed or disabled). */
+/** The named budgets of the HTTP API, from configuration (docs/api.md: each can be changed or disabled). */
 export interface ApiRateLimitRules {
   /** Failed logins per email address. */
   loginPerEmail: RateLimitRule;

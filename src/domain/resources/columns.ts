@@ -17,7 +17,7 @@ export const isByteaColumn = (column: AnyPgColumn): boolean =>
   column.columnType === 'PgCustomColumn' && column.getSQLType() === 'bytea';
 
 /**
- * The value a column takes when a `PUT` omits it (SPEC §9: omitted optional fields return to their
+ * The value a column takes when a `PUT` omits it (docs/api.md: omitted optional fields return to their
  * defaults). Only the defaults writable columns actually have are understood; anything else is a
  * definition error caught when the definition is built, not at request time.
  */

@@ -1,9 +1,9 @@
-// Attachments, avatars and banners travel inline as `data:` URLs (SPEC §5, §9). Checked here once
+// Attachments, avatars and banners travel inline as `data:` URLs (docs/api.md). Checked here once
 // for every field that holds one: RFC 2397 syntax, well-formed payload, a size limit, and the MIME
 // type the client declared beside it.
 import { fieldError, payloadTooLarge } from '../errors.ts';
 
-/** SPEC §5: a data URL carries at most 10 MB once decoded. */
+/** docs/api.md: a data URL carries at most 10 MB once decoded. */
 export const MAX_DATA_URL_BYTES = 10 * 1024 * 1024;
 
 const TOKEN = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";

@@ -58,7 +58,7 @@ export interface NestedWriteContext {
 }
 
 /**
- * A set or collection that lives in other tables but travels inside its parent entity (SPEC §6):
+ * A set or collection that lives in other tables but travels inside its parent entity (docs/sync.md):
  * membership id arrays, pipeline stages, project sections, attachments.
  */
 export interface NestedCollection {
@@ -110,7 +110,7 @@ export interface ResourceDefinition {
   serverDefaults?: Record<string, (auth: AuthContext) => unknown>;
   /** Text columns that may hold a `data:` URL (avatars, banners): validated like attachments. */
   dataUrlFields?: readonly string[];
-  /** Fields of this resource a body may carry but that the server owns: ignored (SPEC §9). */
+  /** Fields of this resource a body may carry but that the server owns: ignored (docs/api.md). */
   serverOwned?: readonly string[];
   /** Columns never shown (internal: normalized title, search vector). */
   hidden?: readonly string[];

@@ -1,4 +1,4 @@
-// The query parameters of `GET /resource` (SPEC §5, §9): paging, sort, archived rows, filters.
+// The query parameters of `GET /resource` (docs/api.md): paging, sort, archived rows, filters.
 import { z, type ZodType } from 'zod';
 import type { ResourceDefinition } from './definition.ts';
 

@@ -176,7 +176,7 @@ export async function createResourceEntity(
   });
 }
 
-/** SPEC §5: creating an id that exists is a conflict, unless it is the caller's identical retry. */
+/** docs/api.md: creating an id that exists is a conflict, unless it is the caller's identical retry. */
 async function identicalRetryOrConflict(
   tx: Tx,
   auth: AuthContext,
@@ -237,7 +237,7 @@ export async function updateResourceEntity(
   });
 }
 
-/** DELETE: archives (SPEC §5). Archiving an archived entity changes nothing. */
+/** DELETE: archives (docs/api.md). Archiving an archived entity changes nothing. */
 export async function archiveResourceEntity(
   db: Db,
   auth: AuthContext,

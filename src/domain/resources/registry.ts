@@ -30,7 +30,7 @@ const BY_ENTITY_TYPE = new Map<string, Resource>(
   RESOURCES.map((resource) => [resource.definition.entityType, resource]),
 );
 
-/** The resource of a sync `entity_type`; an unknown one is a VALIDATION_ERROR (SPEC §9). */
+/** The resource of a sync `entity_type`; an unknown one is a VALIDATION_ERROR (docs/sync.md). */
 export function resourceFor(entityType: EntityType | string): Resource {
   const resource = BY_ENTITY_TYPE.get(entityType);
   if (!resource)

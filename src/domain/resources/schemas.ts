@@ -14,7 +14,7 @@ import {
 } from './columns.ts';
 import type { ResourceDefinition } from './definition.ts';
 
-/** SPEC §5: fields no body may set, whatever the resource. */
+/** docs/api.md: fields no body may set, whatever the resource. */
 export const SERVER_OWNED_FIELDS = [
   'id',
   'user_id',

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 
-/** Singular entity names, as `POST /sync/push|pull` speak them (SPEC §9). */
+/** Singular entity names, as `POST /sync/push|pull` speak them (docs/sync.md). */
 export const ENTITY_TYPES = [
   'contact',
   'note',

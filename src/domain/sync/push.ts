@@ -110,7 +110,7 @@ function failureOf(
   return { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' };
 }
 
-/** `failed[].error` is `{code, message}` (SPEC §9): field problems go into the message. */
+/** `failed[].error` is `{code, message}` (docs/sync.md): field problems go into the message. */
 function messageOf(error: DomainError): string {
   if (error.code !== 'VALIDATION_ERROR' || !Array.isArray(error.details)) return error.message;
   const problems = (error.details as FieldProblem[]).map((problem) => `${problem.field}: ${problem.message}`);
@@ -185,7 +185,7 @@ async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: 
   return result;
 }
 
-/** SPEC §6: Contact Zero travels (profile edits sync) but is never created or archived through sync. */
+/** docs/sync.md: Contact Zero travels (profile edits sync) but is never created or archived through sync. */
 function refuseContactZeroLifecycle(auth: AuthContext, change: PushChange): void {
   if (change.entityType !== 'contact') return;
   const isContactZero = change.entityId === auth.contactZeroId.toLowerCase();

@@ -1,4 +1,4 @@
-// Offline sync as one service (SPEC §6): push and pull with their metrics, and the retention of
+// Offline sync as one service (docs/sync.md): push and pull with their metrics, and the retention of
 // processed push mutations, built once in services.ts.
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';

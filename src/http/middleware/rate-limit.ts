@@ -10,7 +10,7 @@ import type { AppEnv } from '../app-env.ts';
 import { sendError } from '../error-response.ts';
 
 /**
- * The per-user REST budget (SPEC §5). Runs after `authenticate`; requests without a caller (the
+ * The per-user REST budget (docs/api.md). Runs after `authenticate`; requests without a caller (the
  * public auth routes) have their own limits in the auth service. Every counted response carries
  * `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the
  * window ends); a refused one is 429 RATE_LIMIT_EXCEEDED with `Retry-After`.

@@ -1,4 +1,4 @@
-// SPEC §4: accounts and tokens. Thin: parse, call the auth service, shape the answer.
+// docs/api.md: accounts and tokens. Thin: parse, call the auth service, shape the answer.
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ClientInfo } from '../../domain/auth/auth-service.ts';

@@ -1,5 +1,6 @@
-// The FrameLord browser-app import and its reverse for the signed-in user (SPEC §8). Thin: the
-// body is the export file as it is, the domain validates and writes it.
+// The FrameLord browser-app import and its reverse for the signed-in user
+// (docs/formats/framelord-export.md). Thin: the body is the export file as it is, the domain
+// validates and writes it.
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportFrameLordData } from '../../domain/import/export-service.ts';
 import { importFrameLordExport } from '../../domain/import/import-service.ts';
@@ -39,7 +40,7 @@ const ImportAnswer = z
       dry_run: z.boolean(),
       records: z.record(z.string(), z.number().int()).openapi({ description: 'Records read per store of the file' }),
       tables: z.array(TableSummary),
-      warnings: z.array(z.string()).openapi({ description: 'References dropped and records skipped (FORMAT §4.6)' }),
+      warnings: z.array(z.string()).openapi({ description: 'References dropped and records skipped (docs/formats/framelord-export.md §4.6)' }),
       duration_ms: z.number().int(),
     }),
   })

@@ -1,4 +1,4 @@
-// SPEC §7 / §9 "Documents": HTTP document sync for clients without a socket. Thin: decode base64,
+// docs/collaboration.md: HTTP document sync for clients without a socket. Thin: decode base64,
 // call the domain, encode the answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import { syncNoteDocument } from '../../domain/documents/note-document-sync.ts';

@@ -100,7 +100,7 @@ export const IfMatchHeaders = z.object({
 
 export const expectedVersion = (c: ResourceContext): number | undefined => parseIfMatch(c.req.header('if-match'));
 
-/** A single-entity answer: `{data}` and its version as ETag (SPEC §9). */
+/** A single-entity answer: `{data}` and its version as ETag (docs/api.md). */
 export function sendEntity(c: ResourceContext, entity: Entity, status: 200 | 201 = 200): Response {
   return sendVersioned(c, entity, entity.sync_version, status);
 }

@@ -1,4 +1,4 @@
-// Offline sync (SPEC §6): thin routes over the sync service. The per-change fields of a push are
+// Offline sync (docs/sync.md): thin routes over the sync service. The per-change fields of a push are
 // documented here but validated by the domain, change by change, so one malformed change fails
 // alone instead of failing the whole push.
 import { createRoute, z } from '@hono/zod-openapi';

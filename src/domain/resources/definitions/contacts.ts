@@ -54,7 +54,7 @@ export const contactsResource: ResourceDefinition = {
   ),
   hooks: {
     beforeWrite({ existing, values }) {
-      // The user's own contact is the spine of everything else (SPEC §9).
+      // The user's own contact is the spine of everything else (docs/api.md).
       if (existing?.is_contact_zero === true && values.is_archived === true)
         throw forbidden('Contact Zero cannot be archived');
     },

@@ -12,7 +12,7 @@ import { booleanEquals, enumEquals, equals, hasTags, idEquals, linkedThrough } f
 import { idSet } from '../nested/id-set.ts';
 import { dateSchema } from '../schemas.ts';
 
-/** SPEC §7: a document name is 1–255 of these characters. */
+/** A document name is 1–255 of these characters (docs/collaboration.md). */
 export const DOCUMENT_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
 
 const query = (term: string) => sql`websearch_to_tsquery('english', ${term})`;

@@ -35,7 +35,7 @@ async function checkStageAndClosing({ tx, existing, values, updatedAt }: WriteCo
   if (status === 'open') values.closed_at = null;
 }
 
-/** Entering a stage that names an auto task creates it for the item's contact (SPEC §5). */
+/** Entering a stage that names an auto task creates it for the item's contact (docs/api.md). */
 async function createStageTask({ tx, auth, mode, existing, row, updatedAt }: AfterWriteContext): Promise<ChangeRef[]> {
   if (mode !== 'create' && existing?.current_stage_id === row.current_stage_id) return [];
   const stage = await stageOf(tx, String(row.template_id), String(row.current_stage_id));

@@ -7,7 +7,7 @@ import { timestampSchema, uuidSchema } from '../schemas.ts';
 
 const linkedNote = z.object({ note_id: uuidSchema(), title: z.string().nullable(), created_at: timestampSchema() });
 
-/** Topics come from `[[labels]]` in documents (SPEC §7): clients read them, extraction writes them. */
+/** Topics come from `[[labels]]` in documents (docs/collaboration.md): clients read them, extraction writes them. */
 export const topicsResource: ResourceDefinition = {
   path: 'topics',
   entityType: 'topic',
