@@ -71,15 +71,13 @@ describe("the schema's constraints hold", () => {
         .values({ user_id: userId, author_contact_id: contactId, blocksuite_doc_id: 'log-1', kind: 'log' }),
     );
     expect(result).toEqual({ code: '23514', constraint: 'log_must_have_date' });
-    await database.db
-      .insert(notes)
-      .values({
-        user_id: userId,
-        author_contact_id: contactId,
-        blocksuite_doc_id: 'log-2',
-        kind: 'log',
-        date_key: '2026-01-02',
-      });
+    await database.db.insert(notes).values({
+      user_id: userId,
+      author_contact_id: contactId,
+      blocksuite_doc_id: 'log-2',
+      kind: 'log',
+      date_key: '2026-01-02',
+    });
   });
 
   it.each([
@@ -134,16 +132,14 @@ describe("the schema's constraints hold", () => {
     [
       'interactions.type',
       () =>
-        database.db
-          .insert(interactions)
-          .values({
-            user_id: userId,
-            contact_id: contactId,
-            author_contact_id: contactId,
-            type: 'fax',
-            summary: 's',
-            occurred_at: new Date(),
-          }),
+        database.db.insert(interactions).values({
+          user_id: userId,
+          contact_id: contactId,
+          author_contact_id: contactId,
+          type: 'fax',
+          summary: 's',
+          occurred_at: new Date(),
+        }),
       'valid_type',
     ],
     [

@@ -110,14 +110,12 @@ describe('refused files', () => {
       .select({ id: importIdMap.target_id })
       .from(importIdMap)
       .where(eq(importIdMap.user_id, other.userId));
-    await db
-      .insert(importIdMap)
-      .values({
-        user_id: user.userId,
-        store: 'notes',
-        source_id: 'note-1765176927904',
-        target_id: otherNote?.id as string,
-      });
+    await db.insert(importIdMap).values({
+      user_id: user.userId,
+      store: 'notes',
+      source_id: 'note-1765176927904',
+      target_id: otherNote?.id as string,
+    });
     const before = await dumpDatabase(db);
     await expect(importFrameLordExport(db, user.userId, loadSample())).rejects.toThrow();
     expect(await dumpDatabase(db)).toEqual(before);

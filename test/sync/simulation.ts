@@ -304,16 +304,14 @@ class Model {
         }
       }
       if (survivors.length === 0) {
-        const detail = perPush
-          .flat()
-          .map((m) => ({
-            op: m.change.operation,
-            device: m.device,
-            time: m.time,
-            base: m.change.base_version,
-            data: m.change.data,
-            seen: observed.get(m.change.mutation_id),
-          }));
+        const detail = perPush.flat().map((m) => ({
+          op: m.change.operation,
+          device: m.device,
+          time: m.time,
+          base: m.change.base_version,
+          data: m.change.data,
+          seen: observed.get(m.change.mutation_id),
+        }));
         throw new Error(
           `no order of these changes explains the answers for ${entityId}: ${JSON.stringify({ from: this.candidates.get(entityId), changes: detail })}`,
         );

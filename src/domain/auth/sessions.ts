@@ -26,14 +26,12 @@ export async function openSession(
 ): Promise<IssuedTokens & { sessionId: string }> {
   const sessionId = randomUUID();
   const refresh = await codec.signRefreshToken({ userId: identity.userId, sessionId });
-  await db
-    .insert(authSessions)
-    .values({
-      id: sessionId,
-      user_id: identity.userId,
-      refresh_generation: refresh.generation,
-      expires_at: sessionExpiry(),
-    });
+  await db.insert(authSessions).values({
+    id: sessionId,
+    user_id: identity.userId,
+    refresh_generation: refresh.generation,
+    expires_at: sessionExpiry(),
+  });
   const accessToken = await codec.signAccessToken({ ...identity, sessionId });
   return { sessionId, access_token: accessToken, refresh_token: refresh.token, expires_in: ACCESS_TOKEN_TTL_SECONDS };
 }

@@ -25,12 +25,9 @@ const TableSummary = z.object({
   added: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
-  kept: z
-    .number()
-    .int()
-    .openapi({
-      description: 'Rows the file would change but that were edited on the server after the time of the file record',
-    }),
+  kept: z.number().int().openapi({
+    description: 'Rows the file would change but that were edited on the server after the time of the file record',
+  }),
   removed: z.number().int(),
 });
 
@@ -40,7 +37,9 @@ const ImportAnswer = z
       dry_run: z.boolean(),
       records: z.record(z.string(), z.number().int()).openapi({ description: 'Records read per store of the file' }),
       tables: z.array(TableSummary),
-      warnings: z.array(z.string()).openapi({ description: 'References dropped and records skipped (docs/formats/framelord-export.md §4.6)' }),
+      warnings: z
+        .array(z.string())
+        .openapi({ description: 'References dropped and records skipped (docs/formats/framelord-export.md §4.6)' }),
       duration_ms: z.number().int(),
     }),
   })

@@ -36,13 +36,10 @@ export const ErrorResponseSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
       message: z.string(),
-      details: z
-        .unknown()
-        .optional()
-        .openapi({
-          description:
-            'VALIDATION_ERROR: [{field, message}]; SYNC_CONFLICT: {server_version, client_version, server_updated_at}',
-        }),
+      details: z.unknown().optional().openapi({
+        description:
+          'VALIDATION_ERROR: [{field, message}]; SYNC_CONFLICT: {server_version, client_version, server_updated_at}',
+      }),
     }),
     meta: z.object({ timestamp: z.string().openapi({ format: 'date-time' }), request_id: z.string() }),
   })

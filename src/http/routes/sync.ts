@@ -26,21 +26,15 @@ const SchemaVersion = z
     description: `The client's schema version; one greater than the server's (${SERVER_SCHEMA_VERSION}) answers 409 SCHEMA_MISMATCH.`,
   });
 
-const EntityData = z
-  .record(z.string(), z.unknown())
-  .openapi('SyncEntity', {
-    description: 'The entity exactly as GET of its REST resource returns it (membership sets inline).',
-  });
+const EntityData = z.record(z.string(), z.unknown()).openapi('SyncEntity', {
+  description: 'The entity exactly as GET of its REST resource returns it (membership sets inline).',
+});
 
 const PushChange = z
   .object({
-    mutation_id: z
-      .string()
-      .min(1)
-      .max(MAX_ID_LENGTH)
-      .openapi({
-        description: 'Unique per user; a retry with the same id answers its first result and changes nothing.',
-      }),
+    mutation_id: z.string().min(1).max(MAX_ID_LENGTH).openapi({
+      description: 'Unique per user; a retry with the same id answers its first result and changes nothing.',
+    }),
     entity_type: z
       .unknown()
       .optional()
@@ -67,14 +61,11 @@ const PushChange = z
       description:
         'The sync_version the change is based on. Current: applied. Stale or absent: the later client_updated_at wins (ties: larger device_id).',
     }),
-    client_updated_at: z
-      .unknown()
-      .optional()
-      .openapi({
-        type: 'string',
-        format: 'date-time',
-        description: 'When the device made the change; clamped to the server clock.',
-      }),
+    client_updated_at: z.unknown().optional().openapi({
+      type: 'string',
+      format: 'date-time',
+      description: 'When the device made the change; clamped to the server clock.',
+    }),
   })
   // Documented as required, validated per change: a bad or incomplete change is listed in
   // `failed` and the others still apply.
@@ -91,11 +82,9 @@ const PushBody = z
       .min(1)
       .max(MAX_ID_LENGTH)
       .openapi({ description: 'Stable id of the pushing device; breaks last-write-wins ties (larger wins).' }),
-    changes: z
-      .array(PushChange)
-      .openapi({
-        description: `At most ${MAX_PUSH_CHANGES} (413 PAYLOAD_TOO_LARGE beyond). Applied in order, each in its own transaction.`,
-      }),
+    changes: z.array(PushChange).openapi({
+      description: `At most ${MAX_PUSH_CHANGES} (413 PAYLOAD_TOO_LARGE beyond). Applied in order, each in its own transaction.`,
+    }),
     schema_version: SchemaVersion,
   })
   .openapi('SyncPushRequest');
@@ -103,11 +92,9 @@ const PushBody = z
 const PushAnswer = z
   .object({
     data: z.object({
-      successful: z
-        .array(z.string())
-        .openapi({
-          description: 'Mutations applied (a stale write that won is also listed in conflicts as client_won).',
-        }),
+      successful: z.array(z.string()).openapi({
+        description: 'Mutations applied (a stale write that won is also listed in conflicts as client_won).',
+      }),
       failed: z.array(
         z.object({ mutation_id: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
       ),
