@@ -66,6 +66,16 @@ const environmentSchema = z.object({
   // How often a live connection's token is checked again (expiry, logout).
   COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  // Version history of note documents (docs/history-and-trash.md): `off` takes no versions.
+  HISTORY: booleanSwitch.default(true),
+  // Least time between two versions of a note taken on store (0: a version at every store).
+  HISTORY_INTERVAL_MINUTES: nonNegativeInt.default(10),
+  // Versions older than this are dropped, except each note's newest HISTORY_MIN_VERSIONS.
+  HISTORY_RETENTION_DAYS: nonNegativeInt.default(30),
+  HISTORY_MIN_VERSIONS: nonNegativeInt.default(20),
+  // Archived rows are purged for good this long after archiving (0: at the next purge run).
+  TRASH_RETENTION_DAYS: nonNegativeInt.default(90),
+  TRASH_PURGE_INTERVAL_SECONDS: positiveInt.default(3600),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -102,6 +112,18 @@ export interface OidcConfig {
   redirectUris: string[];
 }
 
+export interface HistoryConfig {
+  enabled: boolean;
+  intervalMinutes: number;
+  retentionDays: number;
+  minVersions: number;
+}
+
+export interface TrashConfig {
+  retentionDays: number;
+  purgeIntervalSeconds: number;
+}
+
 export interface Config {
   nodeEnv: Environment['NODE_ENV'];
   host: string;
@@ -128,6 +150,8 @@ export interface Config {
   /** The server's public base URL without a trailing slash; required when providers are set. */
   publicUrl: string | undefined;
   oidc: OidcConfig;
+  history: HistoryConfig;
+  trash: TrashConfig;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     oidc: oidcConfig(e, present),
+    history: {
+      enabled: e.HISTORY,
+      intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      minVersions: e.HISTORY_MIN_VERSIONS,
+    },
+    trash: { retentionDays: e.TRASH_RETENTION_DAYS, purgeIntervalSeconds: e.TRASH_PURGE_INTERVAL_SECONDS },
   };
 }
 

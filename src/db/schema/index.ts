@@ -13,3 +13,4 @@ export * from './pipelines.ts';
 export * from './sync.ts';
 export * from './imports.ts';
 export * from './identities.ts';
+export * from './history.ts';
