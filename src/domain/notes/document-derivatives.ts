@@ -5,6 +5,7 @@ import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } fr
 import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
 import { recordChanges, type EntityType } from '../sync/change-feed.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
+import { bumpVersion } from '../versioning.ts';
 
 /** The note row fields the derived-data update needs to decide what changed. */
 export interface DocumentNote {
@@ -54,8 +55,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
         blocksuite_snapshot: snapshot,
         title,
         title_normalized: titleNormalized,
-        updated_at: new Date(),
-        sync_version: sql`${notes.sync_version} + 1`,
+        ...bumpVersion(notes, new Date()),
       })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });
