@@ -73,8 +73,8 @@ export function createCollabServer(services: Services): CollabServer {
     db: services.db,
     auth: services.auth,
     rateLimiter: services.rateLimiter,
-    failuresPerAddress: { name: 'collab-auth-ip', limit: config.rateLimits.collabAuthFailuresPerIp, windowSeconds: 60 },
-    failuresPerSocket: config.rateLimits.collabAuthFailures,
+    failuresPerAddress: services.rateLimitRules.collabAuthFailuresPerIp,
+    failuresPerSocket: services.rateLimitRules.collabAuthFailuresPerSocket,
     reauthIntervalMs: config.collabReauthIntervalMs,
     logger,
     metrics,
@@ -130,7 +130,7 @@ export function createCollabServer(services: Services): CollabServer {
     };
     sockets.add(socket);
     metrics.collabConnections.inc();
-    const rate = createMessageRateLimit(config.rateLimits.collabMessagesPerSecond);
+    const rate = createMessageRateLimit(services.rateLimitRules.collabMessagesPerSecond);
     const connection = hocuspocus.handleConnection(durableSocket(ws, loaded), toWebRequest(request), { socket });
 
     const refuse = (event: CloseEvent, code: string) => {

@@ -5,7 +5,7 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { unauthorized, validationError } from '../errors.ts';
 import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
 import { ownedWhere } from '../ownership.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
 import { DOCUMENT_NAME_RULE, isValidDocumentName } from './document-name.ts';
 
 export interface DocumentNoteRef {

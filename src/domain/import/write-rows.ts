@@ -1,9 +1,9 @@
 // Compare-then-write of planned rows. A row whose values equal the file's is not touched at all
 // (no UPDATE, so xmin, sync_version and updated_at stay), which is what makes a re-run a no-op.
-import { and, eq, inArray, } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../db/client.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import type { PlannedChild, PlannedEntity, PlannedMember, Values } from './plan.ts';
 import type { ImportTally } from './summary.ts';
 import { bumpVersion, storedIsNewer } from '../versioning.ts';

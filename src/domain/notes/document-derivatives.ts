@@ -1,9 +1,10 @@
-import { and, eq, inArray, } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type * as Y from 'yjs';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
-import { recordChanges, type EntityType } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
 import { bumpVersion } from '../versioning.ts';
 

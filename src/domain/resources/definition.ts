@@ -6,7 +6,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import type { OwnedReference, OwnedTable, UserOwnedTable } from '../ownership.ts';
 import type { VersionedTable } from '../versioning.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 
 /** A table row as Drizzle returns it (snake_case keys). */
 export type Row = Record<string, unknown>;

@@ -9,7 +9,7 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
 import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { contacts, folders, notes, noteTargetContacts } from '../../../db/schema/index.ts';
 import { normalizeTitle } from '../../blocksuite/slug.ts';
 import { fieldError } from '../../errors.ts';
-import { loadCurrentDocumentStates } from '../../notes/current-document.ts';
+import { loadCurrentDocumentStates } from '../../documents/current-document.ts';
 import { onNoteTitleOrArchiveChanged } from '../../notes/title-links.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { NOTE_KINDS, PREFERRED_VIEWS } from '../enums.ts';
