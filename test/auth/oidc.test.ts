@@ -159,6 +159,25 @@ describe('identity provider sign-in', () => {
     expect(await usersWithEmail(account.email)).toBe(1);
   });
 
+  it('refuses a suspended account: account_inactive, and its pending code no longer signs in', async () => {
+    const account = person();
+    const signedUp = await exchange((await signInAtProvider(account)).searchParams.get('code') as string);
+    const pending = (await signInAtProvider(account)).searchParams.get('code') as string;
+    await server.server.services.db.execute(
+      sql`update users set status = 'suspended' where id = ${signedUp.body.data.user.id}`,
+    );
+    await expectRefusedKeepingIdentity(await signInAtProvider(account), 'account_inactive');
+    const late = await exchange(pending);
+    expectErrorEnvelope(late, 400, 'OIDC_SIGN_IN_FAILED');
+    expect(late.body.error.details).toEqual({ reason: 'account_inactive' });
+
+    async function expectRefusedKeepingIdentity(app: URL, reason: string) {
+      expect(app.searchParams.get('error')).toBe(reason);
+      expect(app.searchParams.get('code')).toBeNull();
+      expect(await identitiesOf(account.sub)).toHaveLength(1);
+    }
+  });
+
   it('refuses an expired code', async () => {
     const code = (await signInAtProvider(person())).searchParams.get('code') as string;
     const hash = createHash('sha256').update(code).digest('hex');
