@@ -12,6 +12,7 @@ import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-lim
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { rateLimitRules, type RateLimitRules } from './domain/rate-limit/rules.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
+import { createLiveDocumentRegistry, type LiveDocumentRegistry } from './domain/documents/live-documents.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
@@ -38,6 +39,8 @@ export interface Services {
   oidc: OidcService;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
+  /** The documents held in memory; the collaboration server serves this registry. */
+  liveDocuments: LiveDocumentRegistry;
   /** Offline sync push/pull (docs/sync.md). */
   sync: SyncService;
   /** Version history of note documents (docs/history-and-trash.md). */
@@ -51,7 +54,8 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const limits = rateLimitRules(config.rateLimits);
   const auth = createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: limits, logger });
-  const documents = createDocumentService(config, database, logger, metrics);
+  const liveDocuments = createLiveDocumentRegistry();
+  const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,
@@ -80,6 +84,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       logger,
     }),
     documents,
+    liveDocuments,
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },
       mutationRetentionDays: config.syncMutationRetentionDays,
