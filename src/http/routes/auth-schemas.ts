@@ -112,8 +112,3 @@ export const RefreshedSchema = z.object({ data: TokensSchema }).openapi('Refresh
 export const MeSchema = z
   .object({ data: z.object({ user: UserSchema, contact_zero: ContactZeroSchema }) })
   .openapi('Me');
-
-export const ErrorEnvelopeSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-  meta: z.object({ timestamp, request_id: z.string() }),
-});

@@ -5,13 +5,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { exportFrameLordData } from '../../domain/import/export-service.ts';
 import { importFrameLordExport } from '../../domain/import/import-service.ts';
 import { SUMMARY_TABLES } from '../../domain/import/summary.ts';
-import { unauthorized } from '../../domain/errors.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { ErrorEnvelopeSchema } from './auth-schemas.ts';
-import { BEARER_SECURITY_SCHEME } from './auth.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+import { caller, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const ExportFile = z.record(z.string(), z.unknown()).openapi('FrameLordExport', {
   description:
@@ -54,18 +50,18 @@ const importRoute = createRoute({
     'Validates the whole file first: a record of the wrong type, a second Contact Zero or a broken structural reference answers ' +
     '400 VALIDATION_ERROR naming the record (e.g. `framelord_tasks[3].status`) and writes nothing. Then everything is written in ' +
     'one transaction; importing the same file again changes nothing. `dry_run=true` answers what would be written and writes nothing.',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   request: {
     query: z.object({
       dry_run: z.enum(['true', 'false']).optional().openapi({ description: 'Report only; write nothing' }),
     }),
-    body: { content: { 'application/json': { schema: ExportFile } }, required: true },
+    ...jsonBody(ExportFile),
   },
   responses: {
     200: json(ImportAnswer, 'What the import wrote (or would write)'),
-    400: json(ErrorEnvelopeSchema, 'VALIDATION_ERROR: the file or one of its records is not valid'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
-    413: json(ErrorEnvelopeSchema, 'PAYLOAD_TOO_LARGE: body over 15 MB, or a data URL over 10 MB'),
+    400: errorResponse('VALIDATION_ERROR: the file or one of its records is not valid'),
+    401: errorResponse('UNAUTHORIZED'),
+    413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB, or a data URL over 10 MB'),
   },
 });
 
@@ -76,17 +72,16 @@ const exportRoute = createRoute({
   summary: 'Export your data in the FrameLord browser-app format',
   description:
     'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged.',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: json(ExportFile, 'The export file'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
+    401: errorResponse('UNAUTHORIZED'),
   },
 });
 
 export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(importRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
       dryRun: c.req.valid('query').dry_run === 'true',
     });
@@ -97,8 +92,7 @@ export function registerImportRoutes(app: App, services: Services): void {
     return c.json({ data: summary }, 200);
   });
   app.openapi(exportRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const data = await exportFrameLordData(services.db, auth.userId);
     c.header(
       'Content-Disposition',

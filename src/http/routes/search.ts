@@ -10,9 +10,7 @@ import {
 import { MAX_QUERY_LENGTH } from '../../domain/search/search-query.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { addRoute, caller, pickErrors, SECURITY } from './resource-kit.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+import { caller, jsonContent as json, pickErrors, SECURITY } from './resource-kit.ts';
 
 const Highlights = z
   .array(z.tuple([z.int(), z.int()]))
@@ -64,7 +62,7 @@ const searchRoute = createRoute({
 });
 
 export function registerSearchRoutes(app: App, services: Services): void {
-  addRoute(app, searchRoute, async (c) => {
+  app.openapi(searchRoute, async (c) => {
     const page = await searchEverything(services.db, caller(c), c.req.query());
     return c.json(page, 200);
   });
