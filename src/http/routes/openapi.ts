@@ -4,7 +4,7 @@
 import { type RouteConfig, z } from '@hono/zod-openapi';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { ErrorResponseSchema, BEARER_SCHEME, jsonContent } from './resource-kit.ts';
+import { ErrorResponseSchema, jsonContent } from './resource-kit.ts';
 import { renderReference, type OpenApiDocument } from './openapi-html.ts';
 
 export const API_INFO = {
@@ -85,12 +85,6 @@ export function buildOpenApiDocument(app: App): OpenApiDocument {
 
 export function registerOpenApiRoutes(app: App, services: Services): void {
   void services;
-  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'Access token from POST /api/v1/auth/login or /register (1 hour).',
-  });
   app.openAPIRegistry.register('ErrorResponse', ErrorResponseSchema);
   documentPlainRoutes(app);
 

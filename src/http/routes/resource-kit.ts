@@ -8,10 +8,22 @@ import { unauthorized } from '../../domain/errors.ts';
 import type { Entity } from '../../domain/resources/index.ts';
 import type { Resource } from '../../domain/resources/resource.ts';
 import { entityTag, parseIfMatch } from '../../domain/versioning.ts';
+import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 
 export const BEARER_SCHEME = 'bearerAuth';
+/** What a route that needs an access token names as its `security`. */
 export const SECURITY = [{ [BEARER_SCHEME]: [] }];
+
+/** The one registration of the bearer scheme, done by createApp (src/http/app.ts) with the authentication it documents. */
+export function registerBearerScheme(app: App): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from POST /api/v1/auth/login or /register (1 hour).',
+  });
+}
 
 export type ResourceContext = Context<AppEnv>;
 /** The caller, set by the authentication middleware; fail closed if a route was mounted without it. */
