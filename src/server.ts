@@ -11,6 +11,7 @@ import { createApp, type RouteModule } from './http/app.ts';
 import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
@@ -24,6 +25,7 @@ import { createServices, type Services } from './services.ts';
 // registerOpenApiRoutes stays last: the document must see every route.
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
+  registerAccountRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerResourceRoutes,
@@ -96,6 +98,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(forced);
       await services.documents.shutdown();
+      await services.accounts.settle();
+      services.mailer.close();
+      await services.sessionRevocations.close();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');

@@ -6,6 +6,10 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { resolveJwtSecret } from './domain/auth/jwt-secret.ts';
 import { createAuthService, type AuthService } from './domain/auth/auth-service.ts';
+import { createAccountMail } from './domain/auth/account-mail.ts';
+import { createAccountService, type AccountService } from './domain/auth/account-service.ts';
+import { createSessionRevocations, type SessionRevocations } from './domain/auth/session-revocations.ts';
+import { createMailer, type Mailer } from './domain/mail/mailer.ts';
 import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
@@ -30,6 +34,11 @@ export interface Services {
   /** The HTTP API's budgets from config.rateLimits (limit 0 = disabled). */
   rateLimitRules: ApiRateLimitRules;
   auth: AuthService;
+  /** Passwords, email address, sessions, closing the account (docs/accounts.md). */
+  accounts: AccountService;
+  mailer: Mailer;
+  /** Revoked sessions → live collaboration sockets, on every instance. Close it on shutdown. */
+  sessionRevocations: SessionRevocations;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
   /** Offline sync push/pull (docs/sync.md). */
@@ -40,6 +49,21 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
+  const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
+  const sessionRevocations = createSessionRevocations({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    logger,
+  });
+  const accounts = createAccountService({
+    db: database.db,
+    mailer,
+    mail: createAccountMail(config.mail.publicAppUrl),
+    rateLimiter,
+    rules: rateLimitRules,
+    revocations: sessionRevocations,
+    logger,
+  });
   return {
     config,
     database,
@@ -50,7 +74,19 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     jwtSecret,
     rateLimiter,
     rateLimitRules,
-    auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
+    auth: createAuthService({
+      db: database.db,
+      jwtSecret,
+      rateLimiter,
+      rules: rateLimitRules,
+      logger,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      revocations: sessionRevocations,
+      afterRegister: accounts.sendVerificationInBackground,
+    }),
+    accounts,
+    mailer,
+    sessionRevocations,
     documents: createDocumentService(config, database, logger, metrics),
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },

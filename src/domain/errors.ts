@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMIT_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
+  | 'EMAIL_NOT_CONFIGURED'
   | 'INTERNAL_ERROR';
 
 export interface FieldProblem {

@@ -11,6 +11,12 @@ export interface ApiRateLimitRules {
   registerPerIp: RateLimitRule;
   /** Authenticated REST requests per user. */
   apiPerUser: RateLimitRule;
+  /** Password-reset requests per email address (known or not: the answer is the same). */
+  passwordForgotPerEmail: RateLimitRule;
+  /** Password-reset requests per client address. */
+  passwordForgotPerIp: RateLimitRule;
+  /** Verification mails asked again, per user. */
+  emailResendPerUser: RateLimitRule;
 }
 
 export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
@@ -19,6 +25,13 @@ export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
     loginPerIp: { name: 'login-ip', limit: limits.loginPerIp, windowSeconds: limits.loginWindowSeconds },
     registerPerIp: { name: 'register-ip', limit: limits.registerPerIpPerHour, windowSeconds: 3600 },
     apiPerUser: { name: 'api-user', limit: limits.apiPerMinute, windowSeconds: 60 },
+    passwordForgotPerEmail: {
+      name: 'password-forgot-email',
+      limit: limits.passwordForgotPerEmailPerHour,
+      windowSeconds: 3600,
+    },
+    passwordForgotPerIp: { name: 'password-forgot-ip', limit: limits.passwordForgotPerIpPerHour, windowSeconds: 3600 },
+    emailResendPerUser: { name: 'email-resend-user', limit: limits.emailResendPerHour, windowSeconds: 3600 },
   };
 }
 
