@@ -59,6 +59,16 @@ const environmentSchema = z.object({
   // How often a live connection's token is checked again (expiry, logout).
   COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  // Version history of note documents (docs/history-and-trash.md): `off` takes no versions.
+  HISTORY: booleanSwitch.default(true),
+  // Least time between two versions of a note taken on store (0: a version at every store).
+  HISTORY_INTERVAL_MINUTES: nonNegativeInt.default(10),
+  // Versions older than this are dropped, except each note's newest HISTORY_MIN_VERSIONS.
+  HISTORY_RETENTION_DAYS: nonNegativeInt.default(30),
+  HISTORY_MIN_VERSIONS: nonNegativeInt.default(20),
+  // Archived rows are purged for good this long after archiving (0: at the next purge run).
+  TRASH_RETENTION_DAYS: nonNegativeInt.default(90),
+  TRASH_PURGE_INTERVAL_SECONDS: positiveInt.default(3600),
   // Account mail (docs/accounts.md). Without SMTP_URL, development logs each message; production
   // answers 503 EMAIL_NOT_CONFIGURED to the flows that need mail.
   SMTP_URL: z
@@ -109,6 +119,18 @@ export interface RateLimitConfig {
   collabAuthFailuresPerIp: number;
 }
 
+export interface HistoryConfig {
+  enabled: boolean;
+  intervalMinutes: number;
+  retentionDays: number;
+  minVersions: number;
+}
+
+export interface TrashConfig {
+  retentionDays: number;
+  purgeIntervalSeconds: number;
+}
+
 export interface Config {
   nodeEnv: Environment['NODE_ENV'];
   host: string;
@@ -132,6 +154,8 @@ export interface Config {
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
+  history: HistoryConfig;
+  trash: TrashConfig;
   mail: MailConfig;
   refreshReuseGraceSeconds: number;
   /** Exact origins (scheme://host[:port]); empty = no CORS headers, any WebSocket origin. */
@@ -199,6 +223,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    history: {
+      enabled: e.HISTORY,
+      intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      minVersions: e.HISTORY_MIN_VERSIONS,
+    },
+    trash: { retentionDays: e.TRASH_RETENTION_DAYS, purgeIntervalSeconds: e.TRASH_PURGE_INTERVAL_SECONDS },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -14,6 +14,7 @@ import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
+import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +29,7 @@ export const routeModules: RouteModule[] = [
   registerAccountRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
+  registerNoteHistoryRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
@@ -81,6 +83,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   services.sync.startRetention();
+  services.retention.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -90,6 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       services.lifecycle.draining = true;
       services.sync.stop();
+      services.retention.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

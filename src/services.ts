@@ -15,6 +15,8 @@ import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
+import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
+import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -43,12 +45,23 @@ export interface Services {
   documents: DocumentService;
   /** Offline sync push/pull (docs/sync.md). */
   sync: SyncService;
+  /** Version history of note documents (docs/history-and-trash.md). */
+  history: HistoryService;
+  /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
+  retention: RetentionJob;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
+  const documents = createDocumentService(config, database, logger, metrics);
+  const history = createHistoryService(database.db, documents, config.history);
+  const retention = createRetentionJob(
+    config.trash.purgeIntervalSeconds,
+    [{ name: 'note_versions', run: () => history.prune() }],
+    logger,
+  );
   const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
   const sessionRevocations = createSessionRevocations({
     redisUrl: config.redisUrl,
@@ -87,10 +100,12 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     accounts,
     mailer,
     sessionRevocations,
-    documents: createDocumentService(config, database, logger, metrics),
+    documents,
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },
       mutationRetentionDays: config.syncMutationRetentionDays,
     }),
+    history,
+    retention,
   };
 }

@@ -10,7 +10,7 @@ import { users } from '../../db/schema/users.ts';
 import type { Logger } from '../../logger.ts';
 import { DomainError, conflict, fieldError, notFound, rateLimited, unauthorized } from '../errors.ts';
 import type { Mailer, MailMessage } from '../mail/mailer.ts';
-import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import { refuseIfAnyDenied, type RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
 import { recordChange } from '../sync/change-feed.ts';
 import type { AccountMail } from './account-mail.ts';
@@ -88,7 +88,7 @@ export function createAccountService(deps: AccountServiceDependencies): AccountS
   /** The caller's password, checked against the same failure budget as login. */
   const checkPassword = async (auth: AuthContext, password: string, client: ClientInfo) => {
     const credentials = await findCredentialsById(db, auth.userId);
-    if (!credentials || credentials.status !== 'active') throw unauthorized();
+    if (credentials?.status !== 'active') throw unauthorized();
     await throttle.refuseIfThrottled(credentials.email, client);
     if (!(await passwords.verify(password, credentials.password_hash))) {
       await throttle.countFailure(credentials.email, client);
@@ -116,14 +116,12 @@ export function createAccountService(deps: AccountServiceDependencies): AccountS
     forgotPassword: async (input, client) => {
       mailer.requireConfigured();
       const email = normalizeEmail(input.email);
-      const decisions = await Promise.all([
-        rateLimiter.consume(rules.passwordForgotPerEmail, email),
-        client.address ? rateLimiter.consume(rules.passwordForgotPerIp, client.address) : undefined,
-      ]);
-      const waits = decisions.flatMap((decision) =>
-        decision && !decision.allowed ? [decision.retryAfterSeconds] : [],
+      refuseIfAnyDenied(
+        await Promise.all([
+          rateLimiter.consume(rules.passwordForgotPerEmail, email),
+          client.address ? rateLimiter.consume(rules.passwordForgotPerIp, client.address) : undefined,
+        ]),
       );
-      if (waits.length > 0) throw rateLimited(Math.max(...waits));
       if (!isValidEmail(email)) return;
       inBackground('password reset mail', async () => {
         const user = await findActiveUserByEmail(db, email);

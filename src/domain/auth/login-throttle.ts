@@ -1,8 +1,7 @@
 // The failed-password budget (per email and per client address), shared by every check of a
 // password: login, password change, email change and account deletion all count against it, so
 // a stolen access token cannot be used to guess the password either.
-import { rateLimited } from '../errors.ts';
-import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import { refuseIfAnyDenied, type RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
 
 /** Who is asking: rate-limit subject of the address, and what the session list shows. */
@@ -29,10 +28,7 @@ export function createLoginThrottle(rateLimiter: RateLimiter, rules: ApiRateLimi
         rateLimiter.check(rules.loginPerEmail, email),
         client.address ? rateLimiter.check(rules.loginPerIp, client.address) : undefined,
       ]);
-      const waits = decisions.flatMap((decision) =>
-        decision && !decision.allowed ? [decision.retryAfterSeconds] : [],
-      );
-      if (waits.length > 0) throw rateLimited(Math.max(...waits));
+      refuseIfAnyDenied(decisions);
     },
     countFailure: async (email, client) => {
       await Promise.all([
