@@ -6,6 +6,8 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { resolveJwtSecret } from './domain/auth/jwt-secret.ts';
 import { createAuthService, type AuthService } from './domain/auth/auth-service.ts';
+import { createOidcService, type OidcService } from './domain/auth/oidc/oidc-service.ts';
+import { createProviderRegistry } from './domain/auth/oidc/providers.ts';
 import { createAccountMail } from './domain/auth/account-mail.ts';
 import { createAccountService, type AccountService } from './domain/auth/account-service.ts';
 import { createSessionRevocations, type SessionRevocations } from './domain/auth/session-revocations.ts';
@@ -36,6 +38,8 @@ export interface Services {
   /** The HTTP API's budgets from config.rateLimits (limit 0 = disabled). */
   rateLimitRules: ApiRateLimitRules;
   auth: AuthService;
+  /** Sign-in and linking through OpenID Connect providers (docs/identity-providers.md). */
+  oidc: OidcService;
   /** Passwords, email address, sessions, closing the account (docs/accounts.md). */
   accounts: AccountService;
   mailer: Mailer;
@@ -55,13 +59,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
-  const documents = createDocumentService(config, database, logger, metrics);
-  const history = createHistoryService(database.db, documents, config.history);
-  const retention = createRetentionJob(
-    config.trash.purgeIntervalSeconds,
-    [{ name: 'note_versions', run: () => history.prune() }],
-    logger,
-  );
   const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
   const sessionRevocations = createSessionRevocations({
     redisUrl: config.redisUrl,
@@ -77,6 +74,23 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     revocations: sessionRevocations,
     logger,
   });
+  const auth = createAuthService({
+    db: database.db,
+    jwtSecret,
+    rateLimiter,
+    rules: rateLimitRules,
+    logger,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    revocations: sessionRevocations,
+    afterRegister: accounts.sendVerificationInBackground,
+  });
+  const documents = createDocumentService(config, database, logger, metrics);
+  const history = createHistoryService(database.db, documents, config.history);
+  const retention = createRetentionJob(
+    config.trash.purgeIntervalSeconds,
+    [{ name: 'note_versions', run: () => history.prune() }],
+    logger,
+  );
   return {
     config,
     database,
@@ -87,19 +101,20 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     jwtSecret,
     rateLimiter,
     rateLimitRules,
-    auth: createAuthService({
-      db: database.db,
-      jwtSecret,
-      rateLimiter,
-      rules: rateLimitRules,
-      logger,
-      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-      revocations: sessionRevocations,
-      afterRegister: accounts.sendVerificationInBackground,
-    }),
+    auth,
     accounts,
     mailer,
     sessionRevocations,
+    oidc: createOidcService({
+      db: database.db,
+      config: config.oidc,
+      publicUrl: config.publicUrl,
+      registry: createProviderRegistry(config.oidc, config.publicUrl, logger),
+      auth,
+      rateLimiter,
+      rules: rateLimitRules,
+      logger,
+    }),
     documents,
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },

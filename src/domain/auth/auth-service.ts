@@ -47,6 +47,11 @@ export interface AuthService {
   /** 401 INVALID_CREDENTIALS for an unknown email or a wrong password alike; 429 when throttled. */
   login(input: LoginInput, client: ClientInfo): Promise<SignedIn>;
   /**
+   * Opens a session for a user another service has already proven (an identity provider's
+   * sign-in, docs/identity-providers.md): the same answer as login. 401 for an inactive account.
+   */
+  signInVerified(userId: string): Promise<SignedIn>;
+  /**
    * Rotates the refresh token. The one just rotated, presented again within the grace, answers
    * the same pair; later, or any older one, revokes its session.
    */
@@ -144,6 +149,18 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         { userId: account.user.id, email: account.user.email, contactZeroId: account.contactZero.id },
         origin(client),
       );
+      return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
+    },
+
+    signInVerified: async (userId) => {
+      const account = await loadAccount(db, userId);
+      if (account?.user.status !== 'active') throw unauthorized('The account is not active');
+      await markLoggedIn(db, userId);
+      const tokens = await openSession(db, codec, {
+        userId,
+        email: account.user.email,
+        contactZeroId: account.contactZero.id,
+      });
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 

@@ -11,6 +11,8 @@ export interface ApiRateLimitRules {
   registerPerIp: RateLimitRule;
   /** Authenticated REST requests per user. */
   apiPerUser: RateLimitRule;
+  /** Identity-provider sign-ins started per client address (each stores a flow row). */
+  oidcStartPerIp: RateLimitRule;
   /** Password-reset requests per email address (known or not: the answer is the same). */
   passwordForgotPerEmail: RateLimitRule;
   /** Password-reset requests per client address. */
@@ -25,6 +27,7 @@ export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
     loginPerIp: { name: 'login-ip', limit: limits.loginPerIp, windowSeconds: limits.loginWindowSeconds },
     registerPerIp: { name: 'register-ip', limit: limits.registerPerIpPerHour, windowSeconds: 3600 },
     apiPerUser: { name: 'api-user', limit: limits.apiPerMinute, windowSeconds: 60 },
+    oidcStartPerIp: { name: 'oidc-start-ip', limit: limits.oidcStartPerIp, windowSeconds: 60 },
     passwordForgotPerEmail: {
       name: 'password-forgot-email',
       limit: limits.passwordForgotPerEmailPerHour,
