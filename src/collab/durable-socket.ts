@@ -5,9 +5,9 @@
 import type { WebSocketLike } from '@hocuspocus/server';
 import type { WebSocket } from 'ws';
 import { syncStatusDocumentName } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
-export function durableSocket(ws: WebSocket, loaded: LoadedDocuments): WebSocketLike {
+export function durableSocket(ws: WebSocket, liveStates: LiveDocumentStates): WebSocketLike {
   return {
     get readyState() {
       return ws.readyState;
@@ -17,7 +17,7 @@ export function durableSocket(ws: WebSocket, loaded: LoadedDocuments): WebSocket
     },
     send(data) {
       const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
-      const durability = documentName === null ? undefined : loaded.get(documentName)?.durability;
+      const durability = documentName === null ? undefined : liveStates.get(documentName)?.durability;
       if (!durability) return ws.send(data);
       durability.whenDurable().then(
         () => {

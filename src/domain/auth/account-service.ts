@@ -11,8 +11,8 @@ import type { Logger } from '../../logger.ts';
 import { DomainError, conflict, fieldError, notFound, rateLimited, unauthorized } from '../errors.ts';
 import type { Mailer, MailMessage } from '../mail/mailer.ts';
 import { refuseIfAnyDenied, type RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
-import { recordChange } from '../sync/change-feed.ts';
+import type { RateLimitRules } from '../rate-limit/rules.ts';
+import { recordChange } from '../change-feed.ts';
 import type { AccountMail } from './account-mail.ts';
 import { consumeAccountToken, issueAccountToken } from './account-tokens.ts';
 import { findActiveUserByEmail, findCredentialsById, setPasswordHash, type PublicUser } from './accounts.ts';
@@ -65,7 +65,7 @@ export interface AccountServiceDependencies {
   mailer: Mailer;
   mail: AccountMail;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   revocations: SessionRevocations;
   logger: Logger;
 }

@@ -4,8 +4,8 @@ import { postgresErrorOf } from '../../db/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { DomainError, conflict, rateLimited, unauthorized } from '../errors.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import type { RateLimitRules } from '../rate-limit/rules.ts';
+import { recordChanges } from '../change-feed.ts';
 import {
   findCredentials,
   insertAccount,
@@ -71,7 +71,7 @@ export interface AuthServiceDependencies {
   db: Db;
   jwtSecret: string;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
   /** REFRESH_REUSE_GRACE_SECONDS (0: every second presentation is reuse). */
   refreshReuseGraceSeconds: number;

@@ -2,7 +2,7 @@
 // password: login, password change, email change and account deletion all count against it, so
 // a stolen access token cannot be used to guess the password either.
 import { refuseIfAnyDenied, type RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
+import type { RateLimitRules } from '../rate-limit/rules.ts';
 
 /** Who is asking: rate-limit subject of the address, and what the session list shows. */
 export interface ClientInfo {
@@ -21,7 +21,7 @@ export interface LoginThrottle {
   clear(email: string): Promise<void>;
 }
 
-export function createLoginThrottle(rateLimiter: RateLimiter, rules: ApiRateLimitRules): LoginThrottle {
+export function createLoginThrottle(rateLimiter: RateLimiter, rules: RateLimitRules): LoginThrottle {
   return {
     refuseIfThrottled: async (email, client) => {
       const decisions = await Promise.all([

@@ -9,8 +9,8 @@ import { users } from '../../../db/schema/users.ts';
 import type { Logger } from '../../../logger.ts';
 import { DomainError, conflict, fieldError, notFound, rateLimited } from '../../errors.ts';
 import type { RateLimiter } from '../../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../../rate-limit/rules.ts';
-import { recordChanges } from '../../sync/change-feed.ts';
+import type { RateLimitRules } from '../../rate-limit/rules.ts';
+import { recordChanges } from '../../change-feed.ts';
 import { insertAccount } from '../accounts.ts';
 import type { AuthContext } from '../auth-context.ts';
 import type { AuthService, ClientInfo, SignedIn } from '../auth-service.ts';
@@ -30,7 +30,6 @@ import {
   takeCode,
   takeFlow,
   touchIdentity,
-  countIdentities,
   FLOW_TTL_SECONDS,
 } from './store.ts';
 
@@ -119,7 +118,7 @@ export interface OidcServiceDependencies {
   registry: ProviderRegistry;
   auth: AuthService;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
 }
 
@@ -380,9 +379,9 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
           .where(eq(users.id, auth.userId))
           .for('update');
         if (!user) throw notFound('Identity');
-        const remaining = (await countIdentities(tx, auth.userId)) - 1 + (user.password_hash ? 1 : 0);
-        const mine = (await listIdentities(tx, auth.userId)).some((identity) => identity.id === identityId);
-        if (!mine) throw notFound('Identity');
+        const identities = await listIdentities(tx, auth.userId);
+        if (!identities.some((identity) => identity.id === identityId)) throw notFound('Identity');
+        const remaining = identities.length - 1 + (user.password_hash ? 1 : 0);
         if (remaining < 1)
           throw conflict(
             'This is the only way to sign in to the account; set a password or link another provider first',
