@@ -54,6 +54,13 @@ const environmentSchema = z.object({
   // How often a live connection's token is checked again (expiry, logout).
   COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  // Blob store (docs/blobs.md): largest single blob, and what one user may store in all.
+  BLOB_MAX_BYTES: positiveInt.default(100 * 1024 * 1024),
+  BLOB_QUOTA_BYTES: positiveInt.default(10 * 1024 * 1024 * 1024),
+  // How often unreferenced blobs are collected, and how old one must be first (an editor uploads
+  // before the block that uses it is stored; 0 = no grace).
+  BLOB_GC_INTERVAL_SECONDS: positiveInt.default(3600),
+  BLOB_GC_GRACE_HOURS: z.coerce.number().nonnegative().default(24),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -94,6 +101,14 @@ export interface Config {
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
+  blobs: BlobConfig;
+}
+
+export interface BlobConfig {
+  maxBytes: number;
+  quotaBytes: number;
+  gcIntervalSeconds: number;
+  gcGraceHours: number;
 }
 
 export class ConfigError extends Error {
@@ -145,5 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    blobs: {
+      maxBytes: e.BLOB_MAX_BYTES,
+      quotaBytes: e.BLOB_QUOTA_BYTES,
+      gcIntervalSeconds: e.BLOB_GC_INTERVAL_SECONDS,
+      gcGraceHours: e.BLOB_GC_GRACE_HOURS,
+    },
   };
 }

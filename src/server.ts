@@ -15,6 +15,7 @@ import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
+import { registerBlobRoutes } from './http/routes/blobs.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
@@ -29,6 +30,7 @@ export const routeModules: RouteModule[] = [
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
+  registerBlobRoutes,
   registerOpenApiRoutes,
 ];
 
@@ -79,6 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   services.sync.startRetention();
+  services.blobs.startCollection();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -88,6 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       services.lifecycle.draining = true;
       services.sync.stop();
+      services.blobs.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

@@ -11,6 +11,8 @@ import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
+import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
+import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -34,6 +36,8 @@ export interface Services {
   documents: DocumentService;
   /** Offline sync push/pull (docs/sync.md). */
   sync: SyncService;
+  /** Images and attachments of notes (docs/blobs.md). */
+  blobs: BlobService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -56,5 +60,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       pull: { maxPageBytes: config.syncPullMaxPageBytes },
       mutationRetentionDays: config.syncMutationRetentionDays,
     }),
+    blobs: createBlobService(database.db, createDatabaseBlobStore(database), config.blobs, logger),
   };
 }

@@ -12,3 +12,4 @@ export * from './projects.ts';
 export * from './pipelines.ts';
 export * from './sync.ts';
 export * from './imports.ts';
+export * from './blobs.ts';
