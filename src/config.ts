@@ -54,6 +54,16 @@ const environmentSchema = z.object({
   // How often a live connection's token is checked again (expiry, logout).
   COLLAB_REAUTH_INTERVAL_MS: positiveInt.default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  // Version history of note documents (docs/history-and-trash.md): `off` takes no versions.
+  HISTORY: booleanSwitch.default(true),
+  // Least time between two versions of a note taken on store (0: a version at every store).
+  HISTORY_INTERVAL_MINUTES: nonNegativeInt.default(10),
+  // Versions older than this are dropped, except each note's newest HISTORY_MIN_VERSIONS.
+  HISTORY_RETENTION_DAYS: nonNegativeInt.default(30),
+  HISTORY_MIN_VERSIONS: nonNegativeInt.default(20),
+  // Archived rows are purged for good this long after archiving (0: at the next purge run).
+  TRASH_RETENTION_DAYS: nonNegativeInt.default(90),
+  TRASH_PURGE_INTERVAL_SECONDS: positiveInt.default(3600),
   // Blob store (docs/blobs.md): largest single blob, and what one user may store in all.
   BLOB_MAX_BYTES: positiveInt.default(100 * 1024 * 1024),
   BLOB_QUOTA_BYTES: positiveInt.default(10 * 1024 * 1024 * 1024),
@@ -76,6 +86,18 @@ export interface RateLimitConfig {
   collabAuthFailures: number;
   /** Failed authentications per client address per minute. */
   collabAuthFailuresPerIp: number;
+}
+
+export interface HistoryConfig {
+  enabled: boolean;
+  intervalMinutes: number;
+  retentionDays: number;
+  minVersions: number;
+}
+
+export interface TrashConfig {
+  retentionDays: number;
+  purgeIntervalSeconds: number;
 }
 
 export interface Config {
@@ -101,6 +123,8 @@ export interface Config {
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
+  history: HistoryConfig;
+  trash: TrashConfig;
   blobs: BlobConfig;
 }
 
@@ -160,6 +184,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    history: {
+      enabled: e.HISTORY,
+      intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      minVersions: e.HISTORY_MIN_VERSIONS,
+    },
+    trash: { retentionDays: e.TRASH_RETENTION_DAYS, purgeIntervalSeconds: e.TRASH_PURGE_INTERVAL_SECONDS },
     blobs: {
       maxBytes: e.BLOB_MAX_BYTES,
       quotaBytes: e.BLOB_QUOTA_BYTES,

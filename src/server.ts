@@ -13,6 +13,7 @@ import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
+import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import { registerBlobRoutes } from './http/routes/blobs.ts';
@@ -27,6 +28,7 @@ export const routeModules: RouteModule[] = [
   registerAuthRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
+  registerNoteHistoryRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
@@ -81,7 +83,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   services.sync.startRetention();
-  services.blobs.startCollection();
+  services.retention.start();
+  services.blobCleanup.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -91,7 +94,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       services.lifecycle.draining = true;
       services.sync.stop();
-      services.blobs.stop();
+      services.retention.stop();
+      services.blobCleanup.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

@@ -11,6 +11,8 @@ import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
+import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
+import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
 
@@ -36,14 +38,41 @@ export interface Services {
   documents: DocumentService;
   /** Offline sync push/pull (docs/sync.md). */
   sync: SyncService;
+  /** Version history of note documents (docs/history-and-trash.md). */
+  history: HistoryService;
+  /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
+  retention: RetentionJob;
   /** Images and attachments of notes (docs/blobs.md). */
   blobs: BlobService;
+  /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
+  blobCleanup: RetentionJob;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
+  const documents = createDocumentService(config, database, logger, metrics);
+  const history = createHistoryService(database.db, documents, config.history);
+  const retention = createRetentionJob(
+    config.trash.purgeIntervalSeconds,
+    [{ name: 'note_versions', run: () => history.prune() }],
+    logger,
+  );
+  const blobs = createBlobService(database.db, createDatabaseBlobStore(database), config.blobs);
+  const blobCleanup = createRetentionJob(
+    config.blobs.gcIntervalSeconds,
+    [
+      {
+        name: 'blobs',
+        run: async () => {
+          const removed = await blobs.collectGarbage();
+          return removed.blobs + removed.abandonedUploads;
+        },
+      },
+    ],
+    logger,
+  );
   return {
     config,
     database,
@@ -55,11 +84,14 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rateLimitRules,
     auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
-    documents: createDocumentService(config, database, logger, metrics),
+    documents,
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },
       mutationRetentionDays: config.syncMutationRetentionDays,
     }),
-    blobs: createBlobService(database.db, createDatabaseBlobStore(database), config.blobs, logger),
+    history,
+    retention,
+    blobs,
+    blobCleanup,
   };
 }

@@ -169,7 +169,7 @@ describe('applying changes', () => {
     expect(await getContact(a, id)).toMatchObject({ user_id: a.user.userId, sync_version: 1, is_contact_zero: false });
   });
 
-  it('runs each change in its own transaction: one bad change fails alone and writes nothing', async () => {
+  it('one bad change fails alone and writes nothing (its savepoint rolls back)', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60), { company: 'Original' });
     const good1 = change({

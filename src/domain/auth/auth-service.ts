@@ -152,7 +152,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
     refresh: async (refreshToken) => {
       const claims = await codec.verifyRefreshToken(refreshToken);
       const account = await loadAccount(db, claims.userId);
-      if (!account || account.user.status !== 'active') throw unauthorized('The token is invalid or expired');
+      if (account?.user.status !== 'active') throw unauthorized('The token is invalid or expired');
       const next = await codec.signRefreshToken({ userId: claims.userId, sessionId: claims.sessionId });
       const outcome = await rotateSession(db, {
         sessionId: claims.sessionId,

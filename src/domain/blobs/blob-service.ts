@@ -6,7 +6,6 @@ import type { BlobConfig } from '../../config.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
 import { blobs, noteBlobs, users } from '../../db/schema/index.ts';
-import type { Logger } from '../../logger.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError, notFound, payloadTooLarge, quotaExceeded } from '../errors.ts';
 import { blobKeyOfDigest, createBlobHasher, isBlobKey } from './blob-key.ts';
@@ -63,11 +62,11 @@ export interface BlobService {
   remove(owner: BlobOwner, key: string): Promise<{ deleted: boolean; referencing_notes: number }>;
   list(owner: BlobOwner, paging: { page?: number; per_page?: number }): Promise<BlobPage>;
   usage(owner: BlobOwner): Promise<BlobUsage>;
-  /** One clean-up pass: unreferenced blobs past the grace, and abandoned uploads. */
+  /**
+   * One clean-up pass: unreferenced blobs past the grace, and abandoned uploads. Run every
+   * BLOB_GC_INTERVAL_SECONDS by a retention job (services.ts).
+   */
   collectGarbage(now?: Date): Promise<{ blobs: number; abandonedUploads: number }>;
-  /** Runs collectGarbage every BLOB_GC_INTERVAL_SECONDS until stop(). */
-  startCollection(): void;
-  stop(): void;
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -93,9 +92,7 @@ const MIB = 1024 * 1024;
 const describeBytes = (bytes: number) =>
   bytes >= MIB ? `${Math.round((bytes / MIB) * 10) / 10} MiB` : `${bytes} bytes`;
 
-export function createBlobService(db: Db, store: BlobStore, config: BlobConfig, logger: Logger): BlobService {
-  let timer: NodeJS.Timeout | undefined;
-
+export function createBlobService(db: Db, store: BlobStore, config: BlobConfig): BlobService {
   const usageOf = async (database: Db | Tx, userId: string): Promise<{ used: number; count: number }> => {
     const [row] = await database
       .select({ used: sql<number>`coalesce(sum(${blobs.size}), 0)::float8`.mapWith(Number), count: count() })
@@ -155,8 +152,6 @@ export function createBlobService(db: Db, store: BlobStore, config: BlobConfig, 
       if (storageIds.length < GC_BATCH) break;
     }
     const abandonedUploads = await store.removeAbandoned(new Date(now.getTime() - ABANDONED_UPLOAD_MS));
-    if (removedBlobs > 0 || abandonedUploads > 0)
-      logger.info({ blobs: removedBlobs, abandoned_uploads: abandonedUploads }, 'removed unreferenced blobs');
     return { blobs: removedBlobs, abandonedUploads };
   };
 
@@ -288,21 +283,6 @@ export function createBlobService(db: Db, store: BlobStore, config: BlobConfig, 
     },
 
     collectGarbage,
-
-    startCollection() {
-      if (timer) return;
-      timer = setInterval(() => {
-        collectGarbage().catch((error: unknown) =>
-          logger.warn({ err: error }, 'could not remove unreferenced blobs; will try again'),
-        );
-      }, config.gcIntervalSeconds * 1000);
-      timer.unref();
-    },
-
-    stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
   };
 }
 

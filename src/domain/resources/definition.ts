@@ -47,7 +47,7 @@ export interface ResourceHooks {
   /** Rules a write must satisfy beyond field validation, and server-derived values. */
   beforeWrite?(context: WriteContext): Promise<void> | void;
   /** Side effects in the same transaction; returns other entities it changed (recorded for sync). */
-  afterWrite?(context: AfterWriteContext): Promise<ChangeRef[] | void> | ChangeRef[] | void;
+  afterWrite?(context: AfterWriteContext): Promise<ChangeRef[] | undefined> | ChangeRef[] | undefined;
 }
 
 export interface NestedWriteContext {

@@ -28,6 +28,12 @@ export interface WriteOptions {
    * Not called when nothing was written (identical create retry, archiving an archived entity).
    */
   onWritten?: (tx: Tx, entity: Entity) => Promise<void>;
+  /**
+   * When given, the write appends its change-feed entries here instead of recording them: the
+   * caller records them once, as the last statement of its own transaction (a sync push applies all
+   * its changes in one transaction and takes the user's change counter only at the end).
+   */
+  deferredChanges?: ChangeRef[];
 }
 
 export interface CreateResult {
@@ -118,6 +124,10 @@ async function finishWrite(
   const entity = await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
   const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
+  if (options.deferredChanges) {
+    options.deferredChanges.push(...changes);
+    return entity;
+  }
   // Last statement of the transaction: the change counter's row lock is held until commit.
   await recordChanges(context.tx, context.auth.userId, changes);
   return entity;

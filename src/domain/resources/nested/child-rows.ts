@@ -67,7 +67,7 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
     empty: [],
     precheck(value) {
       if (!options.precheckItem) return;
-      (value as ChildItem[]).forEach((item, index) => options.precheckItem?.(item, `${field}.${index}`));
+      for (const [index, item] of (value as ChildItem[]).entries()) options.precheckItem?.(item, `${field}.${index}`);
     },
     async load(db, parentIds, presentOptions) {
       const result = new Map<string, Row[]>();
