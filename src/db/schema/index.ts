@@ -12,5 +12,6 @@ export * from './projects.ts';
 export * from './pipelines.ts';
 export * from './sync.ts';
 export * from './imports.ts';
+export * from './identities.ts';
 export * from './history.ts';
 export * from './blobs.ts';
