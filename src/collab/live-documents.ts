@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
+import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import type { LoadedDocuments } from './loaded-documents.ts';
 
 /** The domain's view of the documents this Hocuspocus instance holds. */
@@ -26,6 +27,7 @@ export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDo
       const document = await find(documentName);
       if (!document) return false;
       loaded.get(documentName)?.budget.grow(update.length);
+      loaded.get(documentName)?.cost.grow(countUpdateCost(update));
       // A local origin: Hocuspocus broadcasts it to every connection and schedules a store.
       Y.applyUpdate(document, update, { source: 'local' });
       return true;
