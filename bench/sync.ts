@@ -1,11 +1,14 @@
-// Offline sync benchmark (issue 7), on PostgreSQL, against the real server in a child process:
+// Offline sync benchmark, on PostgreSQL, against the real server in a child process:
 //
 //   pull : 100k changes from an empty cursor, page after page (limit 1000): changes/s, and the
 //          server's peak RSS (VmHWM) before and after, which shows whether pull pages or loads all
 //   push : 10k contact creates in pushes of 500 from one device: changes/s
+//   push-vs-rest : alternating rounds of one 500-change push and 500 single REST creates of the
+//          same rows, side by side in one run (the ratio is what the push design is judged by)
 //   sim  : the randomized multi-device simulation of test/sync with more runs than CI does
 //
-// BENCH_SYNC_PULL_CHANGES, BENCH_SYNC_PUSH_CHANGES, BENCH_SYNC_SIM_RUNS change the sizes.
+// BENCH_SYNC_PULL_CHANGES, BENCH_SYNC_PUSH_CHANGES, BENCH_SYNC_SIM_RUNS, BENCH_SYNC_VS_REST_ROUNDS change
+// the sizes; BENCH_SYNC_PARTS (comma-separated: pull,push,push-vs-rest,sim) runs only those parts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +31,20 @@ export interface SyncBenchOptions {
   pushChanges: number;
   pushBatch: number;
   simulationRuns: number;
+  versusRestRounds: number;
+  parts: ReadonlySet<SyncBenchPart>;
   simulationSeed: number;
+}
+
+const SYNC_BENCH_PARTS = ['pull', 'push', 'push-vs-rest', 'sim'] as const;
+type SyncBenchPart = (typeof SYNC_BENCH_PARTS)[number];
+
+function partsFrom(value: string | undefined): ReadonlySet<SyncBenchPart> {
+  if (!value) return new Set(SYNC_BENCH_PARTS);
+  const asked = value.split(',').map((part) => part.trim());
+  const unknown = asked.filter((part) => !(SYNC_BENCH_PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) throw new Error(`BENCH_SYNC_PARTS: unknown ${unknown.join(', ')}`);
+  return new Set(asked as SyncBenchPart[]);
 }
 
 export function syncBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SyncBenchOptions {
@@ -40,6 +56,8 @@ export function syncBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
     pushChanges: number('BENCH_SYNC_PUSH_CHANGES', 10_000),
     pushBatch: number('BENCH_SYNC_PUSH_BATCH', 500),
     simulationRuns: number('BENCH_SYNC_SIM_RUNS', 100),
+    versusRestRounds: number('BENCH_SYNC_VS_REST_ROUNDS', 3),
+    parts: partsFrom(env.BENCH_SYNC_PARTS),
     simulationSeed: number('BENCH_SYNC_SIM_SEED', Date.now() % 1_000_000),
   };
 }
@@ -61,6 +79,7 @@ export interface SyncBenchResult {
     p50BatchMs: number;
     maxBatchMs: number;
   };
+  pushVersusRest: { rounds: number; changes: number; pushMs: number[]; restMs: number[]; medianRatio: number };
   simulation: { runs: number; seed: number; seconds: number };
 }
 
@@ -116,6 +135,74 @@ async function benchPull(
   return result;
 }
 
+const benchContact = (index: number) => ({
+  full_name: `Pushed ${index}`,
+  relationship_domain: 'business',
+  relationship_role: 'client',
+  tags: ['bench'],
+});
+
+/** `count` contact creates as push changes, numbered from `first`. */
+function contactCreates(count: number, first: number) {
+  return Array.from({ length: count }, (_, index) => ({
+    mutation_id: randomUUID(),
+    entity_type: 'contact' as const,
+    entity_id: randomUUID(),
+    operation: 'create' as const,
+    data: benchContact(first + index),
+    client_updated_at: new Date().toISOString(),
+  }));
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/**
+ * The same rows written two ways, alternating in one run so machine noise hits both alike: one push
+ * of `pushBatch` creates, and `pushBatch` single REST creates one after the other (a client without
+ * push would do that).
+ */
+async function benchPushVersusRest(
+  server: SpawnedServer,
+  options: SyncBenchOptions,
+  log: (line: string) => void,
+): Promise<SyncBenchResult['pushVersusRest']> {
+  const { token } = await register(server.url);
+  const sync = syncClient(server.url, token);
+  const pushMs: number[] = [];
+  const restMs: number[] = [];
+  for (let round = 0; round < options.versusRestRounds; round += 1) {
+    const changes = contactCreates(options.pushBatch, round * options.pushBatch * 2);
+    let started = performance.now();
+    const result = await sync.push('bench-device', changes);
+    pushMs.push(performance.now() - started);
+    if (result.successful.length !== changes.length) throw new Error(`push applied ${result.successful.length}`);
+    started = performance.now();
+    for (const one of contactCreates(options.pushBatch, round * options.pushBatch * 2 + options.pushBatch)) {
+      const response = await request(server.url, 'POST', '/api/v1/contacts', {
+        token,
+        body: { id: one.entity_id, ...one.data },
+      });
+      if (response.status !== 201) throw new Error(`REST create answered ${response.status}`);
+    }
+    restMs.push(performance.now() - started);
+    log(
+      `push-vs-rest round ${round + 1}: push of ${options.pushBatch} ${Math.round(pushMs.at(-1) ?? 0)} ms, ${options.pushBatch} REST creates ${Math.round(restMs.at(-1) ?? 0)} ms`,
+    );
+  }
+  const ratios = pushMs.map((ms, index) => (restMs[index] ?? Number.NaN) / ms);
+  const result = {
+    rounds: options.versusRestRounds,
+    changes: options.pushBatch,
+    pushMs: pushMs.map(Math.round),
+    restMs: restMs.map(Math.round),
+    medianRatio: Number(median(ratios).toFixed(1)),
+  };
+  log(
+    `push-vs-rest: one push of ${result.changes} is ${result.medianRatio}× faster than ${result.changes} REST creates (median of ${result.rounds} rounds; ${Math.round((result.changes * 1000) / median(pushMs))} changes/s in a push)`,
+  );
+  return result;
+}
+
 async function benchPush(
   server: SpawnedServer,
   options: SyncBenchOptions,
@@ -126,19 +213,7 @@ async function benchPush(
   const durations: number[] = [];
   const started = performance.now();
   for (let done = 0; done < options.pushChanges; done += options.pushBatch) {
-    const changes = Array.from({ length: Math.min(options.pushBatch, options.pushChanges - done) }, (_, index) => ({
-      mutation_id: randomUUID(),
-      entity_type: 'contact',
-      entity_id: randomUUID(),
-      operation: 'create',
-      data: {
-        full_name: `Pushed ${done + index}`,
-        relationship_domain: 'business',
-        relationship_role: 'client',
-        tags: ['bench'],
-      },
-      client_updated_at: new Date().toISOString(),
-    }));
+    const changes = contactCreates(Math.min(options.pushBatch, options.pushChanges - done), done);
     const batchStarted = performance.now();
     const result = await sync.push('bench-device', changes);
     durations.push(performance.now() - batchStarted);
@@ -166,7 +241,7 @@ async function benchPush(
 export async function runSyncBench(
   options: SyncBenchOptions,
   log: (line: string) => void = console.log,
-): Promise<SyncBenchResult> {
+): Promise<Partial<SyncBenchResult>> {
   const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
   const databaseName = `fl_bench_sync_${randomBytes(4).toString('hex')}`;
   await admin.unsafe(`create database ${databaseName}`);
@@ -187,17 +262,23 @@ export async function runSyncBench(
       DATABASE_URL: url.toString(),
     });
     log(`sync bench on PostgreSQL (${databaseName}), server pid ${server.child.pid}`);
-    const pull = await benchPull(server, db, options, log);
-    const push = await benchPush(server, options, log);
-    const simulationStarted = performance.now();
-    await runSyncSimulation({ baseUrl: server.url, runs: options.simulationRuns, seed: options.simulationSeed });
-    const simulation = {
-      runs: options.simulationRuns,
-      seed: options.simulationSeed,
-      seconds: (performance.now() - simulationStarted) / 1000,
-    };
-    log(`simulation: ${simulation.runs} runs (seed ${simulation.seed}) passed in ${simulation.seconds.toFixed(1)} s`);
-    return { pull, push, simulation };
+    const result: Partial<SyncBenchResult> = {};
+    if (options.parts.has('pull')) result.pull = await benchPull(server, db, options, log);
+    if (options.parts.has('push')) result.push = await benchPush(server, options, log);
+    if (options.parts.has('push-vs-rest')) result.pushVersusRest = await benchPushVersusRest(server, options, log);
+    if (options.parts.has('sim')) {
+      const simulationStarted = performance.now();
+      await runSyncSimulation({ baseUrl: server.url, runs: options.simulationRuns, seed: options.simulationSeed });
+      result.simulation = {
+        runs: options.simulationRuns,
+        seed: options.simulationSeed,
+        seconds: (performance.now() - simulationStarted) / 1000,
+      };
+      log(
+        `simulation: ${options.simulationRuns} runs (seed ${options.simulationSeed}) passed in ${result.simulation.seconds.toFixed(1)} s`,
+      );
+    }
+    return result;
   } finally {
     if (server) {
       server.child.kill('SIGTERM');

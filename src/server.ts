@@ -11,8 +11,10 @@ import { createApp, type RouteModule } from './http/app.ts';
 import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerOidcRoutes } from './http/routes/oidc.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
+import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import type { Logger } from './logger.ts';
@@ -24,8 +26,10 @@ import { createServices, type Services } from './services.ts';
 // registerOpenApiRoutes stays last: the document must see every route.
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
+  registerOidcRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
+  registerNoteHistoryRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
@@ -79,6 +83,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   services.sync.startRetention();
+  services.retention.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -88,6 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       services.lifecycle.draining = true;
       services.sync.stop();
+      services.retention.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
+import { takeVersionOnStore, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { applyStoredState } from './document-state.ts';
 import { loadDocumentState, type ByteTransfer } from './update-log.ts';
@@ -24,6 +25,7 @@ export type CompactionResult =
  * 4. Delete exactly the rows merged, by id. Appends run concurrently with this transaction, so a row
  *    with a smaller id can commit after the tail was read; "id <= max" would delete it unmerged.
  * 5. Update the derived data (snapshot, title, links, …) in the same transaction.
+ * 6. Take a version of the merged state when one is due (`history`, docs/history-and-trash.md).
  *
  * An empty log changes no row, so re-storing an unchanged document is a no-op.
  */
@@ -31,6 +33,7 @@ export async function compactDocument(
   db: Db,
   noteId: string,
   transfer: ByteTransfer = 'binary',
+  history?: VersionPolicy,
 ): Promise<CompactionResult> {
   return db.transaction(async (tx) => {
     const [note] = await tx
@@ -52,6 +55,7 @@ export async function compactDocument(
         .delete(noteUpdates)
         .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
       await updateNoteFromDocument(tx, note, doc);
+      if (history) await takeVersionOnStore(tx, note, merged, history);
       return { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length };
     } finally {
       doc.destroy();

@@ -66,7 +66,7 @@ export function createDocumentService(
     },
   });
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer),
+    compact: (noteId) => compactDocument(db, noteId, transfer, config.history),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.

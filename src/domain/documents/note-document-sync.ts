@@ -29,7 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function findOwnedNote(db: Db, userId: string, noteId: string) {
   if (!UUID.test(noteId)) throw notFound('Note');
   const [note] = await db
-    .select({ id: notes.id, user_id: notes.user_id, blocksuite_doc_id: notes.blocksuite_doc_id })
+    .select({ id: notes.id, user_id: notes.user_id, title: notes.title, blocksuite_doc_id: notes.blocksuite_doc_id })
     .from(notes)
     .where(and(eq(notes.id, noteId), eq(notes.user_id, userId)))
     .limit(1);

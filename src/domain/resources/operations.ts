@@ -28,6 +28,12 @@ export interface WriteOptions {
    * Not called when nothing was written (identical create retry, archiving an archived entity).
    */
   onWritten?: (tx: Tx, entity: Entity) => Promise<void>;
+  /**
+   * When given, the write appends its change-feed entries here instead of recording them: the
+   * caller records them once, as the last statement of its own transaction (a sync push applies all
+   * its changes in one transaction and takes the user's change counter only at the end).
+   */
+  deferredChanges?: ChangeRef[];
 }
 
 export interface CreateResult {
@@ -86,6 +92,7 @@ function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
   );
 }
 
+/** Every foreign key of the body, the parent's and its nested collections', checked at once. */
 async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
   const references: OwnedReference[] = [];
   for (const [field, table] of Object.entries(resource.definition.ownedReferences ?? {})) {
@@ -93,6 +100,10 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
     if (value === undefined || value === null) continue;
     if (context.existing && context.existing[field] === value) continue;
     references.push({ field, table, ids: [String(value)] });
+  }
+  for (const collection of resource.definition.nested ?? []) {
+    const value = context.nested[collection.field];
+    if (value !== undefined && collection.ownedReferences) references.push(...collection.ownedReferences(value));
   }
   await assertOwnedReferences(context.tx, context.auth.userId, references);
 }
@@ -118,6 +129,10 @@ async function finishWrite(
   const entity = await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
   const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
+  if (options.deferredChanges) {
+    options.deferredChanges.push(...changes);
+    return entity;
+  }
   // Last statement of the transaction: the change counter's row lock is held until commit.
   await recordChanges(context.tx, context.auth.userId, changes);
   return entity;

@@ -1,6 +1,15 @@
 // POST /sync/push: each change of a device's queue is applied through the same domain functions as
-// the REST call it stands for (validation, ownership, hooks, nested sets, change feed), in a
-// transaction of its own, under last-write-wins (versioning.ts) and idempotent by mutation id.
+// the REST call it stands for (validation, ownership, hooks, nested sets, change feed), under
+// last-write-wins (versioning.ts) and idempotent by mutation id.
+//
+// A push is applied in ONE transaction with a savepoint per change: a change the client got wrong
+// (any DomainError, including a constraint the database refused) rolls back to its savepoint and
+// fails alone, and the rest commit together with a single durable commit instead of one per change
+// (docs/sync.md, docs/benchmarks.md). The change feed is recorded once, as that transaction's last
+// statement, so the user's change counter is locked only for the commit, exactly as a REST write
+// locks it. Anything that is not the client's fault (a deadlock with another writer of the same
+// rows, a bug) abandons the batch, which rolls back entirely, and the push is applied again change
+// by change, each in a transaction of its own: the outcome is the same, only slower.
 import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
@@ -18,7 +27,9 @@ import {
   type Entity,
   type WriteOptions,
 } from '../resources/index.ts';
+import type { ChangeRef } from '../resources/definition.ts';
 import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
+import { recordChanges } from './change-feed.ts';
 import { recordDeviceWrite } from './entity-writers.ts';
 import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
 import { MAX_PUSH_CHANGES, parsePushChange, type PushChange } from './push-change.ts';
@@ -64,6 +75,63 @@ export async function pushChanges(
   if (request.changes.length > MAX_PUSH_CHANGES) {
     throw payloadTooLarge(`A push holds at most ${MAX_PUSH_CHANGES} changes; split the queue into several pushes`);
   }
+  const batched = await pushInOneTransaction(db, auth, request);
+  if (batched) {
+    // Reported only once committed: an abandoned batch reports nothing and is applied again below.
+    for (const outcome of batched.outcomes) hooks.onOutcome?.(outcome);
+    return batched.result;
+  }
+  return pushChangeByChange(db, auth, request, hooks);
+}
+
+/** Why a batch was given up; never leaves this module. */
+class BatchAbandoned extends Error {}
+
+/** Undefined when the batch was abandoned (rolled back): the caller applies the push change by change. */
+async function pushInOneTransaction(
+  db: Db,
+  auth: AuthContext,
+  request: PushRequest,
+): Promise<{ result: PushResult; outcomes: PushOutcome[] } | undefined> {
+  try {
+    return await db.transaction(async (tx) => {
+      const result: PushResult = { successful: [], failed: [], conflicts: [] };
+      const outcomes: PushOutcome[] = [];
+      const changeFeed: ChangeRef[] = [];
+      for (const raw of request.changes) {
+        const changesOfThisOne: ChangeRef[] = [];
+        try {
+          // tx.transaction is a savepoint: a change that fails leaves nothing behind, its claim included.
+          const { outcome, replayed } = await applyOneChange(tx, auth, request.device_id, raw, changesOfThisOne);
+          changeFeed.push(...changesOfThisOne);
+          addToResult(result, raw.mutation_id, outcome);
+          outcomes.push(outcomeOf(outcome, replayed));
+        } catch (error) {
+          const known = error instanceof DomainError ? error : translateDatabaseError(error);
+          if (!known || known.code === 'SERVICE_UNAVAILABLE')
+            throw new BatchAbandoned("not the client's fault", { cause: error });
+          result.failed.push({ mutation_id: raw.mutation_id, error: { code: known.code, message: messageOf(known) } });
+          outcomes.push('failed');
+        }
+      }
+      // Last statement: the user's change counter is locked from here to the commit only.
+      await recordChanges(tx, auth.userId, changeFeed);
+      return { result, outcomes };
+    });
+  } catch (error) {
+    const cause = error instanceof BatchAbandoned ? error.cause : error;
+    // The database is gone: applying change by change cannot succeed either.
+    if (translateDatabaseError(cause)?.code === 'SERVICE_UNAVAILABLE') throw translateDatabaseError(cause);
+    return undefined;
+  }
+}
+
+async function pushChangeByChange(
+  db: Db,
+  auth: AuthContext,
+  request: PushRequest,
+  hooks: PushHooks,
+): Promise<PushResult> {
   const result: PushResult = { successful: [], failed: [], conflicts: [] };
   // In order: a device's queue may create an entity and then change it.
   for (const raw of request.changes) {
@@ -71,13 +139,18 @@ export async function pushChanges(
     try {
       const { outcome, replayed } = await applyOneChange(db, auth, request.device_id, raw);
       addToResult(result, mutationId, outcome);
-      hooks.onOutcome?.(replayed ? 'replayed' : outcome.status === 'applied' ? 'applied' : outcome.resolution);
+      hooks.onOutcome?.(outcomeOf(outcome, replayed));
     } catch (error) {
       result.failed.push({ mutation_id: mutationId, error: failureOf(error, hooks, raw) });
       hooks.onOutcome?.('failed');
     }
   }
   return result;
+}
+
+function outcomeOf(outcome: MutationResult, replayed: boolean): PushOutcome {
+  if (replayed) return 'replayed';
+  return outcome.status === 'applied' ? 'applied' : outcome.resolution;
 }
 
 function addToResult(result: PushResult, mutationId: string, outcome: MutationResult): void {
@@ -117,23 +190,35 @@ function messageOf(error: DomainError): string {
   return problems.length > 0 ? `${error.message}: ${problems.join('; ')}` : error.message;
 }
 
+/**
+ * Claims, decides and writes one change in a transaction of its own (a savepoint when `db` is the
+ * batch's transaction). With `changeFeed`, the change's feed entries are appended there for the
+ * caller to record; without, they are recorded by the write itself.
+ */
 async function applyOneChange(
   db: Db,
   auth: AuthContext,
   deviceId: string,
   raw: { mutation_id: string },
+  changeFeed?: ChangeRef[],
 ): Promise<{ outcome: MutationResult; replayed: boolean }> {
   return db.transaction(async (tx) => {
     const stored = await claimMutation(tx, auth.userId, raw.mutation_id);
     if (stored) return { outcome: stored, replayed: true };
     const change = parsePushChange(raw.mutation_id, raw);
-    const outcome = await writeChange(tx, auth, deviceId, change);
+    const outcome = await writeChange(tx, auth, deviceId, change, changeFeed);
     return { outcome, replayed: false };
   });
 }
 
 /** Applies one change (or decides it lost) and stores its result in the same transaction. */
-async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: PushChange): Promise<MutationResult> {
+async function writeChange(
+  tx: Tx,
+  auth: AuthContext,
+  deviceId: string,
+  change: PushChange,
+  changeFeed: ChangeRef[] | undefined,
+): Promise<MutationResult> {
   refuseContactZeroLifecycle(auth, change);
   const key = { userId: auth.userId, entityType: change.entityType, entityId: change.entityId };
   const clientTime = clampClientTime(change.clientUpdatedAt);
@@ -153,6 +238,7 @@ async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: 
   // Called by the resource layer inside its write, before the change feed entry (kept last).
   const writeOptions = (stale: boolean): WriteOptions => ({
     updatedAt: clientTime,
+    ...(changeFeed ? { deferredChanges: changeFeed } : {}),
     onWritten: async (writeTx, entity) => {
       await recordDeviceWrite(writeTx, key, deviceId, Number(entity.sync_version));
       await store(stale ? conflictOf('client_won', entity) : { status: 'applied' });
@@ -185,13 +271,15 @@ async function writeChange(tx: Tx, auth: AuthContext, deviceId: string, change: 
   return result;
 }
 
-/** docs/sync.md: Contact Zero travels (profile edits sync) but is never created or archived through sync. */
+/**
+ * docs/sync.md: Contact Zero travels (profile edits sync) but is never created or archived through
+ * sync. A create carrying `is_contact_zero: true` is not one: like `POST /contacts`, the generic
+ * write ignores that server-owned field and creates an ordinary contact.
+ */
 function refuseContactZeroLifecycle(auth: AuthContext, change: PushChange): void {
   if (change.entityType !== 'contact') return;
   const isContactZero = change.entityId === auth.contactZeroId.toLowerCase();
-  if (change.operation === 'create' && (isContactZero || change.data.is_contact_zero === true)) {
-    throw forbidden('Contact Zero cannot be created through sync');
-  }
+  if (change.operation === 'create' && isContactZero) throw forbidden('Contact Zero cannot be created through sync');
   if (isContactZero && (change.operation === 'delete' || change.data.is_archived === true)) {
     throw forbidden('Contact Zero cannot be archived');
   }

@@ -31,10 +31,10 @@ import {
 } from './resource-kit.ts';
 import { registerResourceActions } from './resource-actions.ts';
 
-const ListMeta = z
+export const ListMeta = z
   .object({ page: z.int(), per_page: z.int(), total: z.int(), total_pages: z.int() })
   .openapi('ListMeta', { description: 'per_page is the effective page size (capped at 100).' });
-const ListLinks = z
+export const ListLinks = z
   .object({ first: z.string(), prev: z.string().nullable(), next: z.string().nullable(), last: z.string() })
   .openapi('ListLinks', { description: 'Relative /api/v1/… URLs keeping every query parameter of the request.' });
 
@@ -43,6 +43,19 @@ export function queryObject(c: ResourceContext): Record<string, string | string[
   return Object.fromEntries(
     Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? (values[0] as string) : values]),
   );
+}
+
+export interface PageCounts {
+  page: number;
+  per_page: number;
+  total: number;
+  total_pages: number;
+}
+
+/** The list envelope of docs/api.md: `{data, meta, links}`. */
+export function listAnswer<T>(c: ResourceContext, counts: PageCounts, data: T[]) {
+  const { page, per_page, total, total_pages } = counts;
+  return { data, meta: { page, per_page, total, total_pages }, links: pageLinks(c, page, total_pages) };
 }
 
 function pageLinks(c: ResourceContext, page: number, totalPages: number) {
@@ -87,14 +100,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
     }),
     async (c) => {
       const page = await listResource(db, caller(c), resource, queryObject(c));
-      return c.json(
-        {
-          data: page.data,
-          meta: { page: page.page, per_page: page.per_page, total: page.total, total_pages: page.total_pages },
-          links: pageLinks(c, page.page, page.total_pages),
-        },
-        200,
-      );
+      return c.json(listAnswer(c, page, page.data), 200);
     },
   );
 

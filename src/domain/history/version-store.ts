@@ -1,0 +1,164 @@
+// The version rows of note documents (docs/history-and-trash.md): how a version is stored
+// (full Yjs state, raw-deflated), when the store path takes one, and retention.
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { queryRows } from '../../db/rows.ts';
+import { notes, noteVersions } from '../../db/schema/index.ts';
+
+// node:zlib's asynchronous calls run on the libuv thread pool: deflating a 1 MB state never holds
+// the event loop that relays edits and acknowledgements.
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+export type VersionSource = 'edit' | 'restore' | 'import';
+
+export interface VersionPolicy {
+  enabled: boolean;
+  /** Least minutes between two versions taken on store (0: every store). */
+  intervalMinutes: number;
+  /** Versions older than this many days are dropped… */
+  retentionDays: number;
+  /** …except each note's newest this many. */
+  minVersions: number;
+}
+
+export interface NoteVersionSummary {
+  id: string;
+  note_id: string;
+  created_at: Date;
+  title: string | null;
+  source: VersionSource;
+  size: number;
+  stored_size: number;
+}
+
+export const versionSummaryColumns = {
+  id: noteVersions.id,
+  note_id: noteVersions.note_id,
+  created_at: noteVersions.created_at,
+  title: noteVersions.title,
+  source: noteVersions.source,
+  size: noteVersions.size,
+  stored_size: noteVersions.stored_size,
+};
+
+export async function compressState(state: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await deflate(state, { level: 6 }));
+}
+
+/** `maxBytes` bounds the inflated size (a version is never larger than a document may be). */
+export async function decompressState(stored: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  return new Uint8Array(await inflate(stored, { maxOutputLength: Math.max(maxBytes, 1024) }));
+}
+
+export interface NewVersion {
+  noteId: string;
+  userId: string;
+  state: Uint8Array;
+  title: string | null;
+  source: VersionSource;
+}
+
+/** Stores one version and applies retention to its note; answers the new row's summary. */
+export async function recordVersion(db: Db, version: NewVersion, policy: VersionPolicy): Promise<NoteVersionSummary> {
+  const stored = await compressState(version.state);
+  const [row] = await db
+    .insert(noteVersions)
+    .values({
+      note_id: version.noteId,
+      user_id: version.userId,
+      source: version.source,
+      title: version.title,
+      size: version.state.length,
+      stored_size: stored.length,
+      state: stored,
+    })
+    .returning(versionSummaryColumns);
+  await pruneNoteVersions(db, version.noteId, policy);
+  return row as NoteVersionSummary;
+}
+
+/** True when the note has no version taken in the last `intervalMinutes` (the database clock). */
+export async function versionDue(db: Db, noteId: string, intervalMinutes: number): Promise<boolean> {
+  if (intervalMinutes === 0) return true;
+  const [recent] = await db
+    .select({ id: noteVersions.id })
+    .from(noteVersions)
+    .where(
+      and(
+        eq(noteVersions.note_id, noteId),
+        sql`${noteVersions.created_at} > now() - make_interval(mins => ${intervalMinutes}::int)`,
+      ),
+    )
+    .orderBy(desc(noteVersions.created_at))
+    .limit(1);
+  return recent === undefined;
+}
+
+/**
+ * Called by compaction inside its transaction, after the merged state and the derived data are
+ * written: takes a version when one is due. The note row is locked by the compaction, so two
+ * instances storing the same note never both decide a version is due.
+ */
+export async function takeVersionOnStore(
+  tx: Db,
+  note: { id: string; user_id: string },
+  state: Uint8Array,
+  policy: VersionPolicy,
+): Promise<NoteVersionSummary | null> {
+  if (!policy.enabled || !(await versionDue(tx, note.id, policy.intervalMinutes))) return null;
+  const [row] = await tx.select({ title: notes.title }).from(notes).where(eq(notes.id, note.id));
+  return recordVersion(
+    tx,
+    { noteId: note.id, userId: note.user_id, state, title: row?.title ?? null, source: 'edit' },
+    policy,
+  );
+}
+
+/** Drops a note's versions older than the retention, keeping its newest `minVersions`. */
+export async function pruneNoteVersions(db: Db, noteId: string, policy: VersionPolicy): Promise<number> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`delete from note_versions
+        where note_id = ${noteId}::uuid
+          and created_at < now() - make_interval(days => ${policy.retentionDays}::int)
+          and id not in (
+            select id from note_versions where note_id = ${noteId}::uuid
+            order by created_at desc, id desc limit ${policy.minVersions}::int
+          )
+        returning id`,
+  );
+  return rows.length;
+}
+
+/**
+ * The same retention over every note, in batches (the periodic job: a note nobody edits any more
+ * takes no new version, so nothing else would ever drop its old ones).
+ */
+export async function pruneAllVersions(db: Db, policy: VersionPolicy, batchSize = 500): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`delete from note_versions where id in (
+            select id from (
+              select id, created_at,
+                     row_number() over (partition by note_id order by created_at desc, id desc) as rank
+              from note_versions
+              where note_id in (
+                select distinct note_id from note_versions
+                where created_at < now() - make_interval(days => ${policy.retentionDays}::int)
+              )
+            ) ranked
+            where rank > ${policy.minVersions}::int
+              and created_at < now() - make_interval(days => ${policy.retentionDays}::int)
+            limit ${batchSize}::int
+          )
+          returning id`,
+    );
+    total += rows.length;
+    if (rows.length < batchSize) return total;
+  }
+}
