@@ -15,7 +15,7 @@ import { durableSocket } from './durable-socket.ts';
 import { FrameTooCostly, MalformedFrame, readClientFrame } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
 import { createPreAuthGate } from './pre-auth-gate.ts';
@@ -30,7 +30,7 @@ export interface CollabServer {
   hocuspocus: Hocuspocus<CollabContext>;
   /** For the HTTP server's `upgrade` event; answers false for a path that is not ours. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Stops accepting, closes every socket (reconnect later), waits for loaded documents to be stored. */
+  /** Stops accepting, closes every socket (reconnect later), waits for live documents to be stored. */
   stop(): Promise<void>;
 }
 
@@ -69,20 +69,20 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 export function createCollabServer(services: Services): CollabServer {
   const { config, metrics, documents } = services;
   const logger = services.logger.child({ component: 'collab' });
-  const loaded: LoadedDocuments = new Map();
+  const liveStates: LiveDocumentStates = new Map();
   const authentication = new AuthenticationExtension({
     db: services.db,
     auth: services.auth,
     rateLimiter: services.rateLimiter,
-    failuresPerAddress: { name: 'collab-auth-ip', limit: config.rateLimits.collabAuthFailuresPerIp, windowSeconds: 60 },
-    failuresPerSocket: config.rateLimits.collabAuthFailures,
+    failuresPerAddress: services.rateLimitRules.collabAuthFailuresPerIp,
+    failuresPerSocket: services.rateLimitRules.collabAuthFailuresPerSocket,
     reauthIntervalMs: config.collabReauthIntervalMs,
     logger,
     metrics,
   });
   // Several instances: relay document changes through Redis (redis-relay.ts).
   const relay = config.redisUrl
-    ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, loaded, logger })
+    ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, liveStates, logger })
     : undefined;
   const hocuspocus = new Hocuspocus<CollabContext>({
     name: 'framelord',
@@ -96,13 +96,13 @@ export function createCollabServer(services: Services): CollabServer {
     extensions: [
       new MetricsExtension(metrics),
       authentication,
-      new DurabilityExtension({ documents, loaded, logger, metrics }),
-      new PersistenceExtension({ documents, loaded, logger, metrics }),
+      new DurabilityExtension({ documents, liveStates, logger, metrics }),
+      new PersistenceExtension({ documents, liveStates, logger, metrics }),
       ...(relay ? [relay] : []),
     ],
   });
-  const live = hocuspocusLiveDocuments(hocuspocus, loaded);
-  documents.setLiveDocuments(relay ? relayedLiveDocuments(live, relay, logger) : live);
+  const live = hocuspocusLiveDocuments(hocuspocus, liveStates);
+  services.liveDocuments.serve(relay ? relayedLiveDocuments(live, relay, logger) : live);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -134,7 +134,7 @@ export function createCollabServer(services: Services): CollabServer {
     };
     sockets.add(socket);
     metrics.collabConnections.inc();
-    const rate = createMessageRateLimit(config.rateLimits.collabMessagesPerSecond);
+    const rate = createMessageRateLimit(services.rateLimitRules.collabMessagesPerSecond);
     const refuse = (event: CloseEvent, code: string) => {
       metrics.errors.inc({ transport: 'collab', code });
       logger.info({ socket: socket.id, close_code: event.code, reason: event.reason }, 'closing collaboration socket');
@@ -160,7 +160,7 @@ export function createCollabServer(services: Services): CollabServer {
       refuse: ({ close, code }) => refuse(close, code),
     });
     const connection = hocuspocus.handleConnection(
-      durableSocket(ws, loaded, (frame) => gate.observeOutgoing(frame)),
+      durableSocket(ws, liveStates, (frame) => gate.observeOutgoing(frame)),
       toWebRequest(request),
       { socket },
     );

@@ -32,11 +32,11 @@ import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { readSyncUpdate } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface DurabilityOptions {
   documents: DocumentService;
-  loaded: LoadedDocuments;
+  liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
 }
@@ -53,7 +53,7 @@ export class DurabilityExtension implements Extension {
 
   async beforeHandleMessage(payload: beforeHandleMessagePayload<CollabContext>): Promise<void> {
     const { connection, document, context } = payload;
-    const entry = this.options.loaded.get(payload.documentName);
+    const entry = this.options.liveStates.get(payload.documentName);
     // A discarded document serves nobody, not even a step 1: its memory is ahead of the log.
     if (entry?.durability.failed) {
       context.socket.close(CLOSE.unavailable);

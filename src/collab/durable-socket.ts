@@ -5,12 +5,12 @@
 import type { WebSocketLike } from '@hocuspocus/server';
 import type { WebSocket } from 'ws';
 import { syncStatusDocumentName } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 /** `observe` sees every frame Hocuspocus sends, before it goes out (the pre-auth gate reads verdicts). */
 export function durableSocket(
   ws: WebSocket,
-  loaded: LoadedDocuments,
+  liveStates: LiveDocumentStates,
   observe: (data: Uint8Array) => void = () => {},
 ): WebSocketLike {
   return {
@@ -23,7 +23,7 @@ export function durableSocket(
     send(data) {
       if (data instanceof Uint8Array) observe(data);
       const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
-      const durability = documentName === null ? undefined : loaded.get(documentName)?.durability;
+      const durability = documentName === null ? undefined : liveStates.get(documentName)?.durability;
       if (!durability) return ws.send(data);
       durability.whenDurable().then(
         () => {

@@ -21,11 +21,11 @@ import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { DocumentDurability } from './document-durability.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface PersistenceOptions {
   documents: DocumentService;
-  loaded: LoadedDocuments;
+  liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
 }
@@ -59,7 +59,7 @@ export class PersistenceExtension implements Extension {
   }
 
   async onLoadDocument(payload: onLoadDocumentPayload<CollabContext>): Promise<void> {
-    const { documents, loaded, logger, metrics } = this.options;
+    const { documents, liveStates, logger, metrics } = this.options;
     const { context, document, documentName } = payload;
     const noteId = context.noteId;
     if (!noteId) throw PERMISSION_DENIED;
@@ -77,7 +77,7 @@ export class PersistenceExtension implements Extension {
     if (!state) throw PERMISSION_DENIED;
     const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
-    loaded.set(documentName, {
+    liveStates.set(documentName, {
       noteId,
       budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
       cost: createDocumentCostBudget(
@@ -92,7 +92,7 @@ export class PersistenceExtension implements Extension {
   }
 
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
-    const entry = this.options.loaded.get(payload.documentName);
+    const entry = this.options.liveStates.get(payload.documentName);
     if (!entry) return;
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
@@ -103,6 +103,6 @@ export class PersistenceExtension implements Extension {
   async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {
     // A document reloaded under the same name before this ran has a fresh entry: keep it.
     const document = payload.instance.documents.get(payload.documentName);
-    if (!document) this.options.loaded.delete(payload.documentName);
+    if (!document) this.options.liveStates.delete(payload.documentName);
   }
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { contacts } from '../../db/schema/contacts.ts';
 import { folders } from '../../db/schema/folders.ts';
 import { users } from '../../db/schema/users.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 
 export type UserRow = typeof users.$inferSelect;
 /** A user as any answer may show it: the password hash is never selected, so it cannot leak. */

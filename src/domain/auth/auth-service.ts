@@ -3,8 +3,8 @@ import { postgresErrorOf } from '../../db/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { DomainError, conflict, rateLimited, unauthorized } from '../errors.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import type { RateLimitRules } from '../rate-limit/rules.ts';
+import { recordChanges } from '../change-feed.ts';
 import {
   findCredentials,
   insertAccount,
@@ -69,7 +69,7 @@ export interface AuthServiceDependencies {
   db: Db;
   jwtSecret: string;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
 }
 

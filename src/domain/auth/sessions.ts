@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { authSessions, users } from '../../db/schema/users.ts';
+import { ownedRow } from '../ownership.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, type AccessClaims, type TokenCodec } from './tokens.ts';
 
 export type SessionRevocationReason = 'logout' | 'refresh_token_reuse';
@@ -90,7 +91,7 @@ export async function revokeSession(
   await db
     .update(authSessions)
     .set({ revoked_at: sql`now()`, revoked_reason: reason })
-    .where(and(eq(authSessions.id, sessionId), eq(authSessions.user_id, userId), isNull(authSessions.revoked_at)));
+    .where(and(ownedRow(authSessions, userId, sessionId), isNull(authSessions.revoked_at)));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { unauthorized } from '../errors.ts';
+import { isUuid } from '../uuid.ts';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -14,7 +15,6 @@ const ACCESS_TYPE = 'at+jwt';
 const REFRESH_TYPE = 'rt+jwt';
 // Instances' clocks may differ by a little; more would stretch every expiry.
 const CLOCK_TOLERANCE_SECONDS = 5;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AccessClaims {
   userId: string;
@@ -86,7 +86,7 @@ export function createTokenCodec(secret: string): TokenCodec {
   // Ids are compared with uuid columns: anything else would be a database error, not a 401.
   const id = (payload: JWTPayload, claim: string): string => {
     const value = text(payload, claim);
-    if (!UUID_PATTERN.test(value)) throw unauthorized('The token is invalid or expired');
+    if (!isUuid(value)) throw unauthorized('The token is invalid or expired');
     return value;
   };
 

@@ -1,11 +1,12 @@
 // HTTP document sync (docs/collaboration.md), for clients without a socket: apply an update through
 // the live document (logged durably first, like every socket update) and answer with what the caller lacks.
-import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { notes } from '../../db/schema/notes.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { DomainError, notFound, validationError } from '../errors.ts';
+import { ownedRow } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 import { EMPTY_UPDATE } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
 import { assertWithinDocumentLimit } from './size-limit.ts';
@@ -23,15 +24,13 @@ export interface DocumentSyncResult {
   stateVector: Uint8Array;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The caller's note by id; another user's note and a missing one are the same 404. */
 export async function findOwnedNote(db: Db, userId: string, noteId: string) {
-  if (!UUID.test(noteId)) throw notFound('Note');
+  if (!isUuid(noteId)) throw notFound('Note');
   const [note] = await db
     .select({ id: notes.id, user_id: notes.user_id, title: notes.title, blocksuite_doc_id: notes.blocksuite_doc_id })
     .from(notes)
-    .where(and(eq(notes.id, noteId), eq(notes.user_id, userId)))
+    .where(ownedRow(notes, userId, noteId))
     .limit(1);
   if (!note) throw notFound('Note');
   return note;

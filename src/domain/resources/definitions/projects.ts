@@ -16,7 +16,7 @@ import { enumEquals, idEquals, linkedThrough, onOrAfter, onOrBefore, substringSe
 import { attachments } from '../nested/attachments.ts';
 import { childRows } from '../nested/child-rows.ts';
 import { idSet } from '../nested/id-set.ts';
-import { uuidSchema } from '../schemas.ts';
+import { uuidSchema } from '../../uuid.ts';
 
 const sortOrder = () => z.int().min(-2_147_483_648).max(2_147_483_647);
 
@@ -64,6 +64,8 @@ export const projectsResource: ResourceDefinition = {
   entityType: 'project',
   name: 'Project',
   table: projects,
+  // docs/search.md: the vector is internal; GET /search is its door.
+  hidden: ['search_vector'],
   writable: [
     'name',
     'description',

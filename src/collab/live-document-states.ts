@@ -3,7 +3,7 @@ import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
 import type { DocumentCostBudget } from '../domain/documents/update-cost.ts';
 import type { DocumentDurability } from './document-durability.ts';
 
-export interface LoadedDocument {
+export interface LiveDocumentState {
   noteId: string;
   /** Upper bound of the document's size, for MAX_DOCUMENT_BYTES without re-encoding per update. */
   budget: DocumentSizeBudget;
@@ -14,4 +14,4 @@ export interface LoadedDocument {
 }
 
 /** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */
-export type LoadedDocuments = Map<string, LoadedDocument>;
+export type LiveDocumentStates = Map<string, LiveDocumentState>;
