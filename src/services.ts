@@ -8,6 +8,10 @@ import { resolveJwtSecret } from './domain/auth/jwt-secret.ts';
 import { createAuthService, type AuthService } from './domain/auth/auth-service.ts';
 import { createOidcService, type OidcService } from './domain/auth/oidc/oidc-service.ts';
 import { createProviderRegistry } from './domain/auth/oidc/providers.ts';
+import { createAccountMail } from './domain/auth/account-mail.ts';
+import { createAccountService, type AccountService } from './domain/auth/account-service.ts';
+import { createSessionRevocations, type SessionRevocations } from './domain/auth/session-revocations.ts';
+import { createMailer, type Mailer } from './domain/mail/mailer.ts';
 import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { rateLimitRules, type RateLimitRules } from './domain/rate-limit/rules.ts';
@@ -37,6 +41,11 @@ export interface Services {
   auth: AuthService;
   /** Sign-in and linking through OpenID Connect providers (docs/identity-providers.md). */
   oidc: OidcService;
+  /** Passwords, email address, sessions, closing the account (docs/accounts.md). */
+  accounts: AccountService;
+  mailer: Mailer;
+  /** Revoked sessions → live collaboration sockets, on every instance. Close it on shutdown. */
+  sessionRevocations: SessionRevocations;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
   /** The documents held in memory; the collaboration server serves this registry. */
@@ -53,7 +62,31 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const limits = rateLimitRules(config.rateLimits);
-  const auth = createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: limits, logger });
+  const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
+  const sessionRevocations = createSessionRevocations({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    logger,
+  });
+  const accounts = createAccountService({
+    db: database.db,
+    mailer,
+    mail: createAccountMail(config.mail.publicAppUrl),
+    rateLimiter,
+    rules: limits,
+    revocations: sessionRevocations,
+    logger,
+  });
+  const auth = createAuthService({
+    db: database.db,
+    jwtSecret,
+    rateLimiter,
+    rules: limits,
+    logger,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    revocations: sessionRevocations,
+    afterRegister: accounts.sendVerificationInBackground,
+  });
   const liveDocuments = createLiveDocumentRegistry();
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
@@ -73,6 +106,9 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rateLimitRules: limits,
     auth,
+    accounts,
+    mailer,
+    sessionRevocations,
     oidc: createOidcService({
       db: database.db,
       config: config.oidc,

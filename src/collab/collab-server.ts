@@ -66,6 +66,21 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
+/**
+ * A browser always sends Origin; a page of another site must not use the visitor's token here
+ * (CORS does not cover WebSockets). Non-browser clients send none and are let in, and so is the
+ * server's own origin (the demo page). Without CORS_ORIGINS nothing is checked.
+ */
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (allowed.length === 0 || origin === undefined || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export function createCollabServer(services: Services): CollabServer {
   const { config, metrics, documents } = services;
   const logger = services.logger.child({ component: 'collab' });
@@ -100,6 +115,19 @@ export function createCollabServer(services: Services): CollabServer {
       new PersistenceExtension({ documents, liveStates, logger, metrics }),
       ...(relay ? [relay] : []),
     ],
+  });
+  // A revoked session (logout, password change, session ended, account deleted) stops editing now,
+  // not at the next periodic re-auth; the event reaches every instance (session-revocations.ts).
+  const unsubscribeRevocations = services.sessionRevocations.subscribe((revocation) => {
+    for (const document of hocuspocus.documents.values()) {
+      for (const connection of document.getConnections()) {
+        const context = connection.context as CollabContext;
+        if (context.userId !== revocation.userId) continue;
+        if (revocation.sessionIds && !revocation.sessionIds.includes(context.sessionId ?? '')) continue;
+        metrics.errors.inc({ transport: 'collab', code: 'UNAUTHORIZED' });
+        context.socket.close(CLOSE.unauthorized);
+      }
+    }
   });
   const live = hocuspocusLiveDocuments(hocuspocus, liveStates);
   services.liveDocuments.serve(relay ? relayedLiveDocuments(live, relay, logger) : live);
@@ -195,12 +223,18 @@ export function createCollabServer(services: Services): CollabServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return true;
       }
+      if (!originAllowed(request, config.corsOrigins)) {
+        metrics.errors.inc({ transport: 'collab', code: 'FORBIDDEN' });
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => attach(ws, request));
       return true;
     },
     async stop() {
       accepting = false;
       authentication.stop();
+      unsubscribeRevocations();
       const started = performance.now();
       const draining = { sockets: sockets.size, documents: hocuspocus.documents.size };
       for (const socket of sockets) socket.close(CLOSE.serverRestarting);
