@@ -14,6 +14,7 @@ import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
+import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +29,7 @@ export const routeModules: RouteModule[] = [
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
+  registerTrashRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,

@@ -13,6 +13,7 @@ import { createDocumentService, type DocumentService } from './domain/documents/
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
+import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -38,6 +39,8 @@ export interface Services {
   sync: SyncService;
   /** Version history of note documents (docs/history-and-trash.md). */
   history: HistoryService;
+  /** The trash: archived rows of every type, purge now, purge after TRASH_RETENTION_DAYS. */
+  trash: TrashService;
   /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
   retention: RetentionJob;
 }
@@ -48,9 +51,13 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
   const documents = createDocumentService(config, database, logger, metrics);
   const history = createHistoryService(database.db, documents, config.history);
+  const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,
-    [{ name: 'note_versions', run: () => history.prune() }],
+    [
+      { name: 'trash', run: () => trash.purgeExpired() },
+      { name: 'note_versions', run: () => history.prune() },
+    ],
     logger,
   );
   return {
@@ -70,6 +77,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       mutationRetentionDays: config.syncMutationRetentionDays,
     }),
     history,
+    trash,
     retention,
   };
 }

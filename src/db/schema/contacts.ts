@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
 import { users } from './users.ts';
 
 export const contacts = pgTable(
@@ -49,5 +49,6 @@ export const contacts = pgTable(
     index('idx_contacts_relationship_domain').on(t.relationship_domain),
     // Default list order for one user (`GET /contacts` sorts by updated_at desc).
     index('idx_contacts_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_contacts_archived', t),
   ],
 );

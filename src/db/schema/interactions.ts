@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, timestamptz } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -29,6 +29,7 @@ export const interactions = pgTable(
     index('idx_interactions_occurred_at').on(t.occurred_at.desc()),
     index('idx_interactions_type').on(t.type),
     index('idx_interactions_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_interactions_archived', t),
   ],
 );
 

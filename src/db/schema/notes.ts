@@ -13,7 +13,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { bytea, createdAt, primaryId, syncMetadata, tsvector } from './columns.ts';
+import { bytea, createdAt, primaryId, syncMetadata, tsvector, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { folders } from './folders.ts';
 import { users } from './users.ts';
@@ -81,6 +81,7 @@ export const notes = pgTable(
     index('idx_notes_search_vector').using('gin', t.search_vector),
     index('idx_notes_user_title_normalized').on(t.user_id, t.title_normalized),
     index('idx_notes_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_notes_archived', t),
   ],
 );
 

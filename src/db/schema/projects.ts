@@ -12,7 +12,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { tasks } from './tasks.ts';
 import { users } from './users.ts';
@@ -46,6 +46,7 @@ export const projects = pgTable(
     index('idx_projects_priority').on(t.priority),
     index('idx_projects_due_date').on(t.due_date).where(sql`${t.due_date} IS NOT NULL`),
     index('idx_projects_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_projects_archived', t),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -29,5 +29,6 @@ export const tasks = pgTable(
     index('idx_tasks_due_at').on(t.due_at).where(sql`${t.due_at} IS NOT NULL AND ${t.is_archived} = FALSE`),
     index('idx_tasks_created_at').on(t.created_at.desc()),
     index('idx_tasks_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_tasks_archived', t),
   ],
 );

@@ -6,6 +6,7 @@ import type { Tx } from '../../db/client.ts';
 import type { EntityType } from '../sync/change-feed.ts';
 import type { PlannedChild, PlannedEntity, PlannedMember, Values } from './plan.ts';
 import type { ImportTally } from './summary.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
 
 export type RowOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
 
@@ -150,6 +151,7 @@ export async function writeEntities(
     if (!stored) {
       inserts.push({
         ...entity.values,
+        ...archiveStamp(false, entity.values.is_archived, now),
         ...entity.insertOnly,
         ...hooks.beforeInsert?.(entity),
         id: entity.id,
@@ -182,7 +184,12 @@ export async function writeEntities(
     }
     await tx
       .update(spec.target)
-      .set({ ...changed, sync_version: Number(stored.sync_version) + 1, updated_at: now } as never)
+      .set({
+        ...changed,
+        ...archiveStamp(stored.is_archived === true, changed.is_archived, now),
+        sync_version: Number(stored.sync_version) + 1,
+        updated_at: now,
+      } as never)
       .where(eq(spec.target.id, entity.id));
     hooks.afterUpdate?.(entity, changed);
     for (const [name, members] of changedSets)

@@ -9,6 +9,7 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
 import { assertOwnedReferences, isUuid, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
 import { recordChanges } from '../sync/change-feed.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, nextVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
@@ -153,7 +154,7 @@ export async function createResourceEntity(
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
     const version = nextVersion(undefined, options.updatedAt);
-    const values: Row = { ...parsed.values };
+    const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
     for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
       if (values[name] === undefined) values[name] = makeDefault(auth);
     }
@@ -285,7 +286,7 @@ async function writeUpdate(
   options: UpdateOptions,
 ): Promise<Entity> {
   const { definition } = resource;
-  const values: Row = { ...parsed.values };
+  const values: Row = { ...parsed.values, ...archiveStamp(existing.is_archived === true, parsed.values.is_archived) };
   const problems: FieldProblem[] = [];
   for (const name of definition.createOnly ?? []) {
     if (values[name] === undefined) continue;
