@@ -129,7 +129,7 @@ export async function runStoreDerivativesBench(): Promise<StoreDerivativesRow[]>
         const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
           (block) => block.get('sys:flavour') === 'affine:paragraph',
         );
-        (paragraph?.get('prop:text') as Y.Text).insert(0, 'x');
+        (paragraph!.get('prop:text') as Y.Text).insert(0, 'x');
         await appendUpdates(db, note!.id, [Y.encodeStateAsUpdate(doc, before)]);
         started = performance.now();
         await compactDocument(db, note!.id);

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 const status = () =>
   execFileSync('git', ['status', '--porcelain', '--untracked-files=all', 'drizzle'], { encoding: 'utf8' }).trim();
 if (status() !== '') {
-  console.error('drizzle/ has uncommitted changes; commit them before checking.\n' + status());
+  console.error(`drizzle/ has uncommitted changes; commit them before checking.\n${status()}`);
   process.exit(1);
 }
 const output = execFileSync('npx', ['drizzle-kit', 'generate', '--name', 'drift_check'], { encoding: 'utf8' });

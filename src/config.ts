@@ -42,6 +42,18 @@ const environmentSchema = z.object({
   RATE_LIMIT_COLLAB_AUTH_FAILURES: nonNegativeInt.default(5),
   // Failed collaboration authentications per client address per minute, across its sockets.
   RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP: nonNegativeInt.default(30),
+  // Identity-provider sign-ins started per client address per minute (docs/identity-providers.md).
+  RATE_LIMIT_OIDC_START_PER_IP: nonNegativeInt.default(30),
+  // The server's own public base URL (scheme, host, optional path), as browsers reach it. Identity
+  // providers send people back to PUBLIC_URL + /api/v1/auth/oidc/<name>/callback.
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // Identity providers by name (docs/identity-providers.md); each name N has OIDC_<N>_* variables.
+  OIDC_PROVIDERS: z
+    .string()
+    .regex(/^[a-z0-9]+(,[a-z0-9]+)*$/, 'must be comma-separated names of lower-case letters and digits')
+    .optional(),
+  // Where the app may be sent back after a sign-in with a provider: exact URLs, comma-separated.
+  OIDC_REDIRECT_URIS: z.string().optional(),
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
@@ -79,6 +91,25 @@ export interface RateLimitConfig {
   collabAuthFailures: number;
   /** Failed authentications per client address per minute. */
   collabAuthFailuresPerIp: number;
+  /** Identity-provider sign-ins started per client address per minute. */
+  oidcStartPerIp: number;
+}
+
+/** One OpenID Connect provider (docs/identity-providers.md). */
+export interface OidcProviderConfig {
+  /** Lower-case letters and digits: the path segment and the OIDC_<NAME>_* prefix. */
+  name: string;
+  label: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+}
+
+export interface OidcConfig {
+  providers: OidcProviderConfig[];
+  /** The exact URLs (normalized by URL) the app may be sent back to. */
+  redirectUris: string[];
 }
 
 export interface HistoryConfig {
@@ -116,6 +147,9 @@ export interface Config {
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** The server's public base URL without a trailing slash; required when providers are set. */
+  publicUrl: string | undefined;
+  oidc: OidcConfig;
   history: HistoryConfig;
   trash: TrashConfig;
 }
@@ -161,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       collabMessagesPerSecond: limit(e.RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND),
       collabAuthFailures: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES),
       collabAuthFailuresPerIp: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP),
+      oidcStartPerIp: limit(e.RATE_LIMIT_OIDC_START_PER_IP),
     },
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
@@ -169,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    oidc: oidcConfig(e, present),
     history: {
       enabled: e.HISTORY,
       intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
@@ -177,4 +214,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trash: { retentionDays: e.TRASH_RETENTION_DAYS, purgeIntervalSeconds: e.TRASH_PURGE_INTERVAL_SECONDS },
   };
+}
+
+const OIDC_SCOPES_DEFAULT = 'openid email profile';
+
+/**
+ * The per-provider variables cannot be listed in the schema (their names depend on
+ * OIDC_PROVIDERS), so they are read here, each checked with the same one-line errors.
+ */
+function oidcConfig(e: Environment, present: Record<string, string | undefined>): OidcConfig {
+  const names = e.OIDC_PROVIDERS ? [...new Set(e.OIDC_PROVIDERS.split(','))] : [];
+  const redirectUris = (e.OIDC_REDIRECT_URIS ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '')
+    .map((value) => {
+      const parsed = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).safeParse(value);
+      if (!parsed.success || value.includes('#'))
+        throw new ConfigError(`invalid configuration: OIDC_REDIRECT_URIS has an invalid URL: ${value}`);
+      return new URL(value).href;
+    });
+  if (names.length === 0) return { providers: [], redirectUris };
+  if (!e.PUBLIC_URL) throw new ConfigError('invalid configuration: PUBLIC_URL is required when OIDC_PROVIDERS is set');
+  if (redirectUris.length === 0)
+    throw new ConfigError('invalid configuration: OIDC_REDIRECT_URIS is required when OIDC_PROVIDERS is set');
+  const providers = names.map((name): OidcProviderConfig => {
+    const prefix = `OIDC_${name.toUpperCase()}_`;
+    const required = (suffix: string): string => {
+      const value = present[prefix + suffix];
+      if (!value)
+        throw new ConfigError(`invalid configuration: ${prefix}${suffix} is required (OIDC_PROVIDERS lists ${name})`);
+      return value;
+    };
+    const issuer = required('ISSUER');
+    if (!z.url({ protocol: /^https?$/ }).safeParse(issuer).success)
+      throw new ConfigError(`invalid configuration: ${prefix}ISSUER must be an http(s) URL`);
+    const scopes = present[`${prefix}SCOPES`] ?? OIDC_SCOPES_DEFAULT;
+    if (!scopes.split(/\s+/).includes('openid'))
+      throw new ConfigError(`invalid configuration: ${prefix}SCOPES must include openid`);
+    return {
+      name,
+      label: present[`${prefix}LABEL`] ?? name,
+      issuer,
+      clientId: required('CLIENT_ID'),
+      clientSecret: required('CLIENT_SECRET'),
+      scopes,
+    };
+  });
+  return { providers, redirectUris };
 }

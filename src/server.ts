@@ -11,6 +11,7 @@ import { createApp, type RouteModule } from './http/app.ts';
 import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
+import { registerOidcRoutes } from './http/routes/oidc.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
@@ -26,6 +27,7 @@ import { createServices, type Services } from './services.ts';
 // registerOpenApiRoutes stays last: the document must see every route.
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
+  registerOidcRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,

@@ -6,6 +6,8 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { resolveJwtSecret } from './domain/auth/jwt-secret.ts';
 import { createAuthService, type AuthService } from './domain/auth/auth-service.ts';
+import { createOidcService, type OidcService } from './domain/auth/oidc/oidc-service.ts';
+import { createProviderRegistry } from './domain/auth/oidc/providers.ts';
 import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { apiRateLimitRules, type ApiRateLimitRules } from './domain/rate-limit/rules.ts';
@@ -33,6 +35,8 @@ export interface Services {
   /** The HTTP API's budgets from config.rateLimits (limit 0 = disabled). */
   rateLimitRules: ApiRateLimitRules;
   auth: AuthService;
+  /** Sign-in and linking through OpenID Connect providers (docs/identity-providers.md). */
+  oidc: OidcService;
   /** Collaboration documents: durable update log, compaction, current state (REST and collab). */
   documents: DocumentService;
   /** Offline sync push/pull (docs/sync.md). */
@@ -49,6 +53,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const rateLimitRules = apiRateLimitRules(config.rateLimits);
+  const auth = createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger });
   const documents = createDocumentService(config, database, logger, metrics);
   const history = createHistoryService(database.db, documents, config.history);
   const trash = createTrashService(database.db, config.trash.retentionDays);
@@ -70,7 +75,17 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     jwtSecret,
     rateLimiter,
     rateLimitRules,
-    auth: createAuthService({ db: database.db, jwtSecret, rateLimiter, rules: rateLimitRules, logger }),
+    auth,
+    oidc: createOidcService({
+      db: database.db,
+      config: config.oidc,
+      publicUrl: config.publicUrl,
+      registry: createProviderRegistry(config.oidc, config.publicUrl, logger),
+      auth,
+      rateLimiter,
+      rules: rateLimitRules,
+      logger,
+    }),
     documents,
     sync: createSyncService(database.db, metrics, logger, {
       pull: { maxPageBytes: config.syncPullMaxPageBytes },

@@ -1,5 +1,6 @@
 // What the data CLIs (import, export) share: the database from the same configuration as the
 // server, the account by email, and errors printed for a person rather than as a stack trace.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase, type DatabaseHandle, type Db } from '../db/client.ts';
@@ -15,6 +16,15 @@ export class CliError extends Error {
   constructor(message: string, exitCode = 1) {
     super(message);
     this.exitCode = exitCode;
+  }
+}
+
+/** The command line parsed by `config`; a malformed one exits with status 2 and the usage line. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${usage}`, 2);
   }
 }
 

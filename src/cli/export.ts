@@ -1,22 +1,16 @@
 // `npm run export -- --email USER_EMAIL [--out FILE]`: writes the account's data in the FrameLord
 // export format (the format `npm run import` reads), to FILE or to stdout.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, runCli } from './cli-support.ts';
+import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
 
 const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE]';
 
 await runCli(async () => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: { email: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, 2);
-  }
-  const { values } = parsed;
+  const { values } = parseCommandLine(
+    { options: { email: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -2,10 +2,9 @@
 // browser-app export into that account (docs/formats/framelord-export.md). Progress goes to
 // stderr, the summary to stdout.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { importFrameLordExport, type ImportProgress } from '../domain/import/import-service.ts';
 import { formatSummary } from '../domain/import/summary.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, runCli } from './cli-support.ts';
+import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
 
 const USAGE = 'usage: npm run import -- --email USER_EMAIL [--dry-run] [--json] FILE.json';
 
@@ -31,9 +30,8 @@ function printProgress(event: ImportProgress): void {
 }
 
 await runCli(async () => {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseCommandLine(
+    {
       options: {
         email: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
@@ -41,11 +39,9 @@ await runCli(async () => {
         help: { type: 'boolean', default: false },
       },
       allowPositionals: true,
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, 2);
-  }
-  const { values, positionals } = parsed;
+    },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -43,7 +43,7 @@ export class AuthenticationExtension implements Extension {
   }
 
   async onAuthenticate(payload: onAuthenticatePayload<CollabContext>): Promise<Partial<CollabContext>> {
-    const { db, auth, rateLimiter, failuresPerAddress, failuresPerSocket, metrics, logger } = this.options;
+    const { db, auth, rateLimiter, failuresPerAddress, metrics, logger } = this.options;
     const socket = payload.context.socket;
     if (await this.overFailureLimits(socket)) {
       this.closeAfterReply(socket);

@@ -14,7 +14,7 @@ import type {
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
-import { storedStateBytes } from '../domain/documents/update-log.ts';
+import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
@@ -62,7 +62,7 @@ export class PersistenceExtension implements Extension {
     const { context, document, documentName } = payload;
     const noteId = context.noteId;
     if (!noteId) throw PERMISSION_DENIED;
-    let state;
+    let state: StoredDocumentState | null;
     try {
       state = await documents.loadState(noteId);
     } catch (error) {

@@ -40,6 +40,13 @@ export function parseBinaryCopy(data: Buffer): Array<Array<Buffer | null>> {
   }
 }
 
+/** A field the query never leaves NULL; a NULL or missing one means the stream is not what was asked for. */
+export function requiredField(row: Array<Buffer | null>, index: number): Buffer {
+  const field = row[index];
+  if (!field) throw new BinaryCopyFormatError(`field ${index} is NULL or missing`);
+  return field;
+}
+
 /** A binary int4 / int8 field. */
 export const readInt4 = (field: Buffer): number => field.readInt32BE(0);
 export const readInt8 = (field: Buffer): number => Number(field.readBigInt64BE(0));

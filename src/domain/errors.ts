@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMIT_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
+  // A sign-in through an identity provider refused; `details.reason` says which check failed.
+  | 'OIDC_SIGN_IN_FAILED'
   | 'INTERNAL_ERROR';
 
 export interface FieldProblem {

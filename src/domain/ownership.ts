@@ -22,38 +22,59 @@ export function ownedRow(table: UserOwnedTable, userId: string, id: string): SQL
   return and(eq(table.id, id), eq(table.user_id, userId)) as SQL;
 }
 
-/** A foreign key of a body: `field` must name rows of `table` that the caller owns. */
+/**
+ * A table whose rows belong to a user through their parent row (a pipeline template's stages): a
+ * row is the caller's when its parent is.
+ */
+export class OwnedThroughParent {
+  readonly table: PgTable & { id: AnyPgColumn };
+  readonly parentColumn: AnyPgColumn;
+  readonly parent: UserOwnedTable;
+  constructor(table: PgTable & { id: AnyPgColumn }, parentColumn: AnyPgColumn, parent: UserOwnedTable) {
+    this.table = table;
+    this.parentColumn = parentColumn;
+    this.parent = parent;
+  }
+}
+
+export type OwnedTable = UserOwnedTable | OwnedThroughParent;
+
+/** A foreign key of a body: `field` (as the request spells it) must name rows of `table` that the caller owns. */
 export interface OwnedReference {
   field: string;
-  table: UserOwnedTable;
+  table: OwnedTable;
   ids: readonly string[];
 }
 
 /** The subset of `ids` in `table` that the user owns. */
 export async function ownedIds(
   db: Db,
-  table: UserOwnedTable,
+  table: OwnedTable,
   userId: string,
   ids: readonly string[],
 ): Promise<Set<string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Set();
-  const rows = await db
-    .select({ id: table.id })
-    .from(table as PgTable)
-    .where(and(eq(table.user_id, userId), inArray(table.id, unique)));
+  const rows =
+    table instanceof OwnedThroughParent
+      ? await db
+          .select({ id: table.table.id })
+          .from(table.table)
+          .innerJoin(table.parent as PgTable, eq(table.parentColumn, table.parent.id))
+          .where(and(eq(table.parent.user_id, userId), inArray(table.table.id, unique)))
+      : await db
+          .select({ id: table.id })
+          .from(table as PgTable)
+          .where(and(eq(table.user_id, userId), inArray(table.id, unique)));
   return new Set(rows.map((row) => String(row.id)));
 }
 
-/**
- * Throws VALIDATION_ERROR on every field whose ids are missing or another user's (docs/api.md: the
- * same answer for both, so nobody learns which ids exist).
- */
-export async function assertOwnedReferences(
+/** One problem per field whose ids are missing or another user's, in the order the fields were given. */
+export async function ownedReferenceProblems(
   db: Db,
   userId: string,
   references: readonly OwnedReference[],
-): Promise<void> {
+): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   for (const reference of references) {
     if (reference.ids.length === 0) continue;
@@ -61,5 +82,18 @@ export async function assertOwnedReferences(
     if (reference.ids.some((id) => !owned.has(id)))
       problems.push({ field: reference.field, message: 'does not name a row you own' });
   }
+  return problems;
+}
+
+/**
+ * Throws VALIDATION_ERROR naming every field whose ids are missing or another user's (docs/api.md:
+ * the same answer for both, so nobody learns which ids exist).
+ */
+export async function assertOwnedReferences(
+  db: Db,
+  userId: string,
+  references: readonly OwnedReference[],
+): Promise<void> {
+  const problems = await ownedReferenceProblems(db, userId, references);
   if (problems.length > 0) throw validationError(problems);
 }

@@ -6,6 +6,7 @@ import type { AppEnv } from './app-env.ts';
 
 export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_ERROR: 400,
+  OIDC_SIGN_IN_FAILED: 400,
   UNAUTHORIZED: 401,
   INVALID_CREDENTIALS: 401,
   FORBIDDEN: 403,

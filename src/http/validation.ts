@@ -6,8 +6,7 @@ import { errorEnvelope } from './error-response.ts';
 export { fieldProblems };
 
 /** Every request validated by a route schema that fails answers 400 VALIDATION_ERROR. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const validationHook: Hook<any, AppEnv, any, any> = (result, c) => {
+export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (!result.success) {
     return c.json(errorEnvelope(c, 'VALIDATION_ERROR', 'The request is not valid', fieldProblems(result.error)), 400);
   }

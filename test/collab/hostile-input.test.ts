@@ -41,26 +41,22 @@ const hostileFrames: Array<[string, () => Uint8Array | string, { code: number; r
   [
     'a truncated update (content cut short)',
     () =>
-      frame(
-        (e) => (
-          encoding.writeVarUint(e, 0),
-          encoding.writeVarUint(e, 2),
-          encoding.writeVarUint8Array(e, realUpdate('truncated').slice(0, 12))
-        ),
-      ),
+      frame((e) => {
+        encoding.writeVarUint(e, 0);
+        encoding.writeVarUint(e, 2);
+        encoding.writeVarUint8Array(e, realUpdate('truncated').slice(0, 12));
+      }),
     { code: 4400, reason: 'Malformed message' },
   ],
   [
     'an update whose length prefix runs past the frame',
     () =>
-      frame(
-        (e) => (
-          encoding.writeVarUint(e, 0),
-          encoding.writeVarUint(e, 2),
-          encoding.writeVarUint(e, 500),
-          encoding.writeUint8Array(e, realUpdate('short'))
-        ),
-      ),
+      frame((e) => {
+        encoding.writeVarUint(e, 0);
+        encoding.writeVarUint(e, 2);
+        encoding.writeVarUint(e, 500);
+        encoding.writeUint8Array(e, realUpdate('short'));
+      }),
     { code: 4400 },
   ],
   ['a bad varint', () => new Uint8Array(12).fill(0xff), { code: 4400 }],
@@ -68,18 +64,20 @@ const hostileFrames: Array<[string, () => Uint8Array | string, { code: number; r
   [
     'an unknown sync step',
     () =>
-      frame(
-        (e) => (
-          encoding.writeVarUint(e, 0),
-          encoding.writeVarUint(e, 7),
-          encoding.writeVarUint8Array(e, new Uint8Array([0, 0]))
-        ),
-      ),
+      frame((e) => {
+        encoding.writeVarUint(e, 0);
+        encoding.writeVarUint(e, 7);
+        encoding.writeVarUint8Array(e, new Uint8Array([0, 0]));
+      }),
     { code: 4400 },
   ],
   [
     'a server-only broadcast message',
-    () => frame((e) => (encoding.writeVarUint(e, 6), encoding.writeVarString(e, 'spoof'))),
+    () =>
+      frame((e) => {
+        encoding.writeVarUint(e, 6);
+        encoding.writeVarString(e, 'spoof');
+      }),
     { code: 4400 },
   ],
   [
@@ -99,13 +97,11 @@ const hostileFrames: Array<[string, () => Uint8Array | string, { code: number; r
   [
     'an oversized frame',
     () =>
-      frame(
-        (e) => (
-          encoding.writeVarUint(e, 0),
-          encoding.writeVarUint(e, 2),
-          encoding.writeVarUint8Array(e, new Uint8Array(MAX_MESSAGE_BYTES + 10))
-        ),
-      ),
+      frame((e) => {
+        encoding.writeVarUint(e, 0);
+        encoding.writeVarUint(e, 2);
+        encoding.writeVarUint8Array(e, new Uint8Array(MAX_MESSAGE_BYTES + 10));
+      }),
     { code: 1009 },
   ],
   ['a text frame', () => 'hello', { code: 1003 }],

@@ -10,6 +10,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Send this string as the body verbatim (malformed JSON tests). */
   rawBody?: string;
+  /** `manual` answers a redirect itself instead of following it. */
+  redirect?: RequestRedirect;
 }
 
 /** One real HTTP request; the body is parsed as JSON when there is one. */
@@ -29,9 +31,9 @@ export async function request<Body = any>(
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: options.redirect ?? 'follow' });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if (text) {
     try {
       parsed = JSON.parse(text);

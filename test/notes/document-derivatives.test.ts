@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contacts, noteLinks, notes, noteTopics, topics, users } from '../../src/db/schema/index.ts';
 import { queryRows } from '../../src/db/rows.ts';
@@ -159,7 +159,7 @@ describe("storing a document updates its note's derived data", () => {
     const doc = buildBlockSuiteDocument('Source', ['x']);
     const blocks = doc.getMap<Y.Map<unknown>>('blocks');
     const paragraph = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:paragraph');
-    (paragraph?.get('prop:text') as Y.Text).insert(1, ' ', { reference: { type: 'LinkedPage', pageId: 'future-doc' } });
+    (paragraph!.get('prop:text') as Y.Text).insert(1, ' ', { reference: { type: 'LinkedPage', pageId: 'future-doc' } });
     await store(source, doc);
     expect(await linkTargets(source.id)).toEqual([]);
     const future = await createNote(owner, null, { docId: 'future-doc' });
@@ -209,7 +209,7 @@ describe("storing a document updates its note's derived data", () => {
 
     const blocks = doc.getMap<Y.Map<unknown>>('blocks');
     const note = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:note');
-    (note?.get('sys:children') as Y.Array<string>).delete(0, 1);
+    (note!.get('sys:children') as Y.Array<string>).delete(0, 1);
     await store(source, doc);
     expect(await linkTargets(source.id)).toEqual([]);
     expect(await topicSlugsOf(source.id)).toEqual([]);

@@ -124,7 +124,7 @@ describe('projects', () => {
       section_id: world.sectionId,
     });
     expectErrorEnvelope(elsewhere, 400, 'VALIDATION_ERROR');
-    expect(elsewhere.body.error.details[0].field).toBe('task_links.section_id');
+    expect(elsewhere.body.error.details[0].field).toBe('section_id');
     const twice = await world.api.post(`/projects/${project.id}/tasks`, {
       task_id: world.taskId,
       section_id: doing.id,

@@ -100,19 +100,19 @@ describe("another user's nested collections and links", () => {
   it("refuses another user's contacts, tasks and sections inside your own collections", async () => {
     const members = await b.api.post(`/groups/${b.groupId}/members`, { contact_ids: [a.contactId] });
     expectErrorEnvelope(members, 400, 'VALIDATION_ERROR');
-    expect(members.body.error.details[0].field).toBe('member_contact_ids');
+    expect(members.body.error.details[0].field).toBe('contact_ids');
     const foreignTask = await b.api.post(`/projects/${b.projectId}/tasks`, {
       task_id: a.taskId,
       section_id: b.sectionId,
     });
     expectErrorEnvelope(foreignTask, 400, 'VALIDATION_ERROR');
-    expect(foreignTask.body.error.details[0].field).toBe('task_links.task_id');
+    expect(foreignTask.body.error.details[0].field).toBe('task_id');
     const foreignSection = await b.api.post(`/projects/${b.projectId}/tasks`, {
       task_id: b.taskId,
       section_id: a.sectionId,
     });
     expectErrorEnvelope(foreignSection, 400, 'VALIDATION_ERROR');
-    expect(foreignSection.body.error.details[0].field).toBe('task_links.section_id');
+    expect(foreignSection.body.error.details[0].field).toBe('section_id');
     const foreignStage = await b.api.post('/pipelines/items', {
       template_id: b.templateId,
       current_stage_id: a.stageId,
@@ -120,6 +120,43 @@ describe("another user's nested collections and links", () => {
     });
     expectErrorEnvelope(foreignStage, 400, 'VALIDATION_ERROR');
     expect(foreignStage.body.error.details[0].field).toBe('current_stage_id');
+  });
+
+  it('names every foreign field of one body, as the request spells it', async () => {
+    const item = await b.api.post('/pipelines/items', {
+      template_id: a.templateId,
+      current_stage_id: a.stageId,
+      contact_id: b.contactId,
+    });
+    expectErrorEnvelope(item, 400, 'VALIDATION_ERROR');
+    expect(item.body.error.details.map((problem: { field: string }) => problem.field)).toEqual([
+      'template_id',
+      'current_stage_id',
+    ]);
+    const everything = await b.api.post('/pipelines/items', {
+      template_id: a.templateId,
+      current_stage_id: a.stageId,
+      contact_id: a.contactId,
+    });
+    expect(everything.body.error.details.map((problem: { field: string }) => problem.field)).toEqual([
+      'template_id',
+      'current_stage_id',
+      'contact_id',
+    ]);
+    // A nested set's foreign ids are named together with the parent's own foreign keys.
+    const notesBefore = await ok(b.api.get('/notes?per_page=100&include_archived=true'), 200);
+    const note = await b.api.post('/notes', { title: 'n', folder_id: a.folderId, target_contact_ids: [a.contactId] });
+    expectErrorEnvelope(note, 400, 'VALIDATION_ERROR');
+    expect(note.body.error.details.map((problem: { field: string }) => problem.field)).toEqual([
+      'folder_id',
+      'target_contact_ids',
+    ]);
+    const members = await b.api.post(`/groups/${b.groupId}/members`, { contact_ids: [b.contactId, a.contactId] });
+    expectErrorEnvelope(members, 400, 'VALIDATION_ERROR');
+    expect(members.body.error.details).toEqual([{ field: 'contact_ids', message: expect.any(String) }]);
+    // Nothing of the refused writes was stored.
+    expect((await ok(b.api.get(`/groups/${b.groupId}`), 200)).member_contact_ids).toEqual([b.contact2Id]);
+    expect(await ok(b.api.get('/notes?per_page=100&include_archived=true'), 200)).toHaveLength(notesBefore.length);
   });
 
   it("answers 404 for another user's topic and never lists it", async () => {

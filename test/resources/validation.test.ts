@@ -132,7 +132,7 @@ describe('CHECK constraints answer 400 VALIDATION_ERROR naming the field, never 
       );
       const translated = translateDatabaseError({ code: '23514', constraint_name: row.constraint_name });
       expect(translated?.code).toBe('VALIDATION_ERROR');
-      const [problem] = translated?.details as Array<{ field: string }>;
+      const [problem] = translated!.details as Array<{ field: string }>;
       expect(problem?.field, row.constraint_name).not.toBe(row.constraint_name);
     }
   });

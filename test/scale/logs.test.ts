@@ -40,10 +40,16 @@ describe('logs', () => {
     });
     const url = server.url;
     const secrets: Record<string, string> = {};
+    // A fresh secret, remembered under `name` so the log check below can look for it.
+    const keep = (name: string, label: string): string => {
+      const value = secret(label);
+      secrets[name] = value;
+      return value;
+    };
 
-    const password = (secrets.password = secret('Pw'));
-    const user = await registerUser(url, { password, full_name: (secrets.fullName = secret('Name')) });
-    const wrongPassword = (secrets.wrongPassword = secret('Wrong'));
+    const password = keep('password', 'Pw');
+    const user = await registerUser(url, { password, full_name: keep('fullName', 'Name') });
+    const wrongPassword = keep('wrongPassword', 'Wrong');
     expect(
       (await request(url, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: wrongPassword } }))
         .status,
@@ -70,14 +76,14 @@ describe('logs', () => {
     expect(
       (await request(url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } })).status,
     ).toBe(401);
-    const forged = (secrets.forged = secret('Forged'));
+    const forged = keep('forged', 'Forged');
     expect((await request(url, 'GET', '/api/v1/auth/me', { token: forged })).status).toBe(401);
 
     // REST writes with user content, a refused body, a secret in a query string.
     const contact = await request(url, 'POST', '/api/v1/contacts', {
       token,
-      body: contactData((secrets.contactName = secret('Contact')), {
-        company: (secrets.contactCompany = secret('Company')),
+      body: contactData(keep('contactName', 'Contact'), {
+        company: keep('contactCompany', 'Company'),
       }),
     });
     expect(contact.status, JSON.stringify(contact.body)).toBe(201);
@@ -85,31 +91,28 @@ describe('logs', () => {
       (
         await request(url, 'POST', '/api/v1/contacts', {
           token,
-          rawBody: `{"full_name":"${(secrets.malformed = secret('Malformed'))}"`,
+          rawBody: `{"full_name":"${keep('malformed', 'Malformed')}"`,
         })
       ).status,
     ).toBe(400);
     expect(
       (
-        await request(
-          url,
-          'GET',
-          `/api/v1/contacts?search=${(secrets.query = secret('Query'))}&access_token=${secrets.query}`,
-          { token },
-        )
+        await request(url, 'GET', `/api/v1/contacts?search=${keep('query', 'Query')}&access_token=${secrets.query}`, {
+          token,
+        })
       ).status,
     ).toBe(200);
 
     // A collaborative edit, and a socket with a bad token.
-    const intruder = connectProvider(server.collabUrl, 'log-doc', (secrets.badCollabToken = secret('BadToken')), {
+    const intruder = connectProvider(server.collabUrl, 'log-doc', keep('badCollabToken', 'BadToken'), {
       awareness: false,
     });
     await waitFor(() => intruder.denials.length > 0, 10_000, 'the bad token to be refused');
     intruder.destroy();
     const editor = connectProvider(server.collabUrl, 'log-doc', token);
     await waitSynced(editor, 30_000);
-    editor.provider.setAwarenessField('user', { name: (secrets.awareness = secret('Presence')) });
-    editor.doc.getText('text').insert(0, (secrets.socketText = secret('Typed')));
+    editor.provider.setAwarenessField('user', { name: keep('awareness', 'Presence') });
+    editor.doc.getText('text').insert(0, keep('socketText', 'Typed'));
     await waitAcknowledged(editor, 30_000);
 
     // HTTP document sync, and reading the note back (its stored document and snapshot).
@@ -117,7 +120,7 @@ describe('logs', () => {
     const noteId = notes.body.data.find((note: { blocksuite_doc_id: string }) => note.blocksuite_doc_id === 'log-doc')
       .id as string;
     const httpDoc = new Y.Doc();
-    httpDoc.getText('text').insert(0, (secrets.httpText = secret('Posted')));
+    httpDoc.getText('text').insert(0, keep('httpText', 'Posted'));
     const update = Buffer.from(Y.encodeStateAsUpdate(httpDoc)).toString('base64');
     secrets.updateBase64 = update;
     expect((await request(url, 'POST', `/api/v1/notes/${noteId}/doc`, { token, body: { update } })).status).toBe(200);
@@ -137,13 +140,13 @@ describe('logs', () => {
         entity_type: 'contact',
         entity_id: randomUUID(),
         operation: 'create',
-        data: contactData((secrets.pushedName = secret('Pushed'))),
+        data: contactData(keep('pushedName', 'Pushed')),
       }),
       change({
         entity_type: 'contact',
         entity_id: randomUUID(),
         operation: 'create',
-        data: { full_name: 42, company: (secrets.refusedCompany = secret('Refused')) },
+        data: { full_name: 42, company: keep('refusedCompany', 'Refused') },
       }),
     ]);
     expect(pushed.successful).toHaveLength(1);

@@ -153,6 +153,32 @@ describe('applying changes', () => {
     for (const failure of result.failed) expect(Object.keys(failure.error).sort()).toEqual(['code', 'message']);
   });
 
+  it('names every offending field of a change in its message, as data spells it', async () => {
+    const a = await account();
+    const b = await account();
+    const template = await ok(
+      b.api.post('/pipelines/templates', {
+        name: 'Theirs',
+        domain: 'business',
+        stages: [{ name: 'S', sort_order: 0 }],
+      }),
+    );
+    const ownContact = await pushedContact(a, 'device-a', ago(60));
+    const result = await a.sync.push('device-a', [
+      change({
+        entity_type: 'pipeline_item',
+        entity_id: randomUUID(),
+        operation: 'create',
+        data: { template_id: template.id, current_stage_id: template.stages[0].id, contact_id: ownContact },
+      }),
+    ]);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]?.error.code).toBe('VALIDATION_ERROR');
+    expect(result.failed[0]?.error.message).toContain('template_id:');
+    expect(result.failed[0]?.error.message).toContain('current_stage_id:');
+    expect(result.failed[0]?.error.message).not.toContain('contact_id:');
+  });
+
   it('ignores server-owned fields in data, so a device may send back what it read', async () => {
     const a = await account();
     const b = await account();
@@ -478,21 +504,30 @@ describe('idempotency', () => {
 describe('Contact Zero', () => {
   it('cannot be created through sync', async () => {
     const a = await account();
-    const flagged = change({
-      entity_type: 'contact',
-      entity_id: randomUUID(),
-      operation: 'create',
-      data: contactData('Me again', { is_contact_zero: true }),
-    });
+    const before = await getContact(a, a.user.contactZeroId);
     const sameId = change({
       entity_type: 'contact',
       entity_id: a.user.contactZeroId,
       operation: 'create',
       data: contactData('Me'),
     });
-    const result = await a.sync.push('device-a', [flagged, sameId]);
-    expect(result.failed.map((failure) => failure.error.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
-    expect((await a.api.get(`/contacts/${flagged.entity_id}`)).status).toBe(404);
+    const result = await a.sync.push('device-a', [sameId]);
+    expect(result.failed.map((failure) => failure.error.code)).toEqual(['FORBIDDEN']);
+    expect(await getContact(a, a.user.contactZeroId)).toEqual(before);
+  });
+
+  it('a create carrying is_contact_zero: true makes an ordinary contact, as POST /contacts does with the same body', async () => {
+    const a = await account();
+    const body = contactData('Me again', { is_contact_zero: true });
+    const flagged = change({ entity_type: 'contact', entity_id: randomUUID(), operation: 'create', data: body });
+    const result = await a.sync.push('device-a', [flagged]);
+    expect(result).toMatchObject({ successful: [flagged.mutation_id], failed: [] });
+    const pushed = await getContact(a, flagged.entity_id);
+    const posted = await ok(a.api.post('/contacts', body));
+    for (const contact of [pushed, posted])
+      expect(contact).toMatchObject({ full_name: 'Me again', is_contact_zero: false, user_id: a.user.userId });
+    const zeros = await ok(a.api.get('/contacts?is_contact_zero=true'), 200);
+    expect(zeros.map((row: { id: string }) => row.id)).toEqual([a.user.contactZeroId]);
   });
 
   it('cannot be archived through sync, by delete or by is_archived', async () => {

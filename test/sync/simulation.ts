@@ -424,7 +424,11 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
   const web = syncClient(baseUrl, token);
   const allContacts = new Set<string>([contactZero.id]);
   let marker = 0;
-  const label = (device: Device) => `${device.id}#${(marker += 1)}`;
+  const nextMarker = (): number => {
+    marker += 1;
+    return marker;
+  };
+  const label = (device: Device) => `${device.id}#${nextMarker()}`;
   const deviceOf = (index: number) => devices[index % devices.length] as Device;
 
   const push = async (device: Device): Promise<{ mutations: Mutation[]; result: PushResult } | undefined> => {
@@ -553,7 +557,7 @@ async function runScenario(baseUrl: string, scenario: Scenario): Promise<void> {
         const id = ids[step.pick % ids.length] as string;
         const response = await request(baseUrl, 'PATCH', `/api/v1/contacts/${id}`, {
           token,
-          body: { [step.field]: `web#${(marker += 1)}` },
+          body: { [step.field]: `web#${nextMarker()}` },
         });
         // The contact may exist only in a device's queue so far.
         if (response.status === 404) break;

@@ -12,4 +12,5 @@ export * from './projects.ts';
 export * from './pipelines.ts';
 export * from './sync.ts';
 export * from './imports.ts';
+export * from './identities.ts';
 export * from './history.ts';

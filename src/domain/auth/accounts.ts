@@ -18,9 +18,12 @@ export const DEFAULT_FOLDER_NAMES = ['Projects', 'Areas', 'Resources', 'Archive'
 export interface NewAccount {
   /** Already normalized (trimmed, lower-cased). */
   email: string;
-  passwordHash: string;
+  /** Null for an account that signs in through an identity provider only. */
+  passwordHash: string | null;
   fullName: string;
   avatarUrl: string | null;
+  /** When a provider vouched for the address (docs/identity-providers.md); unset means unverified. */
+  emailVerifiedAt?: Date | null;
 }
 
 export interface CreatedAccount {
@@ -42,6 +45,7 @@ export async function insertAccount(tx: Db, account: NewAccount): Promise<Create
     .values({
       email: account.email,
       password_hash: account.passwordHash,
+      email_verified_at: account.emailVerifiedAt ?? null,
       full_name: account.fullName,
       avatar_url: account.avatarUrl,
       last_login_at: new Date(),

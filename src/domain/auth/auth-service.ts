@@ -47,6 +47,11 @@ export interface AuthService {
   register(input: RegisterInput, client: ClientInfo): Promise<SignedIn>;
   /** 401 INVALID_CREDENTIALS for an unknown email or a wrong password alike; 429 when throttled. */
   login(input: LoginInput, client: ClientInfo): Promise<SignedIn>;
+  /**
+   * Opens a session for a user another service has already proven (an identity provider's
+   * sign-in, docs/identity-providers.md): the same answer as login. 401 for an inactive account.
+   */
+  signInVerified(userId: string): Promise<SignedIn>;
   /** Rotates the refresh token; a rotated one presented again revokes its session. */
   refresh(refreshToken: string): Promise<IssuedTokens>;
   /** Revokes the caller's session: its refresh token and every access token of it stop working. */
@@ -149,10 +154,22 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 
+    signInVerified: async (userId) => {
+      const account = await loadAccount(db, userId);
+      if (account?.user.status !== 'active') throw unauthorized('The account is not active');
+      await markLoggedIn(db, userId);
+      const tokens = await openSession(db, codec, {
+        userId,
+        email: account.user.email,
+        contactZeroId: account.contactZero.id,
+      });
+      return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
+    },
+
     refresh: async (refreshToken) => {
       const claims = await codec.verifyRefreshToken(refreshToken);
       const account = await loadAccount(db, claims.userId);
-      if (!account || account.user.status !== 'active') throw unauthorized('The token is invalid or expired');
+      if (account?.user.status !== 'active') throw unauthorized('The token is invalid or expired');
       const next = await codec.signRefreshToken({ userId: claims.userId, sessionId: claims.sessionId });
       const outcome = await rotateSession(db, {
         sessionId: claims.sessionId,

@@ -39,14 +39,18 @@ export function readBlockProps(block: Y.Map<unknown>): BlockProps {
     const value = content.type;
     if (key === 'sys:children') {
       if (value instanceof Y.Array) children = value;
-    } else if (!key.startsWith('prop:')) {
-      continue;
-    } else if (value instanceof Y.Text) {
-      if (key === 'prop:title') title = value;
-      else if (key === 'prop:text') text = value;
-      else (others ??= []).push([key, value]);
-    } else if (value instanceof Y.Map || value instanceof Y.Array) {
-      (nested ??= []).push([key, value]);
+    } else if (key.startsWith('prop:')) {
+      if (value instanceof Y.Text) {
+        if (key === 'prop:title') title = value;
+        else if (key === 'prop:text') text = value;
+        else {
+          others ??= [];
+          others.push([key, value]);
+        }
+      } else if (value instanceof Y.Map || value instanceof Y.Array) {
+        nested ??= [];
+        nested.push([key, value]);
+      }
     }
   }
   const texts: Y.Text[] = [];

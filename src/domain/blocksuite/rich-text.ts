@@ -57,16 +57,16 @@ export function readRichText(text: Y.Text, collector: LinkCollector): RichTextCo
 }
 
 function linkedPageId(reference: unknown): unknown {
-  if (!isRecord(reference) || reference['type'] !== 'LinkedPage') return null;
-  return reference['pageId'];
+  if (!isRecord(reference) || reference.type !== 'LinkedPage') return null;
+  return reference.pageId;
 }
 
 // BlockSuite 0.2x footnotes can cite a doc: `{label, reference: {type: 'doc', docId}}`.
 function footnoteDocId(footnote: unknown): unknown {
   if (!isRecord(footnote)) return null;
-  const target = footnote['reference'];
-  if (!isRecord(target) || target['type'] !== 'doc') return null;
-  return target['docId'];
+  const target = footnote.reference;
+  if (!isRecord(target) || target.type !== 'doc') return null;
+  return target.docId;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -83,10 +83,13 @@ export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}
     while (inFlight < concurrency && queue.length > 0) {
       const wait = lastCommitStartedAt + minCommitIntervalMs - performance.now();
       if (wait > 0) {
-        spacingTimer ??= setTimeout(() => {
-          spacingTimer = undefined;
-          pump();
-        }, wait);
+        // One timer at a time: the pump it calls serves every batch waiting by then.
+        if (spacingTimer === undefined) {
+          spacingTimer = setTimeout(() => {
+            spacingTimer = undefined;
+            pump();
+          }, wait);
+        }
         break;
       }
       lastCommitStartedAt = performance.now();

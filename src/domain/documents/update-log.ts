@@ -1,7 +1,7 @@
 // The per-note append-only update log (`note_updates`) and the stored state it extends.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { parseBinaryCopy, readInt4, readInt8 } from '../../db/binary-copy.ts';
+import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
 import { noteUpdates } from '../../db/schema/notes.ts';
 
@@ -141,10 +141,10 @@ export async function loadDocumentStateByCopy(
     ),
   );
   const [head, ...log] = rows;
-  if (!head || readInt4(head[0]!) !== 0) return null;
+  if (!head || readInt4(requiredField(head, 0)) !== 0) return null;
   return {
     stored: head[2] ?? null,
-    log: log.map((row) => ({ id: readInt8(row[1]!), update: row[2]! })),
+    log: log.map((row) => ({ id: readInt8(requiredField(row, 1)), update: requiredField(row, 2) })),
   };
 }
 

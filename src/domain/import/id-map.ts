@@ -161,7 +161,10 @@ export async function loadSourceIds(db: Db, userId: string): Promise<Map<string,
   const byStore = new Map<string, Map<string, string>>();
   for (const row of rows) {
     let store = byStore.get(row.store);
-    if (!store) byStore.set(row.store, (store = new Map()));
+    if (!store) {
+      store = new Map();
+      byStore.set(row.store, store);
+    }
     // A row reused by its own UUID maps to itself; the app id it came from, if any, wins.
     if (!store.has(row.target_id) || store.get(row.target_id) === row.target_id)
       store.set(row.target_id, row.source_id);

@@ -363,9 +363,14 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     const where = record('groupMemberships', index);
     const group = groupIndex.get(membership.groupId);
     const contactId = contactRef(membership.contactId);
-    if (!group) return warn(`${where}: group "${membership.groupId}" is not in the file; the membership is dropped`);
-    if (contactId === undefined)
-      return warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
+    if (!group) {
+      warn(`${where}: group "${membership.groupId}" is not in the file; the membership is dropped`);
+      return;
+    }
+    if (contactId === undefined) {
+      warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
+      return;
+    }
     const members = group.sets?.member_contact_ids as PlannedMember[];
     if (members.some((member) => member.id === contactId)) return;
     members.push({ id: contactId, values: { joined_at: membership.joinedAt ?? group.createdAt } });
@@ -444,7 +449,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       throw structuralError(`${where}.projectId`, `names no project of the file ("${section.projectId}")`);
     sectionProjects.set(section.id, section.projectId);
     const projectId = importedProjects.get(section.projectId);
-    if (projectId === undefined) return warn(`${where}: its project was skipped; the section is skipped`);
+    if (projectId === undefined) {
+      warn(`${where}: its project was skipped; the section is skipped`);
+      return;
+    }
     projectSections.push({
       id: ids.idOf('project_sections', section.id),
       parentId: projectId,
@@ -465,11 +473,19 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     if (sectionProject !== link.projectId)
       throw structuralError(`${where}.sectionId`, `names a section of another project ("${sectionProject}")`);
     const projectId = importedProjects.get(link.projectId);
-    if (projectId === undefined) return warn(`${where}: its project was skipped; the task link is skipped`);
-    if (!importedTaskSourceIds.has(link.taskId))
-      return warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
+    if (projectId === undefined) {
+      warn(`${where}: its project was skipped; the task link is skipped`);
+      return;
+    }
+    if (!importedTaskSourceIds.has(link.taskId)) {
+      warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
+      return;
+    }
     const pair = `${link.projectId}\u0000${link.taskId}`;
-    if (linkedTasks.has(pair)) return warn(`${where}: the task is already linked to this project; the link is dropped`);
+    if (linkedTasks.has(pair)) {
+      warn(`${where}: the task is already linked to this project; the link is dropped`);
+      return;
+    }
     linkedTasks.add(pair);
     projectTaskLinks.push({
       id: ids.idOf('project_task_links', link.id),
@@ -532,8 +548,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
         `names no stage of template "${item.templateId}" ("${item.currentStageId}")`,
       );
     const contactId = contactRef(item.contactId);
-    if (contactId === undefined)
-      return warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
+    if (contactId === undefined) {
+      warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
+      return;
+    }
     const createdAt = item.createdAt ?? now;
     pipelineItems.push({
       id: ids.idOf('pipeline_items', item.id),

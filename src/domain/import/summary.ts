@@ -60,7 +60,10 @@ export function createTally(): ImportTally {
   return {
     table(name) {
       let counts = tables.get(name);
-      if (!counts) tables.set(name, (counts = { added: 0, updated: 0, unchanged: 0, kept: 0, removed: 0 }));
+      if (!counts) {
+        counts = { added: 0, updated: 0, unchanged: 0, kept: 0, removed: 0 };
+        tables.set(name, counts);
+      }
       return counts;
     },
     rows: () => [...tables].map(([table, counts]) => ({ table, ...counts })),

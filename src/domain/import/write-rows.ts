@@ -97,7 +97,10 @@ async function loadMembers(
       .where(inArray(spec.parentColumn, batch))) as Array<{ parent: string; member: string }>;
     for (const row of rows) {
       let set = members.get(row.parent);
-      if (!set) members.set(row.parent, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        members.set(row.parent, set);
+      }
       set.add(row.member);
     }
   }
@@ -128,6 +131,11 @@ export async function writeEntities(
   const { tx, userId, now, tally } = context;
   const outcomes = new Map<string, RowOutcome>();
   const counts = tally.table(spec.table);
+  const junction = (name: string): JunctionSpec => {
+    const found = spec.sets?.[name];
+    if (!found) throw new Error(`${spec.table} has no membership set "${name}"`);
+    return found;
+  };
   const existing = await selectByIds(
     tx,
     spec.target,
@@ -172,7 +180,7 @@ export async function writeEntities(
     const leaveAs = (outcome: 'unchanged' | 'kept') => {
       outcomes.set(entity.id, outcome);
       for (const [name, members] of Object.entries(entity.sets ?? {}))
-        tally.table((spec.sets?.[name] as JunctionSpec).table)[outcome] += members.length;
+        tally.table(junction(name).table)[outcome] += members.length;
     };
     if (Object.keys(changed).length === 0 && changedSets.length === 0) {
       leaveAs('unchanged');
@@ -198,13 +206,7 @@ export async function writeEntities(
   }
   for (const batch of chunks(inserts, 200)) await tx.insert(spec.target).values(batch as never);
   for (const write of memberWrites)
-    await writeMembers(
-      context,
-      (spec.sets ?? {})[write.name] as JunctionSpec,
-      write.parentId,
-      write.planned,
-      write.stored,
-    );
+    await writeMembers(context, junction(write.name), write.parentId, write.planned, write.stored);
 
   for (const [id, outcome] of outcomes) {
     counts[outcome]++;

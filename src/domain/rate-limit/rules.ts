@@ -11,6 +11,8 @@ export interface ApiRateLimitRules {
   registerPerIp: RateLimitRule;
   /** Authenticated REST requests per user. */
   apiPerUser: RateLimitRule;
+  /** Identity-provider sign-ins started per client address (each stores a flow row). */
+  oidcStartPerIp: RateLimitRule;
 }
 
 export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
@@ -19,6 +21,7 @@ export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
     loginPerIp: { name: 'login-ip', limit: limits.loginPerIp, windowSeconds: limits.loginWindowSeconds },
     registerPerIp: { name: 'register-ip', limit: limits.registerPerIpPerHour, windowSeconds: 3600 },
     apiPerUser: { name: 'api-user', limit: limits.apiPerMinute, windowSeconds: 60 },
+    oidcStartPerIp: { name: 'oidc-start-ip', limit: limits.oidcStartPerIp, windowSeconds: 60 },
   };
 }
 

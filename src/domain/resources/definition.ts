@@ -4,7 +4,7 @@ import type { SQL } from 'drizzle-orm';
 import type { ZodType } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
-import type { UserOwnedTable } from '../ownership.ts';
+import type { OwnedReference, OwnedTable, UserOwnedTable } from '../ownership.ts';
 import type { EntityType } from '../sync/change-feed.ts';
 
 /** A table row as Drizzle returns it (snake_case keys). */
@@ -47,7 +47,7 @@ export interface ResourceHooks {
   /** Rules a write must satisfy beyond field validation, and server-derived values. */
   beforeWrite?(context: WriteContext): Promise<void> | void;
   /** Side effects in the same transaction; returns other entities it changed (recorded for sync). */
-  afterWrite?(context: AfterWriteContext): Promise<ChangeRef[] | void> | ChangeRef[] | void;
+  afterWrite?(context: AfterWriteContext): Promise<ChangeRef[] | undefined> | ChangeRef[] | undefined;
 }
 
 export interface NestedWriteContext {
@@ -72,6 +72,11 @@ export interface NestedCollection {
   load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
   /** Checks needing no database (data URL sizes), run before the transaction starts. */
   precheck?(value: unknown): void;
+  /**
+   * Foreign keys `value` carries that must name the caller's rows: checked together with the
+   * parent's own, so one answer names every offending field.
+   */
+  ownedReferences?(value: unknown): OwnedReference[];
   /** Replaces the parent's collection with `value` (already validated by `inputSchema`). */
   write(context: NestedWriteContext, value: unknown): Promise<void>;
   /** Whether a create retried with `value` is identical to the `current` stored collection. */
@@ -119,7 +124,7 @@ export interface ResourceDefinition {
   /** Field schemas replacing the ones derived from the table (enums guarded by CHECKs). */
   fieldSchemas?: Record<string, ZodType>;
   /** Foreign keys in bodies that must name the caller's rows. */
-  ownedReferences?: Record<string, UserOwnedTable>;
+  ownedReferences?: Record<string, OwnedTable>;
   nested?: readonly NestedCollection[];
   filters?: Record<string, ListFilter>;
   /** Columns `?sort=` accepts (default `updated_at`, descending). */

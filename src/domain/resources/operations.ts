@@ -93,6 +93,7 @@ function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
   );
 }
 
+/** Every foreign key of the body, the parent's and its nested collections', checked at once. */
 async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
   const references: OwnedReference[] = [];
   for (const [field, table] of Object.entries(resource.definition.ownedReferences ?? {})) {
@@ -100,6 +101,10 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
     if (value === undefined || value === null) continue;
     if (context.existing && context.existing[field] === value) continue;
     references.push({ field, table, ids: [String(value)] });
+  }
+  for (const collection of resource.definition.nested ?? []) {
+    const value = context.nested[collection.field];
+    if (value !== undefined && collection.ownedReferences) references.push(...collection.ownedReferences(value));
   }
   await assertOwnedReferences(context.tx, context.auth.userId, references);
 }

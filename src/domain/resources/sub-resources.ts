@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, DomainError, type FieldProblem, isDomainError, notFound } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import type { Entity } from './definition.ts';
 import { projectSectionsCollection, projectTaskLinksCollection } from './definitions/projects.ts';
@@ -32,6 +32,28 @@ export interface ItemResult {
   item: Entity;
 }
 
+/**
+ * Runs a write of the parent entity for a call whose body is not the parent's: the problems it
+ * finds are answered with the fields as this call's request spells them (docs/api.md: details
+ * name every offending field of the request).
+ */
+async function inRequestTerms<T>(requestField: (field: string) => string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'VALIDATION_ERROR' || !Array.isArray(error.details)) throw error;
+    const problems = (error.details as FieldProblem[]).map((problem) => ({
+      ...problem,
+      field: requestField(problem.field),
+    }));
+    throw new DomainError(error.code, error.message, problems);
+  }
+}
+
+/** `stages.3.name` → `name`: an item call's body is the one item. */
+const itemField = (collection: string) => (field: string) =>
+  field.startsWith(`${collection}.`) ? field.slice(collection.length + 1).replace(/^\d+\./, '') : field;
+
 export async function addGroupMembers(
   db: Db,
   auth: AuthContext,
@@ -40,15 +62,19 @@ export async function addGroupMembers(
   options: WriteOptions = {},
 ): Promise<Entity> {
   const { contact_ids } = parseInput(groupMembersBody, body);
-  return updateResourceEntity(
-    db,
-    auth,
-    resourceFor('group'),
-    groupId,
-    (current: Entity) => ({
-      member_contact_ids: [...new Set([...(current.member_contact_ids as string[]), ...contact_ids])],
-    }),
-    { ...options, mode: 'patch' },
+  return inRequestTerms(
+    (field) => (field === 'member_contact_ids' ? 'contact_ids' : field),
+    () =>
+      updateResourceEntity(
+        db,
+        auth,
+        resourceFor('group'),
+        groupId,
+        (current: Entity) => ({
+          member_contact_ids: [...new Set([...(current.member_contact_ids as string[]), ...contact_ids])],
+        }),
+        { ...options, mode: 'patch' },
+      ),
   );
 }
 
@@ -84,18 +110,20 @@ async function addItem(
   options: WriteOptions,
 ): Promise<ItemResult> {
   const id = item.id ?? randomUUID();
-  const parent = await updateResourceEntity(
-    db,
-    auth,
-    resourceFor(type),
-    parentId,
-    (current: Entity) => {
-      const items = current[field] as Item[];
-      if (items.some((existing) => existing.id === id))
-        throw conflict(`An item with id ${id} already exists in ${field}`);
-      return { [field]: [...items, { ...item, id }] };
-    },
-    { ...options, mode: 'patch' },
+  const parent = await inRequestTerms(itemField(field), () =>
+    updateResourceEntity(
+      db,
+      auth,
+      resourceFor(type),
+      parentId,
+      (current: Entity) => {
+        const items = current[field] as Item[];
+        if (items.some((existing) => existing.id === id))
+          throw conflict(`An item with id ${id} already exists in ${field}`);
+        return { [field]: [...items, { ...item, id }] };
+      },
+      { ...options, mode: 'patch' },
+    ),
   );
   return { parent, item: (parent[field] as Item[]).find((stored) => stored.id === id) as Entity };
 }
@@ -111,17 +139,19 @@ async function changeItems(
   change: (items: Item[]) => Item[] | undefined,
   options: WriteOptions,
 ): Promise<Entity> {
-  return updateResourceEntity(
-    db,
-    auth,
-    resourceFor(type),
-    parentId,
-    (current: Entity) => {
-      const next = change(current[field] as Item[]);
-      if (!next) throw notFound(what);
-      return { [field]: next };
-    },
-    { ...options, mode: 'patch' },
+  return inRequestTerms(itemField(field), () =>
+    updateResourceEntity(
+      db,
+      auth,
+      resourceFor(type),
+      parentId,
+      (current: Entity) => {
+        const next = change(current[field] as Item[]);
+        if (!next) throw notFound(what);
+        return { [field]: next };
+      },
+      { ...options, mode: 'patch' },
+    ),
   );
 }
 

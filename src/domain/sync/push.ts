@@ -271,13 +271,15 @@ async function writeChange(
   return result;
 }
 
-/** docs/sync.md: Contact Zero travels (profile edits sync) but is never created or archived through sync. */
+/**
+ * docs/sync.md: Contact Zero travels (profile edits sync) but is never created or archived through
+ * sync. A create carrying `is_contact_zero: true` is not one: like `POST /contacts`, the generic
+ * write ignores that server-owned field and creates an ordinary contact.
+ */
 function refuseContactZeroLifecycle(auth: AuthContext, change: PushChange): void {
   if (change.entityType !== 'contact') return;
   const isContactZero = change.entityId === auth.contactZeroId.toLowerCase();
-  if (change.operation === 'create' && (isContactZero || change.data.is_contact_zero === true)) {
-    throw forbidden('Contact Zero cannot be created through sync');
-  }
+  if (change.operation === 'create' && isContactZero) throw forbidden('Contact Zero cannot be created through sync');
   if (isContactZero && (change.operation === 'delete' || change.data.is_archived === true)) {
     throw forbidden('Contact Zero cannot be archived');
   }

@@ -11,6 +11,14 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set([
   '/api/v1/auth/refresh',
 ]);
 
+/**
+ * The identity-provider sign-in routes a browser reaches without a token (docs/identity-providers.md):
+ * the provider list, start, callback and the code exchange. Linking (/auth/identities) needs one.
+ */
+const PUBLIC_OIDC_PATH = /^\/api\/v1\/auth\/oidc\/(providers|exchange|[a-z0-9]+\/(start|callback))$/;
+
+export const isPublicApiPath = (path: string): boolean => PUBLIC_API_PATHS.has(path) || PUBLIC_OIDC_PATH.test(path);
+
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
@@ -19,7 +27,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 export function authenticate(auth: AuthService): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (PUBLIC_API_PATHS.has(c.req.path)) return next();
+    if (isPublicApiPath(c.req.path)) return next();
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
     if (!token) return sendError(c, unauthorized('A bearer access token is required'));
     try {

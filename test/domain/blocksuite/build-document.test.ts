@@ -49,7 +49,7 @@ describe('buildBlockSuiteDocument', () => {
     expect(byFlavour.get('affine:page')?.get('sys:version')).toBe(2);
     expect(byFlavour.get('affine:page')?.get('prop:title')).toBeInstanceOf(Y.Text);
     expect(byFlavour.get('affine:surface')?.get('sys:version')).toBe(5);
-    expect((byFlavour.get('affine:surface')?.get('prop:elements') as Y.Map<unknown>).toJSON()).toEqual({
+    expect((byFlavour.get('affine:surface')!.get('prop:elements') as Y.Map<unknown>).toJSON()).toEqual({
       type: '$blocksuite:internal:native$',
       value: {},
     });

@@ -316,7 +316,7 @@ describe('document structure', () => {
     doc.transact(() => {
       const blocks = doc.getMap<Y.Map<unknown>>('blocks');
       blocks.delete('p1');
-      (blocks.get('note')?.get('sys:children') as Y.Array<string>).delete(1, 1);
+      (blocks.get('note')!.get('sys:children') as Y.Array<string>).delete(1, 1);
     });
     expect(readBlockSuiteDocument(doc)).toMatchObject({ text: 'keep [[Kept]]', wikiLabels: ['Kept'] });
   });
@@ -389,7 +389,7 @@ describe('documents that are not BlockSuite-shaped', () => {
     doc.transact(() => {
       const blocks = doc.getMap<Y.Map<unknown>>('blocks');
       blocks.get('bad-kids')?.set('sys:children', Y.Array.from([1, null, 'p', { id: 'x' }]));
-      (blocks.get('bad-kids')?.get('prop:cells') as Y.Map<unknown>).set('p', 'not a row');
+      (blocks.get('bad-kids')!.get('prop:cells') as Y.Map<unknown>).set('p', 'not a row');
     });
     const content = readBlockSuiteDocument(doc);
     expect(content).toMatchObject({ title: '', text: '[[Fine]]', wikiLabels: ['Fine'], referencedDocIds: [] });

@@ -176,7 +176,8 @@ describe('the update log', () => {
     const sessions = documents.map((_, index) => typingSession(index + 10));
     const appends: Promise<void>[] = [];
     for (let round = 0; round < 25; round += 1) {
-      documents.forEach((note, index) => appends.push(appender.append(note.id, sessions[index]!.type(`${round},`))));
+      for (const [index, note] of documents.entries())
+        appends.push(appender.append(note.id, sessions[index]!.type(`${round},`)));
     }
     await Promise.all(appends);
     expect(commits.reduce((a, b) => a + b, 0)).toBe(100);

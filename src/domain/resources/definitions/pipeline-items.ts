@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { contacts, pipelineItems, pipelineStageTemplates, pipelineTemplates, tasks } from '../../../db/schema/index.ts';
 import type { Tx } from '../../../db/client.ts';
 import { fieldError } from '../../errors.ts';
+import { OwnedThroughParent } from '../../ownership.ts';
 import type { AfterWriteContext, ChangeRef, ResourceDefinition, WriteContext } from '../definition.ts';
 import { PIPELINE_ITEM_STATUSES } from '../enums.ts';
 import { enumEquals, idEquals, substringSearch } from '../filters.ts';
@@ -66,7 +67,15 @@ export const pipelineItemsResource: ResourceDefinition = {
     status: z.enum(PIPELINE_ITEM_STATUSES),
     value: z.number().min(-9_999_999_999.99).max(9_999_999_999.99),
   },
-  ownedReferences: { template_id: pipelineTemplates, contact_id: contacts },
+  ownedReferences: {
+    template_id: pipelineTemplates,
+    current_stage_id: new OwnedThroughParent(
+      pipelineStageTemplates,
+      pipelineStageTemplates.template_id,
+      pipelineTemplates,
+    ),
+    contact_id: contacts,
+  },
   filters: {
     template_id: idEquals(pipelineItems.template_id, 'Items of this pipeline template.'),
     current_stage_id: idEquals(pipelineItems.current_stage_id, 'Items in this stage.'),

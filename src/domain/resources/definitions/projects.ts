@@ -10,7 +10,6 @@ import {
   tasks,
 } from '../../../db/schema/index.ts';
 import { validationError } from '../../errors.ts';
-import { assertOwnedReferences } from '../../ownership.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { PROJECT_PRIORITIES, PROJECT_STATUSES } from '../enums.ts';
 import { enumEquals, idEquals, linkedThrough, onOrAfter, onOrBefore, substringSearch } from '../filters.ts';
@@ -42,13 +41,13 @@ export const projectTaskLinksCollection = childRows({
   orderBy: [projectTaskLinks.sort_order, projectTaskLinks.created_at],
   maxItems: 2000,
   description: 'Your tasks placed in sections of this project.',
-  async validateItems({ tx, auth, parentId }, items) {
+  ownedReferences: (items) => [
+    { field: 'task_links.task_id', table: tasks, ids: items.map((item) => String(item.task_id)) },
+  ],
+  async validateItems({ tx, parentId }, items) {
     const keys = items.map((item) => `${String(item.section_id)}:${String(item.task_id)}`);
     if (new Set(keys).size !== keys.length)
       throw validationError([{ field: 'task_links', message: 'lists a task twice in one section' }]);
-    await assertOwnedReferences(tx, auth.userId, [
-      { field: 'task_links.task_id', table: tasks, ids: items.map((item) => String(item.task_id)) },
-    ]);
     const sectionIds = [...new Set(items.map((item) => String(item.section_id)))];
     if (sectionIds.length === 0) return;
     const found = await tx

@@ -7,6 +7,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z, type ZodType } from 'zod';
 import { validationError } from '../../errors.ts';
+import type { OwnedReference } from '../../ownership.ts';
 import { apiValue, omittedValue } from '../columns.ts';
 import type { NestedCollection, NestedWriteContext, PresentOptions, Row } from '../definition.ts';
 import { uuidSchema } from '../schemas.ts';
@@ -32,6 +33,8 @@ export interface ChildRowsOptions {
   precheckItem?(item: ChildItem, path: string): void;
   /** Values the server sets on inserted items (the uploader). */
   serverValues?(context: NestedWriteContext): Row;
+  /** Foreign keys of the items that must name the caller's rows (checked with the parent's). */
+  ownedReferences?(items: ChildItem[]): OwnedReference[];
   /** Rules about the items as a whole, in the transaction, before anything is written. */
   validateItems?(context: NestedWriteContext, items: ChildItem[]): Promise<void>;
   /** Refuses removing items still referenced elsewhere. */
@@ -65,9 +68,10 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
     inputSchema: z.array(itemInput).max(options.maxItems).meta({ description: options.description }),
     outputSchema: z.array(z.object(outputShape)).meta({ description: options.description }),
     empty: [],
+    ownedReferences: (value) => options.ownedReferences?.(value as ChildItem[]) ?? [],
     precheck(value) {
       if (!options.precheckItem) return;
-      (value as ChildItem[]).forEach((item, index) => options.precheckItem?.(item, `${field}.${index}`));
+      for (const [index, item] of (value as ChildItem[]).entries()) options.precheckItem?.(item, `${field}.${index}`);
     },
     async load(db, parentIds, presentOptions) {
       const result = new Map<string, Row[]>();

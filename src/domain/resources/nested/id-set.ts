@@ -4,7 +4,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { validationError } from '../../errors.ts';
-import { assertOwnedReferences, type UserOwnedTable } from '../../ownership.ts';
+import type { UserOwnedTable } from '../../ownership.ts';
 import type { NestedCollection } from '../definition.ts';
 import { uuidSchema } from '../schemas.ts';
 
@@ -44,11 +44,12 @@ export function idSet(options: IdSetOptions): NestedCollection {
       }
       return result;
     },
-    async write({ tx, auth, parentId }, value) {
+    // Checked by the generic write before any nested collection is written (operations.ts).
+    ownedReferences: (value) => [{ field, table: options.memberTable, ids: value as string[] }],
+    async write({ tx, parentId }, value) {
       const wanted = [...new Set(value as string[])];
       if (wanted.length !== (value as string[]).length)
         throw validationError([{ field, message: 'lists an id twice' }]);
-      await assertOwnedReferences(tx, auth.userId, [{ field, table: options.memberTable, ids: wanted }]);
       const current = await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
       const have = new Set(current.map((row) => String(row.member)));
       const removed = [...have].filter((id) => !wanted.includes(id));
