@@ -18,12 +18,14 @@ import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
 import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
+import { registerSearchRoutes } from './http/routes/search.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
 import { createServices, type Services } from './services.ts';
 
-// Each transport module adds its routes; the order only matters for OpenAPI listing.
+// Each transport module adds its routes. Order matters for OpenAPI listing, and where a fixed path
+// shares a prefix with a parameterised one (the first registered route that matches answers).
 // registerOpenApiRoutes stays last: the document must see every route.
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
@@ -32,6 +34,8 @@ export const routeModules: RouteModule[] = [
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
   registerTrashRoutes,
+  // Before the resources: GET /notes/titles would otherwise be GET /notes/{id}.
+  registerSearchRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,

@@ -3,6 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -97,14 +100,16 @@ function openPostgres(url: string, maxConnections: number, logger: QueryLogger):
 async function openPglite(dataDir: string, inMemory: boolean, logger: QueryLogger): Promise<DatabaseHandle> {
   let lock: DataDirLock | undefined;
   let engine: PGlite;
+  // The contrib builds search's migration creates (docs/search.md); PGlite ships them, loaded here.
+  const extensions = { btree_gin, pg_trgm, unaccent };
   if (inMemory) {
-    engine = await PGlite.create();
+    engine = await PGlite.create({ extensions });
   } else {
     const directory = path.resolve(dataDir, 'pglite');
     mkdirSync(directory, { recursive: true });
     // Two processes on one PGlite directory both open it and one silently loses its writes.
     lock = acquireDataDirLock(path.resolve(dataDir));
-    engine = await PGlite.create({ dataDir: directory });
+    engine = await PGlite.create({ dataDir: directory, extensions });
   }
   const db = drizzlePglite(engine, { schema, logger }) as unknown as Db;
   return {

@@ -408,4 +408,19 @@ describe('linking and unlinking', () => {
       (await request(server.url, 'GET', '/api/v1/auth/identities', { token: owner.accessToken })).body.data,
     ).toEqual([]);
   });
+
+  it('two unlinks racing for the last two identities of an account without a password: one wins, one 409', async () => {
+    const signedUp = await exchange((await signInAtProvider(person())).searchParams.get('code') as string);
+    const token = signedUp.body.data.access_token as string;
+    expect((await link(token, person())).searchParams.get('linked')).toBe('test');
+    const identities = (await request(server.url, 'GET', '/api/v1/auth/identities', { token })).body.data;
+    expect(identities).toHaveLength(2);
+    const answers = await Promise.all(
+      identities.map((identity: { id: string }) =>
+        request(server.url, 'DELETE', `/api/v1/auth/identities/${identity.id}`, { token }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409]);
+    expect((await request(server.url, 'GET', '/api/v1/auth/identities', { token })).body.data).toHaveLength(1);
+  });
 });

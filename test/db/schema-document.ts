@@ -28,6 +28,8 @@ export const DOCUMENT_TABLES: Record<string, ExpectedTable> = {
       'created_at',
       'updated_at',
       'last_login_at',
+      'search_language',
+      'search_language_applied',
     ],
     foreignKeys: {},
     checks: ['valid_email', 'valid_status'],
@@ -81,6 +83,9 @@ export const DOCUMENT_TABLES: Record<string, ExpectedTable> = {
       'is_pinned_home',
       'is_pinned',
       ...SYNC,
+      // docs/search.md
+      'search_language',
+      'title_search',
     ],
     foreignKeys: {
       user_id: ['users', 'CASCADE'],
@@ -248,6 +253,13 @@ export const DOCUMENT_TABLES: Record<string, ExpectedTable> = {
     checks: ['valid_status'],
     uniques: [],
   },
+  // docs/search.md: a note's text in parts, each with its own vector.
+  note_search_chunks: {
+    columns: ['note_id', 'chunk_no', 'user_id', 'language', 'title', 'content', 'search_vector'],
+    foreignKeys: { note_id: ['notes', 'CASCADE'], user_id: ['users', 'CASCADE'] },
+    checks: ['valid_chunk_no'],
+    uniques: [['chunk_no', 'note_id']],
+  },
 };
 
 /**
@@ -340,4 +352,12 @@ export const DOCUMENT_INDEXES: Array<{
   { name: 'idx_pipeline_items_contact_id', table: 'pipeline_items', method: 'btree', partial: false },
   { name: 'idx_pipeline_items_current_stage_id', table: 'pipeline_items', method: 'btree', partial: false },
   { name: 'idx_pipeline_items_status', table: 'pipeline_items', method: 'btree', partial: false },
+  // docs/search.md
+  { name: 'idx_note_search_chunks_user_vector', table: 'note_search_chunks', method: 'gin', partial: false },
+  { name: 'idx_notes_title_search', table: 'notes', method: 'gin', partial: false },
+  { name: 'idx_contacts_user_search', table: 'contacts', method: 'gin', partial: false },
+  { name: 'idx_tasks_user_search', table: 'tasks', method: 'gin', partial: false },
+  { name: 'idx_projects_user_search', table: 'projects', method: 'gin', partial: false },
+  { name: 'idx_interactions_user_search', table: 'interactions', method: 'gin', partial: false },
+  { name: 'idx_users_search_reindex', table: 'users', method: 'btree', partial: true },
 ];

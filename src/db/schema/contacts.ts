@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
+import { neutralVectorSql } from './search-text.ts';
 import { users } from './users.ts';
 
 export const contacts = pgTable(
@@ -30,6 +31,18 @@ export const contacts = pgTable(
     linkedin_url: text(),
     x_handle: varchar({ length: 255 }),
     ...syncMetadata(),
+    // docs/search.md: what GET /search matches (neutral configuration: case and accents folded).
+    search_vector: tsvector().generatedAlwaysAs(
+      sql.raw(
+        neutralVectorSql([
+          ['full_name', 'A'],
+          [
+            "coalesce(company, '') || ' ' || coalesce(title, '') || ' ' || coalesce(email, '') || ' ' || coalesce(location, '')",
+            'B',
+          ],
+        ]),
+      ),
+    ),
   },
   (t) => [
     check('valid_relationship_domain', sql`${t.relationship_domain} IN ('business', 'personal', 'hybrid')`),
@@ -48,6 +61,7 @@ export const contacts = pgTable(
       .where(sql`${t.next_action_at} IS NOT NULL AND ${t.is_archived} = FALSE`),
     index('idx_contacts_relationship_domain').on(t.relationship_domain),
     // Default list order for one user (`GET /contacts` sorts by updated_at desc).
+    index('idx_contacts_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_contacts_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_contacts_archived', t),
   ],

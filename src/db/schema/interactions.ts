@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
+import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -21,6 +22,8 @@ export const interactions = pgTable(
     summary: text().notNull(),
     occurred_at: timestamptz().notNull(),
     ...syncMetadata(),
+    // docs/search.md: what GET /search matches (neutral configuration: case and accents folded).
+    search_vector: tsvector().generatedAlwaysAs(sql.raw(neutralVectorSql([[boundedText('summary'), 'A']]))),
   },
   (t) => [
     check('valid_type', sql`${t.type} IN ('call', 'meeting', 'message', 'email', 'dm', 'other')`),
@@ -28,6 +31,7 @@ export const interactions = pgTable(
     index('idx_interactions_contact_id').on(t.contact_id),
     index('idx_interactions_occurred_at').on(t.occurred_at.desc()),
     index('idx_interactions_type').on(t.type),
+    index('idx_interactions_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_interactions_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_interactions_archived', t),
   ],

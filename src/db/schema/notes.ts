@@ -5,6 +5,7 @@ import {
   check,
   date,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -16,6 +17,7 @@ import {
 import { bytea, createdAt, primaryId, syncMetadata, tsvector, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { folders } from './folders.ts';
+import { languageVectorSql } from './search-text.ts';
 import { users } from './users.ts';
 
 /** What `blocksuite_snapshot` holds (docs/collaboration.md). */
@@ -63,6 +65,11 @@ export const notes = pgTable(
     search_vector: tsvector().generatedAlwaysAs(
       sql`setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || setweight(to_tsvector('english'::regconfig, left(coalesce(blocksuite_snapshot->>'text', ''), ${sql.raw(String(SEARCH_TEXT_LIMIT))})), 'B')`,
     ),
+    // docs/search.md: the owner's stemming language, copied from users.search_language by a trigger
+    // on insert and by the background re-index when the user changes it.
+    search_language: varchar({ length: 20 }).notNull().default('neutral'),
+    // The title folded for autocomplete (lower case, accents removed) under a trigram index.
+    title_search: text().generatedAlwaysAs(sql`fl_fold(coalesce(title, ''))`),
   },
   (t) => [
     check('valid_kind', sql`${t.kind} IN ('log', 'note', 'system')`),
@@ -82,6 +89,45 @@ export const notes = pgTable(
     index('idx_notes_user_title_normalized').on(t.user_id, t.title_normalized),
     index('idx_notes_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_notes_archived', t),
+    // One GIN over owner and trigrams (btree_gin gives uuid a GIN operator class): prefix, word-start
+    // and in-word title matches of one user, whatever the length of what was typed.
+    index('idx_notes_title_search').using('gin', t.user_id, t.title_search.op('gin_trgm_ops')),
+  ],
+);
+
+/**
+ * docs/search.md: a note's text in parts of at most NOTE_SEARCH_CHUNK_CHARS characters, each with
+ * the note's title and its own vector, so all of a long note is searchable (no vector nears the
+ * 1 MB limit) and a snippet comes from the part that matched. Part 0 always exists (a trigger
+ * writes it with the note); the document store writes the parts (domain/search/note-chunks.ts);
+ * triggers copy title and language changes into every part.
+ */
+export const noteSearchChunks = pgTable(
+  'note_search_chunks',
+  {
+    note_id: uuid()
+      .notNull()
+      .references(() => notes.id, { onDelete: 'cascade' }),
+    chunk_no: integer().notNull(),
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    language: varchar({ length: 20 }).notNull().default('neutral'),
+    title: text().notNull().default(''),
+    content: text().notNull().default(''),
+    search_vector: tsvector().generatedAlwaysAs(
+      sql.raw(
+        languageVectorSql('language', [
+          ['title', 'A'],
+          ['content', 'B'],
+        ]),
+      ),
+    ),
+  },
+  (t) => [
+    primaryKey({ columns: [t.note_id, t.chunk_no] }),
+    check('valid_chunk_no', sql`${t.chunk_no} >= 0`),
+    index('idx_note_search_chunks_user_vector').using('gin', t.user_id, t.search_vector),
   ],
 );
 

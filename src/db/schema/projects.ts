@@ -12,7 +12,8 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, archivedIndex } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, tsvector, archivedIndex } from './columns.ts';
+import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { tasks } from './tasks.ts';
 import { users } from './users.ts';
@@ -36,6 +37,15 @@ export const projects = pgTable(
     due_date: date({ mode: 'string' }),
     is_group_project: boolean().notNull().default(false),
     ...syncMetadata(),
+    // docs/search.md: what GET /search matches (neutral configuration: case and accents folded).
+    search_vector: tsvector().generatedAlwaysAs(
+      sql.raw(
+        neutralVectorSql([
+          ['name', 'A'],
+          [boundedText('description'), 'B'],
+        ]),
+      ),
+    ),
   },
   (t) => [
     check('valid_status', sql`${t.status} IN ('active', 'on_hold', 'completed', 'archived')`),
@@ -45,6 +55,7 @@ export const projects = pgTable(
     index('idx_projects_status').on(t.status),
     index('idx_projects_priority').on(t.priority),
     index('idx_projects_due_date').on(t.due_date).where(sql`${t.due_date} IS NOT NULL`),
+    index('idx_projects_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_projects_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_projects_archived', t),
   ],

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
+import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -19,6 +20,15 @@ export const tasks = pgTable(
     status: varchar({ length: 20 }).notNull().default('open'),
     due_at: timestamptz(),
     ...syncMetadata(),
+    // docs/search.md: what GET /search matches (neutral configuration: case and accents folded).
+    search_vector: tsvector().generatedAlwaysAs(
+      sql.raw(
+        neutralVectorSql([
+          ['title', 'A'],
+          [boundedText('description'), 'B'],
+        ]),
+      ),
+    ),
     created_by: uuid().references(() => contacts.id),
   },
   (t) => [
@@ -28,6 +38,7 @@ export const tasks = pgTable(
     index('idx_tasks_status').on(t.status).where(sql`${t.is_archived} = FALSE`),
     index('idx_tasks_due_at').on(t.due_at).where(sql`${t.due_at} IS NOT NULL AND ${t.is_archived} = FALSE`),
     index('idx_tasks_created_at').on(t.created_at.desc()),
+    index('idx_tasks_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_tasks_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_tasks_archived', t),
   ],

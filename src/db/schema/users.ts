@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, primaryId, timestamptz } from './columns.ts';
+import { DEFAULT_SEARCH_LANGUAGE, SEARCH_LANGUAGES } from './search-text.ts';
+
+const languageList = SEARCH_LANGUAGES.map((language) => `'${language}'`).join(', ');
 
 export const users = pgTable(
   'users',
@@ -17,6 +20,10 @@ export const users = pgTable(
     created_at: createdAt(),
     updated_at: timestamptz().notNull().defaultNow(),
     last_login_at: timestamptz(),
+    // docs/search.md: the language notes are stemmed in, and the one they are indexed in now. They
+    // differ while a change of language is re-indexing the user's notes in the background.
+    search_language: varchar({ length: 20 }).notNull().default(DEFAULT_SEARCH_LANGUAGE),
+    search_language_applied: varchar({ length: 20 }).notNull().default(DEFAULT_SEARCH_LANGUAGE),
   },
   (t) => [
     check('valid_email', sql`${t.email} ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'`),
@@ -25,6 +32,9 @@ export const users = pgTable(
     index('idx_users_email').on(t.email),
     index('idx_users_status').on(t.status),
     index('idx_users_created_at').on(t.created_at),
+    check('valid_search_language', sql`${t.search_language} IN (${sql.raw(languageList)})`),
+    // Users whose notes still need re-indexing: looked up at start-up to resume an interrupted run.
+    index('idx_users_search_reindex').on(t.id).where(sql`${t.search_language} <> ${t.search_language_applied}`),
   ],
 );
 

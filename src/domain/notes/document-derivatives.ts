@@ -3,6 +3,7 @@ import type * as Y from 'yjs';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
+import { writeNoteSearchChunks } from '../search/note-chunks.ts';
 import { recordChanges, type EntityType } from '../sync/change-feed.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
 
@@ -22,7 +23,7 @@ type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
 /**
  * Keeps a note's derived data in step with its document. Called by document compaction (and the
  * importer) inside the same transaction that writes `notes.blocksuite_doc` (docs/collaboration.md): snapshot,
- * title, search vector (a generated column), references and links, topics — together, or not at
+ * title, search vector (a generated column) and search parts, references and links, topics — together, or not at
  * all. Every part is a diff against what is stored, so re-storing an unchanged document writes
  * no row and leaves `sync_version` and `updated_at` alone.
  */
@@ -46,6 +47,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
   const title = pageTitle ?? stored.title;
   const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
   const titleChanged = title !== stored.title;
+  const textChanged = stored.snapshot?.text !== snapshot.text;
   if (titleChanged || !sameSnapshot(stored.snapshot, snapshot)) {
     const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
     await tx
@@ -59,6 +61,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
       })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });
+    if (textChanged) await writeNoteSearchChunks(tx, note.id, snapshot.text);
     if (titleChanged) {
       await recomputeLinksToTarget(tx, {
         id: note.id,

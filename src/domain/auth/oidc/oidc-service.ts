@@ -30,7 +30,6 @@ import {
   takeCode,
   takeFlow,
   touchIdentity,
-  countIdentities,
   FLOW_TTL_SECONDS,
 } from './store.ts';
 
@@ -380,9 +379,9 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
           .where(eq(users.id, auth.userId))
           .for('update');
         if (!user) throw notFound('Identity');
-        const remaining = (await countIdentities(tx, auth.userId)) - 1 + (user.password_hash ? 1 : 0);
-        const mine = (await listIdentities(tx, auth.userId)).some((identity) => identity.id === identityId);
-        if (!mine) throw notFound('Identity');
+        const identities = await listIdentities(tx, auth.userId);
+        if (!identities.some((identity) => identity.id === identityId)) throw notFound('Identity');
+        const remaining = identities.length - 1 + (user.password_hash ? 1 : 0);
         if (remaining < 1)
           throw conflict(
             'This is the only way to sign in to the account; set a password or link another provider first',

@@ -1,7 +1,7 @@
 // The rows of a provider sign-in: flows waiting for their callback, one-time codes, linked
 // identities. Every lookup of a secret goes through its SHA-256, so a database read leaks none.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, count, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { oidcCodes, oidcFlows, userIdentities } from '../../../db/schema/identities.ts';
 
@@ -138,11 +138,6 @@ export async function listIdentities(db: Db, userId: string): Promise<IdentityRo
     .from(userIdentities)
     .where(eq(userIdentities.user_id, userId))
     .orderBy(asc(userIdentities.created_at), asc(userIdentities.id));
-}
-
-export async function countIdentities(db: Db, userId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(userIdentities).where(eq(userIdentities.user_id, userId));
-  return row?.n ?? 0;
 }
 
 export async function deleteIdentity(db: Db, userId: string, id: string): Promise<boolean> {

@@ -10,6 +10,8 @@ export const contactsResource: ResourceDefinition = {
   entityType: 'contact',
   name: 'Contact',
   table: contacts,
+  // docs/search.md: the vector is internal; GET /search is its door.
+  hidden: ['search_vector'],
   writable: [
     'full_name',
     'email',

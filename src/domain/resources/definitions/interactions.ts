@@ -10,6 +10,8 @@ export const interactionsResource: ResourceDefinition = {
   entityType: 'interaction',
   name: 'Interaction',
   table: interactions,
+  // docs/search.md: the vector is internal; GET /search is its door.
+  hidden: ['search_vector'],
   writable: ['contact_id', 'type', 'summary', 'occurred_at', 'is_archived'],
   fieldSchemas: {
     type: z.enum(INTERACTION_TYPES),

@@ -38,7 +38,7 @@ export const notesResource: ResourceDefinition = {
   ],
   createOnly: ['blocksuite_doc_id'],
   serverDefaults: { blocksuite_doc_id: () => randomUUID() },
-  hidden: ['title_normalized', 'search_vector', 'blocksuite_doc'],
+  hidden: ['title_normalized', 'search_vector', 'blocksuite_doc', 'search_language', 'title_search'],
   detailOnly: ['blocksuite_snapshot'],
   computedFields: {
     blocksuite_doc: z

@@ -64,6 +64,8 @@ export const projectsResource: ResourceDefinition = {
   entityType: 'project',
   name: 'Project',
   table: projects,
+  // docs/search.md: the vector is internal; GET /search is its door.
+  hidden: ['search_vector'],
   writable: [
     'name',
     'description',

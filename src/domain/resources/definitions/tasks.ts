@@ -9,6 +9,8 @@ export const tasksResource: ResourceDefinition = {
   entityType: 'task',
   name: 'Task',
   table: tasks,
+  // docs/search.md: the vector is internal; GET /search is its door.
+  hidden: ['search_vector'],
   writable: ['contact_id', 'title', 'description', 'status', 'due_at', 'is_archived'],
   fieldSchemas: {
     title: z.string().min(1).max(500),
