@@ -12,6 +12,7 @@ import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerOidcRoutes } from './http/routes/oidc.ts';
+import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
@@ -30,6 +31,7 @@ import { createServices, type Services } from './services.ts';
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
   registerOidcRoutes,
+  registerAccountRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
@@ -108,6 +110,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(forced);
       await services.documents.shutdown();
+      await services.accounts.settle();
+      services.mailer.close();
+      await services.sessionRevocations.close();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');

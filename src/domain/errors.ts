@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   // A sign-in through an identity provider refused; `details.reason` says which check failed.
   | 'OIDC_SIGN_IN_FAILED'
+  | 'EMAIL_NOT_CONFIGURED'
   | 'INTERNAL_ERROR';
 
 export interface FieldProblem {

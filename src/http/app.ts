@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
 import { authenticate } from './middleware/authenticate.ts';
+import { corsPolicy } from './middleware/cors.ts';
 import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
@@ -21,6 +22,8 @@ export type RouteModule = (app: App, services: Services) => void;
 export function createApp(services: Services, modules: RouteModule[]): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestContext(services.logger, services.metrics));
+  // Before authentication: a preflight carries no token and must not be refused for it.
+  if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
   app.use(
     '/api/*',
     bodyLimit({

@@ -18,6 +18,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  EMAIL_NOT_CONFIGURED: 503,
 };
 
 export interface ErrorEnvelope {

@@ -28,7 +28,7 @@ import {
 } from '../../db/schema/index.ts';
 import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import { notFound } from '../errors.ts';
-import { loadCurrentDocumentStates } from '../notes/current-document.ts';
+import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
 import { matchDefaultFolders } from './plan.ts';

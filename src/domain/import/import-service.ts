@@ -30,7 +30,7 @@ import { buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
 import { notFound } from '../errors.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { extractWikiLabels } from '../blocksuite/wiki-labels.ts';
 import { normalizeTitle, topicSlug } from '../blocksuite/slug.ts';
-import { DOCUMENT_NAME } from '../resources/definitions/notes.ts';
+import { isValidDocumentName } from '../documents/document-name.ts';
 import type { FrameLordExport, NoteRecord } from './export-format.ts';
 import { contentLines } from './html-content.ts';
 import { childSourceId, type IdAllocator } from './id-map.ts';
@@ -642,7 +642,7 @@ function documentIdFor(
 ): string {
   const wanted = note.blocksuiteDocId;
   if (wanted === null) return randomUUID();
-  if (!DOCUMENT_NAME.test(wanted)) {
+  if (!isValidDocumentName(wanted)) {
     warn(`blocksuiteDocId "${wanted}" is not a valid document name; a new one is generated`);
     return randomUUID();
   }

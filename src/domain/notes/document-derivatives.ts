@@ -1,11 +1,13 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type * as Y from 'yjs';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
+import { recordChanges } from '../change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { writeNoteSearchChunks } from '../search/note-chunks.ts';
-import { recordChanges, type EntityType } from '../sync/change-feed.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
+import { bumpVersion } from '../versioning.ts';
 
 /** The note row fields the derived-data update needs to decide what changed. */
 export interface DocumentNote {
@@ -56,8 +58,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
         blocksuite_snapshot: snapshot,
         title,
         title_normalized: titleNormalized,
-        updated_at: new Date(),
-        sync_version: sql`${notes.sync_version} + 1`,
+        ...bumpVersion(notes, new Date()),
       })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });

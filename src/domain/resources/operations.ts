@@ -7,11 +7,12 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
-import { assertOwnedReferences, isUuid, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
+import { recordChanges } from '../change-feed.ts';
 import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
-import { assertCurrentVersion, nextVersion, type Versioned } from '../versioning.ts';
+import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
 import { checkOptionalDataUrl } from './data-url.ts';
 import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
@@ -158,7 +159,7 @@ export async function createResourceEntity(
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
-    const version = nextVersion(undefined, options.updatedAt);
+    const version = firstVersion(options.updatedAt ?? new Date());
     const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
     for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
       if (values[name] === undefined) values[name] = makeDefault(auth);
@@ -299,7 +300,7 @@ async function writeUpdate(
     delete values[name];
   }
   if (problems.length > 0) throw validationError(problems);
-  const version = nextVersion(existing as unknown as Versioned, options.updatedAt);
+  const version = bumpVersion(definition.table, options.updatedAt ?? new Date());
   const context: WriteContext = {
     tx,
     auth,
@@ -313,7 +314,7 @@ async function writeUpdate(
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
     .update(definition.table)
-    .set({ ...context.values, sync_version: version.sync_version, updated_at: version.updated_at } as never)
+    .set({ ...context.values, ...version } as never)
     .where(eq(definition.table.id, existing.id as string))
     .returning(detailSelection(resource))) as Row[];
   return finishWrite(context, resource, row as Row, options);

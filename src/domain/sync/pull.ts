@@ -7,7 +7,7 @@ import { syncChanges, userChangeCounters } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError } from '../errors.ts';
 import { findEntities, type Entity } from '../resources/index.ts';
-import type { EntityType } from './change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertSchemaVersionSupported, SERVER_SCHEMA_VERSION } from './schema-version.ts';
 

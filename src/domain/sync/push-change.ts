@@ -2,7 +2,7 @@
 // `failed`) instead of failing the whole push and leaving the device's queue stuck behind it.
 import { z } from 'zod';
 import { parseInput } from '../validation.ts';
-import { ENTITY_TYPES, type EntityType } from './change-feed.ts';
+import { ENTITY_TYPES, type EntityType } from '../entity-types.ts';
 
 /** Entity types a push may write: every one a pull carries except topics (derived from documents). */
 export const PUSHABLE_ENTITY_TYPES = ENTITY_TYPES.filter((type) => type !== 'topic') as Exclude<EntityType, 'topic'>[];

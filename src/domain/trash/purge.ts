@@ -31,7 +31,8 @@ import {
   tasks,
 } from '../../db/schema/index.ts';
 import { resourceFor } from '../resources/index.ts';
-import { recordChanges, type EntityType } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 
 /** What one purge removed, by entity type: handed to purge hooks. */
 export interface PurgedEntities {

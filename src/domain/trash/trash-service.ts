@@ -7,9 +7,9 @@ import type { Db } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
-import { isUuid } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 import { resourceFor } from '../resources/index.ts';
-import { ENTITY_TYPES, type EntityType } from '../sync/change-feed.ts';
+import { ENTITY_TYPES, type EntityType } from '../entity-types.ts';
 import { purgeableCondition, purgeEntities, type PurgeHook } from './purge.ts';
 
 export const DEFAULT_TRASH_PER_PAGE = 20;

@@ -1,7 +1,7 @@
 // docs/history-and-trash.md: the trash. Thin: the caller, the path and query → the trash service.
 import { createRoute, z } from '@hono/zod-openapi';
 import { MAX_TRASH_PER_PAGE } from '../../domain/trash/trash-service.ts';
-import { ENTITY_TYPES, type EntityType } from '../../domain/sync/change-feed.ts';
+import { ENTITY_TYPES, type EntityType } from '../../domain/entity-types.ts';
 import { parseInput } from '../../domain/validation.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';

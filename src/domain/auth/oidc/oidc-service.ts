@@ -9,8 +9,8 @@ import { users } from '../../../db/schema/users.ts';
 import type { Logger } from '../../../logger.ts';
 import { DomainError, conflict, fieldError, notFound, rateLimited } from '../../errors.ts';
 import type { RateLimiter } from '../../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../../rate-limit/rules.ts';
-import { recordChanges } from '../../sync/change-feed.ts';
+import type { RateLimitRules } from '../../rate-limit/rules.ts';
+import { recordChanges } from '../../change-feed.ts';
 import { insertAccount } from '../accounts.ts';
 import type { AuthContext } from '../auth-context.ts';
 import type { AuthService, ClientInfo, SignedIn } from '../auth-service.ts';
@@ -118,7 +118,7 @@ export interface OidcServiceDependencies {
   registry: ProviderRegistry;
   auth: AuthService;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
 }
 

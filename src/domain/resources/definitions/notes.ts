@@ -4,16 +4,14 @@ import { z } from 'zod';
 import { contacts, folders, notes, noteTargetContacts } from '../../../db/schema/index.ts';
 import { normalizeTitle } from '../../blocksuite/slug.ts';
 import { fieldError } from '../../errors.ts';
-import { loadCurrentDocumentStates } from '../../notes/current-document.ts';
+import { loadCurrentDocumentStates } from '../../documents/current-document.ts';
 import { onNoteTitleOrArchiveChanged } from '../../notes/title-links.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { NOTE_KINDS, PREFERRED_VIEWS } from '../enums.ts';
 import { booleanEquals, enumEquals, equals, hasTags, idEquals, linkedThrough } from '../filters.ts';
 import { idSet } from '../nested/id-set.ts';
 import { dateSchema } from '../schemas.ts';
-
-/** A document name is 1–255 of these characters (docs/collaboration.md). */
-export const DOCUMENT_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
+import { documentNameSchema } from '../../documents/document-name.ts';
 
 const query = (term: string) => sql`websearch_to_tsquery('english', ${term})`;
 
@@ -48,7 +46,7 @@ export const notesResource: ResourceDefinition = {
       .meta({ description: 'Base64 Yjs state holding every acknowledged edit (single-note reads only; read-only).' }),
   },
   fieldSchemas: {
-    blocksuite_doc_id: z.string().regex(DOCUMENT_NAME, 'must be 1-255 of A-Z a-z 0-9 _ . : -'),
+    blocksuite_doc_id: documentNameSchema(),
     kind: z.enum(NOTE_KINDS),
     preferred_view: z.enum(PREFERRED_VIEWS),
   },
