@@ -31,6 +31,12 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
+  // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
+  MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
+  MAX_DOCUMENT_STRUCTS: positiveInt.default(500_000),
+  // Bytes a socket may send for documents whose authentication is still pending (held unread).
+  MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
   RATE_LIMITS: booleanSwitch.default(true),
   RATE_LIMIT_API_PER_MINUTE: nonNegativeInt.default(1200),
@@ -177,6 +183,9 @@ export interface Config {
   logLevel: Environment['LOG_LEVEL'];
   maxMessageBytes: number;
   maxDocumentBytes: number;
+  maxUpdateStructs: number;
+  maxDocumentStructs: number;
+  maxPreAuthBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
   logCommitIntervalMs: number;
@@ -237,6 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+    maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
+    maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
+    maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
     rateLimits: {
       apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),
       loginPerEmail: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL),
