@@ -16,6 +16,7 @@ import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
+import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import { registerSearchRoutes } from './http/routes/search.ts';
@@ -35,6 +36,7 @@ export const routeModules: RouteModule[] = [
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
+  registerTrashRoutes,
   // Before the resources: GET /notes/titles would otherwise be GET /notes/{id}.
   registerSearchRoutes,
   registerResourceRoutes,
