@@ -31,6 +31,12 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
+  // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
+  MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
+  MAX_DOCUMENT_STRUCTS: positiveInt.default(500_000),
+  // Bytes a socket may send for documents whose authentication is still pending (held unread).
+  MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
   RATE_LIMITS: booleanSwitch.default(true),
   RATE_LIMIT_API_PER_MINUTE: nonNegativeInt.default(1200),
@@ -111,6 +117,13 @@ const environmentSchema = z.object({
       return origins;
     })
     .default([]),
+  // Blob store (docs/blobs.md): largest single blob, and what one user may store in all.
+  BLOB_MAX_BYTES: positiveInt.default(100 * 1024 * 1024),
+  BLOB_QUOTA_BYTES: positiveInt.default(10 * 1024 * 1024 * 1024),
+  // How often unreferenced blobs are collected, and how old one must be first (an editor uploads
+  // before the block that uses it is stored; 0 = no grace).
+  BLOB_GC_INTERVAL_SECONDS: positiveInt.default(3600),
+  BLOB_GC_GRACE_HOURS: z.coerce.number().nonnegative().default(24),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -162,6 +175,13 @@ export interface TrashConfig {
   purgeIntervalSeconds: number;
 }
 
+export interface BlobConfig {
+  maxBytes: number;
+  quotaBytes: number;
+  gcIntervalSeconds: number;
+  gcGraceHours: number;
+}
+
 export interface Config {
   nodeEnv: Environment['NODE_ENV'];
   host: string;
@@ -177,6 +197,9 @@ export interface Config {
   logLevel: Environment['LOG_LEVEL'];
   maxMessageBytes: number;
   maxDocumentBytes: number;
+  maxUpdateStructs: number;
+  maxDocumentStructs: number;
+  maxPreAuthBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
   logCommitIntervalMs: number;
@@ -190,6 +213,7 @@ export interface Config {
   oidc: OidcConfig;
   history: HistoryConfig;
   trash: TrashConfig;
+  blobs: BlobConfig;
   mail: MailConfig;
   refreshReuseGraceSeconds: number;
   /** Exact origins (scheme://host[:port]); empty = no CORS headers, any WebSocket origin. */
@@ -237,6 +261,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+    maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
+    maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
+    maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
     rateLimits: {
       apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),
       loginPerEmail: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL),
@@ -275,6 +302,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     corsOrigins: e.CORS_ORIGINS,
+    blobs: {
+      maxBytes: e.BLOB_MAX_BYTES,
+      quotaBytes: e.BLOB_QUOTA_BYTES,
+      gcIntervalSeconds: e.BLOB_GC_INTERVAL_SECONDS,
+      gcGraceHours: e.BLOB_GC_GRACE_HOURS,
+    },
   };
 }
 

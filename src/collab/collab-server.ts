@@ -12,12 +12,13 @@ import { CLOSE, type CloseEvent } from './close-codes.ts';
 import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
 import { durableSocket } from './durable-socket.ts';
-import { MalformedFrame, readClientFrame } from './frames.ts';
+import { FrameTooCostly, MalformedFrame, readClientFrame } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
+import { createPreAuthGate } from './pre-auth-gate.ts';
 import { RedisRelay, relayedLiveDocuments } from './redis-relay.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -104,6 +105,9 @@ export function createCollabServer(services: Services): CollabServer {
     debounce: config.storeDebounceMs,
     maxDebounce: config.storeMaxDebounceMs,
     unloadImmediately: true,
+    // The pre-auth gate holds frames until the verdict; this bounds what Hocuspocus itself queues
+    // between the verdict and the end of the document's load.
+    maxUnauthenticatedQueueSize: config.maxPreAuthBytes,
     extensions: [
       new MetricsExtension(metrics),
       authentication,
@@ -159,26 +163,41 @@ export function createCollabServer(services: Services): CollabServer {
     sockets.add(socket);
     metrics.collabConnections.inc();
     const rate = createMessageRateLimit(services.rateLimitRules.collabMessagesPerSecond);
-    const connection = hocuspocus.handleConnection(durableSocket(ws, liveStates), toWebRequest(request), { socket });
-
     const refuse = (event: CloseEvent, code: string) => {
       metrics.errors.inc({ transport: 'collab', code });
       logger.info({ socket: socket.id, close_code: event.code, reason: event.reason }, 'closing collaboration socket');
       socket.close(event);
     };
+    const limits = { maxUpdateStructs: config.maxUpdateStructs };
+    // Reads a frame the gate let through (an Auth frame, or one of an authenticated document) in
+    // full, and hands it to Hocuspocus.
+    const deliver = (bytes: Uint8Array) => {
+      if (closed) return;
+      try {
+        if (readClientFrame(bytes, limits).kind === 'pong') return;
+      } catch (error) {
+        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
+        if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');
+        throw error;
+      }
+      connection.handleMessage(bytes);
+    };
+    const gate = createPreAuthGate({
+      maxPendingBytes: config.maxPreAuthBytes,
+      deliver,
+      refuse: ({ close, code }) => refuse(close, code),
+    });
+    const connection = hocuspocus.handleConnection(
+      durableSocket(ws, liveStates, (frame) => gate.observeOutgoing(frame)),
+      toWebRequest(request),
+      { socket },
+    );
 
     ws.on('message', (data, isBinary) => {
       if (closed) return;
       if (!isBinary) return refuse(CLOSE.textFrame, 'VALIDATION_ERROR');
       if (!rate.take()) return refuse(CLOSE.tooManyMessages, 'RATE_LIMIT_EXCEEDED');
-      const bytes = toBytes(data);
-      try {
-        if (readClientFrame(bytes).kind === 'pong') return;
-      } catch (error) {
-        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
-        throw error;
-      }
-      connection.handleMessage(bytes);
+      gate.receive(toBytes(data));
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws has already closed the socket (1009 for an oversized frame).
