@@ -12,12 +12,13 @@ import { CLOSE, type CloseEvent } from './close-codes.ts';
 import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
 import { durableSocket } from './durable-socket.ts';
-import { MalformedFrame, readClientFrame } from './frames.ts';
+import { FrameTooCostly, MalformedFrame, readClientFrame } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
+import { createPreAuthGate } from './pre-auth-gate.ts';
 import { RedisRelay, relayedLiveDocuments } from './redis-relay.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -65,6 +66,21 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
+/**
+ * A browser always sends Origin; a page of another site must not use the visitor's token here
+ * (CORS does not cover WebSockets). Non-browser clients send none and are let in, and so is the
+ * server's own origin (the demo page). Without CORS_ORIGINS nothing is checked.
+ */
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (allowed.length === 0 || origin === undefined || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export function createCollabServer(services: Services): CollabServer {
   const { config, metrics, documents } = services;
   const logger = services.logger.child({ component: 'collab' });
@@ -89,6 +105,9 @@ export function createCollabServer(services: Services): CollabServer {
     debounce: config.storeDebounceMs,
     maxDebounce: config.storeMaxDebounceMs,
     unloadImmediately: true,
+    // The pre-auth gate holds frames until the verdict; this bounds what Hocuspocus itself queues
+    // between the verdict and the end of the document's load.
+    maxUnauthenticatedQueueSize: config.maxPreAuthBytes,
     extensions: [
       new MetricsExtension(metrics),
       authentication,
@@ -96,6 +115,19 @@ export function createCollabServer(services: Services): CollabServer {
       new PersistenceExtension({ documents, liveStates, logger, metrics }),
       ...(relay ? [relay] : []),
     ],
+  });
+  // A revoked session (logout, password change, session ended, account deleted) stops editing now,
+  // not at the next periodic re-auth; the event reaches every instance (session-revocations.ts).
+  const unsubscribeRevocations = services.sessionRevocations.subscribe((revocation) => {
+    for (const document of hocuspocus.documents.values()) {
+      for (const connection of document.getConnections()) {
+        const context = connection.context as CollabContext;
+        if (context.userId !== revocation.userId) continue;
+        if (revocation.sessionIds && !revocation.sessionIds.includes(context.sessionId ?? '')) continue;
+        metrics.errors.inc({ transport: 'collab', code: 'UNAUTHORIZED' });
+        context.socket.close(CLOSE.unauthorized);
+      }
+    }
   });
   const live = hocuspocusLiveDocuments(hocuspocus, liveStates);
   services.liveDocuments.serve(relay ? relayedLiveDocuments(live, relay, logger) : live);
@@ -131,26 +163,41 @@ export function createCollabServer(services: Services): CollabServer {
     sockets.add(socket);
     metrics.collabConnections.inc();
     const rate = createMessageRateLimit(services.rateLimitRules.collabMessagesPerSecond);
-    const connection = hocuspocus.handleConnection(durableSocket(ws, liveStates), toWebRequest(request), { socket });
-
     const refuse = (event: CloseEvent, code: string) => {
       metrics.errors.inc({ transport: 'collab', code });
       logger.info({ socket: socket.id, close_code: event.code, reason: event.reason }, 'closing collaboration socket');
       socket.close(event);
     };
+    const limits = { maxUpdateStructs: config.maxUpdateStructs };
+    // Reads a frame the gate let through (an Auth frame, or one of an authenticated document) in
+    // full, and hands it to Hocuspocus.
+    const deliver = (bytes: Uint8Array) => {
+      if (closed) return;
+      try {
+        if (readClientFrame(bytes, limits).kind === 'pong') return;
+      } catch (error) {
+        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
+        if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');
+        throw error;
+      }
+      connection.handleMessage(bytes);
+    };
+    const gate = createPreAuthGate({
+      maxPendingBytes: config.maxPreAuthBytes,
+      deliver,
+      refuse: ({ close, code }) => refuse(close, code),
+    });
+    const connection = hocuspocus.handleConnection(
+      durableSocket(ws, liveStates, (frame) => gate.observeOutgoing(frame)),
+      toWebRequest(request),
+      { socket },
+    );
 
     ws.on('message', (data, isBinary) => {
       if (closed) return;
       if (!isBinary) return refuse(CLOSE.textFrame, 'VALIDATION_ERROR');
       if (!rate.take()) return refuse(CLOSE.tooManyMessages, 'RATE_LIMIT_EXCEEDED');
-      const bytes = toBytes(data);
-      try {
-        if (readClientFrame(bytes).kind === 'pong') return;
-      } catch (error) {
-        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
-        throw error;
-      }
-      connection.handleMessage(bytes);
+      gate.receive(toBytes(data));
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws has already closed the socket (1009 for an oversized frame).
@@ -176,12 +223,18 @@ export function createCollabServer(services: Services): CollabServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return true;
       }
+      if (!originAllowed(request, config.corsOrigins)) {
+        metrics.errors.inc({ transport: 'collab', code: 'FORBIDDEN' });
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => attach(ws, request));
       return true;
     },
     async stop() {
       accepting = false;
       authentication.stop();
+      unsubscribeRevocations();
       const started = performance.now();
       const draining = { sockets: sockets.size, documents: hocuspocus.documents.size };
       for (const socket of sockets) socket.close(CLOSE.serverRestarting);

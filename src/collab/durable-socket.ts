@@ -7,7 +7,12 @@ import type { WebSocket } from 'ws';
 import { syncStatusDocumentName } from './frames.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 
-export function durableSocket(ws: WebSocket, liveStates: LiveDocumentStates): WebSocketLike {
+/** `observe` sees every frame Hocuspocus sends, before it goes out (the pre-auth gate reads verdicts). */
+export function durableSocket(
+  ws: WebSocket,
+  liveStates: LiveDocumentStates,
+  observe: (data: Uint8Array) => void = () => {},
+): WebSocketLike {
   return {
     get readyState() {
       return ws.readyState;
@@ -16,6 +21,7 @@ export function durableSocket(ws: WebSocket, liveStates: LiveDocumentStates): We
       ws.close(code, reason);
     },
     send(data) {
+      if (data instanceof Uint8Array) observe(data);
       const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
       const durability = documentName === null ? undefined : liveStates.get(documentName)?.durability;
       if (!durability) return ws.send(data);

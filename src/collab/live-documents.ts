@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
+import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 
 /** The domain's view of the documents this Hocuspocus instance holds. */
@@ -26,6 +27,7 @@ export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, liveStates: Live
       const document = await find(documentName);
       if (!document) return false;
       liveStates.get(documentName)?.budget.grow(update.length);
+      liveStates.get(documentName)?.cost.grow(countUpdateCost(update));
       // A local origin: Hocuspocus broadcasts it to every connection and schedules a store.
       Y.applyUpdate(document, update, { source: 'local' });
       return true;

@@ -4,7 +4,7 @@
 //   retries one), whether or not the document is still in memory;
 // - unloading a document whose store failed loses nothing: every edit it holds that anybody was
 //   told is saved is in the log (document-durability.ts).
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type {
   afterUnloadDocumentPayload,
   Extension,
@@ -14,6 +14,7 @@ import type {
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
+import { createDocumentCostBudget, storedCost } from '../domain/documents/update-cost.ts';
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -79,6 +80,11 @@ export class PersistenceExtension implements Extension {
     liveStates.set(documentName, {
       noteId,
       budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
+      cost: createDocumentCostBudget(
+        documents.structLimits.maxDocumentStructs,
+        storedCost([...(state.stored ? [state.stored] : []), ...state.log.map((entry) => entry.update)]),
+        (doc) => Y.encodeStateAsUpdate(doc),
+      ),
       durability: new DocumentDurability(),
     });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.

@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
 import { authenticate } from './middleware/authenticate.ts';
+import { corsPolicy } from './middleware/cors.ts';
 import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
@@ -14,6 +15,9 @@ import { registerBearerScheme } from './routes/resource-kit.ts';
 /** docs/api.md: request bodies up to 15 MB (attachments travel inline as data URLs). */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 
+/** Routes whose body streams to the blob store (docs/blobs.md). */
+const STREAMED_BODY_PATH = /^\/api\/v1\/blobs\/[^/]+$/;
+
 export type App = OpenAPIHono<AppEnv>;
 
 /** A transport module: adds its routes to the app, calling domain services only. */
@@ -22,13 +26,15 @@ export type RouteModule = (app: App, services: Services) => void;
 export function createApp(services: Services, modules: RouteModule[]): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestContext(services.logger, services.metrics));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
-    }),
-  );
+  // Before authentication: a preflight carries no token and must not be refused for it.
+  if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
+  const limitBody = bodyLimit({
+    maxSize: MAX_REQUEST_BODY_BYTES,
+    onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
+  });
+  // Blob uploads stream to the store under their own limit (BLOB_MAX_BYTES, checked as the bytes
+  // arrive); this middleware would read a body without Content-Length into memory first.
+  app.use('/api/*', (c, next) => (STREAMED_BODY_PATH.test(c.req.path) ? next() : limitBody(c, next)));
 
   // Before every route module: all of /api/v1 needs an access token except the public auth
   // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.

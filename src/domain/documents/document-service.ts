@@ -9,6 +9,7 @@ import { compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
+import type { StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
@@ -20,6 +21,8 @@ export interface NoteDocumentRef {
 
 export interface DocumentService {
   readonly maxDocumentBytes: number;
+  /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
+  readonly structLimits: StructLimits;
   /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
   appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
   /** Stored state + log tail, one snapshot; null when the note does not exist. */
@@ -81,6 +84,7 @@ export function createDocumentService(
   });
   return {
     maxDocumentBytes: config.maxDocumentBytes,
+    structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
     async appendUpdate(noteId, update) {
       await appender.append(noteId, update);
       scheduler.markDirty(noteId);

@@ -24,6 +24,12 @@ export interface RateLimitRules {
   collabAuthFailuresPerSocket: number;
   /** Messages per second one collaboration socket may send (a token bucket; bursts up to 1 s). */
   collabMessagesPerSecond: number;
+  /** Password-reset requests per email address (known or not: the answer is the same). */
+  passwordForgotPerEmail: RateLimitRule;
+  /** Password-reset requests per client address. */
+  passwordForgotPerIp: RateLimitRule;
+  /** Verification mails asked again, per user. */
+  emailResendPerUser: RateLimitRule;
 }
 
 export function rateLimitRules(limits: RateLimitConfig): RateLimitRules {
@@ -36,6 +42,13 @@ export function rateLimitRules(limits: RateLimitConfig): RateLimitRules {
     collabAuthFailuresPerIp: { name: 'collab-auth-ip', limit: limits.collabAuthFailuresPerIp, windowSeconds: 60 },
     collabAuthFailuresPerSocket: limits.collabAuthFailures,
     collabMessagesPerSecond: limits.collabMessagesPerSecond,
+    passwordForgotPerEmail: {
+      name: 'password-forgot-email',
+      limit: limits.passwordForgotPerEmailPerHour,
+      windowSeconds: 3600,
+    },
+    passwordForgotPerIp: { name: 'password-forgot-ip', limit: limits.passwordForgotPerIpPerHour, windowSeconds: 3600 },
+    emailResendPerUser: { name: 'email-resend-user', limit: limits.emailResendPerHour, windowSeconds: 3600 },
   };
 }
 

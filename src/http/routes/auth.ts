@@ -1,13 +1,18 @@
 // docs/api.md: accounts and tokens. Thin: parse, call the auth service, shape the answer.
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ClientInfo } from '../../domain/auth/auth-service.ts';
-import { clientAddressSubject } from '../../domain/rate-limit/rules.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
-import { clientAddress } from '../client-address.ts';
-import { LoginBody, MeSchema, RefreshBody, RefreshedSchema, RegisterBody, SignedInSchema } from './auth-schemas.ts';
+import { clientInfo } from '../client-address.ts';
+import {
+  LoginBody,
+  MeSchema,
+  RefreshBody,
+  RefreshedSchema,
+  RegisterBody,
+  SignedInSchema,
+} from './auth-schemas.ts';
 import { caller, errorResponse as error, jsonBody as body, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const registerRoute = createRoute({
@@ -77,10 +82,7 @@ const meRoute = createRoute({
 });
 
 export function registerAuthRoutes(app: App, services: Services): void {
-  const client = (c: Context<AppEnv>): ClientInfo => {
-    const address = clientAddress(c, services.config.trustProxy);
-    return { address: address ? clientAddressSubject(address) : undefined };
-  };
+  const client = (c: Context<AppEnv>) => clientInfo(c, services.config.trustProxy);
 
   app.openapi(registerRoute, async (c) => {
     const signedIn = await services.auth.register(c.req.valid('json'), client(c));
