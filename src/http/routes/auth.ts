@@ -5,14 +5,7 @@ import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 import { clientInfo } from '../client-address.ts';
-import {
-  LoginBody,
-  MeSchema,
-  RefreshBody,
-  RefreshedSchema,
-  RegisterBody,
-  SignedInSchema,
-} from './auth-schemas.ts';
+import { LoginBody, MeSchema, RefreshBody, RefreshedSchema, RegisterBody, SignedInSchema } from './auth-schemas.ts';
 import { caller, errorResponse as error, jsonBody as body, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const registerRoute = createRoute({
