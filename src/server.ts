@@ -20,6 +20,7 @@ import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import { registerSearchRoutes } from './http/routes/search.ts';
+import { registerBlobRoutes } from './http/routes/blobs.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
@@ -41,6 +42,7 @@ export const routeModules: RouteModule[] = [
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
+  registerBlobRoutes,
   registerOpenApiRoutes,
 ];
 
@@ -92,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   services.sync.startRetention();
   services.retention.start();
+  services.blobCleanup.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -102,6 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services.lifecycle.draining = true;
       services.sync.stop();
       services.retention.stop();
+      services.blobCleanup.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

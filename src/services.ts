@@ -21,6 +21,8 @@ import { createSyncService, type SyncService } from './domain/sync/sync-service.
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
+import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
+import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -59,6 +61,10 @@ export interface Services {
   trash: TrashService;
   /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
   retention: RetentionJob;
+  /** Images and attachments of notes (docs/blobs.md). */
+  blobs: BlobService;
+  /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
+  blobCleanup: RetentionJob;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -102,6 +108,20 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     ],
     logger,
   );
+  const blobs = createBlobService(database.db, createDatabaseBlobStore(database), config.blobs);
+  const blobCleanup = createRetentionJob(
+    config.blobs.gcIntervalSeconds,
+    [
+      {
+        name: 'blobs',
+        run: async () => {
+          const removed = await blobs.collectGarbage();
+          return removed.blobs + removed.abandonedUploads;
+        },
+      },
+    ],
+    logger,
+  );
   return {
     config,
     database,
@@ -135,5 +155,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     history,
     trash,
     retention,
+    blobs,
+    blobCleanup,
   };
 }
