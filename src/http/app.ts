@@ -1,17 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { corsPolicy } from './middleware/cors.ts';
+import { bodySizeLimits, textGuard } from './middleware/input-guard.ts';
 import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
-/** docs/api.md: request bodies up to 15 MB (attachments travel inline as data URLs). */
+/** docs/security.md: bodies that carry documents or attachments (inline data URLs) up to 15 MB. */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 
 export type App = OpenAPIHono<AppEnv>;
@@ -24,13 +24,9 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   app.use('*', requestContext(services.logger, services.metrics));
   // Before authentication: a preflight carries no token and must not be refused for it.
   if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
-    }),
-  );
+  // Before authentication: a login body is bounded, depth-checked and NUL-free before it is parsed.
+  app.use('/api/*', bodySizeLimits({ small: services.config.maxBodyBytes, large: MAX_REQUEST_BODY_BYTES }));
+  app.use('/api/*', textGuard());
 
   // Before every route module: all of /api/v1 needs an access token except the public auth
   // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.
