@@ -14,6 +14,9 @@ import { registerHealthRoutes } from './routes/health.ts';
 /** docs/security.md: bodies that carry documents or attachments (inline data URLs) up to 15 MB. */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 
+/** Routes whose body streams to the blob store (docs/blobs.md). */
+const STREAMED_BODY_PATH = /^\/api\/v1\/blobs\/[^/]+$/;
+
 export type App = OpenAPIHono<AppEnv>;
 
 /** A transport module: adds its routes to the app, calling domain services only. */
@@ -25,7 +28,10 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   // Before authentication: a preflight carries no token and must not be refused for it.
   if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
   // Before authentication: a login body is bounded, depth-checked and NUL-free before it is parsed.
-  app.use('/api/*', bodySizeLimits({ small: services.config.maxBodyBytes, large: MAX_REQUEST_BODY_BYTES }));
+  // Blob uploads stream to the store under their own limit (BLOB_MAX_BYTES, checked as the bytes
+  // arrive); a body limit would read a body without Content-Length into memory first.
+  const limitBody = bodySizeLimits({ small: services.config.maxBodyBytes, large: MAX_REQUEST_BODY_BYTES });
+  app.use('/api/*', (c, next) => (STREAMED_BODY_PATH.test(c.req.path) ? next() : limitBody(c, next)));
   app.use('/api/*', textGuard());
 
   // Before every route module: all of /api/v1 needs an access token except the public auth

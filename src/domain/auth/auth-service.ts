@@ -50,7 +50,7 @@ export interface AuthService {
    * Opens a session for a user another service has already proven (an identity provider's
    * sign-in, docs/identity-providers.md): the same answer as login. 401 for an inactive account.
    */
-  signInVerified(userId: string): Promise<SignedIn>;
+  signInVerified(userId: string, client: ClientInfo): Promise<SignedIn>;
   /**
    * Rotates the refresh token. The one just rotated, presented again within the grace, answers
    * the same pair; later, or any older one, revokes its session.
@@ -152,15 +152,16 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 
-    signInVerified: async (userId) => {
+    signInVerified: async (userId, client) => {
       const account = await loadAccount(db, userId);
       if (account?.user.status !== 'active') throw unauthorized('The account is not active');
       await markLoggedIn(db, userId);
-      const tokens = await openSession(db, codec, {
-        userId,
-        email: account.user.email,
-        contactZeroId: account.contactZero.id,
-      });
+      const tokens = await openSession(
+        db,
+        codec,
+        { userId, email: account.user.email, contactZeroId: account.contactZero.id },
+        origin(client),
+      );
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 

@@ -103,7 +103,7 @@ export interface OidcService {
     browserSecret: (cookieName: string) => string | undefined;
   }): Promise<string>;
   /** The one-time code → the login answer; `created` when this sign-in created the account. */
-  exchange(code: string): Promise<{ signedIn: SignedIn; created: boolean }>;
+  exchange(code: string, client: ClientInfo): Promise<{ signedIn: SignedIn; created: boolean }>;
   /** A signed-in user starts linking: the URL of start (with a one-time ticket) for the browser. */
   startLink(auth: AuthContext, input: { provider: string; redirectUri: string }): Promise<string>;
   listIdentities(auth: AuthContext): Promise<PublicIdentity[]>;
@@ -340,11 +340,11 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
       }
     },
 
-    exchange: async (code) => {
+    exchange: async (code, clientInfo) => {
       const row = await takeCode(db, 'sign_in', code);
       if (!row) throw oidcFailure('invalid_code', 'The code is unknown, expired or already used');
       try {
-        return { signedIn: await deps.auth.signInVerified(row.user_id), created: row.account_created };
+        return { signedIn: await deps.auth.signInVerified(row.user_id, clientInfo), created: row.account_created };
       } catch (error) {
         if (error instanceof DomainError && error.code === 'UNAUTHORIZED')
           throw oidcFailure('account_inactive', 'The account is not active');
