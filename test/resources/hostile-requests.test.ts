@@ -2,6 +2,7 @@
 // small bodies belong, bounded JSON nesting, NUL characters refused naming the field (they used to
 // answer 500 from PostgreSQL), URL fields http(s) only, no client_updated_at before 2000.
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { request } from '../helpers/http.ts';
@@ -44,12 +45,24 @@ describe('body size by route', () => {
 });
 
 describe('JSON nesting', () => {
-  it('a 7 M-deep array posted to login is 400 naming the body, and answers at once', async () => {
+  it('a 7 M-deep array posted to login is refused by its size at once, unread', async () => {
     const started = performance.now();
-    const response = await request(server.url, 'POST', '/api/v1/auth/login', { rawBody: nested(7_000_000) });
-    // 14 MB: past the login limit already, so it is refused by size before its depth is looked at.
-    expect(response.status).toBe(413);
-    expect(performance.now() - started).toBeLessThan(2000);
+    // 14 MB: past the login limit, refused from its Content-Length; the server answers and closes
+    // while the body is still being sent, which fetch reports as a failure, so plain http reads it.
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = httpRequest(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      outgoing.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', (error) => setTimeout(() => reject(error), 1000));
+      outgoing.end(nested(7_000_000));
+    });
+    expect(status).toBe(413);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('JSON nested deeper than 64 within the size limit is 400 VALIDATION_ERROR on `body`', async () => {
