@@ -241,6 +241,13 @@ describe('identity provider sign-in', () => {
     expect(await usersWithEmail(owner.email)).toBe(1);
   });
 
+  it('refuses a new account without a usable email: email_missing', async () => {
+    for (const email of [undefined, 'not an address']) {
+      const account = person({ email });
+      await expectRefused(await signInAtProvider(account), 'email_missing', account);
+    }
+  });
+
   it('refuses a redirect_uri not on the allow-list, an unknown provider, and creates no flow', async () => {
     const db = server.server.services.db;
     const before = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from oidc_flows`);
