@@ -117,6 +117,13 @@ const environmentSchema = z.object({
       return origins;
     })
     .default([]),
+  // Blob store (docs/blobs.md): largest single blob, and what one user may store in all.
+  BLOB_MAX_BYTES: positiveInt.default(100 * 1024 * 1024),
+  BLOB_QUOTA_BYTES: positiveInt.default(10 * 1024 * 1024 * 1024),
+  // How often unreferenced blobs are collected, and how old one must be first (an editor uploads
+  // before the block that uses it is stored; 0 = no grace).
+  BLOB_GC_INTERVAL_SECONDS: positiveInt.default(3600),
+  BLOB_GC_GRACE_HOURS: z.coerce.number().nonnegative().default(24),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -168,6 +175,13 @@ export interface TrashConfig {
   purgeIntervalSeconds: number;
 }
 
+export interface BlobConfig {
+  maxBytes: number;
+  quotaBytes: number;
+  gcIntervalSeconds: number;
+  gcGraceHours: number;
+}
+
 export interface Config {
   nodeEnv: Environment['NODE_ENV'];
   host: string;
@@ -199,6 +213,7 @@ export interface Config {
   oidc: OidcConfig;
   history: HistoryConfig;
   trash: TrashConfig;
+  blobs: BlobConfig;
   mail: MailConfig;
   refreshReuseGraceSeconds: number;
   /** Exact origins (scheme://host[:port]); empty = no CORS headers, any WebSocket origin. */
@@ -287,6 +302,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     corsOrigins: e.CORS_ORIGINS,
+    blobs: {
+      maxBytes: e.BLOB_MAX_BYTES,
+      quotaBytes: e.BLOB_QUOTA_BYTES,
+      gcIntervalSeconds: e.BLOB_GC_INTERVAL_SECONDS,
+      gcGraceHours: e.BLOB_GC_GRACE_HOURS,
+    },
   };
 }
 

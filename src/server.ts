@@ -16,9 +16,11 @@ import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
+import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import { registerSearchRoutes } from './http/routes/search.ts';
+import { registerBlobRoutes } from './http/routes/blobs.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
@@ -34,11 +36,13 @@ export const routeModules: RouteModule[] = [
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
+  registerTrashRoutes,
   // Before the resources: GET /notes/titles would otherwise be GET /notes/{id}.
   registerSearchRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
+  registerBlobRoutes,
   registerOpenApiRoutes,
 ];
 
@@ -90,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   services.sync.startRetention();
   services.retention.start();
+  services.blobCleanup.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -100,6 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services.lifecycle.draining = true;
       services.sync.stop();
       services.retention.stop();
+      services.blobCleanup.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.

@@ -20,6 +20,9 @@ import { createLiveDocumentRegistry, type LiveDocumentRegistry } from './domain/
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
+import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
+import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
+import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -54,8 +57,14 @@ export interface Services {
   sync: SyncService;
   /** Version history of note documents (docs/history-and-trash.md). */
   history: HistoryService;
+  /** The trash: archived rows of every type, purge now, purge after TRASH_RETENTION_DAYS. */
+  trash: TrashService;
   /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
   retention: RetentionJob;
+  /** Images and attachments of notes (docs/blobs.md). */
+  blobs: BlobService;
+  /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
+  blobCleanup: RetentionJob;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -90,9 +99,27 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const liveDocuments = createLiveDocumentRegistry();
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
+  const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,
-    [{ name: 'note_versions', run: () => history.prune() }],
+    [
+      { name: 'trash', run: () => trash.purgeExpired() },
+      { name: 'note_versions', run: () => history.prune() },
+    ],
+    logger,
+  );
+  const blobs = createBlobService(database.db, createDatabaseBlobStore(database), config.blobs);
+  const blobCleanup = createRetentionJob(
+    config.blobs.gcIntervalSeconds,
+    [
+      {
+        name: 'blobs',
+        run: async () => {
+          const removed = await blobs.collectGarbage();
+          return removed.blobs + removed.abandonedUploads;
+        },
+      },
+    ],
     logger,
   );
   return {
@@ -126,6 +153,9 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       mutationRetentionDays: config.syncMutationRetentionDays,
     }),
     history,
+    trash,
     retention,
+    blobs,
+    blobCleanup,
   };
 }

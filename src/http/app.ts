@@ -14,6 +14,9 @@ import { registerHealthRoutes } from './routes/health.ts';
 /** docs/api.md: request bodies up to 15 MB (attachments travel inline as data URLs). */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 
+/** Routes whose body streams to the blob store (docs/blobs.md). */
+const STREAMED_BODY_PATH = /^\/api\/v1\/blobs\/[^/]+$/;
+
 export type App = OpenAPIHono<AppEnv>;
 
 /** A transport module: adds its routes to the app, calling domain services only. */
@@ -24,13 +27,13 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   app.use('*', requestContext(services.logger, services.metrics));
   // Before authentication: a preflight carries no token and must not be refused for it.
   if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_REQUEST_BODY_BYTES,
+    onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
+  });
+  // Blob uploads stream to the store under their own limit (BLOB_MAX_BYTES, checked as the bytes
+  // arrive); this middleware would read a body without Content-Length into memory first.
+  app.use('/api/*', (c, next) => (STREAMED_BODY_PATH.test(c.req.path) ? next() : limitBody(c, next)));
 
   // Before every route module: all of /api/v1 needs an access token except the public auth
   // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.

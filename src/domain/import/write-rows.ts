@@ -6,6 +6,7 @@ import type { Tx } from '../../db/client.ts';
 import type { EntityType } from '../entity-types.ts';
 import type { PlannedChild, PlannedEntity, PlannedMember, Values } from './plan.ts';
 import type { ImportTally } from './summary.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
 import { bumpVersion, storedIsNewer } from '../versioning.ts';
 
 export type RowOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
@@ -159,6 +160,7 @@ export async function writeEntities(
     if (!stored) {
       inserts.push({
         ...entity.values,
+        ...archiveStamp(false, entity.values.is_archived, now),
         ...entity.insertOnly,
         ...hooks.beforeInsert?.(entity),
         id: entity.id,
@@ -191,7 +193,11 @@ export async function writeEntities(
     }
     await tx
       .update(spec.target)
-      .set({ ...changed, ...bumpVersion(spec.target, now) } as never)
+      .set({
+        ...changed,
+        ...archiveStamp(stored.is_archived === true, changed.is_archived, now),
+        ...bumpVersion(spec.target, now),
+      } as never)
       .where(eq(spec.target.id, entity.id));
     hooks.afterUpdate?.(entity, changed);
     for (const [name, members] of changedSets)

@@ -10,6 +10,7 @@ import { conflict, DomainError, notFound, validationError, type FieldProblem } f
 import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
 import { recordChanges } from '../change-feed.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
@@ -159,7 +160,7 @@ export async function createResourceEntity(
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
     const version = firstVersion(options.updatedAt ?? new Date());
-    const values: Row = { ...parsed.values };
+    const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
     for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
       if (values[name] === undefined) values[name] = makeDefault(auth);
     }
@@ -291,7 +292,7 @@ async function writeUpdate(
   options: UpdateOptions,
 ): Promise<Entity> {
   const { definition } = resource;
-  const values: Row = { ...parsed.values };
+  const values: Row = { ...parsed.values, ...archiveStamp(existing.is_archived === true, parsed.values.is_archived) };
   const problems: FieldProblem[] = [];
   for (const name of definition.createOnly ?? []) {
     if (values[name] === undefined) continue;

@@ -27,6 +27,7 @@ export const SERVER_OWNED_FIELDS = [
   'created_by',
   'uploaded_by',
   'last_synced_at',
+  'archived_at',
 ] as const;
 
 export const TAG_LIMITS = { count: 100, length: 255 } as const;

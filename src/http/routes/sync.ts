@@ -135,7 +135,7 @@ const PullAnswer = z
         z.object({
           entity_type: z.enum(ENTITY_TYPES),
           entity_id: z.string(),
-          operation: z.enum(['upsert', 'archive']),
+          operation: z.enum(['upsert', 'archive', 'delete']),
           data: EntityData.nullable(),
           sync_version: z.int(),
         }),

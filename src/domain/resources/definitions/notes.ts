@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { contacts, folders, notes, noteTargetContacts } from '../../../db/schema/index.ts';
 import { normalizeTitle } from '../../blocksuite/slug.ts';
 import { fieldError } from '../../errors.ts';
+import { loadNoteBlobKeys } from '../../blobs/blob-references.ts';
 import { loadCurrentDocumentStates } from '../../documents/current-document.ts';
 import { onNoteTitleOrArchiveChanged } from '../../notes/title-links.ts';
 import type { ResourceDefinition } from '../definition.ts';
@@ -44,6 +45,10 @@ export const notesResource: ResourceDefinition = {
       .nullable()
       .optional()
       .meta({ description: 'Base64 Yjs state holding every acknowledged edit (single-note reads only; read-only).' }),
+    blob_keys: z.array(z.string()).optional().meta({
+      description:
+        'Keys of the blobs (GET /blobs/{key}) its image and attachment blocks use, sorted (single-note reads and sync pulls; read-only).',
+    }),
   },
   fieldSchemas: {
     blocksuite_doc_id: documentNameSchema(),
@@ -111,14 +116,14 @@ export const notesResource: ResourceDefinition = {
   },
   async decorate(db, entities, options) {
     if (!options.detail) return;
-    // One statement for the whole page (sync pulls present hundreds of notes at once).
-    const states = await loadCurrentDocumentStates(
-      db,
-      entities.map((entity) => String(entity.id)),
-    );
+    // One statement each for the whole page (sync pulls present hundreds of notes at once).
+    const ids = entities.map((entity) => String(entity.id));
+    const states = await loadCurrentDocumentStates(db, ids);
+    const blobKeys = await loadNoteBlobKeys(db, ids);
     for (const entity of entities) {
       const state = states.get(String(entity.id));
       entity.blocksuite_doc = state ? Buffer.from(state).toString('base64') : null;
+      entity.blob_keys = blobKeys.get(String(entity.id)) ?? [];
     }
   },
 };
