@@ -2,7 +2,7 @@
 // export format (the format `npm run import` reads), to FILE or to stdout.
 import { writeFile } from 'node:fs/promises';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import { CliError, cliBlobService, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
 
 const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE]';
 
@@ -19,7 +19,7 @@ await runCli(async () => {
   const database = await openCliDatabase();
   try {
     const userId = await findUserIdByEmail(database.db, values.email);
-    const data = await exportFrameLordData(database.db, userId);
+    const data = await exportFrameLordData(database.db, cliBlobService(database), userId);
     const json = `${JSON.stringify(data, null, 2)}\n`;
     if (values.out) {
       await writeFile(values.out, json, 'utf8');

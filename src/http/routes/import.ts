@@ -88,6 +88,7 @@ export function registerImportRoutes(app: App, services: Services): void {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
+      blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
     });
     c.get('logger')?.info(
@@ -99,7 +100,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const data = await exportFrameLordData(services.db, auth.userId);
+    const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
     c.header(
       'Content-Disposition',
       `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,
