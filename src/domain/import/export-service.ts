@@ -143,7 +143,12 @@ export function documentContent(state: Uint8Array | null): { lines: string; blob
 }
 
 /** A note's blobs as the app's legacy attachments (data URLs); keys the user has no blob for are left out. */
-async function noteAttachments(blobs: BlobService, userId: string, refs: readonly DocumentBlob[]): Promise<Json[]> {
+async function noteAttachments(
+  blobs: BlobService,
+  userId: string,
+  refs: readonly DocumentBlob[],
+  noteCreatedAt: string | null,
+): Promise<Json[]> {
   const attachments: Json[] = [];
   for (const ref of refs) {
     let found: FoundBlob;
@@ -162,7 +167,8 @@ async function noteAttachments(blobs: BlobService, userId: string, refs: readonl
       dataUrl: `data:${found.content_type};base64,${Buffer.concat(parts).toString('base64')}`,
       filename: ref.name ?? `${isImage ? 'image' : 'file'}-${ref.key.slice(0, 8)}`,
       mimeType: found.content_type,
-      createdAt: found.created_at,
+      // The note's time, not the upload's: an export of an import of an export stays the same.
+      createdAt: noteCreatedAt,
     });
   }
   return attachments;
@@ -313,7 +319,7 @@ export async function exportFrameLordData(
         sync_version: row.sync_version,
         content: document.lines,
         entries: [],
-        attachments: await noteAttachments(blobs, userId, document.blobs),
+        attachments: await noteAttachments(blobs, userId, document.blobs, iso(row.created_at)),
         contactId: CONTACT_ZERO_SOURCE_ID,
       });
     }
