@@ -2,7 +2,14 @@
 // export format (the format `npm run import` reads), to FILE or to stdout.
 import { writeFile } from 'node:fs/promises';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
-import { CliError, cliBlobService, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import {
+  CliError,
+  cliBlobService,
+  findUserIdByEmail,
+  openCliDatabase,
+  parseCommandLine,
+  runCli,
+} from './cli-support.ts';
 
 const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE]';
 

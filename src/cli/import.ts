@@ -4,7 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import { importFrameLordExport, type ImportProgress } from '../domain/import/import-service.ts';
 import { formatSummary } from '../domain/import/summary.ts';
-import { CliError, cliBlobService, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import {
+  CliError,
+  cliBlobService,
+  findUserIdByEmail,
+  openCliDatabase,
+  parseCommandLine,
+  runCli,
+} from './cli-support.ts';
 
 const USAGE = 'usage: npm run import -- --email USER_EMAIL [--dry-run] [--json] FILE.json';
 

@@ -42,7 +42,10 @@ describe('import of a note attachment', () => {
     const attachment = sampleAttachment();
     const bytes = bytesOfDataUrl(attachment.dataUrl);
     const key = keyOf(bytes);
-    const answer = await request(server.url, 'POST', '/api/v1/import', { token: alice.accessToken, body: loadSample() });
+    const answer = await request(server.url, 'POST', '/api/v1/import', {
+      token: alice.accessToken,
+      body: loadSample(),
+    });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
 
     const blob = await getBlob(server.url, alice.accessToken, key);
@@ -86,7 +89,10 @@ describe('import of a note attachment', () => {
     expect(record.content.split('\n').length).toBeLessThanOrEqual(String(original.content).split('\n').length + 1);
 
     const bob = await registerUser(server.url);
-    const imported = await request(server.url, 'POST', '/api/v1/import', { token: bob.accessToken, body: exported.body });
+    const imported = await request(server.url, 'POST', '/api/v1/import', {
+      token: bob.accessToken,
+      body: exported.body,
+    });
     expect(imported.status, JSON.stringify(imported.body)).toBe(200);
     const key = keyOf(bytesOfDataUrl(attachment.dataUrl));
     expect((await getBlob(server.url, bob.accessToken, key)).status).toBe(200);

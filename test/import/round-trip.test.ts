@@ -64,7 +64,9 @@ describe('export', () => {
     const first = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
     expect(first.framelord_contacts).toHaveLength(13);
     expect(first.framelord_notes).toHaveLength(29);
-    const summary = await importFrameLordExport(db, bob.userId, JSON.parse(JSON.stringify(first)), { blobs: server.server.services.blobs });
+    const summary = await importFrameLordExport(db, bob.userId, JSON.parse(JSON.stringify(first)), {
+      blobs: server.server.services.blobs,
+    });
     expect(summary.warnings).toEqual([]);
     expect(await countUserRows(db, bob.userId)).toEqual(await countUserRows(db, alice.userId));
     const second = await exportFrameLordData(db, server.server.services.blobs, bob.userId);
@@ -112,7 +114,9 @@ describe('export', () => {
     expect((file.framelord_notes as Array<{ id: string }>).map((note) => note.id)).toContain(created.entity.id);
     expect((file.framelord_tasks as Array<{ id: string }>).map((record) => record.id)).toContain(task.entity.id);
     const before = await dumpDatabase(db);
-    const summary = await importFrameLordExport(db, carol.userId, JSON.parse(JSON.stringify(file)), { blobs: server.server.services.blobs });
+    const summary = await importFrameLordExport(db, carol.userId, JSON.parse(JSON.stringify(file)), {
+      blobs: server.server.services.blobs,
+    });
     expect(await dumpDatabase(db)).toEqual(before);
     expect(summary.tables.filter((row) => row.added + row.updated + row.removed > 0)).toEqual([]);
   });
@@ -145,7 +149,9 @@ describe('importing a later file', () => {
     await updateEntity(db, authOf(alice), 'note', noteId, { tags: ['mine'] }, { mode: 'patch' });
 
     // The original sample is older than both edits.
-    const summary = await importFrameLordExport(db, alice.userId, loadSample(), { blobs: server.server.services.blobs });
+    const summary = await importFrameLordExport(db, alice.userId, loadSample(), {
+      blobs: server.server.services.blobs,
+    });
     const kept = Object.fromEntries(summary.tables.filter((row) => row.kept > 0).map((row) => [row.table, row.kept]));
     expect(kept).toMatchObject({ contacts: 1, notes: 1 });
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, contactId));

@@ -174,12 +174,7 @@ async function noteAttachments(
   return attachments;
 }
 
-export async function exportFrameLordData(
-  db: Db,
-  blobs: BlobService,
-  userId: string,
-  now = new Date(),
-): Promise<Json> {
+export async function exportFrameLordData(db: Db, blobs: BlobService, userId: string, now = new Date()): Promise<Json> {
   const [contactZero] = await db
     .select({ id: contacts.id })
     .from(contacts)

@@ -69,7 +69,10 @@ export function decodeDataUrl(field: string, value: string): { mimeType: string;
   const parts: Buffer[] = [];
   let last = 0;
   for (const match of payload.matchAll(PERCENT_ESCAPE)) {
-    parts.push(Buffer.from(payload.slice(last, match.index), 'utf8'), Buffer.from([Number.parseInt(match[0].slice(1), 16)]));
+    parts.push(
+      Buffer.from(payload.slice(last, match.index), 'utf8'),
+      Buffer.from([Number.parseInt(match[0].slice(1), 16)]),
+    );
     last = match.index + match[0].length;
   }
   parts.push(Buffer.from(payload.slice(last), 'utf8'));
