@@ -60,7 +60,8 @@ describe('import of a note attachment', () => {
     Y.applyUpdate(doc, Buffer.from(note.body.data.blocksuite_doc, 'base64'));
     const blocks = doc.getMap<Y.Map<unknown>>('blocks');
     const noteBlock = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:note');
-    const lastChild = (noteBlock?.get('sys:children') as Y.Array<string>).toArray().at(-1) as string;
+    const children = noteBlock?.get('sys:children') as Y.Array<string> | undefined;
+    const lastChild = children?.toArray().at(-1) ?? '';
     expect(blocks.get(lastChild)?.get('sys:flavour')).toBe('affine:image');
     expect(blocks.get(lastChild)?.get('prop:sourceId')).toBe(key);
 
