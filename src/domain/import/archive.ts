@@ -7,6 +7,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Db } from '../../db/client.ts';
+import type { BlobService } from '../blobs/blob-service.ts';
 import { importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
@@ -39,7 +40,12 @@ const fileId = (id: string) => encodeURIComponent(id);
  * The archive as zip bytes, chunk by chunk, produced as they are read: the caller's pace (an HTTP
  * response, a file) drives the database reads.
  */
-export async function* accountArchive(db: Db, userId: string, now = new Date()): AsyncGenerator<Uint8Array> {
+export async function* accountArchive(
+  db: Db,
+  blobs: BlobService,
+  userId: string,
+  now = new Date(),
+): AsyncGenerator<Uint8Array> {
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   let finished = false;
@@ -63,7 +69,7 @@ export async function* accountArchive(db: Db, userId: string, now = new Date()):
     .from(users)
     .where(eq(users.id, userId));
   if (!account) throw fieldError('user', 'does not exist');
-  const data = await exportFrameLordData(db, userId, now);
+  const data = await exportFrameLordData(db, blobs, userId, now);
   addFile('data.json', strToU8(JSON.stringify(data)), true);
   yield* drain();
 
@@ -159,7 +165,12 @@ export interface ArchiveImportSummary extends ImportSummary {
  * snapshot as the archive holds them, so the documents are the same bytes as before. An account
  * with notes answers 409: replacing documents someone may be editing is not what an import is for.
  */
-export async function importAccountArchive(db: Db, userId: string, bytes: Uint8Array): Promise<ArchiveImportSummary> {
+export async function importAccountArchive(
+  db: Db,
+  blobs: BlobService,
+  userId: string,
+  bytes: Uint8Array,
+): Promise<ArchiveImportSummary> {
   const files = readArchive(bytes);
   const manifest = parseManifest(parseJson(files, 'manifest.json'));
   const data = parseJson(files, 'data.json');
@@ -169,7 +180,7 @@ export async function importAccountArchive(db: Db, userId: string, bytes: Uint8A
       { field: 'archive', message: 'the account already has notes' },
     ]);
   }
-  const summary = await importFrameLordExport(db, userId, data);
+  const summary = await importFrameLordExport(db, userId, data, { blobs });
   let documents = 0;
   await db.transaction(async (tx) => {
     const mapped = await tx

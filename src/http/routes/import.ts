@@ -124,7 +124,7 @@ const importArchiveRoute = createRoute({
 export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportArchiveRoute, async (c) => {
     const auth = caller(c);
-    const chunks = accountArchive(services.db, auth.userId);
+    const chunks = accountArchive(services.db, services.blobs, auth.userId);
     // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
     const first = await chunks.next();
     const body = new ReadableStream<Uint8Array>({
@@ -154,7 +154,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(importArchiveRoute, async (c) => {
     const auth = caller(c);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const summary = await importAccountArchive(services.db, auth.userId, bytes);
+    const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes);
     c.get('logger')?.info({ documents: summary.documents, duration_ms: summary.duration_ms }, 'archive import');
     return c.json({ data: summary }, 200);
   });
@@ -162,6 +162,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(importRoute, async (c) => {
     const auth = caller(c);
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
+      blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
     });
     c.get('logger')?.info(
@@ -172,7 +173,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   });
   app.openapi(exportRoute, async (c) => {
     const auth = caller(c);
-    const data = await exportFrameLordData(services.db, auth.userId);
+    const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
     c.header(
       'Content-Disposition',
       `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,

@@ -5,7 +5,7 @@ import { ENTITY_TYPES, type EntityType } from '../../domain/entity-types.ts';
 import { parseInput } from '../../domain/validation.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { caller, ErrorResponseSchema, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
+import { caller, ErrorResponseSchema, jsonContent as json, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
 import { ListLinks, ListMeta, listAnswer } from './resources.ts';
 
 const TrashEntry = z
@@ -24,11 +24,6 @@ const TrashQuery = z.object({
   type: z.enum(ENTITY_TYPES).optional().openapi({ description: 'Only rows of this entity type' }),
   page: pagingParameter('Page number, from 1'),
   per_page: pagingParameter(`Rows per page (default 20); above ${MAX_TRASH_PER_PAGE} is capped`),
-});
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
 });
 
 export function registerTrashRoutes(app: App, services: Services): void {
