@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createDatabaseBlobStore } from '../domain/blobs/database-blob-store.ts';
 import { accountArchive } from '../domain/import/archive.ts';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
 import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
@@ -33,7 +34,8 @@ await runCli(async () => {
     const userId = await findUserIdByEmail(database.db, values.email);
     if (values.archive) {
       // The same archive as GET /api/v1/export/archive, streamed to the file (docs/accounts.md).
-      await pipeline(Readable.from(accountArchive(database.db, userId)), createWriteStream(values.archive));
+      const blobStore = createDatabaseBlobStore(database);
+      await pipeline(Readable.from(accountArchive(database.db, blobStore, userId)), createWriteStream(values.archive));
       process.stderr.write(`Exported ${values.email} to ${values.archive}\n`);
       return;
     }

@@ -7,8 +7,10 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Db } from '../../db/client.ts';
-import { importIdMap, notes } from '../../db/schema/index.ts';
+import { blobs, importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
+import type { BlobService } from '../blobs/blob-service.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { conflict, fieldError, payloadTooLarge } from '../errors.ts';
 import { exportFrameLordData } from './export-service.ts';
@@ -30,6 +32,8 @@ interface Manifest {
   account: { email: string; full_name: string };
   /** Exported note id (as data.json names it) → its document files. */
   notes: Record<string, { state: string | null; snapshot: string | null }>;
+  /** The user's blobs (images, attachments), each in `blobs/<key>`. */
+  blobs: Array<{ key: string; content_type: string; size: number; file: string }>;
 }
 
 /** The file name part for an exported id (app ids may hold any character). */
@@ -39,7 +43,12 @@ const fileId = (id: string) => encodeURIComponent(id);
  * The archive as zip bytes, chunk by chunk, produced as they are read: the caller's pace (an HTTP
  * response, a file) drives the database reads.
  */
-export async function* accountArchive(db: Db, userId: string, now = new Date()): AsyncGenerator<Uint8Array> {
+export async function* accountArchive(
+  db: Db,
+  blobStore: Pick<BlobStore, 'read'>,
+  userId: string,
+  now = new Date(),
+): AsyncGenerator<Uint8Array> {
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   let finished = false;
@@ -100,12 +109,47 @@ export async function* accountArchive(db: Db, userId: string, now = new Date()):
     yield* drain();
   }
 
+  // Blobs are streamed chunk by chunk from the store into the zip: one blob is never whole in memory.
+  const manifestBlobs: Manifest['blobs'] = [];
+  let afterBlob = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const batch = await db
+      .select({
+        id: blobs.id,
+        key: blobs.key,
+        content_type: blobs.content_type,
+        size: blobs.size,
+        storage_id: blobs.storage_id,
+      })
+      .from(blobs)
+      .where(and(eq(blobs.user_id, userId), gt(blobs.id, afterBlob)))
+      .orderBy(asc(blobs.id))
+      .limit(NOTE_BATCH);
+    if (batch.length === 0) break;
+    afterBlob = batch.at(-1)?.id ?? afterBlob;
+    for (const blob of batch) {
+      const file = `blobs/${blob.key}`;
+      const entry = new ZipDeflate(file, { level: 6 });
+      zip.add(entry);
+      if (blob.size > 0) {
+        for await (const chunk of blobStore.read(blob.storage_id, { start: 0, end: blob.size - 1 })) {
+          entry.push(chunk);
+          yield* drain();
+        }
+      }
+      entry.push(new Uint8Array(0), true);
+      manifestBlobs.push({ key: blob.key, content_type: blob.content_type, size: blob.size, file });
+      yield* drain();
+    }
+  }
+
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT,
     version: ARCHIVE_VERSION,
     exported_at: now.toISOString(),
     account,
     notes: manifestNotes,
+    blobs: manifestBlobs,
   };
   addFile('manifest.json', strToU8(JSON.stringify(manifest, null, 2)), true);
   zip.end();
@@ -151,6 +195,8 @@ function parseManifest(value: unknown): Manifest {
 export interface ArchiveImportSummary extends ImportSummary {
   /** Notes whose Yjs state and snapshot came from the archive. */
   documents: number;
+  /** Blobs stored from the archive (their key is checked against their bytes, as any upload). */
+  blobs: number;
 }
 
 /**
@@ -159,7 +205,12 @@ export interface ArchiveImportSummary extends ImportSummary {
  * snapshot as the archive holds them, so the documents are the same bytes as before. An account
  * with notes answers 409: replacing documents someone may be editing is not what an import is for.
  */
-export async function importAccountArchive(db: Db, userId: string, bytes: Uint8Array): Promise<ArchiveImportSummary> {
+export async function importAccountArchive(
+  db: Db,
+  blobService: Pick<BlobService, 'put'>,
+  userId: string,
+  bytes: Uint8Array,
+): Promise<ArchiveImportSummary> {
   const files = readArchive(bytes);
   const manifest = parseManifest(parseJson(files, 'manifest.json'));
   const data = parseJson(files, 'data.json');
@@ -191,5 +242,23 @@ export async function importAccountArchive(db: Db, userId: string, bytes: Uint8A
       documents += 1;
     }
   });
-  return { ...summary, documents };
+  let storedBlobs = 0;
+  for (const blob of Array.isArray(manifest.blobs) ? manifest.blobs : []) {
+    const file = typeof blob?.file === 'string' ? files[blob.file] : undefined;
+    if (!file || typeof blob.key !== 'string') continue;
+    // Through the blob service: the key must be the bytes' hash, and the user's quota holds.
+    await blobService.put(
+      { userId },
+      {
+        key: blob.key,
+        contentType: typeof blob.content_type === 'string' ? blob.content_type : undefined,
+        declaredBytes: file.byteLength,
+        body: (async function* () {
+          yield file;
+        })(),
+      },
+    );
+    storedBlobs += 1;
+  }
+  return { ...summary, documents, blobs: storedBlobs };
 }

@@ -91,7 +91,7 @@ const exportArchiveRoute = createRoute({
   summary: 'Download everything of your account as one zip archive (docs/accounts.md)',
   description:
     '`data.json` (every entity, in the FrameLord export format), `notes/<id>.yjs` and `notes/<id>.snapshot.json` (each ' +
-    "note's Yjs state and snapshot as stored), `manifest.json`. Streamed as it is read.",
+    "note's Yjs state and snapshot as stored), `blobs/<key>` (every blob), `manifest.json`. Streamed as it is read.",
   security: [{ [BEARER_SECURITY_SCHEME]: [] }],
   responses: {
     200: {
@@ -129,7 +129,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportArchiveRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const chunks = accountArchive(services.db, auth.userId);
+    const chunks = accountArchive(services.db, services.blobStore, auth.userId);
     // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
     const first = await chunks.next();
     const body = new ReadableStream<Uint8Array>({
@@ -163,7 +163,7 @@ export function registerImportRoutes(app: App, services: Services): void {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const summary = await importAccountArchive(services.db, auth.userId, bytes);
+    const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes);
     c.get('logger')?.info({ documents: summary.documents, duration_ms: summary.duration_ms }, 'archive import');
     return c.json({ data: summary }, 200);
   });
