@@ -23,7 +23,6 @@ import { createRetentionJob, type RetentionJob } from './domain/retention/retent
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
-import type { BlobStore } from './domain/blobs/blob-store.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -64,8 +63,6 @@ export interface Services {
   retention: RetentionJob;
   /** Images and attachments of notes (docs/blobs.md). */
   blobs: BlobService;
-  /** Where blob bytes live (the archive export streams from it). */
-  blobStore: BlobStore;
   /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
   blobCleanup: RetentionJob;
 }
@@ -161,7 +158,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     trash,
     retention,
     blobs,
-    blobStore,
     blobCleanup,
   };
 }

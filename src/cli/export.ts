@@ -5,10 +5,16 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDatabaseBlobStore } from '../domain/blobs/database-blob-store.ts';
 import { accountArchive } from '../domain/import/archive.ts';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import {
+  CliError,
+  cliBlobService,
+  findUserIdByEmail,
+  openCliDatabase,
+  parseCommandLine,
+  runCli,
+} from './cli-support.ts';
 
 const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE | --archive FILE.zip]';
 
@@ -34,12 +40,14 @@ await runCli(async () => {
     const userId = await findUserIdByEmail(database.db, values.email);
     if (values.archive) {
       // The same archive as GET /api/v1/export/archive, streamed to the file (docs/accounts.md).
-      const blobStore = createDatabaseBlobStore(database);
-      await pipeline(Readable.from(accountArchive(database.db, blobStore, userId)), createWriteStream(values.archive));
+      await pipeline(
+        Readable.from(accountArchive(database.db, cliBlobService(database), userId)),
+        createWriteStream(values.archive),
+      );
       process.stderr.write(`Exported ${values.email} to ${values.archive}\n`);
       return;
     }
-    const data = await exportFrameLordData(database.db, userId);
+    const data = await exportFrameLordData(database.db, cliBlobService(database), userId);
     const json = `${JSON.stringify(data, null, 2)}\n`;
     if (values.out) {
       await writeFile(values.out, json, 'utf8');

@@ -1,7 +1,7 @@
 // The blob store as one service (docs/blobs.md): per-user blobs keyed by content hash, verified
 // while the bytes stream in, limited in size and per-user quota, read back in ranges, and
 // collected once no note uses them. Transports (routes/blobs.ts, the importer) call only this.
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { BlobConfig } from '../../config.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
@@ -54,6 +54,12 @@ export interface BlobService {
   readonly config: BlobConfig;
   /** Stores the body under `key` if its SHA-256 is the key; `created` is false when the user had it. */
   put(owner: BlobOwner, upload: BlobUpload): Promise<{ created: boolean; blob: BlobInfo }>;
+  /**
+   * Whether blobs of these keys and sizes would fit (BLOB_MAX_BYTES each, the quota together),
+   * counting only keys the user lacks; throws PAYLOAD_TOO_LARGE or QUOTA_EXCEEDED, else answers
+   * the keys the user lacks. For callers that know the bytes up front (the importer).
+   */
+  checkRoom(owner: BlobOwner, items: ReadonlyArray<{ key: string; size: number }>): Promise<Set<string>>;
   /** The user's blob, or NOT_FOUND (also for another user's key and for a malformed one). */
   find(owner: BlobOwner, key: string): Promise<FoundBlob>;
   /** The bytes of a found blob, a chunk at a time. */
@@ -226,6 +232,24 @@ export function createBlobService(db: Db, store: BlobStore, config: BlobConfig):
       // Another upload of the same key finished first: this copy is not needed.
       if (!outcome.created) await store.remove([written.storageId]);
       return outcome;
+    },
+
+    async checkRoom(owner, items) {
+      if (items.some((item) => item.size > config.maxBytes)) throw tooLarge();
+      const keys = [...new Set(items.map((item) => item.key))];
+      const present = new Set<string>();
+      for (let start = 0; start < keys.length; start += 500) {
+        const rows = await db
+          .select({ key: blobs.key })
+          .from(blobs)
+          .where(and(eq(blobs.user_id, owner.userId), inArray(blobs.key, keys.slice(start, start + 500))));
+        for (const row of rows) present.add(row.key);
+      }
+      const missing = new Map(items.filter((item) => !present.has(item.key)).map((item) => [item.key, item.size]));
+      const requested = [...missing.values()].reduce((sum, size) => sum + size, 0);
+      const { used } = await usageOf(db, owner.userId);
+      if (used + requested > config.quotaBytes) throw quotaError(used, requested);
+      return new Set(missing.keys());
     },
 
     async find(owner, key) {

@@ -7,10 +7,9 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Db } from '../../db/client.ts';
-import { blobs, importIdMap, notes } from '../../db/schema/index.ts';
+import { blobs as blobRows, importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
-import type { BlobStore } from '../blobs/blob-store.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { conflict, fieldError, payloadTooLarge } from '../errors.ts';
 import { exportFrameLordData } from './export-service.ts';
@@ -45,7 +44,7 @@ const fileId = (id: string) => encodeURIComponent(id);
  */
 export async function* accountArchive(
   db: Db,
-  blobStore: Pick<BlobStore, 'read'>,
+  blobs: BlobService,
   userId: string,
   now = new Date(),
 ): AsyncGenerator<Uint8Array> {
@@ -72,7 +71,7 @@ export async function* accountArchive(
     .from(users)
     .where(eq(users.id, userId));
   if (!account) throw fieldError('user', 'does not exist');
-  const data = await exportFrameLordData(db, userId, now);
+  const data = await exportFrameLordData(db, blobs, userId, now);
   addFile('data.json', strToU8(JSON.stringify(data)), true);
   yield* drain();
 
@@ -115,15 +114,14 @@ export async function* accountArchive(
   for (;;) {
     const batch = await db
       .select({
-        id: blobs.id,
-        key: blobs.key,
-        content_type: blobs.content_type,
-        size: blobs.size,
-        storage_id: blobs.storage_id,
+        id: blobRows.id,
+        key: blobRows.key,
+        content_type: blobRows.content_type,
+        size: blobRows.size,
       })
-      .from(blobs)
-      .where(and(eq(blobs.user_id, userId), gt(blobs.id, afterBlob)))
-      .orderBy(asc(blobs.id))
+      .from(blobRows)
+      .where(and(eq(blobRows.user_id, userId), gt(blobRows.id, afterBlob)))
+      .orderBy(asc(blobRows.id))
       .limit(NOTE_BATCH);
     if (batch.length === 0) break;
     afterBlob = batch.at(-1)?.id ?? afterBlob;
@@ -132,7 +130,8 @@ export async function* accountArchive(
       const entry = new ZipDeflate(file, { level: 6 });
       zip.add(entry);
       if (blob.size > 0) {
-        for await (const chunk of blobStore.read(blob.storage_id, { start: 0, end: blob.size - 1 })) {
+        const found = await blobs.find({ userId }, blob.key);
+        for await (const chunk of blobs.read(found, { start: 0, end: blob.size - 1 })) {
           entry.push(chunk);
           yield* drain();
         }
@@ -207,7 +206,7 @@ export interface ArchiveImportSummary extends ImportSummary {
  */
 export async function importAccountArchive(
   db: Db,
-  blobService: Pick<BlobService, 'put'>,
+  blobs: BlobService,
   userId: string,
   bytes: Uint8Array,
 ): Promise<ArchiveImportSummary> {
@@ -220,7 +219,7 @@ export async function importAccountArchive(
       { field: 'archive', message: 'the account already has notes' },
     ]);
   }
-  const summary = await importFrameLordExport(db, userId, data);
+  const summary = await importFrameLordExport(db, userId, data, { blobs });
   let documents = 0;
   await db.transaction(async (tx) => {
     const mapped = await tx
@@ -247,7 +246,7 @@ export async function importAccountArchive(
     const file = typeof blob?.file === 'string' ? files[blob.file] : undefined;
     if (!file || typeof blob.key !== 'string') continue;
     // Through the blob service: the key must be the bytes' hash, and the user's quota holds.
-    await blobService.put(
+    await blobs.put(
       { userId },
       {
         key: blob.key,

@@ -59,3 +59,22 @@ export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType:
 export function checkOptionalDataUrl(field: string, value: unknown): void {
   if (typeof value === 'string' && value.slice(0, 5).toLowerCase() === 'data:') checkDataUrl(field, value);
 }
+
+/** The bytes of a data URL already checked by `checkDataUrl` (base64 or percent-encoded). */
+export function decodeDataUrl(field: string, value: string): { mimeType: string; bytes: Buffer } {
+  const { mimeType } = checkDataUrl(field, value);
+  const header = HEADER.exec(value) as RegExpExecArray;
+  const payload = value.slice(header[0].length);
+  if (header[3]) return { mimeType, bytes: Buffer.from(payload, 'base64') };
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of payload.matchAll(PERCENT_ESCAPE)) {
+    parts.push(
+      Buffer.from(payload.slice(last, match.index), 'utf8'),
+      Buffer.from([Number.parseInt(match[0].slice(1), 16)]),
+    );
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(payload.slice(last), 'utf8'));
+  return { mimeType, bytes: Buffer.concat(parts) };
+}

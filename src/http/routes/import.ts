@@ -129,7 +129,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportArchiveRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const chunks = accountArchive(services.db, services.blobStore, auth.userId);
+    const chunks = accountArchive(services.db, services.blobs, auth.userId);
     // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
     const first = await chunks.next();
     const body = new ReadableStream<Uint8Array>({
@@ -172,6 +172,7 @@ export function registerImportRoutes(app: App, services: Services): void {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
+      blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
     });
     c.get('logger')?.info(
@@ -183,7 +184,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const data = await exportFrameLordData(services.db, auth.userId);
+    const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
     c.header(
       'Content-Disposition',
       `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,
