@@ -31,6 +31,8 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // REST bodies outside the document, import and attachment routes (docs/security.md).
+  MAX_BODY_BYTES: positiveInt.default(64 * 1024),
   // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
@@ -197,6 +199,7 @@ export interface Config {
   logLevel: Environment['LOG_LEVEL'];
   maxMessageBytes: number;
   maxDocumentBytes: number;
+  maxBodyBytes: number;
   maxUpdateStructs: number;
   maxDocumentStructs: number;
   maxPreAuthBytes: number;
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+    maxBodyBytes: e.MAX_BODY_BYTES,
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,

@@ -25,6 +25,7 @@ import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
 import { createServices, type Services } from './services.ts';
+import { routeConsoleToLogger } from './observability/console-bridge.ts';
 
 // Each transport module adds its routes. Order matters for OpenAPI listing, and where a fixed path
 // shares a prefix with a parameterised one (the first registered route that matches answers).
@@ -74,6 +75,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
   const services = createServices(config, database, logger, metrics);
+  // Hocuspocus prints to the console, some of it client text: every line goes through the logger.
+  const restoreConsole = routeConsoleToLogger(logger);
   const app = createApp(services, routeModules);
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
   // Longer than any client's or proxy's idle timeout (nginx, load balancers, undici), so the
@@ -120,6 +123,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');
+      restoreConsole();
     })();
     return stopping;
   };

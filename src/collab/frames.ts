@@ -3,12 +3,8 @@
 // socket that stays open. Every frame is checked here first, so a malformed one closes its socket
 // before any of it is logged or applied.
 import * as decoding from 'lib0/decoding';
-import {
-  countUpdateCost,
-  jsonDepthWithin,
-  MAX_VALUE_DEPTH,
-  UpdateCostExceeded,
-} from '../domain/documents/update-cost.ts';
+import { countUpdateCost, MAX_VALUE_DEPTH, UpdateCostExceeded } from '../domain/documents/update-cost.ts';
+import { jsonDepthWithin } from '../domain/json-depth.ts';
 import { isWellFormedStateVector, isWellFormedUpdate } from '../domain/documents/yjs-bytes.ts';
 
 export const MessageType = {

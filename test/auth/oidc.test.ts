@@ -10,12 +10,11 @@ import { request } from '../helpers/http.ts';
 import {
   CookieJar,
   follow,
-  freePort,
-  startIdentityProvider,
+  startServerWithProvider,
   type ProviderAccount,
   type TestIdentityProvider,
 } from '../helpers/identity-provider.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { linkToken, startMailTrap, type MailTrap } from '../helpers/smtp.ts';
 
 const APP = 'http://app.test/auth/done';
@@ -25,22 +24,14 @@ let server: TestServer;
 let mail: MailTrap;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  idp = await startIdentityProvider({ redirectUris: [`${base}/api/v1/auth/oidc/test/callback`] });
   mail = await startMailTrap();
-  server = await startTestServer({
+  ({ server, idp } = await startServerWithProvider({
     SMTP_URL: mail.url,
     PUBLIC_APP_URL: 'https://app.example.com/',
-    PORT: String(port),
-    PUBLIC_URL: base,
     OIDC_PROVIDERS: 'test',
-    OIDC_TEST_ISSUER: idp.issuer,
-    OIDC_TEST_CLIENT_ID: idp.clientId,
-    OIDC_TEST_CLIENT_SECRET: idp.clientSecret,
     OIDC_TEST_LABEL: 'Test Provider',
     OIDC_REDIRECT_URIS: `${APP},http://app.test/other`,
-  });
+  }));
 });
 afterEach(() => idp?.tamperIdTokens(undefined));
 afterAll(async () => {
@@ -239,6 +230,13 @@ describe('identity provider sign-in', () => {
     const verified = person({ email: owner.email, email_verified: true });
     await expectRefused(await signInAtProvider(verified), 'account_exists', verified);
     expect(await usersWithEmail(owner.email)).toBe(1);
+  });
+
+  it('refuses a new account without a usable email: email_missing', async () => {
+    for (const email of [undefined, 'not an address']) {
+      const account = person({ email });
+      await expectRefused(await signInAtProvider(account), 'email_missing', account);
+    }
   });
 
   it('refuses a redirect_uri not on the allow-list, an unknown provider, and creates no flow', async () => {

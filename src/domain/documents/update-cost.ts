@@ -14,9 +14,10 @@
 import * as decoding from 'lib0/decoding';
 import type * as Y from 'yjs';
 import { fieldError, payloadTooLarge } from '../errors.ts';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from '../json-depth.ts';
 
 /** Deepest nesting of arrays/objects accepted inside an Any or JSON value (lib0 reads them recursively). */
-export const MAX_VALUE_DEPTH = 64;
+export const MAX_VALUE_DEPTH = MAX_JSON_DEPTH;
 
 export class UpdateCostExceeded extends Error {
   override name = 'UpdateCostExceeded';
@@ -72,29 +73,6 @@ function skipJsonString(decoder: decoding.Decoder): void {
   const length = decoder.pos - start;
   if (!jsonDepthWithin(decoder.arr.subarray(decoder.pos - length, decoder.pos), MAX_VALUE_DEPTH))
     throw new UpdateCostExceeded(`JSON nested deeper than ${MAX_VALUE_DEPTH}`);
-}
-
-/**
- * True when the JSON text (as UTF-8 bytes) nests arrays and objects at most `maxDepth` deep.
- * A byte scan that skips string literals; it does not validate the JSON (the parser does that
- * later, once its recursion is known to be shallow).
- */
-export function jsonDepthWithin(bytes: Uint8Array, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i += 1) {
-    const byte = bytes[i];
-    if (inString) {
-      if (byte === 0x5c)
-        i += 1; // backslash: skip the escaped character
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x5b || byte === 0x7b) {
-      depth += 1;
-      if (depth > maxDepth) return false;
-    } else if (byte === 0x5d || byte === 0x7d) depth -= 1;
-  }
-  return true;
 }
 
 /** Walks one lib0 `writeAny` value, counting each value (lib0/decoding.js readAny). */

@@ -55,9 +55,29 @@ export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType:
     throw fieldError(field, `declares ${parsed.mimeType}, but mime_type is ${declared}`);
 }
 
-/** A field that may hold either a URL or a data URL: only data URLs are checked here. */
-export function checkOptionalDataUrl(field: string, value: unknown): void {
-  if (typeof value === 'string' && value.slice(0, 5).toLowerCase() === 'data:') checkDataUrl(field, value);
+/** Longest http(s) URL a `*_url` field accepts (a data URL is bounded by MAX_DATA_URL_BYTES instead). */
+export const MAX_URL_LENGTH = 2048;
+
+/**
+ * A `*_url` field holds an http(s) URL, or a data URL where the resource stores one
+ * (`dataUrlFields`). Anything else (`javascript:`, `file:`, a bare word) is refused: these values
+ * end up in `src`/`href` attributes of the clients.
+ */
+export function checkUrlField(field: string, value: unknown, allowDataUrl: boolean): void {
+  if (typeof value !== 'string' || value === '') return;
+  if (allowDataUrl && value.slice(0, 5).toLowerCase() === 'data:') {
+    checkDataUrl(field, value);
+    return;
+  }
+  if (value.length > MAX_URL_LENGTH) throw fieldError(field, `must be at most ${MAX_URL_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw fieldError(field, allowDataUrl ? 'must be an http(s) or data: URL' : 'must be an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw fieldError(field, allowDataUrl ? 'must be an http(s) or data: URL' : 'must be an http(s) URL');
 }
 
 /** The bytes of a data URL already checked by `checkDataUrl` (base64 or percent-encoded). */

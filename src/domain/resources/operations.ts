@@ -14,7 +14,7 @@ import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
-import { checkOptionalDataUrl } from './data-url.ts';
+import { checkUrlField } from './data-url.ts';
 import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
@@ -69,7 +69,10 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
   for (const key of schemas.ignored) delete input[key];
   delete input.id;
 
-  for (const field of definition.dataUrlFields ?? []) checkOptionalDataUrl(field, input[field]);
+  const dataUrlFields = definition.dataUrlFields ?? [];
+  for (const field of dataUrlFields) checkUrlField(field, input[field], true);
+  for (const field of definition.writable)
+    if (field.endsWith('_url') && !dataUrlFields.includes(field)) checkUrlField(field, input[field], false);
   const values: Row = {};
   for (const name of definition.writable) {
     if (input[name] !== undefined) values[name] = storedValue(schemas.columns[name] as AnyPgColumn, input[name]);
