@@ -71,6 +71,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const limits = rateLimitRules(config.rateLimits);
+  const blobStore = createDatabaseBlobStore(database);
   const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
   const sessionRevocations = createSessionRevocations({
     redisUrl: config.redisUrl,
@@ -84,6 +85,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rules: limits,
     revocations: sessionRevocations,
+    blobStore,
     logger,
   });
   const auth = createAuthService({
@@ -108,7 +110,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     ],
     logger,
   );
-  const blobs = createBlobService(database.db, createDatabaseBlobStore(database), config.blobs);
+  const blobs = createBlobService(database.db, blobStore, config.blobs);
   const blobCleanup = createRetentionJob(
     config.blobs.gcIntervalSeconds,
     [
