@@ -6,6 +6,7 @@ import { printStoreDerivatives, runStoreDerivativesBench } from './store-derivat
 import { runExtractionBench } from './extraction.ts';
 import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts';
 import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
+import { printSearchBench, runSearchBench, searchBenchOptionsFromEnv } from './search.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
@@ -17,3 +18,4 @@ if (!only || only === 'extraction') {
 }
 if (!only || only === 'rest') printRestBench(await runRestBench(restBenchOptionsFromEnv()));
 if (!only || only === 'sync') await runSyncBench(syncBenchOptionsFromEnv());
+if (!only || only === 'search') printSearchBench(await runSearchBench(searchBenchOptionsFromEnv()));

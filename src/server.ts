@@ -88,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   services.sync.startRetention();
   services.retention.start();
+  services.searchSettings.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -106,6 +107,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(forced);
       await services.documents.shutdown();
+      await services.searchSettings.stop();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');

@@ -15,6 +15,7 @@ import { createDocumentService, type DocumentService } from './domain/documents/
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
+import { createSearchSettingsService, type SearchSettingsService } from './domain/search/search-settings.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -44,6 +45,8 @@ export interface Services {
   history: HistoryService;
   /** Periodic retention (every TRASH_PURGE_INTERVAL_SECONDS): old versions, purged trash. */
   retention: RetentionJob;
+  /** Per-user search language and the background re-index of a user's notes (docs/search.md). */
+  searchSettings: SearchSettingsService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -86,5 +89,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     }),
     history,
     retention,
+    searchSettings: createSearchSettingsService(database.db, logger),
   };
 }
