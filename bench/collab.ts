@@ -221,6 +221,13 @@ async function startThisServer(postgresUrl: string): Promise<Target> {
       DATA_DIR: dataDir,
       RATE_LIMITS: 'off',
       LOG_LEVEL: 'info',
+      // Version history as the caller runs the benchmark (docs/benchmarks.md, "Version history").
+      ...Object.fromEntries(
+        ['HISTORY', 'HISTORY_INTERVAL_MINUTES'].flatMap((name) => {
+          const value = process.env[name];
+          return value === undefined ? [] : [[name, value]];
+        }),
+      ),
     },
     /"port":(\d+)[^\n]*"msg":"server listening"/,
   );

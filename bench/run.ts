@@ -6,6 +6,7 @@ import { printStoreDerivatives, runStoreDerivativesBench } from './store-derivat
 import { runExtractionBench } from './extraction.ts';
 import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts';
 import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
+import { printHistoryBench, runHistoryBench } from './history.ts';
 import { printSearchBench, runSearchBench, searchBenchOptionsFromEnv } from './search.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -18,4 +19,8 @@ if (!only || only === 'extraction') {
 }
 if (!only || only === 'rest') printRestBench(await runRestBench(restBenchOptionsFromEnv()));
 if (!only || only === 'sync') await runSyncBench(syncBenchOptionsFromEnv());
+if (!only || only === 'history') {
+  const engine = process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite';
+  printHistoryBench(await runHistoryBench(), engine);
+}
 if (!only || only === 'search') printSearchBench(await runSearchBench(searchBenchOptionsFromEnv()));

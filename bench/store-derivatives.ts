@@ -29,7 +29,7 @@ export interface StoreDerivativesRow {
 const SIZES = [1_000, 10_000, 100_000];
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-async function scratchDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
+export async function scratchDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
   const adminUrl = process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
     const handle = await openDatabase({ databaseUrl: undefined, dataDir: '', inMemory: true });

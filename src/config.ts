@@ -31,6 +31,14 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  // REST bodies outside the document, import and attachment routes (docs/security.md).
+  MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+  // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
+  // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
+  MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
+  MAX_DOCUMENT_STRUCTS: positiveInt.default(500_000),
+  // Bytes a socket may send for documents whose authentication is still pending (held unread).
+  MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
   RATE_LIMITS: booleanSwitch.default(true),
   RATE_LIMIT_API_PER_MINUTE: nonNegativeInt.default(1200),
@@ -38,6 +46,11 @@ const environmentSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: nonNegativeInt.default(60),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt.default(900),
   RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: nonNegativeInt.default(60),
+  // Password-reset requests (POST /auth/password/forgot) per email and per client address, and
+  // verification mails a signed-in user may ask again (POST /auth/email/resend), per hour.
+  RATE_LIMIT_PASSWORD_FORGOT_PER_EMAIL_PER_HOUR: nonNegativeInt.default(5),
+  RATE_LIMIT_PASSWORD_FORGOT_PER_IP_PER_HOUR: nonNegativeInt.default(30),
+  RATE_LIMIT_EMAIL_RESEND_PER_HOUR: nonNegativeInt.default(5),
   RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND: nonNegativeInt.default(200),
   RATE_LIMIT_COLLAB_AUTH_FAILURES: nonNegativeInt.default(5),
   // Failed collaboration authentications per client address per minute, across its sockets.
@@ -76,6 +89,43 @@ const environmentSchema = z.object({
   // Archived rows are purged for good this long after archiving (0: at the next purge run).
   TRASH_RETENTION_DAYS: nonNegativeInt.default(90),
   TRASH_PURGE_INTERVAL_SECONDS: positiveInt.default(3600),
+  // Account mail (docs/accounts.md). Without SMTP_URL, development logs each message; production
+  // answers 503 EMAIL_NOT_CONFIGURED to the flows that need mail.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('FrameLord <no-reply@localhost>'),
+  // The app's origin: mailed links are PUBLIC_APP_URL + /reset-password?token=… and /verify-email?token=….
+  PUBLIC_APP_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .default('http://localhost:3000'),
+  // A rotated refresh token presented again this soon answers the same new pair (two tabs, a retry).
+  REFRESH_REUSE_GRACE_SECONDS: nonNegativeInt.default(30),
+  // Browser origins allowed to call the API and open the collaboration socket (comma-separated).
+  CORS_ORIGINS: z
+    .string()
+    .transform((value, context) => {
+      const origins = value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== '');
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+          context.addIssue({ code: 'custom', message: `has ${origin}, not an origin like https://app.example.com` });
+        }
+      }
+      return origins;
+    })
+    .default([]),
+  // Blob store (docs/blobs.md): largest single blob, and what one user may store in all.
+  BLOB_MAX_BYTES: positiveInt.default(100 * 1024 * 1024),
+  BLOB_QUOTA_BYTES: positiveInt.default(10 * 1024 * 1024 * 1024),
+  // How often unreferenced blobs are collected, and how old one must be first (an editor uploads
+  // before the block that uses it is stored; 0 = no grace).
+  BLOB_GC_INTERVAL_SECONDS: positiveInt.default(3600),
+  BLOB_GC_GRACE_HOURS: z.coerce.number().nonnegative().default(24),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -86,6 +136,9 @@ export interface RateLimitConfig {
   loginPerIp: number;
   loginWindowSeconds: number;
   registerPerIpPerHour: number;
+  passwordForgotPerEmailPerHour: number;
+  passwordForgotPerIpPerHour: number;
+  emailResendPerHour: number;
   collabMessagesPerSecond: number;
   /** Failed authentications one socket may make before it is closed. */
   collabAuthFailures: number;
@@ -124,6 +177,13 @@ export interface TrashConfig {
   purgeIntervalSeconds: number;
 }
 
+export interface BlobConfig {
+  maxBytes: number;
+  quotaBytes: number;
+  gcIntervalSeconds: number;
+  gcGraceHours: number;
+}
+
 export interface Config {
   nodeEnv: Environment['NODE_ENV'];
   host: string;
@@ -139,6 +199,10 @@ export interface Config {
   logLevel: Environment['LOG_LEVEL'];
   maxMessageBytes: number;
   maxDocumentBytes: number;
+  maxBodyBytes: number;
+  maxUpdateStructs: number;
+  maxDocumentStructs: number;
+  maxPreAuthBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
   logCommitIntervalMs: number;
@@ -152,6 +216,20 @@ export interface Config {
   oidc: OidcConfig;
   history: HistoryConfig;
   trash: TrashConfig;
+  blobs: BlobConfig;
+  mail: MailConfig;
+  refreshReuseGraceSeconds: number;
+  /** Exact origins (scheme://host[:port]); empty = no CORS headers, any WebSocket origin. */
+  corsOrigins: string[];
+}
+
+export interface MailConfig {
+  smtpUrl: string | undefined;
+  from: string;
+  /** Without a trailing slash. */
+  publicAppUrl: string;
+  /** Without SMTP_URL: true outside production (messages go to the log), false in production (503). */
+  logInstead: boolean;
 }
 
 export class ConfigError extends Error {
@@ -186,12 +264,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
+    maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
+    maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
     rateLimits: {
       apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),
       loginPerEmail: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL),
       loginPerIp: limit(e.RATE_LIMIT_LOGIN_PER_IP),
       loginWindowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
       registerPerIpPerHour: limit(e.RATE_LIMIT_REGISTER_PER_IP_PER_HOUR),
+      passwordForgotPerEmailPerHour: limit(e.RATE_LIMIT_PASSWORD_FORGOT_PER_EMAIL_PER_HOUR),
+      passwordForgotPerIpPerHour: limit(e.RATE_LIMIT_PASSWORD_FORGOT_PER_IP_PER_HOUR),
+      emailResendPerHour: limit(e.RATE_LIMIT_EMAIL_RESEND_PER_HOUR),
       collabMessagesPerSecond: limit(e.RATE_LIMIT_COLLAB_MESSAGES_PER_SECOND),
       collabAuthFailures: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES),
       collabAuthFailuresPerIp: limit(e.RATE_LIMIT_COLLAB_AUTH_FAILURES_PER_IP),
@@ -213,6 +298,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minVersions: e.HISTORY_MIN_VERSIONS,
     },
     trash: { retentionDays: e.TRASH_RETENTION_DAYS, purgeIntervalSeconds: e.TRASH_PURGE_INTERVAL_SECONDS },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      publicAppUrl: e.PUBLIC_APP_URL,
+      logInstead: e.SMTP_URL === undefined && e.NODE_ENV !== 'production',
+    },
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    corsOrigins: e.CORS_ORIGINS,
+    blobs: {
+      maxBytes: e.BLOB_MAX_BYTES,
+      quotaBytes: e.BLOB_QUOTA_BYTES,
+      gcIntervalSeconds: e.BLOB_GC_INTERVAL_SECONDS,
+      gcGraceHours: e.BLOB_GC_GRACE_HOURS,
+    },
   };
 }
 

@@ -12,16 +12,20 @@ import { registerOpenApiRoutes } from './http/routes/openapi.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerOidcRoutes } from './http/routes/oidc.ts';
+import { registerAccountRoutes } from './http/routes/account.ts';
 import { registerDemoRoutes } from './http/routes/demo.ts';
 import { registerNoteDocumentRoutes } from './http/routes/note-document.ts';
 import { registerNoteHistoryRoutes } from './http/routes/note-history.ts';
+import { registerTrashRoutes } from './http/routes/trash.ts';
 import { registerImportRoutes } from './http/routes/import.ts';
 import { registerSyncRoutes } from './http/routes/sync.ts';
 import { registerSearchRoutes } from './http/routes/search.ts';
+import { registerBlobRoutes } from './http/routes/blobs.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { countUncompactedUpdates } from './domain/documents/update-log-stats.ts';
 import { createServices, type Services } from './services.ts';
+import { routeConsoleToLogger } from './observability/console-bridge.ts';
 
 // Each transport module adds its routes. Order matters for OpenAPI listing, and where a fixed path
 // shares a prefix with a parameterised one (the first registered route that matches answers).
@@ -29,14 +33,17 @@ import { createServices, type Services } from './services.ts';
 export const routeModules: RouteModule[] = [
   registerAuthRoutes,
   registerOidcRoutes,
+  registerAccountRoutes,
   registerDemoRoutes,
   registerNoteDocumentRoutes,
   registerNoteHistoryRoutes,
+  registerTrashRoutes,
   // Before the resources: GET /notes/titles would otherwise be GET /notes/{id}.
   registerSearchRoutes,
   registerResourceRoutes,
   registerImportRoutes,
   registerSyncRoutes,
+  registerBlobRoutes,
   registerOpenApiRoutes,
 ];
 
@@ -68,6 +75,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
   const services = createServices(config, database, logger, metrics);
+  // Hocuspocus prints to the console, some of it client text: every line goes through the logger.
+  const restoreConsole = routeConsoleToLogger(logger);
   const app = createApp(services, routeModules);
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
   // Longer than any client's or proxy's idle timeout (nginx, load balancers, undici), so the
@@ -88,6 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   services.sync.startRetention();
   services.retention.start();
+  services.blobCleanup.start();
   services.searchSettings.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -99,6 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services.lifecycle.draining = true;
       services.sync.stop();
       services.retention.stop();
+      services.blobCleanup.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Sockets closed (reconnect later) and their documents stored before the database goes.
@@ -107,10 +118,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(forced);
       await services.documents.shutdown();
+      await services.accounts.settle();
+      services.mailer.close();
+      await services.sessionRevocations.close();
       await services.searchSettings.stop();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');
+      restoreConsole();
     })();
     return stopping;
   };

@@ -1,6 +1,8 @@
 // What the data CLIs (import, export) share: the database from the same configuration as the
 // server, the account by email, and errors printed for a person rather than as a stack trace.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type BlobService, createBlobService } from '../domain/blobs/blob-service.ts';
+import { createDatabaseBlobStore } from '../domain/blobs/database-blob-store.ts';
 import { eq } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase, type DatabaseHandle, type Db } from '../db/client.ts';
@@ -86,4 +88,9 @@ function reportError(error: unknown): number {
   }
   process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
+}
+
+/** The blob store as the server builds it (same database, same BLOB_* limits), for import and export. */
+export function cliBlobService(handle: DatabaseHandle): BlobService {
+  return createBlobService(handle.db, createDatabaseBlobStore(handle), loadConfig().blobs);
 }

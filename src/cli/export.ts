@@ -1,14 +1,33 @@
 // `npm run export -- --email USER_EMAIL [--out FILE]`: writes the account's data in the FrameLord
-// export format (the format `npm run import` reads), to FILE or to stdout.
+// export format (the format `npm run import` reads), to FILE or to stdout. `--archive FILE.zip`
+// writes the complete account archive instead (documents included, docs/accounts.md).
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { accountArchive } from '../domain/import/archive.ts';
 import { exportFrameLordData } from '../domain/import/export-service.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import {
+  CliError,
+  cliBlobService,
+  findUserIdByEmail,
+  openCliDatabase,
+  parseCommandLine,
+  runCli,
+} from './cli-support.ts';
 
-const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE]';
+const USAGE = 'usage: npm run export -- --email USER_EMAIL [--out FILE | --archive FILE.zip]';
 
 await runCli(async () => {
   const { values } = parseCommandLine(
-    { options: { email: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } },
+    {
+      options: {
+        email: { type: 'string' },
+        out: { type: 'string' },
+        archive: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    },
     USAGE,
   );
   if (values.help) {
@@ -19,7 +38,16 @@ await runCli(async () => {
   const database = await openCliDatabase();
   try {
     const userId = await findUserIdByEmail(database.db, values.email);
-    const data = await exportFrameLordData(database.db, userId);
+    if (values.archive) {
+      // The same archive as GET /api/v1/export/archive, streamed to the file (docs/accounts.md).
+      await pipeline(
+        Readable.from(accountArchive(database.db, cliBlobService(database), userId)),
+        createWriteStream(values.archive),
+      );
+      process.stderr.write(`Exported ${values.email} to ${values.archive}\n`);
+      return;
+    }
+    const data = await exportFrameLordData(database.db, cliBlobService(database), userId);
     const json = `${JSON.stringify(data, null, 2)}\n`;
     if (values.out) {
       await writeFile(values.out, json, 'utf8');

@@ -4,7 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import { importFrameLordExport, type ImportProgress } from '../domain/import/import-service.ts';
 import { formatSummary } from '../domain/import/summary.ts';
-import { CliError, findUserIdByEmail, openCliDatabase, parseCommandLine, runCli } from './cli-support.ts';
+import {
+  CliError,
+  cliBlobService,
+  findUserIdByEmail,
+  openCliDatabase,
+  parseCommandLine,
+  runCli,
+} from './cli-support.ts';
 
 const USAGE = 'usage: npm run import -- --email USER_EMAIL [--dry-run] [--json] FILE.json';
 
@@ -57,6 +64,7 @@ await runCli(async () => {
       `${values['dry-run'] ? 'Dry run of the import' : 'Importing'} ${file} into ${values.email} (${database.engine})\n`,
     );
     const summary = await importFrameLordExport(database.db, userId, input, {
+      blobs: cliBlobService(database),
       dryRun: values['dry-run'],
       onProgress: printProgress,
     });

@@ -13,8 +13,15 @@ export const CLOSE = {
   textFrame: { code: 1003, reason: 'Binary frames only' },
   serverRestarting: { code: 1012, reason: 'Server restarting, reconnect later' },
   malformedMessage: { code: 4400, reason: 'Malformed message' },
+  /** A token refused on re-authentication, or a frame for a document the socket never authenticated. */
   unauthorized: { code: 4401, reason: 'Unauthorized' },
   documentTooLarge: { code: 4413, reason: 'Document too large' },
+  /** An update that would take the document past MAX_DOCUMENT_STRUCTS. */
+  documentTooComplex: { code: 4413, reason: 'Document too complex' },
+  /** An update past MAX_UPDATE_STRUCTS (structs, delete ranges, values: update-cost.ts). */
+  updateTooComplex: { code: 4413, reason: 'Update too complex' },
+  /** More than MAX_PRE_AUTH_BYTES held for pending authentications, or an oversized Auth frame. */
+  preAuthTooLarge: { code: 4413, reason: 'Too much data before authentication' },
   tooManyMessages: { code: 4429, reason: 'Too many messages' },
   tooManyAuthFailures: { code: 4429, reason: 'Too many failed authentications' },
   unavailable: { code: 4503, reason: 'Storage unavailable, reconnect later' },

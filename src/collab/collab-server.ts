@@ -12,12 +12,13 @@ import { CLOSE, type CloseEvent } from './close-codes.ts';
 import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
 import { durableSocket } from './durable-socket.ts';
-import { MalformedFrame, readClientFrame } from './frames.ts';
+import { FrameTooCostly, MalformedFrame, readClientFrame } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
+import { createPreAuthGate } from './pre-auth-gate.ts';
 import { RedisRelay, relayedLiveDocuments } from './redis-relay.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -29,7 +30,7 @@ export interface CollabServer {
   hocuspocus: Hocuspocus<CollabContext>;
   /** For the HTTP server's `upgrade` event; answers false for a path that is not ours. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Stops accepting, closes every socket (reconnect later), waits for loaded documents to be stored. */
+  /** Stops accepting, closes every socket (reconnect later), waits for live documents to be stored. */
   stop(): Promise<void>;
 }
 
@@ -65,23 +66,38 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
+/**
+ * A browser always sends Origin; a page of another site must not use the visitor's token here
+ * (CORS does not cover WebSockets). Non-browser clients send none and are let in, and so is the
+ * server's own origin (the demo page). Without CORS_ORIGINS nothing is checked.
+ */
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (allowed.length === 0 || origin === undefined || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export function createCollabServer(services: Services): CollabServer {
   const { config, metrics, documents } = services;
   const logger = services.logger.child({ component: 'collab' });
-  const loaded: LoadedDocuments = new Map();
+  const liveStates: LiveDocumentStates = new Map();
   const authentication = new AuthenticationExtension({
     db: services.db,
     auth: services.auth,
     rateLimiter: services.rateLimiter,
-    failuresPerAddress: { name: 'collab-auth-ip', limit: config.rateLimits.collabAuthFailuresPerIp, windowSeconds: 60 },
-    failuresPerSocket: config.rateLimits.collabAuthFailures,
+    failuresPerAddress: services.rateLimitRules.collabAuthFailuresPerIp,
+    failuresPerSocket: services.rateLimitRules.collabAuthFailuresPerSocket,
     reauthIntervalMs: config.collabReauthIntervalMs,
     logger,
     metrics,
   });
   // Several instances: relay document changes through Redis (redis-relay.ts).
   const relay = config.redisUrl
-    ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, loaded, logger })
+    ? new RedisRelay({ url: config.redisUrl, prefix: config.redisPrefix, documents, liveStates, logger })
     : undefined;
   const hocuspocus = new Hocuspocus<CollabContext>({
     name: 'framelord',
@@ -89,16 +105,32 @@ export function createCollabServer(services: Services): CollabServer {
     debounce: config.storeDebounceMs,
     maxDebounce: config.storeMaxDebounceMs,
     unloadImmediately: true,
+    // The pre-auth gate holds frames until the verdict; this bounds what Hocuspocus itself queues
+    // between the verdict and the end of the document's load.
+    maxUnauthenticatedQueueSize: config.maxPreAuthBytes,
     extensions: [
       new MetricsExtension(metrics),
       authentication,
-      new DurabilityExtension({ documents, loaded, logger, metrics }),
-      new PersistenceExtension({ documents, loaded, logger, metrics }),
+      new DurabilityExtension({ documents, liveStates, logger, metrics }),
+      new PersistenceExtension({ documents, liveStates, logger, metrics }),
       ...(relay ? [relay] : []),
     ],
   });
-  const live = hocuspocusLiveDocuments(hocuspocus, loaded);
-  documents.setLiveDocuments(relay ? relayedLiveDocuments(live, relay, logger) : live);
+  // A revoked session (logout, password change, session ended, account deleted) stops editing now,
+  // not at the next periodic re-auth; the event reaches every instance (session-revocations.ts).
+  const unsubscribeRevocations = services.sessionRevocations.subscribe((revocation) => {
+    for (const document of hocuspocus.documents.values()) {
+      for (const connection of document.getConnections()) {
+        const context = connection.context as CollabContext;
+        if (context.userId !== revocation.userId) continue;
+        if (revocation.sessionIds && !revocation.sessionIds.includes(context.sessionId ?? '')) continue;
+        metrics.errors.inc({ transport: 'collab', code: 'UNAUTHORIZED' });
+        context.socket.close(CLOSE.unauthorized);
+      }
+    }
+  });
+  const live = hocuspocusLiveDocuments(hocuspocus, liveStates);
+  services.liveDocuments.serve(relay ? relayedLiveDocuments(live, relay, logger) : live);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -130,27 +162,42 @@ export function createCollabServer(services: Services): CollabServer {
     };
     sockets.add(socket);
     metrics.collabConnections.inc();
-    const rate = createMessageRateLimit(config.rateLimits.collabMessagesPerSecond);
-    const connection = hocuspocus.handleConnection(durableSocket(ws, loaded), toWebRequest(request), { socket });
-
+    const rate = createMessageRateLimit(services.rateLimitRules.collabMessagesPerSecond);
     const refuse = (event: CloseEvent, code: string) => {
       metrics.errors.inc({ transport: 'collab', code });
       logger.info({ socket: socket.id, close_code: event.code, reason: event.reason }, 'closing collaboration socket');
       socket.close(event);
     };
+    const limits = { maxUpdateStructs: config.maxUpdateStructs };
+    // Reads a frame the gate let through (an Auth frame, or one of an authenticated document) in
+    // full, and hands it to Hocuspocus.
+    const deliver = (bytes: Uint8Array) => {
+      if (closed) return;
+      try {
+        if (readClientFrame(bytes, limits).kind === 'pong') return;
+      } catch (error) {
+        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
+        if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');
+        throw error;
+      }
+      connection.handleMessage(bytes);
+    };
+    const gate = createPreAuthGate({
+      maxPendingBytes: config.maxPreAuthBytes,
+      deliver,
+      refuse: ({ close, code }) => refuse(close, code),
+    });
+    const connection = hocuspocus.handleConnection(
+      durableSocket(ws, liveStates, (frame) => gate.observeOutgoing(frame)),
+      toWebRequest(request),
+      { socket },
+    );
 
     ws.on('message', (data, isBinary) => {
       if (closed) return;
       if (!isBinary) return refuse(CLOSE.textFrame, 'VALIDATION_ERROR');
       if (!rate.take()) return refuse(CLOSE.tooManyMessages, 'RATE_LIMIT_EXCEEDED');
-      const bytes = toBytes(data);
-      try {
-        if (readClientFrame(bytes).kind === 'pong') return;
-      } catch (error) {
-        if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
-        throw error;
-      }
-      connection.handleMessage(bytes);
+      gate.receive(toBytes(data));
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws has already closed the socket (1009 for an oversized frame).
@@ -176,12 +223,18 @@ export function createCollabServer(services: Services): CollabServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return true;
       }
+      if (!originAllowed(request, config.corsOrigins)) {
+        metrics.errors.inc({ transport: 'collab', code: 'FORBIDDEN' });
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => attach(ws, request));
       return true;
     },
     async stop() {
       accepting = false;
       authentication.stop();
+      unsubscribeRevocations();
       const started = performance.now();
       const draining = { sockets: sockets.size, documents: hocuspocus.documents.size };
       for (const socket of sockets) socket.close(CLOSE.serverRestarting);

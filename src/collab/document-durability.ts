@@ -1,4 +1,4 @@
-// Which of a loaded document's updates have reached the update log.
+// Which of a live document's updates have reached the update log.
 //
 // Hocuspocus applies a client's update, and so broadcasts it to the document's other clients, as
 // soon as `beforeHandleMessage` returns. The durability hook starts the append there without

@@ -25,17 +25,18 @@ import * as Y from 'yjs';
 import type { beforeHandleMessagePayload, Document, Extension } from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { DomainError } from '../domain/errors.ts';
+import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import { isEmptyUpdate } from '../domain/documents/yjs-bytes.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { readSyncUpdate } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface DurabilityOptions {
   documents: DocumentService;
-  loaded: LoadedDocuments;
+  liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
 }
@@ -52,7 +53,7 @@ export class DurabilityExtension implements Extension {
 
   async beforeHandleMessage(payload: beforeHandleMessagePayload<CollabContext>): Promise<void> {
     const { connection, document, context } = payload;
-    const entry = this.options.loaded.get(payload.documentName);
+    const entry = this.options.liveStates.get(payload.documentName);
     // A discarded document serves nobody, not even a step 1: its memory is ahead of the log.
     if (entry?.durability.failed) {
       context.socket.close(CLOSE.unavailable);
@@ -72,6 +73,15 @@ export class DurabilityExtension implements Extension {
       // Not loaded by us (cannot happen for an authenticated connection): never apply unlogged.
       context.socket.close(CLOSE.unavailable);
       throw refusal(CLOSE.unavailable);
+    }
+    try {
+      // The frame reader bounded this update's cost (MAX_UPDATE_STRUCTS); this is the document's.
+      entry.cost.admit(document, countUpdateCost(frame.update));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      metrics.errors.inc({ transport: 'collab', code: error.code });
+      context.socket.close(CLOSE.documentTooComplex);
+      throw refusal(CLOSE.documentTooComplex);
     }
     try {
       entry.budget.admit(document, frame.update.length);

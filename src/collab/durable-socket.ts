@@ -5,9 +5,14 @@
 import type { WebSocketLike } from '@hocuspocus/server';
 import type { WebSocket } from 'ws';
 import { syncStatusDocumentName } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
-export function durableSocket(ws: WebSocket, loaded: LoadedDocuments): WebSocketLike {
+/** `observe` sees every frame Hocuspocus sends, before it goes out (the pre-auth gate reads verdicts). */
+export function durableSocket(
+  ws: WebSocket,
+  liveStates: LiveDocumentStates,
+  observe: (data: Uint8Array) => void = () => {},
+): WebSocketLike {
   return {
     get readyState() {
       return ws.readyState;
@@ -16,8 +21,9 @@ export function durableSocket(ws: WebSocket, loaded: LoadedDocuments): WebSocket
       ws.close(code, reason);
     },
     send(data) {
+      if (data instanceof Uint8Array) observe(data);
       const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
-      const durability = documentName === null ? undefined : loaded.get(documentName)?.durability;
+      const durability = documentName === null ? undefined : liveStates.get(documentName)?.durability;
       if (!durability) return ws.send(data);
       durability.whenDurable().then(
         () => {

@@ -3,6 +3,8 @@
 // socket that stays open. Every frame is checked here first, so a malformed one closes its socket
 // before any of it is logged or applied.
 import * as decoding from 'lib0/decoding';
+import { countUpdateCost, MAX_VALUE_DEPTH, UpdateCostExceeded } from '../domain/documents/update-cost.ts';
+import { jsonDepthWithin } from '../domain/json-depth.ts';
 import { isWellFormedStateVector, isWellFormedUpdate } from '../domain/documents/yjs-bytes.ts';
 
 export const MessageType = {
@@ -28,8 +30,36 @@ export class MalformedFrame extends Error {
   override name = 'MalformedFrame';
 }
 
+/** A well-formed update that would cost more than MAX_UPDATE_STRUCTS (update-cost.ts). */
+export class FrameTooCostly extends Error {
+  override name = 'FrameTooCostly';
+}
+
+export interface FrameLimits {
+  /** Structs + delete ranges + values one update may carry. */
+  maxUpdateStructs: number;
+}
+
+export type FrameHeader = { kind: 'pong' } | { kind: 'message'; address: string; documentName: string; type: number };
+
+/** Routing only: the address and the message type, nothing of the body (pre-auth-gate.ts). */
+export function readFrameHeader(data: Uint8Array): FrameHeader {
+  if (isPong(data)) return { kind: 'pong' };
+  try {
+    const decoder = decoding.createDecoder(data);
+    const address = decoding.readVarString(decoder);
+    const type = decoding.readVarUint(decoder);
+    const separator = address.indexOf('\0');
+    return { kind: 'message', address, documentName: separator === -1 ? address : address.slice(0, separator), type };
+  } catch {
+    throw new MalformedFrame('undecodable frame');
+  }
+}
+
 /** The provider answers a server ping with a lone Pong byte, outside any document. */
 const isPong = (data: Uint8Array) => data.length === 1 && data[0] === MessageType.Pong;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function readAwarenessUpdate(bytes: Uint8Array): void {
   const decoder = decoding.createDecoder(bytes);
@@ -37,11 +67,25 @@ function readAwarenessUpdate(bytes: Uint8Array): void {
   for (let i = 0; i < count; i += 1) {
     decoding.readVarUint(decoder); // client id
     decoding.readVarUint(decoder); // clock
-    JSON.parse(decoding.readVarString(decoder));
+    const state = decoding.readVarUint8Array(decoder);
+    // JSON.parse recurses: a deeply nested state would stall the event loop (seconds for 13 MiB).
+    if (!jsonDepthWithin(state, MAX_VALUE_DEPTH)) throw new MalformedFrame('awareness state nested too deep');
+    JSON.parse(utf8.decode(state));
   }
 }
 
-function readBody(decoder: decoding.Decoder, type: number): void {
+function readUpdate(payload: Uint8Array, limits: FrameLimits): void {
+  try {
+    // Counted without building anything first, so an amplified update never becomes objects.
+    countUpdateCost(payload, limits.maxUpdateStructs);
+  } catch (error) {
+    if (error instanceof UpdateCostExceeded) throw new FrameTooCostly(error.message);
+    throw new MalformedFrame('bad update');
+  }
+  if (!isWellFormedUpdate(payload)) throw new MalformedFrame('bad update');
+}
+
+function readBody(decoder: decoding.Decoder, type: number, limits: FrameLimits): void {
   switch (type) {
     case MessageType.Sync:
     case MessageType.SyncReply: {
@@ -50,7 +94,7 @@ function readBody(decoder: decoding.Decoder, type: number): void {
       if (step === SyncStep.Step1) {
         if (!isWellFormedStateVector(payload)) throw new MalformedFrame('bad state vector');
       } else if (step === SyncStep.Step2 || step === SyncStep.Update) {
-        if (!isWellFormedUpdate(payload)) throw new MalformedFrame('bad update');
+        readUpdate(payload, limits);
       } else {
         throw new MalformedFrame('unknown sync step');
       }
@@ -75,18 +119,21 @@ function readBody(decoder: decoding.Decoder, type: number): void {
   }
 }
 
-/** Reads a whole client frame; throws MalformedFrame for anything a well-behaved provider never sends. */
-export function readClientFrame(data: Uint8Array): ClientFrame {
+/**
+ * Reads a whole client frame; throws MalformedFrame for anything a well-behaved provider never
+ * sends, FrameTooCostly for an update past the struct bound.
+ */
+export function readClientFrame(data: Uint8Array, limits: FrameLimits): ClientFrame {
   if (isPong(data)) return { kind: 'pong' };
   try {
     const decoder = decoding.createDecoder(data);
     const address = decoding.readVarString(decoder);
     const type = decoding.readVarUint(decoder);
-    readBody(decoder, type);
+    readBody(decoder, type, limits);
     const separator = address.indexOf('\0');
     return { kind: 'message', documentName: separator === -1 ? address : address.slice(0, separator), type };
   } catch (error) {
-    if (error instanceof MalformedFrame) throw error;
+    if (error instanceof MalformedFrame || error instanceof FrameTooCostly) throw error;
     throw new MalformedFrame('undecodable frame');
   }
 }

@@ -1,10 +1,11 @@
 import * as Y from 'yjs';
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import { countUpdateCost } from '../domain/documents/update-cost.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 /** The domain's view of the documents this Hocuspocus instance holds. */
-export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDocuments): LiveDocuments {
+export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, liveStates: LiveDocumentStates): LiveDocuments {
   const find = async (documentName: string) => {
     const loading = hocuspocus.loadingDocuments.get(documentName);
     if (loading) {
@@ -17,7 +18,7 @@ export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDo
     }
     const document = hocuspocus.documents.get(documentName);
     // A discarded document (a failed append) holds content the log lacks: the database is the truth.
-    if (loaded.get(documentName)?.durability.failed) return undefined;
+    if (liveStates.get(documentName)?.durability.failed) return undefined;
     return document && !document.isDestroyed ? document : undefined;
   };
   return {
@@ -25,7 +26,8 @@ export function hocuspocusLiveDocuments(hocuspocus: Hocuspocus, loaded: LoadedDo
     async applyLogged(documentName, update) {
       const document = await find(documentName);
       if (!document) return false;
-      loaded.get(documentName)?.budget.grow(update.length);
+      liveStates.get(documentName)?.budget.grow(update.length);
+      liveStates.get(documentName)?.cost.grow(countUpdateCost(update));
       // A local origin: Hocuspocus broadcasts it to every connection and schedules a store.
       Y.applyUpdate(document, update, { source: 'local' });
       return true;

@@ -4,7 +4,7 @@
 //   retries one), whether or not the document is still in memory;
 // - unloading a document whose store failed loses nothing: every edit it holds that anybody was
 //   told is saved is in the log (document-durability.ts).
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type {
   afterUnloadDocumentPayload,
   Extension,
@@ -14,17 +14,18 @@ import type {
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
+import { createDocumentCostBudget, storedCost } from '../domain/documents/update-cost.ts';
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { DocumentDurability } from './document-durability.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface PersistenceOptions {
   documents: DocumentService;
-  loaded: LoadedDocuments;
+  liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
 }
@@ -58,7 +59,7 @@ export class PersistenceExtension implements Extension {
   }
 
   async onLoadDocument(payload: onLoadDocumentPayload<CollabContext>): Promise<void> {
-    const { documents, loaded, logger, metrics } = this.options;
+    const { documents, liveStates, logger, metrics } = this.options;
     const { context, document, documentName } = payload;
     const noteId = context.noteId;
     if (!noteId) throw PERMISSION_DENIED;
@@ -76,9 +77,14 @@ export class PersistenceExtension implements Extension {
     if (!state) throw PERMISSION_DENIED;
     const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
-    loaded.set(documentName, {
+    liveStates.set(documentName, {
       noteId,
       budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
+      cost: createDocumentCostBudget(
+        documents.structLimits.maxDocumentStructs,
+        storedCost([...(state.stored ? [state.stored] : []), ...state.log.map((entry) => entry.update)]),
+        (doc) => Y.encodeStateAsUpdate(doc),
+      ),
       durability: new DocumentDurability(),
     });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
@@ -86,7 +92,7 @@ export class PersistenceExtension implements Extension {
   }
 
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
-    const entry = this.options.loaded.get(payload.documentName);
+    const entry = this.options.liveStates.get(payload.documentName);
     if (!entry) return;
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
@@ -97,6 +103,6 @@ export class PersistenceExtension implements Extension {
   async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {
     // A document reloaded under the same name before this ran has a fresh entry: keep it.
     const document = payload.instance.documents.get(payload.documentName);
-    if (!document) this.options.loaded.delete(payload.documentName);
+    if (!document) this.options.liveStates.delete(payload.documentName);
   }
 }

@@ -30,7 +30,7 @@
 //   document's channel as a sync update, so that instance's editors see it at once.
 // - The Redis clients wait for Redis rather than fail: a failed subscription would otherwise
 //   fail every later document load for good. While Redis is away, loads wait and instances
-//   diverge; the reconnect re-syncs every loaded document.
+//   diverge; the reconnect re-syncs every live document.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
@@ -47,14 +47,14 @@ import type { DocumentService } from '../domain/documents/document-service.ts';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
 import type { Logger } from '../logger.ts';
 import { MessageType, SyncStep } from './frames.ts';
-import type { LoadedDocuments } from './loaded-documents.ts';
+import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface RedisRelayOptions {
   url: string;
   /** Channels are `${prefix}:collab:<document name>`; tests use a unique prefix each. */
   prefix: string;
   documents: DocumentService;
-  loaded: LoadedDocuments;
+  liveStates: LiveDocumentStates;
   logger: Logger;
 }
 
@@ -129,7 +129,7 @@ export class RedisRelay extends RedisExtension {
 
   override async onChange(payload: onChangePayload): Promise<void> {
     if (!isRelayed(payload.transactionOrigin)) {
-      const durability = this.relayOptions.loaded.get(payload.documentName)?.durability;
+      const durability = this.relayOptions.liveStates.get(payload.documentName)?.durability;
       (durability ? durability.whenDurable() : Promise.resolve()).then(
         () =>
           this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) =>
@@ -141,7 +141,7 @@ export class RedisRelay extends RedisExtension {
       this.scheduleRepair(payload.documentName, payload.document);
       return;
     }
-    const entry = this.relayOptions.loaded.get(payload.documentName);
+    const entry = this.relayOptions.liveStates.get(payload.documentName);
     if (!entry) return;
     // The size bound counts every byte that reached the document, relayed ones too.
     entry.budget.grow(payload.update.length);
@@ -170,7 +170,7 @@ export class RedisRelay extends RedisExtension {
       const handle = () =>
         original(channel, data).catch((error: unknown) => this.warn(error, 'could not handle a relayed message'));
       const documentName = peerStateRequestDocument(data);
-      const durability = documentName === null ? undefined : this.relayOptions.loaded.get(documentName)?.durability;
+      const durability = documentName === null ? undefined : this.relayOptions.liveStates.get(documentName)?.durability;
       if (!durability || durability.pending === 0) {
         if (!durability?.failed) void handle();
         return;
@@ -251,7 +251,7 @@ export class RedisRelay extends RedisExtension {
   }
 }
 
-/** REST writes reach editors on other instances too: published when the document is not loaded here. */
+/** REST writes reach editors on other instances too: published when the document is not live here. */
 export function relayedLiveDocuments(local: LiveDocuments, relay: RedisRelay, logger: Logger): LiveDocuments {
   return {
     find: local.find,

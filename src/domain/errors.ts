@@ -11,10 +11,13 @@ export type ErrorCode =
   | 'SYNC_CONFLICT'
   | 'SCHEMA_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
+  | 'QUOTA_EXCEEDED'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'RATE_LIMIT_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   // A sign-in through an identity provider refused; `details.reason` says which check failed.
   | 'OIDC_SIGN_IN_FAILED'
+  | 'EMAIL_NOT_CONFIGURED'
   | 'INTERNAL_ERROR';
 
 export interface FieldProblem {
@@ -45,6 +48,8 @@ export const forbidden = (message: string) => new DomainError('FORBIDDEN', messa
 export const notFound = (what = 'Resource') => new DomainError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new DomainError('CONFLICT', message, details);
 export const payloadTooLarge = (message: string) => new DomainError('PAYLOAD_TOO_LARGE', message);
+export const quotaExceeded = (message: string, details: unknown) => new DomainError('QUOTA_EXCEEDED', message, details);
+export const rangeNotSatisfiable = (message: string) => new DomainError('RANGE_NOT_SATISFIABLE', message);
 export const rateLimited = (retryAfterSeconds: number) =>
   new DomainError('RATE_LIMIT_EXCEEDED', 'Too many requests, retry later', undefined, retryAfterSeconds);
 

@@ -5,11 +5,6 @@ import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.ts';
 import { validationError, type FieldProblem } from './errors.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids that are not UUIDs name nothing: callers answer them like any missing id. */
-export const isUuid = (id: string): boolean => UUID.test(id);
-
 /** A table whose rows belong to one user through `user_id`. */
 export type UserOwnedTable = PgTable & { id: AnyPgColumn; user_id: AnyPgColumn };
 
@@ -18,8 +13,14 @@ export function ownedBy(table: UserOwnedTable, userId: string): SQL {
   return eq(table.user_id, userId);
 }
 
+/** The caller's rows of `table` that also meet `condition` (a note by its document name). */
+export function ownedWhere(table: UserOwnedTable, userId: string, condition: SQL): SQL {
+  return and(condition, eq(table.user_id, userId)) as SQL;
+}
+
+/** The caller's row `id` of `table`: absent when missing or another user's. */
 export function ownedRow(table: UserOwnedTable, userId: string, id: string): SQL {
-  return and(eq(table.id, id), eq(table.user_id, userId)) as SQL;
+  return ownedWhere(table, userId, eq(table.id, id));
 }
 
 /**

@@ -1,5 +1,7 @@
 // Last-write-wins versioning of every entity, in one place: what a version is, how a client names
 // the version it based a write on (REST `If-Match`, sync `base_version`), and what a stale write gets.
+import { type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { DomainError, fieldError } from './errors.ts';
 
 export interface Versioned {
@@ -39,12 +41,30 @@ export function assertCurrentVersion(current: Versioned, expectedVersion: number
     throw syncConflict(current, expectedVersion);
 }
 
+/** A table whose rows carry a version (`syncMetadata()` in src/db/schema/columns.ts). */
+export type VersionedTable = { sync_version: AnyPgColumn };
+
+/** The version columns of a new row, written at `updatedAt`. */
+export function firstVersion(updatedAt: Date): Versioned {
+  return { sync_version: 1, updated_at: updatedAt };
+}
+
 /**
- * The version columns of an accepted write. `updatedAt` is the time of the winning write: the
- * server clock for REST, the client's (clamped) time for sync pushes.
+ * The version columns of an UPDATE that changes a row: every writer (REST, sync, document
+ * extraction, import) bumps a row's version here. `updatedAt` is the time of the winning write:
+ * the server clock for REST, the client's (clamped) time for sync pushes, the import's clock.
  */
-export function nextVersion(current: Versioned | undefined, updatedAt: Date | undefined): Versioned {
-  return { sync_version: (current?.sync_version ?? 0) + 1, updated_at: updatedAt ?? new Date() };
+export function bumpVersion(table: VersionedTable, updatedAt: Date): { sync_version: SQL; updated_at: Date } {
+  return { sync_version: sql`${table.sync_version} + 1`, updated_at: updatedAt };
+}
+
+/**
+ * The import's "as of" rule (docs/formats/framelord-export.md): a stored row changed after the
+ * time the file says its record was current is newer than the file, and is kept. Without a time
+ * (`asOf` null) the file wins.
+ */
+export function storedIsNewer(storedUpdatedAt: Date, asOf: Date | null): boolean {
+  return asOf !== null && storedUpdatedAt.getTime() > asOf.getTime();
 }
 
 /**

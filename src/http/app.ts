@@ -1,17 +1,21 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
 import { authenticate } from './middleware/authenticate.ts';
+import { corsPolicy } from './middleware/cors.ts';
+import { bodySizeLimits, textGuard } from './middleware/input-guard.ts';
 import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
-/** docs/api.md: request bodies up to 15 MB (attachments travel inline as data URLs). */
+/** docs/security.md: bodies that carry documents or attachments (inline data URLs) up to 15 MB. */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
+
+/** Routes whose body streams to the blob store (docs/blobs.md). */
+const STREAMED_BODY_PATH = /^\/api\/v1\/blobs\/[^/]+$/;
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -21,13 +25,14 @@ export type RouteModule = (app: App, services: Services) => void;
 export function createApp(services: Services, modules: RouteModule[]): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestContext(services.logger, services.metrics));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) => c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 15 MB'), 413),
-    }),
-  );
+  // Before authentication: a preflight carries no token and must not be refused for it.
+  if (services.config.corsOrigins.length > 0) app.use('*', corsPolicy(services.config.corsOrigins));
+  // Before authentication: a login body is bounded, depth-checked and NUL-free before it is parsed.
+  // Blob uploads stream to the store under their own limit (BLOB_MAX_BYTES, checked as the bytes
+  // arrive); a body limit would read a body without Content-Length into memory first.
+  const limitBody = bodySizeLimits({ small: services.config.maxBodyBytes, large: MAX_REQUEST_BODY_BYTES });
+  app.use('/api/*', (c, next) => (STREAMED_BODY_PATH.test(c.req.path) ? next() : limitBody(c, next)));
+  app.use('/api/*', textGuard());
 
   // Before every route module: all of /api/v1 needs an access token except the public auth
   // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { ClientInfo } from '../domain/auth/login-throttle.ts';
+import { clientAddressSubject } from '../domain/rate-limit/rules.ts';
 
 /**
  * The client's IP address: the socket's peer, or with TRUST_PROXY the last X-Forwarded-For entry,
@@ -17,4 +19,14 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
   } catch {
     return undefined;
   }
+}
+
+/** Who is calling, as the auth and account services take it: rate-limit subject, IP, user agent. */
+export function clientInfo(c: Context, trustProxy: boolean): ClientInfo {
+  const address = clientAddress(c, trustProxy);
+  return {
+    address: address ? clientAddressSubject(address) : undefined,
+    ip: address,
+    userAgent: c.req.header('user-agent'),
+  };
 }

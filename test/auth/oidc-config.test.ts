@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
-import { freePort, startIdentityProvider, type TestIdentityProvider } from '../helpers/identity-provider.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { freePort, startServerWithProvider, type TestIdentityProvider } from '../helpers/identity-provider.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const APP = 'https://app.example.com/auth/done';
 const valid = {
@@ -77,24 +77,16 @@ describe('an unreachable provider and the start limit', () => {
   let idp: TestIdentityProvider;
   let server: TestServer;
   beforeAll(async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    idp = await startIdentityProvider({ redirectUris: [`${base}/api/v1/auth/oidc/test/callback`] });
-    server = await startTestServer({
-      PORT: String(port),
-      PUBLIC_URL: base,
+    ({ server, idp } = await startServerWithProvider({
       RATE_LIMITS: 'on',
       RATE_LIMIT_OIDC_START_PER_IP: '3',
       OIDC_PROVIDERS: 'test,down',
-      OIDC_TEST_ISSUER: idp.issuer,
-      OIDC_TEST_CLIENT_ID: idp.clientId,
-      OIDC_TEST_CLIENT_SECRET: idp.clientSecret,
       // Nothing listens there: discovery fails.
       OIDC_DOWN_ISSUER: `http://127.0.0.1:${await freePort()}`,
       OIDC_DOWN_CLIENT_ID: 'id',
       OIDC_DOWN_CLIENT_SECRET: 'secret',
       OIDC_REDIRECT_URIS: APP,
-    });
+    }));
   });
   afterAll(async () => {
     await server?.destroy();

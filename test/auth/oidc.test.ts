@@ -10,37 +10,34 @@ import { request } from '../helpers/http.ts';
 import {
   CookieJar,
   follow,
-  freePort,
-  startIdentityProvider,
+  startServerWithProvider,
   type ProviderAccount,
   type TestIdentityProvider,
 } from '../helpers/identity-provider.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { linkToken, startMailTrap, type MailTrap } from '../helpers/smtp.ts';
 
 const APP = 'http://app.test/auth/done';
 
 let idp: TestIdentityProvider;
 let server: TestServer;
+let mail: MailTrap;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  idp = await startIdentityProvider({ redirectUris: [`${base}/api/v1/auth/oidc/test/callback`] });
-  server = await startTestServer({
-    PORT: String(port),
-    PUBLIC_URL: base,
+  mail = await startMailTrap();
+  ({ server, idp } = await startServerWithProvider({
+    SMTP_URL: mail.url,
+    PUBLIC_APP_URL: 'https://app.example.com/',
     OIDC_PROVIDERS: 'test',
-    OIDC_TEST_ISSUER: idp.issuer,
-    OIDC_TEST_CLIENT_ID: idp.clientId,
-    OIDC_TEST_CLIENT_SECRET: idp.clientSecret,
     OIDC_TEST_LABEL: 'Test Provider',
     OIDC_REDIRECT_URIS: `${APP},http://app.test/other`,
-  });
+  }));
 });
 afterEach(() => idp?.tamperIdTokens(undefined));
 afterAll(async () => {
   await server?.destroy();
   await idp?.close();
+  await mail?.close();
 });
 
 const person = (overrides: Partial<ProviderAccount> = {}): ProviderAccount => ({
@@ -178,6 +175,44 @@ describe('identity provider sign-in', () => {
     }
   });
 
+  it('an account without a password sets one through the reset flow; the session records the device', async () => {
+    const account = person();
+    const code = (await signInAtProvider(account)).searchParams.get('code') as string;
+    const signedUp = await request(server.url, 'POST', '/api/v1/auth/oidc/exchange', {
+      body: { code },
+      headers: { 'user-agent': 'FrameLord app on the phone' },
+    });
+    expect(signedUp.status).toBe(201);
+    const sessions = await request(server.url, 'GET', '/api/v1/auth/sessions', {
+      token: signedUp.body.data.access_token,
+    });
+    expect(sessions.body.data).toEqual([
+      expect.objectContaining({ current: true, user_agent: 'FrameLord app on the phone' }),
+    ]);
+
+    const forgot = await request(server.url, 'POST', '/api/v1/auth/password/forgot', {
+      body: { email: account.email },
+    });
+    expect(forgot.status).toBe(202);
+    const token = linkToken(await mail.waitFor(account.email as string, /Reset/), '/reset-password');
+    const password = `first-password-${randomUUID()}`;
+    const reset = await request(server.url, 'POST', '/api/v1/auth/password/reset', {
+      body: { token, new_password: password },
+    });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(204);
+    const login = await request(server.url, 'POST', '/api/v1/auth/login', { body: { email: account.email, password } });
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    expect(login.body.data.user.id).toBe(signedUp.body.data.user.id);
+
+    // With a password, the provider is no longer the only way in: it may be unlinked.
+    const accessToken = login.body.data.access_token as string;
+    const [identity] = (await request(server.url, 'GET', '/api/v1/auth/identities', { token: accessToken })).body.data;
+    const unlinked = await request(server.url, 'DELETE', `/api/v1/auth/identities/${identity.id}`, {
+      token: accessToken,
+    });
+    expect(unlinked.status).toBe(204);
+  });
+
   it('refuses an expired code', async () => {
     const code = (await signInAtProvider(person())).searchParams.get('code') as string;
     const hash = createHash('sha256').update(code).digest('hex');
@@ -195,6 +230,13 @@ describe('identity provider sign-in', () => {
     const verified = person({ email: owner.email, email_verified: true });
     await expectRefused(await signInAtProvider(verified), 'account_exists', verified);
     expect(await usersWithEmail(owner.email)).toBe(1);
+  });
+
+  it('refuses a new account without a usable email: email_missing', async () => {
+    for (const email of [undefined, 'not an address']) {
+      const account = person({ email });
+      await expectRefused(await signInAtProvider(account), 'email_missing', account);
+    }
   });
 
   it('refuses a redirect_uri not on the allow-list, an unknown provider, and creates no flow', async () => {

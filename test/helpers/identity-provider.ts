@@ -6,6 +6,7 @@ import { createServer as createNetServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import Provider, { type KoaContext } from 'oidc-provider';
+import { startTestServer, type TestServer } from './server.ts';
 
 export interface ProviderAccount {
   sub: string;
@@ -197,4 +198,44 @@ export async function follow(start: string, jar: CookieJar, until: (url: string)
     url = next;
   }
   throw new Error(`more than 20 redirects from ${start}`);
+}
+
+export interface ServerWithProvider {
+  server: TestServer;
+  idp: TestIdentityProvider;
+  close(): Promise<void>;
+}
+
+/**
+ * A test identity provider and the real server configured for it as provider `test`. The server's
+ * PUBLIC_URL (hence its port) must be known before it starts and registered at the provider, so a
+ * free port is picked first; if another process takes it meanwhile, both start again on a new one.
+ */
+export async function startServerWithProvider(extraEnv: Record<string, string>): Promise<ServerWithProvider> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const idp = await startIdentityProvider({ redirectUris: [`${base}/api/v1/auth/oidc/test/callback`] });
+    try {
+      const server = await startTestServer({
+        PORT: String(port),
+        PUBLIC_URL: base,
+        OIDC_TEST_ISSUER: idp.issuer,
+        OIDC_TEST_CLIENT_ID: idp.clientId,
+        OIDC_TEST_CLIENT_SECRET: idp.clientSecret,
+        ...extraEnv,
+      });
+      return {
+        server,
+        idp,
+        close: async () => {
+          await server.destroy();
+          await idp.close();
+        },
+      };
+    } catch (error) {
+      await idp.close();
+      if (attempt >= 5 || !String((error as { code?: unknown }).code ?? error).includes('EADDRINUSE')) throw error;
+    }
+  }
 }

@@ -5,6 +5,8 @@ export const EXPECTED_TOTALS: Record<string, number> = {
   contacts: 13,
   folders: 7,
   notes: 29,
+  // The one legacy note attachment of the sample (note-1764263120934's whiteboard.png, docs/blobs.md).
+  blobs: 1,
   note_target_contacts: 10,
   note_links: 22,
   topics: 25,

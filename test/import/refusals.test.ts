@@ -31,7 +31,7 @@ afterAll(async () => server?.destroy());
 
 async function refusal(file: unknown): Promise<DomainError> {
   const before = await dumpDatabase(db);
-  const error = await importFrameLordExport(db, user.userId, file).then(
+  const error = await importFrameLordExport(db, user.userId, file, { blobs: server.server.services.blobs }).then(
     () => undefined,
     (caught: unknown) => caught,
   );
@@ -105,7 +105,12 @@ describe('refused files', () => {
 
   it('leaves nothing behind when the database refuses a write half-way (one transaction)', async () => {
     // Poison the id map so the notes insert collides after contacts and folders were written.
-    await importFrameLordExport(db, other.userId, { framelord_notes: [loadSample().framelord_notes[0]] });
+    await importFrameLordExport(
+      db,
+      other.userId,
+      { framelord_notes: [loadSample().framelord_notes[0]] },
+      { blobs: server.server.services.blobs },
+    );
     const [otherNote] = await db
       .select({ id: importIdMap.target_id })
       .from(importIdMap)
@@ -117,7 +122,9 @@ describe('refused files', () => {
       target_id: otherNote?.id as string,
     });
     const before = await dumpDatabase(db);
-    await expect(importFrameLordExport(db, user.userId, loadSample())).rejects.toThrow();
+    await expect(
+      importFrameLordExport(db, user.userId, loadSample(), { blobs: server.server.services.blobs }),
+    ).rejects.toThrow();
     expect(await dumpDatabase(db)).toEqual(before);
     await db.delete(importIdMap).where(eq(importIdMap.user_id, user.userId));
   });
@@ -126,7 +133,10 @@ describe('refused files', () => {
 describe('tolerated files', () => {
   it('a dry run reports the rows it would add and writes nothing', async () => {
     const before = await dumpDatabase(db);
-    const summary = await importFrameLordExport(db, user.userId, loadSample(), { dryRun: true });
+    const summary = await importFrameLordExport(db, user.userId, loadSample(), {
+      blobs: server.server.services.blobs,
+      dryRun: true,
+    });
     expect(await dumpDatabase(db)).toEqual(before);
     expect(summary.dry_run).toBe(true);
     expect(Object.fromEntries(summary.tables.map((row) => [row.table, row.added]))).toEqual(EXPECTED_ADDED);
@@ -142,7 +152,7 @@ describe('tolerated files', () => {
       framelord_folders: [{ id: 'x', name: 'Sidebar', noteIds: [] }],
       exportedAt: file.exportedAt,
     };
-    const summary = await importFrameLordExport(db, fresh.userId, partial);
+    const summary = await importFrameLordExport(db, fresh.userId, partial, { blobs: server.server.services.blobs });
     const counts = await countUserRows(db, fresh.userId);
     const ownTasks = partial.framelord_tasks.filter((task: { contactId: string }) => task.contactId === 'contact_zero');
     expect(ownTasks.length).toBeGreaterThan(0);
@@ -184,7 +194,7 @@ describe('tolerated files', () => {
         },
       ],
     };
-    const summary = await importFrameLordExport(db, fresh.userId, file);
+    const summary = await importFrameLordExport(db, fresh.userId, file, { blobs: server.server.services.blobs });
     expect(summary.warnings).toEqual(['folders[0] "folder-1".icon: longer than 10 characters; dropped']);
     const [folder] = await db.select().from(folders).where(eq(folders.name, 'Courses'));
     expect(folder?.icon).toBeNull();

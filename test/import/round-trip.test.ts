@@ -25,7 +25,7 @@ beforeAll(async () => {
   alice = await registerUser(server.url, { full_name: 'Alice' });
   bob = await registerUser(server.url, { full_name: 'Bob' });
   carol = await registerUser(server.url, { full_name: 'Carol' });
-  await importFrameLordExport(db, alice.userId, loadSample());
+  await importFrameLordExport(db, alice.userId, loadSample(), { blobs: server.server.services.blobs });
 });
 afterAll(async () => server?.destroy());
 
@@ -61,18 +61,20 @@ function comparable(file: any): any {
 
 describe('export', () => {
   it('writes the format back: export → import into a second account → export gives the same data', async () => {
-    const first = await exportFrameLordData(db, alice.userId);
+    const first = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
     expect(first.framelord_contacts).toHaveLength(13);
     expect(first.framelord_notes).toHaveLength(29);
-    const summary = await importFrameLordExport(db, bob.userId, JSON.parse(JSON.stringify(first)));
+    const summary = await importFrameLordExport(db, bob.userId, JSON.parse(JSON.stringify(first)), {
+      blobs: server.server.services.blobs,
+    });
     expect(summary.warnings).toEqual([]);
     expect(await countUserRows(db, bob.userId)).toEqual(await countUserRows(db, alice.userId));
-    const second = await exportFrameLordData(db, bob.userId);
+    const second = await exportFrameLordData(db, server.server.services.blobs, bob.userId);
     expect(comparable(second)).toEqual(comparable(first));
   });
 
   it("keeps the app's ids and writes each note's document as plain-text lines", async () => {
-    const file: any = await exportFrameLordData(db, alice.userId);
+    const file: any = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
     const byId = new Map(file.framelord_notes.map((note: { id: string }) => [note.id, note]));
     expect(byId.get('note-1763719357114')).toMatchObject({
       title: 'Q1 Planning',
@@ -107,12 +109,14 @@ describe('export', () => {
       title: 'Also made here',
       contact_id: carol.contactZeroId,
     });
-    await importFrameLordExport(db, carol.userId, loadSample());
-    const file = await exportFrameLordData(db, carol.userId);
+    await importFrameLordExport(db, carol.userId, loadSample(), { blobs: server.server.services.blobs });
+    const file = await exportFrameLordData(db, server.server.services.blobs, carol.userId);
     expect((file.framelord_notes as Array<{ id: string }>).map((note) => note.id)).toContain(created.entity.id);
     expect((file.framelord_tasks as Array<{ id: string }>).map((record) => record.id)).toContain(task.entity.id);
     const before = await dumpDatabase(db);
-    const summary = await importFrameLordExport(db, carol.userId, JSON.parse(JSON.stringify(file)));
+    const summary = await importFrameLordExport(db, carol.userId, JSON.parse(JSON.stringify(file)), {
+      blobs: server.server.services.blobs,
+    });
     expect(await dumpDatabase(db)).toEqual(before);
     expect(summary.tables.filter((row) => row.added + row.updated + row.removed > 0)).toEqual([]);
   });
@@ -120,7 +124,7 @@ describe('export', () => {
 
 describe('importing a later file', () => {
   it('updates the rows that changed in it, and only those', async () => {
-    const file: any = await exportFrameLordData(db, alice.userId);
+    const file: any = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
     const task = file.framelord_tasks.find((record: { id: string }) => record.id === 'task-1764608700917');
     task.title = 'Finalize board deck v2';
     const contact = file.framelord_contacts.find((record: { fullName: string }) => record.fullName === 'Amara Nwosu');
@@ -128,7 +132,7 @@ describe('importing a later file', () => {
     const taskId = await importedId(db, alice.userId, 'tasks', 'task-1764608700917');
     const [before] = await db.select().from(tasks).where(eq(tasks.id, taskId));
 
-    const summary = await importFrameLordExport(db, alice.userId, file);
+    const summary = await importFrameLordExport(db, alice.userId, file, { blobs: server.server.services.blobs });
     const updated = Object.fromEntries(
       summary.tables.filter((row) => row.updated > 0).map((row) => [row.table, row.updated]),
     );
@@ -145,7 +149,9 @@ describe('importing a later file', () => {
     await updateEntity(db, authOf(alice), 'note', noteId, { tags: ['mine'] }, { mode: 'patch' });
 
     // The original sample is older than both edits.
-    const summary = await importFrameLordExport(db, alice.userId, loadSample());
+    const summary = await importFrameLordExport(db, alice.userId, loadSample(), {
+      blobs: server.server.services.blobs,
+    });
     const kept = Object.fromEntries(summary.tables.filter((row) => row.kept > 0).map((row) => [row.table, row.kept]));
     expect(kept).toMatchObject({ contacts: 1, notes: 1 });
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, contactId));

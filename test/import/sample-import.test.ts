@@ -69,7 +69,7 @@ beforeAll(async () => {
     db,
     sql`select xmin::text as xmin, * from contacts where id = ${user.contactZeroId}`,
   );
-  summary = await importFrameLordExport(db, user.userId, sample);
+  summary = await importFrameLordExport(db, user.userId, sample, { blobs: server.server.services.blobs });
 });
 afterAll(async () => server?.destroy());
 
@@ -453,7 +453,7 @@ describe('importing sample-export.json into a fresh account', () => {
 
   it('changes nothing when run again: no row written, no version moved, no document update logged', async () => {
     const before = await dumpDatabase(db);
-    const again = await importFrameLordExport(db, user.userId, loadSample());
+    const again = await importFrameLordExport(db, user.userId, loadSample(), { blobs: server.server.services.blobs });
     expect(await dumpDatabase(db)).toEqual(before);
     expect(again.tables.filter((row) => row.added + row.updated + row.removed + row.kept > 0)).toEqual([]);
     const unchanged = Object.fromEntries(

@@ -21,6 +21,7 @@ export async function countUserRows(db: Db, userId: string): Promise<Record<stri
       (select count(*) from contacts where user_id = ${userId}) as contacts,
       (select count(*) from folders where user_id = ${userId}) as folders,
       (select count(*) from notes where user_id = ${userId}) as notes,
+      (select count(*) from blobs where user_id = ${userId}) as blobs,
       (select count(*) from note_target_contacts j join notes n on n.id = j.note_id where n.user_id = ${userId}) as note_target_contacts,
       (select count(*) from note_links j join notes n on n.id = j.source_note_id where n.user_id = ${userId}) as note_links,
       (select count(*) from topics where user_id = ${userId}) as topics,

@@ -31,7 +31,7 @@ export interface PushResult {
 export interface PulledChange {
   entity_type: string;
   entity_id: string;
-  operation: 'upsert' | 'archive';
+  operation: 'upsert' | 'archive' | 'delete';
   data: Record<string, any> | null;
   sync_version: number;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz, tsvector } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
 import { neutralVectorSql } from './search-text.ts';
 import { users } from './users.ts';
 
@@ -63,5 +63,6 @@ export const contacts = pgTable(
     // Default list order for one user (`GET /contacts` sorts by updated_at desc).
     index('idx_contacts_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_contacts_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_contacts_archived', t),
   ],
 );

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, uuid, varchar, type AnyPgColumn } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata } from './columns.ts';
+import { primaryId, syncMetadata, archivedIndex } from './columns.ts';
 import { users } from './users.ts';
 
 // Defined before notes (docs/architecture.md: dependency order): notes.folder_id references it.
@@ -24,5 +24,6 @@ export const folders = pgTable(
     index('idx_folders_parent_id').on(t.parent_id),
     index('idx_folders_is_default').on(t.user_id, t.is_default).where(sql`${t.is_default} = TRUE`),
     index('idx_folders_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_folders_archived', t),
   ],
 );

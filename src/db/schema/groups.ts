@@ -1,5 +1,5 @@
 import { index, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -18,6 +18,7 @@ export const groups = pgTable(
   (t) => [
     index('idx_groups_user_id').on(t.user_id),
     index('idx_groups_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_groups_archived', t),
   ],
 );
 

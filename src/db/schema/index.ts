@@ -14,3 +14,4 @@ export * from './sync.ts';
 export * from './imports.ts';
 export * from './identities.ts';
 export * from './history.ts';
+export * from './blobs.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, timestamptz, tsvector } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
 import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
@@ -33,6 +33,7 @@ export const interactions = pgTable(
     index('idx_interactions_type').on(t.type),
     index('idx_interactions_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_interactions_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_interactions_archived', t),
   ],
 );
 

@@ -14,7 +14,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { bytea, createdAt, primaryId, syncMetadata, tsvector } from './columns.ts';
+import { bytea, createdAt, primaryId, syncMetadata, tsvector, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { folders } from './folders.ts';
 import { languageVectorSql } from './search-text.ts';
@@ -88,6 +88,7 @@ export const notes = pgTable(
     index('idx_notes_search_vector').using('gin', t.search_vector),
     index('idx_notes_user_title_normalized').on(t.user_id, t.title_normalized),
     index('idx_notes_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_notes_archived', t),
     // One GIN over owner and trigrams (btree_gin gives uuid a GIN operator class): prefix, word-start
     // and in-word title matches of one user, whatever the length of what was typed.
     index('idx_notes_title_search').using('gin', t.user_id, t.title_search.op('gin_trgm_ops')),

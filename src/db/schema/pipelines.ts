@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, timestamptz } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
 
@@ -22,6 +22,7 @@ export const pipelineTemplates = pgTable(
     index('idx_pipeline_templates_user_id').on(t.user_id),
     index('idx_pipeline_templates_domain').on(t.domain),
     index('idx_pipeline_templates_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_pipeline_templates_archived', t),
   ],
 );
 
@@ -72,5 +73,6 @@ export const pipelineItems = pgTable(
     index('idx_pipeline_items_current_stage_id').on(t.current_stage_id),
     index('idx_pipeline_items_status').on(t.status),
     index('idx_pipeline_items_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_pipeline_items_archived', t),
   ],
 );

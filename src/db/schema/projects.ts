@@ -12,7 +12,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata, tsvector } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, tsvector, archivedIndex } from './columns.ts';
 import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { tasks } from './tasks.ts';
@@ -57,6 +57,7 @@ export const projects = pgTable(
     index('idx_projects_due_date').on(t.due_date).where(sql`${t.due_date} IS NOT NULL`),
     index('idx_projects_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_projects_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_projects_archived', t),
   ],
 );
 

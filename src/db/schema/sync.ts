@@ -5,7 +5,7 @@ import { users } from './users.ts';
 /**
  * Per-user change counter. Every write of a user's entities increments it with
  * `UPDATE … RETURNING` inside the writing transaction; the row lock that update takes is held to
- * commit, so the numbers are handed out in commit order (see domain/sync/change-feed.ts).
+ * commit, so the numbers are handed out in commit order (see src/domain/change-feed.ts).
  */
 export const userChangeCounters = pgTable('user_change_counters', {
   user_id: uuid()

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { primaryId, syncMetadata, timestamptz, tsvector } from './columns.ts';
+import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
 import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
@@ -40,5 +40,6 @@ export const tasks = pgTable(
     index('idx_tasks_created_at').on(t.created_at.desc()),
     index('idx_tasks_user_search').using('gin', t.user_id, t.search_vector),
     index('idx_tasks_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_tasks_archived', t),
   ],
 );

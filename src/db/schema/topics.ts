@@ -1,5 +1,5 @@
 import { index, pgTable, primaryKey, unique, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, primaryId, syncMetadata } from './columns.ts';
+import { createdAt, primaryId, syncMetadata, archivedIndex } from './columns.ts';
 import { notes } from './notes.ts';
 import { users } from './users.ts';
 
@@ -19,6 +19,7 @@ export const topics = pgTable(
     index('idx_topics_user_id').on(t.user_id),
     index('idx_topics_slug').on(t.user_id, t.slug),
     index('idx_topics_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
+    archivedIndex('idx_topics_archived', t),
   ],
 );
 

@@ -56,6 +56,39 @@ export const authSessions = pgTable(
     expires_at: timestamptz().notNull(),
     revoked_at: timestamptz(),
     revoked_reason: varchar({ length: 50 }),
+    // The generation this session's latest refresh replaced: presented again within
+    // REFRESH_REUSE_GRACE_SECONDS of last_refreshed_at it answers the same pair again (two tabs
+    // or a network retry refreshing at once), later it is reuse (docs/accounts.md).
+    previous_generation: varchar({ length: 64 }),
+    // Shown in the session list so a person can tell their devices apart; truncated on write.
+    user_agent: varchar({ length: 512 }),
+    ip_address: varchar({ length: 64 }),
   },
   (t) => [index('idx_auth_sessions_user_id').on(t.user_id)],
+);
+
+/**
+ * Single-use tokens sent by mail (password reset, email verification, email change). Only the
+ * SHA-256 of the token is stored, so a database copy cannot be used to take over an account.
+ * `email` is the address the mail went to: verification holds only while it is still the
+ * account's address, and an email change switches to it.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    id: primaryId(),
+    user_id: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: varchar({ length: 32 }).notNull(),
+    token_hash: varchar({ length: 64 }).notNull().unique('account_tokens_token_hash_key'),
+    email: varchar({ length: 255 }).notNull(),
+    created_at: createdAt(),
+    expires_at: timestamptz().notNull(),
+    used_at: timestamptz(),
+  },
+  (t) => [
+    check('valid_purpose', sql`${t.purpose} IN ('password_reset', 'email_verify', 'email_change')`),
+    index('idx_account_tokens_user_id').on(t.user_id),
+  ],
 );

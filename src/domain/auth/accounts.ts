@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { contacts } from '../../db/schema/contacts.ts';
 import { folders } from '../../db/schema/folders.ts';
 import { users } from '../../db/schema/users.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 
 export type UserRow = typeof users.$inferSelect;
 /** A user as any answer may show it: the password hash is never selected, so it cannot leak. */
@@ -111,4 +111,54 @@ export async function loadAccount(
 
 export async function markLoggedIn(db: Db, userId: string): Promise<void> {
   await db.update(users).set({ last_login_at: new Date() }).where(eq(users.id, userId));
+}
+
+/** What a password check of a signed-in user needs. The second and last read of a password hash. */
+export async function findCredentialsById(
+  db: Db,
+  userId: string,
+): Promise<Pick<UserRow, 'id' | 'email' | 'password_hash' | 'status'> | undefined> {
+  const [row] = await db
+    .select({ id: users.id, email: users.email, password_hash: users.password_hash, status: users.status })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row;
+}
+
+/** The active account with this normalized email, if any. */
+export async function findActiveUserByEmail(db: Db, email: string): Promise<{ id: string } | undefined> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.email, email), eq(users.status, 'active')))
+    .limit(1);
+  return row;
+}
+
+export async function setPasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ password_hash: passwordHash, updated_at: new Date() }).where(eq(users.id, userId));
+}
+
+/** The profile fields the user row mirrors from Contact Zero (docs/accounts.md). */
+export const MIRRORED_PROFILE_FIELDS = ['full_name', 'avatar_url', 'phone'] as const;
+
+/**
+ * Contact Zero is the user as a contact of their own: a write to it updates the user's mirrored
+ * fields in the same transaction, so `/auth/me` and `/contacts` never disagree. The email is not
+ * mirrored this way: it signs in, so it changes only through a verified email change.
+ */
+export async function mirrorContactZero(tx: Db, userId: string, contactZero: Record<string, unknown>): Promise<void> {
+  const full_name = contactZero.full_name;
+  if (typeof full_name !== 'string') return;
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  await tx
+    .update(users)
+    .set({
+      full_name,
+      avatar_url: text(contactZero.avatar_url),
+      phone: text(contactZero.phone),
+      updated_at: new Date(),
+    })
+    .where(eq(users.id, userId));
 }

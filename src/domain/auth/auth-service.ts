@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { postgresErrorOf } from '../../db/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { DomainError, conflict, rateLimited, unauthorized } from '../errors.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../rate-limit/rules.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import type { RateLimitRules } from '../rate-limit/rules.ts';
+import { recordChanges } from '../change-feed.ts';
 import {
   findCredentials,
   insertAccount,
@@ -16,6 +17,8 @@ import {
 import type { AuthContext } from './auth-context.ts';
 import { isValidEmail, normalizeEmail, requireValidEmail } from './email.ts';
 import { createPasswordVerifier, hashPassword } from './passwords.ts';
+import { createLoginThrottle, type ClientInfo } from './login-throttle.ts';
+import type { SessionRevocations } from './session-revocations.ts';
 import { isSessionActive, openSession, revokeSession, rotateSession, type IssuedTokens } from './sessions.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, createTokenCodec } from './tokens.ts';
 
@@ -31,11 +34,7 @@ export interface LoginInput {
   password: string;
 }
 
-/** Who is asking, for the per-address limits; `address` is undefined when unknown. */
-export interface ClientInfo {
-  /** A rate-limit subject for the client's address (see clientAddressSubject). */
-  address: string | undefined;
-}
+export type { ClientInfo };
 
 export interface SignedIn extends IssuedTokens {
   user: PublicUser;
@@ -51,8 +50,11 @@ export interface AuthService {
    * Opens a session for a user another service has already proven (an identity provider's
    * sign-in, docs/identity-providers.md): the same answer as login. 401 for an inactive account.
    */
-  signInVerified(userId: string): Promise<SignedIn>;
-  /** Rotates the refresh token; a rotated one presented again revokes its session. */
+  signInVerified(userId: string, client: ClientInfo): Promise<SignedIn>;
+  /**
+   * Rotates the refresh token. The one just rotated, presented again within the grace, answers
+   * the same pair; later, or any older one, revokes its session.
+   */
   refresh(refreshToken: string): Promise<IssuedTokens>;
   /** Revokes the caller's session: its refresh token and every access token of it stop working. */
   logout(auth: AuthContext): Promise<void>;
@@ -69,8 +71,13 @@ export interface AuthServiceDependencies {
   db: Db;
   jwtSecret: string;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
+  /** REFRESH_REUSE_GRACE_SECONDS (0: every second presentation is reuse). */
+  refreshReuseGraceSeconds: number;
+  revocations: SessionRevocations;
+  /** Called after a registration committed (the verification mail); must not throw. */
+  afterRegister?: (user: PublicUser) => void;
 }
 
 const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'The email or password is incorrect');
@@ -80,21 +87,8 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
   const codec = createTokenCodec(deps.jwtSecret);
   const passwords = createPasswordVerifier();
 
-  const refuseIfThrottled = async (email: string, client: ClientInfo) => {
-    const decisions = await Promise.all([
-      rateLimiter.check(rules.loginPerEmail, email),
-      client.address ? rateLimiter.check(rules.loginPerIp, client.address) : undefined,
-    ]);
-    const waits = decisions.flatMap((decision) => (decision && !decision.allowed ? [decision.retryAfterSeconds] : []));
-    if (waits.length > 0) throw rateLimited(Math.max(...waits));
-  };
-
-  const countFailedLogin = async (email: string, client: ClientInfo) => {
-    await Promise.all([
-      rateLimiter.record(rules.loginPerEmail, email),
-      client.address ? rateLimiter.record(rules.loginPerIp, client.address) : undefined,
-    ]);
-  };
+  const throttle = createLoginThrottle(rateLimiter, rules);
+  const origin = (client: ClientInfo) => ({ userAgent: client.userAgent, ipAddress: client.ip });
 
   return {
     register: async (input, client) => {
@@ -106,21 +100,24 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       // Hashing takes tens of milliseconds: done before the transaction, not while holding it.
       const passwordHash = await hashPassword(input.password);
       try {
-        return await db.transaction(async (tx) => {
+        const signedIn = await db.transaction(async (tx) => {
           const account = await insertAccount(tx, {
             email,
             passwordHash,
             fullName: input.full_name,
             avatarUrl: input.avatar_url ?? null,
           });
-          const tokens = await openSession(tx, codec, {
-            userId: account.user.id,
-            email,
-            contactZeroId: account.contactZero.id,
-          });
+          const tokens = await openSession(
+            tx,
+            codec,
+            { userId: account.user.id, email, contactZeroId: account.contactZero.id },
+            origin(client),
+          );
           await recordChanges(tx, account.user.id, account.changes);
           return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
         });
+        deps.afterRegister?.(signedIn.user);
+        return signedIn;
       } catch (error) {
         // Emails are stored normalized under a plain UNIQUE, so this is also the case-variant check.
         if (postgresErrorOf(error)?.code === '23505') {
@@ -134,35 +131,37 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
 
     login: async (input, client) => {
       const email = normalizeEmail(input.email);
-      await refuseIfThrottled(email, client);
+      await throttle.refuseIfThrottled(email, client);
       const credentials = isValidEmail(email) ? await findCredentials(db, email) : undefined;
       // Runs the same argon2id work whether or not the account exists (a dummy hash otherwise).
       const matches = await passwords.verify(input.password, credentials?.password_hash);
       if (!credentials || !matches || credentials.status !== 'active') {
-        await countFailedLogin(email, client);
+        await throttle.countFailure(email, client);
         throw invalidCredentials();
       }
-      await rateLimiter.reset(rules.loginPerEmail, email);
+      await throttle.clear(email);
       await markLoggedIn(db, credentials.id);
       const account = await loadAccount(db, credentials.id);
       if (!account) throw invalidCredentials();
-      const tokens = await openSession(db, codec, {
-        userId: account.user.id,
-        email: account.user.email,
-        contactZeroId: account.contactZero.id,
-      });
+      const tokens = await openSession(
+        db,
+        codec,
+        { userId: account.user.id, email: account.user.email, contactZeroId: account.contactZero.id },
+        origin(client),
+      );
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 
-    signInVerified: async (userId) => {
+    signInVerified: async (userId, client) => {
       const account = await loadAccount(db, userId);
       if (account?.user.status !== 'active') throw unauthorized('The account is not active');
       await markLoggedIn(db, userId);
-      const tokens = await openSession(db, codec, {
-        userId,
-        email: account.user.email,
-        contactZeroId: account.contactZero.id,
-      });
+      const tokens = await openSession(
+        db,
+        codec,
+        { userId, email: account.user.email, contactZeroId: account.contactZero.id },
+        origin(client),
+      );
       return { user: account.user, contact_zero: account.contactZero, ...publicTokens(tokens) };
     },
 
@@ -170,12 +169,13 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       const claims = await codec.verifyRefreshToken(refreshToken);
       const account = await loadAccount(db, claims.userId);
       if (account?.user.status !== 'active') throw unauthorized('The token is invalid or expired');
-      const next = await codec.signRefreshToken({ userId: claims.userId, sessionId: claims.sessionId });
+      const nextGeneration = randomUUID();
       const outcome = await rotateSession(db, {
         sessionId: claims.sessionId,
         userId: claims.userId,
         presentedGeneration: claims.generation,
-        nextGeneration: next.generation,
+        nextGeneration,
+        graceSeconds: deps.refreshReuseGraceSeconds,
       });
       if (outcome.kind === 'reused') {
         logger.warn(
@@ -183,18 +183,30 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
           'rotated refresh token presented again; session revoked',
         );
       }
-      if (outcome.kind !== 'rotated') throw unauthorized('The token is invalid or expired');
-      const accessToken = await codec.signAccessToken({
-        userId: claims.userId,
-        email: account.user.email,
-        contactZeroId: account.contactZero.id,
-        sessionId: claims.sessionId,
-      });
-      return { access_token: accessToken, refresh_token: next.token, expires_in: ACCESS_TOKEN_TTL_SECONDS };
+      if (outcome.kind === 'reused') {
+        await deps.revocations.publish({ userId: claims.userId, sessionIds: [claims.sessionId] });
+      }
+      if (outcome.kind !== 'rotated' && outcome.kind !== 'replayed') {
+        throw unauthorized('The token is invalid or expired');
+      }
+      // Both tokens are signed at the rotation's point, so a replay gets them byte for byte.
+      const at = { generation: outcome.generation, issuedAt: outcome.issuedAt };
+      const refreshed = await codec.signRefreshToken({ userId: claims.userId, sessionId: claims.sessionId }, at);
+      const accessToken = await codec.signAccessToken(
+        {
+          userId: claims.userId,
+          email: account.user.email,
+          contactZeroId: account.contactZero.id,
+          sessionId: claims.sessionId,
+        },
+        at,
+      );
+      return { access_token: accessToken, refresh_token: refreshed.token, expires_in: ACCESS_TOKEN_TTL_SECONDS };
     },
 
     logout: async (auth) => {
       await revokeSession(db, auth.sessionId, auth.userId, 'logout');
+      await deps.revocations.publish({ userId: auth.userId, sessionIds: [auth.sessionId] });
     },
 
     me: async (auth) => {

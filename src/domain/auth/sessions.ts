@@ -1,10 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { authSessions, users } from '../../db/schema/users.ts';
+import { ownedRow } from '../ownership.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, type AccessClaims, type TokenCodec } from './tokens.ts';
 
-export type SessionRevocationReason = 'logout' | 'refresh_token_reuse';
+export type SessionRevocationReason =
+  | 'logout'
+  | 'logout_all'
+  | 'refresh_token_reuse'
+  | 'password_changed'
+  | 'password_reset'
+  | 'revoked_by_user';
+
+/** Where a session was opened, for the session list. */
+export interface SessionOrigin {
+  userAgent: string | undefined;
+  ipAddress: string | undefined;
+}
+
+const USER_AGENT_MAX_LENGTH = 512;
+const IP_ADDRESS_MAX_LENGTH = 64;
 
 export interface IssuedTokens {
   access_token: string;
@@ -23,6 +39,7 @@ export async function openSession(
   db: Db,
   codec: TokenCodec,
   identity: Omit<AccessClaims, 'sessionId'>,
+  origin?: SessionOrigin,
 ): Promise<IssuedTokens & { sessionId: string }> {
   const sessionId = randomUUID();
   const refresh = await codec.signRefreshToken({ userId: identity.userId, sessionId });
@@ -31,29 +48,48 @@ export async function openSession(
     user_id: identity.userId,
     refresh_generation: refresh.generation,
     expires_at: sessionExpiry(),
+    user_agent: origin?.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    ip_address: origin?.ipAddress?.slice(0, IP_ADDRESS_MAX_LENGTH) ?? null,
   });
   const accessToken = await codec.signAccessToken({ ...identity, sessionId });
   return { sessionId, access_token: accessToken, refresh_token: refresh.token, expires_in: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-export type RotationOutcome = { kind: 'rotated' } | { kind: 'reused' } | { kind: 'refused' };
+export type RotationOutcome =
+  /** `generation` and `issuedAt` are the signing point of the pair to answer. */
+  { kind: 'rotated' | 'replayed'; generation: string; issuedAt: number } | { kind: 'reused' } | { kind: 'refused' };
 
 /**
  * Moves the session to `nextGeneration` if `presentedGeneration` is its current one. A session
  * lasts 30 days from its latest refresh, so a device in use stays signed in.
  *
- * A validly signed refresh token of this session whose generation is not the current one was
- * issued earlier and has been used already: someone holds a copy. The session is revoked so both
- * the thief and the owner must sign in again. Two refreshes racing with the same token end the
- * same way: the conditional UPDATE lets exactly one of them win.
+ * The generation just replaced, presented again within `graceSeconds` of that rotation, is two
+ * tabs or a network retry refreshing at once: it answers the same pair as the first time
+ * (`replayed`, re-signed from the stored generation and rotation time). Any other validly signed
+ * refresh token of this session whose generation is not the current one was issued earlier and
+ * has been used already: someone holds a copy. The session is revoked so both the thief and the
+ * owner must sign in again. The conditional UPDATE lets exactly one of racing refreshes rotate.
  */
 export async function rotateSession(
   db: Db,
-  target: { sessionId: string; userId: string; presentedGeneration: string; nextGeneration: string },
+  target: {
+    sessionId: string;
+    userId: string;
+    presentedGeneration: string;
+    nextGeneration: string;
+    graceSeconds: number;
+  },
 ): Promise<RotationOutcome> {
+  const issuedAt = Math.floor(Date.now() / 1000);
   const rotated = await db
     .update(authSessions)
-    .set({ refresh_generation: target.nextGeneration, last_refreshed_at: sql`now()`, expires_at: sessionExpiry() })
+    .set({
+      refresh_generation: target.nextGeneration,
+      previous_generation: target.presentedGeneration,
+      // Whole seconds: it is also the new tokens' `iat`, from which a replay re-signs them.
+      last_refreshed_at: new Date(issuedAt * 1000),
+      expires_at: sessionExpiry(),
+    })
     .where(
       and(
         eq(authSessions.id, target.sessionId),
@@ -64,7 +100,34 @@ export async function rotateSession(
       ),
     )
     .returning({ id: authSessions.id });
-  if (rotated.length === 1) return { kind: 'rotated' };
+  if (rotated.length === 1) return { kind: 'rotated', generation: target.nextGeneration, issuedAt };
+
+  const withinGrace = and(
+    eq(authSessions.previous_generation, target.presentedGeneration),
+    gt(authSessions.last_refreshed_at, sql`now() - make_interval(secs => ${target.graceSeconds})`),
+  );
+  if (target.graceSeconds > 0) {
+    const [replay] = await db
+      .select({ generation: authSessions.refresh_generation, rotatedAt: authSessions.last_refreshed_at })
+      .from(authSessions)
+      .where(
+        and(
+          eq(authSessions.id, target.sessionId),
+          eq(authSessions.user_id, target.userId),
+          isNull(authSessions.revoked_at),
+          gt(authSessions.expires_at, sql`now()`),
+          withinGrace,
+        ),
+      )
+      .limit(1);
+    if (replay) {
+      return {
+        kind: 'replayed',
+        generation: replay.generation,
+        issuedAt: Math.floor(replay.rotatedAt.getTime() / 1000),
+      };
+    }
+  }
 
   const revoked = await db
     .update(authSessions)
@@ -75,23 +138,81 @@ export async function rotateSession(
         eq(authSessions.user_id, target.userId),
         ne(authSessions.refresh_generation, target.presentedGeneration),
         isNull(authSessions.revoked_at),
+        // A replay that became one between the two statements is not reuse.
+        ...(target.graceSeconds > 0 ? [sql`not coalesce(${withinGrace}, false)`] : []),
       ),
     )
     .returning({ id: authSessions.id });
   return revoked.length === 1 ? { kind: 'reused' } : { kind: 'refused' };
 }
 
+/** True when the session was the user's and live until now. */
 export async function revokeSession(
   db: Db,
   sessionId: string,
   userId: string,
   reason: SessionRevocationReason,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const revoked = await db
     .update(authSessions)
     .set({ revoked_at: sql`now()`, revoked_reason: reason })
-    .where(and(eq(authSessions.id, sessionId), eq(authSessions.user_id, userId), isNull(authSessions.revoked_at)));
+    .where(and(ownedRow(authSessions, userId, sessionId), isNull(authSessions.revoked_at)))
+    .returning({ id: authSessions.id });
+  return revoked.length === 1;
 }
+
+/** Revokes every live session of the user except `keepSessionId` (when given); returns the revoked ids. */
+export async function revokeUserSessions(
+  db: Db,
+  userId: string,
+  reason: SessionRevocationReason,
+  keepSessionId?: string,
+): Promise<string[]> {
+  const revoked = await db
+    .update(authSessions)
+    .set({ revoked_at: sql`now()`, revoked_reason: reason })
+    .where(
+      and(
+        eq(authSessions.user_id, userId),
+        isNull(authSessions.revoked_at),
+        ...(keepSessionId ? [ne(authSessions.id, keepSessionId)] : []),
+      ),
+    )
+    .returning({ id: authSessions.id });
+  return revoked.map((row) => row.id);
+}
+
+export interface SessionSummary {
+  id: string;
+  created_at: Date;
+  /** The latest refresh (a device refreshes at least hourly while in use). */
+  last_used_at: Date;
+  expires_at: Date;
+  user_agent: string | null;
+  ip_address: string | null;
+}
+
+/** The user's live sessions, most recently used first. */
+export async function listSessions(db: Db, userId: string): Promise<SessionSummary[]> {
+  return db
+    .select({
+      id: authSessions.id,
+      created_at: authSessions.created_at,
+      last_used_at: authSessions.last_refreshed_at,
+      expires_at: authSessions.expires_at,
+      user_agent: authSessions.user_agent,
+      ip_address: authSessions.ip_address,
+    })
+    .from(authSessions)
+    .where(
+      and(eq(authSessions.user_id, userId), isNull(authSessions.revoked_at), gt(authSessions.expires_at, sql`now()`)),
+    )
+    .orderBy(desc(authSessions.last_refreshed_at), desc(authSessions.created_at))
+    .limit(MAX_LISTED_SESSIONS);
+}
+
+/** A bound on one answer; a person has far fewer devices, a script logging in in a loop does not. */
+export const MAX_LISTED_SESSIONS = 500;
 
 /**
  * True while the session is neither revoked nor expired and its user is active. Asked on every

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { unauthorized } from '../errors.ts';
+import { isUuid } from '../uuid.ts';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -14,7 +15,6 @@ const ACCESS_TYPE = 'at+jwt';
 const REFRESH_TYPE = 'rt+jwt';
 // Instances' clocks may differ by a little; more would stretch every expiry.
 const CLOCK_TOLERANCE_SECONDS = 5;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AccessClaims {
   userId: string;
@@ -30,10 +30,25 @@ export interface RefreshClaims {
   generation: string;
 }
 
+/**
+ * Fixes what is otherwise chosen at signing (`jti`, `iat`): HS256 is deterministic, so signing the
+ * same claims with the same `at` gives the same token again. That is how a refresh retried within
+ * the grace answers the pair it produced the first time without the server storing tokens.
+ */
+export interface SigningPoint {
+  /** The refresh token's generation; the access token's `jti` is derived from it. */
+  generation: string;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+}
+
 export interface TokenCodec {
-  signAccessToken(claims: AccessClaims): Promise<string>;
+  signAccessToken(claims: AccessClaims, at?: SigningPoint): Promise<string>;
   /** Returns the token and its generation (`jti`), which the session row must then hold. */
-  signRefreshToken(claims: Omit<RefreshClaims, 'generation'>): Promise<{ token: string; generation: string }>;
+  signRefreshToken(
+    claims: Omit<RefreshClaims, 'generation'>,
+    at?: SigningPoint,
+  ): Promise<{ token: string; generation: string }>;
   /** Throws DomainError UNAUTHORIZED for any token that is not a valid, unexpired access token. */
   verifyAccessToken(token: string): Promise<AccessClaims>;
   verifyRefreshToken(token: string): Promise<RefreshClaims>;
@@ -50,15 +65,22 @@ export function createTokenCodec(secret: string): TokenCodec {
     ['sign', 'verify'],
   );
 
-  const sign = async (type: string, payload: JWTPayload, subject: string, ttlSeconds: number, jti: string) =>
+  const sign = async (
+    type: string,
+    payload: JWTPayload,
+    subject: string,
+    ttlSeconds: number,
+    jti: string,
+    issuedAt = Math.floor(Date.now() / 1000),
+  ) =>
     new SignJWT(payload)
       .setProtectedHeader({ alg: ALGORITHM, typ: type })
       .setSubject(subject)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setJti(jti)
-      .setIssuedAt()
-      .setExpirationTime(`${ttlSeconds}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds)
       .sign(await keyPromise);
 
   const verify = async (token: string, type: string, requiredClaims: string[]): Promise<JWTPayload> => {
@@ -86,27 +108,29 @@ export function createTokenCodec(secret: string): TokenCodec {
   // Ids are compared with uuid columns: anything else would be a database error, not a 401.
   const id = (payload: JWTPayload, claim: string): string => {
     const value = text(payload, claim);
-    if (!UUID_PATTERN.test(value)) throw unauthorized('The token is invalid or expired');
+    if (!isUuid(value)) throw unauthorized('The token is invalid or expired');
     return value;
   };
 
   return {
-    signAccessToken: (claims) =>
+    signAccessToken: (claims, at) =>
       sign(
         ACCESS_TYPE,
         { email: claims.email, contact_zero_id: claims.contactZeroId, sid: claims.sessionId },
         claims.userId,
         ACCESS_TOKEN_TTL_SECONDS,
-        randomUUID(),
+        at ? accessJtiOf(at.generation) : randomUUID(),
+        at?.issuedAt,
       ),
-    signRefreshToken: async (claims) => {
-      const generation = randomUUID();
+    signRefreshToken: async (claims, at) => {
+      const generation = at?.generation ?? randomUUID();
       const token = await sign(
         REFRESH_TYPE,
         { sid: claims.sessionId },
         claims.userId,
         REFRESH_TOKEN_TTL_SECONDS,
         generation,
+        at?.issuedAt,
       );
       return { token, generation };
     },
@@ -124,4 +148,10 @@ export function createTokenCodec(secret: string): TokenCodec {
       return { userId: id(payload, 'sub'), sessionId: id(payload, 'sid'), generation: text(payload, 'jti') };
     },
   };
+}
+
+/** The access token paired with a refresh generation: a UUID-shaped digest, never the generation itself. */
+function accessJtiOf(generation: string): string {
+  const hex = createHash('sha256').update(`access:${generation}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

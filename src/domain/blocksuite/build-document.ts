@@ -107,3 +107,60 @@ function noteProps(): Record<string, unknown> {
     'prop:edgeless': edgeless,
   };
 }
+
+/** An image or attachment block to add: its bytes are the blob `sourceId` (docs/blobs.md). */
+export type BlobBlock =
+  | { flavour: 'affine:image'; sourceId: string; caption?: string }
+  | { flavour: 'affine:attachment'; sourceId: string; name: string; size: number; type: string };
+
+/**
+ * Appends image and attachment blocks at the end of the page's last note, with the props BlockSuite
+ * 0.19 gives them by default (`ImageBlockSchema`, `AttachmentBlockSchema`), in one transaction.
+ * A document without a page and a note is left as it is; answers how many blocks were added.
+ */
+export function appendBlobBlocks(
+  doc: Y.Doc,
+  items: readonly BlobBlock[],
+  createId: () => string = createBlockId,
+): number {
+  const blocks = doc.getMap<Y.Map<unknown>>('blocks');
+  const page = [...blocks.values()].find(
+    (entry) => entry instanceof Y.Map && entry.get('sys:flavour') === 'affine:page',
+  );
+  const pageChildren = page?.get('sys:children');
+  if (!(pageChildren instanceof Y.Array)) return 0;
+  const noteId = [...pageChildren.toArray()]
+    .reverse()
+    .find((id) => typeof id === 'string' && blocks.get(id)?.get('sys:flavour') === 'affine:note');
+  const noteChildren = typeof noteId === 'string' ? blocks.get(noteId)?.get('sys:children') : undefined;
+  if (!(noteChildren instanceof Y.Array) || items.length === 0) return 0;
+  doc.transact(() => {
+    const ids: string[] = [];
+    for (const item of items) {
+      const id = createId();
+      ids.push(id);
+      const common = { 'prop:sourceId': item.sourceId, 'prop:index': 'a0', 'prop:xywh': '[0,0,0,0]', 'prop:rotate': 0 };
+      blocks.set(
+        id,
+        item.flavour === 'affine:image'
+          ? block(id, item.flavour, 1, [], {
+              ...common,
+              'prop:caption': item.caption ?? '',
+              'prop:width': 0,
+              'prop:height': 0,
+              'prop:size': -1,
+            })
+          : block(id, item.flavour, 1, [], {
+              ...common,
+              'prop:name': item.name,
+              'prop:size': item.size,
+              'prop:type': item.type,
+              'prop:embed': false,
+              'prop:style': 'horizontalThin',
+            }),
+      );
+    }
+    noteChildren.push(ids);
+  });
+  return items.length;
+}

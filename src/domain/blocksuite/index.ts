@@ -1,8 +1,10 @@
 export { readBlockSuiteDocument } from './read-document.ts';
 export {
+  appendBlobBlocks,
   buildBlockSuiteDocument,
   fillBlockSuiteDocument,
   createBlockId,
+  type BlobBlock,
   type BuildDocumentOptions,
 } from './build-document.ts';
 export { normalizeTitle, topicSlug } from './slug.ts';

@@ -7,10 +7,12 @@ import { extractWikiLabels } from './wiki-labels.ts';
 export type LinkCollector = {
   wikiLabels: Set<string>;
   referencedDocIds: Set<string>;
+  /** `sourceId` of image and attachment blocks: the blob keys the document uses (docs/blobs.md). */
+  blobKeys: Set<string>;
 };
 
 export function createLinkCollector(): LinkCollector {
-  return { wikiLabels: new Set(), referencedDocIds: new Set() };
+  return { wikiLabels: new Set(), referencedDocIds: new Set(), blobKeys: new Set() };
 }
 
 export function collectWikiLabels(collector: LinkCollector, scanText: string): void {
@@ -19,4 +21,8 @@ export function collectWikiLabels(collector: LinkCollector, scanText: string): v
 
 export function collectReferencedDocId(collector: LinkCollector, docId: unknown): void {
   if (typeof docId === 'string' && docId.length > 0) collector.referencedDocIds.add(docId);
+}
+
+export function collectBlobKey(collector: LinkCollector, sourceId: unknown): void {
+  if (typeof sourceId === 'string' && sourceId.length > 0) collector.blobKeys.add(sourceId);
 }

@@ -34,6 +34,7 @@ export function readBlockSuiteDocument(doc: Y.Doc): BlockSuiteDocumentContent {
     blocks: walk.blocks,
     wikiLabels: Array.from(walk.links.wikiLabels),
     referencedDocIds: Array.from(walk.links.referencedDocIds),
+    blobKeys: Array.from(walk.links.blobKeys),
   };
 }
 

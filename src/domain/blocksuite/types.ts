@@ -15,4 +15,6 @@ export type BlockSuiteDocumentContent = {
   wikiLabels: string[];
   /** Doc ids of native references, unique, in order of first appearance. */
   referencedDocIds: string[];
+  /** `sourceId` of image and attachment blocks (blob keys), unique, in order of first appearance. */
+  blobKeys: string[];
 };

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { readBlockProps, type NestedProp } from './block-props.ts';
 import {
+  collectBlobKey,
   collectReferencedDocId,
   collectWikiLabels,
   createLinkCollector,
@@ -14,6 +15,8 @@ import { arrayStrings, forEachArrayValue, itemValue, mapValue } from './yjs-acce
 
 const CODE = 'affine:code';
 const DOC_EMBEDS = new Set(['affine:embed-linked-doc', 'affine:embed-synced-doc']);
+/** Blocks whose bytes live in the blob store under `prop:sourceId`, on the page or on the canvas. */
+const BLOB_BLOCKS = new Set(['affine:image', 'affine:attachment']);
 
 export type BlockWalk = {
   title: string;
@@ -67,6 +70,7 @@ export function walkBlocks(blockMap: Y.Map<unknown>, rootId: string, walk: Block
     }
     walk.blocks.push({ id: next, flavour, text });
     if (DOC_EMBEDS.has(flavour)) collectReferencedDocId(walk.links, mapValue(block, 'prop:pageId'));
+    if (BLOB_BLOCKS.has(flavour)) collectBlobKey(walk.links, mapValue(block, 'prop:sourceId'));
 
     if (props.nested !== null) stack.push({ block: block, flavour, nested: props.nested, children: props.children });
     if (props.children !== null && pushChildren(stack, props.children, rootId)) walk.rootIsChild = true;

@@ -8,7 +8,8 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
-import { NO_LIVE_DOCUMENTS, type LiveDocuments } from './live-documents.ts';
+import type { LiveDocuments } from './live-documents.ts';
+import type { StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
@@ -20,6 +21,8 @@ export interface NoteDocumentRef {
 
 export interface DocumentService {
   readonly maxDocumentBytes: number;
+  /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
+  readonly structLimits: StructLimits;
   /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
   appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
   /** Stored state + log tail, one snapshot; null when the note does not exist. */
@@ -33,9 +36,8 @@ export interface DocumentService {
   compactNow(noteId: string): Promise<boolean>;
   /** Compacts after the store debounce (a log that grew without a live document storing it). */
   requestCompaction(noteId: string): void;
-  /** The live-document registry (set by the collaboration server). */
-  live: LiveDocuments;
-  setLiveDocuments(live: LiveDocuments): void;
+  /** The live documents (the registry built with the services; served by the collaboration server). */
+  readonly live: LiveDocuments;
   /** Waits for queued appends, compacts everything outstanding, cancels timers. */
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
@@ -46,6 +48,7 @@ export function createDocumentService(
   database: DatabaseHandle,
   logger: Logger,
   metrics: Metrics,
+  live: LiveDocuments,
 ): DocumentService {
   const { db, engine, copyOut } = database;
   const log = logger.child({ component: 'documents' });
@@ -79,10 +82,9 @@ export function createDocumentService(
       log.warn({ note_id: noteId, err: error, retry_in_ms: retryInMs }, 'document compaction failed; will retry');
     },
   });
-  let live: LiveDocuments = NO_LIVE_DOCUMENTS;
-
   return {
     maxDocumentBytes: config.maxDocumentBytes,
+    structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
     async appendUpdate(noteId, update) {
       await appender.append(noteId, update);
       scheduler.markDirty(noteId);
@@ -97,12 +99,7 @@ export function createDocumentService(
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
     requestCompaction: (noteId) => scheduler.request(noteId),
-    get live() {
-      return live;
-    },
-    setLiveDocuments(registry) {
-      live = registry;
-    },
+    live,
     async shutdown() {
       await appender.drain();
       await scheduler.flushAll();

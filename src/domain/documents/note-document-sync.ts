@@ -1,14 +1,16 @@
 // HTTP document sync (docs/collaboration.md), for clients without a socket: apply an update through
 // the live document (logged durably first, like every socket update) and answer with what the caller lacks.
-import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { notes } from '../../db/schema/notes.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
-import { notFound, validationError } from '../errors.ts';
+import { DomainError, notFound, validationError } from '../errors.ts';
+import { ownedRow } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 import { EMPTY_UPDATE } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
 import { assertWithinDocumentLimit } from './size-limit.ts';
+import { admitUpdateCost, countUpdateCost, type StructLimits } from './update-cost.ts';
 import { isEmptyUpdate, isWellFormedStateVector, isWellFormedUpdate } from './yjs-bytes.ts';
 
 export interface DocumentSyncRequest {
@@ -22,18 +24,26 @@ export interface DocumentSyncResult {
   stateVector: Uint8Array;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The caller's note by id; another user's note and a missing one are the same 404. */
 export async function findOwnedNote(db: Db, userId: string, noteId: string) {
-  if (!UUID.test(noteId)) throw notFound('Note');
+  if (!isUuid(noteId)) throw notFound('Note');
   const [note] = await db
     .select({ id: notes.id, user_id: notes.user_id, title: notes.title, blocksuite_doc_id: notes.blocksuite_doc_id })
     .from(notes)
-    .where(and(eq(notes.id, noteId), eq(notes.user_id, userId)))
+    .where(ownedRow(notes, userId, noteId))
     .limit(1);
   if (!note) throw notFound('Note');
   return note;
+}
+
+function updateReadable(update: Uint8Array, limits: StructLimits): boolean {
+  try {
+    admitUpdateCost(update, 0, limits);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'VALIDATION_ERROR') return false;
+    throw error;
+  }
+  return isWellFormedUpdate(update);
 }
 
 export async function syncNoteDocument(
@@ -44,7 +54,8 @@ export async function syncNoteDocument(
   request: DocumentSyncRequest,
 ): Promise<DocumentSyncResult> {
   const problems = [];
-  if (request.update && !isWellFormedUpdate(request.update))
+  // Counted before anything decodes it into objects (update-cost.ts): past MAX_UPDATE_STRUCTS is 413.
+  if (request.update && !updateReadable(request.update, documents.structLimits))
     problems.push({ field: 'update', message: 'is not a Yjs update' });
   if (request.stateVector && !isWellFormedStateVector(request.stateVector))
     problems.push({ field: 'state_vector', message: 'is not a Yjs state vector' });
@@ -53,6 +64,8 @@ export async function syncNoteDocument(
   const note = await findOwnedNote(db, auth.userId, noteId);
   if (request.update && !isEmptyUpdate(request.update)) {
     const before = await documents.currentState(note);
+    // The stored state's structs bound the document's (update-cost.ts), as its bytes bound its size.
+    admitUpdateCost(request.update, before ? countUpdateCost(before) : 0, documents.structLimits);
     assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
     await documents.appendUpdate(note.id, request.update);
     const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);

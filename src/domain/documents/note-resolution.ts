@@ -4,8 +4,9 @@ import { notes } from '../../db/schema/notes.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { unauthorized, validationError } from '../errors.ts';
 import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
-import { recordChanges } from '../sync/change-feed.ts';
-import { isValidDocumentName } from './document-name.ts';
+import { ownedWhere } from '../ownership.ts';
+import { recordChanges } from '../change-feed.ts';
+import { DOCUMENT_NAME_RULE, isValidDocumentName } from './document-name.ts';
 
 export interface DocumentNoteRef {
   id: string;
@@ -27,24 +28,23 @@ export async function findOrCreateNoteForDocument(
   documentName: string,
 ): Promise<DocumentNoteRef> {
   if (!isValidDocumentName(documentName)) {
-    throw validationError(
-      [{ field: 'document_name', message: 'must be 1-255 of A-Z a-z 0-9 _ . : -' }],
-      'The document name is not valid',
-    );
+    throw validationError([{ field: 'document_name', message: DOCUMENT_NAME_RULE }], 'The document name is not valid');
   }
-  const owned = (row: { id: string; user_id: string } | undefined, created: boolean): DocumentNoteRef => {
-    if (!row || row.user_id !== auth.userId) throw unauthorized();
-    return { id: row.id, user_id: row.user_id, blocksuite_doc_id: documentName, created };
-  };
-  const byName = (executor: Db) =>
+  const ref = (row: { id: string; user_id: string }, created: boolean): DocumentNoteRef => ({
+    id: row.id,
+    user_id: row.user_id,
+    blocksuite_doc_id: documentName,
+    created,
+  });
+  const ownedByName = (executor: Db) =>
     executor
       .select({ id: notes.id, user_id: notes.user_id })
       .from(notes)
-      .where(eq(notes.blocksuite_doc_id, documentName))
+      .where(ownedWhere(notes, auth.userId, eq(notes.blocksuite_doc_id, documentName)))
       .limit(1);
 
-  const [existing] = await byName(db);
-  if (existing) return owned(existing, false);
+  const [existing] = await ownedByName(db);
+  if (existing) return ref(existing, false);
 
   return db.transaction(async (tx) => {
     const [inserted] = await tx
@@ -60,9 +60,11 @@ export async function findOrCreateNoteForDocument(
       .onConflictDoNothing({ target: notes.blocksuite_doc_id })
       .returning({ id: notes.id, user_id: notes.user_id });
     if (!inserted) {
-      // Someone created this name between our read and our insert: decide on their row.
-      const [raced] = await byName(tx);
-      return owned(raced, false);
+      // The name is held: by another user (refused like a bad token), or by the caller's own
+      // connection that created it between our read and our insert.
+      const [raced] = await ownedByName(tx);
+      if (!raced) throw unauthorized();
+      return ref(raced, false);
     }
     // Native references written before this document existed resolve now (docs/collaboration.md).
     await onNoteTitleOrArchiveChanged(tx, {
@@ -73,6 +75,6 @@ export async function findOrCreateNoteForDocument(
       blocksuite_doc_id: documentName,
     });
     await recordChanges(tx, auth.userId, [{ entityType: 'note', entityId: inserted.id }]);
-    return owned(inserted, true);
+    return ref(inserted, true);
   });
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
 import { noteUpdates } from '../../db/schema/notes.ts';
+import { isUuid } from '../uuid.ts';
 
 export interface LoggedUpdate {
   noteId: string;
@@ -119,8 +120,6 @@ export async function loadDocumentStates(
   return states;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * `loadDocumentState` through a binary COPY (PostgreSQL): the same single statement, with the
  * bytes sent raw instead of as text. What a document load uses; a 10 MB state arrives in about
@@ -131,7 +130,7 @@ export async function loadDocumentStateByCopy(
   noteId: string,
 ): Promise<StoredDocumentState | null> {
   // COPY takes no parameters: the id is written into the statement, so it must be a UUID.
-  if (!UUID.test(noteId)) return null;
+  if (!isUuid(noteId)) return null;
   const rows = parseBinaryCopy(
     await copyOut(
       `select 0::int4 as part, null::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'

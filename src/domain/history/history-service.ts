@@ -13,7 +13,8 @@ import { findOwnedNote } from '../documents/note-document-sync.ts';
 import { assertWithinDocumentLimit } from '../documents/size-limit.ts';
 import { isEmptyUpdate } from '../documents/yjs-bytes.ts';
 import { notFound } from '../errors.ts';
-import { isUuid } from '../ownership.ts';
+import { ownedRow, ownedWhere } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 import { revertUpdate } from './revert-update.ts';
 import {
   decompressState,
@@ -67,9 +68,7 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
     const [row] = await db
       .select({ ...versionSummaryColumns, stored: noteVersions.state })
       .from(noteVersions)
-      .where(
-        and(eq(noteVersions.id, versionId), eq(noteVersions.note_id, note.id), eq(noteVersions.user_id, auth.userId)),
-      );
+      .where(and(ownedRow(noteVersions, auth.userId, versionId), eq(noteVersions.note_id, note.id)));
     if (!row) throw notFound('Version');
     const { stored, ...summary } = row;
     return { note, summary: summary as NoteVersionSummary, stored };
@@ -81,7 +80,7 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
       const note = await findOwnedNote(db, auth.userId, noteId);
       const page = paging.page ?? 1;
       const perPage = Math.min(paging.per_page ?? DEFAULT_VERSIONS_PER_PAGE, MAX_VERSIONS_PER_PAGE);
-      const where = and(eq(noteVersions.note_id, note.id), eq(noteVersions.user_id, auth.userId));
+      const where = ownedWhere(noteVersions, auth.userId, eq(noteVersions.note_id, note.id));
       const [rows, totals] = await Promise.all([
         db
           .select(versionSummaryColumns)

@@ -97,6 +97,17 @@ export const contactRecord = z.object({
   xHandle: optionalText(255),
 });
 
+/** A legacy note attachment of the app: an image or file inline as a data URL (docs/blobs.md). */
+const noteAttachmentRecord = z.object({
+  id: str.nullish(),
+  type: str.nullish(),
+  dataUrl: str,
+  filename: optionalText(255),
+  fileName: optionalText(255),
+  mimeType: optionalText(100),
+  createdAt: optionalTimestamp,
+});
+
 export const noteRecord = z.object({
   id: sourceId,
   // Absent on pre-unified notes; null, "" and absent all mean untitled. Any length: the document
@@ -125,6 +136,11 @@ export const noteRecord = z.object({
   contactId: str.nullish(),
   targetContactId: str.nullish(),
   mentionedContactIds: idList,
+  // Become blobs plus image/attachment blocks at the end of a new note's document.
+  attachments: z
+    .array(noteAttachmentRecord)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 
 export const taskRecord = z.object({

@@ -27,8 +27,9 @@ import {
   topics,
 } from '../../db/schema/index.ts';
 import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
-import { notFound } from '../errors.ts';
-import { loadCurrentDocumentStates } from '../notes/current-document.ts';
+import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
+import { isDomainError, notFound } from '../errors.ts';
+import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
 import { matchDefaultFolders } from './plan.ts';
@@ -40,6 +41,7 @@ const DOCUMENT_BATCH = 100;
 
 /** Blocks that only hold other blocks: they give no line of their own. */
 const CONTAINER_FLAVOURS = new Set(['affine:page', 'affine:surface', 'affine:note']);
+const BLOB_FLAVOURS = new Set(['affine:image', 'affine:attachment']);
 
 const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 /** Optional fields are left out when empty, as the app's JSON.stringify does with undefined. */
@@ -102,25 +104,77 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
   return grouped;
 }
 
-/** A note's content as plain-text lines, one per block of its document (empty ones included). */
-export function documentLines(state: Uint8Array | null): string {
-  if (!state) return '';
+/** An image or attachment block of a document: exported as a note attachment, not as a line. */
+interface DocumentBlob {
+  key: string;
+  name: string | null;
+}
+
+/**
+ * A note's content as plain-text lines, one per block of its document (empty ones included), and
+ * its image and attachment blocks, which export writes back as the note's `attachments`.
+ */
+export function documentContent(state: Uint8Array | null): { lines: string; blobs: DocumentBlob[] } {
+  if (!state) return { lines: '', blobs: [] };
   const doc = new Y.Doc();
   try {
     Y.applyUpdate(doc, state);
     const content = readBlockSuiteDocument(doc);
-    return content.blocks
-      .filter((block) => !CONTAINER_FLAVOURS.has(block.flavour))
-      .map((block) => block.text)
-      .join('\n');
+    const blocks = doc.getMap<Y.Map<unknown>>('blocks');
+    const names = new Map<string, string>();
+    for (const block of content.blocks) {
+      if (!BLOB_FLAVOURS.has(block.flavour)) continue;
+      const name = blocks.get(block.id)?.get('prop:name');
+      const key = blocks.get(block.id)?.get('prop:sourceId');
+      if (typeof key === 'string' && typeof name === 'string' && name !== '' && !names.has(key)) names.set(key, name);
+    }
+    return {
+      lines: content.blocks
+        .filter((block) => !CONTAINER_FLAVOURS.has(block.flavour) && !BLOB_FLAVOURS.has(block.flavour))
+        .map((block) => block.text)
+        .join('\n'),
+      blobs: content.blobKeys.map((key) => ({ key, name: names.get(key) ?? null })),
+    };
   } catch {
-    return '';
+    return { lines: '', blobs: [] };
   } finally {
     doc.destroy();
   }
 }
 
-export async function exportFrameLordData(db: Db, userId: string, now = new Date()): Promise<Json> {
+/** A note's blobs as the app's legacy attachments (data URLs); keys the user has no blob for are left out. */
+async function noteAttachments(
+  blobs: BlobService,
+  userId: string,
+  refs: readonly DocumentBlob[],
+  noteCreatedAt: string | null,
+): Promise<Json[]> {
+  const attachments: Json[] = [];
+  for (const ref of refs) {
+    let found: FoundBlob;
+    try {
+      found = await blobs.find({ userId }, ref.key);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'NOT_FOUND') continue;
+      throw error;
+    }
+    const parts: Uint8Array[] = [];
+    if (found.size > 0) for await (const part of blobs.read(found, { start: 0, end: found.size - 1 })) parts.push(part);
+    const isImage = found.content_type.startsWith('image/');
+    attachments.push({
+      id: `attachment-${ref.key}`,
+      type: isImage ? 'image' : 'file',
+      dataUrl: `data:${found.content_type};base64,${Buffer.concat(parts).toString('base64')}`,
+      filename: ref.name ?? `${isImage ? 'image' : 'file'}-${ref.key.slice(0, 8)}`,
+      mimeType: found.content_type,
+      // The note's time, not the upload's: an export of an import of an export stays the same.
+      createdAt: noteCreatedAt,
+    });
+  }
+  return attachments;
+}
+
+export async function exportFrameLordData(db: Db, blobs: BlobService, userId: string, now = new Date()): Promise<Json> {
   const [contactZero] = await db
     .select({ id: contacts.id })
     .from(contacts)
@@ -236,6 +290,7 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
       batch.map((row) => row.id),
     );
     for (const row of batch) {
+      const document = documentContent(documentStates.get(row.id) ?? null);
       noteRecords.push({
         id: appId('notes', row.id),
         title: row.title,
@@ -257,9 +312,9 @@ export async function exportFrameLordData(db: Db, userId: string, now = new Date
         icon: optional(row.icon),
         isArchived: row.is_archived,
         sync_version: row.sync_version,
-        content: documentLines(documentStates.get(row.id) ?? null),
+        content: document.lines,
         entries: [],
-        attachments: [],
+        attachments: await noteAttachments(blobs, userId, document.blobs, iso(row.created_at)),
         contactId: CONTACT_ZERO_SOURCE_ID,
       });
     }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
+import { isLowerCaseUuid } from '../uuid.ts';
 import {
   contacts,
   folders,
@@ -59,8 +60,6 @@ export const MAPPED_STORES = {
 
 export type MappedStore = keyof typeof MAPPED_STORES;
 
-// Lower case only: the form this server's ids (and its exports) have.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SOURCE_ID_LIMIT = 255;
 
 /**
@@ -70,7 +69,7 @@ const SOURCE_ID_LIMIT = 255;
  */
 export function childSourceId(parentId: string, childId: string): string {
   // A UUID (this server's own export) is unique by itself, and must stay itself to be reused.
-  if (UUID.test(childId)) return childId;
+  if (isLowerCaseUuid(childId)) return childId;
   const key = `${parentId}/${childId}`;
   return key.length <= SOURCE_ID_LIMIT ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
@@ -103,7 +102,7 @@ export async function loadIdAllocator(
   for (const row of rows) known.set(key(row.store, row.source_id), row.target_id);
 
   for (const [store, sourceIds] of candidates) {
-    const unmappedUuids = sourceIds.filter((id) => UUID.test(id) && !known.has(key(store, id)));
+    const unmappedUuids = sourceIds.filter((id) => isLowerCaseUuid(id) && !known.has(key(store, id)));
     for (const id of await ownedRowIds(tx, userId, store, unmappedUuids)) known.set(key(store, id), id);
   }
   const preexisting = new Set(known.keys());
@@ -147,7 +146,7 @@ async function ownedRowIds(tx: Tx, userId: string, store: MappedStore, ids: stri
 
 /** The app id of a child record, from the key `childSourceId` made of it; undefined if hashed. */
 export function childIdFromSourceId(parentSourceId: string, sourceId: string): string | undefined {
-  if (UUID.test(sourceId)) return sourceId;
+  if (isLowerCaseUuid(sourceId)) return sourceId;
   const prefix = `${parentSourceId}/`;
   return sourceId.startsWith(prefix) ? sourceId.slice(prefix.length) : undefined;
 }

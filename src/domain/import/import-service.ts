@@ -26,11 +26,13 @@ import {
   tasks,
   topics,
 } from '../../db/schema/index.ts';
-import { buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
+import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
+import type { BlobService } from '../blobs/blob-service.ts';
+import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
 import { notFound } from '../errors.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';
@@ -52,6 +54,8 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
+  /** Where the notes' legacy attachments are stored (docs/blobs.md). */
+  blobs: BlobService;
   /** Do everything, report it, and roll it back. */
   dryRun?: boolean;
   onProgress?: (event: ImportProgress) => void;
@@ -123,14 +127,20 @@ export async function importFrameLordExport(
   db: Db,
   userId: string,
   input: unknown,
-  options: ImportOptions = {},
+  options: ImportOptions,
 ): Promise<ImportSummary> {
   const started = performance.now();
   const file = parseFrameLordExport(input);
   const records = Object.fromEntries(STORE_KEYS.map((store) => [store, file[store].length]));
+  const owner = { userId };
+  const attachments = collectNoteAttachments(file);
+  const newBlobs = await options.blobs.checkRoom(
+    owner,
+    attachments.uploads.map((upload) => ({ key: upload.key, size: upload.bytes.length })),
+  );
   try {
-    return await db.transaction(async (tx) => {
-      const summary = await runImport(tx, userId, file, options);
+    const summary = await db.transaction(async (tx) => {
+      const summary = await runImport(tx, userId, file, options, attachments, newBlobs.size);
       const result: ImportSummary = {
         ...summary,
         records,
@@ -140,6 +150,10 @@ export async function importFrameLordExport(
       if (options.dryRun) throw new DryRunRollback(result);
       return result;
     });
+    // After the commit: the notes' documents already name these keys, and a re-run stores any
+    // that a crash here left out (a PUT of a key one has is a no-op).
+    await storeNoteAttachments(options.blobs, owner, attachments.uploads);
+    return summary;
   } catch (error) {
     if (error instanceof DryRunRollback)
       return { ...error.summary, duration_ms: Math.round(performance.now() - started) };
@@ -152,16 +166,26 @@ async function runImport(
   userId: string,
   file: FrameLordExport,
   options: ImportOptions,
+  attachments: NoteAttachments,
+  newBlobs: number,
 ): Promise<Pick<ImportSummary, 'tables' | 'warnings'>> {
   // Two imports of one user at once would both map the same new app ids.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`framelord-import:${userId}`}, 0))`);
   const account = await loadImportAccount(tx, userId);
   const ids = await loadIdAllocator(tx, userId, sourceIdsByStore(file));
   const now = new Date();
-  const plan = buildImportPlan({ file, account, ids, takenDocIds: await loadTakenDocIds(tx, file), now });
+  const plan = buildImportPlan({
+    file,
+    account,
+    ids,
+    takenDocIds: await loadTakenDocIds(tx, file),
+    now,
+    blobBlocks: attachments.blocksByNote,
+  });
   const progress = (store: ImportProgress['store'], done: number, total = done) =>
     options.onProgress?.({ store, done, total });
   const tally = createTally();
+  Object.assign(tally.table('blobs'), { added: newBlobs, unchanged: attachments.uploads.length - newBlobs });
   const context: WriteContext = { tx, userId, now, tally, changes: [] };
   const derivedBefore = await countDerivedRows(tx, userId);
 
@@ -176,6 +200,7 @@ async function runImport(
     beforeInsert: (entity) => {
       const note = entity as PlannedNote;
       const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
+      appendBlobBlocks(doc, note.blobBlocks);
       documents.set(note.id, doc);
       return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: Y.encodeStateAsUpdate(doc) };
     },

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { extractWikiLabels } from '../blocksuite/wiki-labels.ts';
 import { normalizeTitle, topicSlug } from '../blocksuite/slug.ts';
-import { DOCUMENT_NAME } from '../resources/definitions/notes.ts';
+import type { BlobBlock } from '../blocksuite/build-document.ts';
+import { isValidDocumentName } from '../documents/document-name.ts';
 import type { FrameLordExport, NoteRecord } from './export-format.ts';
 import { contentLines } from './html-content.ts';
 import { childSourceId, type IdAllocator } from './id-map.ts';
@@ -57,6 +58,8 @@ export interface PlannedNote extends PlannedEntity {
   docTitle: string;
   /** One paragraph per line. */
   lines: string[];
+  /** Appended to a new note's document: its legacy attachments (docs/blobs.md). */
+  blobBlocks: BlobBlock[];
   blocksuiteDocId: string;
 }
 
@@ -100,6 +103,8 @@ export interface PlanInput {
   /** Document ids already in use, by any user, with the note holding each. */
   takenDocIds: ReadonlyMap<string, string>;
   now: Date;
+  /** Image/attachment blocks for the notes' legacy attachments, by the note's id in the file. */
+  blobBlocks?: ReadonlyMap<string, BlobBlock[]>;
 }
 
 /** `notes.title` holds this much; the document keeps the whole title (as the live server does). */
@@ -245,6 +250,7 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       sets: { target_contact_ids: targets },
       docTitle: note.title ?? '',
       lines: contentLines(note.content),
+      blobBlocks: input.blobBlocks?.get(note.id) ?? [],
       blocksuiteDocId: documentIdFor(note, id, input.takenDocIds, docIdsInFile, (message) =>
         warn(`${where}: ${message}`),
       ),
@@ -642,7 +648,7 @@ function documentIdFor(
 ): string {
   const wanted = note.blocksuiteDocId;
   if (wanted === null) return randomUUID();
-  if (!DOCUMENT_NAME.test(wanted)) {
+  if (!isValidDocumentName(wanted)) {
     warn(`blocksuiteDocId "${wanted}" is not a valid document name; a new one is generated`);
     return randomUUID();
   }

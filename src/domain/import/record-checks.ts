@@ -1,4 +1,4 @@
-import { checkDataUrl } from '../resources/data-url.ts';
+import { checkDataUrl, decodeDataUrl } from '../resources/data-url.ts';
 import { DomainError, validationError } from '../errors.ts';
 
 /** A refusal naming the record, in the message too (a terminal shows only the message). */
@@ -35,6 +35,15 @@ export function checkedDataUrlMime(field: string, dataUrl: string, mimeType: str
   try {
     const parsed = checkDataUrl(field, dataUrl);
     return mimeType.trim() === '' ? parsed.mimeType : mimeType;
+  } catch (error) {
+    throw withFieldInMessage(field, error);
+  }
+}
+
+/** A data URL's bytes and type, checked as `checkedDataUrlMime` checks it. */
+export function decodedDataUrl(field: string, dataUrl: string): { mimeType: string; bytes: Buffer } {
+  try {
+    return decodeDataUrl(field, dataUrl);
   } catch (error) {
     throw withFieldInMessage(field, error);
   }

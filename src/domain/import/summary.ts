@@ -29,6 +29,7 @@ export const SUMMARY_TABLES = [
   'contacts',
   'folders',
   'notes',
+  'blobs',
   'note_target_contacts',
   'note_links',
   'topics',

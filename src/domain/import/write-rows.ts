@@ -1,11 +1,13 @@
 // Compare-then-write of planned rows. A row whose values equal the file's is not touched at all
 // (no UPDATE, so xmin, sync_version and updated_at stay), which is what makes a re-run a no-op.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../db/client.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import type { PlannedChild, PlannedEntity, PlannedMember, Values } from './plan.ts';
 import type { ImportTally } from './summary.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
+import { bumpVersion, storedIsNewer } from '../versioning.ts';
 
 export type RowOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
 
@@ -158,6 +160,7 @@ export async function writeEntities(
     if (!stored) {
       inserts.push({
         ...entity.values,
+        ...archiveStamp(false, entity.values.is_archived, now),
         ...entity.insertOnly,
         ...hooks.beforeInsert?.(entity),
         id: entity.id,
@@ -184,13 +187,17 @@ export async function writeEntities(
       leaveAs('unchanged');
       continue;
     }
-    if (entity.asOf !== null && (stored.updated_at as Date).getTime() > entity.asOf.getTime()) {
+    if (storedIsNewer(stored.updated_at as Date, entity.asOf)) {
       leaveAs('kept');
       continue;
     }
     await tx
       .update(spec.target)
-      .set({ ...changed, sync_version: Number(stored.sync_version) + 1, updated_at: now } as never)
+      .set({
+        ...changed,
+        ...archiveStamp(stored.is_archived === true, changed.is_archived, now),
+        ...bumpVersion(spec.target, now),
+      } as never)
       .where(eq(spec.target.id, entity.id));
     hooks.afterUpdate?.(entity, changed);
     for (const [name, members] of changedSets)
@@ -300,7 +307,7 @@ export async function bumpParents(
     if (outcomes.get(id) !== 'unchanged') continue;
     await context.tx
       .update(spec.target)
-      .set({ sync_version: sql`${spec.target.sync_version} + 1`, updated_at: context.now } as never)
+      .set(bumpVersion(spec.target, context.now) as never)
       .where(eq(spec.target.id, id));
     outcomes.set(id, 'updated');
     counts.unchanged--;

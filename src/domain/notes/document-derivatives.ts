@@ -1,11 +1,14 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type * as Y from 'yjs';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
+import { recordChanges } from '../change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { writeNoteSearchChunks } from '../search/note-chunks.ts';
-import { recordChanges, type EntityType } from '../sync/change-feed.ts';
+import { syncNoteBlobReferences } from '../blobs/blob-references.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
+import { bumpVersion } from '../versioning.ts';
 
 /** The note row fields the derived-data update needs to decide what changed. */
 export interface DocumentNote {
@@ -23,8 +26,8 @@ type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
 /**
  * Keeps a note's derived data in step with its document. Called by document compaction (and the
  * importer) inside the same transaction that writes `notes.blocksuite_doc` (docs/collaboration.md): snapshot,
- * title, search vector (a generated column) and search parts, references and links, topics — together, or not at
- * all. Every part is a diff against what is stored, so re-storing an unchanged document writes
+ * title, search vector (a generated column) and search parts, references and links, blob references,
+ * topics — together, or not at all. Every part is a diff against what is stored, so re-storing an unchanged document writes
  * no row and leaves `sync_version` and `updated_at` alone.
  */
 export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.Doc): Promise<void> {
@@ -56,8 +59,7 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
         blocksuite_snapshot: snapshot,
         title,
         title_normalized: titleNormalized,
-        updated_at: new Date(),
-        sync_version: sql`${notes.sync_version} + 1`,
+        ...bumpVersion(notes, new Date()),
       })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });
@@ -73,6 +75,11 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
   }
 
   await syncReferences(tx, note, content.wikiLabels, content.referencedDocIds);
+  // The note's `blob_keys` is part of what a device pulls: a change of them alone is a change.
+  if ((await syncNoteBlobReferences(tx, note, content.blobKeys)) && changes.length === 0) {
+    await tx.update(notes).set(bumpVersion(notes, new Date())).where(eq(notes.id, note.id));
+    changes.push({ entityType: 'note', entityId: note.id });
+  }
   await recomputeLinksOfSources(tx, note.user_id, [note.id]);
   changes.push(...(await syncTopics(tx, note, content.wikiLabels)));
   await recordChanges(tx, note.user_id, changes);

@@ -3,7 +3,8 @@ import type { Db } from '../../db/client.ts';
 import { noteLinks, notes } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { notFound } from '../errors.ts';
-import { isUuid, ownedRow } from '../ownership.ts';
+import { ownedRow } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 
 export interface LinkedNote {
   note_id: string;

@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.ts';
+import { rateLimited } from '../errors.ts';
 import type { RateLimitStore } from './store.ts';
 
 /** A budget of `limit` hits per fixed window of `windowSeconds`; `limit` 0 disables the rule. */
@@ -33,6 +34,12 @@ export interface RateLimiter {
 }
 
 export const isRuleEnabled = (rule: RateLimitRule): boolean => rule.limit > 0;
+
+/** 429 RATE_LIMIT_EXCEEDED when any decision refused, retrying after the longest wait; absent ones are skipped. */
+export function refuseIfAnyDenied(decisions: ReadonlyArray<RateLimitDecision | undefined>): void {
+  const waits = decisions.flatMap((decision) => (decision && !decision.allowed ? [decision.retryAfterSeconds] : []));
+  if (waits.length > 0) throw rateLimited(Math.max(...waits));
+}
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 

@@ -1,8 +1,13 @@
 import type { RateLimitConfig } from '../../config.ts';
 import type { RateLimitRule } from './rate-limiter.ts';
 
-/** The named budgets of the HTTP API, from configuration (docs/api.md: each can be changed or disabled). */
-export interface ApiRateLimitRules {
+// Every rate-limit rule of the server, in one place: the HTTP API's budgets and the collaboration
+// socket's. Each comes from configuration (docs/operations.md: every limit has a variable, 0
+// disables it); the mechanisms that count them are rate-limiter.ts (windows shared through Redis)
+// and src/collab/limits.ts (a socket's own token bucket).
+
+/** The named budgets, from configuration (docs/api.md: each can be changed or disabled). */
+export interface RateLimitRules {
   /** Failed logins per email address. */
   loginPerEmail: RateLimitRule;
   /** Failed logins per client address. */
@@ -13,15 +18,37 @@ export interface ApiRateLimitRules {
   apiPerUser: RateLimitRule;
   /** Identity-provider sign-ins started per client address (each stores a flow row). */
   oidcStartPerIp: RateLimitRule;
+  /** Failed collaboration authentications per client address (across sockets and instances). */
+  collabAuthFailuresPerIp: RateLimitRule;
+  /** Failed authentications one collaboration socket may make before it is closed. */
+  collabAuthFailuresPerSocket: number;
+  /** Messages per second one collaboration socket may send (a token bucket; bursts up to 1 s). */
+  collabMessagesPerSecond: number;
+  /** Password-reset requests per email address (known or not: the answer is the same). */
+  passwordForgotPerEmail: RateLimitRule;
+  /** Password-reset requests per client address. */
+  passwordForgotPerIp: RateLimitRule;
+  /** Verification mails asked again, per user. */
+  emailResendPerUser: RateLimitRule;
 }
 
-export function apiRateLimitRules(limits: RateLimitConfig): ApiRateLimitRules {
+export function rateLimitRules(limits: RateLimitConfig): RateLimitRules {
   return {
     loginPerEmail: { name: 'login-email', limit: limits.loginPerEmail, windowSeconds: limits.loginWindowSeconds },
     loginPerIp: { name: 'login-ip', limit: limits.loginPerIp, windowSeconds: limits.loginWindowSeconds },
     registerPerIp: { name: 'register-ip', limit: limits.registerPerIpPerHour, windowSeconds: 3600 },
     apiPerUser: { name: 'api-user', limit: limits.apiPerMinute, windowSeconds: 60 },
     oidcStartPerIp: { name: 'oidc-start-ip', limit: limits.oidcStartPerIp, windowSeconds: 60 },
+    collabAuthFailuresPerIp: { name: 'collab-auth-ip', limit: limits.collabAuthFailuresPerIp, windowSeconds: 60 },
+    collabAuthFailuresPerSocket: limits.collabAuthFailures,
+    collabMessagesPerSecond: limits.collabMessagesPerSecond,
+    passwordForgotPerEmail: {
+      name: 'password-forgot-email',
+      limit: limits.passwordForgotPerEmailPerHour,
+      windowSeconds: 3600,
+    },
+    passwordForgotPerIp: { name: 'password-forgot-ip', limit: limits.passwordForgotPerIpPerHour, windowSeconds: 3600 },
+    emailResendPerUser: { name: 'email-resend-user', limit: limits.emailResendPerHour, windowSeconds: 3600 },
   };
 }
 

@@ -55,7 +55,46 @@ export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType:
     throw fieldError(field, `declares ${parsed.mimeType}, but mime_type is ${declared}`);
 }
 
-/** A field that may hold either a URL or a data URL: only data URLs are checked here. */
-export function checkOptionalDataUrl(field: string, value: unknown): void {
-  if (typeof value === 'string' && value.slice(0, 5).toLowerCase() === 'data:') checkDataUrl(field, value);
+/** Longest http(s) URL a `*_url` field accepts (a data URL is bounded by MAX_DATA_URL_BYTES instead). */
+export const MAX_URL_LENGTH = 2048;
+
+/**
+ * A `*_url` field holds an http(s) URL, or a data URL where the resource stores one
+ * (`dataUrlFields`). Anything else (`javascript:`, `file:`, a bare word) is refused: these values
+ * end up in `src`/`href` attributes of the clients.
+ */
+export function checkUrlField(field: string, value: unknown, allowDataUrl: boolean): void {
+  if (typeof value !== 'string' || value === '') return;
+  if (allowDataUrl && value.slice(0, 5).toLowerCase() === 'data:') {
+    checkDataUrl(field, value);
+    return;
+  }
+  if (value.length > MAX_URL_LENGTH) throw fieldError(field, `must be at most ${MAX_URL_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw fieldError(field, allowDataUrl ? 'must be an http(s) or data: URL' : 'must be an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw fieldError(field, allowDataUrl ? 'must be an http(s) or data: URL' : 'must be an http(s) URL');
+}
+
+/** The bytes of a data URL already checked by `checkDataUrl` (base64 or percent-encoded). */
+export function decodeDataUrl(field: string, value: string): { mimeType: string; bytes: Buffer } {
+  const { mimeType } = checkDataUrl(field, value);
+  const header = HEADER.exec(value) as RegExpExecArray;
+  const payload = value.slice(header[0].length);
+  if (header[3]) return { mimeType, bytes: Buffer.from(payload, 'base64') };
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of payload.matchAll(PERCENT_ESCAPE)) {
+    parts.push(
+      Buffer.from(payload.slice(last, match.index), 'utf8'),
+      Buffer.from([Number.parseInt(match[0].slice(1), 16)]),
+    );
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(payload.slice(last), 'utf8'));
+  return { mimeType, bytes: Buffer.concat(parts) };
 }

@@ -5,7 +5,8 @@ import type { ZodType } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import type { OwnedReference, OwnedTable, UserOwnedTable } from '../ownership.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { VersionedTable } from '../versioning.ts';
+import type { EntityType } from '../entity-types.ts';
 
 /** A table row as Drizzle returns it (snake_case keys). */
 export type Row = Record<string, unknown>;
@@ -104,7 +105,7 @@ export interface ResourceDefinition {
   entityType: EntityType;
   /** OpenAPI component name (`Contact`). */
   name: string;
-  table: UserOwnedTable;
+  table: UserOwnedTable & VersionedTable;
   /** List and get only (topics: written by document extraction, not by clients). */
   readOnly?: boolean;
   /** Columns a client may write. */

@@ -3,7 +3,8 @@ import { and, arrayContains, eq, gte, ilike, lte, or, sql, type SQL } from 'driz
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z, type ZodType } from 'zod';
 import type { ListFilter } from './definition.ts';
-import { dateSchema, TAG_LIMITS, timestampSchema, uuidSchema } from './schemas.ts';
+import { dateSchema, TAG_LIMITS, timestampSchema } from './schemas.ts';
+import { uuidSchema } from '../uuid.ts';
 
 export function equals(column: AnyPgColumn, schema: ZodType, description: string): ListFilter {
   return { schema, description, where: (value) => eq(column, value) };

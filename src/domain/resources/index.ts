@@ -3,7 +3,7 @@
 // for sync the same way whichever door it came through.
 import type { Db } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import type { Entity } from './definition.ts';
 import { listResource, type ListPage } from './list.ts';
 import {

@@ -7,12 +7,14 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
-import { assertOwnedReferences, isUuid, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
-import { recordChanges } from '../sync/change-feed.ts';
+import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
+import { recordChanges } from '../change-feed.ts';
+import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
-import { assertCurrentVersion, nextVersion, type Versioned } from '../versioning.ts';
+import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
-import { checkOptionalDataUrl } from './data-url.ts';
+import { checkUrlField } from './data-url.ts';
 import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
@@ -67,7 +69,10 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
   for (const key of schemas.ignored) delete input[key];
   delete input.id;
 
-  for (const field of definition.dataUrlFields ?? []) checkOptionalDataUrl(field, input[field]);
+  const dataUrlFields = definition.dataUrlFields ?? [];
+  for (const field of dataUrlFields) checkUrlField(field, input[field], true);
+  for (const field of definition.writable)
+    if (field.endsWith('_url') && !dataUrlFields.includes(field)) checkUrlField(field, input[field], false);
   const values: Row = {};
   for (const name of definition.writable) {
     if (input[name] !== undefined) values[name] = storedValue(schemas.columns[name] as AnyPgColumn, input[name]);
@@ -157,8 +162,8 @@ export async function createResourceEntity(
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
-    const version = nextVersion(undefined, options.updatedAt);
-    const values: Row = { ...parsed.values };
+    const version = firstVersion(options.updatedAt ?? new Date());
+    const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
     for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
       if (values[name] === undefined) values[name] = makeDefault(auth);
     }
@@ -290,7 +295,7 @@ async function writeUpdate(
   options: UpdateOptions,
 ): Promise<Entity> {
   const { definition } = resource;
-  const values: Row = { ...parsed.values };
+  const values: Row = { ...parsed.values, ...archiveStamp(existing.is_archived === true, parsed.values.is_archived) };
   const problems: FieldProblem[] = [];
   for (const name of definition.createOnly ?? []) {
     if (values[name] === undefined) continue;
@@ -298,7 +303,7 @@ async function writeUpdate(
     delete values[name];
   }
   if (problems.length > 0) throw validationError(problems);
-  const version = nextVersion(existing as unknown as Versioned, options.updatedAt);
+  const version = bumpVersion(definition.table, options.updatedAt ?? new Date());
   const context: WriteContext = {
     tx,
     auth,
@@ -312,7 +317,7 @@ async function writeUpdate(
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
     .update(definition.table)
-    .set({ ...context.values, sync_version: version.sync_version, updated_at: version.updated_at } as never)
+    .set({ ...context.values, ...version } as never)
     .where(eq(definition.table.id, existing.id as string))
     .returning(detailSelection(resource))) as Row[];
   return finishWrite(context, resource, row as Row, options);

@@ -1,6 +1,6 @@
 // Every REST resource, in the order the API reference lists them.
 import { validationError } from '../errors.ts';
-import type { EntityType } from '../sync/change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { contactsResource } from './definitions/contacts.ts';
 import { foldersResource } from './definitions/folders.ts';
 import { groupsResource } from './definitions/groups.ts';

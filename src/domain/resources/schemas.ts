@@ -12,6 +12,7 @@ import {
   omittedValue,
   type ColumnMap,
 } from './columns.ts';
+import { uuidSchema } from '../uuid.ts';
 import type { ResourceDefinition } from './definition.ts';
 
 /** docs/api.md: fields no body may set, whatever the resource. */
@@ -26,12 +27,11 @@ export const SERVER_OWNED_FIELDS = [
   'created_by',
   'uploaded_by',
   'last_synced_at',
+  'archived_at',
 ] as const;
 
 export const TAG_LIMITS = { count: 100, length: 255 } as const;
 
-/** Any UUID PostgreSQL accepts (z.uuid() would refuse ids of non-RFC versions some clients make). */
-export const uuidSchema = () => z.guid();
 export const timestampSchema = () => z.iso.datetime({ offset: true });
 export const dateSchema = () => z.iso.date();
 

@@ -13,7 +13,7 @@ import { projectSectionsCollection, projectTaskLinksCollection } from './definit
 import { pipelineStagesCollection } from './definitions/pipeline-templates.ts';
 import { updateResourceEntity, type WriteOptions } from './operations.ts';
 import { resourceFor } from './registry.ts';
-import { uuidSchema } from './schemas.ts';
+import { uuidSchema } from '../uuid.ts';
 import { MAX_SET_SIZE } from './nested/id-set.ts';
 
 type Item = Record<string, unknown> & { id?: string };

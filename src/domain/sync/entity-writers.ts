@@ -3,7 +3,7 @@
 // the row it locks).
 import type { Tx } from '../../db/client.ts';
 import { syncEntityWriters } from '../../db/schema/index.ts';
-import type { EntityType } from './change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 
 interface EntityKey {
   userId: string;

@@ -7,7 +7,7 @@ import { syncChanges, userChangeCounters } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError } from '../errors.ts';
 import { findEntities, type Entity } from '../resources/index.ts';
-import type { EntityType } from './change-feed.ts';
+import type { EntityType } from '../entity-types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertSchemaVersionSupported, SERVER_SCHEMA_VERSION } from './schema-version.ts';
 
@@ -35,8 +35,8 @@ export interface PullRequest {
 export interface PulledChange {
   entity_type: EntityType;
   entity_id: string;
-  operation: 'upsert' | 'archive';
-  /** The entity as GET shows it (also for `archive`); null only if the row no longer exists at all. */
+  operation: 'upsert' | 'archive' | 'delete';
+  /** The entity as GET shows it (also for `archive`); null for `delete` (the row was purged). */
   data: Entity | null;
   sync_version: number;
 }
@@ -85,7 +85,9 @@ export async function pullChanges(
       const change: PulledChange = {
         entity_type: row.entity_type as EntityType,
         entity_id: row.entity_id,
-        operation: entity === null || entity.is_archived === true ? 'archive' : 'upsert',
+        // A change whose entity no longer exists is a purge (docs/sync.md, "Deletes"): the feed
+        // keeps the purged entity's entry, so a cursor from before the purge still meets it.
+        operation: entity === null ? 'delete' : entity.is_archived === true ? 'archive' : 'upsert',
         data: entity,
         sync_version: entity === null ? 0 : Number(entity.sync_version),
       };

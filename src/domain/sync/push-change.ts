@@ -2,7 +2,7 @@
 // `failed`) instead of failing the whole push and leaving the device's queue stuck behind it.
 import { z } from 'zod';
 import { parseInput } from '../validation.ts';
-import { ENTITY_TYPES, type EntityType } from './change-feed.ts';
+import { ENTITY_TYPES, type EntityType } from '../entity-types.ts';
 
 /** Entity types a push may write: every one a pull carries except topics (derived from documents). */
 export const PUSHABLE_ENTITY_TYPES = ENTITY_TYPES.filter((type) => type !== 'topic') as Exclude<EntityType, 'topic'>[];
@@ -10,6 +10,8 @@ export const PUSH_OPERATIONS = ['create', 'update', 'delete'] as const;
 
 export const MAX_PUSH_CHANGES = 500;
 export const MAX_ID_LENGTH = 255;
+/** The earliest client_updated_at a push accepts (docs/sync.md). */
+export const EARLIEST_CLIENT_TIME = Date.UTC(2000, 0, 1);
 
 const changeSchema = z
   .object({
@@ -18,7 +20,10 @@ const changeSchema = z
     operation: z.enum(PUSH_OPERATIONS),
     data: z.record(z.string(), z.unknown()).nullable().optional(),
     base_version: z.int().min(0).nullable().optional(),
-    client_updated_at: z.iso.datetime({ offset: true }),
+    // A device clock far in the past is a broken clock (year 0001 was stored and read back as 2001).
+    client_updated_at: z.iso
+      .datetime({ offset: true })
+      .refine((value) => Date.parse(value) >= EARLIEST_CLIENT_TIME, 'must not be before 2000-01-01'),
   })
   .refine((change) => change.operation === 'delete' || (change.data !== undefined && change.data !== null), {
     path: ['data'],

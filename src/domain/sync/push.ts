@@ -29,7 +29,7 @@ import {
 } from '../resources/index.ts';
 import type { ChangeRef } from '../resources/definition.ts';
 import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
-import { recordChanges } from './change-feed.ts';
+import { recordChanges } from '../change-feed.ts';
 import { recordDeviceWrite } from './entity-writers.ts';
 import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
 import { MAX_PUSH_CHANGES, parsePushChange, type PushChange } from './push-change.ts';

@@ -9,6 +9,10 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set([
   '/api/v1/auth/register',
   '/api/v1/auth/login',
   '/api/v1/auth/refresh',
+  // The mailed links: the person may open them signed out, or in another browser.
+  '/api/v1/auth/password/forgot',
+  '/api/v1/auth/password/reset',
+  '/api/v1/auth/email/verify',
 ]);
 
 /**

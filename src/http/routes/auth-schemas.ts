@@ -1,6 +1,7 @@
 // Request and response schemas of the auth routes: they validate requests and, through
 // @hono/zod-openapi, are what /openapi.json shows.
 import { z } from '@hono/zod-openapi';
+import { ACCOUNT_TOKEN_MAX_LENGTH } from '../../domain/auth/account-tokens.ts';
 import { EMAIL_MAX_LENGTH, isValidEmail } from '../../domain/auth/email.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/auth/passwords.ts';
 
@@ -36,6 +37,27 @@ export const LoginBody = z
     password: z.string().min(1).max(PASSWORD_MAX_LENGTH).openapi({ format: 'password' }),
   })
   .openapi('LoginRequest');
+
+const NewPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH).openapi({ format: 'password' });
+const CurrentPassword = z.string().min(1).max(PASSWORD_MAX_LENGTH).openapi({ format: 'password' });
+const MailedToken = z
+  .string()
+  .min(1)
+  .max(ACCOUNT_TOKEN_MAX_LENGTH)
+  .openapi({ description: 'The `token` parameter of the link in the mail' });
+
+export const ChangePasswordBody = z
+  .strictObject({ current_password: CurrentPassword, new_password: NewPassword })
+  .openapi('ChangePasswordRequest');
+export const ForgotPasswordBody = z.strictObject({ email: EmailField }).openapi('ForgotPasswordRequest');
+export const ResetPasswordBody = z
+  .strictObject({ token: MailedToken, new_password: NewPassword })
+  .openapi('ResetPasswordRequest');
+export const VerifyEmailBody = z.strictObject({ token: MailedToken }).openapi('VerifyEmailRequest');
+export const ChangeEmailBody = z
+  .strictObject({ new_email: EmailField, password: CurrentPassword })
+  .openapi('ChangeEmailRequest');
+export const DeleteAccountBody = z.strictObject({ password: CurrentPassword }).openapi('DeleteAccountRequest');
 
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(4096) }).openapi('RefreshRequest');
 
@@ -112,6 +134,26 @@ export const RefreshedSchema = z.object({ data: TokensSchema }).openapi('Refresh
 export const MeSchema = z
   .object({ data: z.object({ user: UserSchema, contact_zero: ContactZeroSchema }) })
   .openapi('Me');
+
+export const SessionListSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        id: uuid,
+        created_at: timestamp,
+        last_used_at: timestamp.openapi({ description: 'The latest refresh (or the sign-in)' }),
+        expires_at: timestamp,
+        user_agent: z.string().nullable(),
+        ip_address: z.string().nullable(),
+        current: z.boolean().openapi({ description: 'The session of the access token making this request' }),
+      }),
+    ),
+  })
+  .openapi('SessionList');
+
+export const AcceptedSchema = z
+  .object({ data: z.object({ accepted: z.literal(true) }) })
+  .openapi('Accepted', { description: 'Taken; the outcome arrives by mail' });
 
 export const ErrorEnvelopeSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

@@ -1,12 +1,10 @@
 // docs/api.md: accounts and tokens. Thin: parse, call the auth service, shape the answer.
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ClientInfo } from '../../domain/auth/auth-service.ts';
-import { clientAddressSubject } from '../../domain/rate-limit/rules.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
-import { clientAddress } from '../client-address.ts';
+import { clientInfo } from '../client-address.ts';
 import {
   ErrorEnvelopeSchema,
   LoginBody,
@@ -96,10 +94,7 @@ export function registerAuthRoutes(app: App, services: Services): void {
     bearerFormat: 'JWT',
   });
 
-  const client = (c: Context<AppEnv>): ClientInfo => {
-    const address = clientAddress(c, services.config.trustProxy);
-    return { address: address ? clientAddressSubject(address) : undefined };
-  };
+  const client = (c: Context<AppEnv>) => clientInfo(c, services.config.trustProxy);
 
   app.openapi(registerRoute, async (c) => {
     const signedIn = await services.auth.register(c.req.valid('json'), client(c));

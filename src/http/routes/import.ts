@@ -2,6 +2,7 @@
 // (docs/formats/framelord-export.md). Thin: the body is the export file as it is, the domain
 // validates and writes it.
 import { createRoute, z } from '@hono/zod-openapi';
+import { accountArchive, importAccountArchive } from '../../domain/import/archive.ts';
 import { exportFrameLordData } from '../../domain/import/export-service.ts';
 import { importFrameLordExport } from '../../domain/import/import-service.ts';
 import { SUMMARY_TABLES } from '../../domain/import/summary.ts';
@@ -83,11 +84,95 @@ const exportRoute = createRoute({
   },
 });
 
+const exportArchiveRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/export/archive',
+  tags: ['import'],
+  summary: 'Download everything of your account as one zip archive (docs/accounts.md)',
+  description:
+    '`data.json` (every entity, in the FrameLord export format), `notes/<id>.yjs` and `notes/<id>.snapshot.json` (each ' +
+    "note's Yjs state and snapshot as stored), `blobs/<key>` (every blob), `manifest.json`. Streamed as it is read.",
+  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  responses: {
+    200: {
+      content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } },
+      description: 'The archive',
+    },
+    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
+  },
+});
+
+const importArchiveRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/import/archive',
+  tags: ['import'],
+  summary: 'Import an account archive into your account, which must have no notes yet',
+  description:
+    'The body is the zip from GET /api/v1/export/archive (`Content-Type: application/zip`, at most 15 MB). The entities go ' +
+    "through the FrameLord import; each note's document and snapshot are restored byte for byte.",
+  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  responses: {
+    200: json(
+      z
+        .object({ data: ImportAnswer.shape.data.extend({ documents: z.number().int() }) })
+        .openapi('ArchiveImportSummary'),
+      'What the import wrote',
+    ),
+    400: json(ErrorEnvelopeSchema, 'VALIDATION_ERROR: not a zip, not an archive, or a record is not valid'),
+    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
+    409: json(ErrorEnvelopeSchema, 'CONFLICT: the account already has notes'),
+    413: json(ErrorEnvelopeSchema, 'PAYLOAD_TOO_LARGE: body over 15 MB, or unpacking to more than 256 MB'),
+  },
+});
+
 export function registerImportRoutes(app: App, services: Services): void {
+  app.openapi(exportArchiveRoute, async (c) => {
+    const auth = c.get('auth');
+    if (!auth) throw unauthorized();
+    const chunks = accountArchive(services.db, services.blobs, auth.userId);
+    // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
+    const first = await chunks.next();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (!first.done) controller.enqueue(first.value);
+        else controller.close();
+      },
+      async pull(controller) {
+        try {
+          const next = await chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch (error) {
+          c.get('logger')?.error({ err: error }, 'archive export failed mid-stream');
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename="framelord-archive-${new Date().toISOString().slice(0, 10)}.zip"`,
+      },
+    }) as never;
+  });
+  app.openapi(importArchiveRoute, async (c) => {
+    const auth = c.get('auth');
+    if (!auth) throw unauthorized();
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes);
+    c.get('logger')?.info({ documents: summary.documents, duration_ms: summary.duration_ms }, 'archive import');
+    return c.json({ data: summary }, 200);
+  });
+
   app.openapi(importRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
+      blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
     });
     c.get('logger')?.info(
@@ -99,7 +184,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportRoute, async (c) => {
     const auth = c.get('auth');
     if (!auth) throw unauthorized();
-    const data = await exportFrameLordData(services.db, auth.userId);
+    const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
     c.header(
       'Content-Disposition',
       `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,

@@ -3,13 +3,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { ClientInfo } from '../../domain/auth/auth-service.ts';
 import { FLOW_COOKIE_MAX_AGE_SECONDS, flowCookieName } from '../../domain/auth/oidc/oidc-service.ts';
-import { clientAddressSubject } from '../../domain/rate-limit/rules.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
-import { clientAddress } from '../client-address.ts';
+import { clientInfo } from '../client-address.ts';
 import { ErrorEnvelopeSchema, SignedInSchema } from './auth-schemas.ts';
 import { BEARER_SECURITY_SCHEME } from './auth.ts';
 
@@ -197,10 +195,7 @@ export function registerOidcRoutes(app: App, services: Services): void {
   const { oidc } = services;
   const secureCookies = services.config.publicUrl?.startsWith('https://') ?? false;
 
-  const client = (c: Context<AppEnv>): ClientInfo => {
-    const address = clientAddress(c, services.config.trustProxy);
-    return { address: address ? clientAddressSubject(address) : undefined };
-  };
+  const client = (c: Context<AppEnv>) => clientInfo(c, services.config.trustProxy);
 
   app.openapi(providersRoute, (c) => c.json({ data: oidc.providers() }, 200));
 
@@ -229,7 +224,7 @@ export function registerOidcRoutes(app: App, services: Services): void {
   });
 
   app.openapi(exchangeRoute, async (c) => {
-    const { signedIn, created } = await oidc.exchange(c.req.valid('json').code);
+    const { signedIn, created } = await oidc.exchange(c.req.valid('json').code, client(c));
     return c.json({ data: signedIn }, created ? 201 : 200);
   });
 

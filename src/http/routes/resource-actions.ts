@@ -20,7 +20,7 @@ import {
   updateProjectSection,
   type ItemResult,
 } from '../../domain/resources/sub-resources.ts';
-import type { EntityType } from '../../domain/sync/change-feed.ts';
+import type { EntityType } from '../../domain/entity-types.ts';
 import type { App } from '../app.ts';
 import {
   addRoute,

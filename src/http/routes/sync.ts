@@ -8,7 +8,7 @@ import {
   PUSHABLE_ENTITY_TYPES,
   PUSH_OPERATIONS,
 } from '../../domain/sync/push-change.ts';
-import { ENTITY_TYPES } from '../../domain/sync/change-feed.ts';
+import { ENTITY_TYPES } from '../../domain/entity-types.ts';
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from '../../domain/sync/pull.ts';
 import { SERVER_SCHEMA_VERSION } from '../../domain/sync/schema-version.ts';
 import type { Services } from '../../services.ts';
@@ -135,7 +135,7 @@ const PullAnswer = z
         z.object({
           entity_type: z.enum(ENTITY_TYPES),
           entity_id: z.string(),
-          operation: z.enum(['upsert', 'archive']),
+          operation: z.enum(['upsert', 'archive', 'delete']),
           data: EntityData.nullable(),
           sync_version: z.int(),
         }),

@@ -67,6 +67,7 @@ describe('BlockSuite fixtures', () => {
         blocks: [],
         wikiLabels: [],
         referencedDocIds: [],
+        blobKeys: [],
       });
     }
   });

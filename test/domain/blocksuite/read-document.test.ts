@@ -340,7 +340,7 @@ describe('purity', () => {
 });
 
 describe('documents that are not BlockSuite-shaped', () => {
-  const empty = { title: '', text: '', blocks: [], wikiLabels: [], referencedDocIds: [] };
+  const empty = { title: '', text: '', blocks: [], wikiLabels: [], referencedDocIds: [], blobKeys: [] };
 
   it('reads an empty doc as empty, without adding a blocks map to it', () => {
     const doc = new Y.Doc();

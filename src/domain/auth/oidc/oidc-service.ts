@@ -9,8 +9,8 @@ import { users } from '../../../db/schema/users.ts';
 import type { Logger } from '../../../logger.ts';
 import { DomainError, conflict, fieldError, notFound, rateLimited } from '../../errors.ts';
 import type { RateLimiter } from '../../rate-limit/rate-limiter.ts';
-import type { ApiRateLimitRules } from '../../rate-limit/rules.ts';
-import { recordChanges } from '../../sync/change-feed.ts';
+import type { RateLimitRules } from '../../rate-limit/rules.ts';
+import { recordChanges } from '../../change-feed.ts';
 import { insertAccount } from '../accounts.ts';
 import type { AuthContext } from '../auth-context.ts';
 import type { AuthService, ClientInfo, SignedIn } from '../auth-service.ts';
@@ -103,7 +103,7 @@ export interface OidcService {
     browserSecret: (cookieName: string) => string | undefined;
   }): Promise<string>;
   /** The one-time code → the login answer; `created` when this sign-in created the account. */
-  exchange(code: string): Promise<{ signedIn: SignedIn; created: boolean }>;
+  exchange(code: string, client: ClientInfo): Promise<{ signedIn: SignedIn; created: boolean }>;
   /** A signed-in user starts linking: the URL of start (with a one-time ticket) for the browser. */
   startLink(auth: AuthContext, input: { provider: string; redirectUri: string }): Promise<string>;
   listIdentities(auth: AuthContext): Promise<PublicIdentity[]>;
@@ -118,7 +118,7 @@ export interface OidcServiceDependencies {
   registry: ProviderRegistry;
   auth: AuthService;
   rateLimiter: RateLimiter;
-  rules: ApiRateLimitRules;
+  rules: RateLimitRules;
   logger: Logger;
 }
 
@@ -340,11 +340,11 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
       }
     },
 
-    exchange: async (code) => {
+    exchange: async (code, clientInfo) => {
       const row = await takeCode(db, 'sign_in', code);
       if (!row) throw oidcFailure('invalid_code', 'The code is unknown, expired or already used');
       try {
-        return { signedIn: await deps.auth.signInVerified(row.user_id), created: row.account_created };
+        return { signedIn: await deps.auth.signInVerified(row.user_id, clientInfo), created: row.account_created };
       } catch (error) {
         if (error instanceof DomainError && error.code === 'UNAUTHORIZED')
           throw oidcFailure('account_inactive', 'The account is not active');

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import { oidcCodes, oidcFlows, userIdentities } from '../../../db/schema/identities.ts';
+import { ownedRow } from '../../ownership.ts';
 
 export type FlowRow = typeof oidcFlows.$inferSelect;
 export type CodeRow = typeof oidcCodes.$inferSelect;
@@ -143,7 +144,7 @@ export async function listIdentities(db: Db, userId: string): Promise<IdentityRo
 export async function deleteIdentity(db: Db, userId: string, id: string): Promise<boolean> {
   const deleted = await db
     .delete(userIdentities)
-    .where(and(eq(userIdentities.id, id), eq(userIdentities.user_id, userId)))
+    .where(ownedRow(userIdentities, userId, id))
     .returning({ id: userIdentities.id });
   return deleted.length === 1;
 }

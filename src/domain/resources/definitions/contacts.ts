@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { contacts } from '../../../db/schema/index.ts';
+import { mirrorContactZero } from '../../auth/accounts.ts';
+import { normalizeEmail } from '../../auth/email.ts';
 import { forbidden } from '../../errors.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { CONTACT_STATUSES, FRAME_TRENDS, RELATIONSHIP_DOMAINS } from '../enums.ts';
@@ -59,6 +61,18 @@ export const contactsResource: ResourceDefinition = {
       // The user's own contact is the spine of everything else (docs/api.md).
       if (existing?.is_contact_zero === true && values.is_archived === true)
         throw forbidden('Contact Zero cannot be archived');
+      // Its email is the account's sign-in address: that changes only once the new one is
+      // verified (POST /auth/email, docs/accounts.md). Sending the current one back is fine.
+      if (
+        existing?.is_contact_zero === true &&
+        values.email !== undefined &&
+        (typeof values.email !== 'string' || normalizeEmail(values.email) !== existing.email)
+      ) {
+        throw forbidden("Contact Zero's email is the account's email: change it with POST /api/v1/auth/email");
+      }
+    },
+    async afterWrite({ tx, auth, row }) {
+      if (row.is_contact_zero === true) await mirrorContactZero(tx, auth.userId, row);
     },
   },
 };

@@ -4,16 +4,15 @@ import { z } from 'zod';
 import { contacts, folders, notes, noteTargetContacts } from '../../../db/schema/index.ts';
 import { normalizeTitle } from '../../blocksuite/slug.ts';
 import { fieldError } from '../../errors.ts';
-import { loadCurrentDocumentStates } from '../../notes/current-document.ts';
+import { loadNoteBlobKeys } from '../../blobs/blob-references.ts';
+import { loadCurrentDocumentStates } from '../../documents/current-document.ts';
 import { onNoteTitleOrArchiveChanged } from '../../notes/title-links.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { NOTE_KINDS, PREFERRED_VIEWS } from '../enums.ts';
 import { booleanEquals, enumEquals, equals, hasTags, idEquals, linkedThrough } from '../filters.ts';
 import { idSet } from '../nested/id-set.ts';
 import { dateSchema } from '../schemas.ts';
-
-/** A document name is 1–255 of these characters (docs/collaboration.md). */
-export const DOCUMENT_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
+import { documentNameSchema } from '../../documents/document-name.ts';
 
 const query = (term: string) => sql`websearch_to_tsquery('english', ${term})`;
 
@@ -46,9 +45,13 @@ export const notesResource: ResourceDefinition = {
       .nullable()
       .optional()
       .meta({ description: 'Base64 Yjs state holding every acknowledged edit (single-note reads only; read-only).' }),
+    blob_keys: z.array(z.string()).optional().meta({
+      description:
+        'Keys of the blobs (GET /blobs/{key}) its image and attachment blocks use, sorted (single-note reads and sync pulls; read-only).',
+    }),
   },
   fieldSchemas: {
-    blocksuite_doc_id: z.string().regex(DOCUMENT_NAME, 'must be 1-255 of A-Z a-z 0-9 _ . : -'),
+    blocksuite_doc_id: documentNameSchema(),
     kind: z.enum(NOTE_KINDS),
     preferred_view: z.enum(PREFERRED_VIEWS),
   },
@@ -113,14 +116,14 @@ export const notesResource: ResourceDefinition = {
   },
   async decorate(db, entities, options) {
     if (!options.detail) return;
-    // One statement for the whole page (sync pulls present hundreds of notes at once).
-    const states = await loadCurrentDocumentStates(
-      db,
-      entities.map((entity) => String(entity.id)),
-    );
+    // One statement each for the whole page (sync pulls present hundreds of notes at once).
+    const ids = entities.map((entity) => String(entity.id));
+    const states = await loadCurrentDocumentStates(db, ids);
+    const blobKeys = await loadNoteBlobKeys(db, ids);
     for (const entity of entities) {
       const state = states.get(String(entity.id));
       entity.blocksuite_doc = state ? Buffer.from(state).toString('base64') : null;
+      entity.blob_keys = blobKeys.get(String(entity.id)) ?? [];
     }
   },
 };

@@ -16,7 +16,7 @@ import { enumEquals, idEquals, linkedThrough, onOrAfter, onOrBefore, substringSe
 import { attachments } from '../nested/attachments.ts';
 import { childRows } from '../nested/child-rows.ts';
 import { idSet } from '../nested/id-set.ts';
-import { uuidSchema } from '../schemas.ts';
+import { uuidSchema } from '../../uuid.ts';
 
 const sortOrder = () => z.int().min(-2_147_483_648).max(2_147_483_647);
 

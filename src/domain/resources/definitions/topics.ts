@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { notes, noteTopics, topics } from '../../../db/schema/index.ts';
 import type { ResourceDefinition } from '../definition.ts';
 import { equals, substringSearch } from '../filters.ts';
-import { timestampSchema, uuidSchema } from '../schemas.ts';
+import { timestampSchema } from '../schemas.ts';
+import { uuidSchema } from '../../uuid.ts';
 
 const linkedNote = z.object({ note_id: uuidSchema(), title: z.string().nullable(), created_at: timestampSchema() });
 

@@ -10,7 +10,7 @@ import { validationError } from '../../errors.ts';
 import type { OwnedReference } from '../../ownership.ts';
 import { apiValue, omittedValue } from '../columns.ts';
 import type { NestedCollection, NestedWriteContext, PresentOptions, Row } from '../definition.ts';
-import { uuidSchema } from '../schemas.ts';
+import { uuidSchema } from '../../uuid.ts';
 
 export type ChildItem = Record<string, unknown> & { id?: string };
 

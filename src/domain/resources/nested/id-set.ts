@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { validationError } from '../../errors.ts';
 import type { UserOwnedTable } from '../../ownership.ts';
 import type { NestedCollection } from '../definition.ts';
-import { uuidSchema } from '../schemas.ts';
+import { uuidSchema } from '../../uuid.ts';
 
 /** Largest set one body may carry; bigger memberships are built with several calls. */
 export const MAX_SET_SIZE = 1000;

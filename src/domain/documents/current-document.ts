@@ -2,8 +2,8 @@
 // `notes.blocksuite_doc` merged with the update log after it, which holds every acknowledged edit
 // (the documents layer's loader and its tolerant merge).
 import type { Db } from '../../db/client.ts';
-import { mergeStoredState, stateUpdates } from '../documents/document-state.ts';
-import { loadDocumentStates } from '../documents/update-log.ts';
+import { mergeStoredState, stateUpdates } from './document-state.ts';
+import { loadDocumentStates } from './update-log.ts';
 
 /**
  * Merged states of many notes, read in one statement; null for a note with no document yet (no

@@ -1,20 +1,8 @@
+// The change feed: a base primitive every writer (resources, documents, import, accounts) records
+// into and sync pull reads (docs/sync.md).
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.ts';
-
-/** Singular entity names, as `POST /sync/push|pull` speak them (docs/sync.md). */
-export const ENTITY_TYPES = [
-  'contact',
-  'note',
-  'task',
-  'interaction',
-  'folder',
-  'group',
-  'project',
-  'pipeline_template',
-  'pipeline_item',
-  'topic',
-] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
+import type { Tx } from '../db/client.ts';
+import type { EntityType } from './entity-types.ts';
 
 /**
  * Records that entities changed, for `POST /sync/pull`.

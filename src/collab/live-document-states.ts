@@ -1,14 +1,17 @@
 // What the collaboration server knows about each document it holds in memory.
 import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
+import type { DocumentCostBudget } from '../domain/documents/update-cost.ts';
 import type { DocumentDurability } from './document-durability.ts';
 
-export interface LoadedDocument {
+export interface LiveDocumentState {
   noteId: string;
   /** Upper bound of the document's size, for MAX_DOCUMENT_BYTES without re-encoding per update. */
   budget: DocumentSizeBudget;
+  /** Upper bound of the document's cost (update-cost.ts), for MAX_DOCUMENT_STRUCTS. */
+  cost: DocumentCostBudget;
   /** Which applied updates are committed to the log; what says "saved" waits on it. */
   durability: DocumentDurability;
 }
 
 /** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */
-export type LoadedDocuments = Map<string, LoadedDocument>;
+export type LiveDocumentStates = Map<string, LiveDocumentState>;

@@ -1,0 +1,54 @@
+// Which blob keys each note's document uses (`note_blobs`), kept by the document store path and
+// read by GET /notes/:id and sync pulls (`blob_keys`), and by clean-up, which never removes a blob
+// a note uses (docs/blobs.md).
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.ts';
+import { noteBlobs } from '../../db/schema/index.ts';
+import { isBlobKey } from './blob-key.ts';
+
+/** More image/attachment blocks than this in one document are not tracked beyond the first ones. */
+const MAX_KEYS_PER_NOTE = 10_000;
+
+/**
+ * note_blobs := the document's blob keys, by diff (docs/blobs.md). Values that are not keys (a
+ * hand-made document) name no blob and are skipped. Answers whether anything changed.
+ */
+export async function syncNoteBlobReferences(
+  tx: Tx,
+  note: { id: string; user_id: string },
+  sourceIds: readonly string[],
+): Promise<boolean> {
+  const wanted = new Set(sourceIds.filter(isBlobKey).slice(0, MAX_KEYS_PER_NOTE));
+  const existing = await tx
+    .select({ blob_key: noteBlobs.blob_key })
+    .from(noteBlobs)
+    .where(eq(noteBlobs.note_id, note.id));
+  const existingKeys = new Set(existing.map((row) => row.blob_key));
+  const stale = [...existingKeys].filter((key) => !wanted.has(key));
+  const added = [...wanted].filter((key) => !existingKeys.has(key));
+  if (stale.length > 0)
+    await tx.delete(noteBlobs).where(and(eq(noteBlobs.note_id, note.id), inArray(noteBlobs.blob_key, stale)));
+  if (added.length > 0)
+    await tx
+      .insert(noteBlobs)
+      .values(added.map((blob_key) => ({ note_id: note.id, user_id: note.user_id, blob_key })))
+      .onConflictDoNothing();
+  return stale.length > 0 || added.length > 0;
+}
+
+/** The blob keys of each note, sorted; one statement for the whole page of notes. */
+export async function loadNoteBlobKeys(db: Db, noteIds: readonly string[]): Promise<Map<string, string[]>> {
+  const keys = new Map<string, string[]>();
+  if (noteIds.length === 0) return keys;
+  const rows = await db
+    .select({ note_id: noteBlobs.note_id, blob_key: noteBlobs.blob_key })
+    .from(noteBlobs)
+    .where(inArray(noteBlobs.note_id, [...noteIds]))
+    .orderBy(asc(noteBlobs.note_id), asc(noteBlobs.blob_key));
+  for (const row of rows) {
+    const list = keys.get(row.note_id) ?? [];
+    list.push(row.blob_key);
+    keys.set(row.note_id, list);
+  }
+  return keys;
+}

@@ -1,0 +1,304 @@
+// What a Yjs update will cost once applied, read from its encoded bytes without building anything
+// (docs/security.md). Byte limits alone do not bound memory: an empty Y.Map item takes about 6
+// encoded bytes and about 600 bytes of heap once integrated, so a 14 MiB update within
+// MAX_MESSAGE_BYTES became 2.4 M objects and the process ran out of heap. This reader walks the
+// update format (v1, the one providers send; yjs/src/utils/encoding.js) and counts:
+// - every struct (item, GC or skip range),
+// - every delete range,
+// - every value inside an Any/JSON content, and every level of nesting in them,
+// and stops as soon as the count passes the caller's bound, before the rest is even read. Once
+// applied, each counted unit makes at most three structs (an item or a deletion can split the
+// items at its two ends), so the count bounds the memory an update can take.
+// Nothing is decoded into objects: strings are skipped by length, JSON strings are scanned for
+// their nesting depth only.
+import * as decoding from 'lib0/decoding';
+import type * as Y from 'yjs';
+import { fieldError, payloadTooLarge } from '../errors.ts';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from '../json-depth.ts';
+
+/** Deepest nesting of arrays/objects accepted inside an Any or JSON value (lib0 reads them recursively). */
+export const MAX_VALUE_DEPTH = MAX_JSON_DEPTH;
+
+export class UpdateCostExceeded extends Error {
+  override name = 'UpdateCostExceeded';
+}
+
+export class UndecodableUpdate extends Error {
+  override name = 'UndecodableUpdate';
+}
+
+/** Struct kinds in the info byte's low five bits (yjs/src/structs/Item.js contentRefs). */
+const GC = 0;
+const SKIP = 10;
+const CONTENT_DELETED = 1;
+const CONTENT_JSON = 2;
+const CONTENT_BINARY = 3;
+const CONTENT_STRING = 4;
+const CONTENT_EMBED = 5;
+const CONTENT_FORMAT = 6;
+const CONTENT_TYPE = 7;
+const CONTENT_ANY = 8;
+const CONTENT_DOC = 9;
+/** Type refs that carry a key (YXmlElement, YXmlHook); 0–6 are the known types. */
+const TYPE_REF_XML_ELEMENT = 3;
+const TYPE_REF_XML_HOOK = 5;
+const TYPE_REF_MAX = 6;
+const BIT6 = 32;
+const BIT7 = 64;
+const BIT8 = 128;
+const BITS5 = 31;
+
+class Counter {
+  count = 0;
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  add(n: number): void {
+    this.count += n;
+    if (this.count > this.max) throw new UpdateCostExceeded(`more than ${this.max} structs`);
+  }
+}
+
+function skipString(decoder: decoding.Decoder): void {
+  const length = decoding.readVarUint(decoder);
+  if (decoder.pos + length > decoder.arr.length) throw new UndecodableUpdate('string runs past the update');
+  decoder.pos += length;
+}
+
+/** Skips a string holding JSON, refusing one nested deeper than MAX_VALUE_DEPTH. */
+function skipJsonString(decoder: decoding.Decoder): void {
+  const start = decoder.pos;
+  skipString(decoder);
+  const length = decoder.pos - start;
+  if (!jsonDepthWithin(decoder.arr.subarray(decoder.pos - length, decoder.pos), MAX_VALUE_DEPTH))
+    throw new UpdateCostExceeded(`JSON nested deeper than ${MAX_VALUE_DEPTH}`);
+}
+
+/** Walks one lib0 `writeAny` value, counting each value (lib0/decoding.js readAny). */
+function skipAny(decoder: decoding.Decoder, counter: Counter, depth: number): void {
+  if (depth > MAX_VALUE_DEPTH) throw new UpdateCostExceeded(`value nested deeper than ${MAX_VALUE_DEPTH}`);
+  counter.add(1);
+  const type = decoding.readUint8(decoder); // lib0 writes 127 - index of its lookup table
+  switch (type) {
+    case 127: // undefined
+    case 126: // null
+    case 121: // false
+    case 120: // true
+      return;
+    case 125:
+      decoding.readVarInt(decoder);
+      return;
+    case 124:
+      skipBytes(decoder, 4);
+      return;
+    case 123:
+    case 122:
+      skipBytes(decoder, 8);
+      return;
+    case 119:
+    case 116:
+      skipString(decoder);
+      return;
+    case 118: {
+      const entries = decoding.readVarUint(decoder);
+      for (let i = 0; i < entries; i += 1) {
+        skipString(decoder);
+        skipAny(decoder, counter, depth + 1);
+      }
+      return;
+    }
+    case 117: {
+      const length = decoding.readVarUint(decoder);
+      for (let i = 0; i < length; i += 1) skipAny(decoder, counter, depth + 1);
+      return;
+    }
+    default:
+      throw new UndecodableUpdate(`unknown value type ${type}`);
+  }
+}
+
+function skipBytes(decoder: decoding.Decoder, n: number): void {
+  if (decoder.pos + n > decoder.arr.length) throw new UndecodableUpdate('value runs past the update');
+  decoder.pos += n;
+}
+
+function skipId(decoder: decoding.Decoder): void {
+  decoding.readVarUint(decoder);
+  decoding.readVarUint(decoder);
+}
+
+function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter): void {
+  switch (kind) {
+    case CONTENT_DELETED:
+      decoding.readVarUint(decoder);
+      return;
+    case CONTENT_JSON: {
+      const length = decoding.readVarUint(decoder);
+      for (let i = 0; i < length; i += 1) {
+        counter.add(1);
+        skipJsonString(decoder);
+      }
+      return;
+    }
+    case CONTENT_BINARY:
+    case CONTENT_STRING:
+      skipString(decoder);
+      return;
+    case CONTENT_EMBED:
+      skipJsonString(decoder);
+      return;
+    case CONTENT_FORMAT:
+      skipString(decoder);
+      skipJsonString(decoder);
+      return;
+    case CONTENT_TYPE: {
+      const ref = decoding.readVarUint(decoder);
+      if (ref > TYPE_REF_MAX) throw new UndecodableUpdate(`unknown type ref ${ref}`);
+      if (ref === TYPE_REF_XML_ELEMENT || ref === TYPE_REF_XML_HOOK) skipString(decoder);
+      return;
+    }
+    case CONTENT_ANY: {
+      const length = decoding.readVarUint(decoder);
+      for (let i = 0; i < length; i += 1) skipAny(decoder, counter, 1);
+      return;
+    }
+    case CONTENT_DOC:
+      skipString(decoder);
+      skipAny(decoder, counter, 1);
+      return;
+    default:
+      throw new UndecodableUpdate(`unknown content kind ${kind}`);
+  }
+}
+
+/**
+ * The cost of a v1 update: structs + delete ranges + values inside Any/JSON contents. Throws
+ * UpdateCostExceeded as soon as it passes `max`, UndecodableUpdate when the bytes are not an
+ * update (a truncated or padded one included).
+ */
+export function countUpdateCost(update: Uint8Array, max = Number.POSITIVE_INFINITY): number {
+  const counter = new Counter(max);
+  const decoder = decoding.createDecoder(update);
+  try {
+    const clients = decoding.readVarUint(decoder);
+    for (let c = 0; c < clients; c += 1) {
+      const structs = decoding.readVarUint(decoder);
+      // A declared count past the bound is refused before a single struct is read.
+      if (counter.count + structs > max) throw new UpdateCostExceeded(`more than ${max} structs`);
+      decoding.readVarUint(decoder); // client
+      decoding.readVarUint(decoder); // clock
+      for (let s = 0; s < structs; s += 1) {
+        counter.add(1);
+        const info = decoding.readUint8(decoder);
+        const kind = info & BITS5;
+        if (kind === GC || kind === SKIP) {
+          decoding.readVarUint(decoder); // length
+          continue;
+        }
+        if (info & BIT8) skipId(decoder); // origin
+        if (info & BIT7) skipId(decoder); // right origin
+        if ((info & (BIT7 | BIT8)) === 0) {
+          // The parent: a root type's name, or the id of the item holding the parent type.
+          if (decoding.readVarUint(decoder) === 1) skipString(decoder);
+          else skipId(decoder);
+          if (info & BIT6) skipString(decoder); // parent sub (map key)
+        }
+        skipContent(decoder, kind, counter);
+      }
+    }
+    // The delete set: per client, its ranges.
+    const deleteClients = decoding.readVarUint(decoder);
+    for (let c = 0; c < deleteClients; c += 1) {
+      decoding.readVarUint(decoder); // client
+      const ranges = decoding.readVarUint(decoder);
+      if (counter.count + ranges > max) throw new UpdateCostExceeded(`more than ${max} structs`);
+      for (let r = 0; r < ranges; r += 1) {
+        counter.add(1);
+        decoding.readVarUint(decoder); // clock
+        decoding.readVarUint(decoder); // length
+      }
+    }
+  } catch (error) {
+    if (error instanceof UpdateCostExceeded || error instanceof UndecodableUpdate) throw error;
+    // lib0 throws plain Errors for a varint or string cut short.
+    throw new UndecodableUpdate('undecodable update');
+  }
+  return counter.count;
+}
+
+/** The cost of bytes already stored (a state, log entries); an undecodable entry counts nothing (it is skipped on load). */
+export function storedCost(updates: Iterable<Uint8Array>): number {
+  let cost = 0;
+  for (const update of updates) {
+    try {
+      cost += countUpdateCost(update);
+    } catch {
+      // Skipped by applyUpdatesTolerantly on load: it adds nothing to the document.
+    }
+  }
+  return cost;
+}
+
+/**
+ * MAX_DOCUMENT_STRUCTS for a loaded document, the way size-limit.ts does MAX_DOCUMENT_BYTES:
+ * an upper bound (the cost it loaded from plus every update admitted since), counted exactly
+ * (the whole state encoded and read) only when the bound would pass the limit.
+ */
+export interface DocumentCostBudget {
+  /** Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past the limit. */
+  admit(doc: Y.Doc, cost: number): void;
+  /** Counts cost admitted elsewhere (an update checked against the exact state before it was logged). */
+  grow(cost: number): void;
+  readonly bound: number;
+}
+
+export function documentTooComplex(maxStructs: number) {
+  return payloadTooLarge(`The document would hold more than ${maxStructs} structs`);
+}
+
+export function createDocumentCostBudget(
+  maxStructs: number,
+  initialCost: number,
+  encodeState: (doc: Y.Doc) => Uint8Array,
+): DocumentCostBudget {
+  let bound = initialCost;
+  return {
+    admit(doc, cost) {
+      if (bound + cost > maxStructs) {
+        bound = countUpdateCost(encodeState(doc));
+        if (bound + cost > maxStructs) throw documentTooComplex(maxStructs);
+      }
+      bound += cost;
+    },
+    grow(cost) {
+      bound += cost;
+    },
+    get bound() {
+      return bound;
+    },
+  };
+}
+
+export interface StructLimits {
+  maxUpdateStructs: number;
+  maxDocumentStructs: number;
+}
+
+/**
+ * The cost of `update` when a document of cost `currentStructs` may take it; throws
+ * PAYLOAD_TOO_LARGE past either bound and VALIDATION_ERROR (field `update`) for bytes that are
+ * not an update.
+ */
+export function admitUpdateCost(update: Uint8Array, currentStructs: number, limits: StructLimits): number {
+  let cost: number;
+  try {
+    cost = countUpdateCost(update, limits.maxUpdateStructs);
+  } catch (error) {
+    if (error instanceof UpdateCostExceeded)
+      throw payloadTooLarge(`The update holds more than ${limits.maxUpdateStructs} structs`);
+    throw fieldError('update', 'is not a Yjs update');
+  }
+  if (currentStructs + cost > limits.maxDocumentStructs) throw documentTooComplex(limits.maxDocumentStructs);
+  return cost;
+}

@@ -1,0 +1,109 @@
+// What a request may send before any route reads it (docs/security.md):
+// - a body size by route: most JSON routes (auth, tasks, topics, …) take at most
+//   MAX_BODY_BYTES; only the routes that carry documents, attachments or data-URL images
+//   (LARGE_BODY_PATHS) take up to MAX_REQUEST_BODY_BYTES. 413 PAYLOAD_TOO_LARGE beyond;
+// - JSON nested at most MAX_JSON_DEPTH deep, checked on the bytes before anything parses them
+//   (400 VALIDATION_ERROR, field `body`);
+// - no NUL character in any text: the body's strings, the query parameters and the path
+//   (PostgreSQL refuses it in text, which used to surface as a 500): 400 VALIDATION_ERROR naming
+//   the field as the request spells it.
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { fieldError, validationError, type FieldProblem } from '../../domain/errors.ts';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from '../../domain/json-depth.ts';
+import type { AppEnv } from '../app-env.ts';
+import { errorEnvelope, sendError } from '../error-response.ts';
+
+/** Routes whose bodies carry Yjs documents, imports, attachments or data-URL images. */
+const LARGE_BODY_PATHS = [
+  /^\/api\/v1\/import(\/|$)/,
+  /^\/api\/v1\/sync\/push$/,
+  /^\/api\/v1\/notes\/[^/]+\/doc$/,
+  /^\/api\/v1\/(interactions|projects|contacts|groups|blobs)(\/|$)/,
+  /\/attachments(\/|$)/,
+];
+
+/** Uploads that are not JSON (files, images) are never held to the small JSON limit. */
+const BINARY_BODY = /^(application\/octet-stream|multipart\/|image\/|video\/|audio\/)/i;
+
+export const isLargeBodyPath = (path: string) => LARGE_BODY_PATHS.some((pattern) => pattern.test(path));
+
+const describeBytes = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KiB`;
+
+export function bodySizeLimits(limits: { small: number; large: number }): MiddlewareHandler<AppEnv> {
+  const limiter = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        c.json(errorEnvelope(c, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${describeBytes(maxSize)}`), 413),
+    });
+  const small = limiter(limits.small);
+  const large = limiter(limits.large);
+  return (c, next) =>
+    isLargeBodyPath(c.req.path) || BINARY_BODY.test(c.req.header('content-type') ?? '')
+      ? large(c, next)
+      : small(c, next);
+}
+
+const NUL = '\u0000';
+/** `\u0000` as JSON spells it (either case of hex digits is the same escape). */
+const ESCAPED_NUL = /\\u0000/;
+
+/** Every string of a parsed JSON value that holds a NUL, by its path (`changes.0.data.title`). */
+function nulFields(value: unknown, path: string[], found: FieldProblem[]): void {
+  if (found.length >= 20) return;
+  if (typeof value === 'string') {
+    if (value.includes(NUL))
+      found.push({ field: path.join('.') || 'body', message: 'must not contain NUL characters' });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      nulFields(item, [...path, String(index)], found);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes(NUL))
+        found.push({ field: [...path, key].join('.'), message: 'must not contain NUL characters' });
+      nulFields(item, [...path, key], found);
+    }
+  }
+}
+
+export function textGuard(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return sendError(c, fieldError('path', 'is not valid percent-encoding'));
+    }
+    if (path.includes(NUL)) return sendError(c, fieldError('path', 'must not contain NUL characters'));
+    const queryProblems: FieldProblem[] = [];
+    for (const [name, value] of url.searchParams)
+      if (name.includes(NUL) || value.includes(NUL))
+        queryProblems.push({ field: name.replaceAll(NUL, '\\0'), message: 'must not contain NUL characters' });
+    if (queryProblems.length > 0) return sendError(c, validationError(queryProblems));
+
+    const type = c.req.header('content-type') ?? '';
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /^application\/(.+\+)?json\b/i.test(type)) {
+      // Read once here, within the body limit; Hono keeps it for the route's own c.req.json().
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (!jsonDepthWithin(bytes, MAX_JSON_DEPTH))
+        return sendError(c, fieldError('body', `nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`));
+      // Parsed again only when an escaped NUL is there at all, to name the field that holds it.
+      if (ESCAPED_NUL.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(new TextDecoder().decode(bytes));
+        } catch {
+          parsed = undefined; // Not JSON: the route answers that.
+        }
+        const problems: FieldProblem[] = [];
+        nulFields(parsed, [], problems);
+        if (problems.length > 0) return sendError(c, validationError(problems));
+      }
+    }
+    return next();
+  };
+}
