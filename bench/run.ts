@@ -7,6 +7,7 @@ import { runExtractionBench } from './extraction.ts';
 import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts';
 import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
 import { printHistoryBench, runHistoryBench } from './history.ts';
+import { printBlobBench, runBlobBench } from './blobs.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
@@ -22,3 +23,4 @@ if (!only || only === 'history') {
   const engine = process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite';
   printHistoryBench(await runHistoryBench(), engine);
 }
+if (!only || only === 'blobs') printBlobBench(await runBlobBench());
