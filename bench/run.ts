@@ -7,6 +7,8 @@ import { runExtractionBench } from './extraction.ts';
 import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts';
 import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
 import { printHistoryBench, runHistoryBench } from './history.ts';
+import { printBlobBench, runBlobBench } from './blobs.ts';
+import { printSearchBench, runSearchBench, searchBenchOptionsFromEnv } from './search.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
@@ -22,3 +24,5 @@ if (!only || only === 'history') {
   const engine = process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite';
   printHistoryBench(await runHistoryBench(), engine);
 }
+if (!only || only === 'blobs') printBlobBench(await runBlobBench());
+if (!only || only === 'search') printSearchBench(await runSearchBench(searchBenchOptionsFromEnv()));

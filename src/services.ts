@@ -23,6 +23,7 @@ import { createRetentionJob, type RetentionJob } from './domain/retention/retent
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
+import { createSearchSettingsService, type SearchSettingsService } from './domain/search/search-settings.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -65,12 +66,15 @@ export interface Services {
   blobs: BlobService;
   /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
   blobCleanup: RetentionJob;
+  /** Per-user search language and the background re-index of a user's notes (docs/search.md). */
+  searchSettings: SearchSettingsService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
   const rateLimiter = createRateLimiterFromConfig(config, logger);
   const limits = rateLimitRules(config.rateLimits);
+  const blobStore = createDatabaseBlobStore(database);
   const mailer = createMailer(config.mail, logger.child({ component: 'mail' }));
   const sessionRevocations = createSessionRevocations({
     redisUrl: config.redisUrl,
@@ -84,6 +88,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     rateLimiter,
     rules: limits,
     revocations: sessionRevocations,
+    blobStore,
     logger,
   });
   const auth = createAuthService({
@@ -108,7 +113,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     ],
     logger,
   );
-  const blobs = createBlobService(database.db, createDatabaseBlobStore(database), config.blobs);
+  const blobs = createBlobService(database.db, blobStore, config.blobs);
   const blobCleanup = createRetentionJob(
     config.blobs.gcIntervalSeconds,
     [
@@ -157,5 +162,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     retention,
     blobs,
     blobCleanup,
+    searchSettings: createSearchSettingsService(database.db, logger),
   };
 }

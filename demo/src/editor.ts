@@ -10,6 +10,7 @@ import { DocCollection, Schema, Text, type Doc } from '@blocksuite/store';
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import '@toeverything/theme/style.css';
 import { freshAccessToken, type Note } from './api.ts';
+import { serverBlobSource } from './blob-source.ts';
 
 blocksEffects();
 presetsEffects();
@@ -79,7 +80,8 @@ function addInitialBlocks(doc: Doc, title: string): void {
 }
 
 export async function openEditor(host: HTMLElement, options: OpenOptions): Promise<OpenedEditor> {
-  const collection = new DocCollection({ schema, id: 'framelord-demo' });
+  // Blobs (pasted images, attachments) live on the server, so every device and every reload sees them.
+  const collection = new DocCollection({ schema, id: 'framelord-demo', blobSources: { main: serverBlobSource() } });
   collection.meta.initialize();
 
   const knownDocIds = new Set<string>();

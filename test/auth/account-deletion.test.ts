@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
+import { blobKeyOf } from '../../src/domain/blobs/blob-key.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
@@ -127,6 +128,13 @@ async function populate(user: RegisteredUser): Promise<void> {
     },
   });
   expect(pushed.body.data.failed, JSON.stringify(pushed.body)).toEqual([]);
+  const bytes = new TextEncoder().encode(`an image of ${user.email}`);
+  const blob = await fetch(`${server.url}/api/v1/blobs/${blobKeyOf(bytes)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'image/png' },
+    body: bytes,
+  });
+  expect(blob.status).toBe(201);
   const client = connectProvider(server.collabUrl, `doc-${randomUUID()}`, user.accessToken);
   clients.push(client);
   await waitSynced(client);
@@ -161,11 +169,29 @@ describe('DELETE /api/v1/auth/account', () => {
     const owned = await ownedRows(user.userId, keys);
     const bystanderOwned = await ownedRows(bystander.userId, keys);
     // The walk is only as good as what it walks: the user has rows in the main tables.
-    for (const table of ['contacts', 'folders', 'notes', 'tasks', 'auth_sessions', 'account_tokens']) {
+    for (const table of ['contacts', 'folders', 'notes', 'tasks', 'auth_sessions', 'account_tokens', 'blobs']) {
       expect(owned.get(table)?.length ?? 0, table).toBeGreaterThan(0);
     }
     expect(Object.keys(await leftovers(user.userId, owned, keys)).length).toBeGreaterThan(5);
     const bystanderBefore = await leftovers(bystander.userId, bystanderOwned, keys);
+    // Blob bytes are named by storage id, not by user: checked beside the walk.
+    const chunksOf = async (userId: string) =>
+      Number(
+        (
+          await queryRows<{ n: string }>(
+            db(),
+            sql`select count(*) as n from blob_chunks where storage_id in (select storage_id from blobs where user_id = ${userId})`,
+          )
+        )[0]?.n,
+      );
+    const storageIds = await queryRows<{ storage_id: string }>(
+      db(),
+      sql`select storage_id from blobs where user_id = ${user.userId}`,
+    );
+    expect(storageIds).toHaveLength(1);
+    expect(await chunksOf(user.userId)).toBeGreaterThan(0);
+    const bystanderChunks = await chunksOf(bystander.userId);
+    expect(bystanderChunks).toBeGreaterThan(0);
 
     const live = connectProvider(server.collabUrl, `live-${randomUUID()}`, user.accessToken);
     clients.push(live);
@@ -179,6 +205,12 @@ describe('DELETE /api/v1/auth/account', () => {
     await waitFor(() => live.closes.some((close) => close.code === 4401), 5000, 'the socket closed');
 
     expect(await leftovers(user.userId, owned, keys)).toEqual({});
+    const chunksLeft = await queryRows<{ n: string }>(
+      db(),
+      sql`select count(*) as n from blob_chunks where storage_id = ${storageIds[0]?.storage_id}`,
+    );
+    expect(Number(chunksLeft[0]?.n)).toBe(0);
+    expect(await chunksOf(bystander.userId)).toBe(bystanderChunks);
     expect(await leftovers(bystander.userId, bystanderOwned, keys)).toEqual(bystanderBefore);
 
     expectErrorEnvelope(

@@ -11,6 +11,7 @@ import { strFromU8, unzipSync, zipSync, strToU8 } from 'fflate';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIdMap, notes } from '../../src/db/schema/index.ts';
+import { blobKeyOf } from '../../src/domain/blobs/blob-key.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
@@ -20,6 +21,8 @@ import { REPO_ROOT, startTestServer, testEnvironment, type TestServer } from '..
 let server: TestServer;
 let owner: RegisteredUser;
 let scratch: string;
+/** A blob of the account: bytes that compress badly, spanning several store chunks. */
+const IMAGE = new Uint8Array(Array.from({ length: 2_500_000 }, (_, index) => (index * 2654435761) >>> 24));
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'fl-archive-'));
@@ -34,6 +37,12 @@ beforeAll(async () => {
     await waitAcknowledged(client);
     client.destroy();
   }
+  const uploaded = await fetch(`${server.url}/api/v1/blobs/${blobKeyOf(IMAGE)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${owner.accessToken}`, 'content-type': 'image/png' },
+    body: IMAGE,
+  });
+  expect(uploaded.status).toBe(201);
   const task = await request(server.url, 'POST', '/api/v1/tasks', {
     token: owner.accessToken,
     body: { title: 'Archived task', contact_id: owner.contactZeroId },
@@ -111,6 +120,10 @@ describe('GET /api/v1/export/archive', () => {
     expect(data.framelord_contacts.map((c: { fullName?: string; name?: string }) => c.fullName ?? c.name)).toContain(
       'Grace Hopper',
     );
+    expect(manifest.blobs).toEqual([
+      { key: blobKeyOf(IMAGE), content_type: 'image/png', size: IMAGE.byteLength, file: `blobs/${blobKeyOf(IMAGE)}` },
+    ]);
+    expect(Buffer.from(files[`blobs/${blobKeyOf(IMAGE)}`]!).equals(Buffer.from(IMAGE))).toBe(true);
     const stored = await documentsById(owner.userId);
     expect(Object.keys(manifest.notes)).toHaveLength(2);
     for (const entry of Object.values(manifest.notes) as Array<{ state: string }>) {
@@ -136,6 +149,13 @@ describe('POST /api/v1/import/archive', () => {
     const imported = await postArchive(newcomer.accessToken, archive);
     expect(imported.status, JSON.stringify(imported.body)).toBe(200);
     expect(imported.body.data.documents).toBe(2);
+    expect(imported.body.data.blobs).toBe(1);
+    const blob = await fetch(`${server.url}/api/v1/blobs/${blobKeyOf(IMAGE)}`, {
+      headers: { authorization: `Bearer ${newcomer.accessToken}` },
+    });
+    expect(blob.status).toBe(200);
+    expect(blob.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(IMAGE))).toBe(true);
 
     const before = await documentsById(owner.userId);
     const after = await documentsById(newcomer.userId);

@@ -7,9 +7,9 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Db } from '../../db/client.ts';
-import type { BlobService } from '../blobs/blob-service.ts';
-import { importIdMap, notes } from '../../db/schema/index.ts';
+import { blobs as blobRows, importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
+import type { BlobService } from '../blobs/blob-service.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { conflict, fieldError, payloadTooLarge } from '../errors.ts';
 import { exportFrameLordData } from './export-service.ts';
@@ -31,6 +31,8 @@ interface Manifest {
   account: { email: string; full_name: string };
   /** Exported note id (as data.json names it) → its document files. */
   notes: Record<string, { state: string | null; snapshot: string | null }>;
+  /** The user's blobs (images, attachments), each in `blobs/<key>`. */
+  blobs: Array<{ key: string; content_type: string; size: number; file: string }>;
 }
 
 /** The file name part for an exported id (app ids may hold any character). */
@@ -106,12 +108,47 @@ export async function* accountArchive(
     yield* drain();
   }
 
+  // Blobs are streamed chunk by chunk from the store into the zip: one blob is never whole in memory.
+  const manifestBlobs: Manifest['blobs'] = [];
+  let afterBlob = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const batch = await db
+      .select({
+        id: blobRows.id,
+        key: blobRows.key,
+        content_type: blobRows.content_type,
+        size: blobRows.size,
+      })
+      .from(blobRows)
+      .where(and(eq(blobRows.user_id, userId), gt(blobRows.id, afterBlob)))
+      .orderBy(asc(blobRows.id))
+      .limit(NOTE_BATCH);
+    if (batch.length === 0) break;
+    afterBlob = batch.at(-1)?.id ?? afterBlob;
+    for (const blob of batch) {
+      const file = `blobs/${blob.key}`;
+      const entry = new ZipDeflate(file, { level: 6 });
+      zip.add(entry);
+      if (blob.size > 0) {
+        const found = await blobs.find({ userId }, blob.key);
+        for await (const chunk of blobs.read(found, { start: 0, end: blob.size - 1 })) {
+          entry.push(chunk);
+          yield* drain();
+        }
+      }
+      entry.push(new Uint8Array(0), true);
+      manifestBlobs.push({ key: blob.key, content_type: blob.content_type, size: blob.size, file });
+      yield* drain();
+    }
+  }
+
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT,
     version: ARCHIVE_VERSION,
     exported_at: now.toISOString(),
     account,
     notes: manifestNotes,
+    blobs: manifestBlobs,
   };
   addFile('manifest.json', strToU8(JSON.stringify(manifest, null, 2)), true);
   zip.end();
@@ -157,6 +194,8 @@ function parseManifest(value: unknown): Manifest {
 export interface ArchiveImportSummary extends ImportSummary {
   /** Notes whose Yjs state and snapshot came from the archive. */
   documents: number;
+  /** Blobs stored from the archive (their key is checked against their bytes, as any upload). */
+  blobs: number;
 }
 
 /**
@@ -202,5 +241,23 @@ export async function importAccountArchive(
       documents += 1;
     }
   });
-  return { ...summary, documents };
+  let storedBlobs = 0;
+  for (const blob of Array.isArray(manifest.blobs) ? manifest.blobs : []) {
+    const file = typeof blob?.file === 'string' ? files[blob.file] : undefined;
+    if (!file || typeof blob.key !== 'string') continue;
+    // Through the blob service: the key must be the bytes' hash, and the user's quota holds.
+    await blobs.put(
+      { userId },
+      {
+        key: blob.key,
+        contentType: typeof blob.content_type === 'string' ? blob.content_type : undefined,
+        declaredBytes: file.byteLength,
+        body: (async function* () {
+          yield file;
+        })(),
+      },
+    );
+    storedBlobs += 1;
+  }
+  return { ...summary, documents, blobs: storedBlobs };
 }

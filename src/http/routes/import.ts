@@ -91,7 +91,7 @@ const exportArchiveRoute = createRoute({
   summary: 'Download everything of your account as one zip archive (docs/accounts.md)',
   description:
     '`data.json` (every entity, in the FrameLord export format), `notes/<id>.yjs` and `notes/<id>.snapshot.json` (each ' +
-    "note's Yjs state and snapshot as stored), `manifest.json`. Streamed as it is read.",
+    "note's Yjs state and snapshot as stored), `blobs/<key>` (every blob), `manifest.json`. Streamed as it is read.",
   security: [{ [BEARER_SECURITY_SCHEME]: [] }],
   responses: {
     200: {
