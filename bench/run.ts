@@ -8,6 +8,7 @@ import { printRestBench, restBenchOptionsFromEnv, runRestBench } from './rest.ts
 import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
 import { printHistoryBench, runHistoryBench } from './history.ts';
 import { printBlobBench, runBlobBench } from './blobs.ts';
+import { printSearchBench, runSearchBench, searchBenchOptionsFromEnv } from './search.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
@@ -24,3 +25,4 @@ if (!only || only === 'history') {
   printHistoryBench(await runHistoryBench(), engine);
 }
 if (!only || only === 'blobs') printBlobBench(await runBlobBench());
+if (!only || only === 'search') printSearchBench(await runSearchBench(searchBenchOptionsFromEnv()));

@@ -98,6 +98,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   services.sync.startRetention();
   services.retention.start();
   services.blobCleanup.start();
+  services.searchSettings.start();
   const port = (httpServer.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, engine: database.engine }, 'server listening');
@@ -120,6 +121,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await services.accounts.settle();
       services.mailer.close();
       await services.sessionRevocations.close();
+      await services.searchSettings.stop();
       await services.rateLimiter.close();
       await database.close();
       logger.info('server stopped');

@@ -23,6 +23,7 @@ import { createRetentionJob, type RetentionJob } from './domain/retention/retent
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from './domain/blobs/database-blob-store.ts';
+import { createSearchSettingsService, type SearchSettingsService } from './domain/search/search-settings.ts';
 
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 so balancers stop sending work. */
@@ -65,6 +66,8 @@ export interface Services {
   blobs: BlobService;
   /** Periodic blob clean-up (every BLOB_GC_INTERVAL_SECONDS): unreferenced blobs, abandoned uploads. */
   blobCleanup: RetentionJob;
+  /** Per-user search language and the background re-index of a user's notes (docs/search.md). */
+  searchSettings: SearchSettingsService;
 }
 
 export function createServices(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Services {
@@ -159,5 +162,6 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
     retention,
     blobs,
     blobCleanup,
+    searchSettings: createSearchSettingsService(database.db, logger),
   };
 }

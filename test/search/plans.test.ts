@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
 import { parseSearchQuery, tsqueryFor } from '../../src/domain/search/search-query.ts';
 import { planSearch, SEARCH_TYPES, showEntitiesSql, showNotesSql } from '../../src/domain/search/search-service.ts';
+import { reindexBatchSql } from '../../src/domain/search/search-settings.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createContact, createNote, createOwner, type Owner, seedBulk } from './corpus.ts';
 
@@ -72,6 +73,15 @@ describe('search plans', () => {
     const text = await explain(plan.page!);
     expectIndexed(text);
     expect(text).toMatch(INDEXES_OF.notes!);
+  });
+
+  it('re-indexes a batch of notes and finds interrupted re-indexing on indexes', async () => {
+    const batch = await explain(reindexBatchSql(owner.userId, 'german'));
+    expectIndexed(batch);
+    expect(batch).toMatch(/idx_notes_user/);
+    const pending = await explain(sql`select id from users where search_language <> search_language_applied`);
+    expectIndexed(pending);
+    expect(pending).toContain('idx_users_search_reindex');
   });
 
   it('reads titles and snippets of the page by primary key', async () => {

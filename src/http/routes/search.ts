@@ -1,5 +1,5 @@
-// docs/search.md: search as you type. Thin: the caller and the query string → the search service →
-// `{data}`. The query schemas here document the parameters; the domain validates them (one place).
+// docs/search.md: search as you type, title autocomplete, the search language. Thin: the caller and
+// the query string or body → a search service → `{data}`. The query schemas here document the parameters; the domain validates them (one place).
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   DEFAULT_SEARCH_LIMIT,
@@ -8,9 +8,11 @@ import {
   searchEverything,
 } from '../../domain/search/search-service.ts';
 import { MAX_QUERY_LENGTH } from '../../domain/search/search-query.ts';
+import { DEFAULT_TITLE_LIMIT, MAX_TITLE_LIMIT, noteTitles } from '../../domain/search/note-titles.ts';
+import { SEARCH_LANGUAGES } from '../../db/schema/search-text.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { addRoute, caller, pickErrors, SECURITY } from './resource-kit.ts';
+import { addRoute, caller, jsonBody, pickErrors, SECURITY } from './resource-kit.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
@@ -63,9 +65,85 @@ const searchRoute = createRoute({
   },
 });
 
+const NoteTitleSchema = z
+  .object({
+    id: z.string().openapi({ format: 'uuid' }),
+    title: z.string(),
+    blocksuite_doc_id: z.string().openapi({ description: 'The document a [[link]] to this note names' }),
+  })
+  .openapi('NoteTitle');
+
+const titlesRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/notes/titles',
+  tags: ['search'],
+  summary: 'Note titles for the [[link]] picker, as you type',
+  description:
+    'Titles starting with `prefix` first, then titles with a word starting with it, then (from three characters) ' +
+    'titles containing it; shorter titles first. Case and accents are ignored; archived notes are left out. ' +
+    'Without `prefix`: the notes changed last.',
+  security: SECURITY,
+  request: {
+    query: z.object({
+      prefix: z.string().max(200).optional().openapi({ description: 'What was typed after [[' }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({ description: `Titles to answer, 1–${MAX_TITLE_LIMIT} (default ${DEFAULT_TITLE_LIMIT})` }),
+    }),
+  },
+  responses: {
+    200: json(z.object({ data: z.array(NoteTitleSchema) }), 'Matching titles, best first'),
+    ...pickErrors(400, 401, 429),
+  },
+});
+
+const SearchSettingsSchema = z
+  .object({
+    search_language: z.enum(SEARCH_LANGUAGES),
+    indexed_language: z.enum(SEARCH_LANGUAGES).openapi({ description: 'The language notes are indexed in now' }),
+    reindexing: z.boolean().openapi({ description: 'True while notes are re-indexed into search_language' }),
+    languages: z.array(z.enum(SEARCH_LANGUAGES)),
+  })
+  .openapi('SearchSettings');
+
+const settingsResponse = json(z.object({ data: SearchSettingsSchema }), "The caller's search settings");
+
+const getSettingsRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/search/settings',
+  tags: ['search'],
+  summary: 'Your search language',
+  security: SECURITY,
+  responses: { 200: settingsResponse, ...pickErrors(401, 429) },
+});
+
+const putSettingsRoute = createRoute({
+  method: 'put',
+  path: '/api/v1/search/settings',
+  tags: ['search'],
+  summary: 'Choose the language notes are stemmed in',
+  description:
+    '`neutral` (the default) folds case and accents only. A change re-indexes your notes in the background ' +
+    '(`reindexing` is true until done); meanwhile search matches either language.',
+  security: SECURITY,
+  request: jsonBody(z.strictObject({ search_language: z.enum(SEARCH_LANGUAGES) }).openapi('SearchSettingsUpdate')),
+  responses: { 200: settingsResponse, ...pickErrors(400, 401, 429) },
+});
+
 export function registerSearchRoutes(app: App, services: Services): void {
   addRoute(app, searchRoute, async (c) => {
     const page = await searchEverything(services.db, caller(c), c.req.query());
     return c.json(page, 200);
+  });
+  addRoute(app, titlesRoute, async (c) => {
+    return c.json({ data: await noteTitles(services.db, caller(c), c.req.query()) }, 200);
+  });
+  addRoute(app, getSettingsRoute, async (c) => {
+    return c.json({ data: await services.searchSettings.get(caller(c)) }, 200);
+  });
+  addRoute(app, putSettingsRoute, async (c) => {
+    const body: unknown = await c.req.json();
+    return c.json({ data: await services.searchSettings.update(caller(c), body) }, 200);
   });
 }
