@@ -165,3 +165,35 @@ describe('URL fields and client clocks', () => {
     ]);
   });
 });
+
+describe('HTML routes', () => {
+  it('/docs is sent with a CSP, nosniff, no framing and no referrer', async () => {
+    const response = await fetch(`${server.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('METRICS_TOKEN', () => {
+  it('/metrics answers 401 without the bearer token and the series with it', async () => {
+    const guarded = await startTestServer({ METRICS_TOKEN: 'metrics-token-0123456789' });
+    try {
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+      const wrong = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer metrics-token-0123456780' },
+      });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('process_cpu');
+    } finally {
+      await guarded.destroy();
+    }
+  });
+});
