@@ -45,6 +45,10 @@ const environmentSchema = z.object({
   RATE_LIMIT_LOGIN_PER_EMAIL: nonNegativeInt.default(10),
   RATE_LIMIT_LOGIN_PER_IP: nonNegativeInt.default(60),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt.default(900),
+  // Per-email failures across every address before an address with failures of its own is refused.
+  RATE_LIMIT_LOGIN_PER_EMAIL_ALL_ADDRESSES: nonNegativeInt.default(100),
+  // Successful logins per client address per minute (each costs an argon2 hash and a session).
+  RATE_LIMIT_LOGIN_SUCCESS_PER_IP: nonNegativeInt.default(30),
   RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: nonNegativeInt.default(60),
   // Password-reset requests (POST /auth/password/forgot) per email and per client address, and
   // verification mails a signed-in user may ask again (POST /auth/email/resend), per hour.
@@ -135,6 +139,8 @@ export interface RateLimitConfig {
   loginPerEmail: number;
   loginPerIp: number;
   loginWindowSeconds: number;
+  loginPerEmailAllAddresses: number;
+  loginSuccessPerIpPerMinute: number;
   registerPerIpPerHour: number;
   passwordForgotPerEmailPerHour: number;
   passwordForgotPerIpPerHour: number;
@@ -273,6 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginPerEmail: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL),
       loginPerIp: limit(e.RATE_LIMIT_LOGIN_PER_IP),
       loginWindowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
+      loginPerEmailAllAddresses: limit(e.RATE_LIMIT_LOGIN_PER_EMAIL_ALL_ADDRESSES),
+      loginSuccessPerIpPerMinute: limit(e.RATE_LIMIT_LOGIN_SUCCESS_PER_IP),
       registerPerIpPerHour: limit(e.RATE_LIMIT_REGISTER_PER_IP_PER_HOUR),
       passwordForgotPerEmailPerHour: limit(e.RATE_LIMIT_PASSWORD_FORGOT_PER_EMAIL_PER_HOUR),
       passwordForgotPerIpPerHour: limit(e.RATE_LIMIT_PASSWORD_FORGOT_PER_IP_PER_HOUR),

@@ -45,7 +45,10 @@ export class AuthenticationExtension implements Extension {
   async onAuthenticate(payload: onAuthenticatePayload<CollabContext>): Promise<Partial<CollabContext>> {
     const { db, auth, rateLimiter, failuresPerAddress, metrics, logger } = this.options;
     const socket = payload.context.socket;
-    if (await this.overFailureLimits(socket)) {
+    // Only the socket's own budget refuses up front. The per-address one never refuses a valid
+    // token (an office behind one NAT must not be locked out by one client's failures): past it,
+    // the token is still checked, and a refusal closes the socket (one try per socket).
+    if (this.overSocketLimit(socket)) {
       this.closeAfterReply(socket);
       throw PERMISSION_DENIED;
     }
@@ -120,9 +123,14 @@ export class AuthenticationExtension implements Extension {
     await Promise.all(checks);
   }
 
+  private overSocketLimit(socket: SocketState): boolean {
+    const { failuresPerSocket } = this.options;
+    return failuresPerSocket > 0 && socket.authFailures >= failuresPerSocket;
+  }
+
   private async overFailureLimits(socket: SocketState): Promise<boolean> {
-    const { failuresPerSocket, rateLimiter, failuresPerAddress } = this.options;
-    if (failuresPerSocket > 0 && socket.authFailures >= failuresPerSocket) return true;
+    const { rateLimiter, failuresPerAddress } = this.options;
+    if (this.overSocketLimit(socket)) return true;
     if (!socket.address) return false;
     return !(await rateLimiter.check(failuresPerAddress, socket.address)).allowed;
   }

@@ -10,6 +10,7 @@ import { apiRateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { validationHook } from './validation.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerBearerScheme } from './routes/resource-kit.ts';
 
 /** docs/security.md: bodies that carry documents or attachments (inline data URLs) up to 15 MB. */
 export const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
@@ -37,6 +38,7 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   // Before every route module: all of /api/v1 needs an access token except the public auth
   // routes (PUBLIC_API_PATHS), so a module added later is protected without doing anything.
   app.use('/api/v1/*', authenticate(services.auth));
+  registerBearerScheme(app);
   app.use('/api/v1/*', apiRateLimit(services.rateLimiter, services.rateLimitRules.apiPerUser));
 
   registerHealthRoutes(app, services);

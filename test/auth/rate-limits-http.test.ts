@@ -10,6 +10,8 @@ const LIMITS = {
   RATE_LIMIT_LOGIN_PER_EMAIL: '3',
   RATE_LIMIT_LOGIN_PER_IP: '5',
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: '600',
+  RATE_LIMIT_LOGIN_PER_EMAIL_ALL_ADDRESSES: '6',
+  RATE_LIMIT_LOGIN_SUCCESS_PER_IP: '3',
   RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: '3',
   RATE_LIMIT_API_PER_MINUTE: '5',
 };
@@ -53,17 +55,36 @@ function expectTooMany(response: JsonResponse, maxSeconds: number): void {
 }
 
 describe('login throttling', () => {
-  it('refuses an email after its failed-login budget with 429 and Retry-After, even with the right password and from new addresses', async () => {
+  it('refuses a guesser after its budget for the email (429, Retry-After), while the owner still signs in from an address without failures', async () => {
     await awayFromWindowEdge(600);
     const { response, email, password } = await signUp(proxied, freshAddress());
     expect(response.status).toBe(201);
+    const guesser = freshAddress();
     for (let i = 0; i < 3; i += 1)
-      expectErrorEnvelope(await login(proxied, freshAddress(), email, 'wrong password'), 401, 'INVALID_CREDENTIALS');
-    expectTooMany(await login(proxied, freshAddress(), email, password), 600);
-    expectTooMany(await login(proxied, freshAddress(), email.toUpperCase(), 'wrong password'), 600);
-    // Another account from the same addresses is not affected.
-    const other = await signUp(proxied, freshAddress());
-    expect((await login(proxied, freshAddress(), other.email, other.password)).status).toBe(200);
+      expectErrorEnvelope(await login(proxied, guesser, email, 'wrong password'), 401, 'INVALID_CREDENTIALS');
+    expectTooMany(await login(proxied, guesser, email, password), 600);
+    expectTooMany(await login(proxied, guesser, email.toUpperCase(), 'wrong password'), 600);
+    // The owner, from an address that never failed, is not locked out (this used to be 429).
+    expect((await login(proxied, freshAddress(), email, password)).status).toBe(200);
+  });
+
+  it('past the per-email budget across addresses, an address that failed is refused; one that did not still gets its try', async () => {
+    await awayFromWindowEdge(600);
+    const { email, password } = await signUp(proxied, freshAddress());
+    const guessers = Array.from({ length: 6 }, () => freshAddress());
+    for (const guesser of guessers) expect((await login(proxied, guesser, email, 'wrong password')).status).toBe(401);
+    expectTooMany(await login(proxied, guessers[0]!, email, 'another guess'), 600);
+    expect((await login(proxied, freshAddress(), email, 'yet another guess')).status).toBe(401);
+    expect((await login(proxied, freshAddress(), email, password)).status).toBe(200);
+  });
+
+  it('limits successful logins per address (RATE_LIMIT_LOGIN_SUCCESS_PER_IP a minute)', async () => {
+    await awayFromWindowEdge(60);
+    const { email, password } = await signUp(proxied, freshAddress());
+    const office = freshAddress();
+    for (let i = 0; i < 3; i += 1) expect((await login(proxied, office, email, password)).status).toBe(200);
+    expectTooMany(await login(proxied, office, email, password), 60);
+    expect((await login(proxied, freshAddress(), email, password)).status).toBe(200);
   });
 
   it('counts failures only: a successful login clears the email budget', async () => {

@@ -98,7 +98,7 @@ export function createAccountService(deps: AccountServiceDependencies): AccountS
       await throttle.countFailure(credentials.email, client);
       throw invalidCredentials();
     }
-    await throttle.clear(credentials.email);
+    await throttle.clear(credentials.email, client);
     return credentials;
   };
 

@@ -139,7 +139,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         await throttle.countFailure(email, client);
         throw invalidCredentials();
       }
-      await throttle.clear(email);
+      await throttle.clear(email, client);
       await markLoggedIn(db, credentials.id);
       const account = await loadAccount(db, credentials.id);
       if (!account) throw invalidCredentials();

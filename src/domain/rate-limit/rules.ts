@@ -8,8 +8,12 @@ import type { RateLimitRule } from './rate-limiter.ts';
 
 /** The named budgets, from configuration (docs/api.md: each can be changed or disabled). */
 export interface RateLimitRules {
-  /** Failed logins per email address. */
+  /** Failed logins per (email, client address): the budget that refuses a guesser. */
   loginPerEmail: RateLimitRule;
+  /** Failed logins per email across addresses: past it, only addresses without failures may try. */
+  loginPerEmailAllAddresses: RateLimitRule;
+  /** Successful logins per client address per minute. */
+  loginSuccessPerIp: RateLimitRule;
   /** Failed logins per client address. */
   loginPerIp: RateLimitRule;
   /** Sign-up attempts per client address. */
@@ -34,7 +38,13 @@ export interface RateLimitRules {
 
 export function rateLimitRules(limits: RateLimitConfig): RateLimitRules {
   return {
-    loginPerEmail: { name: 'login-email', limit: limits.loginPerEmail, windowSeconds: limits.loginWindowSeconds },
+    loginPerEmail: { name: 'login-email-ip', limit: limits.loginPerEmail, windowSeconds: limits.loginWindowSeconds },
+    loginPerEmailAllAddresses: {
+      name: 'login-email',
+      limit: limits.loginPerEmailAllAddresses,
+      windowSeconds: limits.loginWindowSeconds,
+    },
+    loginSuccessPerIp: { name: 'login-success-ip', limit: limits.loginSuccessPerIpPerMinute, windowSeconds: 60 },
     loginPerIp: { name: 'login-ip', limit: limits.loginPerIp, windowSeconds: limits.loginWindowSeconds },
     registerPerIp: { name: 'register-ip', limit: limits.registerPerIpPerHour, windowSeconds: 3600 },
     apiPerUser: { name: 'api-user', limit: limits.apiPerMinute, windowSeconds: 60 },

@@ -99,44 +99,19 @@ export async function removeGroupMember(
   );
 }
 
-/** Appends an item to a parent's collection; the answer carries the stored item. */
-async function addItem(
-  db: Db,
-  auth: AuthContext,
-  type: 'project' | 'pipeline_template',
-  parentId: string,
-  field: string,
-  item: Item,
-  options: WriteOptions,
-): Promise<ItemResult> {
-  const id = item.id ?? randomUUID();
-  const parent = await inRequestTerms(itemField(field), () =>
-    updateResourceEntity(
-      db,
-      auth,
-      resourceFor(type),
-      parentId,
-      (current: Entity) => {
-        const items = current[field] as Item[];
-        if (items.some((existing) => existing.id === id))
-          throw conflict(`An item with id ${id} already exists in ${field}`);
-        return { [field]: [...items, { ...item, id }] };
-      },
-      { ...options, mode: 'patch' },
-    ),
-  );
-  return { parent, item: (parent[field] as Item[]).find((stored) => stored.id === id) as Entity };
-}
+type ParentType = 'project' | 'pipeline_template';
 
-/** Changes or removes one item of a parent's collection; NOT_FOUND when the parent has no such item. */
-async function changeItems(
+/**
+ * A read-modify-write of one collection of the parent under its row lock; problems are answered in
+ * the item call's own field names.
+ */
+function writeCollection(
   db: Db,
   auth: AuthContext,
-  type: 'project' | 'pipeline_template',
+  type: ParentType,
   parentId: string,
   field: string,
-  what: string,
-  change: (items: Item[]) => Item[] | undefined,
+  next: (items: Item[]) => Item[],
   options: WriteOptions,
 ): Promise<Entity> {
   return inRequestTerms(itemField(field), () =>
@@ -145,13 +120,62 @@ async function changeItems(
       auth,
       resourceFor(type),
       parentId,
-      (current: Entity) => {
-        const next = change(current[field] as Item[]);
-        if (!next) throw notFound(what);
-        return { [field]: next };
-      },
+      (current: Entity) => ({ [field]: next(current[field] as Item[]) }),
       { ...options, mode: 'patch' },
     ),
+  );
+}
+
+/** Appends an item to a parent's collection; the answer carries the stored item. */
+async function addItem(
+  db: Db,
+  auth: AuthContext,
+  type: ParentType,
+  parentId: string,
+  field: string,
+  item: Item,
+  options: WriteOptions,
+): Promise<ItemResult> {
+  const id = item.id ?? randomUUID();
+  const parent = await writeCollection(
+    db,
+    auth,
+    type,
+    parentId,
+    field,
+    (items) => {
+      if (items.some((existing) => existing.id === id))
+        throw conflict(`An item with id ${id} already exists in ${field}`);
+      return [...items, { ...item, id }];
+    },
+    options,
+  );
+  return { parent, item: (parent[field] as Item[]).find((stored) => stored.id === id) as Entity };
+}
+
+/** Changes or removes one item of a parent's collection; NOT_FOUND when the parent has no such item. */
+function changeItems(
+  db: Db,
+  auth: AuthContext,
+  type: ParentType,
+  parentId: string,
+  field: string,
+  what: string,
+  change: (items: Item[]) => Item[] | undefined,
+  options: WriteOptions,
+): Promise<Entity> {
+  return writeCollection(
+    db,
+    auth,
+    type,
+    parentId,
+    field,
+    (items) => {
+      const next = change(items);
+      if (!next) throw notFound(what);
+      return next;
+    },
+    options,
   );
 }
 

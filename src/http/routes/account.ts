@@ -9,18 +9,13 @@ import {
   ChangeEmailBody,
   ChangePasswordBody,
   DeleteAccountBody,
-  ErrorEnvelopeSchema,
   ForgotPasswordBody,
   ResetPasswordBody,
   SessionListSchema,
   VerifyEmailBody,
 } from './auth-schemas.ts';
-import { BEARER_SECURITY_SCHEME } from './auth.ts';
+import { caller, errorResponse as error, jsonBody as body, jsonContent as json, SECURITY } from './resource-kit.ts';
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const error = (description: string) => json(ErrorEnvelopeSchema, description);
-const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-const bearer = [{ [BEARER_SECURITY_SCHEME]: [] }];
 const noContent = (description: string) => ({ 204: { description } });
 const NO_MAIL = error('EMAIL_NOT_CONFIGURED: this server cannot send mail');
 
@@ -29,7 +24,7 @@ const changePasswordRoute = createRoute({
   path: '/api/v1/auth/password',
   tags: ['account'],
   summary: 'Change the password; every other session is signed out',
-  security: bearer,
+  security: SECURITY,
   request: body(ChangePasswordBody),
   responses: {
     ...noContent('Changed'),
@@ -83,7 +78,7 @@ const resendVerificationRoute = createRoute({
   path: '/api/v1/auth/email/resend',
   tags: ['account'],
   summary: 'Mail the verification link again (nothing is sent once the address is verified)',
-  security: bearer,
+  security: SECURITY,
   responses: {
     202: json(AcceptedSchema, 'Taken'),
     401: error('UNAUTHORIZED'),
@@ -97,7 +92,7 @@ const changeEmailRoute = createRoute({
   path: '/api/v1/auth/email',
   tags: ['account'],
   summary: 'Ask to change the email address: a link goes to the new one, which takes over once confirmed',
-  security: bearer,
+  security: SECURITY,
   request: body(ChangeEmailBody),
   responses: {
     202: json(AcceptedSchema, 'Taken: confirm from the new address'),
@@ -114,7 +109,7 @@ const listSessionsRoute = createRoute({
   path: '/api/v1/auth/sessions',
   tags: ['account'],
   summary: 'The signed-in devices (live sessions), most recently used first',
-  security: bearer,
+  security: SECURITY,
   responses: { 200: json(SessionListSchema, 'Live sessions'), 401: error('UNAUTHORIZED') },
 });
 
@@ -123,7 +118,7 @@ const endSessionRoute = createRoute({
   path: '/api/v1/auth/sessions/{id}',
   tags: ['account'],
   summary: 'Sign one device out: its tokens and collaboration sockets stop at once',
-  security: bearer,
+  security: SECURITY,
   request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
     ...noContent('Ended'),
@@ -138,7 +133,7 @@ const logoutAllRoute = createRoute({
   path: '/api/v1/auth/logout-all',
   tags: ['account'],
   summary: 'Sign every device out, this one included',
-  security: bearer,
+  security: SECURITY,
   responses: { ...noContent('Every session ended'), 401: error('UNAUTHORIZED') },
 });
 
@@ -147,7 +142,7 @@ const deleteAccountRoute = createRoute({
   path: '/api/v1/auth/account',
   tags: ['account'],
   summary: 'Close the account: everything of it is deleted, every device signed out',
-  security: bearer,
+  security: SECURITY,
   request: body(DeleteAccountBody),
   responses: {
     ...noContent('Deleted'),
@@ -164,7 +159,7 @@ export function registerAccountRoutes(app: App, services: Services): void {
   const client = (c: Parameters<typeof clientInfo>[0]) => clientInfo(c, services.config.trustProxy);
 
   app.openapi(changePasswordRoute, async (c) => {
-    await accounts.changePassword(c.get('auth'), c.req.valid('json'), client(c));
+    await accounts.changePassword(caller(c), c.req.valid('json'), client(c));
     return c.body(null, 204);
   });
   app.openapi(forgotPasswordRoute, async (c) => {
@@ -180,26 +175,26 @@ export function registerAccountRoutes(app: App, services: Services): void {
     return c.body(null, 204);
   });
   app.openapi(resendVerificationRoute, async (c) => {
-    await accounts.resendVerification(c.get('auth'));
+    await accounts.resendVerification(caller(c));
     return c.json(ACCEPTED, 202);
   });
   app.openapi(changeEmailRoute, async (c) => {
-    await accounts.changeEmail(c.get('auth'), c.req.valid('json'), client(c));
+    await accounts.changeEmail(caller(c), c.req.valid('json'), client(c));
     return c.json(ACCEPTED, 202);
   });
   app.openapi(listSessionsRoute, async (c) => {
-    return c.json({ data: await accounts.listSessions(c.get('auth')) }, 200);
+    return c.json({ data: await accounts.listSessions(caller(c)) }, 200);
   });
   app.openapi(endSessionRoute, async (c) => {
-    await accounts.endSession(c.get('auth'), c.req.valid('param').id);
+    await accounts.endSession(caller(c), c.req.valid('param').id);
     return c.body(null, 204);
   });
   app.openapi(logoutAllRoute, async (c) => {
-    await accounts.logoutAll(c.get('auth'));
+    await accounts.logoutAll(caller(c));
     return c.body(null, 204);
   });
   app.openapi(deleteAccountRoute, async (c) => {
-    await accounts.deleteAccount(c.get('auth'), c.req.valid('json'), client(c));
+    await accounts.deleteAccount(caller(c), c.req.valid('json'), client(c));
     return c.body(null, 204);
   });
 }

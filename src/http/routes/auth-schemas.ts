@@ -154,8 +154,3 @@ export const SessionListSchema = z
 export const AcceptedSchema = z
   .object({ data: z.object({ accepted: z.literal(true) }) })
   .openapi('Accepted', { description: 'Taken; the outcome arrives by mail' });
-
-export const ErrorEnvelopeSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-  meta: z.object({ timestamp, request_id: z.string() }),
-});

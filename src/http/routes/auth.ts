@@ -5,21 +5,8 @@ import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 import { clientInfo } from '../client-address.ts';
-import {
-  ErrorEnvelopeSchema,
-  LoginBody,
-  MeSchema,
-  RefreshBody,
-  RefreshedSchema,
-  RegisterBody,
-  SignedInSchema,
-} from './auth-schemas.ts';
-
-export const BEARER_SECURITY_SCHEME = 'bearerAuth';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const error = (description: string) => json(ErrorEnvelopeSchema, description);
-const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+import { LoginBody, MeSchema, RefreshBody, RefreshedSchema, RegisterBody, SignedInSchema } from './auth-schemas.ts';
+import { caller, errorResponse as error, jsonBody as body, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const registerRoute = createRoute({
   method: 'post',
@@ -68,7 +55,7 @@ const logoutRoute = createRoute({
   path: '/api/v1/auth/logout',
   tags: ['auth'],
   summary: 'Revoke the current session',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     204: { description: 'Signed out: the session and its tokens no longer work' },
     401: error('UNAUTHORIZED'),
@@ -80,7 +67,7 @@ const meRoute = createRoute({
   path: '/api/v1/auth/me',
   tags: ['auth'],
   summary: 'The signed-in user and their Contact Zero',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: json(MeSchema, 'The caller'),
     401: error('UNAUTHORIZED'),
@@ -88,12 +75,6 @@ const meRoute = createRoute({
 });
 
 export function registerAuthRoutes(app: App, services: Services): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
-
   const client = (c: Context<AppEnv>) => clientInfo(c, services.config.trustProxy);
 
   app.openapi(registerRoute, async (c) => {
@@ -112,11 +93,11 @@ export function registerAuthRoutes(app: App, services: Services): void {
   });
 
   app.openapi(logoutRoute, async (c) => {
-    await services.auth.logout(c.get('auth'));
+    await services.auth.logout(caller(c));
     return c.body(null, 204);
   });
 
   app.openapi(meRoute, async (c) => {
-    return c.json({ data: await services.auth.me(c.get('auth')) }, 200);
+    return c.json({ data: await services.auth.me(caller(c)) }, 200);
   });
 }

@@ -6,13 +6,9 @@ import { accountArchive, importAccountArchive } from '../../domain/import/archiv
 import { exportFrameLordData } from '../../domain/import/export-service.ts';
 import { importFrameLordExport } from '../../domain/import/import-service.ts';
 import { SUMMARY_TABLES } from '../../domain/import/summary.ts';
-import { unauthorized } from '../../domain/errors.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { ErrorEnvelopeSchema } from './auth-schemas.ts';
-import { BEARER_SECURITY_SCHEME } from './auth.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+import { caller, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const ExportFile = z.record(z.string(), z.unknown()).openapi('FrameLordExport', {
   description:
@@ -55,18 +51,18 @@ const importRoute = createRoute({
     'Validates the whole file first: a record of the wrong type, a second Contact Zero or a broken structural reference answers ' +
     '400 VALIDATION_ERROR naming the record (e.g. `framelord_tasks[3].status`) and writes nothing. Then everything is written in ' +
     'one transaction; importing the same file again changes nothing. `dry_run=true` answers what would be written and writes nothing.',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   request: {
     query: z.object({
       dry_run: z.enum(['true', 'false']).optional().openapi({ description: 'Report only; write nothing' }),
     }),
-    body: { content: { 'application/json': { schema: ExportFile } }, required: true },
+    ...jsonBody(ExportFile),
   },
   responses: {
     200: json(ImportAnswer, 'What the import wrote (or would write)'),
-    400: json(ErrorEnvelopeSchema, 'VALIDATION_ERROR: the file or one of its records is not valid'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
-    413: json(ErrorEnvelopeSchema, 'PAYLOAD_TOO_LARGE: body over 15 MB, or a data URL over 10 MB'),
+    400: errorResponse('VALIDATION_ERROR: the file or one of its records is not valid'),
+    401: errorResponse('UNAUTHORIZED'),
+    413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB, or a data URL over 10 MB'),
   },
 });
 
@@ -77,10 +73,10 @@ const exportRoute = createRoute({
   summary: 'Export your data in the FrameLord browser-app format',
   description:
     'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged.',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: json(ExportFile, 'The export file'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
+    401: errorResponse('UNAUTHORIZED'),
   },
 });
 
@@ -92,13 +88,13 @@ const exportArchiveRoute = createRoute({
   description:
     '`data.json` (every entity, in the FrameLord export format), `notes/<id>.yjs` and `notes/<id>.snapshot.json` (each ' +
     "note's Yjs state and snapshot as stored), `blobs/<key>` (every blob), `manifest.json`. Streamed as it is read.",
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: {
       content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } },
       description: 'The archive',
     },
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
+    401: errorResponse('UNAUTHORIZED'),
   },
 });
 
@@ -110,7 +106,7 @@ const importArchiveRoute = createRoute({
   description:
     'The body is the zip from GET /api/v1/export/archive (`Content-Type: application/zip`, at most 15 MB). The entities go ' +
     "through the FrameLord import; each note's document and snapshot are restored byte for byte.",
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: json(
       z
@@ -118,17 +114,16 @@ const importArchiveRoute = createRoute({
         .openapi('ArchiveImportSummary'),
       'What the import wrote',
     ),
-    400: json(ErrorEnvelopeSchema, 'VALIDATION_ERROR: not a zip, not an archive, or a record is not valid'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
-    409: json(ErrorEnvelopeSchema, 'CONFLICT: the account already has notes'),
-    413: json(ErrorEnvelopeSchema, 'PAYLOAD_TOO_LARGE: body over 15 MB, or unpacking to more than 256 MB'),
+    400: errorResponse('VALIDATION_ERROR: not a zip, not an archive, or a record is not valid'),
+    401: errorResponse('UNAUTHORIZED'),
+    409: errorResponse('CONFLICT: the account already has notes'),
+    413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB, or unpacking to more than 256 MB'),
   },
 });
 
 export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(exportArchiveRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const chunks = accountArchive(services.db, services.blobs, auth.userId);
     // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
     const first = await chunks.next();
@@ -151,17 +146,13 @@ export function registerImportRoutes(app: App, services: Services): void {
         await chunks.return(undefined);
       },
     });
-    return new Response(body, {
-      status: 200,
-      headers: {
-        'Content-Type': 'application/zip',
-        'Content-Disposition': `attachment; filename="framelord-archive-${new Date().toISOString().slice(0, 10)}.zip"`,
-      },
-    }) as never;
+    return c.body(body, 200, {
+      'Content-Type': 'application/zip',
+      'Content-Disposition': `attachment; filename="framelord-archive-${new Date().toISOString().slice(0, 10)}.zip"`,
+    });
   });
   app.openapi(importArchiveRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes);
     c.get('logger')?.info({ documents: summary.documents, duration_ms: summary.duration_ms }, 'archive import');
@@ -169,8 +160,7 @@ export function registerImportRoutes(app: App, services: Services): void {
   });
 
   app.openapi(importRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
       blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
@@ -182,8 +172,7 @@ export function registerImportRoutes(app: App, services: Services): void {
     return c.json({ data: summary }, 200);
   });
   app.openapi(exportRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
     c.header(
       'Content-Disposition',

@@ -2,11 +2,9 @@
 // call the domain, encode the answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import { syncNoteDocument } from '../../domain/documents/note-document-sync.ts';
-import { unauthorized } from '../../domain/errors.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { ErrorEnvelopeSchema } from './auth-schemas.ts';
-import { BEARER_SECURITY_SCHEME } from './auth.ts';
+import { caller, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -33,8 +31,6 @@ const DocumentSyncAnswer = z
   })
   .openapi('DocumentSyncResponse');
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-
 const documentSyncRoute = createRoute({
   method: 'post',
   path: '/api/v1/notes/{id}/doc',
@@ -44,17 +40,17 @@ const documentSyncRoute = createRoute({
     'Applies `update` (if any) through the live document, so connected editors see it at once; it is committed to the ' +
     'update log before the answer. Answers the diff the caller lacks (given `state_vector`) and the server state vector. ' +
     'Only `state_vector` is a read.',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   request: {
     params: z.object({ id: z.string().openapi({ format: 'uuid' }) }),
-    body: { content: { 'application/json': { schema: DocumentSyncBody } }, required: true },
+    ...jsonBody(DocumentSyncBody),
   },
   responses: {
     200: json(DocumentSyncAnswer, 'What the caller lacks, and the server state vector'),
-    400: json(ErrorEnvelopeSchema, 'VALIDATION_ERROR: bad base64, or bytes that are not a Yjs update / state vector'),
-    401: json(ErrorEnvelopeSchema, 'UNAUTHORIZED'),
-    404: json(ErrorEnvelopeSchema, "NOT_FOUND: no such note, or another user's"),
-    413: json(ErrorEnvelopeSchema, 'PAYLOAD_TOO_LARGE: the document would exceed MAX_DOCUMENT_BYTES'),
+    400: errorResponse('VALIDATION_ERROR: bad base64, or bytes that are not a Yjs update / state vector'),
+    401: errorResponse('UNAUTHORIZED'),
+    404: errorResponse("NOT_FOUND: no such note, or another user's"),
+    413: errorResponse('PAYLOAD_TOO_LARGE: the document would exceed MAX_DOCUMENT_BYTES'),
   },
 });
 
@@ -65,8 +61,7 @@ const toBase64 = (bytes: Uint8Array) =>
 
 export function registerNoteDocumentRoutes(app: App, services: Services): void {
   app.openapi(documentSyncRoute, async (c) => {
-    const auth = c.get('auth');
-    if (!auth) throw unauthorized();
+    const auth = caller(c);
     const body = c.req.valid('json');
     const result = await syncNoteDocument(services.db, services.documents, auth, c.req.valid('param').id, {
       update: fromBase64(body.update),

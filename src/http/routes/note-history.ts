@@ -6,7 +6,7 @@ import { MAX_VERSIONS_PER_PAGE } from '../../domain/history/history-service.ts';
 import { parseInput } from '../../domain/validation.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { addRoute, caller, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
+import { caller, jsonContent as json, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
 import { ListLinks, ListMeta, listAnswer } from './resources.ts';
 
 const VersionSummary = z
@@ -55,19 +55,17 @@ const HistoryQuery = z.object({
 });
 const NoteParams = z.object({ id: pathParam('id', 'Note id') });
 const VersionParams = NoteParams.extend({ version: pathParam('version', 'Version id') });
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
-const present = (version: NoteVersionSummary) => ({ ...version, created_at: version.created_at.toISOString() });
+const present = <V extends NoteVersionSummary>(version: V) => ({
+  ...version,
+  created_at: version.created_at.toISOString(),
+});
 const toBase64 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 export function registerNoteHistoryRoutes(app: App, services: Services): void {
   const { history } = services;
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/notes/{id}/history',
@@ -90,8 +88,7 @@ export function registerNoteHistoryRoutes(app: App, services: Services): void {
     },
   );
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/notes/{id}/history/{version}',
@@ -110,8 +107,7 @@ export function registerNoteHistoryRoutes(app: App, services: Services): void {
     },
   );
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/notes/{id}/history/{version}/restore',

@@ -8,14 +8,12 @@ import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 import { clientInfo } from '../client-address.ts';
-import { ErrorEnvelopeSchema, SignedInSchema } from './auth-schemas.ts';
-import { BEARER_SECURITY_SCHEME } from './auth.ts';
+import { SignedInSchema } from './auth-schemas.ts';
+import { caller, errorResponse as error, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const COOKIE_PATH = '/api/v1/auth/oidc/';
 const SECRET_MAX = 512;
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const error = (description: string) => json(ErrorEnvelopeSchema, description);
 const redirect = (description: string) => ({
   description,
   headers: { Location: { schema: { type: 'string' as const, format: 'uri' } } },
@@ -131,7 +129,7 @@ const listIdentitiesRoute = createRoute({
   path: '/api/v1/auth/identities',
   tags: ['auth'],
   summary: 'The provider accounts linked to the caller',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   responses: {
     200: json(z.object({ data: z.array(IdentitySchema) }).openapi('Identities'), 'Linked identities'),
     401: error('UNAUTHORIZED'),
@@ -143,7 +141,7 @@ const linkRoute = createRoute({
   path: '/api/v1/auth/identities',
   tags: ['auth'],
   summary: 'Start linking a provider account to the caller: the URL to open in the browser',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   request: {
     body: {
       content: {
@@ -181,7 +179,7 @@ const unlinkRoute = createRoute({
   path: '/api/v1/auth/identities/{id}',
   tags: ['auth'],
   summary: 'Unlink a provider account (never the last way to sign in)',
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: SECURITY,
   request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
     204: { description: 'Unlinked' },
@@ -229,7 +227,7 @@ export function registerOidcRoutes(app: App, services: Services): void {
   });
 
   app.openapi(listIdentitiesRoute, async (c) => {
-    const identities = await oidc.listIdentities(c.get('auth'));
+    const identities = await oidc.listIdentities(caller(c));
     return c.json(
       {
         data: identities.map((identity) => ({
@@ -244,12 +242,12 @@ export function registerOidcRoutes(app: App, services: Services): void {
 
   app.openapi(linkRoute, async (c) => {
     const body = c.req.valid('json');
-    const startUrl = await oidc.startLink(c.get('auth'), { provider: body.provider, redirectUri: body.redirect_uri });
+    const startUrl = await oidc.startLink(caller(c), { provider: body.provider, redirectUri: body.redirect_uri });
     return c.json({ data: { start_url: startUrl } }, 200);
   });
 
   app.openapi(unlinkRoute, async (c) => {
-    await oidc.unlink(c.get('auth'), c.req.valid('param').id);
+    await oidc.unlink(caller(c), c.req.valid('param').id);
     return c.body(null, 204);
   });
 }

@@ -23,7 +23,6 @@ import {
 import type { EntityType } from '../../domain/entity-types.ts';
 import type { App } from '../app.ts';
 import {
-  addRoute,
   caller,
   component,
   dataEnvelope,
@@ -55,7 +54,7 @@ const params = (...names: Array<[string, string]>) =>
 const param = (c: ResourceContext, name: string): string => c.req.param(name) ?? '';
 
 /** The answer to adding or changing one item: the item, with its parent's new version as ETag. */
-function sendItem(c: ResourceContext, result: ItemResult, status: 200 | 201): Response {
+function sendItem<S extends 200 | 201>(c: ResourceContext, result: ItemResult, status: S) {
   return sendVersioned(c, result.item, result.parent.sync_version, status);
 }
 
@@ -78,8 +77,7 @@ function addCollectionRead(
   item: z.ZodType,
   summary: string,
 ): void {
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path,
@@ -108,8 +106,7 @@ export function registerResourceActions(app: App, db: Db): void {
     ['outgoing', 'links', 'Notes this note links to'],
     ['incoming', 'backlinks', 'Notes linking to this note'],
   ] as const) {
-    addRoute(
-      app,
+    app.openapi(
       createRoute({
         method: 'get',
         path: `/api/v1/notes/{id}/${suffix}`,
@@ -127,8 +124,7 @@ export function registerResourceActions(app: App, db: Db): void {
   }
 
   const Group = entitySchemaOf(resourceFor('group'));
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/groups/{id}/members',
@@ -150,8 +146,7 @@ export function registerResourceActions(app: App, db: Db): void {
         }),
       ),
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'delete',
       path: '/api/v1/groups/{id}/members/{contact_id}',
@@ -180,8 +175,7 @@ export function registerResourceActions(app: App, db: Db): void {
     Section,
     "A project's sections",
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/projects/{id}/sections',
@@ -200,8 +194,7 @@ export function registerResourceActions(app: App, db: Db): void {
         201,
       ),
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'patch',
       path: '/api/v1/projects/{id}/sections/{section_id}',
@@ -224,8 +217,7 @@ export function registerResourceActions(app: App, db: Db): void {
         200,
       ),
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'delete',
       path: '/api/v1/projects/{id}/sections/{section_id}',
@@ -254,8 +246,7 @@ export function registerResourceActions(app: App, db: Db): void {
     TaskLink,
     "A project's task links",
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/projects/{id}/tasks',
@@ -274,8 +265,7 @@ export function registerResourceActions(app: App, db: Db): void {
         201,
       ),
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'delete',
       path: '/api/v1/projects/{id}/tasks/{task_id}',
@@ -304,8 +294,7 @@ export function registerResourceActions(app: App, db: Db): void {
     Stage,
     "A pipeline template's stages",
   );
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/pipelines/templates/{id}/stages',

@@ -1,6 +1,7 @@
-// Pieces every resource route shares: the caller, path and header parameters, the envelopes
-// (`{data}`, ETag) and the error responses, declared once for the handlers and /openapi.json.
-import { z, type RouteConfig } from '@hono/zod-openapi';
+// Pieces every route shares, declared once for the handlers and /openapi.json: the caller, the
+// bearer scheme (registered in openapi.ts), the JSON helpers, path and header parameters, the
+// envelopes (`{data}`, ETag) and the one error-envelope schema.
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AuthContext } from '../../domain/auth/auth-context.ts';
 import { unauthorized } from '../../domain/errors.ts';
@@ -11,19 +12,20 @@ import type { App } from '../app.ts';
 import type { AppEnv } from '../app-env.ts';
 
 export const BEARER_SCHEME = 'bearerAuth';
+/** What a route that needs an access token names as its `security`. */
 export const SECURITY = [{ [BEARER_SCHEME]: [] }];
 
-export type ResourceContext = Context<AppEnv>;
-type Handler = (c: ResourceContext) => Promise<Response> | Response;
-
-/**
- * Registers a route built from a dynamic definition. Its request schemas still validate the
- * request (and document it); the handler's typing is generic, hence the one cast here.
- */
-export function addRoute(app: App, route: RouteConfig, handler: Handler): void {
-  app.openapi(route, handler as never);
+/** The one registration of the bearer scheme, done by createApp (src/http/app.ts) with the authentication it documents. */
+export function registerBearerScheme(app: App): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from POST /api/v1/auth/login or /register (1 hour).',
+  });
 }
 
+export type ResourceContext = Context<AppEnv>;
 /** The caller, set by the authentication middleware; fail closed if a route was mounted without it. */
 export function caller(c: ResourceContext): AuthContext {
   const auth = c.get('auth');
@@ -45,10 +47,14 @@ export const ErrorResponseSchema = z
   })
   .openapi('ErrorResponse');
 
-const errorResponse = (description: string) => ({
+/** A JSON response (or any JSON content) of `schema`: the one helper every route module uses. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
-  content: { 'application/json': { schema: ErrorResponseSchema } },
+  content: { 'application/json': { schema } },
 });
+
+/** An error response: always the one envelope (src/http/error-response.ts writes it). */
+export const errorResponse = (description: string) => jsonContent(ErrorResponseSchema, description);
 
 export const ERRORS = {
   400: errorResponse('VALIDATION_ERROR: details name every offending field'),
@@ -66,7 +72,8 @@ export function pickErrors<K extends keyof typeof ERRORS>(...codes: K[]): Pick<t
 
 export const ETAG_HEADER = { ETag: { description: 'W/"<sync_version>"', schema: { type: 'string' as const } } };
 
-export const jsonBody = (schema: z.ZodType, description?: string) => ({
+/** A required JSON request body of `schema`. */
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
   body: { content: { 'application/json': { schema } }, required: true, ...(description ? { description } : {}) },
 });
 
@@ -98,14 +105,19 @@ export const IfMatchHeaders = z.object({
 export const expectedVersion = (c: ResourceContext): number | undefined => parseIfMatch(c.req.header('if-match'));
 
 /** A single-entity answer: `{data}` and its version as ETag (docs/api.md). */
-export function sendEntity(c: ResourceContext, entity: Entity, status: 200 | 201 = 200): Response {
+export function sendEntity<S extends 200 | 201 = 200>(c: ResourceContext, entity: Entity, status?: S) {
   return sendVersioned(c, entity, entity.sync_version, status);
 }
 
 /** `{data}` of a part of an entity (an item, a collection), tagged with the entity's version. */
-export function sendVersioned(c: ResourceContext, data: unknown, version: unknown, status: 200 | 201 = 200): Response {
+export function sendVersioned<S extends 200 | 201 = 200>(
+  c: ResourceContext,
+  data: unknown,
+  version: unknown,
+  status?: S,
+) {
   c.header('ETag', entityTag(Number(version)));
-  return c.json({ data }, status);
+  return c.json({ data }, (status ?? 200) as S);
 }
 
 /**

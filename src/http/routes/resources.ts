@@ -15,7 +15,6 @@ import type { Resource } from '../../domain/resources/resource.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
 import {
-  addRoute,
   caller,
   component,
   entityResponse,
@@ -83,8 +82,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
   const IdParams = z.object({ id: pathParam('id', `${name} id`) });
   const ListResponse = z.object({ data: z.array(Entity), meta: ListMeta, links: ListLinks }).openapi(`${name}List`);
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path: base,
@@ -104,8 +102,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
     },
   );
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path: `${base}/{id}`,
@@ -120,8 +117,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
 
   if (definition.readOnly) return;
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: base,
@@ -140,8 +136,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
   );
 
   for (const mode of ['put', 'patch'] as const) {
-    addRoute(
-      app,
+    app.openapi(
       createRoute({
         method: mode,
         path: `${base}/{id}`,
@@ -174,8 +169,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
     );
   }
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'delete',
       path: `${base}/{id}`,

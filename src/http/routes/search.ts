@@ -10,11 +10,10 @@ import {
 import { MAX_QUERY_LENGTH } from '../../domain/search/search-query.ts';
 import { DEFAULT_TITLE_LIMIT, MAX_TITLE_LIMIT, noteTitles } from '../../domain/search/note-titles.ts';
 import { SEARCH_LANGUAGES } from '../../db/schema/search-text.ts';
+import type { SearchSettings } from '../../domain/search/search-settings.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { addRoute, caller, jsonBody, pickErrors, SECURITY } from './resource-kit.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+import { caller, jsonBody, jsonContent as json, pickErrors, SECURITY } from './resource-kit.ts';
 
 const Highlights = z
   .array(z.tuple([z.int(), z.int()]))
@@ -131,19 +130,22 @@ const putSettingsRoute = createRoute({
   responses: { 200: settingsResponse, ...pickErrors(400, 401, 429) },
 });
 
+/** The settings as the route's schema types them (a JSON array, not the domain's readonly list). */
+const presentSettings = (settings: SearchSettings) => ({ ...settings, languages: [...settings.languages] });
+
 export function registerSearchRoutes(app: App, services: Services): void {
-  addRoute(app, searchRoute, async (c) => {
+  app.openapi(searchRoute, async (c) => {
     const page = await searchEverything(services.db, caller(c), c.req.query());
     return c.json(page, 200);
   });
-  addRoute(app, titlesRoute, async (c) => {
+  app.openapi(titlesRoute, async (c) => {
     return c.json({ data: await noteTitles(services.db, caller(c), c.req.query()) }, 200);
   });
-  addRoute(app, getSettingsRoute, async (c) => {
-    return c.json({ data: await services.searchSettings.get(caller(c)) }, 200);
+  app.openapi(getSettingsRoute, async (c) => {
+    return c.json({ data: presentSettings(await services.searchSettings.get(caller(c))) }, 200);
   });
-  addRoute(app, putSettingsRoute, async (c) => {
+  app.openapi(putSettingsRoute, async (c) => {
     const body: unknown = await c.req.json();
-    return c.json({ data: await services.searchSettings.update(caller(c), body) }, 200);
+    return c.json({ data: presentSettings(await services.searchSettings.update(caller(c), body)) }, 200);
   });
 }

@@ -13,10 +13,7 @@ import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from '../../domain/sync/pull.ts';
 import { SERVER_SCHEMA_VERSION } from '../../domain/sync/schema-version.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { caller, ErrorResponseSchema, SECURITY } from './resource-kit.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const error = (description: string) => json(ErrorResponseSchema, description);
+import { caller, errorResponse as error, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const SchemaVersion = z
   .int()

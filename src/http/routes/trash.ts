@@ -5,7 +5,7 @@ import { ENTITY_TYPES, type EntityType } from '../../domain/entity-types.ts';
 import { parseInput } from '../../domain/validation.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { addRoute, caller, ErrorResponseSchema, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
+import { caller, ErrorResponseSchema, jsonContent as json, pathParam, pickErrors, SECURITY } from './resource-kit.ts';
 import { ListLinks, ListMeta, listAnswer } from './resources.ts';
 
 const TrashEntry = z
@@ -26,15 +26,9 @@ const TrashQuery = z.object({
   per_page: pagingParameter(`Rows per page (default 20); above ${MAX_TRASH_PER_PAGE} is capped`),
 });
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 export function registerTrashRoutes(app: App, services: Services): void {
   const { trash } = services;
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/trash',
@@ -58,8 +52,7 @@ export function registerTrashRoutes(app: App, services: Services): void {
     },
   );
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'delete',
       path: '/api/v1/trash/{entity_type}/{id}',
@@ -86,8 +79,7 @@ export function registerTrashRoutes(app: App, services: Services): void {
     },
   );
 
-  addRoute(
-    app,
+  app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/trash/empty',
