@@ -234,7 +234,7 @@ export interface MailConfig {
   from: string;
   /** Without a trailing slash. */
   publicAppUrl: string;
-  /** Without SMTP_URL: true outside production (messages go to the log), false in production (503). */
+  /** Without SMTP_URL: true in development only (messages, links included, go to the log); otherwise 503. */
   logInstead: boolean;
 }
 
@@ -310,7 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
       publicAppUrl: e.PUBLIC_APP_URL,
-      logInstead: e.SMTP_URL === undefined && e.NODE_ENV !== 'production',
+      logInstead: e.SMTP_URL === undefined && e.NODE_ENV === 'development',
     },
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     corsOrigins: e.CORS_ORIGINS,

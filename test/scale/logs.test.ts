@@ -34,7 +34,8 @@ describe('logs', () => {
   }, async () => {
     // Trace level: everything the code would ever log is printed. With Redis, the relay logs too.
     server = await spawnServer({
-      ...testEnvironment(database, { LOG_LEVEL: 'trace', RATE_LIMITS: 'on' }),
+      // No refresh grace: the reuse below must be refused (and its refusal logged) at once.
+      ...testEnvironment(database, { LOG_LEVEL: 'trace', RATE_LIMITS: 'on', REFRESH_REUSE_GRACE_SECONDS: '0' }),
       REDIS_URL,
       REDIS_PREFIX: prefix,
     });

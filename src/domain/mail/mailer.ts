@@ -1,6 +1,7 @@
 // Outgoing mail for the account flows (docs/accounts.md). One transport per process: nodemailer
-// over SMTP_URL; without it, development writes each message (with its link) to the log, and
-// production has no mailer at all, so the flows that need one answer 503 EMAIL_NOT_CONFIGURED.
+// over SMTP_URL; without it, NODE_ENV=development writes each message (with its link, a credential)
+// to the log, and every other mode has no mailer at all, so the flows that need one answer 503
+// EMAIL_NOT_CONFIGURED.
 import { createTransport, type Transporter } from 'nodemailer';
 import type { MailConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
