@@ -33,6 +33,8 @@ const environmentSchema = z.object({
   MAX_DOCUMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
   // REST bodies outside the document, import and attachment routes (docs/security.md).
   MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+  // Set: GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
@@ -206,6 +208,8 @@ export interface Config {
   maxMessageBytes: number;
   maxDocumentBytes: number;
   maxBodyBytes: number;
+  /** Undefined: /metrics is open (keep it off the public port). */
+  metricsToken: string | undefined;
   maxUpdateStructs: number;
   maxDocumentStructs: number;
   maxPreAuthBytes: number;
@@ -271,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    metricsToken: e.METRICS_TOKEN,
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,

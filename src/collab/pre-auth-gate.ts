@@ -80,6 +80,12 @@ export function createPreAuthGate(options: PreAuthGateOptions): PreAuthGate {
         if (type === MessageType.Close) addresses.delete(address);
         return options.deliver(frame);
       }
+      // A provider detaching from a document it never opened (its token was refused): nothing to do.
+      if (type === MessageType.Close) {
+        if (entry) for (const held of entry.held) heldBytes -= held.length;
+        addresses.delete(address);
+        return;
+      }
       if (!isValidDocumentName(documentName)) {
         // An Auth frame for a bad name is answered "invalid-document-name" by the auth hook; the
         // name never reaches a log line (the hook refuses it before anything logs it).

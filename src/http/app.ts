@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
@@ -40,6 +41,24 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   app.use('/api/v1/*', authenticate(services.auth));
   registerBearerScheme(app);
   app.use('/api/v1/*', apiRateLimit(services.rateLimiter, services.rateLimitRules.apiPerUser));
+
+  // The HTML routes: no sniffing, no framing, no referrer leaks. /docs is one self-contained page
+  // (an inline style, no script), so its policy forbids everything else. The demo page is a built
+  // editor bundle whose needs are its own: it gets the headers without a CSP.
+  const htmlHeaders = { xFrameOptions: 'DENY', referrerPolicy: 'no-referrer', xContentTypeOptions: 'nosniff' } as const;
+  app.use(
+    '/docs',
+    secureHeaders({
+      ...htmlHeaders,
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  app.use('/demo/*', secureHeaders(htmlHeaders));
 
   registerHealthRoutes(app, services);
   for (const register of modules) register(app, services);

@@ -69,6 +69,9 @@ describe('pre-auth gate', () => {
     gate.observeOutgoing(verdict('doc-a', false));
     expect(delivered).toHaveLength(1);
     expect(gate.heldBytes).toBe(0);
+    // The provider detaching from the refused document (on destroy) is dropped, not refused.
+    gate.receive(frame('doc-a', 7, new Uint8Array()));
+    expect(refusals).toEqual([]);
     gate.receive(frame('doc-a', 0));
     expect(refusals.map((refusal) => refusal.close.code)).toEqual([4401]);
   });

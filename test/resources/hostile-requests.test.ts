@@ -18,6 +18,23 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.destroy());
 
+/** POSTs on a fresh connection and answers the status, even when the server answers before the body is sent. */
+function postEarlyRefused(path: string, body: unknown, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const outgoing = httpRequest(`${server.url}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    outgoing.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    outgoing.on('error', (error) => setTimeout(() => reject(error), 1000));
+    outgoing.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 describe('body size by route', () => {
@@ -30,11 +47,16 @@ describe('body size by route', () => {
   });
 
   it('a task description of 1 MB is 413; a contact carrying a 1 MB data-URL avatar is accepted', async () => {
-    const task = await request(server.url, 'POST', '/api/v1/tasks', {
-      token: user.accessToken,
-      body: { title: 'big', description: 'd'.repeat(1024 * 1024) },
-    });
-    expect(task.status).toBe(413);
+    // Refused from its Content-Length while still being sent: read with plain http on its own
+    // connection (fetch would report the early close, or reuse the closed socket).
+    const task = await postEarlyRefused(
+      '/api/v1/tasks',
+      { title: 'big', description: 'd'.repeat(1024 * 1024) },
+      {
+        authorization: `Bearer ${user.accessToken}`,
+      },
+    );
+    expect(task).toBe(413);
     const avatar = `data:image/png;base64,${Buffer.alloc(768 * 1024).toString('base64')}`;
     const contact = await request(server.url, 'POST', '/api/v1/contacts', {
       token: user.accessToken,
@@ -49,18 +71,7 @@ describe('JSON nesting', () => {
     const started = performance.now();
     // 14 MB: past the login limit, refused from its Content-Length; the server answers and closes
     // while the body is still being sent, which fetch reports as a failure, so plain http reads it.
-    const status = await new Promise<number>((resolve, reject) => {
-      const outgoing = httpRequest(`${server.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      });
-      outgoing.on('response', (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      outgoing.on('error', (error) => setTimeout(() => reject(error), 1000));
-      outgoing.end(nested(7_000_000));
-    });
+    const status = await postEarlyRefused('/api/v1/auth/login', nested(7_000_000));
     expect(status).toBe(413);
     expect(performance.now() - started).toBeLessThan(5000);
   });
@@ -163,5 +174,37 @@ describe('URL fields and client clocks', () => {
     expect(result.failed).toEqual([
       { mutation_id: early.mutation_id, error: expect.objectContaining({ code: 'VALIDATION_ERROR' }) },
     ]);
+  });
+});
+
+describe('HTML routes', () => {
+  it('/docs is sent with a CSP, nosniff, no framing and no referrer', async () => {
+    const response = await fetch(`${server.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('METRICS_TOKEN', () => {
+  it('/metrics answers 401 without the bearer token and the series with it', async () => {
+    const guarded = await startTestServer({ METRICS_TOKEN: 'metrics-token-0123456789' });
+    try {
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+      const wrong = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer metrics-token-0123456780' },
+      });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('process_cpu');
+    } finally {
+      await guarded.destroy();
+    }
   });
 });
