@@ -6,9 +6,11 @@ import { count, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobChunks, blobs } from '../../src/db/schema/index.ts';
+import { syncNoteBlobReferences } from '../../src/domain/blobs/blob-references.ts';
 import { appendBlobBlocks, buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { eventually } from '../helpers/collab.ts';
+import { testEngine } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { syncClient } from '../sync/sync-client.ts';
@@ -166,6 +168,43 @@ describe('clean-up', () => {
     const [row] = await db().select({ n: count() }).from(blobs).where(eq(blobs.key, used));
     expect(row?.n).toBe(0);
   });
+
+  // Two connections are needed to interleave a store with a clean-up: PostgreSQL only (PGlite has
+  // one connection, on which the two simply run one after the other).
+  it.skipIf(testEngine() !== 'postgres')(
+    'a clean-up running while a store starts to use an old blob leaves it in place',
+    async () => {
+      const bytes = bytesOf(700);
+      const key = keyOf(bytes);
+      expect((await putBlob(server.url, alice.accessToken, bytes)).status).toBe(201);
+      const note = await createNoteWithDocument(alice, `Race ${randomUUID()}`);
+      const later = new Date(Date.now() + 25 * 3600 * 1000);
+      let referenced!: () => void;
+      const referenceWritten = new Promise<void>((resolve) => {
+        referenced = resolve;
+      });
+      let commit!: () => void;
+      const committing = new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+      // A store's transaction that has written the reference and not yet committed.
+      const store = db().transaction(async (tx) => {
+        await syncNoteBlobReferences(tx, { id: note.noteId, user_id: alice.userId }, [key]);
+        referenced();
+        await committing;
+      });
+      await referenceWritten;
+      const collected = await server.server.services.blobs.collectGarbage(later);
+      commit();
+      await store;
+      expect(collected.blobs).toBe(0);
+      const kept = await getBlob(server.url, alice.accessToken, key);
+      expect(kept.status).toBe(200);
+      // Once committed, the reference keeps it through later clean-ups too.
+      await server.server.services.blobs.collectGarbage(later);
+      expect((await getBlob(server.url, alice.accessToken, key)).status).toBe(200);
+    },
+  );
 
   it("never counts another user's note as a reference to one's blob", async () => {
     const bob = await registerUser(server.url);

@@ -3,7 +3,7 @@
 // a note uses (docs/blobs.md).
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
-import { noteBlobs } from '../../db/schema/index.ts';
+import { blobs, noteBlobs } from '../../db/schema/index.ts';
 import { isBlobKey } from './blob-key.ts';
 
 /** More image/attachment blocks than this in one document are not tracked beyond the first ones. */
@@ -28,11 +28,21 @@ export async function syncNoteBlobReferences(
   const added = [...wanted].filter((key) => !existingKeys.has(key));
   if (stale.length > 0)
     await tx.delete(noteBlobs).where(and(eq(noteBlobs.note_id, note.id), inArray(noteBlobs.blob_key, stale)));
-  if (added.length > 0)
+  if (added.length > 0) {
+    // Share-locks the blobs this note starts using until the store commits. Clean-up locks the rows
+    // it is about to remove (FOR UPDATE SKIP LOCKED) before it checks note_blobs, so it either skips
+    // these, or removed them before this store began to use them (the editor then uploads again);
+    // it never removes a blob under a reference that commits (blob-service.ts, collectGarbage).
+    await tx
+      .select({ id: blobs.id })
+      .from(blobs)
+      .where(and(eq(blobs.user_id, note.user_id), inArray(blobs.key, added)))
+      .for('share');
     await tx
       .insert(noteBlobs)
       .values(added.map((blob_key) => ({ note_id: note.id, user_id: note.user_id, blob_key })))
       .onConflictDoNothing();
+  }
   return stale.length > 0 || added.length > 0;
 }
 

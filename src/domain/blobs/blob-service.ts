@@ -137,25 +137,34 @@ export function createBlobService(db: Db, store: BlobStore, config: BlobConfig):
     const cutoff = new Date(now.getTime() - config.gcGraceHours * HOUR_MS);
     let removedBlobs = 0;
     for (;;) {
-      // One statement decides and deletes, so a blob is removed only if, at that moment, no note
-      // references it (a note stored concurrently re-uploads through its editor; docs/blobs.md).
-      const removed = await queryRows<{ storage_id: string }>(
-        db,
-        sql`
-        delete from ${blobs} where ${blobs.id} in (
-          select b.id from ${blobs} b
-          where (b.created_at < ${cutoff.toISOString()} or b.delete_requested_at is not null)
-            and not exists (
-              select 1 from ${noteBlobs} nb where nb.user_id = b.user_id and nb.blob_key = b.key
-            )
-          limit ${GC_BATCH}
-        )
-        returning ${blobs.storage_id}`,
-      );
-      const storageIds = removed.map((row) => row.storage_id);
+      // Two statements in one transaction: lock the candidates (skipping any a store is starting to
+      // use: it holds them share-locked, blob-references.ts), then delete those that no note
+      // references. The second statement sees every reference committed before the lock was
+      // taken, and no reference to a locked row can commit before this transaction ends.
+      const removed = await db.transaction(async (tx) => {
+        const candidates = await queryRows<{ id: string }>(
+          tx,
+          sql`select b.id from ${blobs} b
+              where (b.created_at < ${cutoff.toISOString()} or b.delete_requested_at is not null)
+                and not exists (select 1 from ${noteBlobs} nb where nb.user_id = b.user_id and nb.blob_key = b.key)
+              limit ${GC_BATCH}
+              for update of b skip locked`,
+        );
+        if (candidates.length === 0) return { candidates: 0, storageIds: [] };
+        const ids = `{${candidates.map((row) => row.id).join(',')}}`;
+        const deleted = await queryRows<{ storage_id: string }>(
+          tx,
+          sql`delete from ${blobs} b
+              where b.id = any(${ids}::uuid[])
+                and not exists (select 1 from ${noteBlobs} nb where nb.user_id = b.user_id and nb.blob_key = b.key)
+              returning b.storage_id`,
+        );
+        return { candidates: candidates.length, storageIds: deleted.map((row) => row.storage_id) };
+      });
+      const { storageIds } = removed;
       await store.remove(storageIds);
       removedBlobs += storageIds.length;
-      if (storageIds.length < GC_BATCH) break;
+      if (removed.candidates < GC_BATCH) break;
     }
     const abandonedUploads = await store.removeAbandoned(new Date(now.getTime() - ABANDONED_UPLOAD_MS));
     return { blobs: removedBlobs, abandonedUploads };
