@@ -55,6 +55,11 @@ export function connectProvider(
     closes,
     denials,
     destroy() {
+      // Closing a socket that is still connecting (a provider reconnecting to a server that is
+      // going away) makes ws emit 'error' on the next tick, after the provider stopped listening:
+      // an uncaught exception that fails the run. Nothing is left to handle it, so it is ignored.
+      const raw = socket.webSocket as unknown as { on?: (event: 'error', listener: () => void) => void } | null;
+      raw?.on?.('error', () => {});
       provider.destroy();
       socket.destroy();
     },
