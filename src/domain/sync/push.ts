@@ -119,9 +119,9 @@ async function pushInOneTransaction(
       return { result, outcomes };
     });
   } catch (error) {
-    const cause = error instanceof BatchAbandoned ? error.cause : error;
+    const known = translateDatabaseError(error instanceof BatchAbandoned ? error.cause : error);
     // The database is gone: applying change by change cannot succeed either.
-    if (translateDatabaseError(cause)?.code === 'SERVICE_UNAVAILABLE') throw translateDatabaseError(cause);
+    if (known?.code === 'SERVICE_UNAVAILABLE') throw known;
     return undefined;
   }
 }
