@@ -71,9 +71,13 @@ it('a puller racing many REST and push writers ends with every entity at its fin
       }
     }
   };
-  await Promise.all(Array.from({ length: WRITERS }, (_, index) => writer(index)));
-  writing = false;
-  await puller;
+  try {
+    await Promise.all(Array.from({ length: WRITERS }, (_, index) => writer(index)));
+  } finally {
+    // Also when a writer failed: the puller must not outlive the server.
+    writing = false;
+    await puller;
+  }
   // One more round from the puller's own cursor, now that every writer has committed.
   await pullOnce();
 

@@ -281,7 +281,9 @@ async function lockOwnedRow(tx: Tx, auth: AuthContext, resource: Resource, id: s
     .select(detailSelection(resource))
     .from(resource.definition.table)
     .where(ownedRow(resource.definition.table, auth.userId, id))
-    .for('update')) as Row[];
+    // The lock an UPDATE itself takes (ids never change): rows that merely reference this one
+    // (foreign-key checks) are not held up by it.
+    .for('no key update')) as Row[];
   if (!existing) throw notFound(resource.definition.name);
   return existing;
 }

@@ -9,7 +9,9 @@
 // statement, so the user's change counter is locked only for the commit, exactly as a REST write
 // locks it. Anything that is not the client's fault (a deadlock with another writer of the same
 // rows, a bug) abandons the batch, which rolls back entirely, and the push is applied again change
-// by change, each in a transaction of its own: the outcome is the same, only slower.
+// by change, each in a transaction of its own: the outcome is the same, only slower. Overlapping
+// batches take their entities' locks in one fixed order first (batch-locks.ts), so they queue
+// instead of deadlocking each other and the REST requests waiting on the same rows.
 import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
@@ -30,6 +32,7 @@ import {
 import type { ChangeRef } from '../resources/definition.ts';
 import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
 import { recordChanges } from '../change-feed.ts';
+import { lockBatchEntities } from './batch-locks.ts';
 import { recordDeviceWrite } from './entity-writers.ts';
 import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
 import { MAX_PUSH_CHANGES, parsePushChange, type PushChange } from './push-change.ts';
@@ -98,6 +101,7 @@ async function pushInOneTransaction(
       const result: PushResult = { successful: [], failed: [], conflicts: [] };
       const outcomes: PushOutcome[] = [];
       const changeFeed: ChangeRef[] = [];
+      await lockBatchEntities(tx, auth.userId, request.changes);
       for (const raw of request.changes) {
         const changesOfThisOne: ChangeRef[] = [];
         try {
@@ -309,7 +313,7 @@ async function lockCurrentVersion(tx: Tx, auth: AuthContext, change: PushChange)
       ),
     )
     .where(ownedRow(definition.table, auth.userId, change.entityId))
-    .for('update', { of: definition.table });
+    .for('no key update', { of: definition.table });
   if (!row) throw notFound(definition.name);
   const version = Number(row.sync_version);
   // A writer row from an older version: the latest write came through another door.
