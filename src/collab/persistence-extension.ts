@@ -18,6 +18,7 @@ import { createDocumentCostBudget, storedCost } from '../domain/documents/update
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { type BusyStorePolicy, deferBusyStore, UncompactedLog } from './busy-store.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { DocumentDurability } from './document-durability.ts';
@@ -25,6 +26,8 @@ import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface PersistenceOptions {
   documents: DocumentService;
+  /** When a store forced while editing goes on is skipped (busy-store.ts); never when unset. */
+  busyStore?: BusyStorePolicy;
   liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
@@ -86,6 +89,7 @@ export class PersistenceExtension implements Extension {
         (doc) => Y.encodeStateAsUpdate(doc),
       ),
       durability: new DocumentDurability(),
+      uncompacted: new UncompactedLog(),
     });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
     if (state.log.length > 0) documents.requestCompaction(noteId);
@@ -94,6 +98,9 @@ export class PersistenceExtension implements Extension {
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
     const entry = this.options.liveStates.get(payload.documentName);
     if (!entry) return;
+    const { busyStore } = this.options;
+    if (busyStore && deferBusyStore(busyStore, payload.document, entry.uncompacted)) return;
+    entry.uncompacted.compacting();
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
     // Never throws: a failure schedules a retry, and the log already holds everything.

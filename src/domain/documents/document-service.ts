@@ -63,6 +63,8 @@ export function createDocumentService(
     onCommit: (entries, seconds) => {
       metrics.collabUpdatesLogged.inc(entries.length);
       metrics.collabAppendDuration.observe(seconds);
+      // Here rather than after each append's own promise: one call per batch, no extra promise per update.
+      for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
   const scheduler = createCompactionScheduler({
@@ -85,10 +87,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    async appendUpdate(noteId, update) {
-      await appender.append(noteId, update);
-      scheduler.markDirty(noteId);
-    },
+    appendUpdate: (noteId, update) => appender.append(noteId, update),
     loadState: readState,
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);

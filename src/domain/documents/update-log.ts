@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
-import { noteUpdates } from '../../db/schema/notes.ts';
 import { isUuid } from '../uuid.ts';
 
 export interface LoggedUpdate {
@@ -24,17 +23,35 @@ export interface StoredDocumentState {
   log: LogEntry[];
 }
 
+/** A PostgreSQL array literal of strings that need no quoting (uuids, `\x` hex). */
+const arrayLiteral = (items: readonly string[]) => `{${items.join(',')}}`;
+
+/** `\\x…`: a bytea in hex inside an array literal (the backslash escaped once for the array). */
+const byteaElement = (bytes: Uint8Array) =>
+  `"\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}"`;
+
 /**
  * Appends updates of any number of notes in ONE statement, so in one transaction: either every
- * entry is committed or none is. A single multi-row INSERT also saves the BEGIN/COMMIT round trips
- * an explicit transaction would cost, which is what an acknowledgement waits for.
+ * entry is committed or none is. A single statement also saves the BEGIN/COMMIT round trips an
+ * explicit transaction would cost, which is what an acknowledgement waits for.
+ *
+ * The rows travel as two array parameters unnested by the server, so the statement is the same
+ * for any number of rows: postgres.js prepares it once per connection, where a multi-row VALUES
+ * list was a new statement (parse, describe) for every batch size, and building that list through
+ * the query builder cost more of the server's CPU than the rest of an acknowledgement (the group
+ * commit runs for every edit; --cpu-prof of the collab benchmark, docs/benchmarks.md).
  */
 export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  const rows = await db
-    .insert(noteUpdates)
-    .values(entries.map((entry) => ({ note_id: entry.noteId, update: entry.update })))
-    .returning({ id: noteUpdates.id });
+  for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
+  const noteIds = arrayLiteral(entries.map((entry) => entry.noteId));
+  const updates = arrayLiteral(entries.map((entry) => byteaElement(entry.update)));
+  const rows = await queryRows<{ id: string | number }>(
+    db,
+    sql`insert into note_updates (note_id, "update")
+        select note_id, "update" from unnest(${noteIds}::uuid[], ${updates}::bytea[]) as rows(note_id, "update")
+        returning id`,
+  );
   return rows.map((row) => Number(row.id));
 }
 
