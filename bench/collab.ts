@@ -250,9 +250,11 @@ export function startChild(
   const profile = process.env.BENCH_CPU_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
     : [];
+  // BENCH_SERVER_NODE_ARGS="--trace-gc …": more Node/V8 flags for the servers (NODE_OPTIONS refuses V8's).
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...profile, '--experimental-strip-types', '--no-warnings=ExperimentalWarning', ...args],
+    [...profile, ...extra, '--experimental-strip-types', '--no-warnings=ExperimentalWarning', ...args],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
