@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
-import { takeVersionOnStore, type VersionPolicy } from '../history/version-store.ts';
+import { newestSession, takeVersionOnStore, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { applyStoredState } from './document-state.ts';
 import { loadDocumentState, type ByteTransfer } from './update-log.ts';
@@ -51,11 +51,12 @@ export async function compactDocument(
       const merged = Y.encodeStateAsUpdate(doc);
       await tx.update(notes).set({ blocksuite_doc: merged }).where(eq(notes.id, noteId));
       const ids = `{${state.log.map((entry) => entry.id).join(',')}}`;
-      await tx
+      const deleted = await tx
         .delete(noteUpdates)
-        .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
+        .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`))
+        .returning({ id: noteUpdates.id, session_id: noteUpdates.session_id });
       await updateNoteFromDocument(tx, note, doc);
-      if (history) await takeVersionOnStore(tx, note, merged, history);
+      if (history) await takeVersionOnStore(tx, note, merged, history, newestSession(deleted));
       return { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length };
     } finally {
       doc.destroy();

@@ -14,7 +14,7 @@ import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { conflict, fieldError, payloadTooLarge } from '../errors.ts';
 import { exportFrameLordData } from './export-service.ts';
 import { loadSourceIds } from './id-map.ts';
-import { importFrameLordExport } from './import-service.ts';
+import { type ImportOptions, importFrameLordExport, recordCreatedDocuments } from './import-service.ts';
 import type { ImportSummary } from './summary.ts';
 
 export const ARCHIVE_FORMAT = 'framelord-sync-archive';
@@ -209,6 +209,7 @@ export async function importAccountArchive(
   blobs: BlobService,
   userId: string,
   bytes: Uint8Array,
+  versions: Pick<ImportOptions, 'history' | 'sessionId'> = {},
 ): Promise<ArchiveImportSummary> {
   const files = readArchive(bytes);
   const manifest = parseManifest(parseJson(files, 'manifest.json'));
@@ -219,9 +220,11 @@ export async function importAccountArchive(
       { field: 'archive', message: 'the account already has notes' },
     ]);
   }
+  // Its versions are taken below, of the documents as the archive holds them.
   const summary = await importFrameLordExport(db, userId, data, { blobs });
   let documents = 0;
   await db.transaction(async (tx) => {
+    const written = new Map<string, Uint8Array>();
     const mapped = await tx
       .select({ source: importIdMap.source_id, target: importIdMap.target_id })
       .from(importIdMap)
@@ -238,8 +241,14 @@ export async function importAccountArchive(
         .update(notes)
         .set({ blocksuite_doc: state, blocksuite_snapshot: snapshot })
         .where(and(eq(notes.id, target), eq(notes.user_id, userId)));
+      written.set(target, state);
       documents += 1;
     }
+    if (versions.history)
+      await recordCreatedDocuments(tx, userId, written, versions.history, {
+        importId: summary.import_id,
+        sessionId: versions.sessionId ?? null,
+      });
   });
   let storedBlobs = 0;
   for (const blob of Array.isArray(manifest.blobs) ? manifest.blobs : []) {
