@@ -1,4 +1,4 @@
-// Search benchmark (issue 19, docs/benchmarks.md): on a scratch PostgreSQL database holding
+// Search benchmark (docs/benchmarks.md, "Search"): on a scratch PostgreSQL database holding
 // 100,000 notes and 1,000,000 contacts across 100 users, the latency (p50/p95) of GET /search's
 // service, of title autocomplete and of today's `GET /notes?search=` list query, in the same run.
 // Requests run one after another from this process through a postgres.js pool (the service layer,

@@ -169,7 +169,9 @@ describe('an import and the version history', () => {
   it("keeps an archive's documents as versions of the very bytes it holds", async () => {
     const archive = new Uint8Array(
       await (
-        await fetch(`${server.url}/api/v1/export/archive`, { headers: { authorization: `Bearer ${alice.accessToken}` } })
+        await fetch(`${server.url}/api/v1/export/archive`, {
+          headers: { authorization: `Bearer ${alice.accessToken}` },
+        })
       ).arrayBuffer(),
     );
     const files = unzipSync(archive);
@@ -195,7 +197,10 @@ describe('an import and the version history', () => {
       device_id: device.sessionId,
       device_name: device.name,
     });
-    const [row] = await db.select().from(noteVersions).where(eq(noteVersions.id, versions[0]?.id ?? ''));
+    const [row] = await db
+      .select()
+      .from(noteVersions)
+      .where(eq(noteVersions.id, versions[0]?.id ?? ''));
     const held = files[manifest.notes[SAMPLE_NOTE].state as string] as Uint8Array;
     const versionState = await decompressState(row?.state as Uint8Array, documents.maxDocumentBytes);
     expect(Buffer.from(versionState).equals(Buffer.from(held))).toBe(true);

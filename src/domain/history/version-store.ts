@@ -85,13 +85,6 @@ export interface NewVersion {
   importId?: string | null;
 }
 
-/** The session of the newest entry that names one (the device of the latest edit merged). */
-export function newestSession(entries: ReadonlyArray<{ id: number; session_id: string | null }>): string | null {
-  let newest: { id: number; session_id: string | null } | undefined;
-  for (const entry of entries) if (entry.session_id !== null && (!newest || entry.id > newest.id)) newest = entry;
-  return newest?.session_id ?? null;
-}
-
 /** Stores one version and applies retention to its note; answers the new row's summary. */
 export async function recordVersion(db: Db, version: NewVersion, policy: VersionPolicy): Promise<NoteVersionSummary> {
   const stored = await compressState(version.state);
