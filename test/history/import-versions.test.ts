@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { unzipSync } from 'fflate';
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { notes, noteVersions } from '../../src/db/schema/index.ts';
@@ -16,6 +15,7 @@ import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { importedId, loadSample } from '../import/support.ts';
 import { contentOfState, setFirstParagraph } from './blocksuite-edits.ts';
+import { type Device, signIn } from './devices.ts';
 
 let server: TestServer;
 let alice: RegisteredUser;
@@ -50,16 +50,6 @@ async function documentOf(noteId: string, token: string) {
   };
 }
 
-async function signIn(user: RegisteredUser, name: string) {
-  const response = await request(server.url, 'POST', '/api/v1/auth/login', {
-    body: { email: user.email, password: user.password },
-    headers: { 'user-agent': name },
-  });
-  expect(response.status).toBe(200);
-  const token = response.body.data.access_token as string;
-  return { token, sessionId: String(decodeJwt(token).sid), name };
-}
-
 const importFile = async (token: string, file: unknown, query = '') => {
   const response = await request(server.url, 'POST', `/api/v1/import${query}`, { token, body: file });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
@@ -74,11 +64,11 @@ afterAll(async () => server?.destroy());
 
 describe('an import and the version history', () => {
   let noteId: string;
-  let importer: Awaited<ReturnType<typeof signIn>>;
+  let importer: Device;
   let firstImport: string;
 
   it('keeps each document it creates as a version naming the import and the device', async () => {
-    importer = await signIn(alice, `Importer/${randomUUID()}`);
+    importer = await signIn(server.url, alice, `Importer/${randomUUID()}`);
     const dry = await importFile(importer.token, loadSample(), '?dry_run=true');
     expect(dry.dry_run).toBe(true);
     const { db } = server.server.services;
@@ -177,7 +167,7 @@ describe('an import and the version history', () => {
     const files = unzipSync(archive);
     const manifest = JSON.parse(Buffer.from(files['manifest.json'] as Uint8Array).toString('utf8'));
     const mover = await registerUser(server.url);
-    const device = await signIn(mover, `Mover/${randomUUID()}`);
+    const device = await signIn(server.url, mover, `Mover/${randomUUID()}`);
     const response = await fetch(`${server.url}/api/v1/import/archive`, {
       method: 'POST',
       headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/zip' },

@@ -13,17 +13,12 @@ import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf } from '../collab/fixtures.ts';
 import { setFirstParagraph, setTitle } from './blocksuite-edits.ts';
+import { type Device, signIn } from './devices.ts';
 
 let server: TestServer;
 let alice: RegisteredUser;
 let bob: RegisteredUser;
 const providers: TestProvider[] = [];
-
-interface Device {
-  token: string;
-  sessionId: string;
-  name: string;
-}
 
 interface VersionRow {
   id: string;
@@ -32,17 +27,6 @@ interface VersionRow {
   device_id: string | null;
   device_name: string | null;
   import_id: string | null;
-}
-
-/** A second sign-in of `user`, from a client that calls itself `name`. */
-async function signIn(user: RegisteredUser, name: string): Promise<Device> {
-  const response = await request(server.url, 'POST', '/api/v1/auth/login', {
-    body: { email: user.email, password: user.password },
-    headers: { 'user-agent': name },
-  });
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
-  const token = response.body.data.access_token as string;
-  return { token, sessionId: String(decodeJwt(token).sid), name };
 }
 
 const versionsOf = async (noteId: string, token: string): Promise<VersionRow[]> => {
@@ -87,8 +71,8 @@ describe('the device that made a version', () => {
   let noteId: string;
 
   it('names the device of the provider whose edit the version holds', async () => {
-    phone = await signIn(alice, `Phone/${randomUUID()}`);
-    laptop = await signIn(alice, `Laptop/${randomUUID()}`);
+    phone = await signIn(server.url, alice, `Phone/${randomUUID()}`);
+    laptop = await signIn(server.url, alice, `Laptop/${randomUUID()}`);
     const documentName = `doc-${randomUUID()}`;
 
     const onPhone = connectProvider(server.collabUrl, documentName, phone.token);
@@ -118,7 +102,7 @@ describe('the device that made a version', () => {
   });
 
   it('names the device of an HTTP document sync, and the one that asked for a restore', async () => {
-    const script = await signIn(alice, `Script/${randomUUID()}`);
+    const script = await signIn(server.url, alice, `Script/${randomUUID()}`);
     const doc = new Y.Doc();
     const current = await request(server.url, 'POST', `/api/v1/notes/${noteId}/doc`, { token: script.token, body: {} });
     expect(current.status).toBe(200);
