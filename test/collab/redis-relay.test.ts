@@ -154,7 +154,9 @@ describe('the Redis relay, seen from a peer instance', () => {
 
   it('answers a peer’s state request on the peer’s reply channel only, once the content is in the log', async () => {
     const editor = connect('relay-answer');
-    await waitSynced(editor);
+    // Sees what the server applied: an edit it shows was applied there, its append under way.
+    const beside = connect('relay-answer');
+    await Promise.all([waitSynced(editor), waitSynced(beside)]);
     await subscriber.subscribe(`${prefix}:collab:relay-answer`);
     editor.doc.getText('text').insert(0, 'logged. ');
     await waitAcknowledged(editor);
@@ -163,7 +165,8 @@ describe('the Redis relay, seen from a peer instance', () => {
     const release = await holdLogAppends(server.server.services.db);
     try {
       editor.doc.getText('text').insert(textOf(editor.doc).length, 'held.');
-      await waitFor(() => editor.provider.unsyncedChanges > 0, 5000, 'the edit to be sent');
+      await waitFor(() => textOf(beside.doc) === 'logged. held.', 10_000, 'the server to apply the edit');
+      expect(editor.provider.unsyncedChanges).toBeGreaterThan(0);
       const request = peerMessage('relay-answer', (encoder) => {
         encoding.writeVarUint(encoder, SYNC);
         encoding.writeVarUint(encoder, STEP1);
