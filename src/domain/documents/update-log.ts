@@ -8,6 +8,8 @@ import { isUuid } from '../uuid.ts';
 export interface LoggedUpdate {
   noteId: string;
   update: Uint8Array;
+  /** The signed-in device (auth session) that made it; null or absent when unknown. */
+  sessionId?: string | null;
 }
 
 export interface LogEntry {
@@ -30,12 +32,16 @@ const arrayLiteral = (items: readonly string[]) => `{${items.join(',')}}`;
 const byteaElement = (bytes: Uint8Array) =>
   `"\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}"`;
 
+/** A session id as the column takes it: anything but a UUID names no device (and must not fail an append). */
+export const sessionColumn = (sessionId: string | null | undefined): string | null =>
+  sessionId && isUuid(sessionId) ? sessionId : null;
+
 /**
  * Appends updates of any number of notes in ONE statement, so in one transaction: either every
  * entry is committed or none is. A single statement also saves the BEGIN/COMMIT round trips an
  * explicit transaction would cost, which is what an acknowledgement waits for.
  *
- * The rows travel as two array parameters unnested by the server, so the statement is the same
+ * The rows travel as array parameters unnested by the server, so the statement is the same
  * for any number of rows: postgres.js prepares it once per connection, where a multi-row VALUES
  * list was a new statement (parse, describe) for every batch size, and building that list through
  * the query builder cost more of the server's CPU than the rest of an acknowledgement (the group
@@ -46,10 +52,12 @@ export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[])
   for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
   const noteIds = arrayLiteral(entries.map((entry) => entry.noteId));
   const updates = arrayLiteral(entries.map((entry) => byteaElement(entry.update)));
+  const sessionIds = arrayLiteral(entries.map((entry) => sessionColumn(entry.sessionId) ?? 'NULL'));
   const rows = await queryRows<{ id: string | number }>(
     db,
-    sql`insert into note_updates (note_id, "update")
-        select note_id, "update" from unnest(${noteIds}::uuid[], ${updates}::bytea[]) as rows(note_id, "update")
+    sql`insert into note_updates (note_id, "update", session_id)
+        select note_id, "update", session_id
+        from unnest(${noteIds}::uuid[], ${updates}::bytea[], ${sessionIds}::uuid[]) as rows(note_id, "update", session_id)
         returning id`,
   );
   return rows.map((row) => Number(row.id));
