@@ -13,7 +13,6 @@ import { noteOf, storedText } from './fixtures.ts';
 
 const MAX_PRE_AUTH_BYTES = 64 * 1024;
 const MESSAGE_SYNC = 0;
-const MESSAGE_AUTH = 2;
 
 let server: TestServer;
 let user: RegisteredUser;
@@ -23,16 +22,6 @@ beforeAll(async () => {
   user = await registerUser(server.url);
 });
 afterAll(async () => server?.destroy());
-
-function authFrame(documentName: string, token: string): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarString(encoder, documentName);
-  encoding.writeVarUint(encoder, MESSAGE_AUTH);
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarString(encoder, token);
-  encoding.writeVarString(encoder, 'raw-test');
-  return encoding.toUint8Array(encoder);
-}
 
 /** A sync step 1 whose state vector is garbage: read, it would close the socket 4400, not 4413. */
 function garbageSyncFrame(documentName: string, bytes: number): Uint8Array {
@@ -90,7 +79,7 @@ describe('MAX_PRE_AUTH_BYTES on a real socket', () => {
     const client = await rawCollabClient(server.collabUrl);
     let sent = 0;
     try {
-      client.send(authFrame(documentName, user.accessToken));
+      client.sendAuth(documentName, user.accessToken);
       // 16 KiB frames until one more would pass the limit, then that one.
       const chunk = garbageSyncFrame(documentName, 16 * 1024);
       while (sent <= MAX_PRE_AUTH_BYTES && client.isOpen()) {
@@ -124,7 +113,7 @@ describe('MAX_PRE_AUTH_BYTES on a real socket', () => {
   it('closes a socket whose Auth frame is past 16 KiB (4413), before its token is read', async () => {
     const documentName = `pending-${randomUUID()}`;
     const client = await rawCollabClient(server.collabUrl);
-    client.send(authFrame(documentName, 'x'.repeat(16 * 1024)));
+    client.sendAuth(documentName, 'x'.repeat(16 * 1024));
     expect(await client.closed).toEqual({ code: 4413, reason: 'Too much data before authentication' });
     expect(await noteOf(server, documentName)).toBeUndefined();
   });
