@@ -17,6 +17,7 @@ import {
   TASK_STATUSES,
 } from '../resources/enums.ts';
 import { DATA_URL_MAX_CHARS, LONG_TEXT_MAX_CHARS, URL_MAX_CHARS } from '../../db/schema/text-limits.ts';
+import { hasNul, NUL_MESSAGE } from '../storable-text.ts';
 
 /** PostgreSQL's varchar(n) counts characters (code points), not UTF-16 units. */
 const characters = (value: string) => [...value].length;
@@ -28,7 +29,7 @@ const characters = (value: string) => [...value].length;
  */
 const str = z
   .string()
-  .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
+  .refine((value) => !hasNul(value), NUL_MESSAGE)
   .transform((value) => value.toWellFormed());
 
 const text = (max?: number) =>
