@@ -93,7 +93,7 @@ export class DurabilityExtension implements Extension {
     }
     const noteId = context.noteId;
     // `frame.update` is a view into the frame, which nothing reuses: the appender may keep it.
-    entry.durability.track(documents.appendUpdate(noteId, frame.update), (error) =>
+    entry.durability.track(documents.appendUpdate(noteId, frame.update, context.sessionId), (error) =>
       this.discard(document, noteId, error),
     );
   }

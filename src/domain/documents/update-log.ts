@@ -9,6 +9,8 @@ import { isUuid } from '../uuid.ts';
 export interface LoggedUpdate {
   noteId: string;
   update: Uint8Array;
+  /** The signed-in device (auth session) that made it; null or absent when unknown. */
+  sessionId?: string | null;
 }
 
 export interface LogEntry {
@@ -24,6 +26,10 @@ export interface StoredDocumentState {
   log: LogEntry[];
 }
 
+/** A session id as the column takes it: anything but a UUID names no device (and must not fail an append). */
+export const sessionColumn = (sessionId: string | null | undefined): string | null =>
+  sessionId && isUuid(sessionId) ? sessionId : null;
+
 /**
  * Appends updates of any number of notes in ONE statement, so in one transaction: either every
  * entry is committed or none is. A single multi-row INSERT also saves the BEGIN/COMMIT round trips
@@ -33,7 +39,13 @@ export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[])
   if (entries.length === 0) return [];
   const rows = await db
     .insert(noteUpdates)
-    .values(entries.map((entry) => ({ note_id: entry.noteId, update: entry.update })))
+    .values(
+      entries.map((entry) => ({
+        note_id: entry.noteId,
+        update: entry.update,
+        session_id: sessionColumn(entry.sessionId),
+      })),
+    )
     .returning({ id: noteUpdates.id });
   return rows.map((row) => Number(row.id));
 }
