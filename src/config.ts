@@ -35,6 +35,11 @@ const environmentSchema = z.object({
   MAX_BODY_BYTES: positiveInt.default(64 * 1024),
   // Set: GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Set: /metrics is served only on this port (bound to METRICS_HOST, default HOST) and the public
+  // port answers it 404, so a firewall or a private interface can keep it away from clients.
+  // 0 picks a free port (tests).
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
   // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
@@ -217,6 +222,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Undefined: /metrics is open (keep it off the public port). */
   metricsToken: string | undefined;
+  /** Undefined: /metrics is on the public port. Otherwise its own listener (docs/operations.md). */
+  metricsListener: { host: string; port: number } | undefined;
   maxUpdateStructs: number;
   maxDocumentStructs: number;
   maxPreAuthBytes: number;
@@ -286,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
+    metricsListener:
+      e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
