@@ -28,6 +28,8 @@ export interface LargeDocsRow {
   heapAfterMb: number;
   storeMs: number[];
   loopMaxMs: number[];
+  /** CPU time of the server's main thread during each store (all of its work, other documents too). */
+  storeCpuMs: number[];
   /** The most CPU time of the server's main thread in one event-loop turn during each store. */
   turnCpuMaxMs: number[];
   /** Edits of the other document acknowledged during the stores, and the slowest acknowledgement. */
@@ -194,6 +196,7 @@ export async function runLargeDocsBench(
       const storeMs: number[] = [];
       const loopMaxMs: number[] = [];
       const turnCpuMaxMs: number[] = [];
+      const storeCpuMs: number[] = [];
       const text = firstParagraphText(client.doc);
       for (let round = 0; round < stores; round += 1) {
         text.insert(0, `edit ${round} `);
@@ -203,6 +206,7 @@ export async function runLargeDocsBench(
         storeMs.push(stored.ms);
         loopMaxMs.push(stored.loopMaxMs);
         turnCpuMaxMs.push(stored.turnCpuMaxMs);
+        storeCpuMs.push(stored.cpuMs);
       }
       editing = false;
       await editLoop;
@@ -220,6 +224,7 @@ export async function runLargeDocsBench(
         storeMs,
         loopMaxMs,
         turnCpuMaxMs,
+        storeCpuMs,
         busyEdits,
         busyAckMaxMs,
       });
@@ -243,6 +248,7 @@ export function printLargeDocsBench(rows: LargeDocsRow[], engine: string): void 
       'heap before → after MB': `${Math.round(row.heapBeforeMb)} → ${Math.round(row.heapAfterMb)}`,
       'store ms (median)': Math.round(median(row.storeMs)),
       'store ms (all)': row.storeMs.map((ms) => Math.round(ms)).join(' '),
+      'store main-thread CPU ms (median)': Math.round(median(row.storeCpuMs)),
       'loop delay max ms (all)': row.loopMaxMs.map((ms) => Math.round(ms)).join(' '),
       'CPU of one loop turn max ms (all)': row.turnCpuMaxMs.map((ms) => Math.round(ms)).join(' '),
       'other doc: edits, ack max ms': `${row.busyEdits}, ${Math.round(row.busyAckMaxMs)}`,
