@@ -19,6 +19,7 @@ import { createDocumentCostBudget, storedCost } from '../domain/documents/update
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { type BusyStorePolicy, deferBusyStore, UncompactedLog } from './busy-store.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { DocumentDurability } from './document-durability.ts';
@@ -26,6 +27,8 @@ import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface PersistenceOptions {
   documents: DocumentService;
+  /** When a store forced while editing goes on is skipped (busy-store.ts); never when unset. */
+  busyStore?: BusyStorePolicy;
   liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
@@ -36,8 +39,12 @@ export interface PersistenceOptions {
  * encodes every transaction once more as an update when anything listens for 'update', and
  * Hocuspocus always does (to broadcast), though nobody is connected before the load ends: for a
  * 10 MB document that added about 30 ms to an 80 ms decode (bench/probes/cold-load-parts.ts).
- * Listeners live in lib0's `_observers` map; should a Yjs release
- * move them, the state is applied with the events as before.
+ * Listeners live in lib0's `_observers` map, and no public API can set them aside (lib0's
+ * Observable only adds and removes a listener it is given; Hocuspocus registers its own in the
+ * Document's constructor): applying with the listener attached made a 10 MB cold load 1.6–1.7×
+ * plain Hocuspocus's instead of 1.2–1.4× (docs/benchmarks.md, "Cold load"). Should a Yjs release
+ * move the map, the state is applied with the events as before: only slower, never different,
+ * because nobody is connected and Hocuspocus's change hooks are not wired until the load ends.
  */
 function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
   const observers = (document as unknown as { _observers?: unknown })._observers;
@@ -88,6 +95,7 @@ export class PersistenceExtension implements Extension {
         (doc) => Y.encodeStateAsUpdate(doc),
       ),
       durability: new DocumentDurability(),
+      uncompacted: new UncompactedLog(),
     });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
     if (state.log.length > 0) documents.requestCompaction(noteId);
@@ -96,6 +104,9 @@ export class PersistenceExtension implements Extension {
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
     const entry = this.options.liveStates.get(payload.documentName);
     if (!entry) return;
+    const { busyStore } = this.options;
+    if (busyStore && deferBusyStore(busyStore, payload.document, entry.uncompacted)) return;
+    entry.uncompacted.compacting();
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
     // Never throws: a failure schedules a retry, and the log already holds everything.

@@ -3,7 +3,6 @@ import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
 import { readBlockSuiteDocumentInSlices } from '../blocksuite/index.ts';
-import { takeVersionOnStore, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { applyStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -24,6 +23,31 @@ export type CompactionResult =
   | { status: 'compacted'; mergedEntries: number; skippedEntries: number; bytes: number };
 
 /**
+ * Runs inside the compaction's transaction, with the note row locked, after the merged state and
+ * the derived data are written (version history takes its versions here; wired in services.ts, so
+ * that documents never import the folders built on top of them).
+ */
+export type CompactionHook = (
+  tx: Db,
+  note: { id: string; user_id: string },
+  merged: Uint8Array,
+  folded: MergedEntries,
+) => Promise<unknown>;
+
+/** What a compaction folded into the stored state, for its hooks. */
+export interface MergedEntries {
+  /** The device (auth session) of the newest merged log entry that names one; null when none does. */
+  sessionId: string | null;
+}
+
+/** The session of the newest entry that names one (the device of the latest edit merged). */
+function newestSession(entries: ReadonlyArray<{ id: number; session_id: string | null }>): string | null {
+  let newest: { id: number; session_id: string | null } | undefined;
+  for (const entry of entries) if (entry.session_id !== null && (!newest || entry.id > newest.id)) newest = entry;
+  return newest?.session_id ?? null;
+}
+
+/**
  * Folds a note's update log into `notes.blocksuite_doc`, in ONE transaction:
  *
  * 1. Lock the note row. `FOR NO KEY UPDATE` makes compaction single-writer per note, across
@@ -36,7 +60,7 @@ export type CompactionResult =
  * 4. Delete exactly the rows merged, by id. Appends run concurrently with this transaction, so a row
  *    with a smaller id can commit after the tail was read; "id <= max" would delete it unmerged.
  * 5. Update the derived data (snapshot, title, links, …) in the same transaction.
- * 6. Take a version of the merged state when one is due (`history`, docs/history-and-trash.md).
+ * 6. Run the hooks on the merged state (a version when one is due, docs/history-and-trash.md).
  *
  * An empty log changes no row, so re-storing an unchanged document is a no-op.
  *
@@ -48,19 +72,19 @@ export async function compactDocument(
   db: Db,
   noteId: string,
   transfer: ByteTransfer = 'binary',
-  history?: VersionPolicy,
+  hooks: readonly CompactionHook[] = [],
   live?: LiveDocuments,
 ): Promise<CompactionResult> {
-  const fromMemory = live ? await compactLiveDocument(db, noteId, live, history) : undefined;
+  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks) : undefined;
   if (fromMemory) return fromMemory;
-  return compactFromDatabase(db, noteId, transfer, history, live);
+  return compactFromDatabase(db, noteId, transfer, hooks, live);
 }
 
 async function compactFromDatabase(
   db: Db,
   noteId: string,
   transfer: ByteTransfer,
-  history: VersionPolicy | undefined,
+  hooks: readonly CompactionHook[],
   live: LiveDocuments | undefined,
 ): Promise<CompactionResult> {
   const outcome = await db.transaction(async (tx) => {
@@ -78,14 +102,15 @@ async function compactFromDatabase(
       const { skipped } = applyStoredState(doc, state);
       const merged = Y.encodeStateAsUpdate(doc);
       await writeDocumentBytes(tx, noteId, merged);
-      await deleteLogEntries(
+      const deleted = await deleteLogEntries(
         tx,
         noteId,
         state.log.map((entry) => entry.id),
       );
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromDocument(tx, owner, doc);
-      if (history) await takeVersionOnStore(tx, owner, merged, history);
+      const folded: MergedEntries = { sessionId: newestSession(deleted) };
+      for (const hook of hooks) await hook(tx, owner, merged, folded);
       // A live document here may still lack what this merge folded in (a peer's entry not relayed
       // yet); it may only be compacted from memory again once it holds all of it.
       const liveDoc = live ? await live.find(note.doc_id) : undefined;
@@ -128,7 +153,7 @@ async function compactLiveDocument(
   db: Db,
   noteId: string,
   live: LiveDocuments,
-  history: VersionPolicy | undefined,
+  hooks: readonly CompactionHook[],
 ): Promise<CompactionResult | undefined> {
   const [row] = await db
     .select({
@@ -181,10 +206,11 @@ async function compactLiveDocument(
     if (merged.length === 0) return { result: { status: 'unchanged' } as const };
 
     await writeDocumentBytes(tx, noteId, encoded.update, slicer);
-    await deleteLogEntries(tx, noteId, merged);
+    const deleted = await deleteLogEntries(tx, noteId, merged);
     const owner = { id: note.id, user_id: note.user_id, title: note.title };
     await updateNoteFromContent(tx, owner, content, slicer);
-    if (history) await takeVersionOnStore(tx, owner, encoded.update, history);
+    const folded: MergedEntries = { sessionId: newestSession(deleted) };
+    for (const hook of hooks) await hook(tx, owner, encoded.update, folded);
     const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
     return {
       result: {
@@ -237,10 +263,15 @@ async function rowVersion(tx: Tx, noteId: string): Promise<string> {
   return row.version;
 }
 
-async function deleteLogEntries(tx: Tx, noteId: string, ids: readonly number[]): Promise<void> {
-  await tx
+async function deleteLogEntries(
+  tx: Tx,
+  noteId: string,
+  ids: readonly number[],
+): Promise<Array<{ id: number; session_id: string | null }>> {
+  return tx
     .delete(noteUpdates)
-    .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${`{${ids.join(',')}}`}::bigint[])`));
+    .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${`{${ids.join(',')}}`}::bigint[])`))
+    .returning({ id: noteUpdates.id, session_id: noteUpdates.session_id });
 }
 
 /** Bytes per statement when a state is written in parts. */

@@ -5,7 +5,7 @@ import type { Config } from '../../config.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { compactDocument, type CompactionResult } from './compaction.ts';
+import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -24,8 +24,11 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
-  /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
-  appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
+  /**
+   * Commits `update` to the note's log (group commit). Resolves only once it is durable.
+   * `sessionId`: the signed-in device that made it, which the version taken of it names.
+   */
+  appendUpdate(noteId: string, update: Uint8Array, sessionId?: string | null): Promise<void>;
   /** Stored state + log tail, one snapshot; null when the note does not exist. */
   loadState(noteId: string): Promise<StoredDocumentState | null>;
   /**
@@ -44,6 +47,8 @@ export interface DocumentService {
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
   readonly live: LiveDocuments;
+  /** Runs in every compaction's transaction (version history; wired in services.ts). */
+  addCompactionHook(hook: CompactionHook): void;
   /** Waits for queued appends, compacts everything outstanding, cancels timers. */
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
@@ -69,10 +74,13 @@ export function createDocumentService(
     onCommit: (entries, seconds) => {
       metrics.collabUpdatesLogged.inc(entries.length);
       metrics.collabAppendDuration.observe(seconds);
+      // Here rather than after each append's own promise: one call per batch, no extra promise per update.
+      for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
+  const compactionHooks: CompactionHook[] = [];
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, config.history, live),
+    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
@@ -91,10 +99,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    async appendUpdate(noteId, update) {
-      await appender.append(noteId, update);
-      scheduler.markDirty(noteId);
-    },
+    appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {
       if (state.version !== undefined)
@@ -110,6 +115,9 @@ export function createDocumentService(
     compactNow: (noteId) => scheduler.compactNow(noteId),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
+    addCompactionHook(hook) {
+      compactionHooks.push(hook);
+    },
     async shutdown() {
       await appender.drain();
       await scheduler.flushAll();

@@ -1,6 +1,7 @@
 // The shape of a resource declaration. A definition states only what differs between resources;
 // the generic operations (operations.ts, list.ts, present.ts) do everything else the same way.
 import type { SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ZodType } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -71,6 +72,12 @@ export interface NestedCollection {
   /** The value of an entity without any. */
   empty: unknown;
   load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
+  /**
+   * The stored bytes of the bodies `load` adds on request (attachments' data URLs) for the parent
+   * whose id is `parentId`, as a correlated SQL expression: lists cut their pages by it before
+   * loading a body.
+   */
+  bodyBytes?(parentId: AnyPgColumn): SQL;
   /** Checks needing no database (data URL sizes), run before the transaction starts. */
   precheck?(value: unknown): void;
   /**
@@ -132,6 +139,12 @@ export interface ResourceDefinition {
   sortable: readonly string[];
   search?: SearchDefinition;
   hooks?: ResourceHooks;
+  /**
+   * Creates of this resource read no rows of their own kind (their hooks look at the body alone),
+   * so a run of them may be inserted with one statement (createResourceEntities, a sync push):
+   * every rule still runs for each row, but the run's hooks all run before its insert.
+   */
+  batchCreates?: boolean;
   /** Computed fields of the API shape (topics' note counts, a note's document). */
   decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
   /** Extra response fields the decorator adds, for the OpenAPI document. */
