@@ -2,7 +2,7 @@
 // offline sync push call exactly these, so a change is validated, versioned, owned and recorded
 // the same way whichever door it came through.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -15,7 +15,7 @@ import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
 import { checkUrlField } from './data-url.ts';
-import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
+import type { ChangeRef, Entity, PresentOptions, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
 
@@ -36,6 +36,14 @@ export interface WriteOptions {
    * its changes in one transaction and takes the user's change counter only at the end).
    */
   deferredChanges?: ChangeRef[];
+  /**
+   * The write copies a record made elsewhere (the import of an app export, src/domain/import):
+   * `row` holds values the server would otherwise derive or own (creation time, author, closing
+   * time, a note's document state), written as given after the hooks ran; `items` the same for
+   * inserted nested items or members, per collection field and item (or member) id. Hooks see
+   * `copying` and do not run automations again (a stage's auto task: the copy has that task).
+   */
+  copied?: { row?: Row; items?: Record<string, ReadonlyMap<string, Row>> };
 }
 
 export interface CreateResult {
@@ -125,7 +133,13 @@ async function finishWrite(
   for (const collection of definition.nested ?? []) {
     if (collection.field in context.nested) {
       await collection.write(
-        { tx: context.tx, auth: context.auth, parentId, mode: context.mode },
+        {
+          tx: context.tx,
+          auth: context.auth,
+          parentId,
+          mode: context.mode,
+          copiedItems: options.copied?.items?.[collection.field],
+        },
         context.nested[collection.field],
       );
     }
@@ -175,6 +189,7 @@ export async function createResourceEntity(
       values,
       nested: parsed.nested,
       updatedAt: version.updated_at,
+      copying: options.copied !== undefined,
     };
     await checkOwnedReferences(context, resource);
     await definition.hooks?.beforeWrite?.(context);
@@ -183,10 +198,11 @@ export async function createResourceEntity(
       .insert(definition.table)
       .values({
         ...context.values,
+        created_at: version.updated_at,
+        ...options.copied?.row,
         id,
         user_id: auth.userId,
         sync_version: version.sync_version,
-        created_at: version.updated_at,
         updated_at: version.updated_at,
       } as never)
       .onConflictDoNothing({ target: definition.table.id })
@@ -216,16 +232,27 @@ async function identicalRetryOrConflict(
 }
 
 function sameAsStored(resource: Resource, input: Row, current: Entity): boolean {
+  return differingFields(resource, input, current).length === 0;
+}
+
+/**
+ * The fields of `input` (columns or nested collections, values as a body carries them) whose value
+ * differs from the `current` entity's: the one comparison behind an identical create retry and an
+ * import's "unchanged".
+ */
+export function differingFields(resource: Resource, input: Row, current: Entity): string[] {
   const nested = new Map((resource.definition.nested ?? []).map((collection) => [collection.field, collection]));
-  return Object.entries(input).every(([key, value]) => {
-    const collection = nested.get(key);
-    if (collection) return collection.sameAs(value, current[key]);
-    const column = resource.schemas.columns[key];
-    if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
-      return Date.parse(value) === Date.parse(current[key] as string);
-    }
-    return JSON.stringify(apiValue(value) ?? null) === JSON.stringify(current[key] ?? null);
-  });
+  return Object.entries(input)
+    .filter(([key, value]) => {
+      const collection = nested.get(key);
+      if (collection) return !collection.sameAs(value, current[key]);
+      const column = resource.schemas.columns[key];
+      if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
+        return Date.parse(value) !== Date.parse(current[key] as string);
+      }
+      return JSON.stringify(apiValue(value) ?? null) !== JSON.stringify(current[key] ?? null);
+    })
+    .map(([key]) => key);
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -314,12 +341,13 @@ async function writeUpdate(
     values,
     nested: parsed.nested,
     updatedAt: version.updated_at,
+    copying: options.copied !== undefined,
   };
   await checkOwnedReferences(context, resource);
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
     .update(definition.table)
-    .set({ ...context.values, ...version } as never)
+    .set({ ...context.values, ...options.copied?.row, ...version } as never)
     .where(eq(definition.table.id, existing.id as string))
     .returning(detailSelection(resource))) as Row[];
   return finishWrite(context, resource, row as Row, options);
@@ -345,6 +373,7 @@ export async function findResourceEntities(
   auth: AuthContext,
   resource: Resource,
   ids: readonly string[],
+  presentOptions: PresentOptions = DETAIL,
 ): Promise<Map<string, Entity>> {
   const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
   if (wanted.length === 0) return new Map();
@@ -353,8 +382,37 @@ export async function findResourceEntities(
     .select(detailSelection(resource))
     .from(table)
     .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
-  const entities = await presentRows(db, resource, rows, DETAIL);
+  const entities = await presentRows(db, resource, rows, presentOptions);
   return new Map(entities.map((entity) => [String(entity.id), entity]));
+}
+
+/** Entities as lists show them, with their attachments' bodies (an export's view). */
+const LIST_WITH_BODIES: PresentOptions = { detail: false, includeAttachments: true };
+/** Rows presented per statement of each nested collection. */
+const PRESENT_BATCH = 500;
+
+/**
+ * Every entity of the caller, oldest first (the export reads an account through this), archived
+ * ones only when asked; nested collections are read a batch of entities per statement.
+ */
+export async function allResourceEntities(
+  db: Db,
+  auth: Pick<AuthContext, 'userId'>,
+  resource: Resource,
+  options: { includeArchived: boolean },
+): Promise<Entity[]> {
+  const { table } = resource.definition;
+  const columns = resource.schemas.columns;
+  const owned = ownedBy(table, auth.userId);
+  const rows = (await db
+    .select(Object.fromEntries(resource.schemas.listColumns.map((name) => [name, columns[name] as AnyPgColumn])))
+    .from(table)
+    .where(options.includeArchived ? owned : and(owned, eq(columns.is_archived as AnyPgColumn, false)))
+    .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
+  const entities: Entity[] = [];
+  for (let start = 0; start < rows.length; start += PRESENT_BATCH)
+    entities.push(...(await presentRows(db, resource, rows.slice(start, start + PRESENT_BATCH), LIST_WITH_BODIES)));
+  return entities;
 }
 
 export async function getResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity> {
