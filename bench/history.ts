@@ -10,7 +10,7 @@ import { buildBlockSuiteDocument } from '../src/domain/blocksuite/index.ts';
 import { compactDocument } from '../src/domain/documents/compaction.ts';
 import { appendUpdates } from '../src/domain/documents/update-log.ts';
 import { revertUpdate } from '../src/domain/history/revert-update.ts';
-import type { VersionPolicy } from '../src/domain/history/version-store.ts';
+import { takeVersionOnStore, type VersionPolicy } from '../src/domain/history/version-store.ts';
 import { scratchDatabase } from './store-derivatives.ts';
 
 export interface HistoryBenchResult {
@@ -117,7 +117,9 @@ export async function runHistoryBench(
       const withVersion = round % 2 === 0;
       histogram.reset();
       const started = performance.now();
-      await compactDocument(db, note.id, 'binary', withVersion ? on : off);
+      await compactDocument(db, note.id, 'binary', [
+        (tx, row, merged) => takeVersionOnStore(tx, row, merged, withVersion ? on : off),
+      ]);
       const ms = performance.now() - started;
       const maxDelay = histogram.max / 1e6;
       if (withVersion) {

@@ -80,6 +80,9 @@ const environmentSchema = z.object({
   SYNC_MUTATION_RETENTION_DAYS: positiveInt.default(30),
   // A sync pull page ends once its changes pass this many bytes of JSON (at least one change).
   SYNC_PULL_MAX_PAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
+  // A page of a REST list (GET /contacts, /interactions?include=attachments, …) ends once its
+  // entities pass this many bytes of JSON (at least one entity); `links.next` continues after it.
+  LIST_MAX_PAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
   // Least time between two commits of the update log (group commit; a lone edit is never delayed).
   LOG_COMMIT_INTERVAL_MS: nonNegativeInt.default(10),
   // How often a live connection's token is checked again (expiry, logout).
@@ -217,6 +220,7 @@ export interface Config {
   storeDebounceMs: number;
   logCommitIntervalMs: number;
   syncPullMaxPageBytes: number;
+  listMaxPageBytes: number;
   syncMutationRetentionDays: number;
   storeMaxDebounceMs: number;
   collabReauthIntervalMs: number;
@@ -299,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
     logCommitIntervalMs: e.LOG_COMMIT_INTERVAL_MS,
     syncPullMaxPageBytes: e.SYNC_PULL_MAX_PAGE_BYTES,
+    listMaxPageBytes: e.LIST_MAX_PAGE_BYTES,
     syncMutationRetentionDays: e.SYNC_MUTATION_RETENTION_DAYS,
     collabReauthIntervalMs: e.COLLAB_REAUTH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

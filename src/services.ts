@@ -19,6 +19,7 @@ import { createDocumentService, type DocumentService } from './domain/documents/
 import { createLiveDocumentRegistry, type LiveDocumentRegistry } from './domain/documents/live-documents.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
+import { takeVersionOnStore } from './domain/history/version-store.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
@@ -104,6 +105,8 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const liveDocuments = createLiveDocumentRegistry();
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
+  // A version is taken inside the compaction that stores the document (docs/history-and-trash.md).
+  documents.addCompactionHook((tx, note, merged) => takeVersionOnStore(tx, note, merged, config.history));
   const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,

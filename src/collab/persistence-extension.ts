@@ -30,26 +30,6 @@ export interface PersistenceOptions {
   metrics: Metrics;
 }
 
-/**
- * Runs `apply` on a document that is still loading, with its 'update' listeners set aside. Yjs
- * encodes every transaction once more as an update when anything listens for 'update', and
- * Hocuspocus always does (to broadcast), though nobody is connected before the load ends: for a
- * 10 MB document that added about 30 ms to an 80 ms decode (bench/probes/cold-load-parts.ts).
- * Listeners live in lib0's `_observers` map; should a Yjs release
- * move them, the state is applied with the events as before.
- */
-function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
-  const observers = (document as unknown as { _observers?: unknown })._observers;
-  if (!(observers instanceof Map)) return apply();
-  const listeners: unknown = observers.get('update');
-  observers.delete('update');
-  try {
-    return apply();
-  } finally {
-    if (listeners !== undefined) observers.set('update', listeners);
-  }
-}
-
 export class PersistenceExtension implements Extension {
   extensionName = 'Persistence';
   private readonly options: PersistenceOptions;
@@ -75,7 +55,11 @@ export class PersistenceExtension implements Extension {
       throw refusal(CLOSE.unavailable);
     }
     if (!state) throw PERMISSION_DENIED;
-    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
+    // Applied with the document's 'update' listener (Hocuspocus's) attached, so Yjs encodes the
+    // whole state once more as an update nobody receives yet: about a third more decode time for a
+    // large document (docs/benchmarks.md, "Cold load"). Setting the listener aside would need
+    // lib0's private `_observers`; a Yjs or Hocuspocus upgrade could then change loading silently.
+    const { skipped } = applyStoredState(document, state);
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
     liveStates.set(documentName, {
       noteId,

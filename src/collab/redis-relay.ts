@@ -1,57 +1,64 @@
-// Several instances, one document (REDIS_URL): Hocuspocus's Redis extension relays every change
-// between the instances that hold a document. What it does (4.7 source) and what we change:
+// Several instances, one document (REDIS_URL): every change reaches the other instances that hold
+// the document, through Redis pub/sub. Our own module on ioredis, using only Hocuspocus's public
+// hooks and message classes (OutgoingMessage to write frames, MessageReceiver to apply them), so
+// that upgrading Hocuspocus cannot change what crosses instances. The wire format: relay-wire.ts.
 //
-// - The extension publishes our state vector after every change; peers answer with what we lack
-//   and ask for what they lack, so a peer has a change after two hops, and every change costs
-//   each peer two diffs and four messages. With 200 clients over two instances (bench/scale.ts)
-//   that made cross-instance fan-out several times slower than one instance. We publish the
-//   change itself instead (one hop, one message), and run the state-vector exchange only as a
-//   repair: a few seconds after a document changes, and for every document after Redis
-//   reconnects (pub/sub drops what is published while a subscriber is away). A document that
-//   loads while a peer holds it still gets the peer's state first (the extension's initial sync).
-// - Relayed changes are applied with the origin `{source: 'redis'}` through a bare
-//   MessageReceiver: no client connection, so they never pass `beforeHandleMessage`, and the
-//   durability hook never logs them. Each update is therefore logged once, by the instance whose
-//   client sent it (or whose REST call wrote it). Nothing of a document leaves this instance
-//   before it is in the log (document-durability.ts): a change is published once every append
-//   of its document so far has committed, and a peer's state-vector request is answered only
-//   from a document with no append in flight. Whatever a peer holds is therefore in the log, so
-//   its "nothing new" answer to a reconnecting client can never acknowledge an unlogged edit; a
-//   document whose append failed publishes nothing more.
-// - Relayed changes skip the store hooks (shouldSkipStoreHooks). The update log is the source of
-//   truth and any instance's compaction folds every logged entry, so an instance that only
-//   receives relays still requests a compaction of the document: if the instance that logged the
-//   entries dies before compacting them, this one folds them. The second compaction of a burst
-//   is cheap (an empty log changes no row).
-// - Its store lock (Redlock) is not used: an instance that loses it skips its store and never
-//   reschedules it, which would leave its own appends uncompacted. Compaction is single-writer per
-//   note in PostgreSQL instead (the note row lock in compaction.ts), across instances.
+// - One hop. A change is published itself (one Sync-Update message), not announced by a state
+//   vector for peers to ask about (content after two hops, two diffs and four messages per change
+//   per peer: two-instance fan-out p50 8.5× one instance's, docs/benchmarks.md). The state-vector
+//   exchange runs only as a repair: a few seconds after a document changes, and for every document
+//   after the subscriber reconnects (pub/sub drops what is published while a subscriber is away).
+// - A document that loads while a peer holds it gets the peer's state first: it asks (sync step 1
+//   on the document's channel) and waits up to INITIAL_SYNC_MS for the answer on its reply channel.
+// - Relayed changes are applied with the origin `{source: 'redis'}` and no connection, so they
+//   never pass `beforeHandleMessage`: the durability hook never logs them, and Hocuspocus skips
+//   its store hooks for them. Each update is therefore logged once, by the instance whose client
+//   sent it (or whose REST call wrote it).
+// - Nothing of a document leaves this instance before it is in the log (document-durability.ts):
+//   a change is published once every append of its document so far has committed, and a peer's
+//   state request is answered only from a document with no append in flight. Whatever a peer holds
+//   is therefore in the log, so its "nothing new" answer to a reconnecting client can never
+//   acknowledge an unlogged edit; a document whose append failed publishes nothing more.
+// - The update log is the source of truth and any instance's compaction folds every logged entry,
+//   so an instance that only receives relays still requests a compaction of the document: if the
+//   instance that logged the entries dies before compacting them, this one folds them. Compaction
+//   is single-writer per note in PostgreSQL (the note row lock in compaction.ts), so no Redis lock.
 // - A REST write to a document that is loaded on another instance only is published on the
-//   document's channel as a sync update, so that instance's editors see it at once.
-// - The Redis clients wait for Redis rather than fail: a failed subscription would otherwise
-//   fail every later document load for good. While Redis is away, loads wait and instances
-//   diverge; the reconnect re-syncs every live document.
+//   document's channel, so that instance's editors see it at once (relayedLiveDocuments).
+// - The Redis clients wait for Redis rather than fail (commands queue while it is away): loads
+//   wait, instances diverge meanwhile, and the reconnect re-syncs every document.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
 import {
-  isTransactionOrigin,
-  OutgoingMessage,
+  type afterLoadDocumentPayload,
   type afterUnloadDocumentPayload,
   type Document,
+  type Extension,
+  IncomingMessage,
+  isTransactionOrigin,
+  MessageReceiver,
+  type onAwarenessUpdatePayload,
   type onChangePayload,
+  OutgoingMessage,
+  type RedisTransactionOrigin,
 } from '@hocuspocus/server';
 import { Redis as RedisClient } from 'ioredis';
-import * as decoding from 'lib0/decoding';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
 import type { Logger } from '../logger.ts';
-import { MessageType, SyncStep } from './frames.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
+import {
+  decodeRelayMessage,
+  documentChannel,
+  encodeRelayMessage,
+  type RelayMessage,
+  replyChannel,
+  senderHeader,
+} from './relay-wire.ts';
 
 export interface RedisRelayOptions {
   url: string;
-  /** Channels are `${prefix}:collab:<document name>`; tests use a unique prefix each. */
+  /** Channels are `${prefix}:collab:…` (relay-wire.ts); tests use a unique prefix each. */
   prefix: string;
   documents: DocumentService;
   liveStates: LiveDocumentStates;
@@ -59,62 +66,49 @@ export interface RedisRelayOptions {
 }
 
 const ERROR_LOG_INTERVAL_MS = 30_000;
-const QUIT_TIMEOUT_MS = 1000;
 /** A changed document's state vector goes out this long after its first unrepaired change. */
 const REPAIR_DELAY_MS = 5000;
+/** How long a loading document waits for a peer that holds it to send its state. */
+const INITIAL_SYNC_MS = 1000;
 
-let lastWarnedAt = 0;
-/** While Redis is away every publish fails: one line per interval says so. */
-function warnThrottled(logger: Logger, error: unknown, message: string): void {
-  if (Date.now() - lastWarnedAt < ERROR_LOG_INTERVAL_MS) return;
-  lastWarnedAt = Date.now();
-  logger.warn({ err: error }, message);
-}
-
+const RELAYED: RedisTransactionOrigin = { source: 'redis' };
 const isRelayed = (origin: unknown) => isTransactionOrigin(origin) && origin.source === 'redis';
 
-/**
- * The document a peer's message asks our state of (a sync step 1), or null for any other message.
- * A Redis message is [identifier length byte][identifier][Hocuspocus frame].
- */
-function peerStateRequestDocument(data: Buffer): string | null {
-  try {
-    const decoder = decoding.createDecoder(data.subarray(1 + (data[0] ?? 0)));
-    const documentName = decoding.readVarString(decoder);
-    const type = decoding.readVarUint(decoder);
-    if (type !== MessageType.Sync && type !== MessageType.SyncReply) return null;
-    return decoding.readVarUint(decoder) === SyncStep.Step1 ? documentName : null;
-  } catch {
-    return null;
-  }
-}
+/** Unique per process and start; the hostname part only helps an operator reading CLIENT LIST. */
+const newIdentifier = () => `${hostname().slice(0, 64)}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-export class RedisRelay extends RedisExtension {
-  private readonly relayOptions: RedisRelayOptions;
-  private readonly warn = (error: unknown, message: string) => warnThrottled(this.relayOptions.logger, error, message);
-  private destroyed = false;
+export class RedisRelay implements Extension {
+  extensionName = 'RedisRelay';
+  /** Before the other extensions' hooks, where the stock Redis extension ran. */
+  priority = 1000;
+
+  private readonly options: RedisRelayOptions;
+  private readonly identifier = newIdentifier();
+  private readonly header = senderHeader(this.identifier);
+  private readonly ownReplyChannel: string;
+  private readonly pub: RedisClient;
+  private readonly sub: RedisClient;
+  /** Our reply channel is subscribed: a load asks peers only after this, or could miss the answer. */
+  private readonly replySubscription: Promise<unknown>;
+  /** Documents we relay for, from the start of their `afterLoadDocument` (so a peer's answer lands). */
+  private readonly held = new Map<string, Document>();
+  private readonly initialSyncs = new Map<string, () => void>();
   private readonly repairs = new Map<string, NodeJS.Timeout>();
+  /** Awareness changes of one event-loop turn, per document, published together. */
+  private readonly awareness = new Map<string, { document: Document; clients: Set<number> }>();
+  private lastWarnedAt = 0;
+  private destroyed = false;
 
   constructor(options: RedisRelayOptions) {
-    const logger = options.logger;
+    this.options = options;
+    this.ownReplyChannel = replyChannel(options.prefix, this.identifier);
+    this.pub = this.connect();
+    this.sub = this.connect();
+    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.receive(channel.toString('utf8'), data));
+    this.replySubscription = this.sub.subscribe(this.ownReplyChannel);
+    // Awaited by every load; this only keeps a subscription that never completes from being unhandled.
+    this.replySubscription.catch(() => {});
     let subscribedOnce = false;
-    const identifier = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    super({
-      prefix: `${options.prefix}:collab`,
-      identifier,
-      createClient: () => {
-        // Named, so an operator (or a test) can tell the instances' connections apart in CLIENT LIST.
-        const client = new RedisClient(options.url, {
-          maxRetriesPerRequest: null,
-          connectionName: `framelord-relay-${process.pid}`,
-        });
-        // ioredis reports every failed reconnect; once per interval is enough to know.
-        client.on('error', (error: Error) => warnThrottled(logger, error, 'redis relay connection error'));
-        return client;
-      },
-    });
-    this.relayOptions = options;
-    this.answerPeersFromDurableState();
     this.sub.on('ready', () => {
       if (!subscribedOnce) {
         subscribedOnce = true;
@@ -124,81 +118,183 @@ export class RedisRelay extends RedisExtension {
     });
   }
 
-  /** No Redlock: compaction is single-writer per note in the database (see the top of this file). */
-  override async onStoreDocument(): Promise<void> {}
+  private connect(): RedisClient {
+    const client = new RedisClient(this.options.url, {
+      // Wait for Redis rather than fail a command: a failed subscription would fail its load.
+      maxRetriesPerRequest: null,
+      // Named, so an operator (or a test) can tell the instances' connections apart in CLIENT LIST.
+      connectionName: `framelord-relay-${process.pid}`,
+    });
+    // ioredis reports every failed reconnect; once per interval is enough to know.
+    client.on('error', (error: Error) => this.warn(error, 'redis relay connection error'));
+    return client;
+  }
 
-  override async onChange(payload: onChangePayload): Promise<void> {
+  /** While Redis is away every publish fails: one line per interval says so. */
+  private warn(error: unknown, message: string): void {
+    if (Date.now() - this.lastWarnedAt < ERROR_LOG_INTERVAL_MS) return;
+    this.lastWarnedAt = Date.now();
+    this.options.logger.warn({ err: error }, message);
+  }
+
+  private publish(channel: string, frame: Uint8Array): Promise<number> {
+    return this.pub.publish(channel, encodeRelayMessage(this.header, frame));
+  }
+
+  private toDocument(documentName: string, frame: Uint8Array): Promise<number> {
+    return this.publish(documentChannel(this.options.prefix, documentName), frame);
+  }
+
+  /** Sends an update (already logged) to the instances holding the document. */
+  async publishUpdate(documentName: string, update: Uint8Array): Promise<void> {
+    await this.toDocument(
+      documentName,
+      new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array(),
+    );
+  }
+
+  /** Asks the peers holding the document for what we lack, and offers what they lack. */
+  private async requestState(documentName: string, document: Document): Promise<void> {
+    await this.toDocument(
+      documentName,
+      new OutgoingMessage(documentName).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array(),
+    );
+  }
+
+  async afterLoadDocument({ documentName, document }: afterLoadDocumentPayload): Promise<void> {
+    this.held.set(documentName, document);
+    const channel = documentChannel(this.options.prefix, documentName);
+    try {
+      await this.replySubscription;
+      await this.sub.subscribe(channel);
+      // We are subscribed ourselves: more than one subscriber means a peer holds the document.
+      const [, subscribers] = (await this.pub.pubsub('NUMSUB', channel)) as [string, number | string];
+      const peerHoldsIt = Number(subscribers) > 1;
+      // Registered before anything is published, so the answer cannot arrive unseen.
+      const answered = peerHoldsIt ? this.waitForInitialSync(documentName) : Promise.resolve();
+      await Promise.all([
+        this.requestState(documentName, document),
+        this.toDocument(documentName, new OutgoingMessage(documentName).writeQueryAwareness().toUint8Array()),
+      ]);
+      await answered;
+    } catch (error) {
+      // afterUnloadDocument never runs for a load that fails: let go of the document here.
+      this.initialSyncs.get(documentName)?.();
+      this.forget(documentName);
+      throw error;
+    }
+  }
+
+  private waitForInitialSync(documentName: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.initialSyncs.get(documentName) === done) this.initialSyncs.delete(documentName);
+        resolve();
+      };
+      const timer = setTimeout(done, INITIAL_SYNC_MS);
+      this.initialSyncs.set(documentName, done);
+    });
+  }
+
+  async onChange(payload: onChangePayload): Promise<void> {
+    const { documentName, document, update } = payload;
     if (!isRelayed(payload.transactionOrigin)) {
-      const durability = this.relayOptions.liveStates.get(payload.documentName)?.durability;
+      const durability = this.options.liveStates.get(documentName)?.durability;
       (durability ? durability.whenDurable() : Promise.resolve()).then(
         () =>
-          this.publishUpdate(payload.documentName, payload.update).catch((error: unknown) =>
+          this.publishUpdate(documentName, update).catch((error: unknown) =>
             this.warn(error, 'could not relay an update'),
           ),
         // Its append failed: the document is being discarded and its clients re-send the change.
         () => {},
       );
-      this.scheduleRepair(payload.documentName, payload.document);
+      this.scheduleRepair(documentName, document);
       return;
     }
-    const entry = this.relayOptions.liveStates.get(payload.documentName);
+    const entry = this.options.liveStates.get(documentName);
     if (!entry) return;
     // The size bound counts every byte that reached the document, relayed ones too.
-    entry.budget.grow(payload.update.length);
-    this.relayOptions.documents.requestCompaction(entry.noteId);
+    entry.budget.grow(update.length);
+    this.options.documents.requestCompaction(entry.noteId);
   }
 
-  /** Sends an update (already logged) to the instances holding the document. */
-  async publishUpdate(documentName: string, update: Uint8Array): Promise<void> {
-    const message = new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array();
-    await this.pub.publish(
-      `${this.configuration.prefix}:${documentName}`,
-      Buffer.concat([this.messagePrefix, message]),
-    );
+  async onAwarenessUpdate(payload: onAwarenessUpdatePayload): Promise<void> {
+    const { documentName, document } = payload;
+    // A peer's awareness reached every instance on the same channel: never echo it back.
+    if (isRelayed(payload.transactionOrigin) || document.getConnectionsCount() === 0) return;
+    let pending = this.awareness.get(documentName);
+    if (!pending || pending.document !== document) {
+      pending = { document, clients: new Set() };
+      this.awareness.set(documentName, pending);
+      // A cursor moves in bursts: one message per document and turn carries them all.
+      setImmediate(() => this.flushAwareness(documentName));
+    }
+    for (const client of [...payload.added, ...payload.updated, ...payload.removed]) pending.clients.add(client);
   }
 
-  /**
-   * The extension answers a peer's sync step 1 with our content at once. Wrap its listener so that
-   * answer is computed only while every update applied to the document is committed (the answer
-   * is encoded synchronously when the original listener starts), and never from a discarded one.
-   */
-  private answerPeersFromDurableState(): void {
-    const [original] = this.sub.listeners('messageBuffer') as Array<(channel: Buffer, data: Buffer) => Promise<void>>;
-    if (!original) throw new Error('the Redis extension registers no message listener; update redis-relay.ts');
-    this.sub.removeListener('messageBuffer', original);
-    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
-      const handle = () =>
-        original(channel, data).catch((error: unknown) => this.warn(error, 'could not handle a relayed message'));
-      const documentName = peerStateRequestDocument(data);
-      const durability = documentName === null ? undefined : this.relayOptions.liveStates.get(documentName)?.durability;
-      if (!durability || durability.pending === 0) {
-        if (!durability?.failed) void handle();
-        return;
-      }
-      void (async () => {
-        // Appends keep arriving while we wait; answer at a moment none is in flight.
-        while (durability.pending > 0) {
-          try {
-            await durability.whenDurable();
-          } catch {
-            return;
-          }
-        }
-        if (!durability.failed) await handle();
-      })();
-    });
-  }
-
-  /** Asks the peers holding the document for what we lack, and offers what they lack. */
-  private async publishStateVector(documentName: string, document: Document): Promise<void> {
-    const message = new OutgoingMessage(documentName)
-      .createSyncMessage()
-      .writeFirstSyncStepFor(document)
+  private flushAwareness(documentName: string): void {
+    const pending = this.awareness.get(documentName);
+    this.awareness.delete(documentName);
+    if (!pending || pending.document.isDestroyed || pending.document.getConnectionsCount() === 0) return;
+    const frame = new OutgoingMessage(documentName)
+      .createAwarenessUpdateMessage(pending.document.awareness, [...pending.clients])
       .toUint8Array();
-    await this.pub.publish(
-      `${this.configuration.prefix}:${documentName}`,
-      Buffer.concat([this.messagePrefix, message]),
-    );
+    this.toDocument(documentName, frame).catch((error: unknown) => this.warn(error, 'could not relay awareness'));
+  }
+
+  private receive(channel: string, data: Buffer): void {
+    const message = decodeRelayMessage(data);
+    if (!message || message.sender === this.identifier) return;
+    const addressedToUs = channel === this.ownReplyChannel;
+    // A document's channel carries that document only.
+    if (!addressedToUs && channel !== documentChannel(this.options.prefix, message.documentName)) return;
+    const document = this.held.get(message.documentName);
+    if (!document || document.isDestroyed) return;
+    if (message.kind !== 'state-request') {
+      void this.apply(document, message, addressedToUs);
+      return;
+    }
+    // Our answer is our content: computed only at a moment no append is in flight, and never
+    // from a discarded document.
+    const durability = this.options.liveStates.get(message.documentName)?.durability;
+    if (durability?.failed) return;
+    if (!durability || durability.pending === 0) {
+      void this.apply(document, message, addressedToUs);
+      return;
+    }
+    void (async () => {
+      // Appends keep arriving while we wait; answer at a moment none is in flight.
+      while (durability.pending > 0) {
+        try {
+          await durability.whenDurable();
+        } catch {
+          return;
+        }
+      }
+      if (!document.isDestroyed) await this.apply(document, message, addressedToUs);
+    })();
+  }
+
+  /** Applies a peer's frame; answers (our state, our awareness) go to the sender's reply channel only. */
+  private async apply(document: Document, message: RelayMessage, addressedToUs: boolean): Promise<void> {
+    const incoming = new IncomingMessage(message.frame);
+    // MessageReceiver writes its answer after the document name it finds in the encoder.
+    incoming.writeVarString(incoming.readVarString());
+    const replyTo = replyChannel(this.options.prefix, message.sender);
+    try {
+      // The state request's answer is encoded synchronously, as apply() starts.
+      await new MessageReceiver(incoming, RELAYED).apply(document, undefined, (reply) => {
+        // Never on the document's channel: a step 2 is computed for one requester's state vector
+        // and would corrupt an instance that is behind it.
+        this.publish(replyTo, reply).catch((error: unknown) => this.warn(error, 'could not answer a peer'));
+      });
+    } catch (error) {
+      this.warn(error, 'could not apply a relayed message');
+      return;
+    }
+    // State sent for our state vector: the loading document has caught up with its peer.
+    if (message.kind === 'state' && addressedToUs) this.initialSyncs.get(message.documentName)?.();
   }
 
   private scheduleRepair(documentName: string, document: Document): void {
@@ -206,7 +302,7 @@ export class RedisRelay extends RedisExtension {
     const timer = setTimeout(() => {
       this.repairs.delete(documentName);
       if (document.isDestroyed) return;
-      this.publishStateVector(documentName, document).catch((error: unknown) =>
+      this.requestState(documentName, document).catch((error: unknown) =>
         this.warn(error, 'could not publish a state vector'),
       );
     }, REPAIR_DELAY_MS);
@@ -217,35 +313,41 @@ export class RedisRelay extends RedisExtension {
   /** Everything published while our subscriber was away is lost: exchange state for every document. */
   private async repairAfterReconnect(): Promise<void> {
     try {
-      // Replies must find our channels subscribed again: ioredis re-subscribes right after
+      // Answers must find our channels subscribed again: ioredis re-subscribes right after
       // 'ready', and a PING on the same connection answers only once those are through.
       await this.sub.ping();
-      const documents = this.instance ? [...this.instance.documents.entries()] : [];
-      await Promise.all(documents.map(([name, document]) => this.publishStateVector(name, document)));
-      this.relayOptions.logger.info({ documents: documents.length }, 'redis relay reconnected; documents re-synced');
+      const documents = [...this.held].filter(([, document]) => !document.isDestroyed);
+      await Promise.all(documents.map(([name, document]) => this.requestState(name, document)));
+      this.options.logger.info({ documents: documents.length }, 'redis relay reconnected; documents re-synced');
     } catch (error) {
       this.warn(error, 'could not re-sync documents after a redis reconnect');
     }
   }
 
-  override async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {
-    if (!payload.instance.documents.has(payload.documentName)) {
-      clearTimeout(this.repairs.get(payload.documentName));
-      this.repairs.delete(payload.documentName);
-    }
-    await super.afterUnloadDocument(payload);
+  async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
+    // Loaded again meanwhile (a fast reconnect): that load holds the name and its subscription.
+    if (instance.documents.has(documentName) || this.held.get(documentName)?.isDestroyed === false) return;
+    this.forget(documentName);
   }
 
-  override async onDestroy(): Promise<void> {
+  private forget(documentName: string): void {
+    this.held.delete(documentName);
+    this.awareness.delete(documentName);
+    clearTimeout(this.repairs.get(documentName));
+    this.repairs.delete(documentName);
+    this.sub
+      .unsubscribe(documentChannel(this.options.prefix, documentName))
+      .catch((error: unknown) => this.warn(error, 'could not unsubscribe a document'));
+  }
+
+  async onDestroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const timer of this.repairs.values()) clearTimeout(timer);
     this.repairs.clear();
-    // The extension's own teardown QUITs politely, which waits forever while Redis is away.
-    await Promise.race([
-      super.onDestroy().catch(() => {}),
-      new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
-    ]);
+    for (const done of [...this.initialSyncs.values()]) done();
+    this.awareness.clear();
+    // No polite QUIT: it would wait for ever while Redis is away.
     this.pub.disconnect(false);
     this.sub.disconnect(false);
   }

@@ -221,7 +221,14 @@ describe('list paging (docs/api.md)', () => {
     const response = await world.api.get('/tasks?status=blocked&per_page=2&page=2&sort=title&custom=kept');
     expect(response.status).toBe(200);
     expect(response.body.data).toHaveLength(2);
-    expect(response.body.meta).toEqual({ page: 2, per_page: 2, total, total_pages: Math.ceil(total / 2) });
+    expect(response.body.meta).toEqual({
+      page: 2,
+      per_page: 2,
+      total,
+      total_pages: Math.ceil(total / 2),
+      offset: 2,
+      has_more: total > 4,
+    });
     const { links } = response.body;
     expect(links.first).toBe('/api/v1/tasks?status=blocked&per_page=2&page=1&sort=title&custom=kept');
     expect(links.prev).toBe('/api/v1/tasks?status=blocked&per_page=2&page=1&sort=title&custom=kept');

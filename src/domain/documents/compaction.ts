@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
-import { takeVersionOnStore, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { applyStoredState } from './document-state.ts';
 import { loadDocumentState, type ByteTransfer } from './update-log.ts';
@@ -11,6 +10,13 @@ export type CompactionResult =
   | { status: 'missing' }
   | { status: 'unchanged' }
   | { status: 'compacted'; mergedEntries: number; skippedEntries: number; bytes: number };
+
+/**
+ * Runs inside the compaction's transaction, with the note row locked, after the merged state and
+ * the derived data are written (version history takes its versions here; wired in services.ts, so
+ * that documents never import the folders built on top of them).
+ */
+export type CompactionHook = (tx: Db, note: { id: string; user_id: string }, merged: Uint8Array) => Promise<unknown>;
 
 /**
  * Folds a note's update log into `notes.blocksuite_doc`, in ONE transaction:
@@ -25,7 +31,7 @@ export type CompactionResult =
  * 4. Delete exactly the rows merged, by id. Appends run concurrently with this transaction, so a row
  *    with a smaller id can commit after the tail was read; "id <= max" would delete it unmerged.
  * 5. Update the derived data (snapshot, title, links, …) in the same transaction.
- * 6. Take a version of the merged state when one is due (`history`, docs/history-and-trash.md).
+ * 6. Run the hooks on the merged state (a version when one is due, docs/history-and-trash.md).
  *
  * An empty log changes no row, so re-storing an unchanged document is a no-op.
  */
@@ -33,7 +39,7 @@ export async function compactDocument(
   db: Db,
   noteId: string,
   transfer: ByteTransfer = 'binary',
-  history?: VersionPolicy,
+  hooks: readonly CompactionHook[] = [],
 ): Promise<CompactionResult> {
   return db.transaction(async (tx) => {
     const [note] = await tx
@@ -55,7 +61,7 @@ export async function compactDocument(
         .delete(noteUpdates)
         .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
       await updateNoteFromDocument(tx, note, doc);
-      if (history) await takeVersionOnStore(tx, note, merged, history);
+      for (const hook of hooks) await hook(tx, note, merged);
       return { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length };
     } finally {
       doc.destroy();

@@ -5,7 +5,7 @@ import type { Config } from '../../config.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { compactDocument, type CompactionResult } from './compaction.ts';
+import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -38,6 +38,8 @@ export interface DocumentService {
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
   readonly live: LiveDocuments;
+  /** Runs in every compaction's transaction (version history; wired in services.ts). */
+  addCompactionHook(hook: CompactionHook): void;
   /** Waits for queued appends, compacts everything outstanding, cancels timers. */
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
@@ -65,8 +67,9 @@ export function createDocumentService(
       metrics.collabAppendDuration.observe(seconds);
     },
   });
+  const compactionHooks: CompactionHook[] = [];
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, config.history),
+    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
@@ -100,6 +103,9 @@ export function createDocumentService(
     compactNow: (noteId) => scheduler.compactNow(noteId),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
+    addCompactionHook(hook) {
+      compactionHooks.push(hook);
+    },
     async shutdown() {
       await appender.drain();
       await scheduler.flushAll();

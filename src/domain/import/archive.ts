@@ -11,7 +11,8 @@ import { blobs as blobRows, importIdMap, notes } from '../../db/schema/index.ts'
 import { users } from '../../db/schema/users.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
-import { conflict, fieldError, payloadTooLarge } from '../errors.ts';
+import { conflict, fieldError, payloadTooLarge, validationError } from '../errors.ts';
+import { unstorableTextFields } from '../storable-text.ts';
 import { exportFrameLordData } from './export-service.ts';
 import { loadSourceIds } from './id-map.ts';
 import { importFrameLordExport } from './import-service.ts';
@@ -172,14 +173,25 @@ function readArchive(bytes: Uint8Array): Record<string, Uint8Array> {
   }
 }
 
-function parseJson(files: Record<string, Uint8Array>, name: string): unknown {
+/**
+ * A JSON file of the archive. The manifest and the snapshots (stored as jsonb) are refused when any
+ * of their text is not storable, naming the file and the path inside it; data.json is checked
+ * record by record by the FrameLord import instead, which names the record.
+ */
+function parseJson(files: Record<string, Uint8Array>, name: string, checkText = true): unknown {
   const file = files[name];
   if (!file) throw fieldError(name, 'is missing from the archive');
+  let value: unknown;
   try {
-    return JSON.parse(strFromU8(file));
+    value = JSON.parse(strFromU8(file));
   } catch {
     throw fieldError(name, 'is not valid JSON');
   }
+  if (checkText) {
+    const problems = unstorableTextFields(value, [name], { wellFormed: true });
+    if (problems.length > 0) throw validationError(problems);
+  }
+  return value;
 }
 
 function parseManifest(value: unknown): Manifest {
@@ -212,7 +224,13 @@ export async function importAccountArchive(
 ): Promise<ArchiveImportSummary> {
   const files = readArchive(bytes);
   const manifest = parseManifest(parseJson(files, 'manifest.json'));
-  const data = parseJson(files, 'data.json');
+  const data = parseJson(files, 'data.json', false);
+  // Every snapshot is read (and its text checked) before anything is written.
+  const snapshots = new Map<string, unknown>();
+  for (const entry of Object.values(manifest.notes)) {
+    const name = typeof entry === 'object' && entry !== null ? entry.snapshot : null;
+    if (typeof name === 'string' && files[name] && !snapshots.has(name)) snapshots.set(name, parseJson(files, name));
+  }
   const [existing] = await db.select({ n: sql<number>`count(*)::int` }).from(notes).where(eq(notes.user_id, userId));
   if ((existing?.n ?? 0) > 0) {
     throw conflict('An archive is imported into an account without notes', [
@@ -231,9 +249,8 @@ export async function importAccountArchive(
       const target = targetOf.get(exportedId);
       if (!target || typeof entry !== 'object' || entry === null) continue;
       const state = typeof entry.state === 'string' ? files[entry.state] : undefined;
-      const snapshotFile = typeof entry.snapshot === 'string' ? files[entry.snapshot] : undefined;
       if (!state) continue;
-      const snapshot = snapshotFile ? (parseJson(files, entry.snapshot as string) as never) : null;
+      const snapshot = typeof entry.snapshot === 'string' ? ((snapshots.get(entry.snapshot) ?? null) as never) : null;
       await tx
         .update(notes)
         .set({ blocksuite_doc: state, blocksuite_snapshot: snapshot })

@@ -16,6 +16,7 @@ import {
   RELATIONSHIP_DOMAINS,
   TASK_STATUSES,
 } from '../resources/enums.ts';
+import { hasNul, NUL_MESSAGE } from '../storable-text.ts';
 
 /** PostgreSQL's varchar(n) counts characters (code points), not UTF-16 units. */
 const characters = (value: string) => [...value].length;
@@ -27,7 +28,7 @@ const characters = (value: string) => [...value].length;
  */
 const str = z
   .string()
-  .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
+  .refine((value) => !hasNul(value), NUL_MESSAGE)
   .transform((value) => value.toWellFormed());
 
 const text = (max?: number) =>

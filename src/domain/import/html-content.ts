@@ -48,7 +48,10 @@ export function decodeEntities(text: string): string {
     if (name.startsWith('#')) {
       const code =
         name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      if (!Number.isInteger(code) || code <= 0 || code > 0x10ffff) return whole;
+      // As a browser decodes them: a reference to a surrogate is U+FFFD, never half a pair (which
+      // the document's snapshot, stored as jsonb, could not hold).
+      return code >= 0xd800 && code <= 0xdfff ? '\ufffd' : String.fromCodePoint(code);
     }
     return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
   });

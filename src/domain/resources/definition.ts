@@ -1,7 +1,7 @@
 // The shape of a resource declaration. A definition states only what differs between resources;
 // the generic operations (operations.ts, list.ts, present.ts) do everything else the same way.
 import type { SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ZodType } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -83,6 +83,12 @@ export interface NestedCollection {
   /** The value of an entity without any. */
   empty: unknown;
   load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
+  /**
+   * The stored bytes of the bodies `load` adds on request (attachments' data URLs) for the parent
+   * whose id is `parentId`, as a correlated SQL expression: lists cut their pages by it before
+   * loading a body.
+   */
+  bodyBytes?(parentId: AnyPgColumn): SQL;
   /** Checks needing no database (data URL sizes), run before the transaction starts. */
   precheck?(value: unknown): void;
   /**

@@ -17,6 +17,10 @@ export function buildListQuerySchema(definition: ResourceDefinition): z.ZodObjec
     per_page: positiveInteger(
       `Items per page (default ${DEFAULT_PER_PAGE}); above ${MAX_PER_PAGE} is capped to ${MAX_PER_PAGE}.`,
     ),
+    offset: z.coerce.number().int().min(0).max(1_000_000_000).optional().meta({
+      description:
+        'Rows to skip, instead of `page`: where a page cut short by the byte budget continues (`links.next` carries it).',
+    }),
     sort: z
       .enum(definition.sortable as [string, ...string[]])
       .optional()
@@ -41,6 +45,7 @@ export function buildListQuerySchema(definition: ResourceDefinition): z.ZodObjec
 export interface ListQuery {
   page?: number;
   per_page?: number;
+  offset?: number;
   sort?: string;
   order?: 'asc' | 'desc';
   include_archived?: 'true' | 'false';

@@ -1,10 +1,12 @@
-import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
+import { longValueBytes, shortValue } from '../long-values.ts';
 import { ownedBy } from '../ownership.ts';
+import { DEFAULT_PAGE_BYTES, PageBudget } from '../page-budget.ts';
 import { parseInput } from '../validation.ts';
-import type { Entity } from './definition.ts';
+import type { Entity, Row } from './definition.ts';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type ListQuery } from './list-query.ts';
 import { presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
@@ -15,7 +17,21 @@ export interface ListPage {
   per_page: number;
   total: number;
   total_pages: number;
+  /** Index of the page's first row in the whole list. */
+  offset: number;
+  /** Where the next page starts (`offset`), null after the last row. */
+  next_offset: number | null;
+  /** Rows follow this page: more pages, or this one was cut short by the byte budget. */
+  has_more: boolean;
 }
+
+export interface ListOptions {
+  /** A page ends once its entities pass this many bytes of JSON (at least one entity). */
+  maxPageBytes?: number;
+}
+
+/** The stored length of the page's deferred columns and requested bodies, per row. */
+const BYTES = '__bytes';
 
 export interface ListPlan {
   where: SQL;
@@ -33,8 +49,9 @@ export function planList(resource: Resource, auth: AuthContext, rawQuery: unknow
   const { definition } = resource;
   const columns = resource.schemas.columns;
   const table = definition.table;
-  const page = query.page ?? 1;
   const perPage = Math.min(query.per_page ?? DEFAULT_PER_PAGE, MAX_PER_PAGE);
+  const offset = query.offset ?? ((query.page ?? 1) - 1) * perPage;
+  const page = Math.floor(offset / perPage) + 1;
 
   const conditions: SQL[] = [ownedBy(table, auth.userId)];
   if (query.include_archived !== 'true') conditions.push(eq(columns.is_archived as AnyPgColumn, false));
@@ -63,7 +80,7 @@ export function planList(resource: Resource, auth: AuthContext, rawQuery: unknow
     where: and(...conditions) as SQL,
     orderBy,
     limit: perPage,
-    offset: (page - 1) * perPage,
+    offset,
     page,
     perPage,
     includeAttachments: query.include === 'attachments',
@@ -83,10 +100,76 @@ function sortKey(column: AnyPgColumn, direction: 'asc' | 'desc'): SQL {
   return direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
 }
 
-export function listSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(
-    resource.schemas.listColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
-  );
+/** Columns that may hold a data URL of up to 10 MB: read after the page is cut by their length. */
+function deferredColumns(resource: Resource): string[] {
+  const listed = new Set(resource.schemas.listColumns);
+  return (resource.definition.dataUrlFields ?? []).filter((name) => listed.has(name));
+}
+
+/**
+ * What the page query reads: the list columns, except that a deferred column comes only when it is
+ * short, plus `__bytes`, the stored length of what the row would still load (long deferred
+ * values, and the bodies `?include=attachments` asks for). Exposed so EXPLAIN tests run this query.
+ */
+export function listSelection(resource: Resource, includeBodies = false): Record<string, AnyPgColumn | SQL> {
+  const columns = resource.schemas.columns;
+  const deferred = new Set(deferredColumns(resource));
+  const selection: Record<string, AnyPgColumn | SQL> = {};
+  const weights: SQL[] = [];
+  for (const name of resource.schemas.listColumns) {
+    const column = columns[name] as AnyPgColumn;
+    if (!deferred.has(name)) {
+      selection[name] = column;
+      continue;
+    }
+    selection[name] = shortValue(column);
+    weights.push(longValueBytes(column));
+  }
+  if (includeBodies) {
+    for (const collection of resource.definition.nested ?? []) {
+      const bytes = collection.bodyBytes?.(resource.definition.table.id);
+      if (bytes) weights.push(bytes);
+    }
+  }
+  if (weights.length > 0) selection[BYTES] = sql`(${sql.join(weights, sql` + `)})`.mapWith(Number);
+  return selection;
+}
+
+/** A page cut from the rows' stored lengths: the next rows whose deferred parts fit what is left. */
+function nextChunk(rows: readonly Row[], start: number, budget: PageBudget): Row[] {
+  const chunk: Row[] = [];
+  let bytes = 0;
+  for (const row of rows.slice(start)) {
+    const weight = Number(row[BYTES] ?? 0);
+    if (chunk.length === 0 ? !budget.couldFit(weight) : weight > 0 && bytes + weight > budget.remaining) break;
+    chunk.push(row);
+    bytes += weight;
+  }
+  return chunk;
+}
+
+/** The long deferred values of `rows` (avatars, banners held as data URLs), read into them. */
+async function loadDeferredColumns(db: Db, auth: AuthContext, resource: Resource, rows: Row[]): Promise<void> {
+  const names = deferredColumns(resource);
+  const pending = rows.filter((row) => names.some((name) => row[name] === null) && Number(row[BYTES] ?? 0) > 0);
+  if (pending.length === 0) return;
+  const table = resource.definition.table;
+  const selection: Record<string, AnyPgColumn> = { id: table.id };
+  for (const name of names) selection[name] = resource.schemas.columns[name] as AnyPgColumn;
+  const stored = await db
+    .select(selection)
+    .from(table)
+    .where(
+      and(
+        ownedBy(table, auth.userId),
+        inArray(
+          table.id,
+          pending.map((row) => String(row.id)),
+        ),
+      ),
+    );
+  const byId = new Map(stored.map((row) => [String(row.id), row as Row]));
+  for (const row of pending) for (const name of names) row[name] = byId.get(String(row.id))?.[name] ?? null;
 }
 
 export async function listResource(
@@ -94,12 +177,13 @@ export async function listResource(
   auth: AuthContext,
   resource: Resource,
   rawQuery: unknown,
+  options: ListOptions = {},
 ): Promise<ListPage> {
   const plan = planList(resource, auth, rawQuery);
   const table = resource.definition.table;
   const [rows, totals] = await Promise.all([
     db
-      .select(listSelection(resource))
+      .select(listSelection(resource, plan.includeAttachments))
       .from(table)
       .where(plan.where)
       .orderBy(...plan.orderBy)
@@ -108,9 +192,37 @@ export async function listResource(
     db.select({ total: count() }).from(table).where(plan.where),
   ]);
   const total = Number(totals[0]?.total ?? 0);
-  const data = await presentRows(db, resource, rows as Record<string, unknown>[], {
-    detail: false,
-    includeAttachments: plan.includeAttachments,
-  });
-  return { data, page: plan.page, per_page: plan.perPage, total, total_pages: Math.ceil(total / plan.perPage) };
+  // Rows are presented a chunk at a time, each chunk as big as the stored lengths say the budget
+  // still allows, so a page that ends early never loads the bodies of the rows it leaves out.
+  const budget = new PageBudget(options.maxPageBytes ?? DEFAULT_PAGE_BYTES);
+  const data: Entity[] = [];
+  let cutShort = false;
+  while (data.length < rows.length && !cutShort) {
+    const chunk = nextChunk(rows as Row[], data.length, budget);
+    if (chunk.length === 0) break;
+    await loadDeferredColumns(db, auth, resource, chunk);
+    const entities = await presentRows(db, resource, chunk, {
+      detail: false,
+      includeAttachments: plan.includeAttachments,
+    });
+    for (const entity of entities) {
+      if (!budget.admit(entity)) {
+        cutShort = true;
+        break;
+      }
+      data.push(entity);
+    }
+  }
+  const end = plan.offset + data.length;
+  const nextOffset = data.length < rows.length || (rows.length === plan.limit && end < total) ? end : null;
+  return {
+    data,
+    page: plan.page,
+    per_page: plan.perPage,
+    total,
+    total_pages: Math.ceil(total / plan.perPage),
+    offset: plan.offset,
+    next_offset: nextOffset,
+    has_more: nextOffset !== null,
+  };
 }

@@ -8,17 +8,14 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError } from '../errors.ts';
 import { findEntities, type Entity } from '../resources/index.ts';
 import type { EntityType } from '../entity-types.ts';
+import { DEFAULT_PAGE_BYTES, PageBudget } from '../page-budget.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertSchemaVersionSupported, SERVER_SCHEMA_VERSION } from './schema-version.ts';
 
 export const DEFAULT_PULL_LIMIT = 500;
 export const MAX_PULL_LIMIT = 1000;
-/**
- * A page also ends once its changes pass this many bytes (as JSON), keeping at least one change:
- * a note carries its whole document and an interaction its attachments (up to 64 MB and 10 MB
- * each), so a page of a thousand could otherwise be gigabytes.
- */
-export const DEFAULT_PULL_PAGE_BYTES = 16 * 1024 * 1024;
+/** A page also ends once its changes pass this many bytes (as JSON), keeping at least one change. */
+export const DEFAULT_PULL_PAGE_BYTES = DEFAULT_PAGE_BYTES;
 /** Entities are loaded this many changes at a time, so a page cut short never loads the rest. */
 const ENTITY_CHUNK = 100;
 
@@ -58,7 +55,7 @@ export async function pullChanges(
   assertSchemaVersionSupported(request.schema_version);
   const after = decodeCursor(request.cursor);
   const limit = Math.min(request.limit ?? DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT);
-  const maxPageBytes = options.maxPageBytes ?? DEFAULT_PULL_PAGE_BYTES;
+  const budget = new PageBudget(options.maxPageBytes ?? DEFAULT_PULL_PAGE_BYTES);
   const syncTimestamp = new Date().toISOString();
 
   // One page and one more row, to know whether another page follows; never the whole feed.
@@ -74,7 +71,6 @@ export async function pullChanges(
   // Entities are read after the feed rows, so each is at least as new as the change that names
   // it; one that changed again meanwhile is sent again with its later number.
   const changes: PulledChange[] = [];
-  let bytes = 0;
   let lastSeq = after;
   let cutShort = false;
   for (let start = 0; start < page.length && !cutShort; start += ENTITY_CHUNK) {
@@ -91,12 +87,10 @@ export async function pullChanges(
         data: entity,
         sync_version: entity === null ? 0 : Number(entity.sync_version),
       };
-      const size = JSON.stringify(change).length;
-      if (changes.length > 0 && bytes + size > maxPageBytes) {
+      if (!budget.admit(change)) {
         cutShort = true;
         break;
       }
-      bytes += size;
       changes.push(change);
       lastSeq = Number(row.seq);
     }

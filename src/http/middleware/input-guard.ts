@@ -11,6 +11,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { fieldError, validationError, type FieldProblem } from '../../domain/errors.ts';
 import { jsonDepthWithin, MAX_JSON_DEPTH } from '../../domain/json-depth.ts';
+import { hasNul, NUL_MESSAGE, unstorableTextFields } from '../../domain/storable-text.ts';
 import type { AppEnv } from '../app-env.ts';
 import { errorEnvelope, sendError } from '../error-response.ts';
 
@@ -50,25 +51,6 @@ const NUL = '\u0000';
 /** `\u0000` as JSON spells it (either case of hex digits is the same escape). */
 const ESCAPED_NUL = /\\u0000/;
 
-/** Every string of a parsed JSON value that holds a NUL, by its path (`changes.0.data.title`). */
-function nulFields(value: unknown, path: string[], found: FieldProblem[]): void {
-  if (found.length >= 20) return;
-  if (typeof value === 'string') {
-    if (value.includes(NUL))
-      found.push({ field: path.join('.') || 'body', message: 'must not contain NUL characters' });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => {
-      nulFields(item, [...path, String(index)], found);
-    });
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes(NUL))
-        found.push({ field: [...path, key].join('.'), message: 'must not contain NUL characters' });
-      nulFields(item, [...path, key], found);
-    }
-  }
-}
-
 export function textGuard(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const url = new URL(c.req.url);
@@ -78,11 +60,11 @@ export function textGuard(): MiddlewareHandler<AppEnv> {
     } catch {
       return sendError(c, fieldError('path', 'is not valid percent-encoding'));
     }
-    if (path.includes(NUL)) return sendError(c, fieldError('path', 'must not contain NUL characters'));
+    if (hasNul(path)) return sendError(c, fieldError('path', NUL_MESSAGE));
     const queryProblems: FieldProblem[] = [];
     for (const [name, value] of url.searchParams)
-      if (name.includes(NUL) || value.includes(NUL))
-        queryProblems.push({ field: name.replaceAll(NUL, '\\0'), message: 'must not contain NUL characters' });
+      if (hasNul(name) || hasNul(value))
+        queryProblems.push({ field: name.replaceAll(NUL, '\\0'), message: NUL_MESSAGE });
     if (queryProblems.length > 0) return sendError(c, validationError(queryProblems));
 
     const type = c.req.header('content-type') ?? '';
@@ -99,8 +81,7 @@ export function textGuard(): MiddlewareHandler<AppEnv> {
         } catch {
           parsed = undefined; // Not JSON: the route answers that.
         }
-        const problems: FieldProblem[] = [];
-        nulFields(parsed, [], problems);
+        const problems = unstorableTextFields(parsed);
         if (problems.length > 0) return sendError(c, validationError(problems));
       }
     }

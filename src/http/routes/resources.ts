@@ -4,7 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.ts';
 import { RESOURCES } from '../../domain/resources/index.ts';
-import { listResource } from '../../domain/resources/list.ts';
+import { listResource, type ListOptions } from '../../domain/resources/list.ts';
 import {
   archiveResourceEntity,
   createResourceEntity,
@@ -31,7 +31,17 @@ import {
 import { registerResourceActions } from './resource-actions.ts';
 
 export const ListMeta = z
-  .object({ page: z.int(), per_page: z.int(), total: z.int(), total_pages: z.int() })
+  .object({
+    page: z.int(),
+    per_page: z.int(),
+    total: z.int(),
+    total_pages: z.int(),
+    offset: z.int().optional().openapi({ description: "Index of the page's first row in the whole list." }),
+    has_more: z.boolean().optional().openapi({
+      description:
+        'Rows follow this page. A page also ends early, once its entities pass the byte budget (LIST_MAX_PAGE_BYTES); follow links.next to continue without skipping a row.',
+    }),
+  })
   .openapi('ListMeta', { description: 'per_page is the effective page size (capped at 100).' });
 export const ListLinks = z
   .object({ first: z.string(), prev: z.string().nullable(), next: z.string().nullable(), last: z.string() })
@@ -51,29 +61,44 @@ export interface PageCounts {
   total_pages: number;
 }
 
-/** The list envelope of docs/api.md: `{data, meta, links}`. */
-export function listAnswer<T>(c: ResourceContext, counts: PageCounts, data: T[]) {
-  const { page, per_page, total, total_pages } = counts;
-  return { data, meta: { page, per_page, total, total_pages }, links: pageLinks(c, page, total_pages) };
+/** Lists whose pages may end early (the byte budget) say where the next one starts. */
+export interface PageContinuation {
+  offset: number;
+  next_offset: number | null;
+  has_more: boolean;
 }
 
-function pageLinks(c: ResourceContext, page: number, totalPages: number) {
+/** The list envelope of docs/api.md: `{data, meta, links}`. */
+export function listAnswer<T>(c: ResourceContext, counts: PageCounts & Partial<PageContinuation>, data: T[]) {
+  const { page, per_page, total, total_pages, offset, has_more } = counts;
+  return {
+    data,
+    meta: { page, per_page, total, total_pages, ...(offset === undefined ? {} : { offset, has_more }) },
+    links: pageLinks(c, counts),
+  };
+}
+
+function pageLinks(c: ResourceContext, counts: PageCounts & Partial<PageContinuation>) {
+  const { page, per_page: perPage, total_pages: totalPages, next_offset: nextOffset } = counts;
   const url = new URL(c.req.url);
-  const at = (target: number) => {
+  const link = (name: 'page' | 'offset', target: number) => {
     const parameters = new URLSearchParams(url.search);
-    parameters.set('page', String(target));
+    parameters.delete(name === 'page' ? 'offset' : 'page');
+    parameters.set(name, String(target));
     return `${url.pathname}?${parameters.toString()}`;
   };
+  const at = (target: number) => link('page', target);
   const last = Math.max(totalPages, 1);
-  return {
-    first: at(1),
-    prev: page > 1 ? at(Math.min(page - 1, last)) : null,
-    next: page < totalPages ? at(page + 1) : null,
-    last: at(last),
-  };
+  // A page that ended early (or was asked for by offset) continues at an offset: the page after
+  // it by number would skip the rows the byte budget left out.
+  let next = page < totalPages ? at(page + 1) : null;
+  if (nextOffset === null) next = null;
+  else if (nextOffset !== undefined && (url.searchParams.has('offset') || nextOffset !== page * perPage))
+    next = link('offset', nextOffset);
+  return { first: at(1), prev: page > 1 ? at(Math.min(page - 1, last)) : null, next, last: at(last) };
 }
 
-function registerResource(app: App, db: Db, resource: Resource): void {
+function registerResource(app: App, db: Db, resource: Resource, listOptions: ListOptions): void {
   const { definition, schemas } = resource;
   const base = `/api/v1/${definition.path}`;
   const tags = [definition.path];
@@ -88,7 +113,9 @@ function registerResource(app: App, db: Db, resource: Resource): void {
       path: base,
       tags,
       summary: `List your ${definition.path}`,
-      description: 'Archived rows are left out unless include_archived=true. Unknown query parameters are ignored.',
+      description:
+        'Archived rows are left out unless include_archived=true. Unknown query parameters are ignored. A page also ends early, ' +
+        'once its entities pass LIST_MAX_PAGE_BYTES of JSON (at least one entity): meta.has_more and links.next (an offset) continue it.',
       security: SECURITY,
       request: { query: resource.listQuery },
       responses: {
@@ -97,7 +124,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
       },
     }),
     async (c) => {
-      const page = await listResource(db, caller(c), resource, queryObject(c));
+      const page = await listResource(db, caller(c), resource, queryObject(c), listOptions);
       return c.json(listAnswer(c, page, page.data), 200);
     },
   );
@@ -189,6 +216,7 @@ function registerResource(app: App, db: Db, resource: Resource): void {
 }
 
 export function registerResourceRoutes(app: App, services: Services): void {
-  for (const resource of RESOURCES) registerResource(app, services.db, resource);
+  const listOptions: ListOptions = { maxPageBytes: services.config.listMaxPageBytes };
+  for (const resource of RESOURCES) registerResource(app, services.db, resource, listOptions);
   registerResourceActions(app, services.db);
 }

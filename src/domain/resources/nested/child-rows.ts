@@ -75,6 +75,15 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
       if (!options.precheckItem) return;
       for (const [index, item] of (value as ChildItem[]).entries()) options.precheckItem?.(item, `${field}.${index}`);
     },
+    ...(bodyFields.size > 0
+      ? {
+          bodyBytes: (parentId: AnyPgColumn) =>
+            sql`(select coalesce(sum(${sql.join(
+              [...bodyFields].map((name) => sql`coalesce(octet_length(${columns[name]}), 0)`),
+              sql` + `,
+            )}), 0) from ${table} where ${parentColumn} = ${parentId})`,
+        }
+      : {}),
     async load(db, parentIds, presentOptions) {
       const result = new Map<string, Row[]>();
       if (parentIds.length === 0) return result;
