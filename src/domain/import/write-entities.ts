@@ -140,7 +140,7 @@ export async function writeEntities(
         new Map(list.flatMap((item) => (item.copied ? [[item.id, item.copied] as const] : []))),
       ]),
     );
-    const options: WriteOptions = { deferredChanges: context.changes };
+    const options: WriteOptions = { deferredChanges: context.changes, present: false };
     // A refusal names the record of the file, then the field as the resource layer names it.
     await inRequestTerms<unknown>(
       (field) => `${entity.where}.${field}`,

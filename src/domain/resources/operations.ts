@@ -44,6 +44,11 @@ export interface WriteOptions {
    * `copying` and do not run automations again (a stage's auto task: the copy has that task).
    */
   copied?: { row?: Row; items?: Record<string, ReadonlyMap<string, Row>> };
+  /**
+   * false: the caller does not read the answer (an import writing thousands of rows), so the
+   * written row is returned as stored instead of presented (no reads of its nested collections).
+   */
+  present?: false;
 }
 
 export interface CreateResult {
@@ -145,7 +150,7 @@ async function finishWrite(
     }
   }
   const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
-  const entity = await presentRow(context.tx, resource, row);
+  const entity = options.present === false ? row : await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
   const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
   if (options.deferredChanges) {
