@@ -37,6 +37,7 @@ export interface ImportWrite {
 
 /** Stored entities as a list shows them with their attachments' bodies: a note's document is not read. */
 const STORED: PresentOptions = { detail: false, includeAttachments: true };
+const READ_BATCH = 500;
 
 const bodyValues = (values: Values | undefined): Row =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, apiValue(value)]));
@@ -100,13 +101,12 @@ export async function writeEntities(
   const collections = definition.nested ?? [];
   const inBody = new Set<string>([...definition.writable, ...collections.map((collection) => collection.field)]);
   const counts = context.tally.table(getTableName(definition.table));
-  const stored = await findResourceEntities(
-    tx,
-    auth,
-    resource,
-    planned.map((entity) => entity.id),
-    STORED,
-  );
+  const stored = new Map<string, Entity>();
+  // A batch of stored entities per statement, each statement's id list bounded.
+  for (let start = 0; start < planned.length; start += READ_BATCH) {
+    const ids = planned.slice(start, start + READ_BATCH).map((entity) => entity.id);
+    for (const [id, entity] of await findResourceEntities(tx, auth, resource, ids, STORED)) stored.set(id, entity);
+  }
   for (const entity of planned) {
     const current = stored.get(entity.id);
     const fields = bodyValues({ ...entity.values, ...(current ? {} : entity.insertOnly) });

@@ -104,10 +104,10 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
   return { id, values, nested, input };
 }
 
-function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(
-    resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
-  );
+/** The columns of the single-entity shape, or (`detail` false) of a list item. */
+function detailSelection(resource: Resource, detail = true): Record<string, AnyPgColumn> {
+  const names = detail ? resource.schemas.detailColumns : resource.schemas.listColumns;
+  return Object.fromEntries(names.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
 }
 
 /** Every foreign key of the body, the parent's and its nested collections', checked at once. */
@@ -384,7 +384,7 @@ export async function findResourceEntities(
   if (wanted.length === 0) return new Map();
   const { table } = resource.definition;
   const rows = (await db
-    .select(detailSelection(resource))
+    .select(detailSelection(resource, presentOptions.detail))
     .from(table)
     .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
   const entities = await presentRows(db, resource, rows, presentOptions);
@@ -410,7 +410,7 @@ export async function allResourceEntities(
   const columns = resource.schemas.columns;
   const owned = ownedBy(table, auth.userId);
   const rows = (await db
-    .select(Object.fromEntries(resource.schemas.listColumns.map((name) => [name, columns[name] as AnyPgColumn])))
+    .select(detailSelection(resource, false))
     .from(table)
     .where(options.includeArchived ? owned : and(owned, eq(columns.is_archived as AnyPgColumn, false)))
     .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
