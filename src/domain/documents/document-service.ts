@@ -9,6 +9,7 @@ import { type CompactionHook, compactDocument, type CompactionResult } from './c
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
+import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import type { StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
@@ -23,8 +24,11 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
-  /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
-  appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
+  /**
+   * Commits `update` to the note's log (group commit). Resolves only once it is durable.
+   * `sessionId`: the signed-in device that made it, which the version taken of it names.
+   */
+  appendUpdate(noteId: string, update: Uint8Array, sessionId?: string | null): Promise<void>;
   /** Stored state + log tail, one snapshot; null when the note does not exist. */
   loadState(noteId: string): Promise<StoredDocumentState | null>;
   /**
@@ -32,6 +36,11 @@ export interface DocumentService {
    * loaded, else the stored state merged with the log tail. Null when the note has no document yet.
    */
   currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
+  /**
+   * Records that `doc`, a document being loaded, now holds `state` (read by `loadState`): its
+   * compactions may then start from memory (compaction.ts).
+   */
+  loaded(doc: Y.Doc, state: StoredDocumentState): void;
   /** Compacts now; false when it failed (a retry is then scheduled, never lost). */
   compactNow(noteId: string): Promise<boolean>;
   /** Compacts after the store debounce (a log that grew without a live document storing it). */
@@ -65,11 +74,13 @@ export function createDocumentService(
     onCommit: (entries, seconds) => {
       metrics.collabUpdatesLogged.inc(entries.length);
       metrics.collabAppendDuration.observe(seconds);
+      // Here rather than after each append's own promise: one call per batch, no extra promise per update.
+      for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
   const compactionHooks: CompactionHook[] = [];
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks),
+    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
@@ -88,11 +99,12 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    async appendUpdate(noteId, update) {
-      await appender.append(noteId, update);
-      scheduler.markDirty(noteId);
-    },
+    appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
+    loaded(doc, state) {
+      if (state.version !== undefined)
+        markStoredState(doc, { rowVersion: state.version, docMd5: md5Hex(state.stored) });
+    },
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);
       if (doc) return Y.encodeStateAsUpdate(doc);

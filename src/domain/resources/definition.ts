@@ -150,6 +150,12 @@ export interface ResourceDefinition {
   sortable: readonly string[];
   search?: SearchDefinition;
   hooks?: ResourceHooks;
+  /**
+   * Creates of this resource read no rows of their own kind (their hooks look at the body alone),
+   * so a run of them may be inserted with one statement (createResourceEntities, a sync push):
+   * every rule still runs for each row, but the run's hooks all run before its insert.
+   */
+  batchCreates?: boolean;
   /** Computed fields of the API shape (topics' note counts, a note's document). */
   decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
   /** Extra response fields the decorator adds, for the OpenAPI document. */

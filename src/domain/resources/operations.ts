@@ -7,13 +7,20 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
-import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
+import {
+  assertOwnedReferences,
+  ownedBy,
+  ownedReferenceProblemsEach,
+  ownedRow,
+  type OwnedReference,
+} from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
 import { recordChanges } from '../change-feed.ts';
 import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
+import { insertRowsReturning } from './bulk-insert.ts';
 import { checkUrlField } from './data-url.ts';
 import type { ChangeRef, Entity, PresentOptions, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
@@ -110,8 +117,8 @@ function detailSelection(resource: Resource, detail = true): Record<string, AnyP
   return Object.fromEntries(names.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
 }
 
-/** Every foreign key of the body, the parent's and its nested collections', checked at once. */
-async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
+/** Every foreign key of the body, the parent's and its nested collections'. */
+function ownedReferencesOf(context: WriteContext, resource: Resource): OwnedReference[] {
   const references: OwnedReference[] = [];
   for (const [field, table] of Object.entries(resource.definition.ownedReferences ?? {})) {
     const value = context.values[field];
@@ -123,16 +130,21 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
     const value = context.nested[collection.field];
     if (value !== undefined && collection.ownedReferences) references.push(...collection.ownedReferences(value));
   }
-  await assertOwnedReferences(context.tx, context.auth.userId, references);
+  return references;
 }
 
-/** Writes the row's nested collections, runs the after-write hook, presents, and records the change. */
-async function finishWrite(
+/** Every foreign key of the body checked at once. */
+async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
+  await assertOwnedReferences(context.tx, context.auth.userId, ownedReferencesOf(context, resource));
+}
+
+/** Writes the row's nested collections and runs the after-write hook; answers the changes to record. */
+async function writeDependents(
   context: WriteContext,
   resource: Resource,
   row: Row,
-  options: WriteOptions,
-): Promise<Entity> {
+  copied?: WriteOptions['copied'],
+): Promise<ChangeRef[]> {
   const { definition } = resource;
   const parentId = String(row.id);
   for (const collection of definition.nested ?? []) {
@@ -143,16 +155,26 @@ async function finishWrite(
           auth: context.auth,
           parentId,
           mode: context.mode,
-          copiedItems: options.copied?.items?.[collection.field],
+          copiedItems: copied?.items?.[collection.field],
         },
         context.nested[collection.field],
       );
     }
   }
   const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
+  return [{ entityType: definition.entityType, entityId: parentId }, ...extra];
+}
+
+/** Writes the row's dependents, presents it, runs onWritten, and records the change. */
+async function finishWrite(
+  context: WriteContext,
+  resource: Resource,
+  row: Row,
+  options: WriteOptions,
+): Promise<Entity> {
+  const changes = await writeDependents(context, resource, row, options.copied);
   const entity = options.present === false ? row : await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
-  const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
   if (options.deferredChanges) {
     options.deferredChanges.push(...changes);
     return entity;
@@ -170,6 +192,36 @@ function assertWritable(resource: Resource): void {
   }
 }
 
+/** A create's write context, before any database work. */
+function createContext(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  parsed: ParsedBody,
+  updatedAt: Date,
+  copying = false,
+): WriteContext {
+  const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
+  for (const [name, makeDefault] of Object.entries(resource.definition.serverDefaults ?? {})) {
+    if (values[name] === undefined) values[name] = makeDefault(auth);
+  }
+  return { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt, copying };
+}
+
+/** The row a create inserts; a copy's values (`WriteOptions.copied.row`) over the derived ones. */
+function insertedRow(context: WriteContext, id: string, copiedRow?: Row): Row {
+  const version = firstVersion(context.updatedAt);
+  return {
+    ...context.values,
+    created_at: version.updated_at,
+    ...copiedRow,
+    id,
+    user_id: context.auth.userId,
+    sync_version: version.sync_version,
+    updated_at: version.updated_at,
+  };
+}
+
 export async function createResourceEntity(
   db: Db,
   auth: AuthContext,
@@ -181,40 +233,120 @@ export async function createResourceEntity(
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
-    const version = firstVersion(options.updatedAt ?? new Date());
-    const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
-    for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
-      if (values[name] === undefined) values[name] = makeDefault(auth);
-    }
-    const context: WriteContext = {
+    const context = createContext(
       tx,
       auth,
-      mode: 'create',
-      existing: undefined,
-      values,
-      nested: parsed.nested,
-      updatedAt: version.updated_at,
-      copying: options.copied !== undefined,
-    };
+      resource,
+      parsed,
+      options.updatedAt ?? new Date(),
+      options.copied !== undefined,
+    );
     await checkOwnedReferences(context, resource);
     await definition.hooks?.beforeWrite?.(context);
     const id = parsed.id ?? randomUUID();
     const [row] = (await tx
       .insert(definition.table)
-      .values({
-        ...context.values,
-        created_at: version.updated_at,
-        ...options.copied?.row,
-        id,
-        user_id: auth.userId,
-        sync_version: version.sync_version,
-        updated_at: version.updated_at,
-      } as never)
+      .values(insertedRow(context, id, options.copied?.row) as never)
       .onConflictDoNothing({ target: definition.table.id })
       .returning(detailSelection(resource))) as Row[];
     if (!row) return { entity: await identicalRetryOrConflict(tx, auth, resource, id, parsed.input), created: false };
     return { entity: await finishWrite(context, resource, row, options), created: true };
   });
+}
+
+export interface CreateItem {
+  body: unknown;
+  /** Time of the write (sync: the client's clamped time). */
+  updatedAt: Date;
+}
+
+/** How one item of createResourceEntities ended. */
+export type CreateOutcome =
+  | { ok: true; id: string; syncVersion: number; created: boolean }
+  | { ok: false; error: DomainError };
+
+/**
+ * Many creates of one resource with one INSERT: a sync push's run of creates, which would otherwise
+ * cost several round trips per row. Every rule of createResourceEntity holds for each item (body
+ * validation, server defaults, owned references, hooks, nested collections, identical retry or
+ * CONFLICT for an existing id). An item the client got wrong in a way known before anything is
+ * written (its body, its references, a hook's refusal, an id that exists) fails alone. Anything
+ * that fails once rows are written (a constraint, a nested write) throws: the caller runs this in
+ * a savepoint, rolls it back and creates the items one by one to find the bad one.
+ *
+ * Runs in `tx` as it is (no savepoint of its own), appends the change-feed entries to
+ * `deferredChanges`, and answers versions rather than presented entities (a push needs no more).
+ * Items are taken in order; only resources whose hooks read no rows of their own kind
+ * (`batchCreates`) may be created this way, since every hook of the run runs before its insert.
+ */
+export async function createResourceEntities(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  items: readonly CreateItem[],
+  deferredChanges: ChangeRef[],
+): Promise<CreateOutcome[]> {
+  assertWritable(resource);
+  const { definition } = resource;
+  const outcomes: CreateOutcome[] = [];
+  const fail = (index: number, error: unknown) => {
+    if (!(error instanceof DomainError)) throw error;
+    outcomes[index] = { ok: false, error };
+  };
+  const prepared: Array<{ index: number; id: string; parsed: ParsedBody; context: WriteContext }> = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      const parsed = parseBody(resource, 'create', item.body);
+      const context = createContext(tx, auth, resource, parsed, item.updatedAt);
+      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context });
+    } catch (error) {
+      fail(index, error);
+    }
+  }
+  const problems = await ownedReferenceProblemsEach(
+    tx,
+    auth.userId,
+    prepared.map((item) => ownedReferencesOf(item.context, resource)),
+  );
+  const valid: typeof prepared = [];
+  for (const [position, item] of prepared.entries()) {
+    const itemProblems = problems[position] ?? [];
+    if (itemProblems.length > 0) {
+      fail(item.index, validationError(itemProblems));
+      continue;
+    }
+    try {
+      await definition.hooks?.beforeWrite?.(item.context);
+      valid.push(item);
+    } catch (error) {
+      fail(item.index, error);
+    }
+  }
+  if (valid.length === 0) return outcomes;
+  const rows = await insertRowsReturning(
+    tx,
+    definition.table,
+    valid.map((item) => insertedRow(item.context, item.id)),
+    resource.schemas.detailColumns,
+  );
+  const inserted = new Map(rows.map((row) => [String(row.id), row]));
+  for (const item of valid) {
+    const row = inserted.get(item.id);
+    // Taken once: a second item with the same id is a retry of the first, as it would be one by one.
+    inserted.delete(item.id);
+    if (!row) {
+      try {
+        const current = await identicalRetryOrConflict(tx, auth, resource, item.id, item.parsed.input);
+        outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(current.sync_version), created: false };
+      } catch (error) {
+        fail(item.index, error);
+      }
+      continue;
+    }
+    deferredChanges.push(...(await writeDependents(item.context, resource, row)));
+    outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(row.sync_version), created: true };
+  }
+  return outcomes;
 }
 
 /** docs/api.md: creating an id that exists is a conflict, unless it is the caller's identical retry. */
