@@ -1,6 +1,6 @@
 // The per-note append-only update log (`note_updates`) and the stored state it extends.
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db, PreparedQuery } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
 import { isUuid } from '../uuid.ts';
@@ -23,6 +23,12 @@ export interface StoredDocumentState {
   stored: Uint8Array | null;
   /** Log entries not yet compacted, in id order. */
   log: LogEntry[];
+  /**
+   * The note row's version (`xmin`) in the same snapshot, so that a live document can tell later
+   * whether the stored state is still the one it was loaded from (stored-state-marks.ts). Set by
+   * the single-note loads.
+   */
+  version?: string;
 }
 
 /** A PostgreSQL array literal of strings that need no quoting (uuids, `\x` hex). */
@@ -49,10 +55,8 @@ export const sessionColumn = (sessionId: string | null | undefined): string | nu
  */
 export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
-  const noteIds = arrayLiteral(entries.map((entry) => entry.noteId));
-  const updates = arrayLiteral(entries.map((entry) => byteaElement(entry.update)));
-  const sessionIds = arrayLiteral(entries.map((entry) => sessionColumn(entry.sessionId) ?? 'NULL'));
+  const [noteIds, updates, sessionIds] = appendParameters(entries);
+  // The same statement as APPEND_ROWS below, through the query builder (any Db, a transaction too).
   const rows = await queryRows<{ id: string | number }>(
     db,
     sql`insert into note_updates (note_id, "update", session_id)
@@ -61,6 +65,34 @@ export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[])
         returning id`,
   );
   return rows.map((row) => Number(row.id));
+}
+
+const APPEND_ROWS = `insert into note_updates (note_id, "update", session_id)
+  select note_id, "update", session_id
+  from unnest($1::uuid[], $2::bytea[], $3::uuid[]) as rows(note_id, "update", session_id)
+  returning id`;
+
+/**
+ * `appendUpdateRows` as a prepared statement of the connection (PostgreSQL): one round trip per
+ * commit instead of two (db/client.ts, `preparedQuery`). What the group commit uses.
+ */
+export async function appendUpdateRowsPrepared(
+  run: PreparedQuery,
+  entries: readonly LoggedUpdate[],
+): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const rows = await run(APPEND_ROWS, appendParameters(entries));
+  return rows.map((row) => Number(row.id));
+}
+
+/** The rows as three array literals: note ids, updates (hex), session ids (NULL for none). */
+function appendParameters(entries: readonly LoggedUpdate[]): [string, string, string] {
+  for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
+  return [
+    arrayLiteral(entries.map((entry) => entry.noteId)),
+    arrayLiteral(entries.map((entry) => byteaElement(entry.update))),
+    arrayLiteral(entries.map((entry) => sessionColumn(entry.sessionId) ?? 'NULL')),
+  ];
 }
 
 /** Appends one note's updates in one transaction; resolves once they are committed. */
@@ -98,7 +130,7 @@ export async function loadDocumentState(
   const update = transfer === 'base64' ? sql`encode("update", 'base64')` : sql`"update"`;
   const rows = await queryRows<{ part: number; id: string | number | null; bytes: unknown }>(
     db,
-    sql`select 0 as part, null::bigint as id, ${stored} as bytes from notes where id = ${noteId}
+    sql`select 0 as part, xmin::text::bigint as id, ${stored} as bytes from notes where id = ${noteId}
         union all
         select 1 as part, id, ${update} as bytes from note_updates where note_id = ${noteId}
         order by part, id`,
@@ -108,6 +140,7 @@ export async function loadDocumentState(
   return {
     stored: head.bytes === null || head.bytes === undefined ? null : toBytes(head.bytes),
     log: rows.slice(1).map((row) => ({ id: Number(row.id), update: toBytes(row.bytes) })),
+    version: String(head.id),
   };
 }
 
@@ -158,7 +191,7 @@ export async function loadDocumentStateByCopy(
   if (!isUuid(noteId)) return null;
   const rows = parseBinaryCopy(
     await copyOut(
-      `select 0::int4 as part, null::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
+      `select 0::int4 as part, xmin::text::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
        union all
        select 1::int4 as part, id::int8, "update" as bytes from note_updates where note_id = '${noteId}'
        order by part, id`,
@@ -169,6 +202,7 @@ export async function loadDocumentStateByCopy(
   return {
     stored: head[2] ?? null,
     log: log.map((row) => ({ id: readInt8(requiredField(row, 1)), update: requiredField(row, 2) })),
+    version: String(readInt8(requiredField(head, 1))),
   };
 }
 

@@ -2,7 +2,7 @@
 // offline sync push call exactly these, so a change is validated, versioned, owned and recorded
 // the same way whichever door it came through.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -22,7 +22,7 @@ import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from 
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
 import { insertRowsReturning } from './bulk-insert.ts';
 import { checkUrlField } from './data-url.ts';
-import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
+import type { ChangeRef, Entity, PresentOptions, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
 
@@ -43,6 +43,19 @@ export interface WriteOptions {
    * its changes in one transaction and takes the user's change counter only at the end).
    */
   deferredChanges?: ChangeRef[];
+  /**
+   * The write copies a record made elsewhere (the import of an app export, src/domain/import):
+   * `row` holds values the server would otherwise derive or own (creation time, author, closing
+   * time, a note's document state), written as given after the hooks ran; `items` the same for
+   * inserted nested items or members, per collection field and item (or member) id. Hooks see
+   * `copying` and do not run automations again (a stage's auto task: the copy has that task).
+   */
+  copied?: { row?: Row; items?: Record<string, ReadonlyMap<string, Row>> };
+  /**
+   * false: the caller does not read the answer (an import writing thousands of rows), so the
+   * written row is returned as stored instead of presented (no reads of its nested collections).
+   */
+  present?: false;
 }
 
 export interface CreateResult {
@@ -98,10 +111,10 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
   return { id, values, nested, input };
 }
 
-function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(
-    resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
-  );
+/** The columns of the single-entity shape, or (`detail` false) of a list item. */
+function detailSelection(resource: Resource, detail = true): Record<string, AnyPgColumn> {
+  const names = detail ? resource.schemas.detailColumns : resource.schemas.listColumns;
+  return Object.fromEntries(names.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
 }
 
 /** Every foreign key of the body, the parent's and its nested collections'. */
@@ -126,13 +139,24 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
 }
 
 /** Writes the row's nested collections and runs the after-write hook; answers the changes to record. */
-async function writeDependents(context: WriteContext, resource: Resource, row: Row): Promise<ChangeRef[]> {
+async function writeDependents(
+  context: WriteContext,
+  resource: Resource,
+  row: Row,
+  copied?: WriteOptions['copied'],
+): Promise<ChangeRef[]> {
   const { definition } = resource;
   const parentId = String(row.id);
   for (const collection of definition.nested ?? []) {
     if (collection.field in context.nested) {
       await collection.write(
-        { tx: context.tx, auth: context.auth, parentId, mode: context.mode },
+        {
+          tx: context.tx,
+          auth: context.auth,
+          parentId,
+          mode: context.mode,
+          copiedItems: copied?.items?.[collection.field],
+        },
         context.nested[collection.field],
       );
     }
@@ -148,8 +172,8 @@ async function finishWrite(
   row: Row,
   options: WriteOptions,
 ): Promise<Entity> {
-  const changes = await writeDependents(context, resource, row);
-  const entity = await presentRow(context.tx, resource, row);
+  const changes = await writeDependents(context, resource, row, options.copied);
+  const entity = options.present === false ? row : await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
   if (options.deferredChanges) {
     options.deferredChanges.push(...changes);
@@ -175,23 +199,25 @@ function createContext(
   resource: Resource,
   parsed: ParsedBody,
   updatedAt: Date,
+  copying = false,
 ): WriteContext {
   const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
   for (const [name, makeDefault] of Object.entries(resource.definition.serverDefaults ?? {})) {
     if (values[name] === undefined) values[name] = makeDefault(auth);
   }
-  return { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt };
+  return { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt, copying };
 }
 
-/** The row a create inserts. */
-function insertedRow(context: WriteContext, id: string): Row {
+/** The row a create inserts; a copy's values (`WriteOptions.copied.row`) over the derived ones. */
+function insertedRow(context: WriteContext, id: string, copiedRow?: Row): Row {
   const version = firstVersion(context.updatedAt);
   return {
     ...context.values,
+    created_at: version.updated_at,
+    ...copiedRow,
     id,
     user_id: context.auth.userId,
     sync_version: version.sync_version,
-    created_at: version.updated_at,
     updated_at: version.updated_at,
   };
 }
@@ -207,13 +233,20 @@ export async function createResourceEntity(
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
-    const context = createContext(tx, auth, resource, parsed, options.updatedAt ?? new Date());
+    const context = createContext(
+      tx,
+      auth,
+      resource,
+      parsed,
+      options.updatedAt ?? new Date(),
+      options.copied !== undefined,
+    );
     await checkOwnedReferences(context, resource);
     await definition.hooks?.beforeWrite?.(context);
     const id = parsed.id ?? randomUUID();
     const [row] = (await tx
       .insert(definition.table)
-      .values(insertedRow(context, id) as never)
+      .values(insertedRow(context, id, options.copied?.row) as never)
       .onConflictDoNothing({ target: definition.table.id })
       .returning(detailSelection(resource))) as Row[];
     if (!row) return { entity: await identicalRetryOrConflict(tx, auth, resource, id, parsed.input), created: false };
@@ -336,16 +369,27 @@ async function identicalRetryOrConflict(
 }
 
 function sameAsStored(resource: Resource, input: Row, current: Entity): boolean {
+  return differingFields(resource, input, current).length === 0;
+}
+
+/**
+ * The fields of `input` (columns or nested collections, values as a body carries them) whose value
+ * differs from the `current` entity's: the one comparison behind an identical create retry and an
+ * import's "unchanged".
+ */
+export function differingFields(resource: Resource, input: Row, current: Entity): string[] {
   const nested = new Map((resource.definition.nested ?? []).map((collection) => [collection.field, collection]));
-  return Object.entries(input).every(([key, value]) => {
-    const collection = nested.get(key);
-    if (collection) return collection.sameAs(value, current[key]);
-    const column = resource.schemas.columns[key];
-    if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
-      return Date.parse(value) === Date.parse(current[key] as string);
-    }
-    return JSON.stringify(apiValue(value) ?? null) === JSON.stringify(current[key] ?? null);
-  });
+  return Object.entries(input)
+    .filter(([key, value]) => {
+      const collection = nested.get(key);
+      if (collection) return !collection.sameAs(value, current[key]);
+      const column = resource.schemas.columns[key];
+      if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
+        return Date.parse(value) !== Date.parse(current[key] as string);
+      }
+      return JSON.stringify(apiValue(value) ?? null) !== JSON.stringify(current[key] ?? null);
+    })
+    .map(([key]) => key);
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -434,12 +478,13 @@ async function writeUpdate(
     values,
     nested: parsed.nested,
     updatedAt: version.updated_at,
+    copying: options.copied !== undefined,
   };
   await checkOwnedReferences(context, resource);
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
     .update(definition.table)
-    .set({ ...context.values, ...version } as never)
+    .set({ ...context.values, ...options.copied?.row, ...version } as never)
     .where(eq(definition.table.id, existing.id as string))
     .returning(detailSelection(resource))) as Row[];
   return finishWrite(context, resource, row as Row, options);
@@ -465,16 +510,46 @@ export async function findResourceEntities(
   auth: AuthContext,
   resource: Resource,
   ids: readonly string[],
+  presentOptions: PresentOptions = DETAIL,
 ): Promise<Map<string, Entity>> {
   const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
   if (wanted.length === 0) return new Map();
   const { table } = resource.definition;
   const rows = (await db
-    .select(detailSelection(resource))
+    .select(detailSelection(resource, presentOptions.detail))
     .from(table)
     .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
-  const entities = await presentRows(db, resource, rows, DETAIL);
+  const entities = await presentRows(db, resource, rows, presentOptions);
   return new Map(entities.map((entity) => [String(entity.id), entity]));
+}
+
+/** Entities as lists show them, with their attachments' bodies (an export's view). */
+const LIST_WITH_BODIES: PresentOptions = { detail: false, includeAttachments: true };
+/** Rows presented per statement of each nested collection. */
+const PRESENT_BATCH = 500;
+
+/**
+ * Every entity of the caller, oldest first (the export reads an account through this), archived
+ * ones only when asked; nested collections are read a batch of entities per statement.
+ */
+export async function allResourceEntities(
+  db: Db,
+  auth: Pick<AuthContext, 'userId'>,
+  resource: Resource,
+  options: { includeArchived: boolean },
+): Promise<Entity[]> {
+  const { table } = resource.definition;
+  const columns = resource.schemas.columns;
+  const owned = ownedBy(table, auth.userId);
+  const rows = (await db
+    .select(detailSelection(resource, false))
+    .from(table)
+    .where(options.includeArchived ? owned : and(owned, eq(columns.is_archived as AnyPgColumn, false)))
+    .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
+  const entities: Entity[] = [];
+  for (let start = 0; start < rows.length; start += PRESENT_BATCH)
+    entities.push(...(await presentRows(db, resource, rows.slice(start, start + PRESENT_BATCH), LIST_WITH_BODIES)));
+  return entities;
 }
 
 export async function getResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity> {
