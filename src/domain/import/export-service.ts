@@ -2,8 +2,14 @@
 // can take their data out, and a file exported here imports back unchanged. Rows imported from the
 // app keep the app's ids (through the id map); rows created here are named by their UUID, which
 // the import recognises as the same row when the file comes back to the same account.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+//
+// The file is written as it is read (json-stream.ts), so its size never sits in memory: rows are
+// read with their short fields only, and every long value (a data-URL attachment, avatar or banner,
+// a long summary or description) is read alone when it is written; notes' documents are read a
+// batch at a time, each batch bounded in stored bytes, and blobs chunk by chunk. What grows with
+// the account is the rows' short fields (ids, names, times), not their files or documents.
+import { and, asc, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
@@ -14,6 +20,7 @@ import {
   interactionAttachments,
   interactions,
   noteTargetContacts,
+  noteUpdates,
   notes,
   pipelineItems,
   pipelineStageTemplates,
@@ -30,14 +37,15 @@ import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
 import { isDomainError, notFound } from '../errors.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
+import { longValueBytes, qualified, shortValue } from '../long-values.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
+import { base64Text, JsonStream, joinedPieces, jsonRecord, recordArray, type StreamedRecord } from './json-stream.ts';
 import { matchDefaultFolders } from './plan.ts';
 
-type Json = Record<string, unknown>;
-
-/** Notes whose documents are read in one statement. */
+/** Notes whose documents are read in one statement: at most this many, and this many stored bytes. */
 const DOCUMENT_BATCH = 100;
+const DOCUMENT_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** Blocks that only hold other blocks: they give no line of their own. */
 const CONTAINER_FLAVOURS = new Set(['affine:page', 'affine:surface', 'affine:note']);
@@ -64,6 +72,48 @@ async function childRows<T extends PgTable>(
     );
   }
   return rows;
+}
+
+/** A table's rows under `parentIds`, each long `data_url` left out (NULL) with its stored length. */
+async function attachmentRows<T extends PgTable & { data_url: AnyPgColumn }>(
+  db: Db,
+  table: T,
+  column: PgColumn,
+  parentIds: string[],
+): Promise<Array<Omit<T['$inferSelect'], 'data_url'> & { data_url: string | null; data_url_bytes: number }>> {
+  const rows: Array<Omit<T['$inferSelect'], 'data_url'> & { data_url: string | null; data_url_bytes: number }> = [];
+  for (let start = 0; start < parentIds.length; start += 500) {
+    rows.push(
+      ...((await db
+        .select({
+          ...getTableColumns(table as PgTable),
+          data_url: shortValue(table.data_url),
+          data_url_bytes: longValueBytes(table.data_url),
+        })
+        .from(table as PgTable)
+        .where(inArray(column, parentIds.slice(start, start + 500)))) as typeof rows),
+    );
+  }
+  return rows;
+}
+
+/**
+ * A column's value as the file writes it: the short value read with the row, or, when the value
+ * was too long to read with it (`bytes` > 0), a JsonStream that reads it alone as it is written.
+ */
+function longValue(
+  db: Db,
+  table: PgTable & { id: AnyPgColumn },
+  column: AnyPgColumn,
+  id: string,
+  short: string | null,
+  bytes: number,
+): string | JsonStream | null {
+  if (short !== null || bytes === 0) return short;
+  return new JsonStream(async function* () {
+    const [row] = await db.select({ value: column }).from(table).where(eq(table.id, id));
+    yield JSON.stringify(row?.value ?? null);
+  });
 }
 
 /**
@@ -142,14 +192,16 @@ export function documentContent(state: Uint8Array | null): { lines: string; blob
   }
 }
 
-/** A note's blobs as the app's legacy attachments (data URLs); keys the user has no blob for are left out. */
-async function noteAttachments(
+/**
+ * A note's blobs as the app's legacy attachments, each data URL encoded from the blob store chunk
+ * by chunk as it is written; keys the user has no blob for are left out.
+ */
+async function* noteAttachments(
   blobs: BlobService,
   userId: string,
   refs: readonly DocumentBlob[],
   noteCreatedAt: string | null,
-): Promise<Json[]> {
-  const attachments: Json[] = [];
+): AsyncGenerator<StreamedRecord> {
   for (const ref of refs) {
     let found: FoundBlob;
     try {
@@ -158,23 +210,66 @@ async function noteAttachments(
       if (isDomainError(error) && error.code === 'NOT_FOUND') continue;
       throw error;
     }
-    const parts: Uint8Array[] = [];
-    if (found.size > 0) for await (const part of blobs.read(found, { start: 0, end: found.size - 1 })) parts.push(part);
     const isImage = found.content_type.startsWith('image/');
-    attachments.push({
+    const prefix = JSON.stringify(`data:${found.content_type};base64,`).slice(0, -1);
+    yield {
       id: `attachment-${ref.key}`,
       type: isImage ? 'image' : 'file',
-      dataUrl: `data:${found.content_type};base64,${Buffer.concat(parts).toString('base64')}`,
+      dataUrl: new JsonStream(async function* () {
+        yield prefix;
+        if (found.size > 0) yield* base64Text(blobs.read(found, { start: 0, end: found.size - 1 }));
+        yield '"';
+      }),
       filename: ref.name ?? `${isImage ? 'image' : 'file'}-${ref.key.slice(0, 8)}`,
       mimeType: found.content_type,
       // The note's time, not the upload's: an export of an import of an export stays the same.
       createdAt: noteCreatedAt,
-    });
+    };
   }
-  return attachments;
 }
 
-export async function exportFrameLordData(db: Db, blobs: BlobService, userId: string, now = new Date()): Promise<Json> {
+/** Consecutive runs of `items` of at most `count` items and `bytes` (by `size`; one item at least). */
+function* batchesOf<T>(items: readonly T[], count: number, bytes: number, size: (item: T) => number): Generator<T[]> {
+  let batch: T[] = [];
+  let batchBytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (batch.length > 0 && (batch.length >= count || batchBytes + itemBytes > bytes)) {
+      yield batch;
+      batch = [];
+      batchBytes = 0;
+    }
+    batch.push(item);
+    batchBytes += itemBytes;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Records read per store, for a summary line (the CLI). */
+export type ExportCounts = Record<string, number>;
+
+/**
+ * The export file as JSON text, piece by piece, produced as the consumer reads (an HTTP answer, a
+ * file, a zip entry): concatenated, the pieces are the file.
+ */
+export async function* exportFrameLordJson(
+  db: Db,
+  blobs: BlobService,
+  userId: string,
+  now = new Date(),
+  counts: ExportCounts = {},
+): AsyncGenerator<string> {
+  const { noteCount, ...file } = await exportRecords(db, blobs, userId, now);
+  const fields: StreamedRecord = {};
+  for (const [store, value] of Object.entries(file)) {
+    if (Array.isArray(value)) counts[store] = value.length;
+    fields[store] = Array.isArray(value) ? recordArray(value as StreamedRecord[]) : value;
+  }
+  counts.framelord_notes = noteCount;
+  yield* joinedPieces(jsonRecord(fields));
+}
+
+async function exportRecords(db: Db, blobs: BlobService, userId: string, now: Date) {
   const [contactZero] = await db
     .select({ id: contacts.id })
     .from(contacts)
@@ -186,14 +281,18 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
 
   // Contacts (Contact Zero first, under its constant id; the app's `archived` status is its delete).
   const contactRows = await db
-    .select()
+    .select({
+      ...getTableColumns(contacts),
+      avatar_url: shortValue(contacts.avatar_url),
+      avatar_url_bytes: longValueBytes(contacts.avatar_url),
+    })
     .from(contacts)
     .where(eq(contacts.user_id, userId))
     .orderBy(desc(contacts.is_contact_zero), asc(contacts.created_at), asc(contacts.id));
   const contactRecords = contactRows.map((row) => ({
     id: contactId(row.id),
     fullName: row.full_name,
-    avatarUrl: optional(row.avatar_url),
+    avatarUrl: optional(longValue(db, contacts, contacts.avatar_url, row.id, row.avatar_url, row.avatar_url_bytes)),
     email: optional(row.email),
     phone: optional(row.phone),
     relationshipDomain: row.relationship_domain,
@@ -267,6 +366,11 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
       created_at: notes.created_at,
       updated_at: notes.updated_at,
       sync_version: notes.sync_version,
+      // What reading its document costs: the stored state and the update log after it.
+      document_bytes:
+        sql<number>`coalesce(octet_length(${notes.blocksuite_doc}), 0) + coalesce((select sum(octet_length(${qualified(noteUpdates.update)})) from ${noteUpdates} where ${qualified(noteUpdates.note_id)} = ${qualified(notes.id)}), 0)`.mapWith(
+          Number,
+        ),
     })
     .from(notes)
     .where(eq(notes.user_id, userId))
@@ -280,45 +384,56 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
     ),
     (row) => row.note_id,
   );
-  const noteRecords: Array<Json & { id: string; createdAt: string | null }> = [];
-  // Documents a batch of notes per statement, not a round trip per note; a batch at a time, so a
-  // large account's documents are never all in memory as raw states at once.
-  for (let start = 0; start < noteRows.length; start += DOCUMENT_BATCH) {
-    const batch = noteRows.slice(start, start + DOCUMENT_BATCH);
-    const documentStates = await loadCurrentDocumentStates(
-      db,
-      batch.map((row) => row.id),
-    );
-    for (const row of batch) {
-      const document = documentContent(documentStates.get(row.id) ?? null);
-      noteRecords.push({
-        id: appId('notes', row.id),
-        title: row.title,
-        blocksuiteDocId: row.blocksuite_doc_id,
-        createdAt: iso(row.created_at),
-        updatedAt: iso(row.updated_at),
-        authorContactId: CONTACT_ZERO_SOURCE_ID,
-        targetContactIds: (noteTargets.get(row.id) ?? []).map((target) => contactId(target.contact_id)).sort(),
-        kind: row.kind,
-        dateKey: row.date_key,
-        folderId: folderId(row.folder_id),
-        isInbox: row.is_inbox,
-        topics: [],
-        tags: row.tags ?? [],
-        mentions: [],
-        preferredView: row.preferred_view,
-        isPinnedHome: row.is_pinned_home,
-        isPinned: row.is_pinned,
-        icon: optional(row.icon),
-        isArchived: row.is_archived,
-        sync_version: row.sync_version,
-        content: document.lines,
-        entries: [],
-        attachments: await noteAttachments(blobs, userId, document.blobs, iso(row.created_at)),
-        contactId: CONTACT_ZERO_SOURCE_ID,
-      });
+  // In the file's order (newest first), then read a batch of documents per statement, each batch
+  // bounded in stored bytes, and written before the next is read.
+  const notesInOrder = ordered(
+    noteRows.map((row) => ({ row, id: appId('notes', row.id), createdAt: iso(row.created_at) })),
+    (note) => note.createdAt,
+    true,
+  );
+  const noteRecords = async function* (): AsyncGenerator<StreamedRecord> {
+    for (const batch of batchesOf(
+      notesInOrder,
+      DOCUMENT_BATCH,
+      DOCUMENT_BATCH_BYTES,
+      (note) => note.row.document_bytes,
+    )) {
+      const documentStates = await loadCurrentDocumentStates(
+        db,
+        batch.map((note) => note.row.id),
+      );
+      for (const { row, id, createdAt } of batch) {
+        const document = documentContent(documentStates.get(row.id) ?? null);
+        documentStates.delete(row.id);
+        yield {
+          id,
+          title: row.title,
+          blocksuiteDocId: row.blocksuite_doc_id,
+          createdAt,
+          updatedAt: iso(row.updated_at),
+          authorContactId: CONTACT_ZERO_SOURCE_ID,
+          targetContactIds: (noteTargets.get(row.id) ?? []).map((target) => contactId(target.contact_id)).sort(),
+          kind: row.kind,
+          dateKey: row.date_key,
+          folderId: folderId(row.folder_id),
+          isInbox: row.is_inbox,
+          topics: [],
+          tags: row.tags ?? [],
+          mentions: [],
+          preferredView: row.preferred_view,
+          isPinnedHome: row.is_pinned_home,
+          isPinned: row.is_pinned,
+          icon: optional(row.icon),
+          isArchived: row.is_archived,
+          sync_version: row.sync_version,
+          content: document.lines,
+          entries: [],
+          attachments: recordArray(noteAttachments(blobs, userId, document.blobs, createdAt)),
+          contactId: CONTACT_ZERO_SOURCE_ID,
+        };
+      }
     }
-  }
+  };
 
   // Tasks and interactions, newest first. Archived ones have no form in the app: left out.
   const taskRows = await db
@@ -336,12 +451,16 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
   }));
 
   const interactionRows = await db
-    .select()
+    .select({
+      ...getTableColumns(interactions),
+      summary: shortValue(interactions.summary),
+      summary_bytes: longValueBytes(interactions.summary),
+    })
     .from(interactions)
     .where(and(eq(interactions.user_id, userId), eq(interactions.is_archived, false)))
     .orderBy(desc(interactions.occurred_at), asc(interactions.id));
   const attachmentsByInteraction = groupBy(
-    await childRows(
+    await attachmentRows(
       db,
       interactionAttachments,
       interactionAttachments.interaction_id,
@@ -357,17 +476,26 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
       authorContactId: contactId(row.author_contact_id),
       type: row.type,
       occurredAt: iso(row.occurred_at),
-      summary: row.summary,
-      attachments: (attachmentsByInteraction.get(row.id) ?? [])
-        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
-        .map((attachment) => ({
-          id: childIdFromSourceId(id, appId('interaction_attachments', attachment.id)) ?? attachment.id,
-          interactionId: id,
-          fileName: attachment.file_name,
-          mimeType: attachment.mime_type,
-          dataUrl: attachment.data_url,
-          createdAt: iso(attachment.created_at),
-        })),
+      summary: longValue(db, interactions, interactions.summary, row.id, row.summary, row.summary_bytes),
+      attachments: recordArray(
+        (attachmentsByInteraction.get(row.id) ?? [])
+          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
+          .map((attachment) => ({
+            id: childIdFromSourceId(id, appId('interaction_attachments', attachment.id)) ?? attachment.id,
+            interactionId: id,
+            fileName: attachment.file_name,
+            mimeType: attachment.mime_type,
+            dataUrl: longValue(
+              db,
+              interactionAttachments,
+              interactionAttachments.data_url,
+              attachment.id,
+              attachment.data_url,
+              attachment.data_url_bytes,
+            ),
+            createdAt: iso(attachment.created_at),
+          })),
+      ),
     };
   });
 
@@ -390,7 +518,13 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
 
   // Groups and memberships.
   const groupRows = await db
-    .select()
+    .select({
+      ...getTableColumns(groups),
+      description: shortValue(groups.description),
+      description_bytes: longValueBytes(groups.description),
+      banner_url: shortValue(groups.banner_url),
+      banner_url_bytes: longValueBytes(groups.banner_url),
+    })
     .from(groups)
     .where(and(eq(groups.user_id, userId), eq(groups.is_archived, false)))
     .orderBy(asc(groups.created_at), asc(groups.id));
@@ -403,8 +537,8 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
   const exportedGroups = groupRows.map((row) => ({
     id: appId('groups', row.id),
     name: row.name,
-    description: optional(row.description),
-    bannerUrl: optional(row.banner_url),
+    description: optional(longValue(db, groups, groups.description, row.id, row.description, row.description_bytes)),
+    bannerUrl: optional(longValue(db, groups, groups.banner_url, row.id, row.banner_url, row.banner_url_bytes)),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   }));
@@ -418,7 +552,13 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
 
   // Projects with sections, task links and attachments.
   const projectRows = await db
-    .select()
+    .select({
+      ...getTableColumns(projects),
+      description: shortValue(projects.description),
+      description_bytes: longValueBytes(projects.description),
+      banner_url: shortValue(projects.banner_url),
+      banner_url_bytes: longValueBytes(projects.banner_url),
+    })
     .from(projects)
     .where(eq(projects.user_id, userId))
     .orderBy(asc(projects.created_at), asc(projects.id));
@@ -435,7 +575,7 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
     (a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime(),
   );
   const projectFiles = groupBy(
-    await childRows(db, projectAttachments, projectAttachments.project_id, projectIds),
+    await attachmentRows(db, projectAttachments, projectAttachments.project_id, projectIds),
     (row) => row.project_id,
   );
   const exportedProjects = projectRows.map((row) => {
@@ -446,8 +586,8 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
       isGroupProject: row.is_group_project,
       groupMemberIds: [],
       groupGoals: [],
-      description: row.description ?? '',
-      bannerUrl: optional(row.banner_url),
+      description: longValue(db, projects, projects.description, row.id, row.description, row.description_bytes) ?? '',
+      bannerUrl: optional(longValue(db, projects, projects.banner_url, row.id, row.banner_url, row.banner_url_bytes)),
       primaryContactId: contactId(row.primary_contact_id),
       relatedContactIds: (related.get(row.id) ?? []).map((member) => contactId(member.contact_id)).sort(),
       status: row.is_archived ? 'archived' : row.status,
@@ -459,17 +599,26 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
       sectionIds: (sectionsByProject.get(row.id) ?? []).map((section) => appId('project_sections', section.id)),
       topicIds: [],
       groupIds: [],
-      attachments: (projectFiles.get(row.id) ?? [])
-        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
-        .map((attachment) => ({
-          id: childIdFromSourceId(id, appId('project_attachments', attachment.id)) ?? attachment.id,
-          projectId: id,
-          fileName: attachment.file_name,
-          mimeType: attachment.mime_type,
-          dataUrl: attachment.data_url,
-          uploadedBy: contactId(attachment.uploaded_by),
-          createdAt: iso(attachment.created_at),
-        })),
+      attachments: recordArray(
+        (projectFiles.get(row.id) ?? [])
+          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
+          .map((attachment) => ({
+            id: childIdFromSourceId(id, appId('project_attachments', attachment.id)) ?? attachment.id,
+            projectId: id,
+            fileName: attachment.file_name,
+            mimeType: attachment.mime_type,
+            dataUrl: longValue(
+              db,
+              projectAttachments,
+              projectAttachments.data_url,
+              attachment.id,
+              attachment.data_url,
+              attachment.data_url_bytes,
+            ),
+            uploadedBy: contactId(attachment.uploaded_by),
+            createdAt: iso(attachment.created_at),
+          })),
+      ),
     };
   });
   const exportedSections = sectionRows.map((row) => ({
@@ -490,7 +639,11 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
 
   // Pipelines.
   const templateRows = await db
-    .select()
+    .select({
+      ...getTableColumns(pipelineTemplates),
+      description: shortValue(pipelineTemplates.description),
+      description_bytes: longValueBytes(pipelineTemplates.description),
+    })
     .from(pipelineTemplates)
     .where(and(eq(pipelineTemplates.user_id, userId), eq(pipelineTemplates.is_archived, false)))
     .orderBy(asc(pipelineTemplates.created_at), asc(pipelineTemplates.id));
@@ -511,7 +664,9 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
     return {
       id,
       name: row.name,
-      description: optional(row.description),
+      description: optional(
+        longValue(db, pipelineTemplates, pipelineTemplates.description, row.id, row.description, row.description_bytes),
+      ),
       domain: row.domain,
       isDefault: row.is_default,
       stages: (stagesByTemplate.get(row.id) ?? []).map((stage) => {
@@ -554,7 +709,8 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
   return {
     exportedAt: now.toISOString(),
     framelord_contacts: exportedContacts,
-    framelord_notes: ordered(noteRecords, (record) => record.createdAt, true),
+    framelord_notes: recordArray(noteRecords()),
+    noteCount: noteRows.length,
     framelord_tasks: ordered(exportedTasks, (record) => record.createdAt, true),
     interactions: ordered(exportedInteractions, (record) => record.occurredAt, true),
     topics: exportedTopics,

@@ -10,7 +10,7 @@ import type { FrameLordExport, NoteRecord } from './export-format.ts';
 import { contentLines } from './html-content.ts';
 import { childSourceId, type IdAllocator } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
-import { checkedDataUrlMime, checkedOptionalDataUrl, structuralError } from './record-checks.ts';
+import { checkAttachmentsTotal, checkedDataUrlMime, checkedOptionalDataUrl, structuralError } from './record-checks.ts';
 
 /**
  * The PARA folders' constant app ids and the account default folder each stands for
@@ -305,6 +305,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const interactionAttachments: PlannedChild[] = [];
   file.interactions.forEach((interaction, index) => {
     const where = record('interactions', index, interaction.id);
+    checkAttachmentsTotal(
+      `${where}.attachments`,
+      interaction.attachments.map((attachment) => attachment.dataUrl),
+    );
     const contactId = contactRef(interaction.contactId);
     if (contactId === undefined) {
       warn(`${where}: contact "${interaction.contactId}" is not in the file; the interaction is skipped`);
@@ -389,6 +393,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const fileProjectIds = new Set(file.projects.map((project) => project.id));
   file.projects.forEach((project, index) => {
     const where = record('projects', index, project.id);
+    checkAttachmentsTotal(
+      `${where}.attachments`,
+      project.attachments.map((attachment) => attachment.dataUrl),
+    );
     const primaryId = contactRef(project.primaryContactId);
     if (primaryId === undefined) {
       warn(`${where}: primary contact "${project.primaryContactId}" is not in the file; the project is skipped`);
