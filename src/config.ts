@@ -35,6 +35,11 @@ const environmentSchema = z.object({
   MAX_BODY_BYTES: positiveInt.default(64 * 1024),
   // Set: GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Set: /metrics is served only on this port (bound to METRICS_HOST, default HOST) and the public
+  // port answers it 404, so a firewall or a private interface can keep it away from clients.
+  // 0 picks a free port (tests).
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
   // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
@@ -76,6 +81,10 @@ const environmentSchema = z.object({
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
+  // A document edited without a pause (its store forced by STORE_MAX_DEBOUNCE_MS) is compacted only
+  // once its log since the last compaction holds this many bytes, or this long has passed.
+  STORE_BUSY_MIN_LOG_BYTES: nonNegativeInt.default(64 * 1024),
+  STORE_BUSY_INTERVAL_MS: nonNegativeInt.default(60_000),
   // How long a pushed mutation_id is remembered, so a retry answers the first result (days).
   SYNC_MUTATION_RETENTION_DAYS: positiveInt.default(30),
   // A sync pull page ends once its changes pass this many bytes of JSON (at least one change).
@@ -213,6 +222,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Undefined: /metrics is open (keep it off the public port). */
   metricsToken: string | undefined;
+  /** Undefined: /metrics is on the public port. Otherwise its own listener (docs/operations.md). */
+  metricsListener: { host: string; port: number } | undefined;
   maxUpdateStructs: number;
   maxDocumentStructs: number;
   maxPreAuthBytes: number;
@@ -223,6 +234,8 @@ export interface Config {
   listMaxPageBytes: number;
   syncMutationRetentionDays: number;
   storeMaxDebounceMs: number;
+  /** Compaction of a document edited without a pause (busy-store.ts). */
+  busyStore: { minLogBytes: number; intervalMs: number };
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
   /** The server's public base URL without a trailing slash; required when providers are set. */
@@ -280,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
+    metricsListener:
+      e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
@@ -301,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
+    busyStore: { minLogBytes: e.STORE_BUSY_MIN_LOG_BYTES, intervalMs: e.STORE_BUSY_INTERVAL_MS },
     logCommitIntervalMs: e.LOG_COMMIT_INTERVAL_MS,
     syncPullMaxPageBytes: e.SYNC_PULL_MAX_PAGE_BYTES,
     listMaxPageBytes: e.LIST_MAX_PAGE_BYTES,

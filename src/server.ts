@@ -9,6 +9,7 @@ import { runMigrations } from './db/migrate.ts';
 import { createCollabServer } from './collab/collab-server.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { registerOpenApiRoutes } from './http/routes/openapi.ts';
+import { metricsApp } from './http/routes/health.ts';
 import { registerResourceRoutes } from './http/routes/resources.ts';
 import { registerAuthRoutes } from './http/routes/auth.ts';
 import { registerOidcRoutes } from './http/routes/oidc.ts';
@@ -53,6 +54,8 @@ export interface RunningServer {
   port: number;
   /** `http://127.0.0.1:PORT` (or the configured host). */
   url: string;
+  /** The metrics listener's URL when METRICS_PORT is set (`http://HOST:PORT`, without /metrics). */
+  metricsUrl: string | undefined;
   /** Drain and stop: not ready, stop accepting, finish in-flight work, close the database. */
   stop(): Promise<void>;
 }
@@ -88,20 +91,29 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (!collab.handleUpgrade(request, socket, head)) socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(httpServer, config.port, config.host);
+  // docs/operations.md: /metrics on its own port, so it can stay on a private interface.
+  let metricsServer: HttpServer | undefined;
+  if (config.metricsListener) {
+    metricsServer = createAdaptorServer({ fetch: metricsApp(services).fetch }) as HttpServer;
+    try {
+      await listen(metricsServer, config.metricsListener.port, config.metricsListener.host);
+    } catch (error) {
+      // The public listener is up already: close it, or a failed start would leave it bound.
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      throw error;
+    }
+  }
   services.sync.startRetention();
   services.retention.start();
   services.blobCleanup.start();
   services.searchSettings.start();
   const port = (httpServer.address() as AddressInfo).port;
-  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  logger.info({ port, engine: database.engine }, 'server listening');
+  const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
+  const metricsUrl =
+    metricsPort === undefined ? undefined : `http://${displayHost(config.metricsListener?.host ?? '')}:${metricsPort}`;
+  logger.info({ port, metricsPort, engine: database.engine }, 'server listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -112,10 +124,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services.blobCleanup.stop();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      // A scrape in flight is cut short: the next one goes to the instance that replaces this one.
+      metricsServer?.closeAllConnections();
+      const metricsClosed = new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       // Sockets closed (reconnect later) and their documents stored before the database goes.
       await collab.stop();
       const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
+      await metricsClosed;
       clearTimeout(forced);
       await services.documents.shutdown();
       await services.accounts.settle();
@@ -130,5 +148,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return stopping;
   };
 
-  return { services, httpServer, port, url: `http://${displayHost}:${port}`, stop };
+  return { services, httpServer, port, url: `http://${displayHost(config.host)}:${port}`, metricsUrl, stop };
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -106,7 +106,9 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
   // A version is taken inside the compaction that stores the document (docs/history-and-trash.md).
-  documents.addCompactionHook((tx, note, merged) => takeVersionOnStore(tx, note, merged, config.history));
+  documents.addCompactionHook((tx, note, merged, folded) =>
+    takeVersionOnStore(tx, note, merged, config.history, folded.sessionId),
+  );
   const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,

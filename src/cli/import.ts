@@ -3,6 +3,7 @@
 // stderr, the summary to stdout.
 import { readFile } from 'node:fs/promises';
 import { importFrameLordExport, type ImportProgress } from '../domain/import/import-service.ts';
+import { loadConfig } from '../config.ts';
 import { formatSummary } from '../domain/import/summary.ts';
 import {
   CliError,
@@ -67,6 +68,8 @@ await runCli(async () => {
       blobs: cliBlobService(database),
       dryRun: values['dry-run'],
       onProgress: printProgress,
+      // Versions of the documents it creates, as through the API; no signed-in device here.
+      history: loadConfig().history,
     });
     process.stdout.write(`${values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
   } finally {

@@ -1,4 +1,5 @@
 import { DomainError, validationError, conflict } from '../domain/errors.ts';
+import { LENGTH_CHECK_SUFFIX } from './schema/text-limits.ts';
 
 /** CHECK constraint → the request field it guards, so a refusal names the field (never a 500). */
 const CHECK_CONSTRAINT_FIELDS: Record<string, string> = {
@@ -62,6 +63,10 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
   const constraint = pg.constraint_name ?? pg.constraint ?? '';
   switch (pg.code) {
     case '23514': {
+      // A text column past its limit (src/db/schema/text-limits.ts): validation refuses it first on
+      // every door it knows, so this is only the answer of a path that forgot to.
+      if (constraint.endsWith(LENGTH_CHECK_SUFFIX))
+        return validationError([{ field: constraint.slice(0, -LENGTH_CHECK_SUFFIX.length), message: 'is too long' }]);
       const field = CHECK_CONSTRAINT_FIELDS[constraint] ?? constraint;
       return validationError([{ field, message: 'is not an allowed value' }]);
     }

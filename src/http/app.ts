@@ -21,6 +21,41 @@ const STREAMED_BODY_PATH = /^\/api\/v1\/blobs\/[^/]+$/;
 
 export type App = OpenAPIHono<AppEnv>;
 
+const HTML_HEADERS = { xFrameOptions: 'DENY', referrerPolicy: 'no-referrer', xContentTypeOptions: 'nosniff' } as const;
+
+/** /docs is one self-contained page (an inline style, no script): everything else is forbidden. */
+const DOCS_CSP = {
+  defaultSrc: ["'none'"],
+  styleSrc: ["'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/**
+ * The demo page (demo/, a Vite build): every script is a file of the build, so scripts come from
+ * 'self' only — no inline script, no eval; 'wasm-unsafe-eval' lets the code highlighter (Shiki's
+ * Oniguruma) compile its WebAssembly, and nothing else. The sync socket is same-origin ('self' covers ws: and
+ * wss: to this host). Images are the server's blobs, data: URLs of pasted images and blob: URLs
+ * the editor makes. Styles allow inline: BlockSuite's lit components apply hundreds of inline
+ * styles (measured: every one refused without it), changing with the content, so neither hashes nor
+ * a nonce can list them; an inline style cannot run code.
+ * test/e2e fails on any CSP violation the page reports.
+ */
+const DEMO_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
 /** A transport module: adds its routes to the app, calling domain services only. */
 export type RouteModule = (app: App, services: Services) => void;
 
@@ -42,23 +77,9 @@ export function createApp(services: Services, modules: RouteModule[]): App {
   registerBearerScheme(app);
   app.use('/api/v1/*', apiRateLimit(services.rateLimiter, services.rateLimitRules.apiPerUser));
 
-  // The HTML routes: no sniffing, no framing, no referrer leaks. /docs is one self-contained page
-  // (an inline style, no script), so its policy forbids everything else. The demo page is a built
-  // editor bundle whose needs are its own: it gets the headers without a CSP.
-  const htmlHeaders = { xFrameOptions: 'DENY', referrerPolicy: 'no-referrer', xContentTypeOptions: 'nosniff' } as const;
-  app.use(
-    '/docs',
-    secureHeaders({
-      ...htmlHeaders,
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-      },
-    }),
-  );
-  app.use('/demo/*', secureHeaders(htmlHeaders));
+  // The HTML routes: no sniffing, no framing, no referrer leaks, and a Content-Security-Policy each.
+  app.use('/docs', secureHeaders({ ...HTML_HEADERS, contentSecurityPolicy: DOCS_CSP }));
+  app.use('/demo/*', secureHeaders({ ...HTML_HEADERS, contentSecurityPolicy: DEMO_CSP }));
 
   registerHealthRoutes(app, services);
   for (const register of modules) register(app, services);

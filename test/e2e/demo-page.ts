@@ -11,7 +11,7 @@ export class DemoDevice {
   readonly page: Page;
   readonly name: string;
   baseUrl: string;
-  /** Uncaught page errors: a healthy editor has none. */
+  /** Uncaught page errors and CSP refusals: a healthy editor has none. */
   readonly pageErrors: string[] = [];
 
   private constructor(context: BrowserContext, page: Page, name: string, baseUrl: string) {
@@ -20,6 +20,12 @@ export class DemoDevice {
     this.name = name;
     this.baseUrl = baseUrl;
     page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    // A Content-Security-Policy refusal is no exception, only a console error: counted as one, so
+    // every scenario also proves the page works under the policy /demo is served with.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy'))
+        this.pageErrors.push(`CSP: ${message.text()}`);
+    });
   }
 
   static async open(browser: Browser, baseUrl: string, name: string): Promise<DemoDevice> {

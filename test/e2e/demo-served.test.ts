@@ -42,6 +42,31 @@ describe('/demo', () => {
     expect((await asset.text()).length).toBeGreaterThan(100_000);
   });
 
+  test('is sent with a CSP that allows only its own scripts, nosniff and no framing', async () => {
+    // The browser scenarios (blocksuite-editor, blobs-editor) fail on any CSP refusal the page
+    // reports, so they prove the editor works under this policy; this pins the policy itself.
+    for (const path of ['/demo/', '/demo/index.html']) {
+      const page = await fetch(`${server.url}${path}`);
+      expect(page.status).toBe(200);
+      const policy = Object.fromEntries(
+        (page.headers.get('content-security-policy') ?? '').split(';').map((directive) => {
+          const [name, ...sources] = directive.trim().split(/\s+/);
+          return [name, sources];
+        }),
+      );
+      expect(policy['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+      expect(policy['default-src']).toEqual(["'self'"]);
+      expect(policy['object-src']).toEqual(["'none'"]);
+      expect(policy['base-uri']).toEqual(["'none'"]);
+      expect(policy['frame-ancestors']).toEqual(["'none'"]);
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      // Every script of the page is a file of the build: nothing inline for the policy to allow.
+      expect(await page.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    }
+  });
+
   test('answers 404 outside the build, including encoded path climbing', async () => {
     for (const probe of [
       '/demo/no-such-file.js',

@@ -107,6 +107,8 @@ export function stateText(state: Uint8Array, field = 'text'): string {
 export interface RawCollabClient {
   ws: WebSocket;
   send(frame: Uint8Array | string): void;
+  /** Sends the auth frame for `documentName` without waiting for a verdict. */
+  sendAuth(documentName: string, token: string): void;
   /** Sends the auth frame for `documentName`; resolves with the server's verdict. */
   authenticate(documentName: string, token: string): Promise<'authenticated' | 'denied'>;
   /** Resolves when the server closes the socket. */
@@ -130,6 +132,15 @@ export async function rawCollabClient(collabUrl: string): Promise<RawCollabClien
     ws.once('error', reject);
   });
   ws.on('error', () => {});
+  const sendAuth = (documentName: string, token: string) => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarString(encoder, documentName);
+    encoding.writeVarUint(encoder, MESSAGE_AUTH);
+    encoding.writeVarUint(encoder, 0);
+    encoding.writeVarString(encoder, token);
+    encoding.writeVarString(encoder, 'raw-test');
+    ws.send(encoding.toUint8Array(encoder), { binary: true });
+  };
   return {
     ws,
     closed,
@@ -137,13 +148,8 @@ export async function rawCollabClient(collabUrl: string): Promise<RawCollabClien
       ws.send(frame, { binary: typeof frame !== 'string' });
     },
     isOpen: () => ws.readyState === WebSocket.OPEN,
+    sendAuth,
     authenticate(documentName, token) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarString(encoder, documentName);
-      encoding.writeVarUint(encoder, MESSAGE_AUTH);
-      encoding.writeVarUint(encoder, 0);
-      encoding.writeVarString(encoder, token);
-      encoding.writeVarString(encoder, 'raw-test');
       return new Promise((resolve, reject) => {
         const onMessage = (data: Buffer) => {
           const decoder = decoding.createDecoder(new Uint8Array(data));
@@ -155,7 +161,7 @@ export async function rawCollabClient(collabUrl: string): Promise<RawCollabClien
         };
         ws.on('message', onMessage);
         void closed.then(() => reject(new Error('closed before an auth verdict')));
-        ws.send(encoding.toUint8Array(encoder));
+        sendAuth(documentName, token);
       });
     },
   };

@@ -127,9 +127,12 @@ describe('CHECK constraints answer 400 VALIDATION_ERROR naming the field, never 
     expect(rows.length).toBeGreaterThanOrEqual(13);
     const tested = new Set(CHECK_CASES.map(([name]) => name.split(' ')[0]));
     for (const row of rows) {
-      expect(tested, `${row.table_name}.${row.constraint_name} has no API test`).toContain(
-        `${row.table_name}.${row.constraint_name}`,
-      );
+      // Text length CHECKs (`<column>_length`) are reached through the API in text-limits.test.ts,
+      // which also proves there is one for every entry of src/db/schema/text-limits.ts.
+      if (!row.constraint_name.endsWith('_length'))
+        expect(tested, `${row.table_name}.${row.constraint_name} has no API test`).toContain(
+          `${row.table_name}.${row.constraint_name}`,
+        );
       const translated = translateDatabaseError({ code: '23514', constraint_name: row.constraint_name });
       expect(translated?.code).toBe('VALIDATION_ERROR');
       const [problem] = translated!.details as Array<{ field: string }>;

@@ -3,6 +3,7 @@ import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid, varch
 import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from './columns.ts';
 import { neutralVectorSql } from './search-text.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const contacts = pgTable(
   'contacts',
@@ -45,6 +46,7 @@ export const contacts = pgTable(
     ),
   },
   (t) => [
+    ...textLengthChecks('contacts', t),
     check('valid_relationship_domain', sql`${t.relationship_domain} IN ('business', 'personal', 'hybrid')`),
     check('valid_status', sql`${t.status} IN ('active', 'dormant', 'blocked', 'testing', 'archived')`),
     check('valid_frame_score', sql`${t.frame_score} >= 0 AND ${t.frame_score} <= 100`),

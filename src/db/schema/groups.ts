@@ -2,6 +2,7 @@ import { index, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-
 import { createdAt, primaryId, syncMetadata, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const groups = pgTable(
   'groups',
@@ -16,6 +17,7 @@ export const groups = pgTable(
     ...syncMetadata(),
   },
   (t) => [
+    ...textLengthChecks('groups', t),
     index('idx_groups_user_id').on(t.user_id),
     index('idx_groups_user_updated_at').on(t.user_id, t.updated_at.desc(), t.id, t.is_archived),
     archivedIndex('idx_groups_archived', t),

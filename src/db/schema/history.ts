@@ -28,6 +28,14 @@ export const noteVersions = pgTable(
     /** Bytes stored (`state` deflated). */
     stored_size: integer().notNull(),
     state: bytea().notNull(),
+    /**
+     * The device (auth session of the owner) that made it: for `edit` the one whose edit is the
+     * newest the version holds, for `restore` the one that asked for the restore, for `import` the
+     * one that ran the import. Null when unknown. No foreign key: a version outlives nothing of it.
+     */
+    session_id: uuid(),
+    /** The import run that made an `import` version (the `import_id` of its summary). */
+    import_id: uuid(),
     created_at: createdAt(),
   },
   (t) => [

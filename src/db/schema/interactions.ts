@@ -4,6 +4,7 @@ import { createdAt, primaryId, syncMetadata, timestamptz, tsvector, archivedInde
 import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const interactions = pgTable(
   'interactions',
@@ -26,6 +27,7 @@ export const interactions = pgTable(
     search_vector: tsvector().generatedAlwaysAs(sql.raw(neutralVectorSql([[boundedText('summary'), 'A']]))),
   },
   (t) => [
+    ...textLengthChecks('interactions', t),
     check('valid_type', sql`${t.type} IN ('call', 'meeting', 'message', 'email', 'dm', 'other')`),
     index('idx_interactions_user_id').on(t.user_id),
     index('idx_interactions_contact_id').on(t.contact_id),
@@ -49,5 +51,8 @@ export const interactionAttachments = pgTable(
     data_url: text().notNull(),
     created_at: createdAt(),
   },
-  (t) => [index('idx_interaction_attachments_interaction_id').on(t.interaction_id)],
+  (t) => [
+    ...textLengthChecks('interaction_attachments', t),
+    index('idx_interaction_attachments_interaction_id').on(t.interaction_id),
+  ],
 );

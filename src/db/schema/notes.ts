@@ -205,6 +205,12 @@ export const noteUpdates = pgTable(
       .notNull()
       .references(() => notes.id, { onDelete: 'cascade' }),
     update: bytea().notNull(),
+    /**
+     * The signed-in device (auth session) whose edit this is; null when unknown. Carried to the
+     * version the compaction takes (docs/history-and-trash.md). No foreign key: the check would
+     * cost every append, which an acknowledgement waits for.
+     */
+    session_id: uuid(),
     created_at: createdAt(),
   },
   (t) => [index('idx_note_updates_note_id').on(t.note_id, t.id)],

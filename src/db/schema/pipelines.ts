@@ -3,6 +3,7 @@ import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar }
 import { createdAt, primaryId, syncMetadata, timestamptz, archivedIndex } from './columns.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const pipelineTemplates = pgTable(
   'pipeline_templates',
@@ -18,6 +19,7 @@ export const pipelineTemplates = pgTable(
     ...syncMetadata(),
   },
   (t) => [
+    ...textLengthChecks('pipeline_templates', t),
     check('valid_domain', sql`${t.domain} IN ('business', 'personal', 'hybrid')`),
     index('idx_pipeline_templates_user_id').on(t.user_id),
     index('idx_pipeline_templates_domain').on(t.domain),

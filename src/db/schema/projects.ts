@@ -17,6 +17,7 @@ import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { tasks } from './tasks.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const projects = pgTable(
   'projects',
@@ -48,6 +49,7 @@ export const projects = pgTable(
     ),
   },
   (t) => [
+    ...textLengthChecks('projects', t),
     check('valid_status', sql`${t.status} IN ('active', 'on_hold', 'completed', 'archived')`),
     check('valid_priority', sql`${t.priority} IN ('low', 'medium', 'high', 'critical')`),
     index('idx_projects_user_id').on(t.user_id),
@@ -131,5 +133,5 @@ export const projectAttachments = pgTable(
       .references(() => contacts.id),
     created_at: createdAt(),
   },
-  (t) => [index('idx_project_attachments_project_id').on(t.project_id)],
+  (t) => [...textLengthChecks('project_attachments', t), index('idx_project_attachments_project_id').on(t.project_id)],
 );

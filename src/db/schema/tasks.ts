@@ -4,6 +4,7 @@ import { primaryId, syncMetadata, timestamptz, tsvector, archivedIndex } from '.
 import { boundedText, neutralVectorSql } from './search-text.ts';
 import { contacts } from './contacts.ts';
 import { users } from './users.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 export const tasks = pgTable(
   'tasks',
@@ -32,6 +33,7 @@ export const tasks = pgTable(
     created_by: uuid().references(() => contacts.id),
   },
   (t) => [
+    ...textLengthChecks('tasks', t),
     check('valid_status', sql`${t.status} IN ('open', 'done', 'blocked')`),
     index('idx_tasks_user_id').on(t.user_id),
     index('idx_tasks_contact_id').on(t.contact_id).where(sql`${t.is_archived} = FALSE`),

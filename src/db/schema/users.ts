@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, primaryId, timestamptz } from './columns.ts';
 import { DEFAULT_SEARCH_LANGUAGE, SEARCH_LANGUAGES } from './search-text.ts';
+import { textLengthChecks } from './text-limits.ts';
 
 const languageList = SEARCH_LANGUAGES.map((language) => `'${language}'`).join(', ');
 
@@ -26,6 +27,7 @@ export const users = pgTable(
     search_language_applied: varchar({ length: 20 }).notNull().default(DEFAULT_SEARCH_LANGUAGE),
   },
   (t) => [
+    ...textLengthChecks('users', t),
     check('valid_email', sql`${t.email} ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'`),
     check('valid_status', sql`${t.status} IN ('active', 'suspended', 'deleted')`),
     check('email_is_lower_case', sql`${t.email} = lower(${t.email})`),

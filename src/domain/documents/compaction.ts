@@ -16,7 +16,25 @@ export type CompactionResult =
  * the derived data are written (version history takes its versions here; wired in services.ts, so
  * that documents never import the folders built on top of them).
  */
-export type CompactionHook = (tx: Db, note: { id: string; user_id: string }, merged: Uint8Array) => Promise<unknown>;
+export type CompactionHook = (
+  tx: Db,
+  note: { id: string; user_id: string },
+  merged: Uint8Array,
+  folded: MergedEntries,
+) => Promise<unknown>;
+
+/** What a compaction folded into the stored state, for its hooks. */
+export interface MergedEntries {
+  /** The device (auth session) of the newest merged log entry that names one; null when none does. */
+  sessionId: string | null;
+}
+
+/** The session of the newest entry that names one (the device of the latest edit merged). */
+function newestSession(entries: ReadonlyArray<{ id: number; session_id: string | null }>): string | null {
+  let newest: { id: number; session_id: string | null } | undefined;
+  for (const entry of entries) if (entry.session_id !== null && (!newest || entry.id > newest.id)) newest = entry;
+  return newest?.session_id ?? null;
+}
 
 /**
  * Folds a note's update log into `notes.blocksuite_doc`, in ONE transaction:
@@ -57,11 +75,13 @@ export async function compactDocument(
       const merged = Y.encodeStateAsUpdate(doc);
       await tx.update(notes).set({ blocksuite_doc: merged }).where(eq(notes.id, noteId));
       const ids = `{${state.log.map((entry) => entry.id).join(',')}}`;
-      await tx
+      const deleted = await tx
         .delete(noteUpdates)
-        .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`));
+        .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${ids}::bigint[])`))
+        .returning({ id: noteUpdates.id, session_id: noteUpdates.session_id });
       await updateNoteFromDocument(tx, note, doc);
-      for (const hook of hooks) await hook(tx, note, merged);
+      const folded: MergedEntries = { sessionId: newestSession(deleted) };
+      for (const hook of hooks) await hook(tx, note, merged, folded);
       return { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length };
     } finally {
       doc.destroy();

@@ -23,8 +23,11 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
-  /** Commits `update` to the note's log (group commit). Resolves only once it is durable. */
-  appendUpdate(noteId: string, update: Uint8Array): Promise<void>;
+  /**
+   * Commits `update` to the note's log (group commit). Resolves only once it is durable.
+   * `sessionId`: the signed-in device that made it, which the version taken of it names.
+   */
+  appendUpdate(noteId: string, update: Uint8Array, sessionId?: string | null): Promise<void>;
   /** Stored state + log tail, one snapshot; null when the note does not exist. */
   loadState(noteId: string): Promise<StoredDocumentState | null>;
   /**
@@ -65,6 +68,8 @@ export function createDocumentService(
     onCommit: (entries, seconds) => {
       metrics.collabUpdatesLogged.inc(entries.length);
       metrics.collabAppendDuration.observe(seconds);
+      // Here rather than after each append's own promise: one call per batch, no extra promise per update.
+      for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
   const compactionHooks: CompactionHook[] = [];
@@ -88,10 +93,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    async appendUpdate(noteId, update) {
-      await appender.append(noteId, update);
-      scheduler.markDirty(noteId);
-    },
+    appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);

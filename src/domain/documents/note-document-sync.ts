@@ -67,7 +67,7 @@ export async function syncNoteDocument(
     // The stored state's structs bound the document's (update-cost.ts), as its bytes bound its size.
     admitUpdateCost(request.update, before ? countUpdateCost(before) : 0, documents.structLimits);
     assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
-    await documents.appendUpdate(note.id, request.update);
+    await documents.appendUpdate(note.id, request.update, auth.sessionId);
     const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);
     // A live document is stored by its own debounce; otherwise the log grew with nobody to fold it.
     if (!applied) documents.requestCompaction(note.id);

@@ -27,8 +27,11 @@ export interface UpdateAppenderOptions {
 }
 
 export interface UpdateAppender {
-  /** Resolves once `update` is committed to the note's log; rejects if it was not. */
-  append(noteId: string, update: Uint8Array): Promise<void>;
+  /**
+   * Resolves once `update` is committed to the note's log; rejects if it was not. `sessionId` is
+   * the device that made it (null: unknown).
+   */
+  append(noteId: string, update: Uint8Array, sessionId?: string | null): Promise<void>;
   /** Resolves when nothing is queued or in flight. */
   drain(): Promise<void>;
 }
@@ -108,9 +111,9 @@ export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}
   };
 
   return {
-    append(noteId, update) {
+    append(noteId, update, sessionId = null) {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ noteId, update, resolve, reject });
+        queue.push({ noteId, update, sessionId, resolve, reject });
         // Appends made in the same event-loop turn (frames of many sockets read in one poll) share
         // the first commit; setImmediate runs right after the poll phase, so this adds no timer delay.
         if (!pumpScheduled) {

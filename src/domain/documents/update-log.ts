@@ -3,12 +3,13 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
-import { noteUpdates } from '../../db/schema/notes.ts';
 import { isUuid } from '../uuid.ts';
 
 export interface LoggedUpdate {
   noteId: string;
   update: Uint8Array;
+  /** The signed-in device (auth session) that made it; null or absent when unknown. */
+  sessionId?: string | null;
 }
 
 export interface LogEntry {
@@ -24,17 +25,41 @@ export interface StoredDocumentState {
   log: LogEntry[];
 }
 
+/** A PostgreSQL array literal of strings that need no quoting (uuids, `\x` hex). */
+const arrayLiteral = (items: readonly string[]) => `{${items.join(',')}}`;
+
+/** `\\x…`: a bytea in hex inside an array literal (the backslash escaped once for the array). */
+const byteaElement = (bytes: Uint8Array) =>
+  `"\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}"`;
+
+/** A session id as the column takes it: anything but a UUID names no device (and must not fail an append). */
+export const sessionColumn = (sessionId: string | null | undefined): string | null =>
+  sessionId && isUuid(sessionId) ? sessionId : null;
+
 /**
  * Appends updates of any number of notes in ONE statement, so in one transaction: either every
- * entry is committed or none is. A single multi-row INSERT also saves the BEGIN/COMMIT round trips
- * an explicit transaction would cost, which is what an acknowledgement waits for.
+ * entry is committed or none is. A single statement also saves the BEGIN/COMMIT round trips an
+ * explicit transaction would cost, which is what an acknowledgement waits for.
+ *
+ * The rows travel as array parameters unnested by the server, so the statement is the same
+ * for any number of rows: postgres.js prepares it once per connection, where a multi-row VALUES
+ * list was a new statement (parse, describe) for every batch size, and building that list through
+ * the query builder cost more of the server's CPU than the rest of an acknowledgement (the group
+ * commit runs for every edit; --cpu-prof of the collab benchmark, docs/benchmarks.md).
  */
 export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  const rows = await db
-    .insert(noteUpdates)
-    .values(entries.map((entry) => ({ note_id: entry.noteId, update: entry.update })))
-    .returning({ id: noteUpdates.id });
+  for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
+  const noteIds = arrayLiteral(entries.map((entry) => entry.noteId));
+  const updates = arrayLiteral(entries.map((entry) => byteaElement(entry.update)));
+  const sessionIds = arrayLiteral(entries.map((entry) => sessionColumn(entry.sessionId) ?? 'NULL'));
+  const rows = await queryRows<{ id: string | number }>(
+    db,
+    sql`insert into note_updates (note_id, "update", session_id)
+        select note_id, "update", session_id
+        from unnest(${noteIds}::uuid[], ${updates}::bytea[], ${sessionIds}::uuid[]) as rows(note_id, "update", session_id)
+        returning id`,
+  );
   return rows.map((row) => Number(row.id));
 }
 

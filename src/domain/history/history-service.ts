@@ -4,7 +4,7 @@
 import { and, count, desc, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
-import { noteVersions, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
+import { authSessions, noteVersions, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { readBlockSuiteDocument } from '../blocksuite/index.ts';
 import { EMPTY_UPDATE } from '../documents/document-state.ts';
@@ -21,6 +21,7 @@ import {
   pruneAllVersions,
   recordVersion,
   versionSummaryColumns,
+  versionDevice,
   type NoteVersionSummary,
   type VersionPolicy,
 } from './version-store.ts';
@@ -68,6 +69,7 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
     const [row] = await db
       .select({ ...versionSummaryColumns, stored: noteVersions.state })
       .from(noteVersions)
+      .leftJoin(authSessions, versionDevice)
       .where(and(ownedRow(noteVersions, auth.userId, versionId), eq(noteVersions.note_id, note.id)));
     if (!row) throw notFound('Version');
     const { stored, ...summary } = row;
@@ -85,6 +87,7 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
         db
           .select(versionSummaryColumns)
           .from(noteVersions)
+          .leftJoin(authSessions, versionDevice)
           .where(where)
           .orderBy(desc(noteVersions.created_at), desc(noteVersions.id))
           .limit(perPage)
@@ -127,14 +130,21 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
       // always be undoable by another restore).
       const saved = await recordVersion(
         db,
-        { noteId: note.id, userId: auth.userId, state: current, title: note.title, source: 'restore' },
+        {
+          noteId: note.id,
+          userId: auth.userId,
+          state: current,
+          title: note.title,
+          source: 'restore',
+          sessionId: auth.sessionId,
+        },
         policy,
       );
       const update = revertUpdate(current, target);
       if (isEmptyUpdate(update)) return { restored: summary, saved, update_bytes: 0 };
       assertWithinDocumentLimit(current.length, update.length, documents.maxDocumentBytes);
       // Durable before anything else sees it, exactly like an edit from a socket.
-      await documents.appendUpdate(note.id, update);
+      await documents.appendUpdate(note.id, update, auth.sessionId);
       await documents.live.applyLogged(note.blocksuite_doc_id, update);
       // Title, links, topics and search follow now rather than after the store debounce, so the
       // answer's caller reads them updated (a failure is retried by the scheduler, nothing lost).

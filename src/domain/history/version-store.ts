@@ -5,7 +5,8 @@ import { deflateRaw, inflateRaw } from 'node:zlib';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
-import { notes, noteVersions } from '../../db/schema/index.ts';
+import { authSessions, notes, noteVersions } from '../../db/schema/index.ts';
+import { sessionColumn } from '../documents/update-log.ts';
 
 // node:zlib's asynchronous calls run on the libuv thread pool: deflating a 1 MB state never holds
 // the event loop that relays edits and acknowledgements.
@@ -32,8 +33,15 @@ export interface NoteVersionSummary {
   source: VersionSource;
   size: number;
   stored_size: number;
+  /** The device (auth session id, as in the session list) that made it; null when unknown. */
+  device_id: string | null;
+  /** That session's user agent; null when unknown. */
+  device_name: string | null;
+  /** The import run that made it (source `import`); null otherwise. */
+  import_id: string | null;
 }
 
+/** Select these with `.leftJoin(authSessions, versionDevice)`: `device_name` is the joined session's. */
 export const versionSummaryColumns = {
   id: noteVersions.id,
   note_id: noteVersions.note_id,
@@ -42,7 +50,19 @@ export const versionSummaryColumns = {
   source: noteVersions.source,
   size: noteVersions.size,
   stored_size: noteVersions.stored_size,
+  device_id: authSessions.id,
+  device_name: authSessions.user_agent,
+  import_id: noteVersions.import_id,
 };
+
+/**
+ * The session that made a version. The join repeats the owner: a session of another user never
+ * names a version's device, whatever id a row holds.
+ */
+export const versionDevice = and(
+  eq(authSessions.id, noteVersions.session_id),
+  eq(authSessions.user_id, noteVersions.user_id),
+);
 
 export async function compressState(state: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await deflate(state, { level: 6 }));
@@ -59,6 +79,10 @@ export interface NewVersion {
   state: Uint8Array;
   title: string | null;
   source: VersionSource;
+  /** The device that made it (auth session id); null or absent when unknown. */
+  sessionId?: string | null;
+  /** The import run that made it (source `import`). */
+  importId?: string | null;
 }
 
 /** Stores one version and applies retention to its note; answers the new row's summary. */
@@ -74,10 +98,63 @@ export async function recordVersion(db: Db, version: NewVersion, policy: Version
       size: version.state.length,
       stored_size: stored.length,
       state: stored,
+      session_id: sessionColumn(version.sessionId),
+      import_id: version.importId ?? null,
     })
-    .returning(versionSummaryColumns);
+    .returning({ id: noteVersions.id });
+  const [summary] = await db
+    .select(versionSummaryColumns)
+    .from(noteVersions)
+    .leftJoin(authSessions, versionDevice)
+    .where(eq(noteVersions.id, row?.id ?? ''));
   await pruneNoteVersions(db, version.noteId, policy);
-  return row as NoteVersionSummary;
+  return summary as NoteVersionSummary;
+}
+
+export interface ImportedDocument {
+  noteId: string;
+  state: Uint8Array;
+  title: string | null;
+}
+
+/** Versions written by one statement (and deflated together) when an import records them. */
+const IMPORT_VERSION_BATCH = 100;
+
+/**
+ * The `import` versions of the documents an import wrote, inside its transaction, so what was
+ * imported stays in the history even when the first edit afterwards wipes it (a store only keeps
+ * the state after that edit). Batched: an import writes thousands of documents. The notes are new,
+ * so there is nothing to prune. Answers how many were taken (none with HISTORY off).
+ */
+export async function recordImportVersions(
+  tx: Db,
+  userId: string,
+  documents: readonly ImportedDocument[],
+  origin: { importId: string; sessionId: string | null },
+  policy: VersionPolicy,
+): Promise<number> {
+  if (!policy.enabled) return 0;
+  for (let start = 0; start < documents.length; start += IMPORT_VERSION_BATCH) {
+    const batch = documents.slice(start, start + IMPORT_VERSION_BATCH);
+    const stored = await Promise.all(batch.map((document) => compressState(document.state)));
+    await tx.insert(noteVersions).values(
+      batch.map((document, index) => {
+        const state = stored[index] as Uint8Array;
+        return {
+          note_id: document.noteId,
+          user_id: userId,
+          source: 'import' as const,
+          title: document.title,
+          size: document.state.length,
+          stored_size: state.length,
+          state,
+          session_id: sessionColumn(origin.sessionId),
+          import_id: origin.importId,
+        };
+      }),
+    );
+  }
+  return documents.length;
 }
 
 /** True when the note has no version taken in the last `intervalMinutes` (the database clock). */
@@ -107,12 +184,13 @@ export async function takeVersionOnStore(
   note: { id: string; user_id: string },
   state: Uint8Array,
   policy: VersionPolicy,
+  sessionId: string | null = null,
 ): Promise<NoteVersionSummary | null> {
   if (!policy.enabled || !(await versionDue(tx, note.id, policy.intervalMinutes))) return null;
   const [row] = await tx.select({ title: notes.title }).from(notes).where(eq(notes.id, note.id));
   return recordVersion(
     tx,
-    { noteId: note.id, userId: note.user_id, state, title: row?.title ?? null, source: 'edit' },
+    { noteId: note.id, userId: note.user_id, state, title: row?.title ?? null, source: 'edit', sessionId },
     policy,
   );
 }

@@ -15,7 +15,7 @@ import { conflict, fieldError, payloadTooLarge, validationError } from '../error
 import { unstorableTextFields } from '../storable-text.ts';
 import { exportFrameLordJson } from './export-service.ts';
 import { loadSourceIds } from './id-map.ts';
-import { importFrameLordExport } from './import-service.ts';
+import { type ImportOptions, importFrameLordExport, recordCreatedDocuments } from './import-service.ts';
 import type { ImportSummary } from './summary.ts';
 
 export const ARCHIVE_FORMAT = 'framelord-sync-archive';
@@ -227,6 +227,7 @@ export async function importAccountArchive(
   blobs: BlobService,
   userId: string,
   bytes: Uint8Array,
+  versions: Pick<ImportOptions, 'history' | 'sessionId'> = {},
 ): Promise<ArchiveImportSummary> {
   const files = readArchive(bytes);
   const manifest = parseManifest(parseJson(files, 'manifest.json'));
@@ -243,9 +244,11 @@ export async function importAccountArchive(
       { field: 'archive', message: 'the account already has notes' },
     ]);
   }
+  // Its versions are taken below, of the documents as the archive holds them.
   const summary = await importFrameLordExport(db, userId, data, { blobs });
   let documents = 0;
   await db.transaction(async (tx) => {
+    const written = new Map<string, Uint8Array>();
     const mapped = await tx
       .select({ source: importIdMap.source_id, target: importIdMap.target_id })
       .from(importIdMap)
@@ -261,8 +264,14 @@ export async function importAccountArchive(
         .update(notes)
         .set({ blocksuite_doc: state, blocksuite_snapshot: snapshot })
         .where(and(eq(notes.id, target), eq(notes.user_id, userId)));
+      written.set(target, state);
       documents += 1;
     }
+    if (versions.history)
+      await recordCreatedDocuments(tx, userId, written, versions.history, {
+        importId: summary.import_id,
+        sessionId: versions.sessionId ?? null,
+      });
   });
   let storedBlobs = 0;
   for (const blob of Array.isArray(manifest.blobs) ? manifest.blobs : []) {

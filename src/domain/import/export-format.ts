@@ -16,6 +16,7 @@ import {
   RELATIONSHIP_DOMAINS,
   TASK_STATUSES,
 } from '../resources/enums.ts';
+import { DATA_URL_MAX_CHARS, LONG_TEXT_MAX_CHARS, URL_MAX_CHARS } from '../../db/schema/text-limits.ts';
 import { hasNul, NUL_MESSAGE } from '../storable-text.ts';
 
 /** PostgreSQL's varchar(n) counts characters (code points), not UTF-16 units. */
@@ -32,7 +33,11 @@ const str = z
   .transform((value) => value.toWellFormed());
 
 const text = (max?: number) =>
-  max === undefined ? str : str.refine((value) => characters(value) <= max, `must be at most ${max} characters`);
+  max === undefined
+    ? str
+    : // Code points are counted only when the UTF-16 length is past the limit (it is never below the
+      // code point count): spreading a 14 MB data URL into an array would cost far more than the text.
+      str.refine((value) => value.length <= max || characters(value) <= max, `must be at most ${max} characters`);
 
 /** An optional string: absent, null and "" all mean "none". */
 const optionalText = (max?: number) =>
@@ -75,7 +80,7 @@ const sortOrder = z
 export const contactRecord = z.object({
   id: sourceId,
   fullName: text(255),
-  avatarUrl: optionalText(),
+  avatarUrl: optionalText(DATA_URL_MAX_CHARS),
   email: optionalText(255),
   phone: optionalText(50),
   relationshipDomain: z.enum(RELATIONSHIP_DOMAINS),
@@ -94,7 +99,7 @@ export const contactRecord = z.object({
   company: optionalText(255),
   title: optionalText(255),
   location: optionalText(255),
-  linkedinUrl: optionalText(),
+  linkedinUrl: optionalText(URL_MAX_CHARS),
   xHandle: optionalText(255),
 });
 
@@ -158,7 +163,7 @@ const interactionAttachmentRecord = z.object({
   id: sourceId,
   fileName: text(255),
   mimeType: text(100),
-  dataUrl: str,
+  dataUrl: text(DATA_URL_MAX_CHARS),
   createdAt: optionalTimestamp,
 });
 
@@ -168,7 +173,7 @@ export const interactionRecord = z.object({
   authorContactId: str.nullish(),
   type: z.enum(INTERACTION_TYPES),
   occurredAt: timestamp,
-  summary: str,
+  summary: text(LONG_TEXT_MAX_CHARS),
   attachments: z
     .array(interactionAttachmentRecord)
     .nullish()
@@ -197,8 +202,8 @@ export const folderRecord = z.object({
 export const groupRecord = z.object({
   id: sourceId,
   name: text(255),
-  description: optionalText(),
-  bannerUrl: optionalText(),
+  description: optionalText(LONG_TEXT_MAX_CHARS),
+  bannerUrl: optionalText(DATA_URL_MAX_CHARS),
   createdAt: optionalTimestamp,
   updatedAt: optionalTimestamp,
 });
@@ -213,7 +218,7 @@ const projectAttachmentRecord = z.object({
   id: sourceId,
   fileName: text(255),
   mimeType: text(100),
-  dataUrl: str,
+  dataUrl: text(DATA_URL_MAX_CHARS),
   uploadedBy: str.nullish(),
   createdAt: optionalTimestamp,
 });
@@ -221,8 +226,8 @@ const projectAttachmentRecord = z.object({
 export const projectRecord = z.object({
   id: sourceId,
   name: text(255),
-  description: optionalText(),
-  bannerUrl: optionalText(),
+  description: optionalText(LONG_TEXT_MAX_CHARS),
+  bannerUrl: optionalText(DATA_URL_MAX_CHARS),
   primaryContactId: str,
   relatedContactIds: idList,
   status: z.enum(PROJECT_STATUSES),
@@ -267,7 +272,7 @@ const stageRecord = z.object({
 export const pipelineTemplateRecord = z.object({
   id: sourceId,
   name: text(255),
-  description: optionalText(),
+  description: optionalText(LONG_TEXT_MAX_CHARS),
   domain: z.enum(PIPELINE_DOMAINS),
   isDefault: flag,
   stages: z

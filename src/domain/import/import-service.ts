@@ -2,6 +2,7 @@
 // file, then in ONE transaction map ids, compare, write what differs, turn new notes' legacy
 // content into BlockSuite documents and extract their links and topics with the live server's
 // code. Any failure leaves nothing written; a dry run does everything and rolls it back.
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
@@ -30,6 +31,7 @@ import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-d
 import type { BlobService } from '../blobs/blob-service.ts';
 import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
 import { notFound } from '../errors.ts';
+import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
 import { recordChanges } from '../change-feed.ts';
@@ -59,6 +61,13 @@ export interface ImportOptions {
   /** Do everything, report it, and roll it back. */
   dryRun?: boolean;
   onProgress?: (event: ImportProgress) => void;
+  /**
+   * Version history (docs/history-and-trash.md): each document the import creates is kept as a
+   * version of source `import`, naming the import. None without (or with HISTORY off).
+   */
+  history?: VersionPolicy;
+  /** The signed-in device running the import, which those versions name. */
+  sessionId?: string | null;
 }
 
 /** Warnings kept in a summary; a file of thousands of dangling references would flood it. */
@@ -130,6 +139,8 @@ export async function importFrameLordExport(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const started = performance.now();
+  // Names this run in the versions it takes and in its summary.
+  const importId = randomUUID();
   const file = parseFrameLordExport(input);
   const records = Object.fromEntries(STORE_KEYS.map((store) => [store, file[store].length]));
   const owner = { userId };
@@ -140,8 +151,9 @@ export async function importFrameLordExport(
   );
   try {
     const summary = await db.transaction(async (tx) => {
-      const summary = await runImport(tx, userId, file, options, attachments, newBlobs.size);
+      const summary = await runImport(tx, userId, file, options, attachments, newBlobs.size, importId);
       const result: ImportSummary = {
+        import_id: importId,
         ...summary,
         records,
         dry_run: options.dryRun === true,
@@ -168,6 +180,7 @@ async function runImport(
   options: ImportOptions,
   attachments: NoteAttachments,
   newBlobs: number,
+  importId: string,
 ): Promise<Pick<ImportSummary, 'tables' | 'warnings'>> {
   // Two imports of one user at once would both map the same new app ids.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`framelord-import:${userId}`}, 0))`);
@@ -195,6 +208,7 @@ async function runImport(
   progress('folders', file.folders.length);
 
   const documents = new Map<string, Y.Doc>();
+  const states = new Map<string, Uint8Array>();
   const relinked: PlannedEntity[] = [];
   await writeEntities(context, NOTE_SPEC, plan.notes, {
     beforeInsert: (entity) => {
@@ -202,7 +216,9 @@ async function runImport(
       const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
       appendBlobBlocks(doc, note.blobBlocks);
       documents.set(note.id, doc);
-      return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: Y.encodeStateAsUpdate(doc) };
+      const state = Y.encodeStateAsUpdate(doc);
+      states.set(note.id, state);
+      return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: state };
     },
     afterUpdate: (entity, changed) => {
       if ('is_archived' in changed) relinked.push(entity);
@@ -216,6 +232,13 @@ async function runImport(
   } finally {
     for (const doc of documents.values()) doc.destroy();
   }
+  // Only documents it created: an import never replaces the document of a note that exists
+  // (`insertOnly` and `beforeInsert` above; docs/history-and-trash.md).
+  if (options.history)
+    await recordCreatedDocuments(tx, userId, states, options.history, {
+      importId,
+      sessionId: options.sessionId ?? null,
+    });
 
   await writeEntities(context, { table: 'tasks', target: tasks, entityType: 'task' }, plan.tasks);
   progress('framelord_tasks', file.framelord_tasks.length);
@@ -442,6 +465,33 @@ async function extractDocuments(
     if (stamp.sync_version === 1 && stamp.updated_at.getTime() === note.updatedAt.getTime()) continue;
     await tx.update(notes).set({ updated_at: note.updatedAt, sync_version: 1 }).where(eq(notes.id, stamp.id));
   }
+}
+
+/** Each document an import wrote as a version of source `import`, titled as the note is. */
+export async function recordCreatedDocuments(
+  tx: Tx,
+  userId: string,
+  states: ReadonlyMap<string, Uint8Array>,
+  policy: VersionPolicy,
+  origin: { importId: string; sessionId: string | null },
+): Promise<void> {
+  if (states.size === 0 || !policy.enabled) return;
+  const ids = [...states.keys()];
+  const titles = new Map<string, string | null>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await tx
+      .select({ id: notes.id, title: notes.title })
+      .from(notes)
+      .where(and(eq(notes.user_id, userId), inArray(notes.id, ids.slice(start, start + 500))));
+    for (const row of rows) titles.set(row.id, row.title);
+  }
+  await recordImportVersions(
+    tx,
+    userId,
+    ids.map((noteId) => ({ noteId, state: states.get(noteId) as Uint8Array, title: titles.get(noteId) ?? null })),
+    origin,
+    policy,
+  );
 }
 
 interface DerivedCounts {

@@ -16,6 +16,8 @@ export interface TableSummary extends TableCounts {
 }
 
 export interface ImportSummary {
+  /** This run (the versions it took name it; docs/history-and-trash.md). */
+  import_id: string;
   dry_run: boolean;
   /** Records read per store of the file. */
   records: Record<string, number>;

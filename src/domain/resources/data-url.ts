@@ -1,6 +1,7 @@
 // Attachments, avatars and banners travel inline as `data:` URLs (docs/api.md). Checked here once
 // for every field that holds one: RFC 2397 syntax, well-formed payload, a size limit, and the MIME
 // type the client declared beside it.
+import { URL_MAX_CHARS } from '../../db/schema/text-limits.ts';
 import { fieldError, payloadTooLarge } from '../errors.ts';
 
 /** docs/api.md: a data URL carries at most 10 MB once decoded. */
@@ -56,7 +57,7 @@ export function checkAttachmentDataUrl(field: string, dataUrl: string, mimeType:
 }
 
 /** Longest http(s) URL a `*_url` field accepts (a data URL is bounded by MAX_DATA_URL_BYTES instead). */
-export const MAX_URL_LENGTH = 2048;
+export const MAX_URL_LENGTH = URL_MAX_CHARS;
 
 /**
  * A `*_url` field holds an http(s) URL, or a data URL where the resource stores one

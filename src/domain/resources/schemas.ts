@@ -2,7 +2,9 @@
 // a column's type, length and nullability are declared once (in src/db/schema).
 import { createSelectSchema } from 'drizzle-zod';
 import { z, type ZodType } from 'zod';
+import { getTableName } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { textLengthLimit } from '../../db/schema/text-limits.ts';
 import {
   columnsOf,
   isArrayColumn,
@@ -46,6 +48,22 @@ function derivedColumnSchema(table: PgTable, name: string, column: AnyPgColumn):
   return derived instanceof z.ZodNullable ? (derived.unwrap() as ZodType) : derived;
 }
 
+/**
+ * docs/security.md, "Text lengths": a `text` column's limit comes from src/db/schema/text-limits.ts,
+ * the same entry its CHECK is built from. Applied to a definition's own string schema too (a
+ * summary that must not be empty), so no override can drop the bound. A writable `text` column
+ * without a limit is a definition error, found when the resource is built rather than by a client.
+ */
+function withTextLimit(table: PgTable, name: string, column: AnyPgColumn, schema: ZodType, writable: boolean): ZodType {
+  if (column.columnType !== 'PgText') return schema;
+  const limit = textLengthLimit(getTableName(table), name);
+  if (limit === undefined) {
+    if (!writable) return schema;
+    throw new Error(`${getTableName(table)}.${name}: a writable text column needs a limit in text-limits.ts`);
+  }
+  return schema instanceof z.ZodString ? schema.max(limit, `must be at most ${limit} characters`) : schema;
+}
+
 export interface ResourceSchemas {
   create: z.ZodObject;
   put: z.ZodObject;
@@ -75,7 +93,13 @@ export function buildResourceSchemas(definition: ResourceDefinition): ResourceSc
   const fieldSchema = (name: string): ZodType => {
     const column = columns[name];
     if (!column) throw new Error(`${definition.path}: ${name} is not a column`);
-    const base = definition.fieldSchemas?.[name] ?? derivedColumnSchema(definition.table, name, column);
+    const base = withTextLimit(
+      definition.table,
+      name,
+      column,
+      definition.fieldSchemas?.[name] ?? derivedColumnSchema(definition.table, name, column),
+      definition.writable.includes(name),
+    );
     return column.notNull ? base : base.nullable();
   };
   const requiredOnWrite = (name: string): boolean => {

@@ -33,6 +33,10 @@ const TableSummary = z.object({
 const ImportAnswer = z
   .object({
     data: z.object({
+      import_id: z.string().openapi({
+        format: 'uuid',
+        description: "This import; the versions of the documents it wrote name it (a note's history, `import_id`)",
+      }),
       dry_run: z.boolean(),
       records: z.record(z.string(), z.number().int()).openapi({ description: 'Records read per store of the file' }),
       tables: z.array(TableSummary),
@@ -180,7 +184,10 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.openapi(importArchiveRoute, async (c) => {
     const auth = caller(c);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes);
+    const summary = await importAccountArchive(services.db, services.blobs, auth.userId, bytes, {
+      history: services.history.policy,
+      sessionId: auth.sessionId,
+    });
     c.get('logger')?.info({ documents: summary.documents, duration_ms: summary.duration_ms }, 'archive import');
     return c.json({ data: summary }, 200);
   });
@@ -190,6 +197,8 @@ export function registerImportRoutes(app: App, services: Services): void {
     const summary = await importFrameLordExport(services.db, auth.userId, c.req.valid('json'), {
       blobs: services.blobs,
       dryRun: c.req.valid('query').dry_run === 'true',
+      history: services.history.policy,
+      sessionId: auth.sessionId,
     });
     c.get('logger')?.info(
       { dry_run: summary.dry_run, duration_ms: summary.duration_ms, warnings: summary.warnings.length },

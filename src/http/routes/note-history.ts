@@ -17,10 +17,25 @@ const VersionSummary = z
     title: z.string().nullable(),
     source: z.enum(['edit', 'restore', 'import']).openapi({
       description:
-        '`edit`: taken on a document store while editing; `restore`: the state a restore replaced; `import`.',
+        '`edit`: taken on a document store while editing; `restore`: the state a restore replaced; `import`: a document an import wrote.',
     }),
     size: z.int().openapi({ description: 'Bytes of the Yjs state' }),
     stored_size: z.int().openapi({ description: 'Bytes stored (deflated)' }),
+    device_id: z
+      .string()
+      .nullable()
+      .openapi({
+        format: 'uuid',
+        description:
+          'The signed-in device that made it, as the session id of GET /api/v1/auth/sessions: for `edit` the device of the ' +
+          'newest edit it holds, for `restore` the one that asked for the restore, for `import` the one that ran the import. ' +
+          'Null when unknown.',
+      }),
+    device_name: z.string().nullable().openapi({ description: "That session's user agent; null when unknown." }),
+    import_id: z.string().nullable().openapi({
+      format: 'uuid',
+      description: 'The import that made it (`source: import`; the `import_id` of its summary); null otherwise.',
+    }),
   })
   .openapi('NoteVersion');
 

@@ -15,7 +15,8 @@ export const interactionsResource: ResourceDefinition = {
   writable: ['contact_id', 'type', 'summary', 'occurred_at', 'is_archived'],
   fieldSchemas: {
     type: z.enum(INTERACTION_TYPES),
-    summary: z.string().min(1).max(100_000),
+    // Its length limit is the column's (src/db/schema/text-limits.ts), added by the resource layer.
+    summary: z.string().min(1),
   },
   ownedReferences: { contact_id: contacts },
   nested: [

@@ -2,6 +2,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
+import { DATA_URL_MAX_CHARS } from '../../../db/schema/text-limits.ts';
 import { DomainError, validationError, type FieldProblem } from '../../errors.ts';
 import { checkAttachmentDataUrl } from '../data-url.ts';
 import type { NestedCollection } from '../definition.ts';
@@ -33,7 +34,7 @@ export function attachments({ table, parentColumn, recordsUploader }: Attachment
     itemShape: {
       file_name: z.string().min(1).max(255),
       mime_type: z.string().max(100).regex(MIME_TYPE, 'must be a MIME type such as image/png'),
-      data_url: z.string().optional().meta({
+      data_url: z.string().max(DATA_URL_MAX_CHARS).optional().meta({
         description:
           'data: URL, at most 10 MB decoded. Lists leave it out unless ?include=attachments; an item naming a stored id may omit it to keep the stored file.',
       }),

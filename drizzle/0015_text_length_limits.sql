@@ -1,0 +1,12 @@
+ALTER TABLE "users" ADD CONSTRAINT "avatar_url_length" CHECK (char_length("users"."avatar_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "contacts" ADD CONSTRAINT "avatar_url_length" CHECK (char_length("contacts"."avatar_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "contacts" ADD CONSTRAINT "linkedin_url_length" CHECK (char_length("contacts"."linkedin_url") <= 2048) NOT VALID;--> statement-breakpoint
+ALTER TABLE "tasks" ADD CONSTRAINT "description_length" CHECK (char_length("tasks"."description") <= 100000) NOT VALID;--> statement-breakpoint
+ALTER TABLE "interaction_attachments" ADD CONSTRAINT "data_url_length" CHECK (char_length("interaction_attachments"."data_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "interactions" ADD CONSTRAINT "summary_length" CHECK (char_length("interactions"."summary") <= 100000) NOT VALID;--> statement-breakpoint
+ALTER TABLE "groups" ADD CONSTRAINT "description_length" CHECK (char_length("groups"."description") <= 100000) NOT VALID;--> statement-breakpoint
+ALTER TABLE "groups" ADD CONSTRAINT "banner_url_length" CHECK (char_length("groups"."banner_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "project_attachments" ADD CONSTRAINT "data_url_length" CHECK (char_length("project_attachments"."data_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "projects" ADD CONSTRAINT "description_length" CHECK (char_length("projects"."description") <= 100000) NOT VALID;--> statement-breakpoint
+ALTER TABLE "projects" ADD CONSTRAINT "banner_url_length" CHECK (char_length("projects"."banner_url") <= 16777216) NOT VALID;--> statement-breakpoint
+ALTER TABLE "pipeline_templates" ADD CONSTRAINT "description_length" CHECK (char_length("pipeline_templates"."description") <= 100000) NOT VALID;
