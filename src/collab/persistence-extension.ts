@@ -1,5 +1,6 @@
 // Loading and storing documents. Load = stored state + every log entry after it. Store =
-// compaction (domain/documents/compaction.ts), which reads only the database, so:
+// compaction (domain/documents/compaction.ts), which starts from the document in memory while it
+// is loaded but needs nothing from memory (it falls back to the database), so:
 // - a failed store is retried by the compaction scheduler with backoff (Hocuspocus never
 //   retries one), whether or not the document is still in memory;
 // - unloading a document whose store failed loses nothing: every edit it holds that anybody was
@@ -83,6 +84,7 @@ export class PersistenceExtension implements Extension {
     }
     if (!state) throw PERMISSION_DENIED;
     const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
+    documents.loaded(document, state);
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
     liveStates.set(documentName, {
       noteId,

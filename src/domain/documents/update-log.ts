@@ -23,6 +23,12 @@ export interface StoredDocumentState {
   stored: Uint8Array | null;
   /** Log entries not yet compacted, in id order. */
   log: LogEntry[];
+  /**
+   * The note row's version (`xmin`) in the same snapshot, so that a live document can tell later
+   * whether the stored state is still the one it was loaded from (stored-state-marks.ts). Set by
+   * the single-note loads.
+   */
+  version?: string;
 }
 
 /** A PostgreSQL array literal of strings that need no quoting (uuids, `\x` hex). */
@@ -98,7 +104,7 @@ export async function loadDocumentState(
   const update = transfer === 'base64' ? sql`encode("update", 'base64')` : sql`"update"`;
   const rows = await queryRows<{ part: number; id: string | number | null; bytes: unknown }>(
     db,
-    sql`select 0 as part, null::bigint as id, ${stored} as bytes from notes where id = ${noteId}
+    sql`select 0 as part, xmin::text::bigint as id, ${stored} as bytes from notes where id = ${noteId}
         union all
         select 1 as part, id, ${update} as bytes from note_updates where note_id = ${noteId}
         order by part, id`,
@@ -108,6 +114,7 @@ export async function loadDocumentState(
   return {
     stored: head.bytes === null || head.bytes === undefined ? null : toBytes(head.bytes),
     log: rows.slice(1).map((row) => ({ id: Number(row.id), update: toBytes(row.bytes) })),
+    version: String(head.id),
   };
 }
 
@@ -158,7 +165,7 @@ export async function loadDocumentStateByCopy(
   if (!isUuid(noteId)) return null;
   const rows = parseBinaryCopy(
     await copyOut(
-      `select 0::int4 as part, null::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
+      `select 0::int4 as part, xmin::text::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
        union all
        select 1::int4 as part, id::int8, "update" as bytes from note_updates where note_id = '${noteId}'
        order by part, id`,
@@ -169,6 +176,7 @@ export async function loadDocumentStateByCopy(
   return {
     stored: head[2] ?? null,
     log: log.map((row) => ({ id: readInt8(requiredField(row, 1)), update: requiredField(row, 2) })),
+    version: String(readInt8(requiredField(head, 1))),
   };
 }
 
