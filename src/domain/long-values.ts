@@ -1,7 +1,7 @@
-// Values that may be megabytes long (data-URL avatars, banners and attachments, long texts) are
-// not read with their rows by the code that must stay within a memory budget (list pages, the
-// export): a row query reads such a column only when it is short, plus its stored length, and
-// the long ones are read afterwards, alone or in chunks sized by those lengths.
+// Values that may be megabytes long (data-URL avatars, banners and attachments) are not read with
+// their rows by code that must stay within a memory budget (list pages): a row query reads such a
+// column only when it is short, plus its stored length, and the long ones are read afterwards, in
+// chunks sized by those lengths.
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
