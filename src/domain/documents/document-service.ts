@@ -9,7 +9,7 @@ import { type CompactionHook, compactDocument, type CompactionResult } from './c
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
-import type { StructLimits } from './update-cost.ts';
+import { createLiveCostLedger, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
@@ -23,6 +23,8 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
+  /** MAX_LIVE_STRUCTS: what the collaboration server's live documents hold together. */
+  readonly liveCost: LiveCostLedger;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
    * `sessionId`: the signed-in device that made it, which the version taken of it names.
@@ -91,6 +93,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
+    liveCost: createLiveCostLedger(config.maxLiveStructs),
     async appendUpdate(noteId, update, sessionId) {
       await appender.append(noteId, update, sessionId);
       scheduler.markDirty(noteId);
