@@ -5,6 +5,7 @@
 //   node --experimental-strip-types bench/probes/memory-budget.ts [MAX_LIVE_STRUCTS]
 // (an argument overrides the budget, e.g. 1000000000 to see the process without one).
 import { readFileSync } from 'node:fs';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { amplifiedUpdate } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
@@ -24,6 +25,16 @@ function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
   encoding.writeVarUint(encoder, 2);
   encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
+}
+
+/** The server's "your update was applied" (SyncStatus) for `documentName`, and nothing else. */
+function isSyncStatus(documentName: string, data: Buffer): boolean {
+  try {
+    const decoder = decoding.createDecoder(new Uint8Array(data));
+    return decoding.readVarString(decoder) === documentName && decoding.readVarUint(decoder) === SYNC_STATUS;
+  } catch {
+    return false;
+  }
 }
 
 const rssMb = (pid: number) => {
@@ -57,7 +68,7 @@ try {
     for (let u = 0; u < UPDATES_PER_DOCUMENT && client.isOpen(); u += 1) {
       const acknowledged = new Promise<boolean>((resolve) => {
         const onMessage = (data: Buffer) => {
-          if (data.includes(Buffer.from([SYNC_STATUS]))) {
+          if (isSyncStatus(name, data)) {
             client.ws.off('message', onMessage);
             resolve(true);
           }
