@@ -9,6 +9,7 @@ import { runSyncBench, syncBenchOptionsFromEnv } from './sync.ts';
 import { printHistoryBench, runHistoryBench } from './history.ts';
 import { printBlobBench, runBlobBench } from './blobs.ts';
 import { printSearchBench, runSearchBench, searchBenchOptionsFromEnv } from './search.ts';
+import { printLargeDocsBench, runLargeDocsBench } from './large-docs.ts';
 
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'collab') await runCollabBench(collabBenchOptionsFromEnv());
@@ -26,3 +27,5 @@ if (!only || only === 'history') {
 }
 if (!only || only === 'blobs') printBlobBench(await runBlobBench());
 if (!only || only === 'search') printSearchBench(await runSearchBench(searchBenchOptionsFromEnv()));
+if (!only || only === 'large-docs')
+  printLargeDocsBench(await runLargeDocsBench(), process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite');

@@ -53,7 +53,7 @@ export async function scratchDatabase(): Promise<{ handle: DatabaseHandle; drop(
   };
 }
 
-function paragraphsWithLinks(count: number): { lines: string[]; labels: number } {
+export function paragraphsWithLinks(count: number): { lines: string[]; labels: number } {
   const lines: string[] = [];
   let labels = 0;
   for (let i = 0; i < count; i += 1) {

@@ -84,6 +84,10 @@ const environmentSchema = z.object({
   // Collaboration documents: how long after the last edit the log is compacted into the note.
   STORE_DEBOUNCE_MS: nonNegativeInt.default(2000),
   STORE_MAX_DEBOUNCE_MS: nonNegativeInt.default(10000),
+  // A document edited without a pause (its store forced by STORE_MAX_DEBOUNCE_MS) is compacted only
+  // once its log since the last compaction holds this many bytes, or this long has passed.
+  STORE_BUSY_MIN_LOG_BYTES: nonNegativeInt.default(64 * 1024),
+  STORE_BUSY_INTERVAL_MS: nonNegativeInt.default(60_000),
   // How long a pushed mutation_id is remembered, so a retry answers the first result (days).
   SYNC_MUTATION_RETENTION_DAYS: positiveInt.default(30),
   // A sync pull page ends once its changes pass this many bytes of JSON (at least one change).
@@ -234,6 +238,8 @@ export interface Config {
   listMaxPageBytes: number;
   syncMutationRetentionDays: number;
   storeMaxDebounceMs: number;
+  /** Compaction of a document edited without a pause (busy-store.ts). */
+  busyStore: { minLogBytes: number; intervalMs: number };
   collabReauthIntervalMs: number;
   shutdownTimeoutMs: number;
   /** The server's public base URL without a trailing slash; required when providers are set. */
@@ -315,6 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     storeDebounceMs: e.STORE_DEBOUNCE_MS,
     storeMaxDebounceMs: e.STORE_MAX_DEBOUNCE_MS,
+    busyStore: { minLogBytes: e.STORE_BUSY_MIN_LOG_BYTES, intervalMs: e.STORE_BUSY_INTERVAL_MS },
     logCommitIntervalMs: e.LOG_COMMIT_INTERVAL_MS,
     syncPullMaxPageBytes: e.SYNC_PULL_MAX_PAGE_BYTES,
     listMaxPageBytes: e.LIST_MAX_PAGE_BYTES,

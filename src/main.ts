@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+import { releaseStartupGarbage } from './startup-garbage.ts';
 
 function configOrExit() {
   try {
@@ -21,6 +22,7 @@ const logger = createLogger(config.logLevel);
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(config, logger);
+  releaseStartupGarbage();
 } catch (error) {
   logger.fatal({ err: error }, 'server failed to start');
   process.exit(1);

@@ -17,7 +17,7 @@ import { ACCESS_TOKEN, type CollabContext, type SocketState } from './context.ts
 
 export interface AuthenticationOptions {
   db: Db;
-  auth: Pick<AuthService, 'verifyAccessToken'>;
+  auth: Pick<AuthService, 'verifyAccessToken' | 'activeSessions' | 'accessTokenValidUntil'>;
   rateLimiter: RateLimiter;
   /** Failed attempts per client address (fixed window). */
   failuresPerAddress: RateLimitRule;
@@ -60,6 +60,7 @@ export class AuthenticationExtension implements Extension {
         contactZeroId: caller.contactZeroId,
         sessionId: caller.sessionId,
         noteId: note.id,
+        tokenValidUntil: auth.accessTokenValidUntil(payload.token),
         [ACCESS_TOKEN]: payload.token,
       };
     } catch (error) {
@@ -93,34 +94,46 @@ export class AuthenticationExtension implements Extension {
     this.reauthTimer = undefined;
   }
 
-  /** Verifies every live connection's token again; closes the sockets whose token no longer holds. */
+  /**
+   * Checks every live connection's token again; closes the sockets whose token no longer holds.
+   * Each token's signature was verified when it authenticated and cannot change; what can is its
+   * expiry (read from the claims kept then) and its session (logout, password change, account
+   * deleted: one query for every session of every open socket, not one per token). Revocations
+   * normally close sockets at once by event (collab-server.ts); this is the backstop.
+   */
   async reauthenticate(instance: Hocuspocus): Promise<void> {
-    const verdicts = new Map<string, Promise<boolean>>();
-    const checks: Promise<void>[] = [];
+    const now = Date.now();
+    const live: CollabContext[] = [];
+    const sessions = new Set<string>();
     for (const document of instance.documents.values()) {
       for (const connection of document.getConnections()) {
         const context = connection.context as CollabContext;
-        const token = context[ACCESS_TOKEN];
-        if (!token || context.socket.closed) continue;
-        let verdict = verdicts.get(token);
-        if (!verdict) {
-          verdict = this.options.auth.verifyAccessToken(token).then(
-            () => true,
-            // Only a refused token ends the connection; an outage must not log everybody out.
-            (error: unknown) => !(error instanceof DomainError && error.code === 'UNAUTHORIZED'),
-          );
-          verdicts.set(token, verdict);
+        if (!context[ACCESS_TOKEN] || context.socket.closed) continue;
+        if (context.tokenValidUntil !== undefined && context.tokenValidUntil <= now) {
+          this.refuse(context);
+          continue;
         }
-        checks.push(
-          verdict.then((valid) => {
-            if (valid) return;
-            this.options.metrics.errors.inc({ transport: 'collab', code: 'UNAUTHORIZED' });
-            context.socket.close(CLOSE.unauthorized);
-          }),
-        );
+        if (!context.sessionId || !context.userId) continue;
+        live.push(context);
+        sessions.add(context.sessionId);
       }
     }
-    await Promise.all(checks);
+    if (live.length === 0) return;
+    let owners: Map<string, string>;
+    try {
+      owners = await this.options.auth.activeSessions([...sessions]);
+    } catch (error) {
+      // Only a refused session ends a connection; an outage must not log everybody out.
+      this.options.logger.warn({ err: error }, 'collaboration re-authentication could not reach the database');
+      return;
+    }
+    for (const context of live) if (owners.get(context.sessionId ?? '') !== context.userId) this.refuse(context);
+  }
+
+  private refuse(context: CollabContext): void {
+    if (context.socket.closed) return;
+    this.options.metrics.errors.inc({ transport: 'collab', code: 'UNAUTHORIZED' });
+    context.socket.close(CLOSE.unauthorized);
   }
 
   private overSocketLimit(socket: SocketState): boolean {

@@ -12,7 +12,7 @@ import { CLOSE, type CloseEvent } from './close-codes.ts';
 import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
 import { durableSocket } from './durable-socket.ts';
-import { FrameTooCostly, MalformedFrame, readClientFrame } from './frames.ts';
+import { FrameTooCostly, MalformedFrame, readClientFrame, type ValidatedFrames } from './frames.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
@@ -85,6 +85,7 @@ export function createCollabServer(services: Services): CollabServer {
   const { config, metrics, documents } = services;
   const logger = services.logger.child({ component: 'collab' });
   const liveStates: LiveDocumentStates = new Map();
+  const validatedFrames: ValidatedFrames = new WeakMap();
   const authentication = new AuthenticationExtension({
     db: services.db,
     auth: services.auth,
@@ -111,8 +112,14 @@ export function createCollabServer(services: Services): CollabServer {
     extensions: [
       new MetricsExtension(metrics),
       authentication,
-      new DurabilityExtension({ documents, liveStates, logger, metrics }),
-      new PersistenceExtension({ documents, liveStates, logger, metrics }),
+      new DurabilityExtension({ validatedFrames, documents, liveStates, logger, metrics }),
+      new PersistenceExtension({
+        documents,
+        liveStates,
+        logger,
+        metrics,
+        busyStore: { debounceMs: config.storeDebounceMs, ...config.busyStore },
+      }),
       ...(relay ? [relay] : []),
     ],
   });
@@ -174,7 +181,9 @@ export function createCollabServer(services: Services): CollabServer {
     const deliver = (bytes: Uint8Array) => {
       if (closed) return;
       try {
-        if (readClientFrame(bytes, limits).kind === 'pong') return;
+        const frame = readClientFrame(bytes, limits);
+        if (frame.kind === 'pong') return;
+        if (frame.update) validatedFrames.set(bytes, frame.update);
       } catch (error) {
         if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
         if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');

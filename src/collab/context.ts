@@ -23,5 +23,7 @@ export interface CollabContext {
   contactZeroId?: string;
   sessionId?: string;
   noteId?: string;
+  /** Epoch ms from which the access token is refused as expired (the periodic re-authentication). */
+  tokenValidUntil?: number;
   [ACCESS_TOKEN]?: string;
 }

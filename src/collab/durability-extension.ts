@@ -31,10 +31,12 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
-import { readSyncUpdate } from './frames.ts';
+import { readSyncUpdate, type ValidatedFrames, type ValidatedUpdate } from './frames.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface DurabilityOptions {
+  /** What the socket wiring already read of each frame (collab-server.ts); read here otherwise. */
+  validatedFrames?: ValidatedFrames;
   documents: DocumentService;
   liveStates: LiveDocumentStates;
   logger: Logger;
@@ -59,7 +61,7 @@ export class DurabilityExtension implements Extension {
       context.socket.close(CLOSE.unavailable);
       throw refusal(CLOSE.unavailable);
     }
-    const frame = readSyncUpdate(payload.update);
+    const frame = this.readUpdate(payload.update);
     if (!frame) return;
     if (connection.readOnly) return;
     if (isEmptyUpdate(frame.update)) return;
@@ -76,7 +78,7 @@ export class DurabilityExtension implements Extension {
     }
     try {
       // The frame reader bounded this update's cost (MAX_UPDATE_STRUCTS); this is the document's.
-      entry.cost.admit(document, countUpdateCost(frame.update));
+      entry.cost.admit(document, frame.cost);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       metrics.errors.inc({ transport: 'collab', code: error.code });
@@ -94,10 +96,18 @@ export class DurabilityExtension implements Extension {
       throw refusal(CLOSE.documentTooLarge);
     }
     const noteId = context.noteId;
+    entry.uncompacted.appended(frame.update.length);
     // `frame.update` is a view into the frame, which nothing reuses: the appender may keep it.
     entry.durability.track(documents.appendUpdate(noteId, frame.update, context.sessionId), (error) =>
       this.discard(document, noteId, error),
     );
+  }
+
+  private readUpdate(bytes: Uint8Array): ValidatedUpdate | null {
+    const validated = this.options.validatedFrames?.get(bytes);
+    if (validated) return validated;
+    const frame = readSyncUpdate(bytes);
+    return frame ? { ...frame, cost: countUpdateCost(frame.update) } : null;
   }
 
   /** After a failed append: close every socket of the document so its clients re-send from their copy. */

@@ -25,7 +25,8 @@ export function durableSocket(
       const documentName = data instanceof Uint8Array ? syncStatusDocumentName(data) : null;
       const durability = documentName === null ? undefined : liveStates.get(documentName)?.durability;
       if (!durability) return ws.send(data);
-      durability.whenDurable().then(
+      // At once when everything applied so far is committed (no promise, no extra turn).
+      durability.onDurable(
         () => {
           if (ws.readyState === ws.OPEN) ws.send(data);
         },

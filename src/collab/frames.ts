@@ -24,7 +24,28 @@ export const SyncStep = { Step1: 0, Step2: 1, Update: 2 } as const;
 /** Server → client only: "your update was applied" (the provider's unsyncedChanges falls). */
 export const SYNC_STATUS_MESSAGE = 8;
 
-export type ClientFrame = { kind: 'pong' } | { kind: 'message'; documentName: string; type: number };
+export type ClientFrame =
+  | { kind: 'pong' }
+  | {
+      kind: 'message';
+      documentName: string;
+      type: number;
+      /** The Yjs update a sync frame carries (step 2 or update), with its cost; read once, here. */
+      update: ValidatedUpdate | undefined;
+    };
+
+/** A sync update read and bounded by `readClientFrame`. */
+export interface ValidatedUpdate extends SyncUpdateFrame {
+  /** Its count of structs, delete ranges and values (update-cost.ts). */
+  cost: number;
+}
+
+/**
+ * What `readClientFrame` found in the frames it passed, keyed by the frame's bytes (the very array
+ * Hocuspocus hands to `beforeHandleMessage`), so the durability hook does not read and count every
+ * update a second time.
+ */
+export type ValidatedFrames = WeakMap<Uint8Array, ValidatedUpdate>;
 
 export class MalformedFrame extends Error {
   override name = 'MalformedFrame';
@@ -74,18 +95,20 @@ function readAwarenessUpdate(bytes: Uint8Array): void {
   }
 }
 
-function readUpdate(payload: Uint8Array, limits: FrameLimits): void {
+function readUpdate(payload: Uint8Array, limits: FrameLimits): number {
+  let cost: number;
   try {
     // Counted without building anything first, so an amplified update never becomes objects.
-    countUpdateCost(payload, limits.maxUpdateStructs);
+    cost = countUpdateCost(payload, limits.maxUpdateStructs);
   } catch (error) {
     if (error instanceof UpdateCostExceeded) throw new FrameTooCostly(error.message);
     throw new MalformedFrame('bad update');
   }
   if (!isWellFormedUpdate(payload)) throw new MalformedFrame('bad update');
+  return cost;
 }
 
-function readBody(decoder: decoding.Decoder, type: number, limits: FrameLimits): void {
+function readBody(decoder: decoding.Decoder, type: number, limits: FrameLimits): ValidatedUpdate | undefined {
   switch (type) {
     case MessageType.Sync:
     case MessageType.SyncReply: {
@@ -93,12 +116,13 @@ function readBody(decoder: decoding.Decoder, type: number, limits: FrameLimits):
       const payload = decoding.readVarUint8Array(decoder);
       if (step === SyncStep.Step1) {
         if (!isWellFormedStateVector(payload)) throw new MalformedFrame('bad state vector');
-      } else if (step === SyncStep.Step2 || step === SyncStep.Update) {
-        readUpdate(payload, limits);
-      } else {
-        throw new MalformedFrame('unknown sync step');
+        return undefined;
       }
-      return;
+      if (step === SyncStep.Step2 || step === SyncStep.Update) {
+        const cost = readUpdate(payload, limits);
+        return { step: step === SyncStep.Step2 ? 'step2' : 'update', update: payload, cost };
+      }
+      throw new MalformedFrame('unknown sync step');
     }
     case MessageType.Awareness:
       readAwarenessUpdate(decoding.readVarUint8Array(decoder));
@@ -129,9 +153,9 @@ export function readClientFrame(data: Uint8Array, limits: FrameLimits): ClientFr
     const decoder = decoding.createDecoder(data);
     const address = decoding.readVarString(decoder);
     const type = decoding.readVarUint(decoder);
-    readBody(decoder, type, limits);
+    const update = readBody(decoder, type, limits);
     const separator = address.indexOf('\0');
-    return { kind: 'message', documentName: separator === -1 ? address : address.slice(0, separator), type };
+    return { kind: 'message', documentName: separator === -1 ? address : address.slice(0, separator), type, update };
   } catch (error) {
     if (error instanceof MalformedFrame || error instanceof FrameTooCostly) throw error;
     throw new MalformedFrame('undecodable frame');
@@ -156,16 +180,38 @@ export function readSyncUpdate(data: Uint8Array): SyncUpdateFrame | null {
   return { step: step === SyncStep.Step2 ? 'step2' : 'update', update: decoding.readVarUint8Array(decoder) };
 }
 
+/** Reads a varuint at `offset`: [value, next offset], or null past the end (lib0's encoding). */
+function varUintAt(data: Uint8Array, offset: number): [number, number] | null {
+  let value = 0;
+  let multiplier = 1;
+  for (let position = offset; position < data.length && position < offset + 8; position += 1) {
+    const byte = data[position] as number;
+    value += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) return [value, position + 1];
+    multiplier *= 128;
+  }
+  return null;
+}
+
+/**
+ * The message type of a frame (what follows its address), or null when it has none. Reads a few
+ * bytes and builds nothing: it runs on every frame the server sends (the socket wrapper looks for
+ * SyncStatus and Auth frames among the broadcasts).
+ */
+export function frameMessageType(data: Uint8Array): number | null {
+  const length = varUintAt(data, 0);
+  if (!length) return null;
+  const type = varUintAt(data, length[1] + length[0]);
+  return type ? type[0] : null;
+}
+
 /**
  * The document name of an outgoing SyncStatus frame (address, then type 8), or null for any other
  * frame. Runs on every frame the server sends, so it reads the type before decoding the address.
  */
 export function syncStatusDocumentName(data: Uint8Array): string | null {
+  if (frameMessageType(data) !== SYNC_STATUS_MESSAGE) return null;
   try {
-    const decoder = decoding.createDecoder(data);
-    const addressLength = decoding.readVarUint(decoder);
-    decoder.pos += addressLength;
-    if (decoder.pos >= data.length || decoding.readVarUint(decoder) !== SYNC_STATUS_MESSAGE) return null;
     const address = decoding.readVarString(decoding.createDecoder(data));
     const separator = address.indexOf('\0');
     return separator === -1 ? address : address.slice(0, separator);

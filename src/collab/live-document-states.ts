@@ -1,6 +1,7 @@
 // What the collaboration server knows about each document it holds in memory.
 import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
 import type { DocumentCostBudget } from '../domain/documents/update-cost.ts';
+import type { UncompactedLog } from './busy-store.ts';
 import type { DocumentDurability } from './document-durability.ts';
 
 export interface LiveDocumentState {
@@ -11,6 +12,8 @@ export interface LiveDocumentState {
   cost: DocumentCostBudget;
   /** Which applied updates are committed to the log; what says "saved" waits on it. */
   durability: DocumentDurability;
+  /** Appended here since the last compaction: whether a store while editing goes on is worth it. */
+  uncompacted: UncompactedLog;
 }
 
 /** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */

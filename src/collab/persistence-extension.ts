@@ -1,5 +1,6 @@
 // Loading and storing documents. Load = stored state + every log entry after it. Store =
-// compaction (domain/documents/compaction.ts), which reads only the database, so:
+// compaction (domain/documents/compaction.ts), which starts from the document in memory while it
+// is loaded but needs nothing from memory (it falls back to the database), so:
 // - a failed store is retried by the compaction scheduler with backoff (Hocuspocus never
 //   retries one), whether or not the document is still in memory;
 // - unloading a document whose store failed loses nothing: every edit it holds that anybody was
@@ -19,6 +20,7 @@ import { DomainError } from '../domain/errors.ts';
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { type BusyStorePolicy, deferBusyStore, UncompactedLog } from './busy-store.ts';
 import { CLOSE, PERMISSION_DENIED, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { DocumentDurability } from './document-durability.ts';
@@ -26,9 +28,35 @@ import type { LiveDocumentStates } from './live-document-states.ts';
 
 export interface PersistenceOptions {
   documents: DocumentService;
+  /** When a store forced while editing goes on is skipped (busy-store.ts); never when unset. */
+  busyStore?: BusyStorePolicy;
   liveStates: LiveDocumentStates;
   logger: Logger;
   metrics: Metrics;
+}
+
+/**
+ * Runs `apply` on a document that is still loading, with its 'update' listeners set aside. Yjs
+ * encodes every transaction once more as an update when anything listens for 'update', and
+ * Hocuspocus always does (to broadcast), though nobody is connected before the load ends: for a
+ * 10 MB document that added about 30 ms to an 80 ms decode (bench/probes/cold-load-parts.ts).
+ * Listeners live in lib0's `_observers` map, and no public API can set them aside (lib0's
+ * Observable only adds and removes a listener it is given; Hocuspocus registers its own in the
+ * Document's constructor): applying with the listener attached made a 10 MB cold load 1.6–1.7×
+ * plain Hocuspocus's instead of 1.2–1.4× (docs/benchmarks.md, "Cold load"). Should a Yjs release
+ * move the map, the state is applied with the events as before: only slower, never different,
+ * because nobody is connected and Hocuspocus's change hooks are not wired until the load ends.
+ */
+function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
+  const observers = (document as unknown as { _observers?: unknown })._observers;
+  if (!(observers instanceof Map)) return apply();
+  const listeners: unknown = observers.get('update');
+  observers.delete('update');
+  try {
+    return apply();
+  } finally {
+    if (listeners !== undefined) observers.set('update', listeners);
+  }
 }
 
 export class PersistenceExtension implements Extension {
@@ -73,11 +101,8 @@ export class PersistenceExtension implements Extension {
       context.socket.close(CLOSE.memoryBudget);
       throw refusal(CLOSE.memoryBudget);
     }
-    // Applied with the document's 'update' listener (Hocuspocus's) attached, so Yjs encodes the
-    // whole state once more as an update nobody receives yet: about a third more decode time for a
-    // large document (docs/benchmarks.md, "Cold load"). Setting the listener aside would need
-    // lib0's private `_observers`; a Yjs or Hocuspocus upgrade could then change loading silently.
-    const { skipped } = applyStoredState(document, state);
+    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
+    documents.loaded(document, state);
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
     // A document reloaded before the previous one's unload hook ran: that one's bound goes back.
     liveStates.get(documentName)?.cost.release();
@@ -86,6 +111,7 @@ export class PersistenceExtension implements Extension {
       budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
       cost,
       durability: new DocumentDurability(),
+      uncompacted: new UncompactedLog(),
     });
     // Entries a previous process logged but never compacted: fold them even if nobody edits.
     if (state.log.length > 0) documents.requestCompaction(noteId);
@@ -94,6 +120,9 @@ export class PersistenceExtension implements Extension {
   async onStoreDocument(payload: onStoreDocumentPayload<CollabContext>): Promise<void> {
     const entry = this.options.liveStates.get(payload.documentName);
     if (!entry) return;
+    const { busyStore } = this.options;
+    if (busyStore && deferBusyStore(busyStore, payload.document, entry.uncompacted)) return;
+    entry.uncompacted.compacting();
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
     // Never throws: a failure schedules a retry, and the log already holds everything.

@@ -12,7 +12,7 @@
 import * as decoding from 'lib0/decoding';
 import { isValidDocumentName } from '../domain/documents/document-name.ts';
 import { CLOSE, type CloseEvent } from './close-codes.ts';
-import { MalformedFrame, MessageType, readFrameHeader } from './frames.ts';
+import { frameMessageType, MalformedFrame, MessageType, readFrameHeader } from './frames.ts';
 
 /** An Auth frame carries a token (a JWT of well under 2 KiB) and a provider version. */
 export const MAX_AUTH_FRAME_BYTES = 16 * 1024;
@@ -125,6 +125,8 @@ export function createPreAuthGate(options: PreAuthGateOptions): PreAuthGate {
 
 /** The address and outcome of a server → client Auth frame, or null for any other frame. */
 function readAuthVerdict(frame: Uint8Array): { address: string; authenticated: boolean } | null {
+  // Every frame the server sends passes here: most are broadcasts, told apart without decoding.
+  if (frameMessageType(frame) !== MessageType.Auth) return null;
   try {
     const decoder = decoding.createDecoder(frame);
     const addressLength = decoding.readVarUint(decoder);

@@ -27,9 +27,14 @@ export async function recordChanges(
   if (changes.length === 0) return;
   const unique = [...new Map(changes.map((change) => [`${change.entityType}:${change.entityId}`, change])).values()];
   // One statement: the counter row is locked from here to commit, so the fewer round trips between
-  // taking that lock and committing, the less same-user writers queue behind it.
-  const rows = unique.map(
-    (change, index) => sql`(${change.entityType}, ${change.entityId}::uuid, ${index + 1}::bigint)`,
+  // taking that lock and committing, the less same-user writers queue behind it. The entries travel
+  // as one JSON parameter (a push records hundreds).
+  const entries = JSON.stringify(
+    unique.map((change, index) => ({
+      entity_type: change.entityType,
+      entity_id: change.entityId,
+      position: index + 1,
+    })),
   );
   await tx.execute(
     sql`with counter as (
@@ -39,7 +44,7 @@ export async function recordChanges(
         )
         insert into sync_changes (user_id, entity_type, entity_id, seq)
         select ${userId}::uuid, change.entity_type, change.entity_id, counter.last_seq - ${unique.length}::bigint + change.position
-        from counter, (values ${sql.join(rows, sql`, `)}) as change(entity_type, entity_id, position)
+        from counter, jsonb_to_recordset(${entries}::jsonb) as change(entity_type varchar, entity_id uuid, position bigint)
         on conflict (user_id, entity_type, entity_id) do update set seq = excluded.seq`,
   );
 }

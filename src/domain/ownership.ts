@@ -76,14 +76,35 @@ export async function ownedReferenceProblems(
   userId: string,
   references: readonly OwnedReference[],
 ): Promise<FieldProblem[]> {
-  const problems: FieldProblem[] = [];
-  for (const reference of references) {
-    if (reference.ids.length === 0) continue;
-    const owned = await ownedIds(db, reference.table, userId, reference.ids);
-    if (reference.ids.some((id) => !owned.has(id)))
-      problems.push({ field: reference.field, message: 'does not name a row you own' });
+  const [problems] = await ownedReferenceProblemsEach(db, userId, [references]);
+  return problems ?? [];
+}
+
+/**
+ * ownedReferenceProblems of many bodies at once (a sync push's run of creates): one query per table
+ * however many bodies name it, and each body's problems on their own.
+ */
+export async function ownedReferenceProblemsEach(
+  db: Db,
+  userId: string,
+  referencesEach: ReadonlyArray<readonly OwnedReference[]>,
+): Promise<FieldProblem[][]> {
+  const idsByTable = new Map<OwnedTable, string[]>();
+  for (const references of referencesEach) {
+    for (const reference of references) {
+      if (reference.ids.length === 0) continue;
+      const ids = idsByTable.get(reference.table) ?? [];
+      ids.push(...reference.ids);
+      idsByTable.set(reference.table, ids);
+    }
   }
-  return problems;
+  const ownedByTable = new Map<OwnedTable, Set<string>>();
+  for (const [table, ids] of idsByTable) ownedByTable.set(table, await ownedIds(db, table, userId, ids));
+  return referencesEach.map((references) =>
+    references
+      .filter((reference) => reference.ids.some((id) => !ownedByTable.get(reference.table)?.has(id)))
+      .map((reference) => ({ field: reference.field, message: 'does not name a row you own' })),
+  );
 }
 
 /**

@@ -279,3 +279,33 @@ describe('services.auth.verifyAccessToken (the collaboration server uses it)', (
     await expect(auth.verifyAccessToken('')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });
+
+describe('services.auth.activeSessions and accessTokenValidUntil (the periodic collaboration re-auth)', () => {
+  it('answers, in one call, the sessions still live with their users, and when a token expires', async () => {
+    const auth = server.server.services.auth;
+    const db = server.server.services.db;
+    const [live, loggedOut, expired, suspended] = await Promise.all([0, 1, 2, 3].map(() => registerUser(server.url)));
+    const contexts = await Promise.all(
+      [live!, loggedOut!, expired!, suspended!].map((user) => auth.verifyAccessToken(user.accessToken)),
+    );
+    await auth.logout(contexts[1]!);
+    await db.execute(
+      sql`update auth_sessions set expires_at = now() - interval '1 second' where user_id = ${expired!.userId}`,
+    );
+    await db.execute(sql`update users set status = 'suspended' where id = ${suspended!.userId}`);
+    const owners = await auth.activeSessions([
+      ...contexts.map((context) => context.sessionId),
+      randomUUID(),
+      'not-a-uuid',
+    ]);
+    // Only the live one, with its own user (what a token naming another user is compared with).
+    expect(owners).toEqual(new Map([[contexts[0]!.sessionId, live!.userId]]));
+    expect(await auth.activeSessions([])).toEqual(new Map());
+
+    // The expiry the verification enforces, with its clock tolerance (a few seconds).
+    const exp = decodeJwt(live!.accessToken).exp!;
+    const validUntil = auth.accessTokenValidUntil(live!.accessToken);
+    expect(validUntil).toBeGreaterThanOrEqual(exp * 1000);
+    expect(validUntil).toBeLessThanOrEqual((exp + 10) * 1000);
+  });
+});

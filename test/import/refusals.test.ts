@@ -98,6 +98,18 @@ describe('refused files', () => {
     );
   });
 
+  it('a value the REST API refuses, named by the record and the column (imports write through the resource layer)', async () => {
+    const file = loadSample();
+    const index = file.framelord_contacts.findIndex((contact: { id: string }) => contact.id !== 'contact_zero');
+    const contact = file.framelord_contacts[index];
+    contact.linkedinUrl = 'javascript:alert(1)';
+    const error = await refusal(file);
+    expect(error.code).toBe('VALIDATION_ERROR');
+    expect(error.details).toEqual([
+      { field: `framelord_contacts[${index}] "${contact.id}".linkedin_url`, message: 'must be an http(s) URL' },
+    ]);
+  });
+
   it('a body that is not an export at all', async () => {
     const error = await refusal([1, 2, 3]);
     expect(error.code).toBe('VALIDATION_ERROR');

@@ -19,7 +19,14 @@ import { isValidEmail, normalizeEmail, requireValidEmail } from './email.ts';
 import { createPasswordVerifier, hashPassword } from './passwords.ts';
 import { createLoginThrottle, type ClientInfo } from './login-throttle.ts';
 import type { SessionRevocations } from './session-revocations.ts';
-import { isSessionActive, openSession, revokeSession, rotateSession, type IssuedTokens } from './sessions.ts';
+import {
+  activeSessionOwners,
+  isSessionActive,
+  openSession,
+  revokeSession,
+  rotateSession,
+  type IssuedTokens,
+} from './sessions.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, createTokenCodec } from './tokens.ts';
 
 export interface RegisterInput {
@@ -65,6 +72,14 @@ export interface AuthService {
    * is still live. Throws DomainError UNAUTHORIZED.
    */
   verifyAccessToken(token: string): Promise<AuthContext>;
+  /**
+   * For tokens `verifyAccessToken` accepted earlier (the collaboration server's periodic
+   * re-authentication): which of these sessions are still live, each with its user (a token is
+   * good only for the user its session belongs to), in one query for all of them.
+   */
+  activeSessions(sessionIds: readonly string[]): Promise<Map<string, string>>;
+  /** Epoch ms from which an access token verified earlier is refused as expired. */
+  accessTokenValidUntil(token: string): number;
 }
 
 export interface AuthServiceDependencies {
@@ -215,6 +230,8 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       return { user: account.user, contact_zero: account.contactZero };
     },
 
+    activeSessions: (sessionIds) => activeSessionOwners(db, sessionIds),
+    accessTokenValidUntil: (token) => codec.accessTokenValidUntil(token),
     verifyAccessToken: async (token) => {
       const claims = await codec.verifyAccessToken(token);
       if (!(await isSessionActive(db, claims.sessionId, claims.userId)))

@@ -3,6 +3,7 @@ import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { authSessions, users } from '../../db/schema/users.ts';
 import { ownedRow } from '../ownership.ts';
+import { isUuid } from '../uuid.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, type AccessClaims, type TokenCodec } from './tokens.ts';
 
 export type SessionRevocationReason =
@@ -214,6 +215,10 @@ export async function listSessions(db: Db, userId: string): Promise<SessionSumma
 /** A bound on one answer; a person has far fewer devices, a script logging in in a loop does not. */
 export const MAX_LISTED_SESSIONS = 500;
 
+/** A live session: neither revoked nor expired, of an active user (joined as `users`). */
+const sessionIsLive = () =>
+  and(isNull(authSessions.revoked_at), gt(authSessions.expires_at, sql`now()`), eq(users.status, 'active'));
+
 /**
  * True while the session is neither revoked nor expired and its user is active. Asked on every
  * verification of an access token (a primary-key lookup), so logout and theft detection take
@@ -224,15 +229,30 @@ export async function isSessionActive(db: Db, sessionId: string, userId: string)
     .select({ id: authSessions.id })
     .from(authSessions)
     .innerJoin(users, eq(users.id, authSessions.user_id))
-    .where(
-      and(
-        eq(authSessions.id, sessionId),
-        eq(authSessions.user_id, userId),
-        isNull(authSessions.revoked_at),
-        gt(authSessions.expires_at, sql`now()`),
-        eq(users.status, 'active'),
-      ),
-    )
+    .where(and(eq(authSessions.id, sessionId), eq(authSessions.user_id, userId), sessionIsLive()))
     .limit(1);
   return rows.length === 1;
+}
+
+/** Most sessions asked about in one statement. */
+const ACTIVE_SESSIONS_CHUNK = 1000;
+
+/**
+ * `isSessionActive` for many sessions in one statement per thousand (the collaboration server's
+ * periodic re-authentication of every open socket): each session still active, with its user.
+ * A caller compares that user with the one the token names, as `isSessionActive` does.
+ */
+export async function activeSessionOwners(db: Db, sessionIds: readonly string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(sessionIds)].filter(isUuid);
+  const owners = new Map<string, string>();
+  for (let start = 0; start < ids.length; start += ACTIVE_SESSIONS_CHUNK) {
+    const chunk = `{${ids.slice(start, start + ACTIVE_SESSIONS_CHUNK).join(',')}}`;
+    const rows = await db
+      .select({ id: authSessions.id, userId: authSessions.user_id })
+      .from(authSessions)
+      .innerJoin(users, eq(users.id, authSessions.user_id))
+      .where(and(sql`${authSessions.id} = any(${chunk}::uuid[])`, sessionIsLive()));
+    for (const row of rows) owners.set(row.id, row.userId);
+  }
+  return owners;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { unauthorized } from '../errors.ts';
 import { isUuid } from '../uuid.ts';
 
@@ -52,6 +52,11 @@ export interface TokenCodec {
   /** Throws DomainError UNAUTHORIZED for any token that is not a valid, unexpired access token. */
   verifyAccessToken(token: string): Promise<AccessClaims>;
   verifyRefreshToken(token: string): Promise<RefreshClaims>;
+  /**
+   * Epoch ms from which `verifyAccessToken` refuses this token as expired (clock tolerance
+   * included). Reads the claims without checking the signature: only for a token verified before.
+   */
+  accessTokenValidUntil(token: string): number;
 }
 
 export function createTokenCodec(secret: string): TokenCodec {
@@ -142,6 +147,10 @@ export function createTokenCodec(secret: string): TokenCodec {
         contactZeroId: id(payload, 'contact_zero_id'),
         sessionId: id(payload, 'sid'),
       };
+    },
+    accessTokenValidUntil: (token) => {
+      const { exp } = decodeJwt(token);
+      return typeof exp === 'number' ? (exp + CLOCK_TOLERANCE_SECONDS) * 1000 : Number.POSITIVE_INFINITY;
     },
     verifyRefreshToken: async (token) => {
       const payload = await verify(token, REFRESH_TYPE, ['sid']);

@@ -1,4 +1,4 @@
-export { readBlockSuiteDocument } from './read-document.ts';
+export { readBlockSuiteDocument, readBlockSuiteDocumentInSlices, type ReadSlices } from './read-document.ts';
 export {
   appendBlobBlocks,
   buildBlockSuiteDocument,

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { findBlocksMap, findRootId, firstPageId, liveBlockCount } from './find-root.ts';
 import type { BlockSuiteDocumentContent } from './types.ts';
-import { emptyWalk, walkBlocks, type BlockWalk } from './walk-blocks.ts';
+import { emptyWalk, walkBlockSteps, type BlockWalk } from './walk-blocks.ts';
 
 /**
  * Reads the content of a BlockSuite page doc (layout: docs/formats/blocksuite-yjs-layout.md).
@@ -24,10 +24,46 @@ import { emptyWalk, walkBlocks, type BlockWalk } from './walk-blocks.ts';
 export function readBlockSuiteDocument(doc: Y.Doc): BlockSuiteDocumentContent {
   const walk = emptyWalk();
   try {
-    walkFromRoot(doc, walk);
+    const steps = walkFromRoot(doc, walk);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
   } catch {
     // Defence in depth for shapes nobody anticipated: keep what the walk read before it.
   }
+  return contentOf(walk);
+}
+
+/** Pauses between slices of a long read; the shape of `TimeSlicer` (domain/documents/time-slices.ts). */
+export interface ReadSlices {
+  due(): boolean;
+  pause(): Promise<void>;
+}
+
+/**
+ * `readBlockSuiteDocument` in time slices: a 100k-block document takes about half a second to read,
+ * too long to hold the event loop of a server. The document may change between slices (a live
+ * document keeps receiving edits): the result then mixes blocks read before and after a change,
+ * which the next read (the next store, which that change schedules) puts right.
+ */
+export async function readBlockSuiteDocumentInSlices(
+  doc: Y.Doc,
+  slices: ReadSlices,
+): Promise<BlockSuiteDocumentContent> {
+  const walk = emptyWalk();
+  try {
+    const steps = walkFromRoot(doc, walk);
+    let step = steps.next();
+    while (!step.done) {
+      if (slices.due()) await slices.pause();
+      step = steps.next();
+    }
+  } catch {
+    // As above: keep what the walk read.
+  }
+  return contentOf(walk);
+}
+
+function contentOf(walk: BlockWalk): BlockSuiteDocumentContent {
   return {
     title: walk.title,
     text: walk.lines.join('\n'),
@@ -43,14 +79,14 @@ export function readBlockSuiteDocument(doc: Y.Doc): BlockSuiteDocumentContent {
  * to its root, can another page block be the root; just then are all blocks scanned for it
  * (a full extra pass costs as much as a fifth of the read).
  */
-function walkFromRoot(doc: Y.Doc, walk: BlockWalk): void {
+function* walkFromRoot(doc: Y.Doc, walk: BlockWalk): Generator<void> {
   const blockMap = findBlocksMap(doc);
   const first = blockMap === null ? null : firstPageId(blockMap);
   if (blockMap === null || first === null) return;
-  walkBlocks(blockMap, first, walk);
+  yield* walkBlockSteps(blockMap, first, walk);
   if (!walk.rootIsChild && walk.visitedCount === liveBlockCount(blockMap, walk.visitedCount)) return;
   const root = findRootId(blockMap);
   if (root === null || root === first) return;
   Object.assign(walk, emptyWalk());
-  walkBlocks(blockMap, root, walk);
+  yield* walkBlockSteps(blockMap, root, walk);
 }

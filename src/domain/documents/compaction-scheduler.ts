@@ -1,7 +1,8 @@
 // When compactions run: on request (debounced), now (a store), again after a failure (backoff),
 // and for everything still uncompacted at shutdown. Hocuspocus does not retry a failed store, and
-// a document can be unloaded after one; since compaction reads only the database (stored state +
-// log), a retry needs nothing from memory and can run long after the document is gone.
+// a document can be unloaded after one; since compaction needs nothing from memory (it starts from
+// the live document when there is one, from the stored state + log otherwise), a retry can run
+// long after the document is gone.
 import type { CompactionResult } from './compaction.ts';
 
 export interface CompactionSchedulerOptions {

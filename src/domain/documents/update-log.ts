@@ -1,9 +1,8 @@
 // The per-note append-only update log (`note_updates`) and the stored state it extends.
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db, PreparedQuery } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
-import { noteUpdates } from '../../db/schema/notes.ts';
 import { isUuid } from '../uuid.ts';
 
 export interface LoggedUpdate {
@@ -24,7 +23,20 @@ export interface StoredDocumentState {
   stored: Uint8Array | null;
   /** Log entries not yet compacted, in id order. */
   log: LogEntry[];
+  /**
+   * The note row's version (`xmin`) in the same snapshot, so that a live document can tell later
+   * whether the stored state is still the one it was loaded from (stored-state-marks.ts). Set by
+   * the single-note loads.
+   */
+  version?: string;
 }
+
+/** A PostgreSQL array literal of strings that need no quoting (uuids, `\x` hex). */
+const arrayLiteral = (items: readonly string[]) => `{${items.join(',')}}`;
+
+/** `\\x…`: a bytea in hex inside an array literal (the backslash escaped once for the array). */
+const byteaElement = (bytes: Uint8Array) =>
+  `"\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}"`;
 
 /** A session id as the column takes it: anything but a UUID names no device (and must not fail an append). */
 export const sessionColumn = (sessionId: string | null | undefined): string | null =>
@@ -32,22 +44,55 @@ export const sessionColumn = (sessionId: string | null | undefined): string | nu
 
 /**
  * Appends updates of any number of notes in ONE statement, so in one transaction: either every
- * entry is committed or none is. A single multi-row INSERT also saves the BEGIN/COMMIT round trips
- * an explicit transaction would cost, which is what an acknowledgement waits for.
+ * entry is committed or none is. A single statement also saves the BEGIN/COMMIT round trips an
+ * explicit transaction would cost, which is what an acknowledgement waits for.
+ *
+ * The rows travel as array parameters unnested by the server, so the statement is the same
+ * for any number of rows: postgres.js prepares it once per connection, where a multi-row VALUES
+ * list was a new statement (parse, describe) for every batch size, and building that list through
+ * the query builder cost more of the server's CPU than the rest of an acknowledgement (the group
+ * commit runs for every edit; --cpu-prof of the collab benchmark, docs/benchmarks.md).
  */
 export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  const rows = await db
-    .insert(noteUpdates)
-    .values(
-      entries.map((entry) => ({
-        note_id: entry.noteId,
-        update: entry.update,
-        session_id: sessionColumn(entry.sessionId),
-      })),
-    )
-    .returning({ id: noteUpdates.id });
+  const [noteIds, updates, sessionIds] = appendParameters(entries);
+  // The same statement as APPEND_ROWS below, through the query builder (any Db, a transaction too).
+  const rows = await queryRows<{ id: string | number }>(
+    db,
+    sql`insert into note_updates (note_id, "update", session_id)
+        select note_id, "update", session_id
+        from unnest(${noteIds}::uuid[], ${updates}::bytea[], ${sessionIds}::uuid[]) as rows(note_id, "update", session_id)
+        returning id`,
+  );
   return rows.map((row) => Number(row.id));
+}
+
+const APPEND_ROWS = `insert into note_updates (note_id, "update", session_id)
+  select note_id, "update", session_id
+  from unnest($1::uuid[], $2::bytea[], $3::uuid[]) as rows(note_id, "update", session_id)
+  returning id`;
+
+/**
+ * `appendUpdateRows` as a prepared statement of the connection (PostgreSQL): one round trip per
+ * commit instead of two (db/client.ts, `preparedQuery`). What the group commit uses.
+ */
+export async function appendUpdateRowsPrepared(
+  run: PreparedQuery,
+  entries: readonly LoggedUpdate[],
+): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const rows = await run(APPEND_ROWS, appendParameters(entries));
+  return rows.map((row) => Number(row.id));
+}
+
+/** The rows as three array literals: note ids, updates (hex), session ids (NULL for none). */
+function appendParameters(entries: readonly LoggedUpdate[]): [string, string, string] {
+  for (const entry of entries) if (!isUuid(entry.noteId)) throw new TypeError('note id is not a UUID');
+  return [
+    arrayLiteral(entries.map((entry) => entry.noteId)),
+    arrayLiteral(entries.map((entry) => byteaElement(entry.update))),
+    arrayLiteral(entries.map((entry) => sessionColumn(entry.sessionId) ?? 'NULL')),
+  ];
 }
 
 /** Appends one note's updates in one transaction; resolves once they are committed. */
@@ -85,7 +130,7 @@ export async function loadDocumentState(
   const update = transfer === 'base64' ? sql`encode("update", 'base64')` : sql`"update"`;
   const rows = await queryRows<{ part: number; id: string | number | null; bytes: unknown }>(
     db,
-    sql`select 0 as part, null::bigint as id, ${stored} as bytes from notes where id = ${noteId}
+    sql`select 0 as part, xmin::text::bigint as id, ${stored} as bytes from notes where id = ${noteId}
         union all
         select 1 as part, id, ${update} as bytes from note_updates where note_id = ${noteId}
         order by part, id`,
@@ -95,6 +140,7 @@ export async function loadDocumentState(
   return {
     stored: head.bytes === null || head.bytes === undefined ? null : toBytes(head.bytes),
     log: rows.slice(1).map((row) => ({ id: Number(row.id), update: toBytes(row.bytes) })),
+    version: String(head.id),
   };
 }
 
@@ -145,7 +191,7 @@ export async function loadDocumentStateByCopy(
   if (!isUuid(noteId)) return null;
   const rows = parseBinaryCopy(
     await copyOut(
-      `select 0::int4 as part, null::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
+      `select 0::int4 as part, xmin::text::int8 as id, blocksuite_doc as bytes from notes where id = '${noteId}'
        union all
        select 1::int4 as part, id::int8, "update" as bytes from note_updates where note_id = '${noteId}'
        order by part, id`,
@@ -156,6 +202,7 @@ export async function loadDocumentStateByCopy(
   return {
     stored: head[2] ?? null,
     log: log.map((row) => ({ id: readInt8(requiredField(row, 1)), update: requiredField(row, 2) })),
+    version: String(readInt8(requiredField(head, 1))),
   };
 }
 

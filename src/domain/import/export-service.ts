@@ -1,40 +1,65 @@
 // The reverse of the import: a user's data in the FrameLord export format (docs/formats/framelord-export.md), so a user
 // can take their data out, and a file exported here imports back unchanged. Rows imported from the
 // app keep the app's ids (through the id map); rows created here are named by their UUID, which
-// the import recognises as the same row when the file comes back to the same account.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+// the import recognises as the same row when the file comes back to the same account. Entities
+// are read through the resource layer (their nested collections included), one function per store.
+import { and, eq, inArray } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
   contacts,
-  folders,
+  type folders,
   groupMemberships,
-  groups,
-  interactionAttachments,
-  interactions,
-  noteTargetContacts,
-  notes,
-  pipelineItems,
-  pipelineStageTemplates,
-  pipelineTemplates,
-  projectAttachments,
-  projectRelatedContacts,
-  projects,
-  projectSections,
-  projectTaskLinks,
-  tasks,
-  topics,
+  type groups,
+  type interactionAttachments,
+  type interactions,
+  type notes,
+  type pipelineItems,
+  type pipelineStageTemplates,
+  type pipelineTemplates,
+  type projectAttachments,
+  type projects,
+  type projectSections,
+  type projectTaskLinks,
+  type tasks,
+  type topics,
 } from '../../db/schema/index.ts';
 import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
 import { isDomainError, notFound } from '../errors.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
+import { allResourceEntities } from '../resources/operations.ts';
+import { resourceFor } from '../resources/registry.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
 import { matchDefaultFolders } from './plan.ts';
 
 type Json = Record<string, unknown>;
+/** A row as the resource layer presents it: timestamps as ISO strings. */
+type Shown<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+type ShownRow<T extends { $inferSelect: unknown }> = Shown<T['$inferSelect']>;
+type Attachment = Pick<
+  ShownRow<typeof interactionAttachments>,
+  'id' | 'file_name' | 'mime_type' | 'data_url' | 'created_at'
+>;
+/** What each exported entity type holds, its nested collections included (the resource definitions). */
+interface Exported {
+  contact: ShownRow<typeof contacts>;
+  folder: ShownRow<typeof folders>;
+  note: ShownRow<typeof notes> & { target_contact_ids: string[] };
+  task: ShownRow<typeof tasks>;
+  interaction: ShownRow<typeof interactions> & { attachments: Attachment[] };
+  topic: ShownRow<typeof topics>;
+  group: ShownRow<typeof groups>;
+  project: ShownRow<typeof projects> & {
+    related_contact_ids: string[];
+    sections: Array<ShownRow<typeof projectSections>>;
+    task_links: Array<ShownRow<typeof projectTaskLinks>>;
+    attachments: Array<ShownRow<typeof projectAttachments>>;
+  };
+  pipeline_template: ShownRow<typeof pipelineTemplates> & { stages: Array<ShownRow<typeof pipelineStageTemplates>> };
+  pipeline_item: ShownRow<typeof pipelineItems>;
+}
 
 /** Notes whose documents are read in one statement. */
 const DOCUMENT_BATCH = 100;
@@ -43,28 +68,8 @@ const DOCUMENT_BATCH = 100;
 const CONTAINER_FLAVOURS = new Set(['affine:page', 'affine:surface', 'affine:note']);
 const BLOB_FLAVOURS = new Set(['affine:image', 'affine:attachment']);
 
-const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 /** Optional fields are left out when empty, as the app's JSON.stringify does with undefined. */
 const optional = (value: unknown) => (value === null || value === undefined ? undefined : value);
-
-async function childRows<T extends PgTable>(
-  db: Db,
-  table: T,
-  column: PgColumn,
-  parentIds: string[],
-): Promise<Array<T['$inferSelect']>> {
-  if (parentIds.length === 0) return [];
-  const rows: Array<T['$inferSelect']> = [];
-  for (let start = 0; start < parentIds.length; start += 500) {
-    rows.push(
-      ...((await db
-        .select()
-        .from(table as PgTable)
-        .where(inArray(column, parentIds.slice(start, start + 500)))) as Array<T['$inferSelect']>),
-    );
-  }
-  return rows;
-}
 
 /**
  * Arrays in the app's order (docs/formats/framelord-export.md §1): by a time, newest first where
@@ -91,17 +96,6 @@ function compareKeys(a: ReadonlyArray<string | number | null>, b: ReadonlyArray<
     if (x > y) return 1;
   }
   return 0;
-}
-
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const grouped = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = grouped.get(k);
-    if (list) list.push(row);
-    else grouped.set(k, [row]);
-  }
-  return grouped;
 }
 
 /** An image or attachment block of a document: exported as a note attachment, not as a line. */
@@ -174,6 +168,26 @@ async function noteAttachments(
   return attachments;
 }
 
+/** What every store's exporter shares: the account and the app ids its rows go back to. */
+interface ExportScope {
+  db: Db;
+  blobs: BlobService;
+  userId: string;
+  appId(store: MappedStore, id: string): string;
+  /** Contact Zero under the app's constant id, other contacts by their app id. */
+  contactId(id: string): string;
+}
+
+/** The caller's entities of a type through the resource layer, typed as its definition presents them. */
+const entities = async <T extends keyof Exported>(
+  scope: ExportScope,
+  type: T,
+  includeArchived: boolean,
+): Promise<Array<Exported[T]>> =>
+  (await allResourceEntities(scope.db, { userId: scope.userId }, resourceFor(type), {
+    includeArchived,
+  })) as unknown as Array<Exported[T]>;
+
 export async function exportFrameLordData(db: Db, blobs: BlobService, userId: string, now = new Date()): Promise<Json> {
   const [contactZero] = await db
     .select({ id: contacts.id })
@@ -182,16 +196,39 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
   if (!contactZero) throw notFound('User');
   const sourceIds = await loadSourceIds(db, userId);
   const appId = (store: MappedStore, id: string) => sourceIds.get(store)?.get(id) ?? id;
-  const contactId = (id: string) => (id === contactZero.id ? CONTACT_ZERO_SOURCE_ID : appId('contacts', id));
+  const scope: ExportScope = {
+    db,
+    blobs,
+    userId,
+    appId,
+    contactId: (id) => (id === contactZero.id ? CONTACT_ZERO_SOURCE_ID : appId('contacts', id)),
+  };
+  const folders = await exportFolders(scope);
+  const groups = await exportGroups(scope);
+  const projects = await exportProjects(scope);
+  const pipelines = await exportPipelines(scope);
+  return {
+    exportedAt: now.toISOString(),
+    framelord_contacts: await exportContacts(scope),
+    framelord_notes: await exportNotes(scope, folders.folderId),
+    framelord_tasks: await exportTasks(scope),
+    interactions: await exportInteractions(scope),
+    topics: await exportTopics(scope),
+    folders: folders.records,
+    groups: groups.groups,
+    groupMemberships: groups.memberships,
+    projects: projects.projects,
+    projectSections: projects.sections,
+    projectTaskLinks: projects.links,
+    pipelineTemplates: pipelines.templates,
+    pipelineItems: pipelines.items,
+  };
+}
 
-  // Contacts (Contact Zero first, under its constant id; the app's `archived` status is its delete).
-  const contactRows = await db
-    .select()
-    .from(contacts)
-    .where(eq(contacts.user_id, userId))
-    .orderBy(desc(contacts.is_contact_zero), asc(contacts.created_at), asc(contacts.id));
-  const contactRecords = contactRows.map((row) => ({
-    id: contactId(row.id),
+/** Contact Zero first, under its constant id; the app's `archived` status is its delete. */
+async function exportContacts(scope: ExportScope): Promise<Json[]> {
+  const records = (await entities(scope, 'contact', true)).map((row) => ({
+    id: scope.contactId(row.id),
     fullName: row.full_name,
     avatarUrl: optional(row.avatar_url),
     email: optional(row.email),
@@ -202,9 +239,9 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
     frame:
       row.frame_score === null && row.frame_trend === null && row.frame_last_scan_at === null
         ? undefined
-        : { currentScore: row.frame_score, trend: row.frame_trend, lastScanAt: iso(row.frame_last_scan_at) },
-    lastContactAt: iso(row.last_contact_at),
-    nextActionAt: iso(row.next_action_at),
+        : { currentScore: row.frame_score, trend: row.frame_trend, lastScanAt: row.frame_last_scan_at },
+    lastContactAt: row.last_contact_at,
+    nextActionAt: row.next_action_at,
     tags: row.tags ?? [],
     company: optional(row.company),
     title: optional(row.title),
@@ -214,91 +251,61 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
     mentionedInNotes: [],
     engagementEvents: [],
     linkedTopics: [],
-    createdAt: iso(row.created_at),
+    createdAt: row.created_at as string,
   }));
   // Contacts carry no timestamps in the app: the creation time only orders them.
-  const exportedContacts = [
-    ...contactRecords.filter((record) => record.id === CONTACT_ZERO_SOURCE_ID),
+  return [
+    ...records.filter((record) => record.id === CONTACT_ZERO_SOURCE_ID),
     ...ordered(
-      contactRecords.filter((record) => record.id !== CONTACT_ZERO_SOURCE_ID),
+      records.filter((record) => record.id !== CONTACT_ZERO_SOURCE_ID),
       (record) => record.createdAt,
       false,
     ),
   ].map(({ createdAt: _createdAt, ...record }) => record);
+}
 
-  // Folders: the account's PARA defaults under the app's constant ids.
-  const folderRows = await db
-    .select()
-    .from(folders)
-    .where(and(eq(folders.user_id, userId), eq(folders.is_archived, false)))
-    .orderBy(asc(folders.created_at), asc(folders.id));
+/** Folders, the account's PARA defaults under the app's constant ids. */
+async function exportFolders(scope: ExportScope) {
+  const rows = await entities(scope, 'folder', false);
   // The same matching as the import, read backwards: account folder → the app's constant id.
-  const folderIds = new Map(
-    [...matchDefaultFolders(folderRows.filter((row) => row.is_default))].map(([sourceId, id]) => [id, sourceId]),
-  );
-  const folderId = (id: string | null) => (id === null ? null : (folderIds.get(id) ?? appId('folders', id)));
-  const exportedFolders = folderRows.map((row) => ({
+  const defaults = rows.filter((row) => row.is_default) as Array<{ id: string; name: string; sort_order: number }>;
+  const constantIds = new Map([...matchDefaultFolders(defaults)].map(([sourceId, id]) => [id, sourceId]));
+  const folderId = (id: string | null) => (id === null ? null : (constantIds.get(id) ?? scope.appId('folders', id)));
+  const records = rows.map((row) => ({
     id: folderId(row.id) as string,
     name: row.name,
     parentId: folderId(row.parent_id),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
     order: row.sort_order,
     color: optional(row.color),
     icon: optional(row.icon),
   }));
+  return { records: ordered(records, (record) => record.createdAt, false), folderId };
+}
 
-  // Notes, newest first, with their document as plain-text lines.
-  const noteRows = await db
-    .select({
-      id: notes.id,
-      title: notes.title,
-      icon: notes.icon,
-      blocksuite_doc_id: notes.blocksuite_doc_id,
-      kind: notes.kind,
-      date_key: notes.date_key,
-      folder_id: notes.folder_id,
-      is_inbox: notes.is_inbox,
-      tags: notes.tags,
-      preferred_view: notes.preferred_view,
-      is_pinned_home: notes.is_pinned_home,
-      is_pinned: notes.is_pinned,
-      is_archived: notes.is_archived,
-      created_at: notes.created_at,
-      updated_at: notes.updated_at,
-      sync_version: notes.sync_version,
-    })
-    .from(notes)
-    .where(eq(notes.user_id, userId))
-    .orderBy(desc(notes.created_at), asc(notes.id));
-  const noteTargets = groupBy(
-    await childRows(
-      db,
-      noteTargetContacts,
-      noteTargetContacts.note_id,
-      noteRows.map((row) => row.id),
-    ),
-    (row) => row.note_id,
-  );
-  const noteRecords: Array<Json & { id: string; createdAt: string | null }> = [];
+/** Notes, newest first, with their document as plain-text lines. */
+async function exportNotes(scope: ExportScope, folderId: (id: string | null) => string | null): Promise<Json[]> {
+  const rows = await entities(scope, 'note', true);
+  const records: Array<Json & { id: string; createdAt: string | null }> = [];
   // Documents a batch of notes per statement, not a round trip per note; a batch at a time, so a
   // large account's documents are never all in memory as raw states at once.
-  for (let start = 0; start < noteRows.length; start += DOCUMENT_BATCH) {
-    const batch = noteRows.slice(start, start + DOCUMENT_BATCH);
-    const documentStates = await loadCurrentDocumentStates(
-      db,
+  for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
+    const batch = rows.slice(start, start + DOCUMENT_BATCH);
+    const states = await loadCurrentDocumentStates(
+      scope.db,
       batch.map((row) => row.id),
     );
     for (const row of batch) {
-      const document = documentContent(documentStates.get(row.id) ?? null);
-      noteRecords.push({
-        id: appId('notes', row.id),
+      const document = documentContent(states.get(row.id) ?? null);
+      records.push({
+        id: scope.appId('notes', row.id),
         title: row.title,
         blocksuiteDocId: row.blocksuite_doc_id,
-        createdAt: iso(row.created_at),
-        updatedAt: iso(row.updated_at),
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
         authorContactId: CONTACT_ZERO_SOURCE_ID,
-        targetContactIds: (noteTargets.get(row.id) ?? []).map((target) => contactId(target.contact_id)).sort(),
+        targetContactIds: (row.target_contact_ids as string[]).map(scope.contactId).sort(),
         kind: row.kind,
         dateKey: row.date_key,
         folderId: folderId(row.folder_id),
@@ -314,132 +321,133 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
         sync_version: row.sync_version,
         content: document.lines,
         entries: [],
-        attachments: await noteAttachments(blobs, userId, document.blobs, iso(row.created_at)),
+        attachments: await noteAttachments(scope.blobs, scope.userId, document.blobs, row.created_at),
         contactId: CONTACT_ZERO_SOURCE_ID,
       });
     }
   }
+  return ordered(records, (record) => record.createdAt, true);
+}
 
-  // Tasks and interactions, newest first. Archived ones have no form in the app: left out.
-  const taskRows = await db
-    .select()
-    .from(tasks)
-    .where(and(eq(tasks.user_id, userId), eq(tasks.is_archived, false)))
-    .orderBy(desc(tasks.created_at), asc(tasks.id));
-  const exportedTasks = taskRows.map((row) => ({
-    id: appId('tasks', row.id),
-    contactId: contactId(row.contact_id),
+/** Tasks, newest first. Archived ones have no form in the app: left out (as interactions, groups, templates). */
+async function exportTasks(scope: ExportScope): Promise<Json[]> {
+  const records = (await entities(scope, 'task', false)).map((row) => ({
+    id: scope.appId('tasks', row.id),
+    contactId: scope.contactId(row.contact_id),
     title: row.title,
-    dueAt: iso(row.due_at),
+    dueAt: row.due_at,
     status: row.status,
-    createdAt: iso(row.created_at),
+    createdAt: row.created_at,
   }));
+  return ordered(records, (record) => record.createdAt, true);
+}
 
-  const interactionRows = await db
-    .select()
-    .from(interactions)
-    .where(and(eq(interactions.user_id, userId), eq(interactions.is_archived, false)))
-    .orderBy(desc(interactions.occurred_at), asc(interactions.id));
-  const attachmentsByInteraction = groupBy(
-    await childRows(
-      db,
-      interactionAttachments,
-      interactionAttachments.interaction_id,
-      interactionRows.map((row) => row.id),
-    ),
-    (row) => row.interaction_id,
-  );
-  const exportedInteractions = interactionRows.map((row) => {
-    const id = appId('interactions', row.id);
+/** Attachments of a record in the app's shape, oldest first. */
+function attachmentsOf<A extends Attachment>(
+  scope: ExportScope,
+  store: MappedStore,
+  parent: { key: 'interactionId' | 'projectId'; id: string },
+  items: readonly A[],
+  extra: (item: A) => Json = () => ({}),
+): Json[] {
+  return [...items]
+    .sort((a, b) => compareKeys([a.created_at, a.id], [b.created_at, b.id]))
+    .map((item) => ({
+      id: childIdFromSourceId(parent.id, scope.appId(store, item.id)) ?? item.id,
+      [parent.key]: parent.id,
+      fileName: item.file_name,
+      mimeType: item.mime_type,
+      dataUrl: item.data_url,
+      ...extra(item),
+      createdAt: item.created_at,
+    }));
+}
+
+/** Interactions, newest first, with their attachments. */
+async function exportInteractions(scope: ExportScope): Promise<Json[]> {
+  const records = (await entities(scope, 'interaction', false)).map((row) => {
+    const id = scope.appId('interactions', row.id);
     return {
       id,
-      contactId: contactId(row.contact_id),
-      authorContactId: contactId(row.author_contact_id),
+      contactId: scope.contactId(row.contact_id),
+      authorContactId: scope.contactId(row.author_contact_id),
       type: row.type,
-      occurredAt: iso(row.occurred_at),
+      occurredAt: row.occurred_at as string,
       summary: row.summary,
-      attachments: (attachmentsByInteraction.get(row.id) ?? [])
-        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
-        .map((attachment) => ({
-          id: childIdFromSourceId(id, appId('interaction_attachments', attachment.id)) ?? attachment.id,
-          interactionId: id,
-          fileName: attachment.file_name,
-          mimeType: attachment.mime_type,
-          dataUrl: attachment.data_url,
-          createdAt: iso(attachment.created_at),
-        })),
+      attachments: attachmentsOf(scope, 'interaction_attachments', { key: 'interactionId', id }, row.attachments),
     };
   });
+  return ordered(records, (record) => record.occurredAt, true);
+}
 
-  const topicRows = await db
-    .select()
-    .from(topics)
-    .where(and(eq(topics.user_id, userId), eq(topics.is_archived, false)))
-    .orderBy(asc(topics.created_at), asc(topics.slug));
-  const exportedTopics = topicRows
+async function exportTopics(scope: ExportScope): Promise<Json[]> {
+  return (await entities(scope, 'topic', false))
     .map((row) => ({
       id: row.id,
       label: row.label,
       slug: row.slug,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
       noteIds: [],
       contactIds: [],
     }))
     .sort((a, b) => compareKeys([a.createdAt, a.slug], [b.createdAt, b.slug]));
+}
 
-  // Groups and memberships.
-  const groupRows = await db
-    .select()
-    .from(groups)
-    .where(and(eq(groups.user_id, userId), eq(groups.is_archived, false)))
-    .orderBy(asc(groups.created_at), asc(groups.id));
-  const memberships = await childRows(
-    db,
-    groupMemberships,
-    groupMemberships.group_id,
-    groupRows.map((row) => row.id),
-  );
-  const exportedGroups = groupRows.map((row) => ({
-    id: appId('groups', row.id),
+/** Groups, and their memberships with the time each contact joined (the entity's set holds only ids). */
+async function exportGroups(scope: ExportScope) {
+  const rows = await entities(scope, 'group', false);
+  const memberships: Array<{ group_id: string; contact_id: string; joined_at: Date }> = [];
+  for (let start = 0; start < rows.length; start += 500) {
+    const ids = rows.slice(start, start + 500).map((row) => row.id as string);
+    memberships.push(
+      ...(await scope.db.select().from(groupMemberships).where(inArray(groupMemberships.group_id, ids))),
+    );
+  }
+  const groups = rows.map((row) => ({
+    id: scope.appId('groups', row.id),
     name: row.name,
     description: optional(row.description),
     bannerUrl: optional(row.banner_url),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   }));
-  const exportedMemberships = memberships
-    .map((row) => ({
-      groupId: appId('groups', row.group_id),
-      contactId: contactId(row.contact_id),
-      joinedAt: iso(row.joined_at),
-    }))
-    .sort((a, b) => compareKeys([a.groupId, a.joinedAt, a.contactId], [b.groupId, b.joinedAt, b.contactId]));
+  return {
+    groups: ordered(groups, (record) => record.createdAt, false),
+    memberships: memberships
+      .map((row) => ({
+        groupId: scope.appId('groups', row.group_id),
+        contactId: scope.contactId(row.contact_id),
+        joinedAt: row.joined_at.toISOString(),
+      }))
+      .sort((a, b) => compareKeys([a.groupId, a.joinedAt, a.contactId], [b.groupId, b.joinedAt, b.contactId])),
+  };
+}
 
-  // Projects with sections, task links and attachments.
-  const projectRows = await db
-    .select()
-    .from(projects)
-    .where(eq(projects.user_id, userId))
-    .orderBy(asc(projects.created_at), asc(projects.id));
-  const projectIds = projectRows.map((row) => row.id);
-  const related = groupBy(
-    await childRows(db, projectRelatedContacts, projectRelatedContacts.project_id, projectIds),
-    (row) => row.project_id,
-  );
-  const sectionRows = (await childRows(db, projectSections, projectSections.project_id, projectIds)).sort(
-    (a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime(),
-  );
-  const sectionsByProject = groupBy(sectionRows, (row) => row.project_id);
-  const linkRows = (await childRows(db, projectTaskLinks, projectTaskLinks.project_id, projectIds)).sort(
-    (a, b) => a.sort_order - b.sort_order || a.created_at.getTime() - b.created_at.getTime(),
-  );
-  const projectFiles = groupBy(
-    await childRows(db, projectAttachments, projectAttachments.project_id, projectIds),
-    (row) => row.project_id,
-  );
-  const exportedProjects = projectRows.map((row) => {
-    const id = appId('projects', row.id);
+/** Projects, with their sections, task links and attachments. */
+async function exportProjects(scope: ExportScope) {
+  const rows = await entities(scope, 'project', true);
+  const sections: Json[] = [];
+  const links: Json[] = [];
+  const projects = rows.map((row) => {
+    const id = scope.appId('projects', row.id);
+    for (const section of row.sections)
+      sections.push({
+        id: scope.appId('project_sections', section.id),
+        projectId: id,
+        name: section.name,
+        sortOrder: section.sort_order,
+        createdAt: section.created_at,
+      });
+    for (const link of row.task_links)
+      links.push({
+        id: scope.appId('project_task_links', link.id),
+        projectId: id,
+        sectionId: scope.appId('project_sections', link.section_id),
+        taskId: scope.appId('tasks', link.task_id),
+        sortOrder: link.sort_order,
+        createdAt: link.created_at,
+      });
     return {
       id,
       name: row.name,
@@ -448,74 +456,59 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
       groupGoals: [],
       description: row.description ?? '',
       bannerUrl: optional(row.banner_url),
-      primaryContactId: contactId(row.primary_contact_id),
-      relatedContactIds: (related.get(row.id) ?? []).map((member) => contactId(member.contact_id)).sort(),
+      primaryContactId: scope.contactId(row.primary_contact_id),
+      relatedContactIds: (row.related_contact_ids as string[]).map(scope.contactId).sort(),
       status: row.is_archived ? 'archived' : row.status,
       priority: row.priority,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
       startDate: row.start_date,
       dueDate: row.due_date,
-      sectionIds: (sectionsByProject.get(row.id) ?? []).map((section) => appId('project_sections', section.id)),
+      sectionIds: (row.sections as Array<{ id: string }>).map((section) => scope.appId('project_sections', section.id)),
       topicIds: [],
       groupIds: [],
-      attachments: (projectFiles.get(row.id) ?? [])
-        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id))
-        .map((attachment) => ({
-          id: childIdFromSourceId(id, appId('project_attachments', attachment.id)) ?? attachment.id,
-          projectId: id,
-          fileName: attachment.file_name,
-          mimeType: attachment.mime_type,
-          dataUrl: attachment.data_url,
-          uploadedBy: contactId(attachment.uploaded_by),
-          createdAt: iso(attachment.created_at),
-        })),
+      attachments: attachmentsOf(
+        scope,
+        'project_attachments',
+        { key: 'projectId', id },
+        row.attachments,
+        (attachment) => ({
+          uploadedBy: scope.contactId(attachment.uploaded_by),
+        }),
+      ),
     };
   });
-  const exportedSections = sectionRows.map((row) => ({
-    id: appId('project_sections', row.id),
-    projectId: appId('projects', row.project_id),
-    name: row.name,
-    sortOrder: row.sort_order,
-    createdAt: iso(row.created_at),
-  }));
-  const exportedLinks = linkRows.map((row) => ({
-    id: appId('project_task_links', row.id),
-    projectId: appId('projects', row.project_id),
-    sectionId: appId('project_sections', row.section_id),
-    taskId: appId('tasks', row.task_id),
-    sortOrder: row.sort_order,
-    createdAt: iso(row.created_at),
-  }));
+  const key = (record: Json, ...fields: string[]) => fields.map((field) => record[field] as string | number | null);
+  return {
+    projects: ordered(projects, (record) => record.createdAt, false),
+    sections: sections.sort((a, b) =>
+      compareKeys(
+        key(a, 'projectId', 'sortOrder', 'createdAt', 'id'),
+        key(b, 'projectId', 'sortOrder', 'createdAt', 'id'),
+      ),
+    ),
+    links: links.sort((a, b) =>
+      compareKeys(
+        key(a, 'projectId', 'sectionId', 'sortOrder', 'id'),
+        key(b, 'projectId', 'sectionId', 'sortOrder', 'id'),
+      ),
+    ),
+  };
+}
 
-  // Pipelines.
-  const templateRows = await db
-    .select()
-    .from(pipelineTemplates)
-    .where(and(eq(pipelineTemplates.user_id, userId), eq(pipelineTemplates.is_archived, false)))
-    .orderBy(asc(pipelineTemplates.created_at), asc(pipelineTemplates.id));
-  const stagesByTemplate = groupBy(
-    (
-      await childRows(
-        db,
-        pipelineStageTemplates,
-        pipelineStageTemplates.template_id,
-        templateRows.map((row) => row.id),
-      )
-    ).sort((a, b) => a.sort_order - b.sort_order),
-    (row) => row.template_id,
-  );
+/** Templates with their stages, and the items of those templates. */
+async function exportPipelines(scope: ExportScope) {
   const stageIds = new Map<string, string>();
-  const exportedTemplates = templateRows.map((row) => {
-    const id = appId('pipeline_templates', row.id);
+  const templates = (await entities(scope, 'pipeline_template', false)).map((row) => {
+    const id = scope.appId('pipeline_templates', row.id);
     return {
       id,
       name: row.name,
       description: optional(row.description),
       domain: row.domain,
       isDefault: row.is_default,
-      stages: (stagesByTemplate.get(row.id) ?? []).map((stage) => {
-        const stageId = childIdFromSourceId(id, appId('pipeline_stage_templates', stage.id)) ?? stage.id;
+      stages: row.stages.map((stage) => {
+        const stageId = childIdFromSourceId(id, scope.appId('pipeline_stage_templates', stage.id)) ?? stage.id;
         stageIds.set(stage.id, stageId);
         return {
           id: stageId,
@@ -526,49 +519,27 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
           autoTaskDueInDays: optional(stage.auto_task_due_in_days),
         };
       }),
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
     };
   });
-  const exportedTemplateIds = new Set(templateRows.map((row) => row.id));
-  const itemRows = (
-    await db
-      .select()
-      .from(pipelineItems)
-      .where(eq(pipelineItems.user_id, userId))
-      .orderBy(asc(pipelineItems.created_at), asc(pipelineItems.id))
-  ).filter((row) => exportedTemplateIds.has(row.template_id));
-  const exportedItems = itemRows.map((row) => ({
-    id: appId('pipeline_items', row.id),
-    templateId: appId('pipeline_templates', row.template_id),
-    contactId: contactId(row.contact_id),
-    label: optional(row.label),
-    currentStageId: stageIds.get(row.current_stage_id) ?? row.current_stage_id,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    status: row.is_archived ? 'archived' : row.status,
-    closedAt: iso(row.closed_at),
-    value: optional(row.value),
-  }));
-
+  const templateIds = new Set(templates.map((template) => template.id));
+  const items = (await entities(scope, 'pipeline_item', true))
+    .map((row) => ({
+      id: scope.appId('pipeline_items', row.id),
+      templateId: scope.appId('pipeline_templates', row.template_id),
+      contactId: scope.contactId(row.contact_id),
+      label: optional(row.label),
+      currentStageId: stageIds.get(row.current_stage_id) ?? row.current_stage_id,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      status: row.is_archived ? 'archived' : row.status,
+      closedAt: row.closed_at,
+      value: optional(row.value),
+    }))
+    .filter((item) => templateIds.has(item.templateId));
   return {
-    exportedAt: now.toISOString(),
-    framelord_contacts: exportedContacts,
-    framelord_notes: ordered(noteRecords, (record) => record.createdAt, true),
-    framelord_tasks: ordered(exportedTasks, (record) => record.createdAt, true),
-    interactions: ordered(exportedInteractions, (record) => record.occurredAt, true),
-    topics: exportedTopics,
-    folders: ordered(exportedFolders, (record) => record.createdAt, false),
-    groups: ordered(exportedGroups, (record) => record.createdAt, false),
-    groupMemberships: exportedMemberships,
-    projects: ordered(exportedProjects, (record) => record.createdAt, false),
-    projectSections: exportedSections.sort((a, b) =>
-      compareKeys([a.projectId, a.sortOrder, a.createdAt, a.id], [b.projectId, b.sortOrder, b.createdAt, b.id]),
-    ),
-    projectTaskLinks: exportedLinks.sort((a, b) =>
-      compareKeys([a.projectId, a.sectionId, a.sortOrder, a.id], [b.projectId, b.sectionId, b.sortOrder, b.id]),
-    ),
-    pipelineTemplates: ordered(exportedTemplates, (record) => record.createdAt, false),
-    pipelineItems: ordered(exportedItems, (record) => record.createdAt, false),
+    templates: ordered(templates, (record) => record.createdAt, false),
+    items: ordered(items, (record) => record.createdAt, false),
   };
 }

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { eq } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { isLowerCaseUuid } from '../uuid.ts';
+import { type OwnedTable, OwnedThroughParent, ownedIds } from '../ownership.ts';
 import {
   contacts,
   folders,
@@ -27,36 +27,29 @@ import {
  * part of the key (docs/formats/framelord-export.md §2).
  */
 export const MAPPED_STORES = {
-  contacts: { table: contacts, owner: 'user' },
-  folders: { table: folders, owner: 'user' },
-  notes: { table: notes, owner: 'user' },
-  tasks: { table: tasks, owner: 'user' },
-  interactions: { table: interactions, owner: 'user' },
-  interaction_attachments: {
-    table: interactionAttachments,
-    owner: { parent: interactions, column: interactionAttachments.interaction_id },
-  },
-  groups: { table: groups, owner: 'user' },
-  projects: { table: projects, owner: 'user' },
-  project_sections: { table: projectSections, owner: { parent: projects, column: projectSections.project_id } },
-  project_task_links: { table: projectTaskLinks, owner: { parent: projects, column: projectTaskLinks.project_id } },
-  project_attachments: {
-    table: projectAttachments,
-    owner: { parent: projects, column: projectAttachments.project_id },
-  },
-  pipeline_templates: { table: pipelineTemplates, owner: 'user' },
-  pipeline_stage_templates: {
-    table: pipelineStageTemplates,
-    owner: { parent: pipelineTemplates, column: pipelineStageTemplates.template_id },
-  },
-  pipeline_items: { table: pipelineItems, owner: 'user' },
-} satisfies Record<
-  string,
-  {
-    table: PgTable & { id: PgColumn };
-    owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn };
-  }
->;
+  contacts,
+  folders,
+  notes,
+  tasks,
+  interactions,
+  interaction_attachments: new OwnedThroughParent(
+    interactionAttachments,
+    interactionAttachments.interaction_id,
+    interactions,
+  ),
+  groups,
+  projects,
+  project_sections: new OwnedThroughParent(projectSections, projectSections.project_id, projects),
+  project_task_links: new OwnedThroughParent(projectTaskLinks, projectTaskLinks.project_id, projects),
+  project_attachments: new OwnedThroughParent(projectAttachments, projectAttachments.project_id, projects),
+  pipeline_templates: pipelineTemplates,
+  pipeline_stage_templates: new OwnedThroughParent(
+    pipelineStageTemplates,
+    pipelineStageTemplates.template_id,
+    pipelineTemplates,
+  ),
+  pipeline_items: pipelineItems,
+} satisfies Record<string, OwnedTable>;
 
 export type MappedStore = keyof typeof MAPPED_STORES;
 
@@ -103,7 +96,7 @@ export async function loadIdAllocator(
 
   for (const [store, sourceIds] of candidates) {
     const unmappedUuids = sourceIds.filter((id) => isLowerCaseUuid(id) && !known.has(key(store, id)));
-    for (const id of await ownedRowIds(tx, userId, store, unmappedUuids)) known.set(key(store, id), id);
+    for (const id of await ownedIds(tx, MAPPED_STORES[store], userId, unmappedUuids)) known.set(key(store, id), id);
   }
   const preexisting = new Set(known.keys());
   const created: Array<{ store: MappedStore; source_id: string; target_id: string }> = [];
@@ -121,27 +114,6 @@ export async function loadIdAllocator(
     isKnown: (store, sourceId) => preexisting.has(key(store, sourceId)),
     newMappings: () => created,
   };
-}
-
-async function ownedRowIds(tx: Tx, userId: string, store: MappedStore, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const { table, owner } = MAPPED_STORES[store] as {
-    table: PgTable & { id: PgColumn; user_id?: PgColumn };
-    owner: 'user' | { parent: PgTable & { id: PgColumn; user_id: PgColumn }; column: PgColumn };
-  };
-  if (owner === 'user') {
-    const rows = await tx
-      .select({ id: table.id })
-      .from(table)
-      .where(and(inArray(table.id, ids), eq(table.user_id as PgColumn, userId)));
-    return rows.map((row) => String(row.id));
-  }
-  const rows = await tx
-    .select({ id: table.id })
-    .from(table)
-    .innerJoin(owner.parent, eq(owner.parent.id, owner.column))
-    .where(and(inArray(table.id, ids), eq(owner.parent.user_id, userId)));
-  return rows.map((row) => String(row.id));
 }
 
 /** The app id of a child record, from the key `childSourceId` made of it; undefined if hashed. */

@@ -7,46 +7,21 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
-import {
-  contacts,
-  folders,
-  groupMemberships,
-  groups,
-  interactionAttachments,
-  interactions,
-  noteTargetContacts,
-  notes,
-  pipelineItems,
-  pipelineStageTemplates,
-  pipelineTemplates,
-  projectAttachments,
-  projectRelatedContacts,
-  projects,
-  projectSections,
-  projectTaskLinks,
-  tasks,
-  topics,
-} from '../../db/schema/index.ts';
+import { contacts, folders, notes, topics, users } from '../../db/schema/index.ts';
 import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
 import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
 import { notFound } from '../errors.ts';
 import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
 import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
-import { onNoteTitleOrArchiveChanged } from '../notes/title-links.ts';
 import { recordChanges } from '../change-feed.ts';
+import { firstVersion } from '../versioning.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';
-import {
-  buildImportPlan,
-  type ImportAccount,
-  type PlannedEntity,
-  type PlannedNote,
-  type PlannedTopic,
-} from './plan.ts';
+import { buildImportPlan, type ImportAccount, type PlannedNote, type PlannedTopic } from './plan.ts';
 import { createTally, type ImportSummary, type ImportTally } from './summary.ts';
-import { bumpParents, writeChildren, writeEntities, type EntitySpec, type WriteContext } from './write-rows.ts';
+import { type ImportWrite, writeEntities } from './write-entities.ts';
 
 export interface ImportProgress {
   /** The store of the file (or `documents` for the notes' BlockSuite documents). */
@@ -72,57 +47,6 @@ export interface ImportOptions {
 
 /** Warnings kept in a summary; a file of thousands of dangling references would flood it. */
 const MAX_WARNINGS = 500;
-
-const NOTE_SPEC: EntitySpec = {
-  table: 'notes',
-  target: notes,
-  entityType: 'note',
-  sets: {
-    target_contact_ids: {
-      table: 'note_target_contacts',
-      junction: noteTargetContacts,
-      parentColumn: noteTargetContacts.note_id,
-      memberColumn: noteTargetContacts.contact_id,
-      parentKey: 'note_id',
-      memberKey: 'contact_id',
-    },
-  },
-};
-const GROUP_SPEC: EntitySpec = {
-  table: 'groups',
-  target: groups,
-  entityType: 'group',
-  sets: {
-    member_contact_ids: {
-      table: 'group_memberships',
-      junction: groupMemberships,
-      parentColumn: groupMemberships.group_id,
-      memberColumn: groupMemberships.contact_id,
-      parentKey: 'group_id',
-      memberKey: 'contact_id',
-    },
-  },
-};
-const PROJECT_SPEC: EntitySpec = {
-  table: 'projects',
-  target: projects,
-  entityType: 'project',
-  sets: {
-    related_contact_ids: {
-      table: 'project_related_contacts',
-      junction: projectRelatedContacts,
-      parentColumn: projectRelatedContacts.project_id,
-      memberColumn: projectRelatedContacts.contact_id,
-      parentKey: 'project_id',
-      memberKey: 'contact_id',
-    },
-  },
-};
-const TEMPLATE_SPEC: EntitySpec = {
-  table: 'pipeline_templates',
-  target: pipelineTemplates,
-  entityType: 'pipeline_template',
-};
 
 class DryRunRollback extends Error {
   readonly summary: ImportSummary;
@@ -199,19 +123,19 @@ async function runImport(
     options.onProgress?.({ store, done, total });
   const tally = createTally();
   Object.assign(tally.table('blobs'), { added: newBlobs, unchanged: attachments.uploads.length - newBlobs });
-  const context: WriteContext = { tx, userId, now, tally, changes: [] };
+  const auth = { userId, contactZeroId: account.contactZeroId, email: account.email, sessionId: 'import' };
+  const write: ImportWrite = { tx, auth, now, tally, changes: [] };
   const derivedBefore = await countDerivedRows(tx, userId);
 
-  await writeEntities(context, { table: 'contacts', target: contacts, entityType: 'contact' }, plan.contacts);
+  await writeEntities(write, 'contact', plan.contacts);
   progress('framelord_contacts', file.framelord_contacts.length);
-  await writeEntities(context, { table: 'folders', target: folders, entityType: 'folder' }, plan.folders);
+  await writeEntities(write, 'folder', plan.folders);
   progress('folders', file.folders.length);
 
   const documents = new Map<string, Y.Doc>();
   const states = new Map<string, Uint8Array>();
-  const relinked: PlannedEntity[] = [];
-  await writeEntities(context, NOTE_SPEC, plan.notes, {
-    beforeInsert: (entity) => {
+  try {
+    await writeEntities(write, 'note', plan.notes, (entity) => {
       const note = entity as PlannedNote;
       const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
       appendBlobBlocks(doc, note.blobBlocks);
@@ -219,112 +143,42 @@ async function runImport(
       const state = Y.encodeStateAsUpdate(doc);
       states.set(note.id, state);
       return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: state };
-    },
-    afterUpdate: (entity, changed) => {
-      if ('is_archived' in changed) relinked.push(entity);
-    },
-  });
-  progress('framelord_notes', file.framelord_notes.length);
-  await writeTopics(context, plan.topics);
-  progress('topics', file.topics.length);
-  try {
-    await extractDocuments(context, plan.notes, documents, relinked, progress);
+    });
+    progress('framelord_notes', file.framelord_notes.length);
+    await writeTopics(write, plan.topics);
+    progress('topics', file.topics.length);
+    await extractDocuments(write, plan.notes, documents, progress);
   } finally {
     for (const doc of documents.values()) doc.destroy();
   }
   // Only documents it created: an import never replaces the document of a note that exists
-  // (`insertOnly` and `beforeInsert` above; docs/history-and-trash.md).
+  // (`insertOnly` and the create-only values above; docs/history-and-trash.md).
   if (options.history)
     await recordCreatedDocuments(tx, userId, states, options.history, {
       importId,
       sessionId: options.sessionId ?? null,
     });
 
-  await writeEntities(context, { table: 'tasks', target: tasks, entityType: 'task' }, plan.tasks);
+  await writeEntities(write, 'task', plan.tasks);
   progress('framelord_tasks', file.framelord_tasks.length);
-
-  const interactionSpec: EntitySpec = { table: 'interactions', target: interactions, entityType: 'interaction' };
-  const interactionOutcomes = await writeEntities(context, interactionSpec, plan.interactions);
-  const touchedInteractions = await writeChildren(
-    context,
-    {
-      table: 'interaction_attachments',
-      target: interactionAttachments,
-      parentKey: 'interaction_id',
-      parentColumn: interactionAttachments.interaction_id,
-    },
-    plan.interactionAttachments,
-    interactionOutcomes,
-  );
-  await bumpParents(context, interactionSpec, touchedInteractions, interactionOutcomes);
+  await writeEntities(write, 'interaction', plan.interactions);
   progress('interactions', file.interactions.length);
-
-  await writeEntities(context, GROUP_SPEC, plan.groups);
+  await writeEntities(write, 'group', plan.groups);
   progress('groups', file.groups.length);
   progress('groupMemberships', file.groupMemberships.length);
-
-  const projectOutcomes = await writeEntities(context, PROJECT_SPEC, plan.projects);
-  const touchedProjects = new Set<string>();
-  const projectChild = (
-    table: string,
-    target: typeof projectSections | typeof projectTaskLinks | typeof projectAttachments,
-  ) => ({
-    table,
-    target,
-    parentKey: 'project_id',
-    parentColumn: target.project_id,
-  });
-  for (const id of await writeChildren(
-    context,
-    projectChild('project_sections', projectSections),
-    plan.projectSections,
-    projectOutcomes,
-  ))
-    touchedProjects.add(id);
-  for (const id of await writeChildren(
-    context,
-    projectChild('project_attachments', projectAttachments),
-    plan.projectAttachments,
-    projectOutcomes,
-  ))
-    touchedProjects.add(id);
-  for (const id of await writeChildren(
-    context,
-    projectChild('project_task_links', projectTaskLinks),
-    plan.projectTaskLinks,
-    projectOutcomes,
-  ))
-    touchedProjects.add(id);
-  await bumpParents(context, PROJECT_SPEC, touchedProjects, projectOutcomes);
+  await writeEntities(write, 'project', plan.projects);
   progress('projects', file.projects.length);
   progress('projectSections', file.projectSections.length);
   progress('projectTaskLinks', file.projectTaskLinks.length);
-
-  const templateOutcomes = await writeEntities(context, TEMPLATE_SPEC, plan.pipelineTemplates);
-  const touchedTemplates = await writeChildren(
-    context,
-    {
-      table: 'pipeline_stage_templates',
-      target: pipelineStageTemplates,
-      parentKey: 'template_id',
-      parentColumn: pipelineStageTemplates.template_id,
-    },
-    plan.pipelineStages,
-    templateOutcomes,
-  );
-  await bumpParents(context, TEMPLATE_SPEC, touchedTemplates, templateOutcomes);
+  await writeEntities(write, 'pipeline_template', plan.pipelineTemplates);
   progress('pipelineTemplates', file.pipelineTemplates.length);
-  await writeEntities(
-    context,
-    { table: 'pipeline_items', target: pipelineItems, entityType: 'pipeline_item' },
-    plan.pipelineItems,
-  );
+  await writeEntities(write, 'pipeline_item', plan.pipelineItems);
   progress('pipelineItems', file.pipelineItems.length);
 
   await saveMappings(tx, userId, ids.newMappings());
   tallyDerivedRows(tally, derivedBefore, await countDerivedRows(tx, userId));
   // Last statement: the change counter's row lock is then held only until commit.
-  await recordChanges(tx, userId, context.changes);
+  await recordChanges(tx, userId, write.changes);
 
   const warnings =
     plan.warnings.length <= MAX_WARNINGS
@@ -343,7 +197,8 @@ async function loadImportAccount(tx: Tx, userId: string): Promise<ImportAccount>
     .select({ id: folders.id, name: folders.name, sort_order: folders.sort_order })
     .from(folders)
     .where(and(eq(folders.user_id, userId), eq(folders.is_default, true)));
-  return { userId, contactZeroId: contactZero.id, defaultFolders };
+  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  return { userId, contactZeroId: contactZero.id, email: user?.email ?? '', defaultFolders };
 }
 
 /** The file's ids per id-map store (a UUID among them may name a row the user already has). */
@@ -391,19 +246,18 @@ async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<strin
 }
 
 /** The topics store's topics (docs/formats/framelord-export.md §4.3); one that exists by slug is left as it is. */
-async function writeTopics(context: WriteContext, planned: readonly PlannedTopic[]): Promise<void> {
+async function writeTopics(context: ImportWrite, planned: readonly PlannedTopic[]): Promise<void> {
   const counts = context.tally.table('topics');
   for (let start = 0; start < planned.length; start += 500) {
     const inserted = await context.tx
       .insert(topics)
       .values(
         planned.slice(start, start + 500).map((topic) => ({
-          user_id: context.userId,
+          user_id: context.auth.userId,
           label: topic.label,
           slug: topic.slug,
           created_at: topic.createdAt,
-          updated_at: topic.updatedAt,
-          sync_version: 1,
+          ...firstVersion(topic.updatedAt),
         })),
       )
       .onConflictDoNothing({ target: [topics.user_id, topics.slug] })
@@ -417,35 +271,20 @@ async function writeTopics(context: WriteContext, planned: readonly PlannedTopic
  * New notes' documents go through `updateNoteFromDocument`, the code every document store runs
  * (snapshot, links, topics). All notes are written first, so a label naming a note later in the
  * file resolves. The extraction stamps the note as just changed; the import then gives it back
- * the file's time and version 1, since for the user the note was created then.
+ * its first version at the file's time, since for the user the note was created then.
  */
 async function extractDocuments(
-  context: WriteContext,
+  context: ImportWrite,
   planned: readonly PlannedNote[],
   documents: ReadonlyMap<string, Y.Doc>,
-  relinked: readonly PlannedEntity[],
   progress: (store: 'documents', done: number, total: number) => void,
 ): Promise<void> {
-  const { tx, userId } = context;
+  const { tx, auth } = context;
   const created = planned.filter((note) => documents.has(note.id));
-  // Labels in the user's other notes that name a new (or newly archived) title resolve now.
-  for (const note of [...created, ...relinked]) {
-    const [row] = await tx
-      .select({
-        id: notes.id,
-        user_id: notes.user_id,
-        title: notes.title,
-        is_archived: notes.is_archived,
-        blocksuite_doc_id: notes.blocksuite_doc_id,
-      })
-      .from(notes)
-      .where(eq(notes.id, note.id));
-    if (row) await onNoteTitleOrArchiveChanged(tx, row);
-  }
   let done = 0;
   for (const note of created) {
     const title = (note.insertOnly?.title as string | null | undefined) ?? null;
-    await updateNoteFromDocument(tx, { id: note.id, user_id: userId, title }, documents.get(note.id) as Y.Doc);
+    await updateNoteFromDocument(tx, { id: note.id, user_id: auth.userId, title }, documents.get(note.id) as Y.Doc);
     done++;
     if (done % 50 === 0 || done === created.length) progress('documents', done, created.length);
   }
@@ -463,7 +302,7 @@ async function extractDocuments(
   for (const stamp of stamps) {
     const note = byId.get(stamp.id) as PlannedNote;
     if (stamp.sync_version === 1 && stamp.updated_at.getTime() === note.updatedAt.getTime()) continue;
-    await tx.update(notes).set({ updated_at: note.updatedAt, sync_version: 1 }).where(eq(notes.id, stamp.id));
+    await tx.update(notes).set(firstVersion(note.updatedAt)).where(eq(notes.id, stamp.id));
   }
 }
 

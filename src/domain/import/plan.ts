@@ -1,9 +1,10 @@
-// The transform: a validated export + the account → the rows the import wants, with row ids from
-// the id map. Pure apart from the id allocator: nothing here reads or writes the database, so the
-// rules of docs/formats/framelord-export.md §4 live in one place and the writer only compares and writes.
+// The transform: a validated export + the account → the entities the import wants, with row ids
+// from the id map, one function per store of the file (docs/formats/framelord-export.md §4). Pure
+// apart from the id allocator: nothing here reads or writes the database; the writer
+// (write-entities.ts) hands the entities to the resource layer.
 import { randomUUID } from 'node:crypto';
 import { extractWikiLabels } from '../blocksuite/wiki-labels.ts';
-import { normalizeTitle, topicSlug } from '../blocksuite/slug.ts';
+import { topicSlug } from '../blocksuite/slug.ts';
 import type { BlobBlock } from '../blocksuite/build-document.ts';
 import { isValidDocumentName } from '../documents/document-name.ts';
 import type { FrameLordExport, NoteRecord } from './export-format.ts';
@@ -28,29 +29,37 @@ export const INBOX_FOLDER_SOURCE_ID = 'inbox';
 export interface ImportAccount {
   userId: string;
   contactZeroId: string;
+  email: string;
   defaultFolders: ReadonlyArray<{ id: string; name: string; sort_order: number }>;
 }
 
+/** Column values, as the table stores them (timestamps as Date). */
 export type Values = Record<string, unknown>;
 
-export interface PlannedMember {
+/** An item of a nested collection (docs/sync.md: it travels inside its parent entity). */
+export interface PlannedItem {
+  /** The item's id, or, in a membership set, the member's. */
   id: string;
-  /** Columns of the junction row besides the two ids (a membership's `joined_at`). */
+  /** The item's fields (none for a member). */
   values?: Values;
+  /** Server-owned values it is inserted with: its creation time, uploader, a membership's `joined_at`. */
+  copied?: Values;
 }
 
 export interface PlannedEntity {
   id: string;
+  /** Where the file holds the record, to name it in a refusal. */
+  where: string;
   /** Columns the file decides, compared on a re-run. */
   values: Values;
-  /** Columns written only when the row is created (a note's title and document id). */
+  /** Columns written only when the row is created (a note's title: the document owns it then). */
   insertOnly?: Values;
   createdAt: Date;
   updatedAt: Date;
   /** The time the file's record is as of; a row changed on the server after it is kept. null: the file wins. */
   asOf: Date | null;
-  /** Membership sets travelling with the entity, by junction name. */
-  sets?: Record<string, PlannedMember[]>;
+  /** Nested collections travelling with the entity, by the resource's field name. */
+  nested?: Record<string, PlannedItem[]>;
 }
 
 export interface PlannedNote extends PlannedEntity {
@@ -61,13 +70,6 @@ export interface PlannedNote extends PlannedEntity {
   /** Appended to a new note's document: its legacy attachments (docs/blobs.md). */
   blobBlocks: BlobBlock[];
   blocksuiteDocId: string;
-}
-
-export interface PlannedChild {
-  id: string;
-  parentId: string;
-  values: Values;
-  createdAt: Date;
 }
 
 export interface PlannedTopic {
@@ -84,14 +86,9 @@ export interface ImportPlan {
   topics: PlannedTopic[];
   tasks: PlannedEntity[];
   interactions: PlannedEntity[];
-  interactionAttachments: PlannedChild[];
   groups: PlannedEntity[];
   projects: PlannedEntity[];
-  projectSections: PlannedChild[];
-  projectTaskLinks: PlannedChild[];
-  projectAttachments: PlannedChild[];
   pipelineTemplates: PlannedEntity[];
-  pipelineStages: PlannedChild[];
   pipelineItems: PlannedEntity[];
   warnings: string[];
 }
@@ -114,123 +111,195 @@ const characters = (value: string) => [...value].length;
 const dateOf = (timestamp: Date) => timestamp.toISOString().slice(0, 10);
 const roundMoney = (value: number) => Math.round(value * 100) / 100;
 const unique = <T>(values: Iterable<T>) => [...new Set(values)];
+const record = (store: string, index: number, id?: string | null) => `${store}[${index}]${id ? ` "${id}"` : ''}`;
 
 /** A topics-store label normalised like a content label (cut at `|`/`#`, whitespace collapsed). */
 function normalizeStoreLabel(label: string): string {
   return extractWikiLabels(`[[${label.replace(/[[\]\n\r\u2028\u2029]/g, ' ')}]]`)[0] ?? '';
 }
 
-export function buildImportPlan(input: PlanInput): ImportPlan {
-  const { file, account, ids, now } = input;
-  const warnings: string[] = [];
-  const warn = (message: string) => warnings.push(message);
+/** What every store's planner shares: the file, the account, the id map and the references between stores. */
+class PlanScope {
+  readonly warnings: string[] = [];
+  private readonly fileContactIds: Set<string>;
+  private readonly defaultFolderIds: Map<string, string>;
+  private readonly fileFolderIds: Set<string>;
+  /** Filled by the tasks planner, read by the projects planner. */
+  readonly importedTaskSourceIds = new Set<string>();
+
+  readonly input: PlanInput;
+
+  constructor(input: PlanInput) {
+    this.input = input;
+    this.fileContactIds = new Set(input.file.framelord_contacts.map((contact) => contact.id));
+    this.defaultFolderIds = matchDefaultFolders(input.account.defaultFolders);
+    this.fileFolderIds = new Set(input.file.folders.map((folder) => folder.id));
+  }
+
+  get contactZeroId(): string {
+    return this.input.account.contactZeroId;
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
   /** An icon or colour too long for its column is dropped rather than failing the import. */
-  const cosmetic = (value: string | null, max: number, where: string): string | null => {
+  cosmetic(value: string | null, max: number, where: string): string | null {
     if (value === null || characters(value) <= max) return value;
-    warn(`${where}: longer than ${max} characters; dropped`);
+    this.warn(`${where}: longer than ${max} characters; dropped`);
     return null;
-  };
-  const record = (store: string, index: number, id?: string | null) => `${store}[${index}]${id ? ` "${id}"` : ''}`;
+  }
 
-  // Contacts: Contact Zero is the account's own row, matched and never written (docs/formats/framelord-export.md §4.5).
-  const fileContactIds = new Set(file.framelord_contacts.map((contact) => contact.id));
-  const contactRef = (sourceId: string | null | undefined): string | undefined => {
+  /** Contact Zero is the account's own row, matched and never written (docs/formats/framelord-export.md §4.5). */
+  contactRef(sourceId: string | null | undefined): string | undefined {
     if (sourceId === undefined || sourceId === null) return undefined;
-    if (sourceId === CONTACT_ZERO_SOURCE_ID) return account.contactZeroId;
-    return fileContactIds.has(sourceId) ? ids.idOf('contacts', sourceId) : undefined;
-  };
-  const contactsAsOf = file.exportedAt;
-  const contacts: PlannedEntity[] = [];
-  file.framelord_contacts.forEach((contact, index) => {
-    if (contact.id === CONTACT_ZERO_SOURCE_ID) return;
-    const where = record('framelord_contacts', index, contact.id);
-    contacts.push({
-      id: ids.idOf('contacts', contact.id),
-      values: {
-        full_name: contact.fullName,
-        email: contact.email,
-        phone: contact.phone,
-        avatar_url: checkedOptionalDataUrl(`${where}.avatarUrl`, contact.avatarUrl),
-        relationship_domain: contact.relationshipDomain,
-        relationship_role: contact.relationshipRole,
-        status: contact.status,
-        frame_score:
-          contact.frame?.currentScore === undefined || contact.frame?.currentScore === null
-            ? null
-            : Math.round(contact.frame.currentScore),
-        frame_trend: contact.frame?.trend ?? null,
-        frame_last_scan_at: contact.frame?.lastScanAt ?? null,
-        last_contact_at: contact.lastContactAt,
-        next_action_at: contact.nextActionAt,
-        tags: contact.tags,
-        company: contact.company,
-        title: contact.title,
-        location: contact.location,
-        linkedin_url: contact.linkedinUrl,
-        x_handle: contact.xHandle,
-        is_archived: contact.status === 'archived',
-      },
-      createdAt: now,
-      updatedAt: now,
-      asOf: contactsAsOf,
-    });
-  });
+    if (sourceId === CONTACT_ZERO_SOURCE_ID) return this.contactZeroId;
+    return this.fileContactIds.has(sourceId) ? this.input.ids.idOf('contacts', sourceId) : undefined;
+  }
 
-  // Folders: PARA defaults → the account's defaults, `inbox` → no folder, the rest new rows.
-  const defaultFolderIds = matchDefaultFolders(account.defaultFolders);
-  const fileFolders = new Map(file.folders.map((folder, index) => [folder.id, { folder, index }]));
-  const folderRef = (sourceId: string | null | undefined, where: string): string | null => {
+  /** A contact reference that may fall back to Contact Zero (an author, an uploader), with a warning. */
+  contactOrZero(sourceId: string | null | undefined, warning: string): string {
+    const id = this.contactRef(sourceId);
+    if (id !== undefined) return id;
+    if (sourceId) this.warn(warning);
+    return this.contactZeroId;
+  }
+
+  /** Contacts of a set, dangling ones dropped with a warning, each once. */
+  contactSet(sourceIds: readonly string[], warning: (sourceId: string) => string): PlannedItem[] {
+    const members = new Set<string>();
+    for (const sourceId of sourceIds) {
+      const contactId = this.contactRef(sourceId);
+      if (contactId === undefined) this.warn(warning(sourceId));
+      else members.add(contactId);
+    }
+    return [...members].map((id) => ({ id }));
+  }
+
+  /** PARA defaults → the account's defaults, `inbox` → no folder, the rest new rows. */
+  folderRef(sourceId: string | null | undefined, where: string): string | null {
     if (sourceId === undefined || sourceId === null || sourceId === '' || sourceId === INBOX_FOLDER_SOURCE_ID)
       return null;
-    const matched = defaultFolderIds.get(sourceId);
+    const matched = this.defaultFolderIds.get(sourceId);
     if (matched) return matched;
-    if (fileFolders.has(sourceId)) return ids.idOf('folders', sourceId);
-    warn(`${where}: folder "${sourceId}" is not in the file; the reference is dropped`);
+    if (this.fileFolderIds.has(sourceId)) return this.input.ids.idOf('folders', sourceId);
+    this.warn(`${where}: folder "${sourceId}" is not in the file; the reference is dropped`);
     return null;
+  }
+
+  isDefaultFolder(sourceId: string): boolean {
+    return this.defaultFolderIds.has(sourceId);
+  }
+}
+
+export function buildImportPlan(input: PlanInput): ImportPlan {
+  const scope = new PlanScope(input);
+  // In the file's order of stores: warnings come out in it, and projects need the tasks planned.
+  const contacts = planContacts(scope);
+  const folders = planFolders(scope);
+  const notes = planNotes(scope);
+  const topics = planTopics(scope);
+  const tasks = planTasks(scope);
+  const interactions = planInteractions(scope);
+  const groups = planGroups(scope);
+  const projects = planProjects(scope);
+  const pipelines = planPipelines(scope);
+  return {
+    contacts,
+    folders,
+    notes,
+    topics,
+    tasks,
+    interactions,
+    groups,
+    projects,
+    ...pipelines,
+    warnings: scope.warnings,
   };
-  const folders: PlannedEntity[] = [];
-  for (const { folder, index } of foldersParentsFirst(file.folders, defaultFolderIds, warn)) {
+}
+
+function planContacts(scope: PlanScope): PlannedEntity[] {
+  const { file, ids, now } = scope.input;
+  return file.framelord_contacts.flatMap((contact, index) => {
+    if (contact.id === CONTACT_ZERO_SOURCE_ID) return [];
+    const where = record('framelord_contacts', index, contact.id);
+    const score = contact.frame?.currentScore;
+    return [
+      {
+        id: ids.idOf('contacts', contact.id),
+        where,
+        values: {
+          full_name: contact.fullName,
+          email: contact.email,
+          phone: contact.phone,
+          avatar_url: checkedOptionalDataUrl(`${where}.avatarUrl`, contact.avatarUrl),
+          relationship_domain: contact.relationshipDomain,
+          relationship_role: contact.relationshipRole,
+          status: contact.status,
+          frame_score: score === undefined || score === null ? null : Math.round(score),
+          frame_trend: contact.frame?.trend ?? null,
+          frame_last_scan_at: contact.frame?.lastScanAt ?? null,
+          last_contact_at: contact.lastContactAt,
+          next_action_at: contact.nextActionAt,
+          tags: contact.tags,
+          company: contact.company,
+          title: contact.title,
+          location: contact.location,
+          linkedin_url: contact.linkedinUrl,
+          x_handle: contact.xHandle,
+          is_archived: contact.status === 'archived',
+        },
+        createdAt: now,
+        updatedAt: now,
+        // Contacts carry no time in the app: the file's export time stands for all of them.
+        asOf: file.exportedAt,
+      },
+    ];
+  });
+}
+
+function planFolders(scope: PlanScope): PlannedEntity[] {
+  const { file, ids, now } = scope.input;
+  return foldersParentsFirst(file.folders, scope).map(({ folder, index }) => {
     const where = record('folders', index, folder.id);
-    folders.push({
+    return {
       id: ids.idOf('folders', folder.id),
+      where,
       values: {
-        parent_id: folderRef(folder.parentId, `${where}.parentId`),
+        parent_id: scope.folderRef(folder.parentId, `${where}.parentId`),
         name: folder.name,
-        icon: cosmetic(folder.icon, 10, `${where}.icon`),
-        color: cosmetic(folder.color, 50, `${where}.color`),
+        icon: scope.cosmetic(folder.icon, 10, `${where}.icon`),
+        color: scope.cosmetic(folder.color, 50, `${where}.color`),
         sort_order: folder.order ?? 0,
-        is_default: false,
       },
       createdAt: folder.createdAt ?? now,
       updatedAt: folder.updatedAt ?? folder.createdAt ?? now,
       asOf: folder.updatedAt ?? folder.createdAt ?? file.exportedAt,
-    });
-  }
+    };
+  });
+}
 
-  // Notes.
+function planNotes(scope: PlanScope): PlannedNote[] {
+  const { file, ids, takenDocIds, blobBlocks } = scope.input;
   const docIdsInFile = new Set<string>();
-  const notes: PlannedNote[] = [];
-  file.framelord_notes.forEach((note, index) => {
+  return file.framelord_notes.map((note, index) => {
     const where = record('framelord_notes', index, note.id);
     const id = ids.idOf('notes', note.id);
-    const targets: PlannedMember[] = [];
-    for (const sourceId of noteTargetSourceIds(note)) {
-      const contactId = contactRef(sourceId);
-      if (contactId === undefined)
-        warn(`${where}: target contact "${sourceId}" is not in the file; the reference is dropped`);
-      else if (!targets.some((target) => target.id === contactId)) targets.push({ id: contactId });
-    }
+    const targets = scope.contactSet(
+      noteTargetSourceIds(note),
+      (sourceId) => `${where}: target contact "${sourceId}" is not in the file; the reference is dropped`,
+    );
     const kind = note.kind ?? 'note';
-    const columnTitle = note.title === null ? null : note.title.slice(0, NOTE_TITLE_COLUMN);
     const updatedAt = note.updatedAt ?? note.createdAt;
-    notes.push({
+    return {
       id,
+      where,
       values: {
-        icon: cosmetic(note.icon, 10, `${where}.icon`),
-        author_contact_id: account.contactZeroId,
+        icon: scope.cosmetic(note.icon, 10, `${where}.icon`),
         kind,
         date_key: note.dateKey ?? (kind === 'log' ? dateOf(note.createdAt) : null),
-        folder_id: folderRef(note.folderId, `${where}.folderId`),
+        folder_id: scope.folderRef(note.folderId, `${where}.folderId`),
         is_inbox: note.isInbox,
         tags: note.tags,
         preferred_view: note.preferredView ?? 'doc',
@@ -240,118 +309,121 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       },
       // The document owns title and content once it exists (docs/formats/framelord-export.md §4.7):
       // a re-run leaves them.
-      insertOnly: {
-        title: columnTitle,
-        title_normalized: columnTitle === null ? null : normalizeTitle(columnTitle).slice(0, NOTE_TITLE_COLUMN),
-      },
+      insertOnly: { title: note.title === null ? null : note.title.slice(0, NOTE_TITLE_COLUMN) },
       createdAt: note.createdAt,
       updatedAt,
       asOf: updatedAt,
-      sets: { target_contact_ids: targets },
+      nested: { target_contact_ids: targets },
       docTitle: note.title ?? '',
       lines: contentLines(note.content),
-      blobBlocks: input.blobBlocks?.get(note.id) ?? [],
-      blocksuiteDocId: documentIdFor(note, id, input.takenDocIds, docIdsInFile, (message) =>
-        warn(`${where}: ${message}`),
+      blobBlocks: blobBlocks?.get(note.id) ?? [],
+      blocksuiteDocId: documentIdFor(note, id, takenDocIds, docIdsInFile, (message) =>
+        scope.warn(`${where}: ${message}`),
       ),
-    });
+    };
   });
+}
 
-  // Topics store (docs/formats/framelord-export.md §4.3): labels normalised, slugs recomputed, de-duplicated by slug.
-  const topics: PlannedTopic[] = [];
-  const topicSlugs = new Set<string>();
+/** The topics store (docs/formats/framelord-export.md §4.3): labels normalised, slugs recomputed, de-duplicated by slug. */
+function planTopics(scope: PlanScope): PlannedTopic[] {
+  const { file, now } = scope.input;
+  const topics = new Map<string, PlannedTopic>();
   for (const topic of file.topics) {
     const label = normalizeStoreLabel(topic.label);
     const slug = topicSlug(label);
-    if (slug === '' || topicSlugs.has(slug)) continue;
-    topicSlugs.add(slug);
-    topics.push({
-      slug,
-      label,
-      createdAt: topic.createdAt ?? now,
-      updatedAt: topic.updatedAt ?? topic.createdAt ?? now,
-    });
+    if (slug === '' || topics.has(slug)) continue;
+    const createdAt = topic.createdAt ?? now;
+    topics.set(slug, { slug, label, createdAt, updatedAt: topic.updatedAt ?? createdAt });
   }
+  return [...topics.values()];
+}
 
-  // Tasks: the contact is required; without it the task is skipped (docs/formats/framelord-export.md §4.6).
-  const tasks: PlannedEntity[] = [];
-  const importedTaskSourceIds = new Set<string>();
-  file.framelord_tasks.forEach((task, index) => {
+/** The contact is required; without it the task is skipped (docs/formats/framelord-export.md §4.6). */
+function planTasks(scope: PlanScope): PlannedEntity[] {
+  const { file, ids } = scope.input;
+  return file.framelord_tasks.flatMap((task, index) => {
     const where = record('framelord_tasks', index, task.id);
-    const contactId = contactRef(task.contactId);
+    const contactId = scope.contactRef(task.contactId);
     if (contactId === undefined) {
-      warn(`${where}: contact "${task.contactId}" is not in the file; the task is skipped`);
-      return;
+      scope.warn(`${where}: contact "${task.contactId}" is not in the file; the task is skipped`);
+      return [];
     }
-    importedTaskSourceIds.add(task.id);
-    tasks.push({
-      id: ids.idOf('tasks', task.id),
-      values: {
-        contact_id: contactId,
-        title: task.title,
-        description: null,
-        status: task.status,
-        due_at: task.dueAt ?? null,
-        created_by: account.contactZeroId,
-      },
-      createdAt: task.createdAt,
-      updatedAt: task.createdAt,
-      asOf: task.createdAt,
-    });
-  });
-
-  // Interactions and their attachments.
-  const interactions: PlannedEntity[] = [];
-  const interactionAttachments: PlannedChild[] = [];
-  file.interactions.forEach((interaction, index) => {
-    const where = record('interactions', index, interaction.id);
-    const contactId = contactRef(interaction.contactId);
-    if (contactId === undefined) {
-      warn(`${where}: contact "${interaction.contactId}" is not in the file; the interaction is skipped`);
-      return;
-    }
-    let authorId = contactRef(interaction.authorContactId);
-    if (authorId === undefined) {
-      if (interaction.authorContactId)
-        warn(`${where}: author "${interaction.authorContactId}" is not in the file; Contact Zero is the author`);
-      authorId = account.contactZeroId;
-    }
-    const id = ids.idOf('interactions', interaction.id);
-    interactions.push({
-      id,
-      values: {
-        contact_id: contactId,
-        author_contact_id: authorId,
-        type: interaction.type,
-        summary: interaction.summary,
-        occurred_at: interaction.occurredAt,
-      },
-      createdAt: interaction.occurredAt,
-      updatedAt: interaction.occurredAt,
-      asOf: interaction.occurredAt,
-    });
-    interaction.attachments.forEach((attachment, attachmentIndex) => {
-      const field = `${where}.attachments[${attachmentIndex}].dataUrl`;
-      interactionAttachments.push({
-        id: ids.idOf('interaction_attachments', childSourceId(interaction.id, attachment.id)),
-        parentId: id,
+    scope.importedTaskSourceIds.add(task.id);
+    return [
+      {
+        id: ids.idOf('tasks', task.id),
+        where,
         values: {
-          file_name: attachment.fileName,
-          mime_type: checkedDataUrlMime(field, attachment.dataUrl, attachment.mimeType),
-          data_url: attachment.dataUrl,
+          contact_id: contactId,
+          title: task.title,
+          description: null,
+          status: task.status,
+          due_at: task.dueAt ?? null,
         },
-        createdAt: attachment.createdAt ?? interaction.occurredAt,
-      });
-    });
+        createdAt: task.createdAt,
+        updatedAt: task.createdAt,
+        asOf: task.createdAt,
+      },
+    ];
   });
+}
 
-  // Groups and memberships (a membership naming a missing group or contact is dropped).
-  const groups: PlannedEntity[] = [];
-  const groupIndex = new Map<string, PlannedEntity>();
+function planInteractions(scope: PlanScope): PlannedEntity[] {
+  const { file, ids } = scope.input;
+  return file.interactions.flatMap((interaction, index) => {
+    const where = record('interactions', index, interaction.id);
+    const contactId = scope.contactRef(interaction.contactId);
+    if (contactId === undefined) {
+      scope.warn(`${where}: contact "${interaction.contactId}" is not in the file; the interaction is skipped`);
+      return [];
+    }
+    const author = scope.contactOrZero(
+      interaction.authorContactId,
+      `${where}: author "${interaction.authorContactId}" is not in the file; Contact Zero is the author`,
+    );
+    return [
+      {
+        id: ids.idOf('interactions', interaction.id),
+        where,
+        values: {
+          contact_id: contactId,
+          author_contact_id: author,
+          type: interaction.type,
+          summary: interaction.summary,
+          occurred_at: interaction.occurredAt,
+        },
+        createdAt: interaction.occurredAt,
+        updatedAt: interaction.occurredAt,
+        asOf: interaction.occurredAt,
+        nested: {
+          attachments: interaction.attachments.map((attachment, attachmentIndex) => ({
+            id: ids.idOf('interaction_attachments', childSourceId(interaction.id, attachment.id)),
+            values: {
+              file_name: attachment.fileName,
+              mime_type: checkedDataUrlMime(
+                `${where}.attachments[${attachmentIndex}].dataUrl`,
+                attachment.dataUrl,
+                attachment.mimeType,
+              ),
+              data_url: attachment.dataUrl,
+            },
+            copied: { created_at: attachment.createdAt ?? interaction.occurredAt },
+          })),
+        },
+      },
+    ];
+  });
+}
+
+/** Groups and their memberships (a membership naming a missing group or contact is dropped). */
+function planGroups(scope: PlanScope): PlannedEntity[] {
+  const { file, ids, now } = scope.input;
+  const groups = new Map<string, PlannedEntity & { nested: { member_contact_ids: PlannedItem[] } }>();
   file.groups.forEach((group, index) => {
     const where = record('groups', index, group.id);
-    const planned: PlannedEntity = {
+    groups.set(group.id, {
       id: ids.idOf('groups', group.id),
+      where,
       values: {
         name: group.name,
         description: group.description,
@@ -360,52 +432,44 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       createdAt: group.createdAt ?? now,
       updatedAt: group.updatedAt ?? group.createdAt ?? now,
       asOf: group.updatedAt ?? group.createdAt ?? file.exportedAt,
-      sets: { member_contact_ids: [] },
-    };
-    groups.push(planned);
-    groupIndex.set(group.id, planned);
+      nested: { member_contact_ids: [] },
+    });
   });
-  file.groupMemberships.forEach((membership, index) => {
+  for (const [index, membership] of file.groupMemberships.entries()) {
     const where = record('groupMemberships', index);
-    const group = groupIndex.get(membership.groupId);
-    const contactId = contactRef(membership.contactId);
+    const group = groups.get(membership.groupId);
+    const contactId = scope.contactRef(membership.contactId);
     if (!group) {
-      warn(`${where}: group "${membership.groupId}" is not in the file; the membership is dropped`);
-      return;
+      scope.warn(`${where}: group "${membership.groupId}" is not in the file; the membership is dropped`);
+      continue;
     }
     if (contactId === undefined) {
-      warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
-      return;
+      scope.warn(`${where}: contact "${membership.contactId}" is not in the file; the membership is dropped`);
+      continue;
     }
-    const members = group.sets?.member_contact_ids as PlannedMember[];
-    if (members.some((member) => member.id === contactId)) return;
-    members.push({ id: contactId, values: { joined_at: membership.joinedAt ?? group.createdAt } });
-  });
+    const members = group.nested.member_contact_ids;
+    if (!members.some((member) => member.id === contactId))
+      members.push({ id: contactId, copied: { joined_at: membership.joinedAt ?? group.createdAt } });
+  }
+  return [...groups.values()];
+}
 
-  // Projects, attachments, sections, task links.
-  const projects: PlannedEntity[] = [];
-  const projectAttachments: PlannedChild[] = [];
-  const importedProjects = new Map<string, string>();
+/** Projects with their related contacts, attachments, sections and task links. */
+function planProjects(scope: PlanScope): PlannedEntity[] {
+  const { file, ids, now } = scope.input;
+  const projects = new Map<string, PlannedEntity & { nested: Record<'sections' | 'task_links', PlannedItem[]> }>();
   const fileProjectIds = new Set(file.projects.map((project) => project.id));
-  file.projects.forEach((project, index) => {
+  for (const [index, project] of file.projects.entries()) {
     const where = record('projects', index, project.id);
-    const primaryId = contactRef(project.primaryContactId);
+    const primaryId = scope.contactRef(project.primaryContactId);
     if (primaryId === undefined) {
-      warn(`${where}: primary contact "${project.primaryContactId}" is not in the file; the project is skipped`);
-      return;
+      scope.warn(`${where}: primary contact "${project.primaryContactId}" is not in the file; the project is skipped`);
+      continue;
     }
-    const related: PlannedMember[] = [];
-    for (const sourceId of unique(project.relatedContactIds)) {
-      const contactId = contactRef(sourceId);
-      if (contactId === undefined)
-        warn(`${where}: related contact "${sourceId}" is not in the file; the reference is dropped`);
-      else if (!related.some((member) => member.id === contactId)) related.push({ id: contactId });
-    }
-    const id = ids.idOf('projects', project.id);
-    importedProjects.set(project.id, id);
     const createdAt = project.createdAt ?? now;
-    projects.push({
-      id,
+    projects.set(project.id, {
+      id: ids.idOf('projects', project.id),
+      where,
       values: {
         name: project.name,
         description: project.description,
@@ -421,55 +485,55 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       createdAt,
       updatedAt: project.updatedAt ?? createdAt,
       asOf: project.updatedAt ?? project.createdAt ?? file.exportedAt,
-      sets: { related_contact_ids: related },
+      nested: {
+        related_contact_ids: scope.contactSet(
+          unique(project.relatedContactIds),
+          (sourceId) => `${where}: related contact "${sourceId}" is not in the file; the reference is dropped`,
+        ),
+        sections: [],
+        task_links: [],
+        attachments: project.attachments.map((attachment, attachmentIndex) => {
+          const attachmentWhere = `${where}.attachments[${attachmentIndex}]`;
+          return {
+            id: ids.idOf('project_attachments', childSourceId(project.id, attachment.id)),
+            values: {
+              file_name: attachment.fileName,
+              mime_type: checkedDataUrlMime(`${attachmentWhere}.dataUrl`, attachment.dataUrl, attachment.mimeType),
+              data_url: attachment.dataUrl,
+            },
+            copied: {
+              uploaded_by: scope.contactOrZero(
+                attachment.uploadedBy,
+                `${attachmentWhere}: uploader "${attachment.uploadedBy}" is not in the file; Contact Zero is the uploader`,
+              ),
+              created_at: attachment.createdAt ?? createdAt,
+            },
+          };
+        }),
+      },
     });
-    project.attachments.forEach((attachment, attachmentIndex) => {
-      const attachmentWhere = `${where}.attachments[${attachmentIndex}]`;
-      let uploadedBy = contactRef(attachment.uploadedBy);
-      if (uploadedBy === undefined) {
-        if (attachment.uploadedBy)
-          warn(
-            `${attachmentWhere}: uploader "${attachment.uploadedBy}" is not in the file; Contact Zero is the uploader`,
-          );
-        uploadedBy = account.contactZeroId;
-      }
-      projectAttachments.push({
-        id: ids.idOf('project_attachments', childSourceId(project.id, attachment.id)),
-        parentId: id,
-        values: {
-          file_name: attachment.fileName,
-          mime_type: checkedDataUrlMime(`${attachmentWhere}.dataUrl`, attachment.dataUrl, attachment.mimeType),
-          data_url: attachment.dataUrl,
-          uploaded_by: uploadedBy,
-        },
-        createdAt: attachment.createdAt ?? createdAt,
-      });
-    });
-  });
+  }
 
-  const projectSections: PlannedChild[] = [];
   const sectionProjects = new Map<string, string>();
-  file.projectSections.forEach((section, index) => {
+  for (const [index, section] of file.projectSections.entries()) {
     const where = record('projectSections', index, section.id);
     if (!fileProjectIds.has(section.projectId))
       throw structuralError(`${where}.projectId`, `names no project of the file ("${section.projectId}")`);
     sectionProjects.set(section.id, section.projectId);
-    const projectId = importedProjects.get(section.projectId);
-    if (projectId === undefined) {
-      warn(`${where}: its project was skipped; the section is skipped`);
-      return;
+    const project = projects.get(section.projectId);
+    if (!project) {
+      scope.warn(`${where}: its project was skipped; the section is skipped`);
+      continue;
     }
-    projectSections.push({
+    project.nested.sections.push({
       id: ids.idOf('project_sections', section.id),
-      parentId: projectId,
       values: { name: section.name, sort_order: section.sortOrder ?? 0 },
-      createdAt: section.createdAt ?? now,
+      copied: { created_at: section.createdAt ?? now },
     });
-  });
+  }
 
-  const projectTaskLinks: PlannedChild[] = [];
   const linkedTasks = new Set<string>();
-  file.projectTaskLinks.forEach((link, index) => {
+  for (const [index, link] of file.projectTaskLinks.entries()) {
     const where = record('projectTaskLinks', index, link.id);
     if (!fileProjectIds.has(link.projectId))
       throw structuralError(`${where}.projectId`, `names no project of the file ("${link.projectId}")`);
@@ -478,44 +542,45 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       throw structuralError(`${where}.sectionId`, `names no section of the file ("${link.sectionId}")`);
     if (sectionProject !== link.projectId)
       throw structuralError(`${where}.sectionId`, `names a section of another project ("${sectionProject}")`);
-    const projectId = importedProjects.get(link.projectId);
-    if (projectId === undefined) {
-      warn(`${where}: its project was skipped; the task link is skipped`);
-      return;
+    const project = projects.get(link.projectId);
+    if (!project) {
+      scope.warn(`${where}: its project was skipped; the task link is skipped`);
+      continue;
     }
-    if (!importedTaskSourceIds.has(link.taskId)) {
-      warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
-      return;
+    if (!scope.importedTaskSourceIds.has(link.taskId)) {
+      scope.warn(`${where}: task "${link.taskId}" is not imported; the task link is dropped`);
+      continue;
     }
     const pair = `${link.projectId}\u0000${link.taskId}`;
     if (linkedTasks.has(pair)) {
-      warn(`${where}: the task is already linked to this project; the link is dropped`);
-      return;
+      scope.warn(`${where}: the task is already linked to this project; the link is dropped`);
+      continue;
     }
     linkedTasks.add(pair);
-    projectTaskLinks.push({
+    project.nested.task_links.push({
       id: ids.idOf('project_task_links', link.id),
-      parentId: projectId,
       values: {
         section_id: ids.idOf('project_sections', link.sectionId),
         task_id: ids.idOf('tasks', link.taskId),
         sort_order: link.sortOrder ?? 0,
       },
-      createdAt: link.createdAt ?? now,
+      copied: { created_at: link.createdAt ?? now },
     });
-  });
+  }
+  return [...projects.values()];
+}
 
-  // Pipelines. Automation is not run: its tasks are already in the tasks store (docs/formats/framelord-export.md §4.7).
-  const pipelineTemplates: PlannedEntity[] = [];
-  const pipelineStages: PlannedChild[] = [];
+/** Templates with their stages, and items. Automation is not run: its tasks are already in the tasks store (docs/formats/framelord-export.md §4.7). */
+function planPipelines(scope: PlanScope): Pick<ImportPlan, 'pipelineTemplates' | 'pipelineItems'> {
+  const { file, ids, now } = scope.input;
   const templateStages = new Map<string, Set<string>>();
-  for (const template of file.pipelineTemplates) {
-    const id = ids.idOf('pipeline_templates', template.id);
+  const pipelineTemplates = file.pipelineTemplates.map((template, index): PlannedEntity => {
+    const where = record('pipelineTemplates', index, template.id);
     const createdAt = template.createdAt ?? now;
     templateStages.set(template.id, new Set(template.stages.map((stage) => stage.id)));
-    const where = `pipelineTemplates[${file.pipelineTemplates.indexOf(template)}] "${template.id}"`;
-    pipelineTemplates.push({
-      id,
+    return {
+      id: ids.idOf('pipeline_templates', template.id),
+      where,
       values: {
         name: template.name,
         description: template.description,
@@ -525,25 +590,23 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
       createdAt,
       updatedAt: template.updatedAt ?? createdAt,
       asOf: template.updatedAt ?? template.createdAt ?? file.exportedAt,
-    });
-    for (const stage of template.stages) {
-      pipelineStages.push({
-        id: ids.idOf('pipeline_stage_templates', childSourceId(template.id, stage.id)),
-        parentId: id,
-        values: {
-          name: stage.name,
-          sort_order: stage.order,
-          color: cosmetic(stage.color, 50, `${where}.stages "${stage.id}".color`),
-          auto_task_title: stage.autoTaskTitle,
-          auto_task_due_in_days: stage.autoTaskDueInDays ?? null,
-        },
-        createdAt,
-      });
-    }
-  }
+      nested: {
+        stages: template.stages.map((stage) => ({
+          id: ids.idOf('pipeline_stage_templates', childSourceId(template.id, stage.id)),
+          values: {
+            name: stage.name,
+            sort_order: stage.order,
+            color: scope.cosmetic(stage.color, 50, `${where}.stages "${stage.id}".color`),
+            auto_task_title: stage.autoTaskTitle,
+            auto_task_due_in_days: stage.autoTaskDueInDays ?? null,
+          },
+          copied: { created_at: createdAt },
+        })),
+      },
+    };
+  });
 
-  const pipelineItems: PlannedEntity[] = [];
-  file.pipelineItems.forEach((item, index) => {
+  const pipelineItems = file.pipelineItems.flatMap((item, index): PlannedEntity[] => {
     const where = record('pipelineItems', index, item.id);
     const stages = templateStages.get(item.templateId);
     if (!stages)
@@ -553,47 +616,32 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
         `${where}.currentStageId`,
         `names no stage of template "${item.templateId}" ("${item.currentStageId}")`,
       );
-    const contactId = contactRef(item.contactId);
+    const contactId = scope.contactRef(item.contactId);
     if (contactId === undefined) {
-      warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
-      return;
+      scope.warn(`${where}: contact "${item.contactId}" is not in the file; the item is skipped`);
+      return [];
     }
     const createdAt = item.createdAt ?? now;
-    pipelineItems.push({
-      id: ids.idOf('pipeline_items', item.id),
-      values: {
-        template_id: ids.idOf('pipeline_templates', item.templateId),
-        current_stage_id: ids.idOf('pipeline_stage_templates', childSourceId(item.templateId, item.currentStageId)),
-        contact_id: contactId,
-        label: item.label,
-        value: item.value === undefined || item.value === null ? null : roundMoney(item.value),
-        status: item.status,
-        closed_at: item.closedAt,
+    return [
+      {
+        id: ids.idOf('pipeline_items', item.id),
+        where,
+        values: {
+          template_id: ids.idOf('pipeline_templates', item.templateId),
+          current_stage_id: ids.idOf('pipeline_stage_templates', childSourceId(item.templateId, item.currentStageId)),
+          contact_id: contactId,
+          label: item.label,
+          value: item.value === undefined || item.value === null ? null : roundMoney(item.value),
+          status: item.status,
+          closed_at: item.closedAt,
+        },
+        createdAt,
+        updatedAt: item.updatedAt ?? createdAt,
+        asOf: item.updatedAt ?? item.createdAt ?? file.exportedAt,
       },
-      createdAt,
-      updatedAt: item.updatedAt ?? createdAt,
-      asOf: item.updatedAt ?? item.createdAt ?? file.exportedAt,
-    });
+    ];
   });
-
-  return {
-    contacts,
-    folders,
-    notes,
-    topics,
-    tasks,
-    interactions,
-    interactionAttachments,
-    groups,
-    projects,
-    projectSections,
-    projectTaskLinks,
-    projectAttachments,
-    pipelineTemplates,
-    pipelineStages,
-    pipelineItems,
-    warnings,
-  };
+  return { pipelineTemplates, pipelineItems };
 }
 
 /**
@@ -669,12 +717,11 @@ function documentIdFor(
  */
 function foldersParentsFirst(
   all: FrameLordExport['folders'],
-  defaults: ReadonlyMap<string, string>,
-  warn: (message: string) => void,
+  scope: PlanScope,
 ): Array<{ folder: FrameLordExport['folders'][number]; index: number }> {
   const imported = all
     .map((folder, index) => ({ folder, index }))
-    .filter(({ folder }) => folder.id !== INBOX_FOLDER_SOURCE_ID && !defaults.has(folder.id));
+    .filter(({ folder }) => folder.id !== INBOX_FOLDER_SOURCE_ID && !scope.isDefaultFolder(folder.id));
   const byId = new Map(imported.map((entry) => [entry.folder.id, entry]));
   const ordered: typeof imported = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -687,7 +734,7 @@ function foldersParentsFirst(
       const parentId: string | null | undefined = current.folder.parentId;
       const parent: (typeof imported)[number] | undefined = parentId ? byId.get(parentId) : undefined;
       if (parent && state.get(parent.folder.id) === 'visiting') {
-        warn(
+        scope.warn(
           `folders[${current.index}] "${current.folder.id}": its parent chain loops; it is imported at the top level`,
         );
         current.folder = { ...current.folder, parentId: null };

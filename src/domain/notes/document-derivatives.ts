@@ -1,8 +1,14 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type * as Y from 'yjs';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
-import { normalizeTitle, readBlockSuiteDocument, topicSlug } from '../blocksuite/index.ts';
+import {
+  normalizeTitle,
+  readBlockSuiteDocument,
+  topicSlug,
+  type BlockSuiteDocumentContent,
+} from '../blocksuite/index.ts';
 import { recordChanges } from '../change-feed.ts';
 import type { EntityType } from '../entity-types.ts';
 import { writeNoteSearchChunks } from '../search/note-chunks.ts';
@@ -23,6 +29,14 @@ const REFERENCE_KEY_MAX = 500;
 
 type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
 
+/** Pauses between slices of long work; the shape of `TimeSlicer` (domain/documents/time-slices.ts). */
+export interface DerivationSlices {
+  due(): boolean;
+  pause(): Promise<void>;
+}
+
+const NO_PAUSES: DerivationSlices = { due: () => false, pause: async () => {} };
+
 /**
  * Keeps a note's derived data in step with its document. Called by document compaction (and the
  * importer) inside the same transaction that writes `notes.blocksuite_doc` (docs/collaboration.md): snapshot,
@@ -31,15 +45,31 @@ type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
  * no row and leaves `sync_version` and `updated_at` alone.
  */
 export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.Doc): Promise<void> {
-  const content = readBlockSuiteDocument(doc);
+  await updateNoteFromContent(tx, note, readBlockSuiteDocument(doc));
+}
+
+/**
+ * `updateNoteFromDocument` from content already read. The snapshot of a 100k-block document is
+ * ~20 MB of JSON and its text ~7 MB: the stored text is compared by md5 (computed by PostgreSQL,
+ * so the stored snapshot is never read back and parsed here: JSON.parse of it took 64 ms), and the
+ * JSON is built in slices (JSON.stringify of it in one go took 152 ms).
+ */
+export async function updateNoteFromContent(
+  tx: Tx,
+  note: DocumentNote,
+  content: BlockSuiteDocumentContent,
+  slices: DerivationSlices = NO_PAUSES,
+): Promise<void> {
   const changes: Array<{ entityType: EntityType; entityId: string }> = [];
+  const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
+  const textMd5 = await md5OfText(snapshot.text, slices);
 
   const [stored] = await tx
     .select({
       title: notes.title,
-      snapshot: notes.blocksuite_snapshot,
       doc_id: notes.blocksuite_doc_id,
       title_normalized: notes.title_normalized,
+      same_text: sql<boolean>`coalesce(md5(${notes.blocksuite_snapshot}->>'text') = ${textMd5}, false)`,
     })
     .from(notes)
     .where(eq(notes.id, note.id));
@@ -48,22 +78,23 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
   // An empty page title leaves the note's title as it is (docs/collaboration.md).
   const pageTitle = content.title.trim() === '' ? null : content.title.slice(0, TITLE_MAX);
   const title = pageTitle ?? stored.title;
-  const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
   const titleChanged = title !== stored.title;
-  const textChanged = stored.snapshot?.text !== snapshot.text;
-  if (titleChanged || !sameSnapshot(stored.snapshot, snapshot)) {
+  const json = await snapshotJson(snapshot, slices);
+  // Same text and title: the blocks (ids, flavours) may still differ; PostgreSQL compares them.
+  const snapshotChanged = titleChanged || !stored.same_text || !(await sameStoredSnapshot(tx, note.id, json));
+  if (snapshotChanged) {
     const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
     await tx
       .update(notes)
       .set({
-        blocksuite_snapshot: snapshot,
+        blocksuite_snapshot: sql`${json}::jsonb`,
         title,
         title_normalized: titleNormalized,
         ...bumpVersion(notes, new Date()),
       })
       .where(eq(notes.id, note.id));
     changes.push({ entityType: 'note', entityId: note.id });
-    if (textChanged) await writeNoteSearchChunks(tx, note.id, snapshot.text);
+    if (!stored.same_text) await writeNoteSearchChunks(tx, note.id, snapshot.text);
     if (titleChanged) {
       await recomputeLinksToTarget(tx, {
         id: note.id,
@@ -85,18 +116,46 @@ export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.
   await recordChanges(tx, note.user_id, changes);
 }
 
-function sameSnapshot(stored: BlockSuiteSnapshot | null, next: BlockSuiteSnapshot): boolean {
-  if (
-    !stored ||
-    stored.title !== next.title ||
-    stored.text !== next.text ||
-    stored.blocks?.length !== next.blocks.length
-  )
-    return false;
-  return next.blocks.every((block, index) => {
-    const other = stored.blocks[index];
-    return other !== undefined && other.id === block.id && other.flavour === block.flavour && other.text === block.text;
-  });
+async function sameStoredSnapshot(tx: Tx, noteId: string, json: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ same: sql<boolean>`coalesce(${notes.blocksuite_snapshot} = ${json}::jsonb, false)` })
+    .from(notes)
+    .where(eq(notes.id, noteId));
+  return row?.same === true;
+}
+
+/** Characters hashed per slice check (~2 ms). */
+const TEXT_CHARS_PER_SLICE = 1 << 20;
+
+/** md5 (hex) of the text's UTF-8 bytes, as PostgreSQL's md5(text) computes it, in slices. */
+async function md5OfText(text: string, slices: DerivationSlices): Promise<string> {
+  const hash = createHash('md5');
+  let start = 0;
+  while (start < text.length) {
+    if (slices.due()) await slices.pause();
+    let end = Math.min(text.length, start + TEXT_CHARS_PER_SLICE);
+    // Never between the two halves of a surrogate pair: each part is encoded on its own.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    hash.update(text.slice(start, end), 'utf8');
+    start = end;
+  }
+  return hash.digest('hex');
+}
+
+/** Blocks serialized per slice check (~1 ms). */
+const BLOCKS_PER_SLICE = 2000;
+
+/** JSON.stringify(snapshot), the blocks in slices. */
+async function snapshotJson(snapshot: BlockSuiteSnapshot, slices: DerivationSlices): Promise<string> {
+  const parts = [`{"title":${JSON.stringify(snapshot.title)},"text":${JSON.stringify(snapshot.text)},"blocks":[`];
+  for (let start = 0; start < snapshot.blocks.length; start += BLOCKS_PER_SLICE) {
+    if (slices.due()) await slices.pause();
+    const slice = snapshot.blocks.slice(start, start + BLOCKS_PER_SLICE).map((block) => JSON.stringify(block));
+    parts.push(start === 0 ? slice.join(',') : `,${slice.join(',')}`);
+  }
+  parts.push(']}');
+  return parts.join('');
 }
 
 /** note_references := the document's labels (normalized) and native doc references, by diff. */

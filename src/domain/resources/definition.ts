@@ -1,7 +1,7 @@
 // The shape of a resource declaration. A definition states only what differs between resources;
 // the generic operations (operations.ts, list.ts, present.ts) do everything else the same way.
 import type { SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ZodType } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -39,6 +39,11 @@ export interface WriteContext {
   /** Nested collections present in the body (absent ones stay as they are). */
   nested: Record<string, unknown>;
   updatedAt: Date;
+  /**
+   * The write copies a record made elsewhere (an import, operations.ts `WriteOptions.copied`): the
+   * values the server would derive come with it, and automations do not run again.
+   */
+  copying: boolean;
 }
 
 export interface AfterWriteContext extends WriteContext {
@@ -57,6 +62,8 @@ export interface NestedWriteContext {
   auth: AuthContext;
   parentId: string;
   mode: WriteMode;
+  /** Server-owned values of inserted items or members, by item id or member id (a copy's `copied.items`). */
+  copiedItems?: ReadonlyMap<string, Row>;
 }
 
 /**
@@ -65,6 +72,10 @@ export interface NestedWriteContext {
  */
 export interface NestedCollection {
   field: string;
+  /** The junction or child table holding it. */
+  table: PgTable;
+  /** `ids`: a plain id array of members (a junction); `rows`: items with their own id and fields. */
+  kind: 'ids' | 'rows';
   /** Validates the field in request bodies. */
   inputSchema: ZodType;
   /** Documents the field in responses. */
@@ -139,6 +150,12 @@ export interface ResourceDefinition {
   sortable: readonly string[];
   search?: SearchDefinition;
   hooks?: ResourceHooks;
+  /**
+   * Creates of this resource read no rows of their own kind (their hooks look at the body alone),
+   * so a run of them may be inserted with one statement (createResourceEntities, a sync push):
+   * every rule still runs for each row, but the run's hooks all run before its insert.
+   */
+  batchCreates?: boolean;
   /** Computed fields of the API shape (topics' note counts, a note's document). */
   decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
   /** Extra response fields the decorator adds, for the OpenAPI document. */

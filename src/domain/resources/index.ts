@@ -1,18 +1,21 @@
 // The metadata API of every entity as domain functions `(db | tx, auth, entity type, …)`. REST
 // routes and offline sync both call these: a change is validated, owned, versioned and recorded
 // for sync the same way whichever door it came through.
-import type { Db } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import type { EntityType } from '../entity-types.ts';
-import type { Entity } from './definition.ts';
+import type { ChangeRef, Entity } from './definition.ts';
 import { listResource, type ListPage } from './list.ts';
 import {
   archiveResourceEntity,
+  createResourceEntities,
   createResourceEntity,
   findResourceEntities,
   findResourceEntity,
   getResourceEntity,
   updateResourceEntity,
+  type CreateItem,
+  type CreateOutcome,
   type CreateResult,
   type UpdateBody,
   type UpdateOptions,
@@ -20,7 +23,7 @@ import {
 } from './operations.ts';
 import { resourceFor } from './registry.ts';
 
-export type { Entity, CreateResult, ListPage, UpdateBody, UpdateOptions, WriteOptions };
+export type { Entity, CreateItem, CreateOutcome, CreateResult, ListPage, UpdateBody, UpdateOptions, WriteOptions };
 export { RESOURCES, resourceFor } from './registry.ts';
 
 /** Exactly what `GET /resource/:id` answers (and what a sync pull's `data` must be). Throws NOT_FOUND. */
@@ -51,6 +54,18 @@ export const createEntity = (
   body: unknown,
   options?: WriteOptions,
 ): Promise<CreateResult> => createResourceEntity(db, auth, resourceFor(type), body, options);
+
+/**
+ * Many creates of one resource with one INSERT, in `tx` without a savepoint of its own (see
+ * createResourceEntities): an item the client got wrong fails alone, anything else throws.
+ */
+export const createEntities = (
+  tx: Tx,
+  auth: AuthContext,
+  type: EntityType,
+  items: readonly CreateItem[],
+  deferredChanges: ChangeRef[],
+): Promise<CreateOutcome[]> => createResourceEntities(tx, auth, resourceFor(type), items, deferredChanges);
 
 /** PUT (`mode: 'put'`, omitted fields reset) or PATCH (`mode: 'patch'`, only what the body names). */
 export const updateEntity = (

@@ -2,20 +2,27 @@
 // offline sync push call exactly these, so a change is validated, versioned, owned and recorded
 // the same way whichever door it came through.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { conflict, DomainError, notFound, validationError, type FieldProblem } from '../errors.ts';
-import { assertOwnedReferences, ownedBy, ownedRow, type OwnedReference } from '../ownership.ts';
+import {
+  assertOwnedReferences,
+  ownedBy,
+  ownedReferenceProblemsEach,
+  ownedRow,
+  type OwnedReference,
+} from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
 import { recordChanges } from '../change-feed.ts';
 import { archiveStamp } from '../trash/archive-stamp.ts';
 import { parseInput } from '../validation.ts';
 import { assertCurrentVersion, bumpVersion, firstVersion, type Versioned } from '../versioning.ts';
 import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
+import { insertRowsReturning } from './bulk-insert.ts';
 import { checkUrlField } from './data-url.ts';
-import type { ChangeRef, Entity, Row, WriteContext, WriteMode } from './definition.ts';
+import type { ChangeRef, Entity, PresentOptions, Row, WriteContext, WriteMode } from './definition.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
 
@@ -36,6 +43,19 @@ export interface WriteOptions {
    * its changes in one transaction and takes the user's change counter only at the end).
    */
   deferredChanges?: ChangeRef[];
+  /**
+   * The write copies a record made elsewhere (the import of an app export, src/domain/import):
+   * `row` holds values the server would otherwise derive or own (creation time, author, closing
+   * time, a note's document state), written as given after the hooks ran; `items` the same for
+   * inserted nested items or members, per collection field and item (or member) id. Hooks see
+   * `copying` and do not run automations again (a stage's auto task: the copy has that task).
+   */
+  copied?: { row?: Row; items?: Record<string, ReadonlyMap<string, Row>> };
+  /**
+   * false: the caller does not read the answer (an import writing thousands of rows), so the
+   * written row is returned as stored instead of presented (no reads of its nested collections).
+   */
+  present?: false;
 }
 
 export interface CreateResult {
@@ -91,14 +111,14 @@ function parseBody(resource: Resource, mode: WriteMode, body: unknown): ParsedBo
   return { id, values, nested, input };
 }
 
-function detailSelection(resource: Resource): Record<string, AnyPgColumn> {
-  return Object.fromEntries(
-    resource.schemas.detailColumns.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]),
-  );
+/** The columns of the single-entity shape, or (`detail` false) of a list item. */
+function detailSelection(resource: Resource, detail = true): Record<string, AnyPgColumn> {
+  const names = detail ? resource.schemas.detailColumns : resource.schemas.listColumns;
+  return Object.fromEntries(names.map((name) => [name, resource.schemas.columns[name] as AnyPgColumn]));
 }
 
-/** Every foreign key of the body, the parent's and its nested collections', checked at once. */
-async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
+/** Every foreign key of the body, the parent's and its nested collections'. */
+function ownedReferencesOf(context: WriteContext, resource: Resource): OwnedReference[] {
   const references: OwnedReference[] = [];
   for (const [field, table] of Object.entries(resource.definition.ownedReferences ?? {})) {
     const value = context.values[field];
@@ -110,30 +130,51 @@ async function checkOwnedReferences(context: WriteContext, resource: Resource): 
     const value = context.nested[collection.field];
     if (value !== undefined && collection.ownedReferences) references.push(...collection.ownedReferences(value));
   }
-  await assertOwnedReferences(context.tx, context.auth.userId, references);
+  return references;
 }
 
-/** Writes the row's nested collections, runs the after-write hook, presents, and records the change. */
+/** Every foreign key of the body checked at once. */
+async function checkOwnedReferences(context: WriteContext, resource: Resource): Promise<void> {
+  await assertOwnedReferences(context.tx, context.auth.userId, ownedReferencesOf(context, resource));
+}
+
+/** Writes the row's nested collections and runs the after-write hook; answers the changes to record. */
+async function writeDependents(
+  context: WriteContext,
+  resource: Resource,
+  row: Row,
+  copied?: WriteOptions['copied'],
+): Promise<ChangeRef[]> {
+  const { definition } = resource;
+  const parentId = String(row.id);
+  for (const collection of definition.nested ?? []) {
+    if (collection.field in context.nested) {
+      await collection.write(
+        {
+          tx: context.tx,
+          auth: context.auth,
+          parentId,
+          mode: context.mode,
+          copiedItems: copied?.items?.[collection.field],
+        },
+        context.nested[collection.field],
+      );
+    }
+  }
+  const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
+  return [{ entityType: definition.entityType, entityId: parentId }, ...extra];
+}
+
+/** Writes the row's dependents, presents it, runs onWritten, and records the change. */
 async function finishWrite(
   context: WriteContext,
   resource: Resource,
   row: Row,
   options: WriteOptions,
 ): Promise<Entity> {
-  const { definition } = resource;
-  const parentId = String(row.id);
-  for (const collection of definition.nested ?? []) {
-    if (collection.field in context.nested) {
-      await collection.write(
-        { tx: context.tx, auth: context.auth, parentId, mode: context.mode },
-        context.nested[collection.field],
-      );
-    }
-  }
-  const extra = (await definition.hooks?.afterWrite?.({ ...context, row })) ?? [];
-  const entity = await presentRow(context.tx, resource, row);
+  const changes = await writeDependents(context, resource, row, options.copied);
+  const entity = options.present === false ? row : await presentRow(context.tx, resource, row);
   await options.onWritten?.(context.tx, entity);
-  const changes: ChangeRef[] = [{ entityType: definition.entityType, entityId: parentId }, ...extra];
   if (options.deferredChanges) {
     options.deferredChanges.push(...changes);
     return entity;
@@ -151,6 +192,36 @@ function assertWritable(resource: Resource): void {
   }
 }
 
+/** A create's write context, before any database work. */
+function createContext(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  parsed: ParsedBody,
+  updatedAt: Date,
+  copying = false,
+): WriteContext {
+  const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
+  for (const [name, makeDefault] of Object.entries(resource.definition.serverDefaults ?? {})) {
+    if (values[name] === undefined) values[name] = makeDefault(auth);
+  }
+  return { tx, auth, mode: 'create', existing: undefined, values, nested: parsed.nested, updatedAt, copying };
+}
+
+/** The row a create inserts; a copy's values (`WriteOptions.copied.row`) over the derived ones. */
+function insertedRow(context: WriteContext, id: string, copiedRow?: Row): Row {
+  const version = firstVersion(context.updatedAt);
+  return {
+    ...context.values,
+    created_at: version.updated_at,
+    ...copiedRow,
+    id,
+    user_id: context.auth.userId,
+    sync_version: version.sync_version,
+    updated_at: version.updated_at,
+  };
+}
+
 export async function createResourceEntity(
   db: Db,
   auth: AuthContext,
@@ -162,38 +233,120 @@ export async function createResourceEntity(
   const { definition } = resource;
   const parsed = parseBody(resource, 'create', body);
   return db.transaction(async (tx) => {
-    const version = firstVersion(options.updatedAt ?? new Date());
-    const values: Row = { ...parsed.values, ...archiveStamp(false, parsed.values.is_archived) };
-    for (const [name, makeDefault] of Object.entries(definition.serverDefaults ?? {})) {
-      if (values[name] === undefined) values[name] = makeDefault(auth);
-    }
-    const context: WriteContext = {
+    const context = createContext(
       tx,
       auth,
-      mode: 'create',
-      existing: undefined,
-      values,
-      nested: parsed.nested,
-      updatedAt: version.updated_at,
-    };
+      resource,
+      parsed,
+      options.updatedAt ?? new Date(),
+      options.copied !== undefined,
+    );
     await checkOwnedReferences(context, resource);
     await definition.hooks?.beforeWrite?.(context);
     const id = parsed.id ?? randomUUID();
     const [row] = (await tx
       .insert(definition.table)
-      .values({
-        ...context.values,
-        id,
-        user_id: auth.userId,
-        sync_version: version.sync_version,
-        created_at: version.updated_at,
-        updated_at: version.updated_at,
-      } as never)
+      .values(insertedRow(context, id, options.copied?.row) as never)
       .onConflictDoNothing({ target: definition.table.id })
       .returning(detailSelection(resource))) as Row[];
     if (!row) return { entity: await identicalRetryOrConflict(tx, auth, resource, id, parsed.input), created: false };
     return { entity: await finishWrite(context, resource, row, options), created: true };
   });
+}
+
+export interface CreateItem {
+  body: unknown;
+  /** Time of the write (sync: the client's clamped time). */
+  updatedAt: Date;
+}
+
+/** How one item of createResourceEntities ended. */
+export type CreateOutcome =
+  | { ok: true; id: string; syncVersion: number; created: boolean }
+  | { ok: false; error: DomainError };
+
+/**
+ * Many creates of one resource with one INSERT: a sync push's run of creates, which would otherwise
+ * cost several round trips per row. Every rule of createResourceEntity holds for each item (body
+ * validation, server defaults, owned references, hooks, nested collections, identical retry or
+ * CONFLICT for an existing id). An item the client got wrong in a way known before anything is
+ * written (its body, its references, a hook's refusal, an id that exists) fails alone. Anything
+ * that fails once rows are written (a constraint, a nested write) throws: the caller runs this in
+ * a savepoint, rolls it back and creates the items one by one to find the bad one.
+ *
+ * Runs in `tx` as it is (no savepoint of its own), appends the change-feed entries to
+ * `deferredChanges`, and answers versions rather than presented entities (a push needs no more).
+ * Items are taken in order; only resources whose hooks read no rows of their own kind
+ * (`batchCreates`) may be created this way, since every hook of the run runs before its insert.
+ */
+export async function createResourceEntities(
+  tx: Tx,
+  auth: AuthContext,
+  resource: Resource,
+  items: readonly CreateItem[],
+  deferredChanges: ChangeRef[],
+): Promise<CreateOutcome[]> {
+  assertWritable(resource);
+  const { definition } = resource;
+  const outcomes: CreateOutcome[] = [];
+  const fail = (index: number, error: unknown) => {
+    if (!(error instanceof DomainError)) throw error;
+    outcomes[index] = { ok: false, error };
+  };
+  const prepared: Array<{ index: number; id: string; parsed: ParsedBody; context: WriteContext }> = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      const parsed = parseBody(resource, 'create', item.body);
+      const context = createContext(tx, auth, resource, parsed, item.updatedAt);
+      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context });
+    } catch (error) {
+      fail(index, error);
+    }
+  }
+  const problems = await ownedReferenceProblemsEach(
+    tx,
+    auth.userId,
+    prepared.map((item) => ownedReferencesOf(item.context, resource)),
+  );
+  const valid: typeof prepared = [];
+  for (const [position, item] of prepared.entries()) {
+    const itemProblems = problems[position] ?? [];
+    if (itemProblems.length > 0) {
+      fail(item.index, validationError(itemProblems));
+      continue;
+    }
+    try {
+      await definition.hooks?.beforeWrite?.(item.context);
+      valid.push(item);
+    } catch (error) {
+      fail(item.index, error);
+    }
+  }
+  if (valid.length === 0) return outcomes;
+  const rows = await insertRowsReturning(
+    tx,
+    definition.table,
+    valid.map((item) => insertedRow(item.context, item.id)),
+    resource.schemas.detailColumns,
+  );
+  const inserted = new Map(rows.map((row) => [String(row.id), row]));
+  for (const item of valid) {
+    const row = inserted.get(item.id);
+    // Taken once: a second item with the same id is a retry of the first, as it would be one by one.
+    inserted.delete(item.id);
+    if (!row) {
+      try {
+        const current = await identicalRetryOrConflict(tx, auth, resource, item.id, item.parsed.input);
+        outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(current.sync_version), created: false };
+      } catch (error) {
+        fail(item.index, error);
+      }
+      continue;
+    }
+    deferredChanges.push(...(await writeDependents(item.context, resource, row)));
+    outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(row.sync_version), created: true };
+  }
+  return outcomes;
 }
 
 /** docs/api.md: creating an id that exists is a conflict, unless it is the caller's identical retry. */
@@ -216,16 +369,27 @@ async function identicalRetryOrConflict(
 }
 
 function sameAsStored(resource: Resource, input: Row, current: Entity): boolean {
+  return differingFields(resource, input, current).length === 0;
+}
+
+/**
+ * The fields of `input` (columns or nested collections, values as a body carries them) whose value
+ * differs from the `current` entity's: the one comparison behind an identical create retry and an
+ * import's "unchanged".
+ */
+export function differingFields(resource: Resource, input: Row, current: Entity): string[] {
   const nested = new Map((resource.definition.nested ?? []).map((collection) => [collection.field, collection]));
-  return Object.entries(input).every(([key, value]) => {
-    const collection = nested.get(key);
-    if (collection) return collection.sameAs(value, current[key]);
-    const column = resource.schemas.columns[key];
-    if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
-      return Date.parse(value) === Date.parse(current[key] as string);
-    }
-    return JSON.stringify(apiValue(value) ?? null) === JSON.stringify(current[key] ?? null);
-  });
+  return Object.entries(input)
+    .filter(([key, value]) => {
+      const collection = nested.get(key);
+      if (collection) return !collection.sameAs(value, current[key]);
+      const column = resource.schemas.columns[key];
+      if (column && isTimestampColumn(column) && typeof value === 'string' && typeof current[key] === 'string') {
+        return Date.parse(value) !== Date.parse(current[key] as string);
+      }
+      return JSON.stringify(apiValue(value) ?? null) !== JSON.stringify(current[key] ?? null);
+    })
+    .map(([key]) => key);
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -314,12 +478,13 @@ async function writeUpdate(
     values,
     nested: parsed.nested,
     updatedAt: version.updated_at,
+    copying: options.copied !== undefined,
   };
   await checkOwnedReferences(context, resource);
   await definition.hooks?.beforeWrite?.(context);
   const [row] = (await tx
     .update(definition.table)
-    .set({ ...context.values, ...version } as never)
+    .set({ ...context.values, ...options.copied?.row, ...version } as never)
     .where(eq(definition.table.id, existing.id as string))
     .returning(detailSelection(resource))) as Row[];
   return finishWrite(context, resource, row as Row, options);
@@ -345,16 +510,46 @@ export async function findResourceEntities(
   auth: AuthContext,
   resource: Resource,
   ids: readonly string[],
+  presentOptions: PresentOptions = DETAIL,
 ): Promise<Map<string, Entity>> {
   const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
   if (wanted.length === 0) return new Map();
   const { table } = resource.definition;
   const rows = (await db
-    .select(detailSelection(resource))
+    .select(detailSelection(resource, presentOptions.detail))
     .from(table)
     .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
-  const entities = await presentRows(db, resource, rows, DETAIL);
+  const entities = await presentRows(db, resource, rows, presentOptions);
   return new Map(entities.map((entity) => [String(entity.id), entity]));
+}
+
+/** Entities as lists show them, with their attachments' bodies (an export's view). */
+const LIST_WITH_BODIES: PresentOptions = { detail: false, includeAttachments: true };
+/** Rows presented per statement of each nested collection. */
+const PRESENT_BATCH = 500;
+
+/**
+ * Every entity of the caller, oldest first (the export reads an account through this), archived
+ * ones only when asked; nested collections are read a batch of entities per statement.
+ */
+export async function allResourceEntities(
+  db: Db,
+  auth: Pick<AuthContext, 'userId'>,
+  resource: Resource,
+  options: { includeArchived: boolean },
+): Promise<Entity[]> {
+  const { table } = resource.definition;
+  const columns = resource.schemas.columns;
+  const owned = ownedBy(table, auth.userId);
+  const rows = (await db
+    .select(detailSelection(resource, false))
+    .from(table)
+    .where(options.includeArchived ? owned : and(owned, eq(columns.is_archived as AnyPgColumn, false)))
+    .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
+  const entities: Entity[] = [];
+  for (let start = 0; start < rows.length; start += PRESENT_BATCH)
+    entities.push(...(await presentRows(db, resource, rows.slice(start, start + PRESENT_BATCH), LIST_WITH_BODIES)));
+  return entities;
 }
 
 export async function getResourceEntity(db: Db, auth: AuthContext, resource: Resource, id: string): Promise<Entity> {

@@ -37,7 +37,7 @@ export interface ItemResult {
  * finds are answered with the fields as this call's request spells them (docs/api.md: details
  * name every offending field of the request).
  */
-async function inRequestTerms<T>(requestField: (field: string) => string, write: () => Promise<T>): Promise<T> {
+export async function inRequestTerms<T>(requestField: (field: string) => string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {

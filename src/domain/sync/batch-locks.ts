@@ -13,13 +13,10 @@ export async function lockBatchEntities(
 ): Promise<void> {
   const keys = [...new Set(changes.map((change) => lockKey(userId, change)))];
   if (keys.length < 2) return; // One entity cannot form a cycle; its row lock is enough.
-  const list = sql.join(
-    keys.map((key) => sql`${key}`),
-    sql`, `,
-  );
-  // The aggregate consumes the subquery's rows in its order, so every batch locks in hash order.
+  // The keys as one JSON parameter; the aggregate consumes the subquery's rows in its order, so
+  // every batch locks in hash order.
   await tx.execute(
-    sql`select count(pg_advisory_xact_lock(lock_key)) from (select distinct hashtextextended(key, 0) as lock_key from unnest(array[${list}]::text[]) as key order by lock_key) as ordered`,
+    sql`select count(pg_advisory_xact_lock(lock_key)) from (select distinct hashtextextended(value, 0) as lock_key from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) order by lock_key) as ordered`,
   );
 }
 

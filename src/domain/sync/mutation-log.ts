@@ -3,7 +3,7 @@
 // before that transaction commits, so a result is stored if and only if the change was applied or
 // decided (a failed change rolls its claim back and may be retried). A concurrent duplicate of the
 // same mutation waits on the claim's primary key until the first commits, then reads its result.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
 import { syncMutations } from '../../db/schema/index.ts';
@@ -35,6 +35,69 @@ export async function claimMutation(tx: Tx, userId: string, mutationId: string):
     .from(syncMutations)
     .where(and(eq(syncMutations.user_id, userId), eq(syncMutations.mutation_id, mutationId)));
   return stored?.result as MutationResult | undefined;
+}
+
+/**
+ * claimMutation for a whole push in one statement: claims every id of `mutationIds` that was not
+ * processed before and answers the stored results of those that were (the replays). Claims are
+ * taken in one fixed order, so two pushes sharing ids queue instead of deadlocking. The caller
+ * releases the claims of the changes that failed (releaseClaims) before it commits.
+ */
+export async function claimMutations(
+  tx: Tx,
+  userId: string,
+  mutationIds: readonly string[],
+): Promise<Map<string, MutationResult>> {
+  const wanted = [...new Set(mutationIds)].sort();
+  const stored = new Map<string, MutationResult>();
+  if (wanted.length === 0) return stored;
+  // Every part of one statement reads the same snapshot: the select sees the rows stored before
+  // this push, not the claims the insert beside it makes.
+  const rows = await queryRows<{ mutation_id: string; claimed: boolean; result: unknown }>(
+    tx,
+    // The ids as one JSON parameter: one bind parameter per id costs more to build than to run.
+    sql`with wanted as (select value as mutation_id from jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)),
+        claimed as (
+          insert into sync_mutations (user_id, mutation_id, result)
+          select ${userId}::uuid, mutation_id, ${JSON.stringify(APPLIED)}::jsonb from wanted order by mutation_id
+          on conflict do nothing
+          returning mutation_id
+        )
+        select mutation_id, true as claimed, null::jsonb as result from claimed
+        union all
+        select m.mutation_id, false as claimed, m.result from sync_mutations m join wanted using (mutation_id)
+        where m.user_id = ${userId}::uuid`,
+  );
+  const claimed = new Set<string>();
+  for (const row of rows) {
+    if (row.claimed) claimed.add(row.mutation_id);
+    else stored.set(row.mutation_id, resultOf(row.result));
+  }
+  // Neither: a concurrent push of the same id committed after this statement's snapshot was taken
+  // (the insert waited for it). Its result is visible now.
+  const late = wanted.filter((id) => !claimed.has(id) && !stored.has(id));
+  if (late.length > 0) {
+    const rows = await tx
+      .select({ mutation_id: syncMutations.mutation_id, result: syncMutations.result })
+      .from(syncMutations)
+      .where(and(eq(syncMutations.user_id, userId), inArray(syncMutations.mutation_id, late)));
+    for (const row of rows) stored.set(row.mutation_id, row.result as MutationResult);
+    if (stored.size + claimed.size < wanted.length) throw new Error('a push mutation was neither claimed nor stored');
+  }
+  return stored;
+}
+
+/** A jsonb value of a raw statement: parsed by postgres.js and PGlite alike, text only if a driver did not. */
+function resultOf(value: unknown): MutationResult {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as MutationResult;
+}
+
+/** Forgets the claims of changes that failed, so a retry of them is applied as new. */
+export async function releaseClaims(tx: Tx, userId: string, mutationIds: readonly string[]): Promise<void> {
+  if (mutationIds.length === 0) return;
+  await tx
+    .delete(syncMutations)
+    .where(and(eq(syncMutations.user_id, userId), inArray(syncMutations.mutation_id, [...mutationIds])));
 }
 
 export async function storeMutationResult(

@@ -2,16 +2,20 @@
 // the REST call it stands for (validation, ownership, hooks, nested sets, change feed), under
 // last-write-wins (versioning.ts) and idempotent by mutation id.
 //
-// A push is applied in ONE transaction with a savepoint per change: a change the client got wrong
-// (any DomainError, including a constraint the database refused) rolls back to its savepoint and
-// fails alone, and the rest commit together with a single durable commit instead of one per change
-// (docs/sync.md, docs/benchmarks.md). The change feed is recorded once, as that transaction's last
-// statement, so the user's change counter is locked only for the commit, exactly as a REST write
-// locks it. Anything that is not the client's fault (a deadlock with another writer of the same
-// rows, a bug) abandons the batch, which rolls back entirely, and the push is applied again change
-// by change, each in a transaction of its own: the outcome is the same, only slower. Overlapping
-// batches take their entities' locks in one fixed order first (batch-locks.ts), so they queue
-// instead of deadlocking each other and the REST requests waiting on the same rows.
+// A push is applied in ONE transaction, with a single durable commit instead of one per change
+// (docs/sync.md, docs/benchmarks.md), and set-based where it can be, since round trips are what a
+// push costs: every mutation id is claimed in one statement (which finds the replays too), every
+// change is validated before anything is written, and a run of consecutive creates of one type is
+// inserted with one statement in one savepoint. Every other change gets a savepoint of its own. A
+// change the client got wrong (any DomainError, including a constraint the database refused) fails
+// alone: a run whose insert fails is rolled back and applied change by change to find the bad one.
+// The change feed is recorded once, as that transaction's last statement, so the user's change
+// counter is locked only for the commit, exactly as a REST write locks it. Anything that is not the
+// client's fault (a deadlock with another writer of the same rows, a bug) abandons the batch, which
+// rolls back entirely, and the push is applied again change by change, each in a transaction of its
+// own: the outcome is the same, only slower. Overlapping batches take their entities' locks in one
+// fixed order first (batch-locks.ts), so they queue instead of deadlocking each other and the REST
+// requests waiting on the same rows.
 import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
@@ -22,10 +26,12 @@ import { DomainError, forbidden, notFound, payloadTooLarge, type ErrorCode, type
 import { ownedRow } from '../ownership.ts';
 import {
   archiveEntity,
+  createEntities,
   createEntity,
   getEntity,
   resourceFor,
   updateEntity,
+  type CreateOutcome,
   type Entity,
   type WriteOptions,
 } from '../resources/index.ts';
@@ -33,8 +39,15 @@ import type { ChangeRef } from '../resources/definition.ts';
 import { clampClientTime, decideLastWriteWins, type StoredWrite } from '../versioning.ts';
 import { recordChanges } from '../change-feed.ts';
 import { lockBatchEntities } from './batch-locks.ts';
-import { recordDeviceWrite } from './entity-writers.ts';
-import { claimMutation, storeMutationResult, type MutationResult, type Resolution } from './mutation-log.ts';
+import { recordDeviceWrite, recordDeviceWrites } from './entity-writers.ts';
+import {
+  claimMutation,
+  claimMutations,
+  releaseClaims,
+  storeMutationResult,
+  type MutationResult,
+  type Resolution,
+} from './mutation-log.ts';
 import { MAX_PUSH_CHANGES, parsePushChange, type PushChange } from './push-change.ts';
 import { assertSchemaVersionSupported } from './schema-version.ts';
 
@@ -90,6 +103,9 @@ export async function pushChanges(
 /** Why a batch was given up; never leaves this module. */
 class BatchAbandoned extends Error {}
 
+/** How one change of a batch ended: decided (applied, a conflict, a replay) or failed with the client's error. */
+type Settled = { outcome: MutationResult; replayed: boolean } | { failure: DomainError };
+
 /** Undefined when the batch was abandoned (rolled back): the caller applies the push change by change. */
 async function pushInOneTransaction(
   db: Db,
@@ -98,28 +114,24 @@ async function pushInOneTransaction(
 ): Promise<{ result: PushResult; outcomes: PushOutcome[] } | undefined> {
   try {
     return await db.transaction(async (tx) => {
+      await lockBatchEntities(tx, auth.userId, request.changes);
+      const settled = await applyBatch(tx, auth, request);
       const result: PushResult = { successful: [], failed: [], conflicts: [] };
       const outcomes: PushOutcome[] = [];
-      const changeFeed: ChangeRef[] = [];
-      await lockBatchEntities(tx, auth.userId, request.changes);
-      for (const raw of request.changes) {
-        const changesOfThisOne: ChangeRef[] = [];
-        try {
-          // tx.transaction is a savepoint: a change that fails leaves nothing behind, its claim included.
-          const { outcome, replayed } = await applyOneChange(tx, auth, request.device_id, raw, changesOfThisOne);
-          changeFeed.push(...changesOfThisOne);
-          addToResult(result, raw.mutation_id, outcome);
-          outcomes.push(outcomeOf(outcome, replayed));
-        } catch (error) {
-          const known = error instanceof DomainError ? error : translateDatabaseError(error);
-          if (!known || known.code === 'SERVICE_UNAVAILABLE')
-            throw new BatchAbandoned("not the client's fault", { cause: error });
-          result.failed.push({ mutation_id: raw.mutation_id, error: { code: known.code, message: messageOf(known) } });
+      for (const [index, raw] of request.changes.entries()) {
+        const one = settled[index];
+        if (!one) throw new Error('a change of the batch was left undecided');
+        if ('failure' in one) {
+          result.failed.push({
+            mutation_id: raw.mutation_id,
+            error: { code: one.failure.code, message: messageOf(one.failure) },
+          });
           outcomes.push('failed');
+        } else {
+          addToResult(result, raw.mutation_id, one.outcome);
+          outcomes.push(outcomeOf(one.outcome, one.replayed));
         }
       }
-      // Last statement: the user's change counter is locked from here to the commit only.
-      await recordChanges(tx, auth.userId, changeFeed);
       return { result, outcomes };
     });
   } catch (error) {
@@ -127,6 +139,180 @@ async function pushInOneTransaction(
     // The database is gone: applying change by change cannot succeed either.
     if (known?.code === 'SERVICE_UNAVAILABLE') throw known;
     return undefined;
+  }
+}
+
+/**
+ * The batch's work, set-based where it can be: every mutation id claimed in one statement (which
+ * also finds the replays), every change validated before anything is written, each run of
+ * consecutive creates of one type inserted with one statement (applyRunOfCreates), and the rest
+ * applied one by one in a savepoint each, in the order the device queued them.
+ */
+async function applyBatch(tx: Tx, auth: AuthContext, request: PushRequest): Promise<Settled[]> {
+  const { changes } = request;
+  const settled: Settled[] = [];
+  const changeFeed: ChangeRef[] = [];
+  const stored = await claimMutations(
+    tx,
+    auth.userId,
+    changes.map((raw) => raw.mutation_id),
+  );
+  const occurrences = new Map<string, number>();
+  for (const raw of changes) occurrences.set(raw.mutation_id, (occurrences.get(raw.mutation_id) ?? 0) + 1);
+  const validated = changes.map((raw) => validateChange(auth, raw));
+  // A mutation id queued twice in one push: the second is a replay of the first if that one went through.
+  const decidedHere = new Map<string, MutationResult>();
+  const settle = (index: number, one: Settled) => {
+    settled[index] = one;
+    if (!('failure' in one)) decidedHere.set((changes[index] as { mutation_id: string }).mutation_id, one.outcome);
+  };
+
+  for (let index = 0; index < changes.length; ) {
+    const mutationId = (changes[index] as { mutation_id: string }).mutation_id;
+    const replay = stored.get(mutationId) ?? decidedHere.get(mutationId);
+    const change = validated[index] as PushChange | DomainError;
+    if (replay) {
+      settle(index, { outcome: replay, replayed: true });
+      index += 1;
+    } else if (change instanceof DomainError) {
+      settle(index, { failure: change });
+      index += 1;
+    } else {
+      const run = runOfCreates(
+        validated,
+        index,
+        (at) => stored.has(changes[at]?.mutation_id ?? '') || occurrences.get(changes[at]?.mutation_id ?? '') !== 1,
+      );
+      if (run.length > 0) {
+        for (const [at, one] of (await applyRunOfCreates(tx, auth, request.device_id, run, changeFeed)).entries())
+          settle(index + at, one);
+        index += run.length;
+      } else {
+        settle(index, await applyInSavepoint(tx, auth, request.device_id, change, changeFeed));
+        index += 1;
+      }
+    }
+  }
+  // A failed change leaves no claim behind: its retry is applied as new.
+  const failedIds = changes.map((raw) => raw.mutation_id).filter((id) => !stored.has(id) && !decidedHere.has(id));
+  await releaseClaims(tx, auth.userId, [...new Set(failedIds)]);
+  // Last statement: the user's change counter is locked from here to the commit only.
+  await recordChanges(tx, auth.userId, changeFeed);
+  return settled;
+}
+
+/** The change itself (parsed, and not a Contact Zero lifecycle change), or the client's error. */
+function validateChange(auth: AuthContext, raw: { mutation_id: string }): PushChange | DomainError {
+  try {
+    const change = parsePushChange(raw.mutation_id, raw);
+    refuseContactZeroLifecycle(auth, change);
+    return change;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+}
+
+/**
+ * The creates from `start` on that can be inserted together: of one type whose resource allows it
+ * (`batchCreates`), each entity once, and none whose mutation id is special (`excluded`: replayed
+ * or queued twice).
+ */
+function runOfCreates(
+  validated: ReadonlyArray<PushChange | DomainError>,
+  start: number,
+  excluded: (index: number) => boolean,
+): PushChange[] {
+  const first = validated[start];
+  if (!first || first instanceof DomainError || first.operation !== 'create') return [];
+  if (!resourceFor(first.entityType).definition.batchCreates) return [];
+  const run: PushChange[] = [];
+  const entityIds = new Set<string>();
+  for (let index = start; index < validated.length; index += 1) {
+    const change = validated[index];
+    if (!change || change instanceof DomainError || excluded(index)) break;
+    if (change.operation !== 'create' || change.entityType !== first.entityType) break;
+    if (entityIds.has(change.entityId)) break;
+    entityIds.add(change.entityId);
+    run.push(change);
+  }
+  return run;
+}
+
+/**
+ * A run of creates of one type in one savepoint: one INSERT for the rows, one for their writer
+ * rows. A create the client got wrong in a way known before the insert fails alone inside the run;
+ * if a statement fails (a constraint no validation caught, a nested write), the savepoint is rolled
+ * back and the run is applied change by change, each in a savepoint of its own, which finds the bad
+ * one. Creates need no stored result: the claim already says APPLIED.
+ */
+async function applyRunOfCreates(
+  tx: Tx,
+  auth: AuthContext,
+  deviceId: string,
+  run: readonly PushChange[],
+  changeFeed: ChangeRef[],
+): Promise<Settled[]> {
+  const entityType = (run[0] as PushChange).entityType;
+  const runFeed: ChangeRef[] = [];
+  let outcomes: CreateOutcome[];
+  try {
+    outcomes = await tx.transaction(async (savepoint) => {
+      const created = await createEntities(
+        savepoint,
+        auth,
+        entityType,
+        run.map((change) => ({
+          body: { ...change.data, id: change.entityId },
+          updatedAt: clampClientTime(change.clientUpdatedAt),
+        })),
+        runFeed,
+      );
+      const written = created.flatMap((outcome) =>
+        outcome.ok && outcome.created
+          ? [{ userId: auth.userId, entityType, entityId: outcome.id, version: outcome.syncVersion }]
+          : [],
+      );
+      await recordDeviceWrites(savepoint, deviceId, written);
+      return created;
+    });
+  } catch (error) {
+    if (translateDatabaseError(error)?.code === 'SERVICE_UNAVAILABLE')
+      throw new BatchAbandoned('the database is unavailable', { cause: error });
+    const settled: Settled[] = [];
+    for (const change of run) settled.push(await applyInSavepoint(tx, auth, deviceId, change, changeFeed));
+    return settled;
+  }
+  changeFeed.push(...runFeed);
+  return outcomes.map((outcome) =>
+    outcome.ok ? { outcome: { status: 'applied' }, replayed: false } : { failure: outcome.error },
+  );
+}
+
+/**
+ * One change (already claimed) in a savepoint of the batch: a change the client got wrong (any
+ * DomainError, including a constraint the database refused) rolls back to its savepoint and fails
+ * alone; anything else abandons the batch.
+ */
+async function applyInSavepoint(
+  tx: Tx,
+  auth: AuthContext,
+  deviceId: string,
+  change: PushChange,
+  changeFeed: ChangeRef[],
+): Promise<Settled> {
+  const changesOfThisOne: ChangeRef[] = [];
+  try {
+    const outcome = await tx.transaction((savepoint) =>
+      writeChange(savepoint, auth, deviceId, change, changesOfThisOne),
+    );
+    changeFeed.push(...changesOfThisOne);
+    return { outcome, replayed: false };
+  } catch (error) {
+    const known = error instanceof DomainError ? error : translateDatabaseError(error);
+    if (!known || known.code === 'SERVICE_UNAVAILABLE')
+      throw new BatchAbandoned("not the client's fault", { cause: error });
+    return { failure: known };
   }
 }
 
@@ -209,7 +395,8 @@ async function applyOneChange(
   return db.transaction(async (tx) => {
     const stored = await claimMutation(tx, auth.userId, raw.mutation_id);
     if (stored) return { outcome: stored, replayed: true };
-    const change = parsePushChange(raw.mutation_id, raw);
+    const change = validateChange(auth, raw);
+    if (change instanceof DomainError) throw change;
     const outcome = await writeChange(tx, auth, deviceId, change, changeFeed);
     return { outcome, replayed: false };
   });
@@ -223,7 +410,6 @@ async function writeChange(
   change: PushChange,
   changeFeed: ChangeRef[] | undefined,
 ): Promise<MutationResult> {
-  refuseContactZeroLifecycle(auth, change);
   const key = { userId: auth.userId, entityType: change.entityType, entityId: change.entityId };
   const clientTime = clampClientTime(change.clientUpdatedAt);
   // The claim already says APPLIED: only a conflict needs its result written.

@@ -56,6 +56,7 @@ export const contactsResource: ResourceDefinition = {
     [contacts.full_name, contacts.email, contacts.company],
     'Case-insensitive substring of full_name, email or company.',
   ),
+  batchCreates: true,
   hooks: {
     beforeWrite({ existing, values }) {
       // The user's own contact is the spine of everything else (docs/api.md).

@@ -34,6 +34,7 @@ export const interactionsResource: ResourceDefinition = {
   },
   sortable: ['updated_at', 'created_at', 'occurred_at', 'type'],
   search: substringSearch([interactions.summary], 'Case-insensitive substring of the summary.'),
+  batchCreates: true,
   hooks: {
     beforeWrite({ auth, mode, values }) {
       if (mode === 'create') values.author_contact_id = auth.contactZeroId;

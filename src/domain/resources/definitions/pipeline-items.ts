@@ -37,7 +37,17 @@ async function checkStageAndClosing({ tx, existing, values, updatedAt }: WriteCo
 }
 
 /** Entering a stage that names an auto task creates it for the item's contact (docs/api.md). */
-async function createStageTask({ tx, auth, mode, existing, row, updatedAt }: AfterWriteContext): Promise<ChangeRef[]> {
+async function createStageTask({
+  tx,
+  auth,
+  mode,
+  existing,
+  row,
+  updatedAt,
+  copying,
+}: AfterWriteContext): Promise<ChangeRef[]> {
+  // A copied item (an import) comes with the tasks its stages created where it was made.
+  if (copying) return [];
   if (mode !== 'create' && existing?.current_stage_id === row.current_stage_id) return [];
   const stage = await stageOf(tx, String(row.template_id), String(row.current_stage_id));
   if (!stage?.auto_task_title) return [];

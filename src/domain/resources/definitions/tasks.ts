@@ -25,6 +25,7 @@ export const tasksResource: ResourceDefinition = {
   },
   sortable: ['updated_at', 'created_at', 'due_at', 'title', 'status'],
   search: substringSearch([tasks.title, tasks.description], 'Case-insensitive substring of title or description.'),
+  batchCreates: true,
   hooks: {
     beforeWrite({ auth, mode, values }) {
       if (mode === 'create') values.created_by = auth.contactZeroId;

@@ -65,6 +65,8 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
 
   return {
     field,
+    table,
+    kind: 'rows',
     inputSchema: z.array(itemInput).max(options.maxItems).meta({ description: options.description }),
     outputSchema: z.array(z.object(outputShape)).meta({ description: options.description }),
     empty: [],
@@ -127,6 +129,7 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
       }
       const inserts: Row[] = [];
       for (const item of items) {
+        const id = item.id ?? randomUUID();
         const values: Row = {};
         for (const key of writableKeys) if (item[key] !== undefined) values[key] = item[key];
         const current = item.id ? storedById.get(item.id) : undefined;
@@ -151,12 +154,13 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
         inserts.push({
           ...values,
           ...(options.serverValues?.(context) ?? {}),
-          id: item.id ?? randomUUID(),
-          [parentColumn.name]: parentId,
           // Items without a sort order keep the order they were given in: distinct, increasing times.
           ...(columns.created_at
             ? { created_at: sql`clock_timestamp() + ${inserts.length} * interval '1 microsecond'` }
             : {}),
+          ...context.copiedItems?.get(id),
+          id,
+          [parentColumn.name]: parentId,
         });
       }
       if (inserts.length > 0) await tx.insert(table).values(inserts as never);

@@ -25,6 +25,8 @@ export function idSet(options: IdSetOptions): NestedCollection {
   const { field, junction, parentColumn, memberColumn } = options;
   return {
     field,
+    table: junction,
+    kind: 'ids',
     inputSchema: z.array(uuidSchema()).max(MAX_SET_SIZE).meta({ description: options.description }),
     outputSchema: z.array(uuidSchema()).meta({ description: options.description }),
     empty: [],
@@ -46,7 +48,7 @@ export function idSet(options: IdSetOptions): NestedCollection {
     },
     // Checked by the generic write before any nested collection is written (operations.ts).
     ownedReferences: (value) => [{ field, table: options.memberTable, ids: value as string[] }],
-    async write({ tx, parentId }, value) {
+    async write({ tx, parentId, copiedItems }, value) {
       const wanted = [...new Set(value as string[])];
       if (wanted.length !== (value as string[]).length)
         throw validationError([{ field, message: 'lists an id twice' }]);
@@ -61,7 +63,13 @@ export function idSet(options: IdSetOptions): NestedCollection {
         const memberKey = memberColumn.name;
         await tx
           .insert(junction)
-          .values(added.map((member) => ({ [parentKey]: parentId, [memberKey]: member })) as never)
+          .values(
+            added.map((member) => ({
+              ...copiedItems?.get(member),
+              [parentKey]: parentId,
+              [memberKey]: member,
+            })) as never,
+          )
           .onConflictDoNothing();
       }
     },

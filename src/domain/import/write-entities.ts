@@ -1,0 +1,168 @@
+// Writes the planned entities of one store through the resource layer
+// (src/domain/resources/operations.ts), so an imported row is validated, owned, versioned, hooked
+// and recorded for sync exactly as a REST or sync write is. What stays here is the import's own
+// bookkeeping: an entity that already holds the file's values is not written at all (a re-run
+// writes nothing), one changed on the server after the file's record is kept (`storedIsNewer`), and
+// every row is counted for the summary.
+import { getTableName } from 'drizzle-orm';
+import type { Tx } from '../../db/client.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import type { EntityType } from '../entity-types.ts';
+import { apiValue } from '../resources/columns.ts';
+import type { ChangeRef, Entity, NestedCollection, PresentOptions, Row } from '../resources/definition.ts';
+import {
+  createResourceEntity,
+  differingFields,
+  findResourceEntities,
+  updateResourceEntity,
+  type WriteOptions,
+} from '../resources/operations.ts';
+import { resourceFor } from '../resources/registry.ts';
+import { inRequestTerms } from '../resources/sub-resources.ts';
+import { storedIsNewer } from '../versioning.ts';
+import type { PlannedEntity, PlannedItem, Values } from './plan.ts';
+import type { ImportTally } from './summary.ts';
+
+type Outcome = 'added' | 'updated' | 'unchanged' | 'kept';
+
+export interface ImportWrite {
+  tx: Tx;
+  auth: AuthContext;
+  /** The time of every update the import makes (a new row gets the file's time). */
+  now: Date;
+  tally: ImportTally;
+  /** Change-feed entries of every write, recorded once as the transaction's last statement. */
+  changes: ChangeRef[];
+}
+
+/** Stored entities as a list shows them with their attachments' bodies: a note's document is not read. */
+const STORED: PresentOptions = { detail: false, includeAttachments: true };
+const READ_BATCH = 500;
+
+const bodyValues = (values: Values | undefined): Row =>
+  Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, apiValue(value)]));
+
+/**
+ * A nested collection as a body carries it. Child rows of the parent that the file does not name
+ * (added on the server) stay: the body names them as they are.
+ */
+function nestedBody(collection: NestedCollection, items: readonly PlannedItem[], current: Entity | undefined) {
+  if (collection.kind === 'ids') return items.map((item) => item.id);
+  const planned = items.map((item) => ({ id: item.id, ...bodyValues(item.values) }));
+  const named = new Set(items.map((item) => item.id));
+  const others = ((current?.[collection.field] as Row[] | undefined) ?? []).filter(
+    (item) => !named.has(String(item.id)),
+  );
+  return [...planned, ...others];
+}
+
+/** Counts the rows of the entity's nested collections. */
+function countNested(
+  tally: ImportTally,
+  collection: NestedCollection,
+  items: readonly PlannedItem[],
+  current: Entity | undefined,
+  outcome: Outcome,
+): void {
+  const counts = tally.table(getTableName(collection.table));
+  if (outcome === 'unchanged' || outcome === 'kept') {
+    counts[outcome] += items.length;
+    return;
+  }
+  const stored = (current?.[collection.field] as unknown[] | undefined) ?? [];
+  if (collection.kind === 'ids') {
+    const have = new Set(stored as string[]);
+    const wanted = new Set(items.map((item) => item.id));
+    const added = items.filter((item) => !have.has(item.id)).length;
+    counts.added += added;
+    counts.unchanged += items.length - added;
+    counts.removed += [...have].filter((id) => !wanted.has(id)).length;
+    return;
+  }
+  const byId = new Map((stored as Row[]).map((item) => [String(item.id), item]));
+  for (const item of items) {
+    const storedItem = byId.get(item.id);
+    if (!storedItem) counts.added++;
+    else if (collection.sameAs([{ id: item.id, ...bodyValues(item.values) }], [storedItem])) counts.unchanged++;
+    else counts.updated++;
+  }
+}
+
+export async function writeEntities(
+  context: ImportWrite,
+  type: EntityType,
+  planned: readonly PlannedEntity[],
+  /** Server-owned values computed only for a new row (a note's document). */
+  onCreate?: (entity: PlannedEntity) => Values,
+): Promise<void> {
+  const { tx, auth } = context;
+  const resource = resourceFor(type);
+  const { definition } = resource;
+  const collections = definition.nested ?? [];
+  const inBody = new Set<string>([...definition.writable, ...collections.map((collection) => collection.field)]);
+  const counts = context.tally.table(getTableName(definition.table));
+  const stored = new Map<string, Entity>();
+  // A batch of stored entities per statement, each statement's id list bounded.
+  for (let start = 0; start < planned.length; start += READ_BATCH) {
+    const ids = planned.slice(start, start + READ_BATCH).map((entity) => entity.id);
+    for (const [id, entity] of await findResourceEntities(tx, auth, resource, ids, STORED)) stored.set(id, entity);
+  }
+  for (const entity of planned) {
+    const current = stored.get(entity.id);
+    const fields = bodyValues({ ...entity.values, ...(current ? {} : entity.insertOnly) });
+    for (const collection of collections) {
+      const items = entity.nested?.[collection.field];
+      if (items) fields[collection.field] = nestedBody(collection, items, current);
+    }
+    const changed = current ? differingFields(resource, fields, current) : Object.keys(fields);
+    const outcome: Outcome = !current
+      ? 'added'
+      : changed.length === 0
+        ? 'unchanged'
+        : storedIsNewer(new Date(String(current.updated_at)), entity.asOf)
+          ? 'kept'
+          : 'updated';
+    counts[outcome]++;
+    for (const collection of collections) {
+      const items = entity.nested?.[collection.field];
+      if (items) countNested(context.tally, collection, items, current, outcome);
+    }
+    if (outcome === 'unchanged' || outcome === 'kept') continue;
+
+    const body = Object.fromEntries(changed.filter((key) => inBody.has(key)).map((key) => [key, fields[key]]));
+    // Values a client may not send but the file decides (an interaction's author, a closing time).
+    const row: Row = Object.fromEntries(
+      changed.filter((key) => !inBody.has(key)).map((key) => [key, entity.values[key]]),
+    );
+    const items = Object.fromEntries(
+      Object.entries(entity.nested ?? {}).map(([field, list]) => [
+        field,
+        new Map(list.flatMap((item) => (item.copied ? [[item.id, item.copied] as const] : []))),
+      ]),
+    );
+    const options: WriteOptions = { deferredChanges: context.changes, present: false };
+    // A refusal names the record of the file, then the field as the resource layer names it.
+    await inRequestTerms<unknown>(
+      (field) => `${entity.where}.${field}`,
+      () =>
+        current
+          ? updateResourceEntity(tx, auth, resource, entity.id, body, {
+              ...options,
+              mode: 'patch',
+              updatedAt: context.now,
+              copied: { row, items },
+            })
+          : createResourceEntity(
+              tx,
+              auth,
+              resource,
+              { ...body, id: entity.id },
+              {
+                ...options,
+                updatedAt: entity.updatedAt,
+                copied: { row: { ...row, created_at: entity.createdAt, ...onCreate?.(entity) }, items },
+              },
+            ),
+    );
+  }
+}

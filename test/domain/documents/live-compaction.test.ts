@@ -1,0 +1,235 @@
+// Compaction of a document loaded in this process starts from the document in memory. These tests
+// tell the two paths apart by an edit the live document holds but the log does not (an update
+// applied whose append has not committed): only the path from memory stores it.
+import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
+import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
+import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
+import { compactDocument } from '../../../src/domain/documents/compaction.ts';
+import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
+import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
+import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
+import { appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { insertNote, insertUser } from './fixtures.ts';
+
+let database: TestDatabase;
+let owner: AuthContext;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  owner = await insertUser(database.db);
+});
+afterAll(async () => database?.drop());
+
+/** One live document per name, as the collaboration server would hold it. */
+function liveDocuments(): LiveDocuments & { docs: Map<string, Y.Doc> } {
+  const docs = new Map<string, Y.Doc>();
+  return {
+    docs,
+    find: async (name) => docs.get(name),
+    applyLogged: async () => false,
+  };
+}
+
+/** Loads the note into a fresh live document the way the persistence extension does. */
+async function load(noteId: string): Promise<Y.Doc> {
+  const state = await loadDocumentState(database.db, noteId);
+  const doc = new Y.Doc();
+  applyStoredState(doc, state!);
+  markStoredState(doc, { rowVersion: state!.version!, docMd5: md5Hex(state!.stored) });
+  return doc;
+}
+
+/** Runs `edit` on `doc` and answers the update it made. */
+function edit(doc: Y.Doc, change: () => void): Uint8Array {
+  let update: Uint8Array | undefined;
+  const listen = (u: Uint8Array) => {
+    update = u;
+  };
+  doc.on('update', listen);
+  change();
+  doc.off('update', listen);
+  if (!update) throw new Error('no update');
+  return update;
+}
+
+/**
+ * An edit applied to `doc` and never logged, made by a client of its own (an edit of the
+ * document's own client would leave a gap in that client's clocks that later logged edits of it
+ * depend on).
+ */
+function unlogged(doc: Y.Doc, change: (other: Y.Doc) => void): void {
+  const other = new Y.Doc();
+  Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+  Y.applyUpdate(
+    doc,
+    edit(other, () => change(other)),
+  );
+}
+
+const text = (doc: Y.Doc) => doc.getText('t');
+const textOfState = (state: Uint8Array) => {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc.getText('t').toString();
+};
+const current = async (noteId: string) =>
+  textOfState(mergeStoredState((await loadDocumentState(database.db, noteId))!));
+const stored = async (noteId: string) => {
+  const [row] = await database.db.select().from(notes).where(eq(notes.id, noteId));
+  return row!;
+};
+const logCount = async (noteId: string) =>
+  (await database.db.select({ id: noteUpdates.id }).from(noteUpdates).where(eq(noteUpdates.note_id, noteId))).length;
+
+async function setUp() {
+  const note = await insertNote(database.db, owner);
+  const live = liveDocuments();
+  const seed = new Y.Doc();
+  await appendUpdates(database.db, note.id, [edit(seed, () => text(seed).insert(0, 'base'))]);
+  await compactDocument(database.db, note.id);
+  const doc = await load(note.id);
+  live.docs.set(note.blocksuite_doc_id, doc);
+  return { note, live, doc };
+}
+
+describe('compacting a live document', () => {
+  it('stores the document in memory, deletes the log entries it holds and derives from it', async () => {
+    const note = await insertNote(database.db, owner);
+    const live = liveDocuments();
+    const page = buildBlockSuiteDocument('Live title', ['first paragraph about [[Apollo]]', 'second']);
+    await appendUpdates(database.db, note.id, [Y.encodeStateAsUpdate(page)]);
+    await compactDocument(database.db, note.id);
+    const doc = await load(note.id);
+    live.docs.set(note.blocksuite_doc_id, doc);
+
+    const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
+      (block) => block.get('sys:flavour') === 'affine:paragraph',
+    );
+    const logged = edit(doc, () => (paragraph!.get('prop:text') as Y.Text).insert(0, 'edited '));
+    await appendUpdates(database.db, note.id, [logged]);
+    // Applied, its append not committed yet: only the document in memory has it.
+    edit(doc, () => (paragraph!.get('prop:text') as Y.Text).insert(0, 'unlogged '));
+
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 1,
+      skippedEntries: 0,
+    });
+    const row = await stored(note.id);
+    expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
+    expect(await logCount(note.id)).toBe(0);
+    const content = readBlockSuiteDocument(doc);
+    expect(row.title).toBe('Live title');
+    expect(row.blocksuite_snapshot).toEqual({ title: content.title, text: content.text, blocks: content.blocks });
+    expect(row.blocksuite_snapshot!.text).toContain('unlogged edited first paragraph');
+    // Re-storing with nothing logged changes no row.
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toEqual({ status: 'unchanged' });
+  });
+
+  it('leaves in the log an entry the document does not hold yet (logged by another instance, not relayed)', async () => {
+    const { note, live, doc } = await setUp();
+    const mine = edit(doc, () => text(doc).insert(4, ' mine'));
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const theirs = edit(peer, () => text(peer).insert(0, 'theirs '));
+    await appendUpdates(database.db, note.id, [mine, theirs]);
+
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 1,
+    });
+    expect(await logCount(note.id)).toBe(1);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('base mine');
+    expect(await current(note.id)).toBe('theirs base mine');
+
+    // Once relayed, the next compaction folds it too.
+    Y.applyUpdate(doc, theirs);
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({ mergedEntries: 1 });
+    expect(await logCount(note.id)).toBe(0);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('theirs base mine');
+  });
+
+  it('falls back to the database when the stored state changed under it, and returns once it holds it again', async () => {
+    const { note, live, doc } = await setUp();
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const theirs = edit(peer, () => text(peer).insert(0, 'theirs '));
+    await appendUpdates(database.db, note.id, [theirs]);
+    // Another instance folds its entry into the stored state; this document has not received it.
+    await compactDocument(database.db, note.id);
+    const mine = edit(doc, () => text(doc).insert(4, ' mine'));
+    await appendUpdates(database.db, note.id, [mine]);
+    unlogged(doc, (other) => text(other).insert(0, 'unlogged '));
+
+    await compactDocument(database.db, note.id, 'binary', undefined, live);
+    // From the database: their entry kept, the unlogged edit absent.
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('theirs base mine');
+
+    // Relayed at last: the next compaction (still from the database) finds the document holds
+    // all it stored, and the one after that runs from memory again.
+    Y.applyUpdate(doc, theirs);
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(text(doc).length, '!'))]);
+    await compactDocument(database.db, note.id, 'binary', undefined, live);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('theirs base mine!');
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(text(doc).length, '?'))]);
+    await compactDocument(database.db, note.id, 'binary', undefined, live);
+    // From memory: the unlogged edit is stored.
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe(text(doc).toString());
+    expect(text(doc).toString()).toContain('unlogged');
+  });
+
+  it('hands an entry that stays missing to the database path on the next compaction', async () => {
+    const { note, live, doc } = await setUp();
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    edit(peer, () => text(peer).insert(0, 'lost '));
+    // Depends on the edit before it, which nobody logged: Yjs keeps it pending, in memory too.
+    const dependent = edit(peer, () => text(peer).insert(5, 'dependent '));
+    Y.applyUpdate(doc, dependent);
+    await appendUpdates(database.db, note.id, [dependent]);
+
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toEqual({ status: 'unchanged' });
+    expect(await logCount(note.id)).toBe(1);
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 1,
+    });
+    expect(await logCount(note.id)).toBe(0);
+  });
+
+  it('stays in memory after a write of other columns of the note (same stored bytes)', async () => {
+    const { note, live, doc } = await setUp();
+    await database.db.update(notes).set({ is_pinned: true }).where(eq(notes.id, note.id));
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' more'))]);
+    edit(doc, () => text(doc).insert(0, 'unlogged '));
+    await compactDocument(database.db, note.id, 'binary', undefined, live);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('unlogged base more');
+  });
+
+  it('writes a state larger than one statement part exactly', async () => {
+    const note = await insertNote(database.db, owner);
+    const live = liveDocuments();
+    const page = buildBlockSuiteDocument(
+      'Large',
+      Array.from({ length: 4000 }, (_, i) => `Paragraph ${i} with words about plans and people`),
+    );
+    await appendUpdates(database.db, note.id, [Y.encodeStateAsUpdate(page)]);
+    await compactDocument(database.db, note.id);
+    const doc = await load(note.id);
+    live.docs.set(note.blocksuite_doc_id, doc);
+    const blocks = [...doc.getMap<Y.Map<unknown>>('blocks').values()];
+    const last = blocks.filter((block) => block.get('sys:flavour') === 'affine:paragraph').at(-1);
+    await appendUpdates(database.db, note.id, [edit(doc, () => (last!.get('prop:text') as Y.Text).insert(0, 'end '))]);
+
+    const result = await compactDocument(database.db, note.id, 'binary', undefined, live);
+    expect(result).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+    if (result.status === 'compacted') expect(result.bytes).toBeGreaterThan(1024 * 1024);
+    const row = await stored(note.id);
+    expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
+    expect(row.blocksuite_snapshot!.text).toContain('end Paragraph 3999');
+  });
+});
