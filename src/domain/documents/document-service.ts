@@ -10,7 +10,7 @@ import { createCompactionScheduler, type CompactionScheduler } from './compactio
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
-import type { StructLimits } from './update-cost.ts';
+import { createLiveCostLedger, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import {
   appendUpdateRowsPrepared,
@@ -29,6 +29,8 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
+  /** MAX_LIVE_STRUCTS: what the collaboration server's live documents hold together. */
+  readonly liveCost: LiveCostLedger;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
    * `sessionId`: the signed-in device that made it, which the version taken of it names.
@@ -106,6 +108,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
+    liveCost: createLiveCostLedger(config.maxLiveStructs),
     appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {
