@@ -47,7 +47,13 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const child = fork(path.join(ROOT, 'bench/large-docs-server.ts'), [], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--expose-gc'],
+    // BENCH_SERVER_ARGS: more flags for the server process (--cpu-prof, --trace-gc, …).
+    execArgv: [
+      '--experimental-strip-types',
+      '--no-warnings=ExperimentalWarning',
+      '--expose-gc',
+      ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const queue: Array<(reply: LargeDocsReply) => void> = [];

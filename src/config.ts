@@ -44,6 +44,9 @@ const environmentSchema = z.object({
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
   MAX_DOCUMENT_STRUCTS: positiveInt.default(500_000),
+  // The documents this process holds live, their costs added up (docs/security.md, "Memory
+  // budget"): ~600 heap bytes per struct at worst, so 3 M stays well under Node's ~4 GB heap.
+  MAX_LIVE_STRUCTS: positiveInt.default(3_000_000),
   // Bytes a socket may send for documents whose authentication is still pending (held unread).
   MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
@@ -226,6 +229,7 @@ export interface Config {
   metricsListener: { host: string; port: number } | undefined;
   maxUpdateStructs: number;
   maxDocumentStructs: number;
+  maxLiveStructs: number;
   maxPreAuthBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
@@ -297,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
+    maxLiveStructs: e.MAX_LIVE_STRUCTS,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
     rateLimits: {
       apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),

@@ -25,6 +25,8 @@ export const CLOSE = {
   tooManyMessages: { code: 4429, reason: 'Too many messages' },
   tooManyAuthFailures: { code: 4429, reason: 'Too many failed authentications' },
   unavailable: { code: 4503, reason: 'Storage unavailable, reconnect later' },
+  /** The process holds MAX_LIVE_STRUCTS of documents: a load or an update that would pass it. */
+  memoryBudget: { code: 4503, reason: 'Server memory budget reached, reconnect later' },
 } as const satisfies Record<string, CloseEvent>;
 
 /**

@@ -82,8 +82,10 @@ export class DurabilityExtension implements Extension {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       metrics.errors.inc({ transport: 'collab', code: error.code });
-      context.socket.close(CLOSE.documentTooComplex);
-      throw refusal(CLOSE.documentTooComplex);
+      // SERVICE_UNAVAILABLE: the process's budget (MAX_LIVE_STRUCTS), not this document's.
+      const close = error.code === 'SERVICE_UNAVAILABLE' ? CLOSE.memoryBudget : CLOSE.documentTooComplex;
+      context.socket.close(close);
+      throw refusal(close);
     }
     try {
       entry.budget.admit(document, frame.update.length);

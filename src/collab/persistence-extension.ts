@@ -15,7 +15,8 @@ import type {
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
-import { createDocumentCostBudget, storedCost } from '../domain/documents/update-cost.ts';
+import { createDocumentCostBudget, type DocumentCostBudget, storedCost } from '../domain/documents/update-cost.ts';
+import { DomainError } from '../domain/errors.ts';
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -83,17 +84,32 @@ export class PersistenceExtension implements Extension {
       throw refusal(CLOSE.unavailable);
     }
     if (!state) throw PERMISSION_DENIED;
-    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
-    documents.loaded(document, state);
-    if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
-    liveStates.set(documentName, {
-      noteId,
-      budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
-      cost: createDocumentCostBudget(
+    // Taken from the process's budget before the state becomes objects in memory.
+    let cost: DocumentCostBudget;
+    try {
+      cost = createDocumentCostBudget(
         documents.structLimits.maxDocumentStructs,
         storedCost([...(state.stored ? [state.stored] : []), ...state.log.map((entry) => entry.update)]),
         (doc) => Y.encodeStateAsUpdate(doc),
-      ),
+        documents.liveCost,
+      );
+    } catch (error) {
+      // MAX_LIVE_STRUCTS: holding this document too would pass the process's budget. Closed like
+      // an outage, so the provider reconnects with backoff once other documents have left memory.
+      if (!(error instanceof DomainError)) throw error;
+      metrics.errors.inc({ transport: 'collab', code: error.code });
+      context.socket.close(CLOSE.memoryBudget);
+      throw refusal(CLOSE.memoryBudget);
+    }
+    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
+    documents.loaded(document, state);
+    if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
+    // A document reloaded before the previous one's unload hook ran: that one's bound goes back.
+    liveStates.get(documentName)?.cost.release();
+    liveStates.set(documentName, {
+      noteId,
+      budget: createDocumentSizeBudget(documents.maxDocumentBytes, storedStateBytes(state)),
+      cost,
       durability: new DocumentDurability(),
       uncompacted: new UncompactedLog(),
     });
@@ -116,6 +132,8 @@ export class PersistenceExtension implements Extension {
   async afterUnloadDocument(payload: afterUnloadDocumentPayload): Promise<void> {
     // A document reloaded under the same name before this ran has a fresh entry: keep it.
     const document = payload.instance.documents.get(payload.documentName);
-    if (!document) this.options.liveStates.delete(payload.documentName);
+    if (document) return;
+    this.options.liveStates.get(payload.documentName)?.cost.release();
+    this.options.liveStates.delete(payload.documentName);
   }
 }

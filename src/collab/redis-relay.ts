@@ -45,6 +45,7 @@ import {
 import { Redis as RedisClient } from 'ioredis';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
+import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
 import {
@@ -214,8 +215,10 @@ export class RedisRelay implements Extension {
     }
     const entry = this.options.liveStates.get(documentName);
     if (!entry) return;
-    // The size bound counts every byte that reached the document, relayed ones too.
+    // The size bound counts every byte that reached the document, relayed ones too; the cost
+    // bound (and the process's budget) every struct: another instance admitted them, this one holds them.
     entry.budget.grow(update.length);
+    entry.cost.grow(countUpdateCost(update));
     this.options.documents.requestCompaction(entry.noteId);
   }
 

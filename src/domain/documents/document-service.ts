@@ -10,9 +10,14 @@ import { createCompactionScheduler, type CompactionScheduler } from './compactio
 import { mergeStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
-import type { StructLimits } from './update-cost.ts';
+import { createLiveCostLedger, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
-import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
+import {
+  appendUpdateRowsPrepared,
+  loadDocumentState,
+  loadDocumentStateByCopy,
+  type StoredDocumentState,
+} from './update-log.ts';
 
 /** What the service needs to know of a note to find its document. */
 export interface NoteDocumentRef {
@@ -24,6 +29,8 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
+  /** MAX_LIVE_STRUCTS: what the collaboration server's live documents hold together. */
+  readonly liveCost: LiveCostLedger;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
    * `sessionId`: the signed-in device that made it, which the version taken of it names.
@@ -67,7 +74,9 @@ export function createDocumentService(
   // Outside a transaction, PostgreSQL sends a document's bytes raw through a binary COPY.
   const readState = (noteId: string) =>
     copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer);
+  const { preparedQuery } = database;
   const appender: UpdateAppender = createUpdateAppender(db, {
+    insertRows: preparedQuery ? (entries) => appendUpdateRowsPrepared(preparedQuery, entries) : undefined,
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
     minCommitIntervalMs: config.logCommitIntervalMs,
@@ -99,6 +108,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
+    liveCost: createLiveCostLedger(config.maxLiveStructs),
     appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {

@@ -22,6 +22,8 @@ export interface UpdateAppenderOptions {
   concurrency?: number;
   /** Least time between the starts of two commits (0: no spacing). */
   minCommitIntervalMs?: number;
+  /** How a batch is written (default: `appendUpdateRows` on `db`); one statement, one transaction. */
+  insertRows?: (entries: readonly LoggedUpdate[]) => Promise<unknown>;
   /** Called after each committed batch. */
   onCommit?: (entries: readonly LoggedUpdate[], seconds: number) => void;
 }
@@ -46,6 +48,7 @@ export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}
   const maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
   const concurrency = options.concurrency ?? 1;
   const minCommitIntervalMs = options.minCommitIntervalMs ?? 0;
+  const insertRows = options.insertRows ?? ((entries: readonly LoggedUpdate[]) => appendUpdateRows(db, entries));
   const queue: Pending[] = [];
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
@@ -68,7 +71,7 @@ export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}
   const write = async (batch: Pending[]): Promise<void> => {
     const started = performance.now();
     try {
-      await appendUpdateRows(db, batch);
+      await insertRows(batch);
       options.onCommit?.(batch, (performance.now() - started) / 1000);
       for (const entry of batch) entry.resolve();
     } catch (error) {

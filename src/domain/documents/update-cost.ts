@@ -13,7 +13,7 @@
 // their nesting depth only.
 import * as decoding from 'lib0/decoding';
 import type * as Y from 'yjs';
-import { fieldError, payloadTooLarge } from '../errors.ts';
+import { DomainError, fieldError, payloadTooLarge } from '../errors.ts';
 import { jsonDepthWithin, MAX_JSON_DEPTH } from '../json-depth.ts';
 
 /** Deepest nesting of arrays/objects accepted inside an Any or JSON value (lib0 reads them recursively). */
@@ -241,15 +241,66 @@ export function storedCost(updates: Iterable<Uint8Array>): number {
 }
 
 /**
+ * MAX_LIVE_STRUCTS: the cost bounds of every document this process holds live, added up. A
+ * document's own bound (MAX_DOCUMENT_STRUCTS) caps one document, not how many a user may open;
+ * this caps them together, so no sequence of opens and updates within the per-document limits
+ * can take the heap past it (docs/security.md, "Memory budget").
+ */
+export interface LiveCostLedger {
+  readonly max: number;
+  readonly total: number;
+  /** Takes `cost` when it fits under `max`; false (nothing taken) when it does not. */
+  take(cost: number): boolean;
+  /** Takes `cost` whether or not it fits: cost already in memory (relayed, applied elsewhere). */
+  force(cost: number): void;
+  give(cost: number): void;
+}
+
+export function createLiveCostLedger(max: number): LiveCostLedger {
+  let total = 0;
+  return {
+    max,
+    get total() {
+      return total;
+    },
+    take(cost) {
+      if (total + cost > max) return false;
+      total += cost;
+      return true;
+    },
+    force(cost) {
+      total += cost;
+    },
+    give(cost) {
+      total = Math.max(0, total - cost);
+    },
+  };
+}
+
+/** SERVICE_UNAVAILABLE: the process holds as much document content as MAX_LIVE_STRUCTS allows. */
+export function liveBudgetExhausted() {
+  return new DomainError(
+    'SERVICE_UNAVAILABLE',
+    'The server holds as many documents as its memory budget allows; try again later',
+  );
+}
+
+/**
  * MAX_DOCUMENT_STRUCTS for a loaded document, the way size-limit.ts does MAX_DOCUMENT_BYTES:
  * an upper bound (the cost it loaded from plus every update admitted since), counted exactly
- * (the whole state encoded and read) only when the bound would pass the limit.
+ * (the whole state encoded and read) only when the bound would pass the limit. The bound is held
+ * in the process's ledger (MAX_LIVE_STRUCTS) from creation until `release`.
  */
 export interface DocumentCostBudget {
-  /** Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past the limit. */
+  /**
+   * Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past the limit, and
+   * SERVICE_UNAVAILABLE when it would take the process past MAX_LIVE_STRUCTS.
+   */
   admit(doc: Y.Doc, cost: number): void;
   /** Counts cost admitted elsewhere (an update checked against the exact state before it was logged). */
   grow(cost: number): void;
+  /** The document left memory: its bound goes back to the ledger. */
+  release(): void;
   readonly bound: number;
 }
 
@@ -257,22 +308,40 @@ export function documentTooComplex(maxStructs: number) {
   return payloadTooLarge(`The document would hold more than ${maxStructs} structs`);
 }
 
+/** Throws SERVICE_UNAVAILABLE (nothing taken) when `initialCost` does not fit in the ledger. */
 export function createDocumentCostBudget(
   maxStructs: number,
   initialCost: number,
   encodeState: (doc: Y.Doc) => Uint8Array,
+  ledger: LiveCostLedger = createLiveCostLedger(Number.POSITIVE_INFINITY),
 ): DocumentCostBudget {
+  if (!ledger.take(initialCost)) throw liveBudgetExhausted();
   let bound = initialCost;
+  let released = false;
+  /** Replaces the bound with the exact cost of the state (never more than the bound). */
+  const recount = (doc: Y.Doc) => {
+    const exact = countUpdateCost(encodeState(doc));
+    ledger.give(bound - exact);
+    bound = exact;
+  };
   return {
     admit(doc, cost) {
       if (bound + cost > maxStructs) {
-        bound = countUpdateCost(encodeState(doc));
+        recount(doc);
         if (bound + cost > maxStructs) throw documentTooComplex(maxStructs);
       }
+      // No exact recount here: with the ledger full, every update of every document would pay one.
+      if (!ledger.take(cost)) throw liveBudgetExhausted();
       bound += cost;
     },
     grow(cost) {
+      ledger.force(cost);
       bound += cost;
+    },
+    release() {
+      if (released) return;
+      released = true;
+      ledger.give(bound);
     },
     get bound() {
       return bound;

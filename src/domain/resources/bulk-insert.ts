@@ -92,13 +92,8 @@ async function insertGroup(
     names.map((name) => sql.identifier((columns[name] as AnyPgColumn).name)),
     sql`, `,
   );
-  const json = JSON.stringify(
-    rows.map((row) =>
-      Object.fromEntries(
-        names.map((name) => [name, row[name] instanceof Date ? (row[name] as Date).toISOString() : row[name]]),
-      ),
-    ),
-  );
+  // Every row of a group holds exactly `names`; a Date becomes its ISO string (toJSON).
+  const json = JSON.stringify(rows);
   const returned = await queryRows<Row>(
     tx,
     sql`insert into ${table} (${list})
@@ -110,15 +105,13 @@ async function insertGroup(
         )}`,
   );
   // Raw rows hold the driver's values (timestamps as text): mapped as a Drizzle select maps them.
-  return returned.map((raw) =>
-    Object.fromEntries(
-      returning.map((name) => {
-        const value = raw[(columns[name] as AnyPgColumn).name];
-        return [
-          name,
-          value === null || value === undefined ? value : (columns[name] as AnyPgColumn).mapFromDriverValue(value),
-        ];
-      }),
-    ),
-  );
+  const mapped = returning.map((name) => ({ name, column: columns[name] as AnyPgColumn }));
+  return returned.map((raw) => {
+    const row: Row = {};
+    for (const { name, column } of mapped) {
+      const value = raw[column.name];
+      row[name] = value === null || value === undefined ? value : column.mapFromDriverValue(value);
+    }
+    return row;
+  });
 }

@@ -533,6 +533,8 @@ export async function findResourceEntities(
 
 /** Entities as lists show them, with their attachments' bodies (an export's view). */
 const LIST_WITH_BODIES: PresentOptions = { detail: false, includeAttachments: true };
+/** Attachments without their data URLs (the export reads each one alone as it writes it). */
+const LIST_WITHOUT_BODIES: PresentOptions = { detail: false, includeAttachments: false };
 /** Rows presented per statement of each nested collection. */
 const PRESENT_BATCH = 500;
 
@@ -544,7 +546,7 @@ export async function allResourceEntities(
   db: Db,
   auth: Pick<AuthContext, 'userId'>,
   resource: Resource,
-  options: { includeArchived: boolean },
+  options: { includeArchived: boolean; bodies?: boolean },
 ): Promise<Entity[]> {
   const { table } = resource.definition;
   const columns = resource.schemas.columns;
@@ -556,7 +558,14 @@ export async function allResourceEntities(
     .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
   const entities: Entity[] = [];
   for (let start = 0; start < rows.length; start += PRESENT_BATCH)
-    entities.push(...(await presentRows(db, resource, rows.slice(start, start + PRESENT_BATCH), LIST_WITH_BODIES)));
+    entities.push(
+      ...(await presentRows(
+        db,
+        resource,
+        rows.slice(start, start + PRESENT_BATCH),
+        options.bodies === false ? LIST_WITHOUT_BODIES : LIST_WITH_BODIES,
+      )),
+    );
   return entities;
 }
 

@@ -9,7 +9,9 @@ import { mergeStoredState } from '../../../src/domain/documents/document-state.t
 import { createUpdateAppender } from '../../../src/domain/documents/update-appender.ts';
 import {
   appendUpdateRows,
+  appendUpdateRowsPrepared,
   appendUpdates,
+  type LoggedUpdate,
   loadDocumentState,
   loadDocumentStateByCopy,
   type StoredDocumentState,
@@ -36,17 +38,28 @@ const logRows = async (noteId: string) =>
     .orderBy(noteUpdates.id);
 
 describe('the update log', () => {
-  it('stores a batch of several notes byte for byte, in order, whatever the bytes', async () => {
+  it('stores a batch of several notes byte for byte, in order, whatever the bytes (query builder and prepared)', async () => {
+    const writers: Array<(entries: LoggedUpdate[]) => Promise<number[]>> = [
+      (entries) => appendUpdateRows(database.db, entries),
+    ];
+    // PostgreSQL: the group commit's prepared statement too (PGlite has none).
+    const prepared = database.handle.preparedQuery;
+    if (prepared) writers.push((entries) => appendUpdateRowsPrepared(prepared, entries));
+    expect(writers).toHaveLength(testEngine() === 'postgres' ? 2 : 1);
+    for (const write of writers) await expectBatchStoredExactly(write);
+  });
+
+  async function expectBatchStoredExactly(write: (entries: LoggedUpdate[]) => Promise<number[]>) {
     const first = await insertNote(database.db, owner);
     const second = await insertNote(database.db, owner);
     // Quotes, backslashes, braces, commas and NUL: what an array literal or hex escaping could mangle.
     const awkward = new Uint8Array([0, 0x22, 0x5c, 0x7b, 0x7d, 0x2c, 0x5c, 0x78, 0xff, 0x0a]);
     const large = new Uint8Array(70_000).map((_, index) => (index * 7) % 256);
     const view = new Uint8Array(large.buffer, 3, 5);
-    const ids = await appendUpdateRows(database.db, [
-      { noteId: first.id, update: awkward },
+    const ids = await write([
+      { noteId: first.id, update: awkward, sessionId: owner.sessionId },
       { noteId: second.id, update: large },
-      { noteId: first.id, update: view },
+      { noteId: first.id, update: view, sessionId: 'not-a-session' },
     ]);
     expect(ids).toHaveLength(3);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
@@ -56,7 +69,13 @@ describe('the update log', () => {
     expect(Buffer.from(firstLog[1]!.update).equals(Buffer.from(view))).toBe(true);
     const secondLog = (await loadDocumentState(database.db, second.id))!.log;
     expect(Buffer.from(secondLog[0]!.update).equals(Buffer.from(large))).toBe(true);
-  });
+    // Each row's device: a session id as given, anything but a UUID as none.
+    const sessions = await queryRows<{ id: string | number; session_id: string | null }>(
+      database.db,
+      sql`select id, session_id from note_updates where id = any(${`{${ids.join(',')}}`}::bigint[]) order by id`,
+    );
+    expect(sessions.map((row) => row.session_id)).toEqual([owner.sessionId, null, null]);
+  }
 
   it('loads as the stored state followed by the log in id order', async () => {
     const note = await insertNote(database.db, owner);
