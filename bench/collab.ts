@@ -113,6 +113,11 @@ export interface ServerDiagnostics {
   postgresCpuSeconds: number;
   /** Microseconds of CPU per delivered update: server, PostgreSQL, both. */
   cpuPerDeliveryUs: { server: number; postgres: number; total: number };
+  /**
+   * The same, counting only the CPU spent until the last edit: without the 3 s after it, in
+   * which this server stores (compacts) every document once its edits have paused.
+   */
+  cpuPerDeliveryWhileEditingUs: { server: number; postgres: number; total: number };
   /** Largest resident set of the server process sampled during the profile, MB. */
   peakRssMb: number;
   /** Log commits during the profile, their mean duration and rows per commit (this server). */
@@ -187,15 +192,23 @@ function startResourceSampler(target: Target, intervalMs = 250) {
       await sample(false);
     }
   })();
+  const postgresCpuSeconds = () => {
+    let sum = 0;
+    for (const [pid, cpu] of last) sum += cpu - (first.get(pid) ?? 0);
+    return sum;
+  };
   return {
     ready: started,
+    /** PostgreSQL CPU seconds so far, after a fresh sample. */
+    async current(): Promise<number> {
+      await sample(false);
+      return postgresCpuSeconds();
+    },
     async stop(): Promise<{ postgresCpuSeconds: number; peakRssMb: number }> {
       stopped = true;
       await loop;
       await sample(false);
-      let postgresCpuSeconds = 0;
-      for (const [pid, cpu] of last) postgresCpuSeconds += cpu - (first.get(pid) ?? 0);
-      return { postgresCpuSeconds, peakRssMb };
+      return { postgresCpuSeconds: postgresCpuSeconds(), peakRssMb };
     },
   };
 }
@@ -421,8 +434,8 @@ type WorkerMessage = { type: 'ready' } | { type: 'edited'; edits: number } | { t
 export async function runProfile(
   target: Target,
   options: Pick<CollabBenchOptions, 'clients' | 'documents' | 'editsPerSecond' | 'seconds' | 'workers'>,
-  /** Called when the edits start and once their deliveries and acknowledgements have settled. */
-  window?: { start(): Promise<void>; end(): Promise<void> },
+  /** Called when the edits start, when the last edit is made, and once deliveries and acknowledgements have settled. */
+  window?: { start(): Promise<void>; edited?(): Promise<void>; end(): Promise<void> },
 ): Promise<ProfileResult> {
   const run = randomUUID().slice(0, 8);
   const names = Array.from({ length: options.clients }, (_, index) => `bench-${run}-doc-${index % options.documents}`);
@@ -472,6 +485,7 @@ export async function runProfile(
       worker.send({ type: 'start', untilEpochMs: performance.timeOrigin + performance.now() + options.seconds * 1000 });
     await Promise.all(edited);
     const elapsedSeconds = (Date.now() - started) / 1000;
+    await window?.edited?.();
     await sleep(3000);
     await window?.end();
     const reports = workers.map((worker) => next(worker, 'report'));
@@ -615,6 +629,8 @@ async function benchTarget(
   // (authentication, document loads) is not part of what an update costs.
   let cpuBefore = Number.NaN;
   let cpuAfter = Number.NaN;
+  let cpuEdited = Number.NaN;
+  let postgresEdited = Number.NaN;
   let commitsBefore: CommitCounters | undefined;
   let commitsAfter: CommitCounters | undefined;
   let sampler: ReturnType<typeof startResourceSampler> | undefined;
@@ -626,6 +642,10 @@ async function benchTarget(
           sampler = startResourceSampler(target);
           await sampler.ready;
           cpuBefore = cpuSecondsOf(target.pid);
+        },
+        async edited() {
+          cpuEdited = cpuSecondsOf(target.pid);
+          postgresEdited = (await sampler?.current()) ?? Number.NaN;
         },
         async end() {
           cpuAfter = cpuSecondsOf(target.pid);
@@ -645,6 +665,11 @@ async function benchTarget(
       total: perDelivery(cpuSeconds + resources.postgresCpuSeconds),
     },
     peakRssMb: round(resources.peakRssMb),
+    cpuPerDeliveryWhileEditingUs: {
+      server: perDelivery(cpuEdited - cpuBefore),
+      postgres: perDelivery(postgresEdited),
+      total: perDelivery(cpuEdited - cpuBefore + postgresEdited),
+    },
   };
   if (commitsBefore && commitsAfter) {
     const commits = commitsAfter.count - commitsBefore.count;
@@ -726,6 +751,10 @@ async function runCollabBenchProfile(
       ours.diagnostics.cpuPerDeliveryUs.total,
       plain.diagnostics.cpuPerDeliveryUs.total,
     ),
+    'CPU/delivery server+PG until the last edit (ours/plain)': ratio(
+      ours.diagnostics.cpuPerDeliveryWhileEditingUs.total,
+      plain.diagnostics.cpuPerDeliveryWhileEditingUs.total,
+    ),
     'peak RSS (ours/plain)': ratio(ours.diagnostics.peakRssMb, plain.diagnostics.peakRssMb),
   };
   for (const size of Object.keys(ours.coldLoadMs))
@@ -793,6 +822,11 @@ function formatReport(report: CollabBenchReport): string {
       'CPU µs/delivery srv/PG/sum',
       `${ours.diagnostics.cpuPerDeliveryUs.server}/${ours.diagnostics.cpuPerDeliveryUs.postgres}/${ours.diagnostics.cpuPerDeliveryUs.total}`,
       `${plain.diagnostics.cpuPerDeliveryUs.server}/${plain.diagnostics.cpuPerDeliveryUs.postgres}/${plain.diagnostics.cpuPerDeliveryUs.total}`,
+    ),
+    row(
+      '… until the last edit',
+      `${ours.diagnostics.cpuPerDeliveryWhileEditingUs.server}/${ours.diagnostics.cpuPerDeliveryWhileEditingUs.postgres}/${ours.diagnostics.cpuPerDeliveryWhileEditingUs.total}`,
+      `${plain.diagnostics.cpuPerDeliveryWhileEditingUs.server}/${plain.diagnostics.cpuPerDeliveryWhileEditingUs.postgres}/${plain.diagnostics.cpuPerDeliveryWhileEditingUs.total}`,
     ),
     row('peak RSS MB during profile', ours.diagnostics.peakRssMb, plain.diagnostics.peakRssMb),
     row(

@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { insertAccount } from '../../src/domain/auth/accounts.ts';
 import { importFrameLordExport } from '../../src/domain/import/import-service.ts';
-import { exportFrameLordData } from '../../src/domain/import/export-service.ts';
+import { exportFrameLordJson } from '../../src/domain/import/export-service.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createBlobService } from '../../src/domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from '../../src/domain/blobs/database-blob-store.ts';
@@ -42,7 +42,7 @@ for (let i = 0; i < 3; i++) {
   out.again!.push(n);
   out.againMs!.push(Math.round(performance.now() - s));
   n = 0;
-  await exportFrameLordData(handle.db, blobs, acct.user.id);
+  for await (const _piece of exportFrameLordJson(handle.db, blobs, acct.user.id));
   out.export!.push(n);
 }
 console.log(JSON.stringify(out));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { insertAccount } from '../../src/domain/auth/accounts.ts';
 import { importFrameLordExport } from '../../src/domain/import/import-service.ts';
-import { exportFrameLordData } from '../../src/domain/import/export-service.ts';
+import { exportFrameLordJson } from '../../src/domain/import/export-service.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createBlobService } from '../../src/domain/blobs/blob-service.ts';
 import { createDatabaseBlobStore } from '../../src/domain/blobs/database-blob-store.ts';
@@ -23,7 +23,7 @@ try {
     r.first!.push((await importFrameLordExport(t.db, acct.user.id, raw, { blobs })).duration_ms);
     r.again!.push((await importFrameLordExport(t.db, acct.user.id, raw, { blobs })).duration_ms);
     const s = performance.now();
-    await exportFrameLordData(t.db, blobs, acct.user.id);
+    for await (const _piece of exportFrameLordJson(t.db, blobs, acct.user.id));
     r.export!.push(Math.round(performance.now() - s));
   }
   console.log(JSON.stringify({ engine: t.handle.engine, ...r }));

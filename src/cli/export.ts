@@ -2,11 +2,10 @@
 // export format (the format `npm run import` reads), to FILE or to stdout. `--archive FILE.zip`
 // writes the complete account archive instead (documents included, docs/accounts.md).
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { accountArchive } from '../domain/import/archive.ts';
-import { exportFrameLordData } from '../domain/import/export-service.ts';
+import { exportFrameLordJson, type ExportCounts } from '../domain/import/export-service.ts';
 import {
   CliError,
   cliBlobService,
@@ -47,17 +46,20 @@ await runCli(async () => {
       process.stderr.write(`Exported ${values.email} to ${values.archive}\n`);
       return;
     }
-    const data = await exportFrameLordData(database.db, cliBlobService(database), userId);
-    const json = `${JSON.stringify(data, null, 2)}\n`;
+    // Streamed to the file or stdout as it is read (docs/accounts.md): never whole in memory.
+    const counts: ExportCounts = {};
+    await pipeline(
+      Readable.from(exportFrameLordJson(database.db, cliBlobService(database), userId, new Date(), counts)),
+      values.out ? createWriteStream(values.out) : process.stdout,
+      { end: values.out !== undefined },
+    );
     if (values.out) {
-      await writeFile(values.out, json, 'utf8');
-      const counts = Object.entries(data)
-        .filter(([, value]) => Array.isArray(value))
-        .map(([store, value]) => `${store} ${(value as unknown[]).length}`)
+      const summary = Object.entries(counts)
+        .map(([store, count]) => `${store} ${count}`)
         .join(', ');
-      process.stderr.write(`Exported ${values.email} to ${values.out}: ${counts}\n`);
+      process.stderr.write(`Exported ${values.email} to ${values.out}: ${summary}\n`);
     } else {
-      process.stdout.write(json);
+      process.stdout.write('\n');
     }
   } finally {
     await database.close();

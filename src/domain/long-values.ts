@@ -1,8 +1,8 @@
-// Values that may be megabytes long (data-URL avatars, banners and attachments, long texts) are
-// not read with their rows by the code that must stay within a memory budget (list pages, the
-// export): a row query reads such a column only when it is short, plus its stored length, and
-// the long ones are read afterwards, alone or in chunks sized by those lengths.
-import { sql, type SQL } from 'drizzle-orm';
+// Values that may be megabytes long (data-URL avatars, banners and attachments) are not read with
+// their rows by code that must stay within a memory budget (list pages): a row query reads such a
+// column only when it is short, plus its stored length, and the long ones are read afterwards, in
+// chunks sized by those lengths.
+import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** Values up to this many bytes are read with their row (every http(s) link is). */
@@ -17,3 +17,10 @@ export const longValueBytes = (column: AnyPgColumn): SQL<number> =>
   sql<number>`case when octet_length(${column}) > ${LONG_VALUE_BYTES} then octet_length(${column}) else 0 end`.mapWith(
     Number,
   );
+
+/**
+ * A column named with its table, for correlated subqueries: Drizzle writes a single-table query's
+ * columns unqualified, so inside a subquery `"id"` would name the subquery's own table's column.
+ */
+export const qualified = (column: AnyPgColumn): SQL =>
+  sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;

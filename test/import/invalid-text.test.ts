@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
+import { countUncompactedUpdates } from '../../src/domain/documents/update-log-stats.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
@@ -27,11 +28,18 @@ beforeAll(async () => {
   client.doc.getText('text').insert(0, 'A document to archive.');
   await waitAcknowledged(client);
   client.destroy();
+  // The archive holds a snapshot once the note is compacted (debounced): wait for it.
+  const deadline = Date.now() + 60_000;
+  while ((await countUncompactedUpdates(db)) > 0) {
+    expect(Date.now(), 'compaction to finish').toBeLessThan(deadline);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const response = await fetch(`${server.url}/api/v1/export/archive`, {
     headers: { authorization: `Bearer ${owner.accessToken}` },
   });
   expect(response.status).toBe(200);
   archive = unzipSync(new Uint8Array(await response.arrayBuffer()));
+  expect(Object.keys(archive).some((file) => file.endsWith('.snapshot.json'))).toBe(true);
 });
 afterAll(async () => server?.destroy());
 

@@ -5,13 +5,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { contacts, notes, tasks } from '../../src/db/schema/index.ts';
-import { exportFrameLordData } from '../../src/domain/import/export-service.ts';
 import { importFrameLordExport } from '../../src/domain/import/import-service.ts';
 import type { AuthContext } from '../../src/domain/auth/auth-context.ts';
 import { createEntity, updateEntity } from '../../src/domain/resources/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { countUserRows, dumpDatabase, importedId, loadSample } from './support.ts';
+import { countUserRows, dumpDatabase, exportFile, importedId, loadSample } from './support.ts';
 
 let server: TestServer;
 let db: Db;
@@ -61,7 +60,7 @@ function comparable(file: any): any {
 
 describe('export', () => {
   it('writes the format back: export → import into a second account → export gives the same data', async () => {
-    const first = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
+    const first = await exportFile(db, server.server.services.blobs, alice.userId);
     expect(first.framelord_contacts).toHaveLength(13);
     expect(first.framelord_notes).toHaveLength(29);
     const summary = await importFrameLordExport(db, bob.userId, JSON.parse(JSON.stringify(first)), {
@@ -69,12 +68,12 @@ describe('export', () => {
     });
     expect(summary.warnings).toEqual([]);
     expect(await countUserRows(db, bob.userId)).toEqual(await countUserRows(db, alice.userId));
-    const second = await exportFrameLordData(db, server.server.services.blobs, bob.userId);
+    const second = await exportFile(db, server.server.services.blobs, bob.userId);
     expect(comparable(second)).toEqual(comparable(first));
   });
 
   it("keeps the app's ids and writes each note's document as plain-text lines", async () => {
-    const file: any = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
+    const file: any = await exportFile(db, server.server.services.blobs, alice.userId);
     const byId = new Map(file.framelord_notes.map((note: { id: string }) => [note.id, note]));
     expect(byId.get('note-1763719357114')).toMatchObject({
       title: 'Q1 Planning',
@@ -110,7 +109,7 @@ describe('export', () => {
       contact_id: carol.contactZeroId,
     });
     await importFrameLordExport(db, carol.userId, loadSample(), { blobs: server.server.services.blobs });
-    const file = await exportFrameLordData(db, server.server.services.blobs, carol.userId);
+    const file = await exportFile(db, server.server.services.blobs, carol.userId);
     expect((file.framelord_notes as Array<{ id: string }>).map((note) => note.id)).toContain(created.entity.id);
     expect((file.framelord_tasks as Array<{ id: string }>).map((record) => record.id)).toContain(task.entity.id);
     const before = await dumpDatabase(db);
@@ -124,7 +123,7 @@ describe('export', () => {
 
 describe('importing a later file', () => {
   it('updates the rows that changed in it, and only those', async () => {
-    const file: any = await exportFrameLordData(db, server.server.services.blobs, alice.userId);
+    const file: any = await exportFile(db, server.server.services.blobs, alice.userId);
     const task = file.framelord_tasks.find((record: { id: string }) => record.id === 'task-1764608700917');
     task.title = 'Finalize board deck v2';
     const contact = file.framelord_contacts.find((record: { fullName: string }) => record.fullName === 'Amara Nwosu');

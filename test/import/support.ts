@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
+import type { BlobService } from '../../src/domain/blobs/blob-service.ts';
+import { exportFrameLordJson } from '../../src/domain/import/export-service.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { importIdMap } from '../../src/db/schema/index.ts';
 
@@ -88,4 +90,11 @@ export async function importedIds(db: Db, userId: string, store: string): Promis
     .from(importIdMap)
     .where(and(eq(importIdMap.user_id, userId), eq(importIdMap.store, store)));
   return new Map(rows.map((row) => [row.source, row.id]));
+}
+
+/** The export file of a user, collected from the stream and parsed (small test accounts only). */
+export async function exportFile(db: Db, blobs: BlobService, userId: string, now?: Date): Promise<any> {
+  let text = '';
+  for await (const piece of exportFrameLordJson(db, blobs, userId, now)) text += piece;
+  return JSON.parse(text);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DATA_URL_BYTES } from '../../src/domain/resources/data-url.ts';
+import { MAX_ATTACHMENT_CHARS } from '../../src/domain/resources/nested/attachments.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { buildWorld, ok, type World } from './world.ts';
@@ -125,6 +126,32 @@ describe.each(parents)('/$path attachments', ({ path, body }) => {
     });
     expectErrorEnvelope(refused, 413, 'PAYLOAD_TOO_LARGE');
     expect((await ok(world.api.get(`/${path}?per_page=100&include_archived=true`), 200)).length).toBe(before);
+  });
+
+  it('bounds what one entity carries: its data URLs together at most MAX_ATTACHMENT_CHARS, added a write at a time', async () => {
+    // 9 MB files are 12 MB data URLs: two fit in 32 MiB, a third (kept ones counted) does not.
+    const file = (index: number) => ({
+      file_name: `part-${index}.bin`,
+      mime_type: 'application/octet-stream',
+      data_url: dataUrlOfBytes(9_000_000),
+    });
+    const created = await ok(world.api.post(`/${path}`, { ...body(world), attachments: [file(0)] }));
+    const keep = (entity: { attachments: Array<Record<string, unknown>> }) =>
+      entity.attachments.map(({ id, file_name, mime_type }) => ({ id, file_name, mime_type }));
+    const second = await ok(
+      world.api.patch(`/${path}/${created.id}`, { attachments: [...keep(created), file(1)] }),
+      200,
+    );
+    expect(second.attachments).toHaveLength(2);
+    const refused = await world.api.patch(`/${path}/${created.id}`, { attachments: [...keep(second), file(2)] });
+    expectErrorEnvelope(refused, 413, 'PAYLOAD_TOO_LARGE');
+    expect(refused.body.error.details).toEqual([{ field: 'attachments', message: expect.any(String) }]);
+    const stored = await ok(world.api.get(`/${path}/${created.id}`), 200);
+    expect(stored.attachments.map((item: { file_name: string }) => item.file_name)).toEqual([
+      'part-0.bin',
+      'part-1.bin',
+    ]);
+    expect(JSON.stringify(stored).length).toBeLessThan(MAX_ATTACHMENT_CHARS + 100_000);
   });
 });
 

@@ -3,7 +3,11 @@
 // could be hundreds of megabytes built in memory. Following `links.next` skips nothing, and one
 // entity bigger than the budget still travels, alone.
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interactions } from '../../src/db/schema/index.ts';
+import { resourceFor } from '../../src/domain/resources/index.ts';
+import { listSelection } from '../../src/domain/resources/list.ts';
 import { registerUser } from '../helpers/auth.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { apiFor, ok, type Api } from './world.ts';
@@ -67,6 +71,15 @@ describe('list pages end at the byte budget', () => {
         }),
       );
     }
+
+    // The page query knows each row's file bytes before loading them (what cuts it early).
+    const weighed = await server.server.services.db
+      .select(listSelection(resourceFor('interaction'), true))
+      .from(interactions)
+      .where(eq(interactions.user_id, (await api.get('/auth/me')).body.data.user.id));
+    const weights = weighed.map((row) => Number(row.__bytes)).sort((a, b) => a - b);
+    const expected = sizes.map((size) => dataUrlOf(size).length).sort((a, b) => a - b);
+    expect(weights).toEqual(expected);
 
     // Without bodies the whole list is one page, in the list's order.
     const light = await api.get('/interactions?per_page=100');

@@ -13,7 +13,7 @@ import type { BlobService } from '../blobs/blob-service.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
 import { conflict, fieldError, payloadTooLarge, validationError } from '../errors.ts';
 import { unstorableTextFields } from '../storable-text.ts';
-import { exportFrameLordData } from './export-service.ts';
+import { exportFrameLordJson } from './export-service.ts';
 import { loadSourceIds } from './id-map.ts';
 import { type ImportOptions, importFrameLordExport, recordCreatedDocuments } from './import-service.ts';
 import type { ImportSummary } from './summary.ts';
@@ -72,8 +72,14 @@ export async function* accountArchive(
     .from(users)
     .where(eq(users.id, userId));
   if (!account) throw fieldError('user', 'does not exist');
-  const data = await exportFrameLordData(db, blobs, userId, now);
-  addFile('data.json', strToU8(JSON.stringify(data)), true);
+  // data.json is zipped as the export writes it, never whole in memory.
+  const dataEntry = new ZipDeflate('data.json', { level: 6 });
+  zip.add(dataEntry);
+  for await (const text of exportFrameLordJson(db, blobs, userId, now)) {
+    dataEntry.push(strToU8(text));
+    yield* drain();
+  }
+  dataEntry.push(new Uint8Array(0), true);
   yield* drain();
 
   const exportedIds = (await loadSourceIds(db, userId)).get('notes') ?? new Map<string, string>();

@@ -3,7 +3,13 @@
 // app keep the app's ids (through the id map); rows created here are named by their UUID, which
 // the import recognises as the same row when the file comes back to the same account. Entities
 // are read through the resource layer (their nested collections included), one function per store.
+//
+// The file is written as it is read (json-stream.ts), so it never sits in memory whole:
+// attachments are read without their data URLs, and each data URL is read alone as it is
+// written; notes' documents are read a batch at a time and written before the next batch; a note's
+// images are encoded from the blob store chunk by chunk.
 import { and, eq, inArray } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
@@ -11,13 +17,13 @@ import {
   type folders,
   groupMemberships,
   type groups,
-  type interactionAttachments,
+  interactionAttachments,
   type interactions,
   type notes,
   type pipelineItems,
   type pipelineStageTemplates,
   type pipelineTemplates,
-  type projectAttachments,
+  projectAttachments,
   type projects,
   type projectSections,
   type projectTaskLinks,
@@ -32,6 +38,7 @@ import { allResourceEntities } from '../resources/operations.ts';
 import { resourceFor } from '../resources/registry.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
+import { base64Text, JsonStream, joinedPieces, jsonRecord, recordArray, type StreamedRecord } from './json-stream.ts';
 import { matchDefaultFolders } from './plan.ts';
 
 type Json = Record<string, unknown>;
@@ -136,14 +143,16 @@ export function documentContent(state: Uint8Array | null): { lines: string; blob
   }
 }
 
-/** A note's blobs as the app's legacy attachments (data URLs); keys the user has no blob for are left out. */
-async function noteAttachments(
+/**
+ * A note's blobs as the app's legacy attachments, each data URL encoded from the blob store chunk
+ * by chunk as it is written; keys the user has no blob for are left out.
+ */
+async function* noteAttachments(
   blobs: BlobService,
   userId: string,
   refs: readonly DocumentBlob[],
   noteCreatedAt: string | null,
-): Promise<Json[]> {
-  const attachments: Json[] = [];
+): AsyncGenerator<StreamedRecord> {
   for (const ref of refs) {
     let found: FoundBlob;
     try {
@@ -152,20 +161,30 @@ async function noteAttachments(
       if (isDomainError(error) && error.code === 'NOT_FOUND') continue;
       throw error;
     }
-    const parts: Uint8Array[] = [];
-    if (found.size > 0) for await (const part of blobs.read(found, { start: 0, end: found.size - 1 })) parts.push(part);
     const isImage = found.content_type.startsWith('image/');
-    attachments.push({
+    const prefix = JSON.stringify(`data:${found.content_type};base64,`).slice(0, -1);
+    yield {
       id: `attachment-${ref.key}`,
       type: isImage ? 'image' : 'file',
-      dataUrl: `data:${found.content_type};base64,${Buffer.concat(parts).toString('base64')}`,
+      dataUrl: new JsonStream(async function* () {
+        yield prefix;
+        if (found.size > 0) yield* base64Text(blobs.read(found, { start: 0, end: found.size - 1 }));
+        yield '"';
+      }),
       filename: ref.name ?? `${isImage ? 'image' : 'file'}-${ref.key.slice(0, 8)}`,
       mimeType: found.content_type,
       // The note's time, not the upload's: an export of an import of an export stays the same.
       createdAt: noteCreatedAt,
-    });
+    };
   }
-  return attachments;
+}
+
+/** An attachment's data URL, read alone when the file writes it (never all of them at once). */
+function dataUrlOf(db: Db, table: PgTable & { id: AnyPgColumn; data_url: AnyPgColumn }, id: string): JsonStream {
+  return new JsonStream(async function* () {
+    const [row] = await db.select({ value: table.data_url }).from(table).where(eq(table.id, id));
+    yield JSON.stringify(row?.value ?? null);
+  });
 }
 
 /** What every store's exporter shares: the account and the app ids its rows go back to. */
@@ -186,9 +205,35 @@ const entities = async <T extends keyof Exported>(
 ): Promise<Array<Exported[T]>> =>
   (await allResourceEntities(scope.db, { userId: scope.userId }, resourceFor(type), {
     includeArchived,
+    // Attachments come without their data URLs: each is read alone as it is written.
+    bodies: false,
   })) as unknown as Array<Exported[T]>;
 
-export async function exportFrameLordData(db: Db, blobs: BlobService, userId: string, now = new Date()): Promise<Json> {
+/** Records read per store, for a summary line (the CLI). */
+export type ExportCounts = Record<string, number>;
+
+/**
+ * The export file as JSON text, piece by piece, produced as the consumer reads (an HTTP answer, a
+ * file, a zip entry): concatenated, the pieces are the file.
+ */
+export async function* exportFrameLordJson(
+  db: Db,
+  blobs: BlobService,
+  userId: string,
+  now = new Date(),
+  counts: ExportCounts = {},
+): AsyncGenerator<string> {
+  const { notes: noteCount, ...file } = await exportRecords(db, blobs, userId, now);
+  const fields: StreamedRecord = {};
+  for (const [store, value] of Object.entries(file)) {
+    if (Array.isArray(value)) counts[store] = value.length;
+    fields[store] = Array.isArray(value) ? recordArray(value as StreamedRecord[]) : value;
+  }
+  counts.framelord_notes = noteCount;
+  yield* joinedPieces(jsonRecord(fields));
+}
+
+async function exportRecords(db: Db, blobs: BlobService, userId: string, now: Date) {
   const [contactZero] = await db
     .select({ id: contacts.id })
     .from(contacts)
@@ -207,10 +252,12 @@ export async function exportFrameLordData(db: Db, blobs: BlobService, userId: st
   const groups = await exportGroups(scope);
   const projects = await exportProjects(scope);
   const pipelines = await exportPipelines(scope);
+  const notes = await exportNotes(scope, folders.folderId);
   return {
     exportedAt: now.toISOString(),
     framelord_contacts: await exportContacts(scope),
-    framelord_notes: await exportNotes(scope, folders.folderId),
+    framelord_notes: recordArray(notes.records),
+    notes: notes.count,
     framelord_tasks: await exportTasks(scope),
     interactions: await exportInteractions(scope),
     topics: await exportTopics(scope),
@@ -284,49 +331,60 @@ async function exportFolders(scope: ExportScope) {
   return { records: ordered(records, (record) => record.createdAt, false), folderId };
 }
 
-/** Notes, newest first, with their document as plain-text lines. */
-async function exportNotes(scope: ExportScope, folderId: (id: string | null) => string | null): Promise<Json[]> {
-  const rows = await entities(scope, 'note', true);
-  const records: Array<Json & { id: string; createdAt: string | null }> = [];
-  // Documents a batch of notes per statement, not a round trip per note; a batch at a time, so a
-  // large account's documents are never all in memory as raw states at once.
-  for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
-    const batch = rows.slice(start, start + DOCUMENT_BATCH);
-    const states = await loadCurrentDocumentStates(
-      scope.db,
-      batch.map((row) => row.id),
-    );
-    for (const row of batch) {
-      const document = documentContent(states.get(row.id) ?? null);
-      records.push({
-        id: scope.appId('notes', row.id),
-        title: row.title,
-        blocksuiteDocId: row.blocksuite_doc_id,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-        authorContactId: CONTACT_ZERO_SOURCE_ID,
-        targetContactIds: (row.target_contact_ids as string[]).map(scope.contactId).sort(),
-        kind: row.kind,
-        dateKey: row.date_key,
-        folderId: folderId(row.folder_id),
-        isInbox: row.is_inbox,
-        topics: [],
-        tags: row.tags ?? [],
-        mentions: [],
-        preferredView: row.preferred_view,
-        isPinnedHome: row.is_pinned_home,
-        isPinned: row.is_pinned,
-        icon: optional(row.icon),
-        isArchived: row.is_archived,
-        sync_version: row.sync_version,
-        content: document.lines,
-        entries: [],
-        attachments: await noteAttachments(scope.blobs, scope.userId, document.blobs, row.created_at),
-        contactId: CONTACT_ZERO_SOURCE_ID,
-      });
+/**
+ * Notes, newest first, with their document as plain-text lines: ordered first, then read a batch
+ * of documents per statement and written before the next batch is read.
+ */
+async function exportNotes(scope: ExportScope, folderId: (id: string | null) => string | null) {
+  const rows = ordered(
+    (await entities(scope, 'note', true)).map((row) => ({
+      row,
+      id: scope.appId('notes', row.id),
+      createdAt: row.created_at as string | null,
+    })),
+    (note) => note.createdAt,
+    true,
+  );
+  const records = async function* (): AsyncGenerator<StreamedRecord> {
+    for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
+      const batch = rows.slice(start, start + DOCUMENT_BATCH);
+      const states = await loadCurrentDocumentStates(
+        scope.db,
+        batch.map(({ row }) => row.id),
+      );
+      for (const { row, id, createdAt } of batch) {
+        const document = documentContent(states.get(row.id) ?? null);
+        states.delete(row.id);
+        yield {
+          id,
+          title: row.title,
+          blocksuiteDocId: row.blocksuite_doc_id,
+          createdAt,
+          updatedAt: row.updated_at,
+          authorContactId: CONTACT_ZERO_SOURCE_ID,
+          targetContactIds: (row.target_contact_ids as string[]).map(scope.contactId).sort(),
+          kind: row.kind,
+          dateKey: row.date_key,
+          folderId: folderId(row.folder_id),
+          isInbox: row.is_inbox,
+          topics: [],
+          tags: row.tags ?? [],
+          mentions: [],
+          preferredView: row.preferred_view,
+          isPinnedHome: row.is_pinned_home,
+          isPinned: row.is_pinned,
+          icon: optional(row.icon),
+          isArchived: row.is_archived,
+          sync_version: row.sync_version,
+          content: document.lines,
+          entries: [],
+          attachments: recordArray(noteAttachments(scope.blobs, scope.userId, document.blobs, createdAt)),
+          contactId: CONTACT_ZERO_SOURCE_ID,
+        };
+      }
     }
-  }
-  return ordered(records, (record) => record.createdAt, true);
+  };
+  return { records: records(), count: rows.length };
 }
 
 /** Tasks, newest first. Archived ones have no form in the app: left out (as interactions, groups, templates). */
@@ -342,25 +400,28 @@ async function exportTasks(scope: ExportScope): Promise<Json[]> {
   return ordered(records, (record) => record.createdAt, true);
 }
 
-/** Attachments of a record in the app's shape, oldest first. */
-function attachmentsOf<A extends Attachment>(
+/** Attachments of a record in the app's shape, oldest first, each data URL read as it is written. */
+function attachmentsOf<A extends Omit<Attachment, 'data_url'>>(
   scope: ExportScope,
+  table: typeof interactionAttachments | typeof projectAttachments,
   store: MappedStore,
   parent: { key: 'interactionId' | 'projectId'; id: string },
   items: readonly A[],
   extra: (item: A) => Json = () => ({}),
-): Json[] {
-  return [...items]
-    .sort((a, b) => compareKeys([a.created_at, a.id], [b.created_at, b.id]))
-    .map((item) => ({
-      id: childIdFromSourceId(parent.id, scope.appId(store, item.id)) ?? item.id,
-      [parent.key]: parent.id,
-      fileName: item.file_name,
-      mimeType: item.mime_type,
-      dataUrl: item.data_url,
-      ...extra(item),
-      createdAt: item.created_at,
-    }));
+): JsonStream {
+  return recordArray(
+    [...items]
+      .sort((a, b) => compareKeys([a.created_at, a.id], [b.created_at, b.id]))
+      .map((item) => ({
+        id: childIdFromSourceId(parent.id, scope.appId(store, item.id)) ?? item.id,
+        [parent.key]: parent.id,
+        fileName: item.file_name,
+        mimeType: item.mime_type,
+        dataUrl: dataUrlOf(scope.db, table, item.id),
+        ...extra(item),
+        createdAt: item.created_at,
+      })),
+  );
 }
 
 /** Interactions, newest first, with their attachments. */
@@ -374,7 +435,13 @@ async function exportInteractions(scope: ExportScope): Promise<Json[]> {
       type: row.type,
       occurredAt: row.occurred_at as string,
       summary: row.summary,
-      attachments: attachmentsOf(scope, 'interaction_attachments', { key: 'interactionId', id }, row.attachments),
+      attachments: attachmentsOf(
+        scope,
+        interactionAttachments,
+        'interaction_attachments',
+        { key: 'interactionId', id },
+        row.attachments,
+      ),
     };
   });
   return ordered(records, (record) => record.occurredAt, true);
@@ -469,6 +536,7 @@ async function exportProjects(scope: ExportScope) {
       groupIds: [],
       attachments: attachmentsOf(
         scope,
+        projectAttachments,
         'project_attachments',
         { key: 'projectId', id },
         row.attachments,

@@ -11,7 +11,7 @@ import type { FrameLordExport, NoteRecord } from './export-format.ts';
 import { contentLines } from './html-content.ts';
 import { childSourceId, type IdAllocator } from './id-map.ts';
 import { CONTACT_ZERO_SOURCE_ID } from './parse-export.ts';
-import { checkedDataUrlMime, checkedOptionalDataUrl, structuralError } from './record-checks.ts';
+import { checkAttachmentsTotal, checkedDataUrlMime, checkedOptionalDataUrl, structuralError } from './record-checks.ts';
 
 /**
  * The PARA folders' constant app ids and the account default folder each stands for
@@ -372,6 +372,10 @@ function planInteractions(scope: PlanScope): PlannedEntity[] {
   const { file, ids } = scope.input;
   return file.interactions.flatMap((interaction, index) => {
     const where = record('interactions', index, interaction.id);
+    checkAttachmentsTotal(
+      `${where}.attachments`,
+      interaction.attachments.map((attachment) => attachment.dataUrl),
+    );
     const contactId = scope.contactRef(interaction.contactId);
     if (contactId === undefined) {
       scope.warn(`${where}: contact "${interaction.contactId}" is not in the file; the interaction is skipped`);
@@ -461,6 +465,10 @@ function planProjects(scope: PlanScope): PlannedEntity[] {
   const fileProjectIds = new Set(file.projects.map((project) => project.id));
   for (const [index, project] of file.projects.entries()) {
     const where = record('projects', index, project.id);
+    checkAttachmentsTotal(
+      `${where}.attachments`,
+      project.attachments.map((attachment) => attachment.dataUrl),
+    );
     const primaryId = scope.contactRef(project.primaryContactId);
     if (primaryId === undefined) {
       scope.warn(`${where}: primary contact "${project.primaryContactId}" is not in the file; the project is skipped`);

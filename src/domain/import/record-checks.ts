@@ -1,5 +1,6 @@
 import { checkDataUrl, decodeDataUrl } from '../resources/data-url.ts';
 import { DomainError, validationError } from '../errors.ts';
+import { MAX_ATTACHMENT_CHARS } from '../resources/nested/attachments.ts';
 
 /** A refusal naming the record, in the message too (a terminal shows only the message). */
 export function structuralError(field: string, message: string): DomainError {
@@ -47,4 +48,12 @@ export function decodedDataUrl(field: string, dataUrl: string): { mimeType: stri
   } catch (error) {
     throw withFieldInMessage(field, error);
   }
+}
+
+/** An entity's attachments together, as the REST API bounds them (docs/api.md): 413 beyond. */
+export function checkAttachmentsTotal(field: string, dataUrls: readonly string[]): void {
+  const total = dataUrls.reduce((sum, dataUrl) => sum + dataUrl.length, 0);
+  if (total <= MAX_ATTACHMENT_CHARS) return;
+  const message = `hold ${total} characters of data URLs together; at most ${MAX_ATTACHMENT_CHARS}`;
+  throw new DomainError('PAYLOAD_TOO_LARGE', `Invalid export: ${field}: ${message}`, [{ field, message }]);
 }

@@ -258,6 +258,8 @@ export interface CreateItem {
   body: unknown;
   /** Time of the write (sync: the client's clamped time). */
   updatedAt: Date;
+  /** A copy's values, as `WriteOptions.copied` (an import). */
+  copied?: WriteOptions['copied'];
 }
 
 /** How one item of createResourceEntities ended. */
@@ -293,12 +295,18 @@ export async function createResourceEntities(
     if (!(error instanceof DomainError)) throw error;
     outcomes[index] = { ok: false, error };
   };
-  const prepared: Array<{ index: number; id: string; parsed: ParsedBody; context: WriteContext }> = [];
+  const prepared: Array<{
+    index: number;
+    id: string;
+    parsed: ParsedBody;
+    context: WriteContext;
+    copied: WriteOptions['copied'];
+  }> = [];
   for (const [index, item] of items.entries()) {
     try {
       const parsed = parseBody(resource, 'create', item.body);
-      const context = createContext(tx, auth, resource, parsed, item.updatedAt);
-      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context });
+      const context = createContext(tx, auth, resource, parsed, item.updatedAt, item.copied !== undefined);
+      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context, copied: item.copied });
     } catch (error) {
       fail(index, error);
     }
@@ -326,7 +334,7 @@ export async function createResourceEntities(
   const rows = await insertRowsReturning(
     tx,
     definition.table,
-    valid.map((item) => insertedRow(item.context, item.id)),
+    valid.map((item) => insertedRow(item.context, item.id, item.copied?.row)),
     resource.schemas.detailColumns,
   );
   const inserted = new Map(rows.map((row) => [String(row.id), row]));
@@ -343,7 +351,7 @@ export async function createResourceEntities(
       }
       continue;
     }
-    deferredChanges.push(...(await writeDependents(item.context, resource, row)));
+    deferredChanges.push(...(await writeDependents(item.context, resource, row, item.copied)));
     outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(row.sync_version), created: true };
   }
   return outcomes;
@@ -525,6 +533,8 @@ export async function findResourceEntities(
 
 /** Entities as lists show them, with their attachments' bodies (an export's view). */
 const LIST_WITH_BODIES: PresentOptions = { detail: false, includeAttachments: true };
+/** Attachments without their data URLs (the export reads each one alone as it writes it). */
+const LIST_WITHOUT_BODIES: PresentOptions = { detail: false, includeAttachments: false };
 /** Rows presented per statement of each nested collection. */
 const PRESENT_BATCH = 500;
 
@@ -536,7 +546,7 @@ export async function allResourceEntities(
   db: Db,
   auth: Pick<AuthContext, 'userId'>,
   resource: Resource,
-  options: { includeArchived: boolean },
+  options: { includeArchived: boolean; bodies?: boolean },
 ): Promise<Entity[]> {
   const { table } = resource.definition;
   const columns = resource.schemas.columns;
@@ -548,7 +558,14 @@ export async function allResourceEntities(
     .orderBy(asc(columns.created_at as AnyPgColumn), asc(table.id))) as Row[];
   const entities: Entity[] = [];
   for (let start = 0; start < rows.length; start += PRESENT_BATCH)
-    entities.push(...(await presentRows(db, resource, rows.slice(start, start + PRESENT_BATCH), LIST_WITH_BODIES)));
+    entities.push(
+      ...(await presentRows(
+        db,
+        resource,
+        rows.slice(start, start + PRESENT_BATCH),
+        options.bodies === false ? LIST_WITHOUT_BODIES : LIST_WITH_BODIES,
+      )),
+    );
   return entities;
 }
 

@@ -3,10 +3,12 @@
 // validates and writes it.
 import { createRoute, z } from '@hono/zod-openapi';
 import { accountArchive, importAccountArchive } from '../../domain/import/archive.ts';
-import { exportFrameLordData } from '../../domain/import/export-service.ts';
+import { exportFrameLordJson } from '../../domain/import/export-service.ts';
 import { importFrameLordExport } from '../../domain/import/import-service.ts';
 import { SUMMARY_TABLES } from '../../domain/import/summary.ts';
+import type { Context } from 'hono';
 import type { Services } from '../../services.ts';
+import type { AppEnv } from '../app-env.ts';
 import type { App } from '../app.ts';
 import { caller, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
 
@@ -76,7 +78,8 @@ const exportRoute = createRoute({
   tags: ['import'],
   summary: 'Export your data in the FrameLord browser-app format',
   description:
-    'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged.',
+    'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged. ' +
+    'Streamed as it is read: attachments and documents are never all in memory at once.',
   security: SECURITY,
   responses: {
     200: json(ExportFile, 'The export file'),
@@ -125,36 +128,59 @@ const importArchiveRoute = createRoute({
   },
 });
 
-export function registerImportRoutes(app: App, services: Services): void {
-  app.openapi(exportArchiveRoute, async (c) => {
-    const auth = caller(c);
-    const chunks = accountArchive(services.db, services.blobs, auth.userId);
-    // The first chunk is read before answering, so a failure there is an error answer, not a broken download.
-    const first = await chunks.next();
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (!first.done) controller.enqueue(first.value);
-        else controller.close();
-      },
-      async pull(controller) {
-        try {
-          const next = await chunks.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
-        } catch (error) {
-          c.get('logger')?.error({ err: error }, 'archive export failed mid-stream');
-          controller.error(error);
-        }
-      },
-      async cancel() {
-        await chunks.return(undefined);
-      },
-    });
-    return c.body(body, 200, {
-      'Content-Type': 'application/zip',
-      'Content-Disposition': `attachment; filename="framelord-archive-${new Date().toISOString().slice(0, 10)}.zip"`,
-    });
+/**
+ * An answer streamed from `chunks` as the client reads it. The first chunk is read before
+ * answering, so a failure there is an error answer, not a broken download; a later failure cuts
+ * the download (logged), which a client sees as an incomplete body.
+ */
+async function streamedAnswer(
+  c: Context<AppEnv>,
+  chunks: AsyncGenerator<Uint8Array>,
+  headers: Record<string, string>,
+  what: string,
+): Promise<Response> {
+  const first = await chunks.next();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!first.done) controller.enqueue(first.value);
+      else controller.close();
+    },
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        c.get('logger')?.error({ err: error }, `${what} failed mid-stream`);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
   });
+  return c.body(body, 200, headers);
+}
+
+async function* utf8(pieces: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  for await (const piece of pieces) yield encoder.encode(piece);
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function registerImportRoutes(app: App, services: Services): void {
+  app.openapi(exportArchiveRoute, async (c) =>
+    streamedAnswer(
+      c,
+      accountArchive(services.db, services.blobs, caller(c).userId),
+      {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename="framelord-archive-${today()}.zip"`,
+      },
+      'archive export',
+    ),
+  );
   app.openapi(importArchiveRoute, async (c) => {
     const auth = caller(c);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -180,13 +206,18 @@ export function registerImportRoutes(app: App, services: Services): void {
     );
     return c.json({ data: summary }, 200);
   });
-  app.openapi(exportRoute, async (c) => {
-    const auth = caller(c);
-    const data = await exportFrameLordData(services.db, services.blobs, auth.userId);
-    c.header(
-      'Content-Disposition',
-      `attachment; filename="framelord-export-${new Date().toISOString().slice(0, 10)}.json"`,
-    );
-    return c.json(data, 200);
-  });
+  // Streamed JSON: registered for the OpenAPI document, served as a plain route (the typed
+  // handlers of app.openapi answer JSON through c.json, which would build it in memory).
+  app.openAPIRegistry.registerPath(exportRoute);
+  app.get(exportRoute.path, async (c) =>
+    streamedAnswer(
+      c,
+      utf8(exportFrameLordJson(services.db, services.blobs, caller(c).userId)),
+      {
+        'Content-Type': 'application/json',
+        'Content-Disposition': `attachment; filename="framelord-export-${today()}.json"`,
+      },
+      'export',
+    ),
+  );
 }

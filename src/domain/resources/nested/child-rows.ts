@@ -10,6 +10,7 @@ import { validationError } from '../../errors.ts';
 import type { OwnedReference } from '../../ownership.ts';
 import { apiValue, omittedValue } from '../columns.ts';
 import type { NestedCollection, NestedWriteContext, PresentOptions, Row } from '../definition.ts';
+import { qualified } from '../../long-values.ts';
 import { uuidSchema } from '../../uuid.ts';
 
 export type ChildItem = Record<string, unknown> & { id?: string };
@@ -79,9 +80,9 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
       ? {
           bodyBytes: (parentId: AnyPgColumn) =>
             sql`(select coalesce(sum(${sql.join(
-              [...bodyFields].map((name) => sql`coalesce(octet_length(${columns[name]}), 0)`),
+              [...bodyFields].map((name) => sql`coalesce(octet_length(${qualified(columns[name] as AnyPgColumn)}), 0)`),
               sql` + `,
-            )}), 0) from ${table} where ${parentColumn} = ${parentId})`,
+            )}), 0) from ${table} where ${qualified(parentColumn)} = ${qualified(parentId)})`,
         }
       : {}),
     async load(db, parentIds, presentOptions) {
