@@ -11,6 +11,8 @@ import type { EntityType } from '../entity-types.ts';
 import { apiValue } from '../resources/columns.ts';
 import type { ChangeRef, Entity, NestedCollection, PresentOptions, Row } from '../resources/definition.ts';
 import {
+  type CreateItem,
+  createResourceEntities,
   createResourceEntity,
   differingFields,
   findResourceEntities,
@@ -107,6 +109,7 @@ export async function writeEntities(
     const ids = planned.slice(start, start + READ_BATCH).map((entity) => entity.id);
     for (const [id, entity] of await findResourceEntities(tx, auth, resource, ids, STORED)) stored.set(id, entity);
   }
+  const creates: Array<{ entity: PlannedEntity; item: CreateItem }> = [];
   for (const entity of planned) {
     const current = stored.get(entity.id);
     const fields = bodyValues({ ...entity.values, ...(current ? {} : entity.insertOnly) });
@@ -141,28 +144,48 @@ export async function writeEntities(
       ]),
     );
     const options: WriteOptions = { deferredChanges: context.changes, present: false };
-    // A refusal names the record of the file, then the field as the resource layer names it.
-    await inRequestTerms<unknown>(
-      (field) => `${entity.where}.${field}`,
-      () =>
-        current
-          ? updateResourceEntity(tx, auth, resource, entity.id, body, {
-              ...options,
-              mode: 'patch',
-              updatedAt: context.now,
-              copied: { row, items },
-            })
-          : createResourceEntity(
-              tx,
-              auth,
-              resource,
-              { ...body, id: entity.id },
-              {
-                ...options,
-                updatedAt: entity.updatedAt,
-                copied: { row: { ...row, created_at: entity.createdAt, ...onCreate?.(entity) }, items },
-              },
-            ),
+    const created = { row: { ...row, created_at: entity.createdAt, ...onCreate?.(entity) }, items };
+    if (!current && definition.batchCreates) {
+      creates.push({
+        entity,
+        item: { body: { ...body, id: entity.id }, updatedAt: entity.updatedAt, copied: created },
+      });
+      continue;
+    }
+    await inRecordTerms(entity, () =>
+      current
+        ? updateResourceEntity(tx, auth, resource, entity.id, body, {
+            ...options,
+            mode: 'patch',
+            updatedAt: context.now,
+            copied: { row, items },
+          })
+        : createResourceEntity(
+            tx,
+            auth,
+            resource,
+            { ...body, id: entity.id },
+            { ...options, copied: created, updatedAt: entity.updatedAt },
+          ),
     );
   }
+  // New rows of a resource whose creates batch (sync push's path): one INSERT per batch.
+  for (let start = 0; start < creates.length; start += READ_BATCH) {
+    const batch = creates.slice(start, start + READ_BATCH);
+    const outcomes = await createResourceEntities(
+      tx,
+      auth,
+      resource,
+      batch.map(({ item }) => item),
+      context.changes,
+    );
+    for (const [index, outcome] of outcomes.entries()) {
+      const { entity } = batch[index] as (typeof batch)[number];
+      if (!outcome.ok) await inRecordTerms(entity, () => Promise.reject(outcome.error));
+    }
+  }
 }
+
+/** A refusal names the record of the file, then the field as the resource layer names it. */
+const inRecordTerms = (entity: PlannedEntity, write: () => Promise<unknown>) =>
+  inRequestTerms((field) => `${entity.where}.${field}`, write);

@@ -258,6 +258,8 @@ export interface CreateItem {
   body: unknown;
   /** Time of the write (sync: the client's clamped time). */
   updatedAt: Date;
+  /** A copy's values, as `WriteOptions.copied` (an import). */
+  copied?: WriteOptions['copied'];
 }
 
 /** How one item of createResourceEntities ended. */
@@ -293,12 +295,18 @@ export async function createResourceEntities(
     if (!(error instanceof DomainError)) throw error;
     outcomes[index] = { ok: false, error };
   };
-  const prepared: Array<{ index: number; id: string; parsed: ParsedBody; context: WriteContext }> = [];
+  const prepared: Array<{
+    index: number;
+    id: string;
+    parsed: ParsedBody;
+    context: WriteContext;
+    copied: WriteOptions['copied'];
+  }> = [];
   for (const [index, item] of items.entries()) {
     try {
       const parsed = parseBody(resource, 'create', item.body);
-      const context = createContext(tx, auth, resource, parsed, item.updatedAt);
-      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context });
+      const context = createContext(tx, auth, resource, parsed, item.updatedAt, item.copied !== undefined);
+      prepared.push({ index, id: (parsed.id ?? randomUUID()).toLowerCase(), parsed, context, copied: item.copied });
     } catch (error) {
       fail(index, error);
     }
@@ -326,7 +334,7 @@ export async function createResourceEntities(
   const rows = await insertRowsReturning(
     tx,
     definition.table,
-    valid.map((item) => insertedRow(item.context, item.id)),
+    valid.map((item) => insertedRow(item.context, item.id, item.copied?.row)),
     resource.schemas.detailColumns,
   );
   const inserted = new Map(rows.map((row) => [String(row.id), row]));
@@ -343,7 +351,7 @@ export async function createResourceEntities(
       }
       continue;
     }
-    deferredChanges.push(...(await writeDependents(item.context, resource, row)));
+    deferredChanges.push(...(await writeDependents(item.context, resource, row, item.copied)));
     outcomes[item.index] = { ok: true, id: item.id, syncVersion: Number(row.sync_version), created: true };
   }
   return outcomes;
