@@ -12,6 +12,7 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { MessageType, SyncStep } from '../../src/collab/frames.ts';
 import { decodeRelayMessage } from '../../src/collab/relay-wire.ts';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
@@ -28,12 +29,9 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { deleteRedisKeys, REDIS_URL, uniquePrefix } from '../scale/cluster.ts';
 
 const PEER = 'test-peer';
-const SYNC = 0;
-const AWARENESS = 1;
-const SYNC_REPLY = 4;
-const STEP1 = 0;
-const STEP2 = 1;
-const UPDATE = 2;
+// The protocol's numbers, as the server reads them.
+const { Sync: SYNC, Awareness: AWARENESS, SyncReply: SYNC_REPLY } = MessageType;
+const { Step1: STEP1, Step2: STEP2, Update: UPDATE } = SyncStep;
 
 let server: TestServer;
 let prefix: string;
@@ -292,7 +290,7 @@ describe('relay wire format', () => {
         }),
       )?.kind ?? null;
     expect(typed(SYNC, STEP1)).toBe('state-request');
-    expect(typed(4, STEP1)).toBe('state-request'); // SyncReply
+    expect(typed(SYNC_REPLY, STEP1)).toBe('state-request');
     expect(typed(SYNC, STEP2)).toBe('state');
     expect(typed(AWARENESS)).toBe('awareness');
     expect(typed(3)).toBe('awareness-request');
