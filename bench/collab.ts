@@ -608,6 +608,27 @@ async function runAppendCost(target: Target, options: CollabBenchOptions): Promi
   return results;
 }
 
+/**
+ * With BENCH_CPU_PROFILE_DIR: the measured window's start, last edit and end, appended to
+ * `windows.jsonl` there as one line per server, in microseconds of the monotonic clock that V8's
+ * CPU profiles time their samples with, so that a profile can be read over the window only
+ * (start-up and module loading are otherwise most of it).
+ */
+function profileWindowMarks(target: Target) {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  const times: Record<string, number> = {};
+  return {
+    mark(name: 'start' | 'edited' | 'end') {
+      times[name] = Number(process.hrtime.bigint() / 1000n);
+      if (dir && name === 'end')
+        appendFileSync(
+          path.join(dir, 'windows.jsonl'),
+          `${JSON.stringify({ pid: target.pid, name: target.name, ...times })}\n`,
+        );
+    },
+  };
+}
+
 async function benchTarget(
   target: Target,
   options: CollabBenchOptions,
@@ -635,6 +656,7 @@ async function benchTarget(
   let commitsAfter: CommitCounters | undefined;
   let sampler: ReturnType<typeof startResourceSampler> | undefined;
   let resources = { postgresCpuSeconds: Number.NaN, peakRssMb: Number.NaN };
+  const marks = profileWindowMarks(target);
   const profile = options.parts.includes('profile')
     ? await runProfile(target, options, {
         async start() {
@@ -642,13 +664,16 @@ async function benchTarget(
           sampler = startResourceSampler(target);
           await sampler.ready;
           cpuBefore = cpuSecondsOf(target.pid);
+          marks.mark('start');
         },
         async edited() {
           cpuEdited = cpuSecondsOf(target.pid);
+          marks.mark('edited');
           postgresEdited = (await sampler?.current()) ?? Number.NaN;
         },
         async end() {
           cpuAfter = cpuSecondsOf(target.pid);
+          marks.mark('end');
           resources = (await sampler?.stop()) ?? resources;
           commitsAfter = await commitCounters(target.metricsUrl);
         },

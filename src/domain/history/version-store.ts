@@ -2,8 +2,9 @@
 // (full Yjs state, raw-deflated), when the store path takes one, and retention.
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
 import { queryRows } from '../../db/rows.ts';
 import { authSessions, notes, noteVersions } from '../../db/schema/index.ts';
 import { sessionColumn } from '../documents/update-log.ts';
@@ -160,19 +161,17 @@ export async function recordImportVersions(
 /** True when the note has no version taken in the last `intervalMinutes` (the database clock). */
 export async function versionDue(db: Db, noteId: string, intervalMinutes: number): Promise<boolean> {
   if (intervalMinutes === 0) return true;
-  const [recent] = await db
-    .select({ id: noteVersions.id })
-    .from(noteVersions)
-    .where(
-      and(
-        eq(noteVersions.note_id, noteId),
-        sql`${noteVersions.created_at} > now() - make_interval(mins => ${intervalMinutes}::int)`,
-      ),
-    )
-    .orderBy(desc(noteVersions.created_at))
-    .limit(1);
-  return recent === undefined;
+  return (await recentVersion(db, { noteId, intervalMinutes })).length === 0;
 }
+
+// Prepared (db/prepared.ts): every store of a document asks it.
+const recentVersion = preparedStatement<{ noteId: string; intervalMinutes: number }>(
+  'recent_note_version',
+  (p) => sql`select ${noteVersions.id} from ${noteVersions}
+    where ${noteVersions.note_id} = ${p.noteId}::uuid
+      and ${noteVersions.created_at} > now() - make_interval(mins => ${p.intervalMinutes}::int)
+    limit 1`,
+);
 
 /**
  * Called by compaction inside its transaction, after the merged state and the derived data are
