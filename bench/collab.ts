@@ -129,6 +129,13 @@ export interface ServerDiagnostics {
   /** Compactions during the profile and their mean duration. */
   compactions?: number;
   meanCompactionMs?: number;
+  /**
+   * The server's event-loop delay over the profile (prom-client's default metrics, reset by the
+   * scrape at its start), p99 and max ms: what an acknowledgement waits for besides its commit.
+   */
+  eventLoopDelayMs?: { p99: number; max: number };
+  /** V8 heap used and committed, and memory outside the heap (buffers), at the profile's end, MB. */
+  heapMb?: { used: number; total: number; external: number };
 }
 
 export interface TargetResult {
@@ -220,6 +227,11 @@ interface CommitCounters {
   within25ms: number;
   compactionSum: number;
   compactions: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 async function commitCounters(metricsUrl: string | undefined): Promise<CommitCounters | undefined> {
@@ -234,6 +246,11 @@ async function commitCounters(metricsUrl: string | undefined): Promise<CommitCou
     within25ms: value('collab_update_append_duration_seconds_bucket{le="0.025"}'),
     compactionSum: value('collab_store_duration_seconds_sum'),
     compactions: value('collab_store_duration_seconds_count'),
+    loopDelayP99: value('nodejs_eventloop_lag_p99_seconds'),
+    loopDelayMax: value('nodejs_eventloop_lag_max_seconds'),
+    heapUsed: value('nodejs_heap_size_used_bytes'),
+    heapTotal: value('nodejs_heap_size_total_bytes'),
+    external: value('nodejs_external_memory_bytes'),
   };
 }
 
@@ -706,6 +723,16 @@ async function benchTarget(
     diagnostics.meanCompactionMs = round(
       ((commitsAfter.compactionSum - commitsBefore.compactionSum) / diagnostics.compactions) * 1000,
     );
+    diagnostics.eventLoopDelayMs = {
+      p99: round(commitsAfter.loopDelayP99 * 1000),
+      max: round(commitsAfter.loopDelayMax * 1000),
+    };
+    const mb = (bytes: number) => round(bytes / 1024 / 1024);
+    diagnostics.heapMb = {
+      used: mb(commitsAfter.heapUsed),
+      total: mb(commitsAfter.heapTotal),
+      external: mb(commitsAfter.external),
+    };
   }
   log(`  ${target.name}: cold loads…`);
   const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
@@ -861,6 +888,16 @@ function formatReport(report: CollabBenchReport): string {
     ),
     row('log commits over 25 ms', ours.diagnostics.slowCommits, '-'),
     row('compactions (mean ms)', `${ours.diagnostics.compactions} (${ours.diagnostics.meanCompactionMs})`, '-'),
+    row(
+      'event-loop delay p99 / max ms',
+      `${ours.diagnostics.eventLoopDelayMs?.p99} / ${ours.diagnostics.eventLoopDelayMs?.max}`,
+      '-',
+    ),
+    row(
+      'heap used / committed / external MB at the end',
+      `${ours.diagnostics.heapMb?.used} / ${ours.diagnostics.heapMb?.total} / ${ours.diagnostics.heapMb?.external}`,
+      '-',
+    ),
     row(
       'errors',
       `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`,

@@ -196,19 +196,27 @@ export async function takeVersionOnStore(
 
 /** Drops a note's versions older than the retention, keeping its newest `minVersions`. */
 export async function pruneNoteVersions(db: Db, noteId: string, policy: VersionPolicy): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`delete from note_versions
-        where note_id = ${noteId}::uuid
-          and created_at < now() - make_interval(days => ${policy.retentionDays}::int)
-          and id not in (
-            select id from note_versions where note_id = ${noteId}::uuid
-            order by created_at desc, id desc limit ${policy.minVersions}::int
-          )
-        returning id`,
-  );
+  const rows = await pruneVersions(db, {
+    noteId,
+    retentionDays: policy.retentionDays,
+    minVersions: policy.minVersions,
+  });
   return rows.length;
 }
+
+// Prepared (db/prepared.ts): every version a store takes runs it.
+const pruneVersions = preparedStatement<{ noteId: string; retentionDays: number; minVersions: number }>(
+  'prune_note_versions',
+  (p) => sql`with note as (select ${p.noteId}::uuid as id)
+    delete from note_versions
+    where note_id = (select id from note)
+      and created_at < now() - make_interval(days => ${p.retentionDays}::int)
+      and id not in (
+        select id from note_versions where note_id = (select id from note)
+        order by created_at desc, id desc limit ${p.minVersions}::int
+      )
+    returning id`,
+);
 
 /**
  * The same retention over every note, in batches (the periodic job: a note nobody edits any more
