@@ -9,32 +9,27 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { openDatabase } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { compactDocument } from '../../src/domain/documents/compaction.ts';
 import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
-import { provisionDatabase } from '../../test/helpers/database.ts';
+import { createTestDatabase } from '../../test/helpers/database.ts';
 import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
 import { setFirstParagraph } from '../../test/history/blocksuite-edits.ts';
 
 const notesCount = Number(process.env.PROBE_NOTES ?? 40);
 const rounds = Number(process.env.PROBE_ROUNDS ?? 5);
-const provisioned = await provisionDatabase();
-if (!provisioned.databaseUrl) throw new Error('set TEST_DATABASE_URL (PostgreSQL on this machine)');
 let statements = 0;
-const handle = await openDatabase({
-  databaseUrl: provisioned.databaseUrl,
-  dataDir: provisioned.dataDir,
+const database = await createTestDatabase({
   maxConnections: 2,
   onQuery: () => {
     statements += 1;
   },
 });
-await runMigrations(handle);
-const db = handle.db;
+const databaseUrl = database.provisioned.databaseUrl;
+if (!databaseUrl) throw new Error('set TEST_DATABASE_URL (PostgreSQL on this machine)');
+const db = database.db;
 const policy = { enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 };
 const hooks = [
   (tx: typeof db, note: { id: string; user_id: string }, merged: Uint8Array) =>
@@ -50,10 +45,13 @@ for (let index = 0; index < notesCount; index += 1) {
   docs.push({ id: note.id, doc });
 }
 
-const database = new URL(provisioned.databaseUrl).pathname.slice(1);
+const databaseName = new URL(databaseUrl).pathname.slice(1);
 const ticks = 100; // USER_HZ
 async function postgresCpuSeconds(): Promise<number> {
-  const rows = await queryRows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = ${database}`);
+  const rows = await queryRows<{ pid: number }>(
+    db,
+    sql`select pid from pg_stat_activity where datname = ${databaseName}`,
+  );
   let total = 0;
   for (const { pid } of rows) {
     try {
@@ -101,5 +99,4 @@ console.log(
     wallMsEach: round1(wallMs / compactions),
   }),
 );
-await handle.close();
-await provisioned.drop();
+await database.drop();

@@ -4,39 +4,32 @@
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../../src/db/client.ts';
-import { runMigrations } from '../../../src/db/migrate.ts';
+import type { DatabaseHandle } from '../../../src/db/client.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { buildBlockSuiteDocument, normalizeTitle } from '../../../src/domain/blocksuite/index.ts';
 import { compactDocument } from '../../../src/domain/documents/compaction.ts';
 import { appendUpdates } from '../../../src/domain/documents/update-log.ts';
 import { notes } from '../../../src/db/schema/index.ts';
-import { provisionDatabase, type ProvisionedDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { setFirstParagraph, setTitle } from '../../history/blocksuite-edits.ts';
 import { insertNote, insertUser } from './fixtures.ts';
 
-let provisioned: ProvisionedDatabase;
+let database: TestDatabase;
 let handle: DatabaseHandle;
 let statements = 0;
 let owner: AuthContext;
 
 beforeAll(async () => {
-  provisioned = await provisionDatabase();
-  handle = await openDatabase({
-    databaseUrl: provisioned.databaseUrl,
-    dataDir: provisioned.dataDir,
+  database = await createTestDatabase({
     maxConnections: 2,
     onQuery: () => {
       statements += 1;
     },
   });
-  await runMigrations(handle);
+  handle = database.handle;
   owner = await insertUser(handle.db);
 });
-afterAll(async () => {
-  await handle?.close();
-  await provisioned?.drop();
-});
+afterAll(async () => database?.drop());
 
 /** Statements sent by `call`. */
 async function statementsOf(call: () => Promise<unknown>): Promise<number> {
