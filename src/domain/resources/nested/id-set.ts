@@ -48,11 +48,15 @@ export function idSet(options: IdSetOptions): NestedCollection {
     },
     // Checked by the generic write before any nested collection is written (operations.ts).
     ownedReferences: (value) => [{ field, table: options.memberTable, ids: value as string[] }],
-    async write({ tx, parentId, copiedItems }, value) {
+    async write({ tx, parentId, mode, copiedItems }, value) {
       const wanted = [...new Set(value as string[])];
       if (wanted.length !== (value as string[]).length)
         throw validationError([{ field, message: 'lists an id twice' }]);
-      const current = await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
+      // A parent this write created has no members yet: nothing to read (an import creates thousands).
+      const current =
+        mode === 'create'
+          ? []
+          : await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
       const have = new Set(current.map((row) => String(row.member)));
       const removed = [...have].filter((id) => !wanted.includes(id));
       const added = wanted.filter((id) => !have.has(id));
