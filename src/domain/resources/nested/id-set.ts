@@ -5,7 +5,7 @@ import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { validationError } from '../../errors.ts';
 import type { UserOwnedTable } from '../../ownership.ts';
-import type { NestedCollection } from '../definition.ts';
+import type { NestedCollection, Row } from '../definition.ts';
 import { uuidSchema } from '../../uuid.ts';
 
 /** Largest set one body may carry; bigger memberships are built with several calls. */
@@ -42,6 +42,22 @@ export function idSet(options: IdSetOptions): NestedCollection {
         const parent = String(row.parent);
         const members = result.get(parent) ?? [];
         members.push(String(row.member));
+        result.set(parent, members);
+      }
+      return result;
+    },
+    async loadRows(db, parentIds) {
+      const result = new Map<string, Row[]>();
+      if (parentIds.length === 0) return result;
+      const rows = (await db
+        .select()
+        .from(junction)
+        .where(inArray(parentColumn, [...parentIds]))
+        .orderBy(asc(parentColumn), asc(memberColumn))) as Row[];
+      for (const row of rows) {
+        const parent = String(row[parentColumn.name]);
+        const members = result.get(parent) ?? [];
+        members.push(row);
         result.set(parent, members);
       }
       return result;
