@@ -155,6 +155,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       rateLimiter,
       rules: limits,
       logger,
+      afterUnverifiedSignUp: accounts.sendVerificationInBackground,
     }),
     documents,
     liveDocuments,

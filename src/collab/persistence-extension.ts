@@ -46,8 +46,10 @@ export interface PersistenceOptions {
  * plain Hocuspocus's instead of 1.2–1.4× (docs/benchmarks.md, "Cold load"). Should a Yjs release
  * move the map, the state is applied with the events as before: only slower, never different,
  * because nobody is connected and Hocuspocus's change hooks are not wired until the load ends.
+ * That fallback would cost speed without a word, so test/collab/load-internals.test.ts fails when
+ * a Document created the way Hocuspocus creates one no longer takes this path.
  */
-function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
+export function withoutUpdateEvents<T>(document: Y.Doc, apply: () => T): T {
   const observers = (document as unknown as { _observers?: unknown })._observers;
   if (!(observers instanceof Map)) return apply();
   const listeners: unknown = observers.get('update');

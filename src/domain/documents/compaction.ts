@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
 import { readBlockSuiteDocumentInSlices } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
+import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
 import { applyStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { encodeStateInSlices } from './sliced-encoding.ts';
@@ -97,6 +98,10 @@ async function compactFromDatabase(
     const state = await loadDocumentState(tx, noteId, transfer);
     if (!state || state.log.length === 0) return { result: { status: 'unchanged' } as const };
 
+    // Taken from the memory budget before the state becomes objects, held until the document is
+    // dropped. When it is spent this throws: the scheduler retries later and the log keeps every
+    // entry meanwhile (waiting here would hold the row lock and, on PGlite, the only connection).
+    const release = takeDecodeCost(storedStateCost(state));
     const doc = new Y.Doc();
     try {
       const { skipped } = applyStoredState(doc, state);
@@ -124,6 +129,7 @@ async function compactFromDatabase(
       } as const;
     } finally {
       doc.destroy();
+      release();
     }
   });
   if ('mark' in outcome && outcome.mark) markStoredState(outcome.mark.doc, outcome.mark.mark);

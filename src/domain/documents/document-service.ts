@@ -7,10 +7,10 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
-import { mergeStoredState } from './document-state.ts';
+import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
-import { createLiveCostLedger, type LiveCostLedger, type StructLimits } from './update-cost.ts';
+import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import {
   appendUpdateRowsPrepared,
@@ -29,7 +29,10 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
-  /** MAX_LIVE_STRUCTS: what the collaboration server's live documents hold together. */
+  /**
+   * MAX_LIVE_STRUCTS: what the documents this process holds decoded take together, the collaboration
+   * server's live ones and those decoded elsewhere (decode-budget.ts). The process's one ledger.
+   */
   readonly liveCost: LiveCostLedger;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
@@ -40,7 +43,8 @@ export interface DocumentService {
   loadState(noteId: string): Promise<StoredDocumentState | null>;
   /**
    * The note's full current state, holding every acknowledged edit: the live document when it is
-   * loaded, else the stored state merged with the log tail. Null when the note has no document yet.
+   * loaded, else the stored state merged with the log tail (within the memory budget:
+   * SERVICE_UNAVAILABLE when it is spent). Null when the note has no document yet.
    */
   currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
   /**
@@ -87,6 +91,8 @@ export function createDocumentService(
       for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
+  const liveCost = documentCostLedger();
+  liveCost.resize(config.maxLiveStructs);
   const compactionHooks: CompactionHook[] = [];
   const scheduler = createCompactionScheduler({
     compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
@@ -101,6 +107,12 @@ export function createDocumentService(
         log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
+      // The memory budget is spent (decode-budget.ts): nothing failed, the log keeps every entry
+      // until a retry finds room.
+      if (error instanceof LiveBudgetExhausted) {
+        log.info({ note_id: noteId, retry_in_ms: retryInMs }, 'document compaction deferred: memory budget reached');
+        return;
+      }
       metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });
       log.warn({ note_id: noteId, err: error, retry_in_ms: retryInMs }, 'document compaction failed; will retry');
     },
@@ -108,7 +120,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    liveCost: createLiveCostLedger(config.maxLiveStructs),
+    liveCost,
     appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {
@@ -120,7 +132,7 @@ export function createDocumentService(
       if (doc) return Y.encodeStateAsUpdate(doc);
       const state = await readState(note.id);
       if (!state || (state.stored === null && state.log.length === 0)) return null;
-      return mergeStoredState(state);
+      return mergeWithinBudget(state);
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
     requestCompaction: (noteId) => scheduler.request(noteId),
