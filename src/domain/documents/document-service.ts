@@ -52,8 +52,14 @@ export interface DocumentService {
    * compactions may then start from memory (compaction.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
-  /** Compacts now; false when it failed (a retry is then scheduled, never lost). */
+  /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
   compactNow(noteId: string): Promise<boolean>;
+  /**
+   * The store of a document loaded here, after edits: refreshes its derived data from memory and
+   * folds the log only once it is worth it (compaction.ts, mode `store`), or when the document is
+   * `leaving` memory. A log left unfolded is folded after `FOLD_IDLE_MS` without a store.
+   */
+  storeNow(noteId: string, options: { leaving: boolean }): Promise<boolean>;
   /** Compacts after the store debounce (a log that grew without a live document storing it). */
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
@@ -64,6 +70,9 @@ export interface DocumentService {
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
 }
+
+/** How long a log a store left unfolded waits for another store before it is folded anyway. */
+const FOLD_IDLE_MS = 5 * 60_000;
 
 export function createDocumentService(
   config: Config,
@@ -94,16 +103,31 @@ export function createDocumentService(
   const liveCost = documentCostLedger();
   liveCost.resize(config.maxLiveStructs);
   const compactionHooks: CompactionHook[] = [];
+  // A log a store left unfolded is folded once its document has had no store for a while.
+  const idleFolds = new Map<string, NodeJS.Timeout>();
+  const armIdleFold = (noteId: string, result: CompactionResult) => {
+    const pending = idleFolds.get(noteId);
+    if (pending) clearTimeout(pending);
+    idleFolds.delete(noteId);
+    if (result.status !== 'refreshed') return;
+    const timer = setTimeout(() => {
+      idleFolds.delete(noteId);
+      void scheduler.compactNow(noteId);
+    }, FOLD_IDLE_MS);
+    timer.unref();
+    idleFolds.set(noteId, timer);
+  };
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
+    compact: (noteId, mode) => compactDocument(db, noteId, transfer, compactionHooks, live, mode),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
     maxConcurrent: 2,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
-      if (result.status !== 'compacted') return;
+      if (result.status !== 'unchanged') armIdleFold(noteId, result);
+      if (result.status !== 'compacted' && result.status !== 'refreshed') return;
       metrics.collabStoreDuration.observe(seconds);
-      if (result.skippedEntries > 0)
+      if (result.status === 'compacted' && result.skippedEntries > 0)
         log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
@@ -135,6 +159,7 @@ export function createDocumentService(
       return mergeWithinBudget(state);
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
+    storeNow: (noteId, { leaving }) => scheduler.compactNow(noteId, leaving ? 'fold' : 'store'),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
     addCompactionHook(hook) {
@@ -144,6 +169,8 @@ export function createDocumentService(
       await appender.drain();
       await scheduler.flushAll();
       scheduler.stop();
+      for (const timer of idleFolds.values()) clearTimeout(timer);
+      idleFolds.clear();
     },
     scheduler,
   };
