@@ -34,6 +34,8 @@ import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
 import { isDomainError, notFound } from '../errors.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
+import { withDecodeCost } from '../documents/decode-budget.ts';
+import { storedCost } from '../documents/update-cost.ts';
 import { allResourceEntities } from '../resources/operations.ts';
 import { resourceFor } from '../resources/registry.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
@@ -348,12 +350,15 @@ async function exportNotes(scope: ExportScope, folderId: (id: string | null) => 
   const records = async function* (): AsyncGenerator<StreamedRecord> {
     for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
       const batch = rows.slice(start, start + DOCUMENT_BATCH);
+      // The answer is already streaming: a spent memory budget is waited out, not refused.
       const states = await loadCurrentDocumentStates(
         scope.db,
         batch.map(({ row }) => row.id),
+        'wait',
       );
       for (const { row, id, createdAt } of batch) {
-        const document = documentContent(states.get(row.id) ?? null);
+        const state = states.get(row.id) ?? null;
+        const document = await withDecodeCost(state ? storedCost([state]) : 0, () => documentContent(state), 'wait');
         states.delete(row.id);
         yield {
           id,

@@ -15,6 +15,8 @@ import { notFound } from '../errors.ts';
 import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
 import { ensureTopics, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { recordChanges } from '../change-feed.ts';
+import { takeDecodeCost } from '../documents/decode-budget.ts';
+import { storedCost } from '../documents/update-cost.ts';
 import { restoreFirstVersions } from '../versioning.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
@@ -134,13 +136,17 @@ async function runImport(
 
   const documents = new Map<string, Y.Doc>();
   const states = new Map<string, Uint8Array>();
+  // Every new note's document is held until its derived data is written, so they count in the
+  // memory budget together (decode-budget.ts): past it, the import is refused (503) and nothing is written.
+  const releases: Array<() => void> = [];
   try {
     await writeEntities(write, 'note', plan.notes, (entity) => {
       const note = entity as PlannedNote;
       const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
-      appendBlobBlocks(doc, note.blobBlocks);
       documents.set(note.id, doc);
+      appendBlobBlocks(doc, note.blobBlocks);
       const state = Y.encodeStateAsUpdate(doc);
+      releases.push(takeDecodeCost(storedCost([state])));
       states.set(note.id, state);
       return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: state };
     });
@@ -150,6 +156,7 @@ async function runImport(
     await extractDocuments(write, plan.notes, documents, progress);
   } finally {
     for (const doc of documents.values()) doc.destroy();
+    for (const release of releases) release();
   }
   // Only documents it created: an import never replaces the document of a note that exists
   // (`insertOnly` and the create-only values above; docs/history-and-trash.md).

@@ -6,6 +6,7 @@ import { noteReferences, notes, noteTopics, topics, type BlockSuiteSnapshot } fr
 import {
   normalizeTitle,
   readBlockSuiteDocument,
+  snapshotBlockJson,
   topicSlug,
   type BlockSuiteDocumentContent,
 } from '../blocksuite/index.ts';
@@ -148,12 +149,12 @@ async function md5OfText(text: string, slices: DerivationSlices): Promise<string
 /** Blocks serialized per slice check (~1 ms). */
 const BLOCKS_PER_SLICE = 2000;
 
-/** JSON.stringify(snapshot), the blocks in slices. */
+/** JSON.stringify(snapshot), the blocks in slices (a live document's unchanged blocks as kept from its last store). */
 async function snapshotJson(snapshot: BlockSuiteSnapshot, slices: DerivationSlices): Promise<string> {
   const parts = [`{"title":${JSON.stringify(snapshot.title)},"text":${JSON.stringify(snapshot.text)},"blocks":[`];
   for (let start = 0; start < snapshot.blocks.length; start += BLOCKS_PER_SLICE) {
     if (slices.due()) await slices.pause();
-    const slice = snapshot.blocks.slice(start, start + BLOCKS_PER_SLICE).map((block) => JSON.stringify(block));
+    const slice = snapshot.blocks.slice(start, start + BLOCKS_PER_SLICE).map(snapshotBlockJson);
     parts.push(start === 0 ? slice.join(',') : `,${slice.join(',')}`);
   }
   parts.push(']}');

@@ -164,6 +164,12 @@ export interface ResourceDefinition {
   batchCreates?: boolean;
   /** Computed fields of the API shape (topics' note counts, a note's document). */
   decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
+  /**
+   * The stored bytes `decorate` and the detail-only columns add to a single-entity read (a note's
+   * document and snapshot), for the row whose id is `id`, as a correlated SQL expression: a sync
+   * pull cuts its chunks by it before loading them.
+   */
+  detailBytes?(id: AnyPgColumn): SQL;
   /** Extra response fields the decorator adds, for the OpenAPI document. */
   computedFields?: Record<string, ZodType>;
 }
