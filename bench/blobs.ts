@@ -2,7 +2,8 @@
 // real server (a child process, as `npm start` runs it) against writing and reading the same bytes
 // to a local file in the same run, and the server's peak RSS. PGlite by default; PostgreSQL when
 // BENCH_DATABASE_URL names a server to create a scratch database on.
-//   BENCH_ONLY=blobs npm run bench            (BENCH_BLOB_MIB=50, BENCH_BLOB_ROUNDS=3)
+//   BENCH_ONLY=blobs npm run bench            (BENCH_BLOB_MIB=50, BENCH_BLOB_ROUNDS=3,
+//                                              BENCH_SERVER_NODE_OPTIONS for the server process)
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -55,6 +56,9 @@ export async function runBlobBench(
     RATE_LIMITS: 'off',
     LOG_LEVEL: 'info',
     BLOB_MAX_BYTES: String((mib + 1) * 1024 * 1024),
+    // E.g. `--max-old-space-size=128`: a small heap makes the collector run early, so the peak shows
+    // what the server holds rather than garbage it has not collected yet.
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
   });
   const pid = server.child.pid as number;

@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { queryRows } from '../../src/db/rows.ts';
 import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
-import { compactDocument } from '../../src/domain/documents/compaction.ts';
+import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
 import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
@@ -31,9 +31,8 @@ const databaseUrl = database.provisioned.databaseUrl;
 if (!databaseUrl) throw new Error('set TEST_DATABASE_URL (PostgreSQL on this machine)');
 const db = database.db;
 const policy = { enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 };
-const hooks = [
-  (tx: typeof db, note: { id: string; user_id: string }, merged: Uint8Array) =>
-    takeVersionOnStore(tx, note, merged, policy),
+const hooks: CompactionHook[] = [
+  (tx, note, stored) => takeVersionOnStore(tx, note, stored.state, policy, stored.sessionId),
 ];
 const owner = await insertUser(db);
 const docs: Array<{ id: string; doc: Y.Doc }> = [];

@@ -5,9 +5,7 @@
 //   node --experimental-strip-types bench/probes/memory-budget.ts [MAX_LIVE_STRUCTS]
 // (an argument overrides the budget, e.g. 1000000000 to see the process without one).
 import { readFileSync } from 'node:fs';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import { amplifiedUpdate } from '../../test/collab/amplified-update.ts';
+import { amplifiedUpdate, isSyncStatus, updateFrame } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
 import { rawCollabClient } from '../../test/helpers/collab.ts';
 import { provisionDatabase } from '../../test/helpers/database.ts';
@@ -16,26 +14,6 @@ import { spawnServer, testEnvironment } from '../../test/helpers/server.ts';
 const DOCUMENTS = 10;
 const UPDATES_PER_DOCUMENT = 10;
 const STRUCTS_PER_UPDATE = 50_000;
-const SYNC_STATUS = 8;
-
-function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarString(encoder, documentName);
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, 2);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
-
-/** The server's "your update was applied" (SyncStatus) for `documentName`, and nothing else. */
-function isSyncStatus(documentName: string, data: Buffer): boolean {
-  try {
-    const decoder = decoding.createDecoder(new Uint8Array(data));
-    return decoding.readVarString(decoder) === documentName && decoding.readVarUint(decoder) === SYNC_STATUS;
-  } catch {
-    return false;
-  }
-}
 
 const rssMb = (pid: number) => {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')

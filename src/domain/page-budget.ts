@@ -36,4 +36,23 @@ export class PageBudget {
   get remaining(): number {
     return Math.max(0, this.maxBytes - this.#used);
   }
+
+  /**
+   * The next items to load, from `start`, cut by `weight` (a lower bound of what loading an item
+   * adds, such as the stored length of its data URLs): as many as what is left of the budget
+   * allows, at most `maxCount`; the first only when it could still fit at all. Loading a page a
+   * chunk at a time this way means a page that ends early never loads the items it leaves out.
+   */
+  nextChunk<T>(items: readonly T[], start: number, weight: (item: T) => number, maxCount = Infinity): T[] {
+    const chunk: T[] = [];
+    let bytes = 0;
+    for (let index = start; index < items.length && chunk.length < maxCount; index += 1) {
+      const item = items[index] as T;
+      const itemBytes = weight(item);
+      if (chunk.length === 0 ? !this.couldFit(itemBytes) : itemBytes > 0 && bytes + itemBytes > this.remaining) break;
+      chunk.push(item);
+      bytes += itemBytes;
+    }
+    return chunk;
+  }
 }

@@ -60,10 +60,11 @@ async function toCallback(jar: CookieJar, account: ProviderAccount, start = star
   return new URL(stop.url as string);
 }
 
-/** Follows the callback to the app's redirect_uri and returns that URL. */
+/** Follows the callback to the app's redirect_uri (a 302) and returns that URL. */
 async function toApp(jar: CookieJar, callback: URL): Promise<URL> {
   const stop = await follow(callback.href, jar, (url) => url.startsWith('http://app.test/'));
   expect(stop.url, `${stop.status} ${stop.body}`).toBeDefined();
+  expect(stop.status).toBe(302);
   return new URL(stop.url as string);
 }
 
@@ -86,6 +87,36 @@ async function identitiesOf(subject: string): Promise<Array<{ user_id: string }>
   return queryRows(server.server.services.db, sql`select user_id from user_identities where subject = ${subject}`);
 }
 
+const NOTHING = { users: 0, contacts: 0, folders: 0, identities: 0, sessions: 0, codes: 0 };
+
+/**
+ * Runs `act` and checks it created no row of a sign-in: no account (user, Contact Zero, folders),
+ * identity, session or one-time code. Counted by creation time from the database's own clock,
+ * since starting a flow sweeps expired codes.
+ */
+async function withNothingCreated<T>(act: () => Promise<T>): Promise<T> {
+  const db = server.server.services.db;
+  const [clock] = await queryRows<{ now: string }>(db, sql`select now()::text as now`);
+  const since = clock?.now as string;
+  const result = await act();
+  const [created] = await queryRows<typeof NOTHING>(
+    db,
+    sql`select (select count(*)::int from users where created_at >= ${since}::timestamptz) as users,
+      (select count(*)::int from contacts where created_at >= ${since}::timestamptz) as contacts,
+      (select count(*)::int from folders where created_at >= ${since}::timestamptz) as folders,
+      (select count(*)::int from user_identities where created_at >= ${since}::timestamptz) as identities,
+      (select count(*)::int from auth_sessions where created_at >= ${since}::timestamptz) as sessions,
+      (select count(*)::int from oidc_codes where created_at >= ${since}::timestamptz) as codes`,
+  );
+  expect(created).toEqual(NOTHING);
+  return result;
+}
+
+const stateHashOf = (callback: URL) =>
+  createHash('sha256')
+    .update(callback.searchParams.get('state') as string)
+    .digest('hex');
+
 /** A refusal reported to the app: `?error=reason`, no code, and nothing created for the person. */
 async function expectRefused(app: URL, reason: string, account: ProviderAccount): Promise<void> {
   expect(app.origin + app.pathname).toBe(APP);
@@ -107,6 +138,12 @@ describe('identity provider sign-in', () => {
     expect([...app.searchParams.keys()]).toEqual(['code']);
     expect(app.href).not.toMatch(/token/i);
     const code = app.searchParams.get('code') as string;
+    const [stored] = await queryRows<{ seconds: number }>(
+      server.server.services.db,
+      sql`select extract(epoch from expires_at - created_at)::float8 as seconds from oidc_codes
+        where code_hash = ${createHash('sha256').update(code).digest('hex')}`,
+    );
+    expect(stored?.seconds).toBeCloseTo(60, 0);
 
     const first = await exchange(code);
     expect(first.status, JSON.stringify(first.body)).toBe(201);
@@ -137,14 +174,17 @@ describe('identity provider sign-in', () => {
       body: { email: account.email, password: 'anything at all' },
     });
     expectErrorEnvelope(login, 401, 'INVALID_CREDENTIALS');
+    // A verified address needs no verification mail.
+    await server.server.services.accounts.settle();
+    expect(mail.messages.filter((message) => message.to.includes(account.email as string))).toEqual([]);
 
     // The code works once.
-    const again = await exchange(code);
+    const again = await withNothingCreated(() => exchange(code));
     expectErrorEnvelope(again, 400, 'OIDC_SIGN_IN_FAILED');
     expect(again.body.error.details).toEqual({ reason: 'invalid_code' });
   });
 
-  it('signs in again as the same user with 200, and an unverified email makes an account with email_verified_at null', async () => {
+  it('signs in again as the same user with 200; an unverified email makes an unverified account and mails the link', async () => {
     const account = person({ email_verified: false });
     const first = await exchange((await signInAtProvider(account)).searchParams.get('code') as string);
     expect(first.status).toBe(201);
@@ -154,6 +194,12 @@ describe('identity provider sign-in', () => {
     expect(second.body.data.user.id).toBe(first.body.data.user.id);
     expect(second.body.data.refresh_token).not.toBe(first.body.data.refresh_token);
     expect(await usersWithEmail(account.email)).toBe(1);
+
+    // Like registration, the unverified address gets the verification mail, and its link works.
+    const token = linkToken(await mail.waitFor(account.email as string, /Confirm your email/), '/verify-email');
+    expect((await request(server.url, 'POST', '/api/v1/auth/email/verify', { body: { token } })).status).toBe(204);
+    const me = await request(server.url, 'GET', '/api/v1/auth/me', { token: second.body.data.access_token });
+    expect(me.body.data.user.email_verified_at).not.toBeNull();
   });
 
   it('refuses a suspended account: account_inactive, and its pending code no longer signs in', async () => {
@@ -163,8 +209,10 @@ describe('identity provider sign-in', () => {
     await server.server.services.db.execute(
       sql`update users set status = 'suspended' where id = ${signedUp.body.data.user.id}`,
     );
-    await expectRefusedKeepingIdentity(await signInAtProvider(account), 'account_inactive');
-    const late = await exchange(pending);
+    await withNothingCreated(async () =>
+      expectRefusedKeepingIdentity(await signInAtProvider(account), 'account_inactive'),
+    );
+    const late = await withNothingCreated(() => exchange(pending));
     expectErrorEnvelope(late, 400, 'OIDC_SIGN_IN_FAILED');
     expect(late.body.error.details).toEqual({ reason: 'account_inactive' });
 
@@ -219,46 +267,84 @@ describe('identity provider sign-in', () => {
     await server.server.services.db.execute(
       sql`update oidc_codes set expires_at = now() - interval '1 second' where code_hash = ${hash}`,
     );
-    const response = await exchange(code);
+    const response = await withNothingCreated(() => exchange(code));
     expectErrorEnvelope(response, 400, 'OIDC_SIGN_IN_FAILED');
+    expect(response.body.error.details).toEqual({ reason: 'invalid_code' });
   });
 
   it('never signs into an existing account by email: unverified → email_unverified, verified → account_exists', async () => {
     const owner = await registerUser(server.url);
     const unverified = person({ email: owner.email, email_verified: false });
-    await expectRefused(await signInAtProvider(unverified), 'email_unverified', unverified);
+    await withNothingCreated(async () =>
+      expectRefused(await signInAtProvider(unverified), 'email_unverified', unverified),
+    );
     const verified = person({ email: owner.email, email_verified: true });
-    await expectRefused(await signInAtProvider(verified), 'account_exists', verified);
+    await withNothingCreated(async () => expectRefused(await signInAtProvider(verified), 'account_exists', verified));
     expect(await usersWithEmail(owner.email)).toBe(1);
   });
 
   it('refuses a new account without a usable email: email_missing', async () => {
     for (const email of [undefined, 'not an address']) {
       const account = person({ email });
-      await expectRefused(await signInAtProvider(account), 'email_missing', account);
+      await withNothingCreated(async () => expectRefused(await signInAtProvider(account), 'email_missing', account));
     }
   });
 
   it('refuses a redirect_uri not on the allow-list, an unknown provider, and creates no flow', async () => {
     const db = server.server.services.db;
     const before = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from oidc_flows`);
-    for (const target of [
-      'https://evil.test/auth/done',
-      `${APP}/../steal`,
-      'http://app.test/auth/done?x=1',
-      'nonsense',
-    ]) {
-      const response = await request(
-        server.url,
-        'GET',
-        `/api/v1/auth/oidc/test/start?redirect_uri=${encodeURIComponent(target)}`,
-      );
-      expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
-    }
-    const unknown = await request(server.url, 'GET', `/api/v1/auth/oidc/nope/start?redirect_uri=${APP}`);
-    expectErrorEnvelope(unknown, 404, 'NOT_FOUND');
+    await withNothingCreated(async () => {
+      for (const target of [
+        'https://evil.test/auth/done',
+        `${APP}/../steal`,
+        'http://app.test/auth/done?x=1',
+        'nonsense',
+      ]) {
+        const response = await request(
+          server.url,
+          'GET',
+          `/api/v1/auth/oidc/test/start?redirect_uri=${encodeURIComponent(target)}`,
+        );
+        expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
+      }
+      const unknown = await request(server.url, 'GET', `/api/v1/auth/oidc/nope/start?redirect_uri=${APP}`);
+      expectErrorEnvelope(unknown, 404, 'NOT_FOUND');
+    });
     const after = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from oidc_flows`);
     expect(after[0]?.n).toBe(before[0]?.n);
+  });
+
+  it('starts at the provider with PKCE (S256), state, nonce, the default scopes and PUBLIC_URL’s callback', async () => {
+    const response = await request(server.url, 'GET', new URL(startUrl()).pathname + new URL(startUrl()).search, {
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location') as string);
+    expect(location.origin).toBe(new URL(idp.issuer).origin);
+    const params = location.searchParams;
+    expect(params.get('response_type')).toBe('code');
+    expect(params.get('client_id')).toBe(idp.clientId);
+    expect(params.get('scope')).toBe('openid email profile');
+    expect(params.get('redirect_uri')).toBe(
+      `${server.server.services.config.publicUrl}/api/v1/auth/oidc/test/callback`,
+    );
+    expect(params.get('code_challenge_method')).toBe('S256');
+    const [flow] = await queryRows<{ code_verifier: string; nonce: string; redirect_uri: string }>(
+      server.server.services.db,
+      sql`select code_verifier, nonce, redirect_uri from oidc_flows where state_hash = ${stateHashOf(location)}`,
+    );
+    expect(flow?.redirect_uri).toBe(APP);
+    expect(params.get('nonce')).toBe(flow?.nonce);
+    expect(params.get('code_challenge')).toBe(
+      createHash('sha256')
+        .update(flow?.code_verifier ?? '')
+        .digest('base64url'),
+    );
+    // The browser binding: only this browser can finish the flow.
+    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('fl_oidc_'));
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
+    expect(cookie).toMatch(/; Path=\/api\/v1\/auth\/oidc\//i);
   });
 
   it('sends the app back to the redirect_uri chosen at start (another allowed one)', async () => {
@@ -276,7 +362,7 @@ describe('refusals on the flow', () => {
     const jar = new CookieJar();
     const callback = await toCallback(jar, account);
     callback.searchParams.set('state', 'forged-state');
-    const response = await request(server.url, 'GET', callback.pathname + callback.search);
+    const response = await withNothingCreated(() => request(server.url, 'GET', callback.pathname + callback.search));
     expectErrorEnvelope(response, 400, 'OIDC_SIGN_IN_FAILED');
     expect(response.body.error.details).toEqual({ reason: 'invalid_state' });
     expect(await identitiesOf(account.sub)).toHaveLength(0);
@@ -290,7 +376,9 @@ describe('refusals on the flow', () => {
     const cookie = jar.header(new URL(server.url)) as string;
     expect(cookie).toMatch(/^fl_oidc_/);
     expect((await toApp(jar, callback)).searchParams.get('code')).toBeTruthy();
-    const replay = await request(server.url, 'GET', callback.pathname + callback.search, { headers: { cookie } });
+    const replay = await withNothingCreated(() =>
+      request(server.url, 'GET', callback.pathname + callback.search, { headers: { cookie } }),
+    );
     expectErrorEnvelope(replay, 400, 'OIDC_SIGN_IN_FAILED');
     expect(replay.body.error.details).toEqual({ reason: 'invalid_state' });
     expect(await identitiesOf(account.sub)).toHaveLength(1);
@@ -299,31 +387,57 @@ describe('refusals on the flow', () => {
   it('a callback in another browser than the one that started (no flow cookie): invalid_state', async () => {
     const account = person();
     const callback = await toCallback(new CookieJar(), account);
-    await expectRefused(await toApp(new CookieJar(), callback), 'invalid_state', account);
+    await withNothingCreated(async () =>
+      expectRefused(await toApp(new CookieJar(), callback), 'invalid_state', account),
+    );
     expect(await usersWithEmail(account.email)).toBe(0);
   });
 
-  it("a provider code used twice (an old code under a new flow's state): code_rejected", async () => {
+  it('a callback on the path of a provider that is not configured: invalid_state, the flow is spent', async () => {
+    const account = person();
+    const jar = new CookieJar();
+    const callback = await toCallback(jar, account);
+    const cookie = jar.header(new URL(server.url)) as string;
+    expect(cookie).toMatch(/^fl_oidc_/);
+    const elsewhere = new URL(callback.href.replace('/oidc/test/callback', '/oidc/nope/callback'));
+    const stop = await withNothingCreated(() =>
+      follow(elsewhere.href, jar, (url) => url.startsWith('http://app.test/')),
+    );
+    await expectRefused(new URL(stop.url as string), 'invalid_state', account);
+    // The right path afterwards finds no flow: a state is spent by its first callback.
+    const late = await request(server.url, 'GET', callback.pathname + callback.search, { headers: { cookie } });
+    expectErrorEnvelope(late, 400, 'OIDC_SIGN_IN_FAILED');
+    expect(await usersWithEmail(account.email)).toBe(0);
+  });
+
+  it('a provider code used twice, under a new flow given the first flow’s PKCE verifier: code_rejected', async () => {
+    const db = server.server.services.db;
     const jar = new CookieJar();
     const first = await toCallback(jar, person());
+    const [firstFlow] = await queryRows<{ code_verifier: string; nonce: string }>(
+      db,
+      sql`select code_verifier, nonce from oidc_flows where state_hash = ${stateHashOf(first)}`,
+    );
     expect((await toApp(jar, first)).searchParams.get('code')).toBeTruthy();
     const account = person();
     const second = await toCallback(jar, account);
+    // Only the reuse can fail now: the verifier and nonce are the ones the first code was issued for.
+    await db.execute(
+      sql`update oidc_flows set code_verifier = ${firstFlow?.code_verifier}, nonce = ${firstFlow?.nonce}
+        where state_hash = ${stateHashOf(second)}`,
+    );
     second.searchParams.set('code', first.searchParams.get('code') as string);
-    await expectRefused(await toApp(jar, second), 'code_rejected', account);
+    await withNothingCreated(async () => expectRefused(await toApp(jar, second), 'code_rejected', account));
   });
 
   it('a wrong PKCE verifier: code_rejected', async () => {
     const account = person();
     const jar = new CookieJar();
     const callback = await toCallback(jar, account);
-    const stateHash = createHash('sha256')
-      .update(callback.searchParams.get('state') as string)
-      .digest('hex');
     await server.server.services.db.execute(
-      sql`update oidc_flows set code_verifier = ${'x'.repeat(64)} where state_hash = ${stateHash}`,
+      sql`update oidc_flows set code_verifier = ${'x'.repeat(64)} where state_hash = ${stateHashOf(callback)}`,
     );
-    await expectRefused(await toApp(jar, callback), 'code_rejected', account);
+    await withNothingCreated(async () => expectRefused(await toApp(jar, callback), 'code_rejected', account));
     expect(await usersWithEmail(account.email)).toBe(0);
   });
 
@@ -333,7 +447,7 @@ describe('refusals on the flow', () => {
     const callback = await toCallback(jar, account);
     callback.searchParams.delete('code');
     callback.searchParams.set('error', 'access_denied');
-    await expectRefused(await toApp(jar, callback), 'provider_error', account);
+    await withNothingCreated(async () => expectRefused(await toApp(jar, callback), 'provider_error', account));
   });
 
   const forgeries: Array<[string, Parameters<TestIdentityProvider['tamperIdTokens']>[0]]> = [
@@ -356,7 +470,7 @@ describe('refusals on the flow', () => {
     it(`an id_token with ${what}: invalid_id_token, no account`, async () => {
       const account = person();
       idp.tamperIdTokens(tamper);
-      await expectRefused(await signInAtProvider(account), 'invalid_id_token', account);
+      await withNothingCreated(async () => expectRefused(await signInAtProvider(account), 'invalid_id_token', account));
       expect(await usersWithEmail(account.email)).toBe(0);
     });
   }
@@ -394,7 +508,7 @@ describe('linking and unlinking', () => {
     await signInAtProvider(account);
     const [holder] = await identitiesOf(account.sub);
     const other = await registerUser(server.url);
-    const app = await link(other.accessToken, account);
+    const app = await withNothingCreated(() => link(other.accessToken, account));
     expect(app.searchParams.get('error')).toBe('identity_in_use');
     expect(await identitiesOf(account.sub)).toEqual([holder]);
 
@@ -406,12 +520,12 @@ describe('linking and unlinking', () => {
     expect(start.searchParams.get('link')).toBeTruthy();
     idp.signInAs(person());
     expect((await follow(start.href, new CookieJar(), isCallback)).url).toBeDefined();
-    const reused = await request(server.url, 'GET', start.pathname + start.search);
+    const reused = await withNothingCreated(() => request(server.url, 'GET', start.pathname + start.search));
     expectErrorEnvelope(reused, 400, 'OIDC_SIGN_IN_FAILED');
     expect(reused.body.error.details).toEqual({ reason: 'invalid_link' });
   });
 
-  it('linking needs a token and an allowed redirect_uri', async () => {
+  it('linking needs a token, a configured provider and an allowed redirect_uri', async () => {
     const anonymous = await request(server.url, 'POST', '/api/v1/auth/identities', {
       body: { provider: 'test', redirect_uri: APP },
     });
@@ -422,6 +536,13 @@ describe('linking and unlinking', () => {
       body: { provider: 'test', redirect_uri: 'https://evil.test/' },
     });
     expectErrorEnvelope(evil, 400, 'VALIDATION_ERROR');
+    const unknown = await withNothingCreated(() =>
+      request(server.url, 'POST', '/api/v1/auth/identities', {
+        token: owner.accessToken,
+        body: { provider: 'nope', redirect_uri: APP },
+      }),
+    );
+    expectErrorEnvelope(unknown, 404, 'NOT_FOUND');
   });
 
   it('unlinks, but never the last way to sign in, and never another user’s identity', async () => {

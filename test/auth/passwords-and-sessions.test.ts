@@ -1,16 +1,17 @@
 // docs/accounts.md: password change, forgot/reset through a real SMTP server, the session list,
 // ending sessions (tokens and live collaboration sockets), and the refresh grace.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { linkToken, startMailTrap, type MailTrap } from '../helpers/smtp.ts';
+import { linkToken, mailParts, startMailTrap, tokenOutsideLink, type MailTrap } from '../helpers/smtp.ts';
 
 let server: TestServer;
 let mail: MailTrap;
@@ -48,6 +49,18 @@ async function secondDevice(user: RegisteredUser, userAgent = 'second-device') {
     accessToken: response.body.data.access_token as string,
     refreshToken: response.body.data.refresh_token as string,
   };
+}
+
+/** One document open in two sessions: a synced socket each, in the order of the tokens. */
+async function editingTogether(first: string, second: string): Promise<[TestProvider, TestProvider]> {
+  const document = `together-${randomUUID()}`;
+  const sockets: [TestProvider, TestProvider] = [
+    connectProvider(server.collabUrl, document, first),
+    connectProvider(server.collabUrl, document, second),
+  ];
+  clients.push(...sockets);
+  await Promise.all(sockets.map((socket) => waitSynced(socket)));
+  return sockets;
 }
 
 describe('POST /api/v1/auth/password', () => {
@@ -100,17 +113,24 @@ describe('forgot and reset', () => {
     expect(forgot.status).toBe(202);
     expect(forgot.body).toEqual({ data: { accepted: true } });
     const message = await mail.waitFor(user.email, /Reset your FrameLord password/);
-    expect(message.body).toContain('https://app.example.com/reset-password?token=');
-    expect(message.body).toMatch(/Content-Type: text\/plain/i);
-    expect(message.body).toMatch(/Content-Type: text\/html/i);
     const token = linkToken(message, '/reset-password');
-    // Stored hashed: the token itself is nowhere in the database.
-    const stored = await queryRows<{ token_hash: string }>(
+    const link = `https://app.example.com/reset-password?token=${encodeURIComponent(token)}`;
+    // Both bodies carry the link to the app's page, and the token appears nowhere else.
+    const { text, html } = mailParts(message);
+    expect(text).toContain(link);
+    expect(html).toContain(`href="${link}"`);
+    expect(tokenOutsideLink(message, '/reset-password', token)).toBe(0);
+    // Stored hashed: the token itself is nowhere in the database. Valid one hour.
+    const stored = await queryRows<{ token_hash: string; purpose: string; valid_seconds: string }>(
       db(),
-      sql`select token_hash from account_tokens where user_id = ${user.userId}`,
+      sql`select token_hash, purpose, extract(epoch from expires_at - created_at)::int as valid_seconds
+          from account_tokens where user_id = ${user.userId}`,
     );
     expect(stored).toHaveLength(2); // the verification of the registration and this reset
     expect(JSON.stringify(stored)).not.toContain(token);
+    const resetRow = stored.find((row) => row.purpose === 'password_reset');
+    expect(resetRow?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(Math.abs(Number(resetRow?.valid_seconds) - 3600)).toBeLessThanOrEqual(2);
 
     const newPassword = `reset-${randomUUID()}`;
     const reset = await request(server.url, 'POST', '/api/v1/auth/password/reset', {
@@ -145,16 +165,26 @@ describe('forgot and reset', () => {
       const response = await request(server.url, 'POST', '/api/v1/auth/password/forgot', { body: { email } });
       return { response, ms: performance.now() - started };
     };
-    const known = await timed(user.email);
-    const missing = await timed(unknown);
-    expect(missing.response.status).toBe(known.response.status);
-    expect(missing.response.body).toEqual(known.response.body);
-    expect([...missing.response.headers.keys()].sort()).toEqual([...known.response.headers.keys()].sort());
-    await mail.waitFor(user.email, /Reset/);
+    await mail.waitFor(user.email, /Confirm your email/);
+    const resets = () => mail.messages.filter((m) => m.to.includes(user.email) && /Reset/.test(m.subject)).length;
+    // A mail server that takes 3 seconds to accept a message: an answer that waited for the
+    // lookup, the token or the mail would take at least that long for the known address.
+    mail.hold(3000);
+    try {
+      const known = await timed(user.email);
+      expect(resets()).toBe(0);
+      const missing = await timed(unknown);
+      expect(missing.response.status).toBe(known.response.status);
+      expect(missing.response.body).toEqual(known.response.body);
+      expect([...missing.response.headers.keys()].sort()).toEqual([...known.response.headers.keys()].sort());
+      // Neither answer waited (generous bound for a loaded machine, still under the hold).
+      expect(Math.max(known.ms, missing.ms)).toBeLessThan(2000);
+      await mail.waitFor(user.email, /Reset/);
+    } finally {
+      mail.hold(0);
+    }
     await server.server.services.accounts.settle();
     expect(mail.messages.some((message) => message.to.includes(unknown))).toBe(false);
-    // Neither answer waited for a lookup or a mail: both are quick (generous bound for a loaded machine).
-    expect(Math.max(known.ms, missing.ms)).toBeLessThan(2000);
   });
 
   it('refuses an expired token and a token of another purpose', async () => {
@@ -252,11 +282,7 @@ describe('sessions', () => {
   it('closes the collaboration sockets of an ended session at once, and only those', async () => {
     const user = await registerUser(server.url);
     const other = await secondDevice(user);
-    const document = `revocation-${randomUUID()}`;
-    const kept = connectProvider(server.collabUrl, document, user.accessToken);
-    const ended = connectProvider(server.collabUrl, document, other.accessToken);
-    clients.push(kept, ended);
-    await Promise.all([waitSynced(kept), waitSynced(ended)]);
+    const [kept, ended] = await editingTogether(user.accessToken, other.accessToken);
     const sessionId = String(decodeJwt(other.accessToken).sid);
     const response = await request(server.url, 'DELETE', `/api/v1/auth/sessions/${sessionId}`, {
       token: user.accessToken,
@@ -268,6 +294,31 @@ describe('sessions', () => {
 
     await request(server.url, 'POST', '/api/v1/auth/logout-all', { token: user.accessToken });
     await waitFor(() => kept.closes.some((close) => close.code === 4401), 5000, 'every socket closed');
+  });
+});
+
+describe('a password change or reset closes the sockets of the sessions it ends', () => {
+  it('a change closes every other session’s socket and keeps this one’s; a reset closes all', async () => {
+    const user = await registerUser(server.url);
+    const other = await secondDevice(user);
+    const [mine, theirs] = await editingTogether(user.accessToken, other.accessToken);
+    const newPassword = `new-${randomUUID()}`;
+    const changed = await request(server.url, 'POST', '/api/v1/auth/password', {
+      token: user.accessToken,
+      body: { current_password: user.password, new_password: newPassword },
+    });
+    expect(changed.status).toBe(204);
+    // The periodic re-auth is 10 minutes away: only the revocation event can close it this soon.
+    await waitFor(() => theirs.closes.some((close) => close.code === 4401), 5000, 'the other session’s socket closed');
+    expect(mine.closes).toEqual([]);
+
+    await request(server.url, 'POST', '/api/v1/auth/password/forgot', { body: { email: user.email } });
+    const token = linkToken(await mail.waitFor(user.email, /Reset/), '/reset-password');
+    const reset = await request(server.url, 'POST', '/api/v1/auth/password/reset', {
+      body: { token, new_password: `reset-${randomUUID()}` },
+    });
+    expect(reset.status).toBe(204);
+    await waitFor(() => mine.closes.some((close) => close.code === 4401), 5000, 'this session’s socket closed too');
   });
 });
 
@@ -302,6 +353,26 @@ describe('refresh grace (REFRESH_REUSE_GRACE_SECONDS)', () => {
     );
     expect(row?.revoked_reason).toBe('refresh_token_reuse');
     expectErrorEnvelope(await me(rotated.body.data.access_token), 401, 'UNAUTHORIZED');
+  });
+
+  it('is 30 seconds by default; a configured grace is honoured in real time', async () => {
+    expect(loadConfig({}).refreshReuseGraceSeconds).toBe(30);
+    const short = await startTestServer({ REFRESH_REUSE_GRACE_SECONDS: '2' });
+    try {
+      const user = await registerUser(short.url);
+      const again = (token: string) =>
+        request(short.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: token } });
+      const first = await again(user.refreshToken);
+      const retry = await again(user.refreshToken);
+      expect(retry.status).toBe(200);
+      expect(retry.body.data).toEqual(first.body.data);
+      // Past the 2 seconds (the rotation time is kept in whole seconds): reuse, the session ends.
+      await new Promise((resolve) => setTimeout(resolve, 3100));
+      expectErrorEnvelope(await again(user.refreshToken), 401, 'UNAUTHORIZED');
+      expectErrorEnvelope(await again(first.body.data.refresh_token), 401, 'UNAUTHORIZED');
+    } finally {
+      await short.destroy();
+    }
   });
 
   it('a token two rotations old is reuse even within the grace', async () => {

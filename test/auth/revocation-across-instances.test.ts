@@ -1,6 +1,6 @@
 // docs/accounts.md, "Sessions": ending a session on one instance closes its collaboration socket on
 // another at once, through Redis (REDIS_URL). Two servers on one PostgreSQL database and one Redis
-// prefix; the socket lives on the second, the session is ended through the first.
+// prefix; the socket lives on the second, the session (or the whole account) is ended through the first.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,5 +66,33 @@ describe.skipIf(!postgres)('session revocation across instances (PostgreSQL and 
 
     expect((await request(first.url, 'POST', '/api/v1/auth/logout-all', { token: user.accessToken })).status).toBe(204);
     await waitFor(() => kept.closes.some((close) => close.code === 4401), 5000, 'every socket closed');
+  });
+
+  it('closing the account on one instance closes its sockets and kills its tokens on the other', async () => {
+    const user = await registerUser(first.url);
+    const bystander = await registerUser(first.url);
+    const document = `closing-${randomUUID()}`;
+    const live = connectProvider(second.collabUrl, document, user.accessToken);
+    const untouched = connectProvider(second.collabUrl, `other-${randomUUID()}`, bystander.accessToken);
+    clients.push(live, untouched);
+    await Promise.all([waitSynced(live), waitSynced(untouched)]);
+
+    const deleted = await request(first.url, 'DELETE', '/api/v1/auth/account', {
+      token: user.accessToken,
+      body: { password: user.password },
+    });
+    expect(deleted.status).toBe(204);
+    await waitFor(
+      () => live.closes.some((close) => close.code === 4401),
+      5000,
+      'the socket on the other instance closed',
+    );
+    expect((await request(second.url, 'GET', '/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
+    expect(
+      (await request(second.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } }))
+        .status,
+    ).toBe(401);
+    expect(untouched.closes).toEqual([]);
+    expect((await request(second.url, 'GET', '/api/v1/auth/me', { token: bystander.accessToken })).status).toBe(200);
   });
 });

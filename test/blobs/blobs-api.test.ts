@@ -39,10 +39,13 @@ describe('PUT /api/v1/blobs/:key', () => {
     expect(first.json.data).toMatchObject({ key, size: 3000, content_type: 'image/png' });
     expect(first.headers.get('etag')).toBe(`"${key}"`);
 
+    const chunksBefore = await chunkRows();
     const again = await putBlob(server.url, alice.accessToken, bytes, 'image/png');
     expect(again.status).toBe(200);
     expect(again.json.data).toEqual(first.json.data);
+    // No second copy: neither a second row nor a byte more stored.
     expect(await blobRows(key)).toHaveLength(1);
+    expect(await chunkRows()).toBe(chunksBefore);
 
     const read = await getBlob(server.url, alice.accessToken, key);
     expect(read.status).toBe(200);

@@ -7,14 +7,24 @@ import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobChunks, blobs } from '../../src/db/schema/index.ts';
 import { syncNoteBlobReferences } from '../../src/domain/blobs/blob-references.ts';
-import { appendBlobBlocks, buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { appendBlobBlocks } from '../../src/domain/blocksuite/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { eventually } from '../helpers/collab.ts';
 import { testEngine } from '../helpers/database.ts';
-import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { syncClient } from '../sync/sync-client.ts';
-import { bytesOf, getBlob, keyOf, putBlob, send, startUpload } from './support.ts';
+import {
+  blobKeysOf,
+  bytesOf,
+  createNoteWithDocument,
+  getBlob,
+  keyOf,
+  putBlob,
+  removeBlocksOf,
+  send,
+  startUpload,
+  waitForBlobKeys,
+} from './support.ts';
 
 const MIB = 1024 * 1024;
 let server: TestServer;
@@ -28,53 +38,6 @@ const chunkCount = async (storageId?: string) => {
     .where(storageId ? eq(blobChunks.storage_id, storageId) : undefined);
   return row?.n ?? 0;
 };
-
-/** A note whose document the test edits as a client would, sending each change as a Yjs update. */
-async function createNoteWithDocument(user: RegisteredUser, title: string) {
-  const created = await request(server.url, 'POST', '/api/v1/notes', { token: user.accessToken, body: { title } });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const noteId: string = created.body.data.id;
-  const doc = buildBlockSuiteDocument(title, ['Screenshots below']);
-  let synced = Y.encodeStateVector(new Y.Doc());
-  const push = async () => {
-    const update = Y.encodeStateAsUpdate(doc, synced);
-    synced = Y.encodeStateVector(doc);
-    const response = await request(server.url, 'POST', `/api/v1/notes/${noteId}/doc`, {
-      token: user.accessToken,
-      body: { update: Buffer.from(update).toString('base64') },
-    });
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-  };
-  await push();
-  return { noteId, doc, push };
-}
-
-const blobKeysOf = async (user: RegisteredUser, noteId: string): Promise<string[]> =>
-  (await request(server.url, 'GET', `/api/v1/notes/${noteId}`, { token: user.accessToken })).body.data.blob_keys;
-
-const waitForBlobKeys = (user: RegisteredUser, noteId: string, keys: string[]) =>
-  eventually(
-    async () => JSON.stringify(await blobKeysOf(user, noteId)) === JSON.stringify([...keys].sort()),
-    20_000,
-    `blob_keys ${keys.join(',')}`,
-  );
-
-/** The block ids of image/attachment blocks whose sourceId is `key`. */
-function removeBlocksOf(doc: Y.Doc, key: string): void {
-  const blocks = doc.getMap<Y.Map<unknown>>('blocks');
-  doc.transact(() => {
-    for (const [id, block] of blocks) {
-      if (block.get('prop:sourceId') !== key) continue;
-      for (const parent of blocks.values()) {
-        const children = parent.get('sys:children');
-        if (!(children instanceof Y.Array)) continue;
-        const index = children.toArray().indexOf(id);
-        if (index >= 0) children.delete(index, 1);
-      }
-      blocks.delete(id);
-    }
-  });
-}
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -92,8 +55,8 @@ afterAll(async () => {
 describe('references from notes', () => {
   it('records the image and attachment keys of a document, page and canvas, and diffs them', async () => {
     const [image, file, canvas, later] = [1, 2, 3, 4].map(() => keyOf(bytesOf(64)));
-    const note = await createNoteWithDocument(alice, `Refs ${randomUUID()}`);
-    expect(await blobKeysOf(alice, note.noteId)).toEqual([]);
+    const note = await createNoteWithDocument(server.url, alice, `Refs ${randomUUID()}`);
+    expect(await blobKeysOf(server.url, alice, note.noteId)).toEqual([]);
 
     appendBlobBlocks(note.doc, [
       { flavour: 'affine:image', sourceId: image! },
@@ -113,7 +76,7 @@ describe('references from notes', () => {
       (surface![1].get('sys:children') as Y.Array<string>).push(['canvas-image']);
     });
     await note.push();
-    await waitForBlobKeys(alice, note.noteId, [image!, file!, canvas!]);
+    await waitForBlobKeys(server.url, alice, note.noteId, [image!, file!, canvas!]);
 
     // A sync pull carries the same keys as GET /notes/:id.
     const pulled = await syncClient(server.url, alice.accessToken).pullAll();
@@ -123,7 +86,17 @@ describe('references from notes', () => {
     removeBlocksOf(note.doc, file!);
     appendBlobBlocks(note.doc, [{ flavour: 'affine:image', sourceId: later! }]);
     await note.push();
-    await waitForBlobKeys(alice, note.noteId, [image!, canvas!, later!]);
+    await waitForBlobKeys(server.url, alice, note.noteId, [image!, canvas!, later!]);
+
+    // A change of the keys alone (another picture in the same canvas block, no text changed)
+    // reaches a device's next pull as a change of the note.
+    const replaced = keyOf(bytesOf(64));
+    blocks.get('canvas-image')?.set('prop:sourceId', replaced);
+    await note.push();
+    await waitForBlobKeys(server.url, alice, note.noteId, [image!, replaced, later!]);
+    const next = await syncClient(server.url, alice.accessToken).pullAll(pulled.cursor);
+    const changed = next.changes.filter((c) => c.entity_type === 'note' && c.entity_id === note.noteId).at(-1);
+    expect(changed?.data?.blob_keys).toEqual([image!, replaced, later!].sort());
   });
 });
 
@@ -134,10 +107,10 @@ describe('clean-up', () => {
     const [used, unused] = [keyOf(usedBytes), keyOf(unusedBytes)];
     expect((await putBlob(server.url, alice.accessToken, usedBytes)).status).toBe(201);
     expect((await putBlob(server.url, alice.accessToken, unusedBytes)).status).toBe(201);
-    const note = await createNoteWithDocument(alice, `Cleanup ${randomUUID()}`);
+    const note = await createNoteWithDocument(server.url, alice, `Cleanup ${randomUUID()}`);
     appendBlobBlocks(note.doc, [{ flavour: 'affine:image', sourceId: used }]);
     await note.push();
-    await waitForBlobKeys(alice, note.noteId, [used]);
+    await waitForBlobKeys(server.url, alice, note.noteId, [used]);
 
     // Within the grace (24 h) nothing goes, referenced or not.
     await server.server.services.blobs.collectGarbage();
@@ -162,7 +135,7 @@ describe('clean-up', () => {
     // Once the note no longer uses it, the next clean-up removes it (the DELETE asked for it).
     removeBlocksOf(note.doc, used);
     await note.push();
-    await waitForBlobKeys(alice, note.noteId, []);
+    await waitForBlobKeys(server.url, alice, note.noteId, []);
     await server.server.services.blobs.collectGarbage();
     expect((await getBlob(server.url, alice.accessToken, used)).status).toBe(404);
     const [row] = await db().select({ n: count() }).from(blobs).where(eq(blobs.key, used));
@@ -177,7 +150,7 @@ describe('clean-up', () => {
       const bytes = bytesOf(700);
       const key = keyOf(bytes);
       expect((await putBlob(server.url, alice.accessToken, bytes)).status).toBe(201);
-      const note = await createNoteWithDocument(alice, `Race ${randomUUID()}`);
+      const note = await createNoteWithDocument(server.url, alice, `Race ${randomUUID()}`);
       const later = new Date(Date.now() + 25 * 3600 * 1000);
       let referenced!: () => void;
       const referenceWritten = new Promise<void>((resolve) => {
@@ -212,10 +185,10 @@ describe('clean-up', () => {
     const key = keyOf(bytes);
     expect((await putBlob(server.url, alice.accessToken, bytes)).status).toBe(201);
     // Bob's note references the same key: that must not keep Alice's blob alive.
-    const bobs = await createNoteWithDocument(bob, `Bob ${randomUUID()}`);
+    const bobs = await createNoteWithDocument(server.url, bob, `Bob ${randomUUID()}`);
     appendBlobBlocks(bobs.doc, [{ flavour: 'affine:image', sourceId: key }]);
     await bobs.push();
-    await waitForBlobKeys(bob, bobs.noteId, [key]);
+    await waitForBlobKeys(server.url, bob, bobs.noteId, [key]);
     await server.server.services.blobs.collectGarbage(new Date(Date.now() + 25 * 3600 * 1000));
     expect((await getBlob(server.url, alice.accessToken, key)).status).toBe(404);
   });

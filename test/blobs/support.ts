@@ -1,6 +1,12 @@
-// Helpers of the blob tests: keys as BlockSuite computes them, raw uploads and downloads over real HTTP.
+// Helpers of the blob tests: keys as BlockSuite computes them, raw uploads and downloads over real
+// HTTP, and notes whose documents use blobs.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { expect } from 'vitest';
+import * as Y from 'yjs';
+import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { eventually } from '../helpers/collab.ts';
+import { request } from '../helpers/http.ts';
 
 /** BlockSuite 0.19's `sha`: standard base64 of SHA-256, `+` → `-`, `/` → `_`, padding kept. */
 export const keyOf = (bytes: Uint8Array): string =>
@@ -111,4 +117,52 @@ export async function answerToDeclaredSize(baseUrl: string, user: { accessToken:
   } finally {
     upload.req.destroy();
   }
+}
+
+/** A note whose document the test edits as a client would, sending each change as a Yjs update. */
+export async function createNoteWithDocument(baseUrl: string, user: { accessToken: string }, title: string) {
+  const created = await request(baseUrl, 'POST', '/api/v1/notes', { token: user.accessToken, body: { title } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const noteId: string = created.body.data.id;
+  const doc = buildBlockSuiteDocument(title, ['Screenshots below']);
+  let synced = Y.encodeStateVector(new Y.Doc());
+  const push = async () => {
+    const update = Y.encodeStateAsUpdate(doc, synced);
+    synced = Y.encodeStateVector(doc);
+    const response = await request(baseUrl, 'POST', `/api/v1/notes/${noteId}/doc`, {
+      token: user.accessToken,
+      body: { update: Buffer.from(update).toString('base64') },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+  };
+  await push();
+  return { noteId, doc, push };
+}
+
+export const blobKeysOf = async (baseUrl: string, user: { accessToken: string }, noteId: string): Promise<string[]> =>
+  (await request(baseUrl, 'GET', `/api/v1/notes/${noteId}`, { token: user.accessToken })).body.data.blob_keys;
+
+/** Waits until the note's `blob_keys` (stored after the store debounce) are `keys`. */
+export const waitForBlobKeys = (baseUrl: string, user: { accessToken: string }, noteId: string, keys: string[]) =>
+  eventually(
+    async () => JSON.stringify(await blobKeysOf(baseUrl, user, noteId)) === JSON.stringify([...keys].sort()),
+    20_000,
+    `blob_keys ${keys.join(',')}`,
+  );
+
+/** Removes the image/attachment blocks whose sourceId is `key`, as an editor deleting them would. */
+export function removeBlocksOf(doc: Y.Doc, key: string): void {
+  const blocks = doc.getMap<Y.Map<unknown>>('blocks');
+  doc.transact(() => {
+    for (const [id, block] of blocks) {
+      if (block.get('prop:sourceId') !== key) continue;
+      for (const parent of blocks.values()) {
+        const children = parent.get('sys:children');
+        if (!(children instanceof Y.Array)) continue;
+        const index = children.toArray().indexOf(id);
+        if (index >= 0) children.delete(index, 1);
+      }
+      blocks.delete(id);
+    }
+  });
 }

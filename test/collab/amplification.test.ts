@@ -24,7 +24,7 @@ import {
   type SpawnedServer,
   type TestServer,
 } from '../helpers/server.ts';
-import { amplifiedUpdate } from './amplified-update.ts';
+import { amplifiedUpdate, updateFrame } from './amplified-update.ts';
 import * as Y from 'yjs';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import type { StoredDocumentState } from '../../src/domain/documents/update-log.ts';
@@ -36,20 +36,9 @@ function storedItems(state: StoredDocumentState | null): number {
   return doc.getArray('items').length;
 }
 
-const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
-const SYNC_UPDATE = 2;
 /** Server → client: "your update was applied" (after the address, so searched within the frame). */
 const SYNC_STATUS = 8;
-
-function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarString(encoder, documentName);
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  encoding.writeVarUint(encoder, SYNC_UPDATE);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
 
 function awarenessFrame(documentName: string, state: string): Uint8Array {
   const inner = encoding.createEncoder();

@@ -31,11 +31,14 @@ describe('preparedStatement', () => {
     expect(await echo(database.db, { items: textArray([]), suffix: '?' })).toEqual([]);
   });
 
-  it.runIf(testEngine() === 'postgres')('is a prepared statement of the connection that ran it (PostgreSQL)', async () => {
-    const prepared = await database.db.transaction(async (tx) => {
-      await echo(tx, { items: textArray(['x']), suffix: '' });
-      return queryRows<{ statement: string }>(tx, sql`select statement from pg_prepared_statements`);
-    });
-    expect(prepared.some((row) => row.statement.includes('with ordinality as items(item, position)'))).toBe(true);
-  });
+  it.runIf(testEngine() === 'postgres')(
+    'is a prepared statement of the connection that ran it (PostgreSQL)',
+    async () => {
+      const prepared = await database.db.transaction(async (tx) => {
+        await echo(tx, { items: textArray(['x']), suffix: '' });
+        return queryRows<{ statement: string }>(tx, sql`select statement from pg_prepared_statements`);
+      });
+      expect(prepared.some((row) => row.statement.includes('with ordinality as items(item, position)'))).toBe(true);
+    },
+  );
 });

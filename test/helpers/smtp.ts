@@ -16,6 +16,8 @@ export interface MailTrap {
   messages: ReceivedMail[];
   /** The first message to `to` (after `skip` earlier ones) matching `subject`, waiting for it to arrive. */
   waitFor(to: string, subject?: RegExp, options?: { timeoutMs?: number; skip?: number }): Promise<ReceivedMail>;
+  /** Holds each message this long before accepting it (0: at once), as a slow mail server does. */
+  hold(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ function decodeSubject(raw: string): string {
 
 export async function startMailTrap(): Promise<MailTrap> {
   const messages: ReceivedMail[] = [];
+  let holdMs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -48,12 +51,14 @@ export async function startMailTrap(): Promise<MailTrap> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        messages.push({
-          to: session.envelope.rcptTo.map((recipient) => recipient.address.toLowerCase()),
-          subject: decodeSubject(raw),
-          body: decodeQuotedPrintable(raw),
-        });
-        callback();
+        setTimeout(() => {
+          messages.push({
+            to: session.envelope.rcptTo.map((recipient) => recipient.address.toLowerCase()),
+            subject: decodeSubject(raw),
+            body: decodeQuotedPrintable(raw),
+          });
+          callback();
+        }, holdMs);
       });
     },
   });
@@ -74,6 +79,9 @@ export async function startMailTrap(): Promise<MailTrap> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
+    hold: (ms) => {
+      holdMs = ms;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -84,4 +92,19 @@ export function linkToken(mail: ReceivedMail, path: string): string {
   const match = new RegExp(`${escaped}\\?token=([A-Za-z0-9_%-]+)`).exec(mail.body);
   if (!match?.[1]) throw new Error(`no ${path} link in the mail:\n${mail.body}`);
   return decodeURIComponent(match[1]);
+}
+
+/** The plain-text and HTML parts of a mail (nodemailer's multipart/alternative), as sent. */
+export function mailParts(mail: ReceivedMail): { text: string; html: string } {
+  const part = (type: string) =>
+    new RegExp(`Content-Type: ${type}[^\\n]*\\r?\\n(?:[^\\r\\n]+\\r?\\n)*\\r?\\n([\\s\\S]*?)\\r?\\n--`, 'i').exec(
+      mail.body,
+    )?.[1] ?? '';
+  return { text: part('text/plain'), html: part('text/html') };
+}
+
+/** How often `token` appears in the mail outside the link `path?token=…`: 0 when only the link carries it. */
+export function tokenOutsideLink(mail: ReceivedMail, path: string, token: string): number {
+  const withoutLinks = mail.body.split(`${path}?token=${encodeURIComponent(token)}`).join('');
+  return withoutLinks.split(token).length - 1;
 }

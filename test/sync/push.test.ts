@@ -552,7 +552,7 @@ describe('Contact Zero', () => {
       entity_type: 'contact',
       entity_id: a.user.contactZeroId,
       operation: 'update',
-      data: { company: 'Self Inc', full_name: 'Me Myself' },
+      data: { company: 'Self Inc', full_name: 'Me Myself', phone: '+1 555 0101' },
     });
     expect((await a.sync.push('device-a', [edit])).successful).toEqual([edit.mutation_id]);
     expect(await getContact(a, a.user.contactZeroId)).toMatchObject({
@@ -560,6 +560,8 @@ describe('Contact Zero', () => {
       full_name: 'Me Myself',
       is_contact_zero: true,
     });
+    // The user's profile mirrors Contact Zero (docs/accounts.md), through sync as through REST.
+    expect((await ok(a.api.get('/auth/me'), 200)).user).toMatchObject({ full_name: 'Me Myself', phone: '+1 555 0101' });
   });
 });
 

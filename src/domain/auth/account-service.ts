@@ -2,11 +2,15 @@
 // the email address (verify, resend, change), sessions (list, end one, end all) and closing the
 // account. Every flow that mails answers EMAIL_NOT_CONFIGURED before doing anything when no mail
 // can be sent; nothing here tells a caller whether an address has an account.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { postgresErrorOf } from '../../db/errors.ts';
 import { contacts } from '../../db/schema/contacts.ts';
 import { blobs } from '../../db/schema/blobs.ts';
+import { notes } from '../../db/schema/notes.ts';
+import { pipelineItems } from '../../db/schema/pipelines.ts';
+import { projects } from '../../db/schema/projects.ts';
+import { tasks } from '../../db/schema/tasks.ts';
 import { users } from '../../db/schema/users.ts';
 import type { Logger } from '../../logger.ts';
 import type { BlobStore } from '../blobs/blob-store.ts';
@@ -249,7 +253,28 @@ export function createAccountService(deps: AccountServiceDependencies): AccountS
       // the blob store's bytes, which are named by storage id: those go right after. Bytes left by
       // a failure there are no blob's any more, so the blob clean-up removes them later.
       const stored = await db.select({ storageId: blobs.storage_id }).from(blobs).where(eq(blobs.user_id, auth.userId));
-      await db.delete(users).where(eq(users.id, auth.userId));
+      await db.transaction(async (tx) => {
+        // A document whose socket just closed is stored (compacted) as it unloads: that locks the
+        // note, then writes rows of the user (its change record) the cascade may already hold,
+        // while the cascade waits for the note: a deadlock. Taking the notes first, in one order
+        // and in a mode that lets a compaction's references to other notes through, makes either
+        // side queue instead.
+        await tx
+          .select({ id: notes.id })
+          .from(notes)
+          .where(eq(notes.user_id, auth.userId))
+          .orderBy(asc(notes.id))
+          .for('no key update');
+        // Three references have no cascade (a task's creator and a project attachment's uploader,
+        // both contacts; a pipeline item's stage), so a contact or a stage still pointed at cannot
+        // be deleted. The cascade from users can reach those contacts and stages before the rows
+        // pointing at them and fail (a project attachment uploaded by Contact Zero does), so those
+        // rows go first, in the same transaction.
+        await tx.delete(pipelineItems).where(eq(pipelineItems.user_id, auth.userId));
+        await tx.delete(projects).where(eq(projects.user_id, auth.userId));
+        await tx.delete(tasks).where(eq(tasks.user_id, auth.userId));
+        await tx.delete(users).where(eq(users.id, auth.userId));
+      });
       await deps.blobStore
         .remove(stored.map((row) => row.storageId))
         .catch((error: unknown) => logger.warn({ err: error }, 'blob bytes of a deleted account left to clean-up'));

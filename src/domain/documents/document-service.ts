@@ -7,10 +7,10 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
-import { mergeStoredState } from './document-state.ts';
+import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
-import { createLiveCostLedger, type LiveCostLedger, type StructLimits } from './update-cost.ts';
+import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
@@ -24,7 +24,10 @@ export interface DocumentService {
   readonly maxDocumentBytes: number;
   /** MAX_UPDATE_STRUCTS and MAX_DOCUMENT_STRUCTS (update-cost.ts). */
   readonly structLimits: StructLimits;
-  /** MAX_LIVE_STRUCTS: what the collaboration server's live documents hold together. */
+  /**
+   * MAX_LIVE_STRUCTS: what the documents this process holds decoded take together, the collaboration
+   * server's live ones and those decoded elsewhere (decode-budget.ts). The process's one ledger.
+   */
   readonly liveCost: LiveCostLedger;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
@@ -35,7 +38,8 @@ export interface DocumentService {
   loadState(noteId: string): Promise<StoredDocumentState | null>;
   /**
    * The note's full current state, holding every acknowledged edit: the live document when it is
-   * loaded, else the stored state merged with the log tail. Null when the note has no document yet.
+   * loaded, else the stored state merged with the log tail (within the memory budget:
+   * SERVICE_UNAVAILABLE when it is spent). Null when the note has no document yet.
    */
   currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
   /**
@@ -43,8 +47,14 @@ export interface DocumentService {
    * compactions may then start from memory (compaction.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
-  /** Compacts now; false when it failed (a retry is then scheduled, never lost). */
+  /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
   compactNow(noteId: string): Promise<boolean>;
+  /**
+   * The store of a document loaded here, after edits: refreshes its derived data from memory and
+   * folds the log only once it is worth it (compaction.ts, mode `store`), or when the document is
+   * `leaving` memory. A log left unfolded is folded after `FOLD_IDLE_MS` without a store.
+   */
+  storeNow(noteId: string, options: { leaving: boolean }): Promise<boolean>;
   /** Compacts after the store debounce (a log that grew without a live document storing it). */
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
@@ -55,6 +65,9 @@ export interface DocumentService {
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
 }
+
+/** How long a log a store left unfolded waits for another store before it is folded anyway. */
+const FOLD_IDLE_MS = 5 * 60_000;
 
 export function createDocumentService(
   config: Config,
@@ -80,20 +93,43 @@ export function createDocumentService(
       for (const entry of entries) scheduler.markDirty(entry.noteId);
     },
   });
+  const liveCost = documentCostLedger();
+  liveCost.resize(config.maxLiveStructs);
   const compactionHooks: CompactionHook[] = [];
+  // A log a store left unfolded is folded once its document has had no store for a while.
+  const idleFolds = new Map<string, NodeJS.Timeout>();
+  const armIdleFold = (noteId: string, result: CompactionResult) => {
+    const pending = idleFolds.get(noteId);
+    if (pending) clearTimeout(pending);
+    idleFolds.delete(noteId);
+    if (result.status !== 'refreshed') return;
+    const timer = setTimeout(() => {
+      idleFolds.delete(noteId);
+      void scheduler.compactNow(noteId);
+    }, FOLD_IDLE_MS);
+    timer.unref();
+    idleFolds.set(noteId, timer);
+  };
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
+    compact: (noteId, mode) => compactDocument(db, noteId, transfer, compactionHooks, live, mode),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
     maxConcurrent: 2,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
-      if (result.status !== 'compacted') return;
+      if (result.status !== 'unchanged') armIdleFold(noteId, result);
+      if (result.status !== 'compacted' && result.status !== 'refreshed') return;
       metrics.collabStoreDuration.observe(seconds);
-      if (result.skippedEntries > 0)
+      if (result.status === 'compacted' && result.skippedEntries > 0)
         log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
+      // The memory budget is spent (decode-budget.ts): nothing failed, the log keeps every entry
+      // until a retry finds room.
+      if (error instanceof LiveBudgetExhausted) {
+        log.info({ note_id: noteId, retry_in_ms: retryInMs }, 'document compaction deferred: memory budget reached');
+        return;
+      }
       metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });
       log.warn({ note_id: noteId, err: error, retry_in_ms: retryInMs }, 'document compaction failed; will retry');
     },
@@ -101,7 +137,7 @@ export function createDocumentService(
   return {
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
-    liveCost: createLiveCostLedger(config.maxLiveStructs),
+    liveCost,
     appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {
@@ -113,9 +149,10 @@ export function createDocumentService(
       if (doc) return Y.encodeStateAsUpdate(doc);
       const state = await readState(note.id);
       if (!state || (state.stored === null && state.log.length === 0)) return null;
-      return mergeStoredState(state);
+      return mergeWithinBudget(state);
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
+    storeNow: (noteId, { leaving }) => scheduler.compactNow(noteId, leaving ? 'fold' : 'store'),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
     addCompactionHook(hook) {
@@ -125,6 +162,8 @@ export function createDocumentService(
       await appender.drain();
       await scheduler.flushAll();
       scheduler.stop();
+      for (const timer of idleFolds.values()) clearTimeout(timer);
+      idleFolds.clear();
     },
     scheduler,
   };

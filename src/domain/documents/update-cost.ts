@@ -241,10 +241,12 @@ export function storedCost(updates: Iterable<Uint8Array>): number {
 }
 
 /**
- * MAX_LIVE_STRUCTS: the cost bounds of every document this process holds live, added up. A
- * document's own bound (MAX_DOCUMENT_STRUCTS) caps one document, not how many a user may open;
- * this caps them together, so no sequence of opens and updates within the per-document limits
- * can take the heap past it (docs/security.md, "Memory budget").
+ * MAX_LIVE_STRUCTS: the cost bounds of every document this process holds decoded, added up: the
+ * collaboration server's live documents for as long as they are in memory, and every document
+ * decoded elsewhere (decode-budget.ts) while it is. A document's own bound (MAX_DOCUMENT_STRUCTS)
+ * caps one document, not how many a user may open; this caps them together, so no sequence of
+ * opens, updates and reads within the per-document limits can take the heap past it
+ * (docs/security.md, "Memory budget").
  */
 export interface LiveCostLedger {
   readonly max: number;
@@ -254,12 +256,28 @@ export interface LiveCostLedger {
   /** Takes `cost` whether or not it fits: cost already in memory (relayed, applied elsewhere). */
   force(cost: number): void;
   give(cost: number): void;
+  /**
+   * Takes `cost` once it fits, waiting for what others give back; a cost larger than `max` is
+   * taken once nothing else is held (it could never fit otherwise).
+   */
+  takeWhenFits(cost: number): Promise<void>;
+  /** A new `max` (MAX_LIVE_STRUCTS of the server just started); what is held stays held. */
+  resize(max: number): void;
 }
 
-export function createLiveCostLedger(max: number): LiveCostLedger {
+export function createLiveCostLedger(initialMax: number): LiveCostLedger {
+  let max = initialMax;
   let total = 0;
-  return {
-    max,
+  let waiters: Array<() => void> = [];
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  };
+  const ledger: LiveCostLedger = {
+    get max() {
+      return max;
+    },
     get total() {
       return total;
     },
@@ -273,17 +291,53 @@ export function createLiveCostLedger(max: number): LiveCostLedger {
     },
     give(cost) {
       total = Math.max(0, total - cost);
+      if (waiters.length > 0) wake();
+    },
+    async takeWhenFits(cost) {
+      while (!ledger.take(cost)) {
+        if (total === 0) {
+          total += cost;
+          return;
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    resize(next) {
+      max = next;
+      if (waiters.length > 0) wake();
     },
   };
+  return ledger;
 }
 
-/** SERVICE_UNAVAILABLE: the process holds as much document content as MAX_LIVE_STRUCTS allows. */
-export function liveBudgetExhausted() {
-  return new DomainError(
-    'SERVICE_UNAVAILABLE',
-    'The server holds as many documents as its memory budget allows; try again later',
-  );
+/**
+ * The process's ledger. The budget is the heap's, and the heap is the process's: the collaboration
+ * server, the REST routes, pulls, compaction and export all take from this one. A process serves
+ * one server; when a test starts several in one process they share it, and the last one started
+ * sets its `max` (createDocumentService).
+ */
+const processLedger = createLiveCostLedger(Number.POSITIVE_INFINITY);
+
+export function documentCostLedger(): LiveCostLedger {
+  return processLedger;
 }
+
+/** What a refused HTTP request is told to wait (Retry-After): about a store debounce, when documents leave memory. */
+const LIVE_BUDGET_RETRY_SECONDS = 5;
+
+/** SERVICE_UNAVAILABLE: the process holds as much document content as MAX_LIVE_STRUCTS allows. */
+export class LiveBudgetExhausted extends DomainError {
+  constructor() {
+    super(
+      'SERVICE_UNAVAILABLE',
+      'The server holds as many documents as its memory budget allows; try again later',
+      undefined,
+      LIVE_BUDGET_RETRY_SECONDS,
+    );
+  }
+}
+
+export const liveBudgetExhausted = () => new LiveBudgetExhausted();
 
 /**
  * MAX_DOCUMENT_STRUCTS for a loaded document, the way size-limit.ts does MAX_DOCUMENT_BYTES:

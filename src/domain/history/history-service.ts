@@ -7,10 +7,12 @@ import type { Db } from '../../db/client.ts';
 import { authSessions, noteVersions, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { readBlockSuiteDocument } from '../blocksuite/index.ts';
+import { withDecodeCost } from '../documents/decode-budget.ts';
 import { EMPTY_UPDATE } from '../documents/document-state.ts';
 import type { DocumentService } from '../documents/document-service.ts';
 import { findOwnedNote } from '../documents/note-document-sync.ts';
 import { assertWithinDocumentLimit } from '../documents/size-limit.ts';
+import { storedCost } from '../documents/update-cost.ts';
 import { isEmptyUpdate } from '../documents/yjs-bytes.ts';
 import { notFound } from '../errors.ts';
 import { ownedRow, ownedWhere } from '../ownership.ts';
@@ -107,25 +109,31 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
     async get(auth, noteId, versionId) {
       const { summary, stored } = await ownedVersion(auth, noteId, versionId);
       const state = await decompressState(stored, documents.maxDocumentBytes);
-      const doc = new Y.Doc();
-      try {
-        Y.applyUpdate(doc, state);
-        const content = readBlockSuiteDocument(doc);
-        return {
-          ...summary,
-          text: content.text,
-          snapshot: { title: content.title, text: content.text, blocks: content.blocks },
-          state,
-        };
-      } finally {
-        doc.destroy();
-      }
+      // Held in the memory budget while it is a document (decode-budget.ts): 503 when it is spent.
+      return withDecodeCost(storedCost([state]), () => {
+        const doc = new Y.Doc();
+        try {
+          Y.applyUpdate(doc, state);
+          const content = readBlockSuiteDocument(doc);
+          return {
+            ...summary,
+            text: content.text,
+            snapshot: { title: content.title, text: content.text, blocks: content.blocks },
+            state,
+          };
+        } finally {
+          doc.destroy();
+        }
+      });
     },
 
     async restore(auth, noteId, versionId) {
       const { note, summary, stored } = await ownedVersion(auth, noteId, versionId);
       const target = await decompressState(stored, documents.maxDocumentBytes);
       const current = (await documents.currentState(note)) ?? EMPTY_UPDATE;
+      // The version becomes a document, and the current state is replayed onto it: computed before
+      // anything is written, so a refusal by the memory budget (503) leaves no trace.
+      const update = await withDecodeCost(storedCost([current, target]), () => revertUpdate(current, target));
       // The state being replaced becomes a version first (whatever HISTORY says: a restore must
       // always be undoable by another restore).
       const saved = await recordVersion(
@@ -140,7 +148,6 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
         },
         policy,
       );
-      const update = revertUpdate(current, target);
       if (isEmptyUpdate(update)) return { restored: summary, saved, update_bytes: 0 };
       assertWithinDocumentLimit(current.length, update.length, documents.maxDocumentBytes);
       // Durable before anything else sees it, exactly like an edit from a socket.

@@ -173,23 +173,37 @@ const recentVersion = preparedStatement<{ noteId: string; intervalMinutes: numbe
     limit 1`,
 );
 
+/** A value, or how to get it when it is needed (a store encodes the document only for a version). */
+export type OnDemand<T> = T | (() => Promise<T>);
+
+const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
+  typeof value === 'function' ? (value as () => Promise<T>)() : value;
+
 /**
- * Called by compaction inside its transaction, after the merged state and the derived data are
- * written: takes a version when one is due. The note row is locked by the compaction, so two
- * instances storing the same note never both decide a version is due.
+ * Called by compaction inside its transaction, after the derived data (and the merged state, when
+ * it folded the log) are written: takes a version of the document's full state when one is due.
+ * The note row is locked by the compaction, so two instances storing the same note never both
+ * decide a version is due.
  */
 export async function takeVersionOnStore(
   tx: Db,
   note: { id: string; user_id: string },
-  state: Uint8Array,
+  state: OnDemand<Uint8Array>,
   policy: VersionPolicy,
-  sessionId: string | null = null,
+  sessionId: OnDemand<string | null> = null,
 ): Promise<NoteVersionSummary | null> {
   if (!policy.enabled || !(await versionDue(tx, note.id, policy.intervalMinutes))) return null;
   const [row] = await tx.select({ title: notes.title }).from(notes).where(eq(notes.id, note.id));
   return recordVersion(
     tx,
-    { noteId: note.id, userId: note.user_id, state, title: row?.title ?? null, source: 'edit', sessionId },
+    {
+      noteId: note.id,
+      userId: note.user_id,
+      state: await resolve(state),
+      title: row?.title ?? null,
+      source: 'edit',
+      sessionId: await resolve(sessionId),
+    },
     policy,
   );
 }

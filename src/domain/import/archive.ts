@@ -94,9 +94,11 @@ export async function* accountArchive(
       .limit(NOTE_BATCH);
     if (batch.length === 0) break;
     after = batch.at(-1)?.id ?? after;
+    // The zip is already streaming: a spent memory budget is waited out, not refused.
     const states = await loadCurrentDocumentStates(
       db,
       batch.map((note) => note.id),
+      'wait',
     );
     for (const note of batch) {
       const exportedId = exportedIds.get(note.id) ?? note.id;

@@ -8,14 +8,14 @@
 // attachments are read without their data URLs, and each data URL is read alone as it is
 // written; notes' documents are read a batch at a time and written before the next batch; a note's
 // images are encoded from the blob store chunk by chunk.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
   contacts,
   type folders,
-  groupMemberships,
+  type groupMemberships,
   type groups,
   interactionAttachments,
   type interactions,
@@ -34,6 +34,8 @@ import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
 import { isDomainError, notFound } from '../errors.ts';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
+import { withDecodeCost } from '../documents/decode-budget.ts';
+import { storedCost } from '../documents/update-cost.ts';
 import { allResourceEntities } from '../resources/operations.ts';
 import { resourceFor } from '../resources/registry.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
@@ -348,12 +350,15 @@ async function exportNotes(scope: ExportScope, folderId: (id: string | null) => 
   const records = async function* (): AsyncGenerator<StreamedRecord> {
     for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
       const batch = rows.slice(start, start + DOCUMENT_BATCH);
+      // The answer is already streaming: a spent memory budget is waited out, not refused.
       const states = await loadCurrentDocumentStates(
         scope.db,
         batch.map(({ row }) => row.id),
+        'wait',
       );
       for (const { row, id, createdAt } of batch) {
-        const document = documentContent(states.get(row.id) ?? null);
+        const state = states.get(row.id) ?? null;
+        const document = await withDecodeCost(state ? storedCost([state]) : 0, () => documentContent(state), 'wait');
         states.delete(row.id);
         yield {
           id,
@@ -464,12 +469,13 @@ async function exportTopics(scope: ExportScope): Promise<Json[]> {
 /** Groups, and their memberships with the time each contact joined (the entity's set holds only ids). */
 async function exportGroups(scope: ExportScope) {
   const rows = await entities(scope, 'group', false);
-  const memberships: Array<{ group_id: string; contact_id: string; joined_at: Date }> = [];
+  const members = resourceFor('group').definition.nested?.find((set) => set.field === 'member_contact_ids');
+  const memberships: Array<typeof groupMemberships.$inferSelect> = [];
   for (let start = 0; start < rows.length; start += 500) {
     const ids = rows.slice(start, start + 500).map((row) => row.id as string);
-    memberships.push(
-      ...(await scope.db.select().from(groupMemberships).where(inArray(groupMemberships.group_id, ids))),
-    );
+    const stored = (await members?.loadRows?.(scope.db, ids)) ?? new Map();
+    for (const groupRows of stored.values())
+      memberships.push(...(groupRows as Array<typeof groupMemberships.$inferSelect>));
   }
   const groups = rows.map((row) => ({
     id: scope.appId('groups', row.id),

@@ -7,15 +7,17 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
-import { contacts, folders, notes, topics, users } from '../../db/schema/index.ts';
+import { contacts, folders, notes, users } from '../../db/schema/index.ts';
 import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
 import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
 import { notFound } from '../errors.ts';
 import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
-import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
+import { ensureTopics, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { recordChanges } from '../change-feed.ts';
-import { firstVersion } from '../versioning.ts';
+import { takeDecodeCost } from '../documents/decode-budget.ts';
+import { storedCost } from '../documents/update-cost.ts';
+import { restoreFirstVersions } from '../versioning.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';
@@ -134,13 +136,17 @@ async function runImport(
 
   const documents = new Map<string, Y.Doc>();
   const states = new Map<string, Uint8Array>();
+  // Every new note's document is held until its derived data is written, so they count in the
+  // memory budget together (decode-budget.ts): past it, the import is refused (503) and nothing is written.
+  const releases: Array<() => void> = [];
   try {
     await writeEntities(write, 'note', plan.notes, (entity) => {
       const note = entity as PlannedNote;
       const doc = buildBlockSuiteDocument(note.docTitle, note.lines, { guid: note.blocksuiteDocId });
-      appendBlobBlocks(doc, note.blobBlocks);
       documents.set(note.id, doc);
+      appendBlobBlocks(doc, note.blobBlocks);
       const state = Y.encodeStateAsUpdate(doc);
+      releases.push(takeDecodeCost(storedCost([state])));
       states.set(note.id, state);
       return { blocksuite_doc_id: note.blocksuiteDocId, blocksuite_doc: state };
     });
@@ -150,6 +156,7 @@ async function runImport(
     await extractDocuments(write, plan.notes, documents, progress);
   } finally {
     for (const doc of documents.values()) doc.destroy();
+    for (const release of releases) release();
   }
   // Only documents it created: an import never replaces the document of a note that exists
   // (`insertOnly` and the create-only values above; docs/history-and-trash.md).
@@ -247,24 +254,9 @@ async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<strin
 
 /** The topics store's topics (docs/formats/framelord-export.md §4.3); one that exists by slug is left as it is. */
 async function writeTopics(context: ImportWrite, planned: readonly PlannedTopic[]): Promise<void> {
-  const counts = context.tally.table('topics');
-  for (let start = 0; start < planned.length; start += 500) {
-    const inserted = await context.tx
-      .insert(topics)
-      .values(
-        planned.slice(start, start + 500).map((topic) => ({
-          user_id: context.auth.userId,
-          label: topic.label,
-          slug: topic.slug,
-          created_at: topic.createdAt,
-          ...firstVersion(topic.updatedAt),
-        })),
-      )
-      .onConflictDoNothing({ target: [topics.user_id, topics.slug] })
-      .returning({ id: topics.id });
-    for (const row of inserted) context.changes.push({ entityType: 'topic', entityId: row.id });
-    counts.unchanged += Math.min(500, planned.length - start) - inserted.length;
-  }
+  const { created } = await ensureTopics(context.tx, context.auth.userId, planned);
+  for (const id of created) context.changes.push({ entityType: 'topic', entityId: id });
+  context.tally.table('topics').unchanged += planned.length - created.length;
 }
 
 /**
@@ -288,22 +280,11 @@ async function extractDocuments(
     done++;
     if (done % 50 === 0 || done === created.length) progress('documents', done, created.length);
   }
-  if (created.length === 0) return;
-  const stamps = await tx
-    .select({ id: notes.id, updated_at: notes.updated_at, sync_version: notes.sync_version })
-    .from(notes)
-    .where(
-      inArray(
-        notes.id,
-        created.map((note) => note.id),
-      ),
-    );
-  const byId = new Map(created.map((note) => [note.id, note]));
-  for (const stamp of stamps) {
-    const note = byId.get(stamp.id) as PlannedNote;
-    if (stamp.sync_version === 1 && stamp.updated_at.getTime() === note.updatedAt.getTime()) continue;
-    await tx.update(notes).set(firstVersion(note.updatedAt)).where(eq(notes.id, stamp.id));
-  }
+  await restoreFirstVersions(
+    tx,
+    notes,
+    created.map((note) => ({ id: note.id, updatedAt: note.updatedAt })),
+  );
 }
 
 /** Each document an import wrote as a version of source `import`, titled as the note is. */

@@ -14,6 +14,7 @@ import {
 import {
   normalizeTitle,
   readBlockSuiteDocument,
+  snapshotBlockJson,
   topicSlug,
   type BlockSuiteDocumentContent,
 } from '../blocksuite/index.ts';
@@ -22,7 +23,7 @@ import type { EntityType } from '../entity-types.ts';
 import { writeNoteSearchChunks } from '../search/note-chunks.ts';
 import { syncNoteBlobReferences } from '../blobs/blob-references.ts';
 import { recomputeLinksOfSources, recomputeLinksToTarget } from './link-resolution.ts';
-import { bumpVersion } from '../versioning.ts';
+import { bumpVersion, firstVersion } from '../versioning.ts';
 
 /** The note row fields the derived-data update needs to decide what changed. */
 export interface DocumentNote {
@@ -34,6 +35,8 @@ export interface DocumentNote {
 const TITLE_MAX = 500;
 const TOPIC_LABEL_MAX = 255;
 const REFERENCE_KEY_MAX = 500;
+/** Slugs per statement. */
+const TOPIC_BATCH = 500;
 
 type ReferenceKey = `${'title' | 'doc'}\u0000${string}`;
 
@@ -213,12 +216,12 @@ async function md5OfText(text: string, slices: DerivationSlices): Promise<string
 /** Blocks serialized per slice check (~1 ms). */
 const BLOCKS_PER_SLICE = 2000;
 
-/** JSON.stringify(snapshot), the blocks in slices. */
+/** JSON.stringify(snapshot), the blocks in slices (a live document's unchanged blocks as kept from its last store). */
 async function snapshotJson(snapshot: BlockSuiteSnapshot, slices: DerivationSlices): Promise<string> {
   const parts = [`{"title":${JSON.stringify(snapshot.title)},"text":${JSON.stringify(snapshot.text)},"blocks":[`];
   for (let start = 0; start < snapshot.blocks.length; start += BLOCKS_PER_SLICE) {
     if (slices.due()) await slices.pause();
-    const slice = snapshot.blocks.slice(start, start + BLOCKS_PER_SLICE).map((block) => JSON.stringify(block));
+    const slice = snapshot.blocks.slice(start, start + BLOCKS_PER_SLICE).map(snapshotBlockJson);
     parts.push(start === 0 ? slice.join(',') : `,${slice.join(',')}`);
   }
   parts.push(']}');
@@ -270,6 +273,60 @@ const insertReferences = preparedStatement<{ noteId: string; userId: string; kin
     on conflict do nothing`,
 );
 
+/** A topic wanted by slug; the times of a copied one (an import), else now. */
+export interface TopicSeed {
+  slug: string;
+  label: string;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+/**
+ * One topic per slug and user, created on first use: the document extraction's labels and the
+ * import's topics store both come through here. Answers every wanted slug's topic and the ids of
+ * those this call created (an existing one is left as it is).
+ */
+export async function ensureTopics(
+  tx: Tx,
+  userId: string,
+  wanted: readonly TopicSeed[],
+): Promise<{ idBySlug: Map<string, string>; created: string[] }> {
+  const idBySlug = new Map<string, string>();
+  const created: string[] = [];
+  const bySlug = (slugs: readonly string[]) =>
+    tx
+      .select({ id: topics.id, slug: topics.slug })
+      .from(topics)
+      .where(and(eq(topics.user_id, userId), inArray(topics.slug, [...slugs])));
+  for (let start = 0; start < wanted.length; start += TOPIC_BATCH) {
+    const batch = wanted.slice(start, start + TOPIC_BATCH);
+    for (const row of await bySlug(batch.map((topic) => topic.slug))) idBySlug.set(row.slug, row.id);
+    const missing = batch.filter((topic) => !idBySlug.has(topic.slug));
+    if (missing.length === 0) continue;
+    const inserted = await tx
+      .insert(topics)
+      .values(
+        missing.map((topic) => ({
+          user_id: userId,
+          slug: topic.slug,
+          label: topic.label,
+          ...(topic.createdAt ? { created_at: topic.createdAt } : {}),
+          ...(topic.updatedAt ? firstVersion(topic.updatedAt) : {}),
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: topics.id, slug: topics.slug });
+    for (const row of inserted) {
+      idBySlug.set(row.slug, row.id);
+      created.push(row.id);
+    }
+    // A concurrent store of another note created some of them first.
+    if (inserted.length < missing.length)
+      for (const row of await bySlug(missing.map((topic) => topic.slug))) idBySlug.set(row.slug, row.id);
+  }
+  return { idBySlug, created };
+}
+
 /**
  * topics/note_topics := one topic per label slug (the user's own topics only; created on first
  * use), by diff. Topics whose note set changed are recorded for sync, since their `note_count`
@@ -294,31 +351,11 @@ async function syncTopics(
   const existingSlugs = new Set(existing.map((topic) => topic.slug));
   if (existing.length === slugs.length && slugs.every((slug) => existingSlugs.has(slug))) return changed;
 
-  const topicIdBySlug = new Map<string, string>();
-  if (slugs.length > 0) {
-    const known = await tx
-      .select({ id: topics.id, slug: topics.slug })
-      .from(topics)
-      .where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, slugs)));
-    for (const row of known) topicIdBySlug.set(row.slug, row.id);
-    const missing = slugs.filter((slug) => !topicIdBySlug.has(slug));
-    if (missing.length > 0) {
-      const created = await tx
-        .insert(topics)
-        .values(missing.map((slug) => ({ user_id: note.user_id, slug, label: labelBySlug.get(slug) ?? slug })))
-        .onConflictDoNothing()
-        .returning({ id: topics.id, slug: topics.slug });
-      for (const row of created) topicIdBySlug.set(row.slug, row.id);
-      if (created.length < missing.length) {
-        // A concurrent store of another note created some of them first.
-        const raced = await tx
-          .select({ id: topics.id, slug: topics.slug })
-          .from(topics)
-          .where(and(eq(topics.user_id, note.user_id), inArray(topics.slug, missing)));
-        for (const row of raced) topicIdBySlug.set(row.slug, row.id);
-      }
-    }
-  }
+  const { idBySlug: topicIdBySlug } = await ensureTopics(
+    tx,
+    note.user_id,
+    slugs.map((slug) => ({ slug, label: labelBySlug.get(slug) ?? slug })),
+  );
 
   const wanted = new Set(topicIdBySlug.values());
   const existingIds = new Set(existing.map((topic) => topic.id));

@@ -84,6 +84,12 @@ export interface NestedCollection {
   empty: unknown;
   load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
   /**
+   * A membership set's stored rows by parent, every column: what `load` leaves out, the values
+   * the server owns (a membership's `joined_at`), which an export copies out as an import copied
+   * them in (`copiedItems`).
+   */
+  loadRows?(db: Db, parentIds: readonly string[]): Promise<Map<string, Row[]>>;
+  /**
    * The stored bytes of the bodies `load` adds on request (attachments' data URLs) for the parent
    * whose id is `parentId`, as a correlated SQL expression: lists cut their pages by it before
    * loading a body.
@@ -158,6 +164,12 @@ export interface ResourceDefinition {
   batchCreates?: boolean;
   /** Computed fields of the API shape (topics' note counts, a note's document). */
   decorate?(db: Db, entities: Entity[], options: PresentOptions): Promise<void>;
+  /**
+   * The stored bytes `decorate` and the detail-only columns add to a single-entity read (a note's
+   * document and snapshot), for the row whose id is `id`, as a correlated SQL expression: a sync
+   * pull cuts its chunks by it before loading them.
+   */
+  detailBytes?(id: AnyPgColumn): SQL;
   /** Extra response fields the decorator adds, for the OpenAPI document. */
   computedFields?: Record<string, ZodType>;
 }

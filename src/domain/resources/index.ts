@@ -20,6 +20,7 @@ import {
   type UpdateBody,
   type UpdateOptions,
   type WriteOptions,
+  weighResourceEntities,
 } from './operations.ts';
 import { resourceFor } from './registry.ts';
 
@@ -41,6 +42,14 @@ export const findEntities = (
   type: EntityType,
   ids: readonly string[],
 ): Promise<Map<string, Entity>> => findResourceEntities(db, auth, resourceFor(type), ids);
+
+/** What findEntities would load of each entity beyond its short columns, by stored length (a pull's chunks). */
+export const weighEntities = (
+  db: Db,
+  auth: AuthContext,
+  type: EntityType,
+  ids: readonly string[],
+): Promise<Map<string, number>> => weighResourceEntities(db, auth, resourceFor(type), ids);
 
 /**
  * Creates from an untrusted body (validated here). A body `id` that exists answers CONFLICT unless

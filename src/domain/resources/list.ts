@@ -107,6 +107,33 @@ function deferredColumns(resource: Resource): string[] {
 }
 
 /**
+ * The stored length of what presenting a row still loads beyond the row query's short columns, as
+ * one SQL expression per row (undefined when nothing is ever long): long data-URL columns, the
+ * nested bodies asked for (attachments' data URLs), and in the single-entity shape what the
+ * definition's `detailBytes` names (a note's document). A lower bound of what the entity adds to a
+ * page, known before anything long is read: what pages, list and pull alike, are cut by.
+ */
+export function storedBytes(
+  resource: Resource,
+  shape: { detail: boolean; includeBodies: boolean },
+): SQL<number> | undefined {
+  const { definition, schemas } = resource;
+  const shown = new Set(shape.detail ? schemas.detailColumns : schemas.listColumns);
+  const weights: SQL[] = (definition.dataUrlFields ?? [])
+    .filter((name) => shown.has(name))
+    .map((name) => longValueBytes(schemas.columns[name] as AnyPgColumn));
+  if (shape.includeBodies) {
+    for (const collection of definition.nested ?? []) {
+      const bytes = collection.bodyBytes?.(definition.table.id);
+      if (bytes) weights.push(bytes);
+    }
+  }
+  if (shape.detail && definition.detailBytes) weights.push(definition.detailBytes(definition.table.id));
+  if (weights.length === 0) return undefined;
+  return sql<number>`(${sql.join(weights, sql` + `)})`.mapWith(Number);
+}
+
+/**
  * What the page query reads: the list columns, except that a deferred column comes only when it is
  * short, plus `__bytes`, the stored length of what the row would still load (long deferred
  * values, and the bodies `?include=attachments` asks for). Exposed so EXPLAIN tests run this query.
@@ -115,43 +142,22 @@ export function listSelection(resource: Resource, includeBodies = false): Record
   const columns = resource.schemas.columns;
   const deferred = new Set(deferredColumns(resource));
   const selection: Record<string, AnyPgColumn | SQL> = {};
-  const weights: SQL[] = [];
   for (const name of resource.schemas.listColumns) {
     const column = columns[name] as AnyPgColumn;
-    if (!deferred.has(name)) {
-      selection[name] = column;
-      continue;
-    }
-    selection[name] = shortValue(column);
-    weights.push(longValueBytes(column));
+    selection[name] = deferred.has(name) ? shortValue(column) : column;
   }
-  if (includeBodies) {
-    for (const collection of resource.definition.nested ?? []) {
-      const bytes = collection.bodyBytes?.(resource.definition.table.id);
-      if (bytes) weights.push(bytes);
-    }
-  }
-  if (weights.length > 0) selection[BYTES] = sql`(${sql.join(weights, sql` + `)})`.mapWith(Number);
+  const bytes = storedBytes(resource, { detail: false, includeBodies });
+  if (bytes) selection[BYTES] = bytes;
   return selection;
 }
 
-/** A page cut from the rows' stored lengths: the next rows whose deferred parts fit what is left. */
-function nextChunk(rows: readonly Row[], start: number, budget: PageBudget): Row[] {
-  const chunk: Row[] = [];
-  let bytes = 0;
-  for (const row of rows.slice(start)) {
-    const weight = Number(row[BYTES] ?? 0);
-    if (chunk.length === 0 ? !budget.couldFit(weight) : weight > 0 && bytes + weight > budget.remaining) break;
-    chunk.push(row);
-    bytes += weight;
-  }
-  return chunk;
-}
+/** A row's `__bytes`: what presenting it still loads. */
+const rowBytes = (row: Row): number => Number(row[BYTES] ?? 0);
 
 /** The long deferred values of `rows` (avatars, banners held as data URLs), read into them. */
 async function loadDeferredColumns(db: Db, auth: AuthContext, resource: Resource, rows: Row[]): Promise<void> {
   const names = deferredColumns(resource);
-  const pending = rows.filter((row) => names.some((name) => row[name] === null) && Number(row[BYTES] ?? 0) > 0);
+  const pending = rows.filter((row) => names.some((name) => row[name] === null) && rowBytes(row) > 0);
   if (pending.length === 0) return;
   const table = resource.definition.table;
   const selection: Record<string, AnyPgColumn> = { id: table.id };
@@ -198,7 +204,7 @@ export async function listResource(
   const data: Entity[] = [];
   let cutShort = false;
   while (data.length < rows.length && !cutShort) {
-    const chunk = nextChunk(rows as Row[], data.length, budget);
+    const chunk = budget.nextChunk(rows as Row[], data.length, rowBytes);
     if (chunk.length === 0) break;
     await loadDeferredColumns(db, auth, resource, chunk);
     const entities = await presentRows(db, resource, chunk, {

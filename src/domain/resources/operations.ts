@@ -2,7 +2,7 @@
 // offline sync push call exactly these, so a change is validated, versioned, owned and recorded
 // the same way whichever door it came through.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -23,6 +23,7 @@ import { apiValue, isTimestampColumn, storedValue } from './columns.ts';
 import { insertRowsReturning } from './bulk-insert.ts';
 import { checkUrlField } from './data-url.ts';
 import type { ChangeRef, Entity, PresentOptions, Row, WriteContext, WriteMode } from './definition.ts';
+import { storedBytes } from './list.ts';
 import { DETAIL, presentRow, presentRows } from './present.ts';
 import type { Resource } from './resource.ts';
 
@@ -278,8 +279,10 @@ export type CreateOutcome =
  *
  * Runs in `tx` as it is (no savepoint of its own), appends the change-feed entries to
  * `deferredChanges`, and answers versions rather than presented entities (a push needs no more).
- * Items are taken in order; only resources whose hooks read no rows of their own kind
- * (`batchCreates`) may be created this way, since every hook of the run runs before its insert.
+ * Items are taken in order, but every item's checks and before-write hook run before the run's
+ * insert: so a run must hold no item whose checks need another item of the run written. A sync
+ * push, which cannot know, batches only resources whose hooks read no rows of their own kind
+ * (`batchCreates`); the import, which orders its rows, batches every store (write-entities.ts).
  */
 export async function createResourceEntities(
   tx: Tx,
@@ -529,6 +532,28 @@ export async function findResourceEntities(
     .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)))) as Row[];
   const entities = await presentRows(db, resource, rows, presentOptions);
   return new Map(entities.map((entity) => [String(entity.id), entity]));
+}
+
+/**
+ * What reading each of the caller's entities `ids` as `findResourceEntities` does would load beyond
+ * its short columns, by stored length (list.ts, `storedBytes`), without loading it: 0 for an
+ * entity with nothing long, absent for one that is not the caller's.
+ */
+export async function weighResourceEntities(
+  db: Db,
+  auth: AuthContext,
+  resource: Resource,
+  ids: readonly string[],
+): Promise<Map<string, number>> {
+  const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
+  if (wanted.length === 0) return new Map();
+  const { table } = resource.definition;
+  const bytes = storedBytes(resource, { detail: true, includeBodies: true });
+  const rows = await db
+    .select({ id: table.id, bytes: bytes ?? sql<number>`0`.mapWith(Number) })
+    .from(table)
+    .where(and(ownedBy(table, auth.userId), inArray(table.id, wanted)));
+  return new Map(rows.map((row) => [String(row.id), Number(row.bytes)]));
 }
 
 /** Entities as lists show them, with their attachments' bodies (an export's view). */

@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.ts';
 import { syncChanges, userChangeCounters } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError } from '../errors.ts';
-import { findEntities, type Entity } from '../resources/index.ts';
+import { findEntities, weighEntities, type Entity } from '../resources/index.ts';
 import type { EntityType } from '../entity-types.ts';
 import { DEFAULT_PAGE_BYTES, PageBudget } from '../page-budget.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -16,11 +16,13 @@ export const DEFAULT_PULL_LIMIT = 500;
 export const MAX_PULL_LIMIT = 1000;
 /** A page also ends once its changes pass this many bytes (as JSON), keeping at least one change. */
 export const DEFAULT_PULL_PAGE_BYTES = DEFAULT_PAGE_BYTES;
-/** Entities are loaded this many changes at a time, so a page cut short never loads the rest. */
+/** At most this many changes' entities are loaded at a time (fewer when their stored lengths say so). */
 const ENTITY_CHUNK = 100;
 
 export interface PullOptions {
   maxPageBytes?: number;
+  /** Called with the entities each step loaded, before the budget cuts them (tests, diagnostics). */
+  onChunkLoaded?: (entities: ReadonlyMap<string, Entity>) => void;
 }
 
 export interface PullRequest {
@@ -70,12 +72,22 @@ export async function pullChanges(
 
   // Entities are read after the feed rows, so each is at least as new as the change that names
   // it; one that changed again meanwhile is sent again with its later number.
+  // Loaded a chunk at a time, each as large as the remaining budget allows by the entities' stored
+  // lengths (their data URLs, attachments, a note's document), weighed first without loading
+  // them: a page that ends early never loads the entities it leaves out (list.ts does the same).
+  const weights = await weighEntitiesByType(db, auth, page);
+  const weight = (row: FeedRow) => weights.get(`${row.entity_type}:${row.entity_id}`) ?? 0;
   const changes: PulledChange[] = [];
   let lastSeq = after;
   let cutShort = false;
-  for (let start = 0; start < page.length && !cutShort; start += ENTITY_CHUNK) {
-    const chunk = page.slice(start, start + ENTITY_CHUNK);
+  while (changes.length < page.length && !cutShort) {
+    const chunk = budget.nextChunk(page, changes.length, weight, ENTITY_CHUNK);
+    if (chunk.length === 0) {
+      cutShort = true;
+      break;
+    }
     const entities = await loadEntitiesByType(db, auth, chunk);
+    options.onChunkLoaded?.(entities);
     for (const row of chunk) {
       const entity = entities.get(`${row.entity_type}:${row.entity_id}`) ?? null;
       const change: PulledChange = {
@@ -104,21 +116,37 @@ export async function pullChanges(
   };
 }
 
-/** One query per entity type present in the page (and per nested set), not one per change. */
-async function loadEntitiesByType(
-  db: Db,
-  auth: AuthContext,
-  page: ReadonlyArray<{ entity_type: string; entity_id: string }>,
-): Promise<Map<string, Entity>> {
-  const idsByType = new Map<EntityType, string[]>();
+interface FeedRow {
+  entity_type: string;
+  entity_id: string;
+  seq: number | string;
+}
+
+/** The page's changes by entity type, `type` → ids. */
+function idsByType(page: ReadonlyArray<{ entity_type: string; entity_id: string }>): Map<EntityType, string[]> {
+  const byType = new Map<EntityType, string[]>();
   for (const row of page) {
     const type = row.entity_type as EntityType;
-    const ids = idsByType.get(type) ?? [];
+    const ids = byType.get(type) ?? [];
     ids.push(row.entity_id);
-    idsByType.set(type, ids);
+    byType.set(type, ids);
   }
+  return byType;
+}
+
+/** What each entity of the page would load, by stored length, keyed `type:id`: one query per type. */
+async function weighEntitiesByType(db: Db, auth: AuthContext, page: readonly FeedRow[]): Promise<Map<string, number>> {
+  const weights = new Map<string, number>();
+  for (const [type, ids] of idsByType(page)) {
+    for (const [id, bytes] of await weighEntities(db, auth, type, ids)) weights.set(`${type}:${id}`, bytes);
+  }
+  return weights;
+}
+
+/** One query per entity type present in the chunk (and per nested set), not one per change. */
+async function loadEntitiesByType(db: Db, auth: AuthContext, chunk: readonly FeedRow[]): Promise<Map<string, Entity>> {
   const entities = new Map<string, Entity>();
-  for (const [type, ids] of idsByType) {
+  for (const [type, ids] of idsByType(chunk)) {
     for (const [id, entity] of await findEntities(db, auth, type, ids)) entities.set(`${type}:${id}`, entity);
   }
   return entities;

@@ -11,7 +11,7 @@ import { DomainError, conflict, fieldError, notFound, rateLimited } from '../../
 import type { RateLimiter } from '../../rate-limit/rate-limiter.ts';
 import type { RateLimitRules } from '../../rate-limit/rules.ts';
 import { recordChanges } from '../../change-feed.ts';
-import { insertAccount } from '../accounts.ts';
+import { type PublicUser, insertAccount } from '../accounts.ts';
 import type { AuthContext } from '../auth-context.ts';
 import type { AuthService, ClientInfo, SignedIn } from '../auth-service.ts';
 import { isValidEmail, normalizeEmail } from '../email.ts';
@@ -120,6 +120,11 @@ export interface OidcServiceDependencies {
   rateLimiter: RateLimiter;
   rules: RateLimitRules;
   logger: Logger;
+  /**
+   * After an account is created with an address the provider has not verified: the verification
+   * mail, as registration sends it.
+   */
+  afterUnverifiedSignUp?: (user: PublicUser) => void;
 }
 
 const FULL_NAME_MAX = 255;
@@ -223,7 +228,7 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
     // while signed in. An unverified address is named as such, since verifying it will not help.
     if (existing) throw refusalForExisting(claims.emailVerified);
     try {
-      const userId = await db.transaction(async (tx) => {
+      const user = await db.transaction(async (tx) => {
         const account = await insertAccount(tx, {
           email,
           passwordHash: null,
@@ -233,9 +238,10 @@ export function createOidcService(deps: OidcServiceDependencies): OidcService {
         });
         await insertIdentity(tx, account.user.id, claims);
         await recordChanges(tx, account.user.id, account.changes);
-        return account.user.id;
+        return account.user;
       });
-      return { userId, created: true };
+      if (!claims.emailVerified) deps.afterUnverifiedSignUp?.(user);
+      return { userId: user.id, created: true };
     } catch (error) {
       // Someone registered the address (or the same provider account signed up) meanwhile.
       if (postgresErrorOf(error)?.code === '23505') throw refusalForExisting(claims.emailVerified);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts, folders, notes, noteTargetContacts } from '../../../db/schema/index.ts';
+import { contacts, folders, notes, noteTargetContacts, noteUpdates } from '../../../db/schema/index.ts';
+import { qualified } from '../../long-values.ts';
 import { normalizeTitle } from '../../blocksuite/slug.ts';
 import { fieldError } from '../../errors.ts';
 import { loadNoteBlobKeys } from '../../blobs/blob-references.ts';
@@ -114,6 +115,13 @@ export const notesResource: ResourceDefinition = {
       );
     },
   },
+  // The document as decorate reads it (stored state and log, merged) and the snapshot.
+  detailBytes: (id) =>
+    sql`(coalesce(octet_length(${qualified(notes.blocksuite_doc)}), 0) + coalesce(pg_column_size(${qualified(
+      notes.blocksuite_snapshot,
+    )}), 0) + (select coalesce(sum(octet_length(${qualified(noteUpdates.update)})), 0) from ${noteUpdates} where ${qualified(
+      noteUpdates.note_id,
+    )} = ${qualified(id)}))`,
   async decorate(db, entities, options) {
     if (!options.detail) return;
     // One statement each for the whole page (sync pulls present hundreds of notes at once).

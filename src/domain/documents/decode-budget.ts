@@ -1,0 +1,67 @@
+// Documents decoded outside the collaboration server take their cost from the same process ledger
+// as live documents (MAX_LIVE_STRUCTS, update-cost.ts): a REST read or a pull of a note's current
+// document, HTTP document sync of a note not open live, compaction from the database, a version
+// read or restored, an export, an import. Each is short-lived, but a burst of them at once would
+// otherwise add up outside the budget. The stored cost (counted from the bytes, nothing built) is
+// taken before anything is decoded and given back once the decoded objects are dropped.
+import { type LiveCostLedger, documentCostLedger, liveBudgetExhausted, storedCost } from './update-cost.ts';
+import { mergeStoredState, stateUpdates } from './document-state.ts';
+import type { StoredDocumentState } from './update-log.ts';
+
+/**
+ * `refuse`: SERVICE_UNAVAILABLE (HTTP 503 with Retry-After) when the cost does not fit now; a
+ * request's caller retries. `wait`: waits until it fits, for work that has already started
+ * answering (a streamed export) and cannot be refused halfway.
+ */
+export type DecodeMode = 'refuse' | 'wait';
+
+/**
+ * Takes `cost` from the process's ledger now and answers the function that gives it back; throws
+ * SERVICE_UNAVAILABLE (nothing taken) when it does not fit, unless nothing else is held: a single
+ * document larger than the whole budget is still readable, alone.
+ */
+export function takeDecodeCost(cost: number, ledger: LiveCostLedger = documentCostLedger()): () => void {
+  if (!ledger.take(cost)) {
+    if (ledger.total > 0) throw liveBudgetExhausted();
+    ledger.force(cost);
+  }
+  let given = false;
+  return () => {
+    if (given) return;
+    given = true;
+    ledger.give(cost);
+  };
+}
+
+/** Runs `decode` with `cost` held in the process's ledger (`takeDecodeCost`, or waiting for room). */
+export async function withDecodeCost<T>(
+  cost: number,
+  decode: () => T | Promise<T>,
+  mode: DecodeMode = 'refuse',
+  ledger: LiveCostLedger = documentCostLedger(),
+): Promise<T> {
+  let release: () => void;
+  if (mode === 'wait') {
+    await ledger.takeWhenFits(cost);
+    release = () => ledger.give(cost);
+  } else {
+    release = takeDecodeCost(cost, ledger);
+  }
+  try {
+    return await decode();
+  } finally {
+    release();
+  }
+}
+
+/** The cost of a stored state's bytes (its stored part and log), as a load would count it. */
+export const storedStateCost = (state: StoredDocumentState): number => storedCost(stateUpdates(state));
+
+/**
+ * `mergeStoredState` within the budget: the stored state and its log merged into one update. A
+ * state of one part is already that update and is returned without decoding anything.
+ */
+export async function mergeWithinBudget(state: StoredDocumentState, mode: DecodeMode = 'refuse'): Promise<Uint8Array> {
+  if (stateUpdates(state).length <= 1) return mergeStoredState(state);
+  return withDecodeCost(storedStateCost(state), () => mergeStoredState(state), mode);
+}
