@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
@@ -115,11 +115,7 @@ async function compactFromDatabase(
   live: LiveDocuments | undefined,
 ): Promise<CompactionResult> {
   const outcome = await db.transaction(async (tx) => {
-    const [note] = await tx
-      .select({ id: notes.id, user_id: notes.user_id, title: notes.title, doc_id: notes.blocksuite_doc_id })
-      .from(notes)
-      .where(eq(notes.id, noteId))
-      .for('no key update');
+    const [note] = await lockNote(tx, { noteId });
     if (!note) return { result: { status: 'missing' } as const };
     const state = await loadDocumentState(tx, noteId, transfer);
     if (!state || state.log.length === 0) return { result: { status: 'unchanged' } as const };
@@ -132,10 +128,10 @@ async function compactFromDatabase(
     try {
       const { skipped } = applyStoredState(doc, state);
       const merged = Y.encodeStateAsUpdate(doc);
-      await writeDocumentBytes(tx, noteId, merged);
-      const deleted = await deleteLogEntries(
+      const deleted = await foldLogIntoState(
         tx,
         noteId,
+        merged,
         state.log.map((entry) => entry.id),
       );
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
@@ -188,17 +184,14 @@ async function compactLiveDocument(
   hooks: readonly CompactionHook[],
   mode: CompactionMode,
 ): Promise<CompactionResult | undefined> {
-  const [row] = await db
-    .select({
-      doc_id: notes.blocksuite_doc_id,
-      log_entries: sql<number>`(select count(*)::int from ${noteUpdates} where ${noteUpdates.note_id} = ${noteId})`,
-      log_bytes: sql<number>`(select coalesce(sum(octet_length(${noteUpdates.update})), 0)::float8 from ${noteUpdates} where ${noteUpdates.note_id} = ${noteId})`,
-      // The stored size, not the bytes: PostgreSQL reads it from the value's header.
-      stored_bytes: sql<number>`coalesce(octet_length(${notes.blocksuite_doc}), 0)::float8`,
-    })
-    .from(notes)
-    .where(eq(notes.id, noteId));
-  if (!row) return { status: 'missing' };
+  const [stats] = await logStats(db, { noteId });
+  if (!stats) return { status: 'missing' };
+  const row = {
+    doc_id: stats.doc_id,
+    log_entries: Number(stats.log_entries),
+    log_bytes: Number(stats.log_bytes),
+    stored_bytes: Number(stats.stored_bytes),
+  };
   // An empty log changes nothing; checked before encoding anything.
   if (row.log_entries === 0) return { status: 'unchanged' };
   const doc = await live.find(row.doc_id);
@@ -218,11 +211,7 @@ async function compactLiveDocument(
     const note = await lockKnownNote(tx, noteId, known);
     if (note === 'missing') return { result: { status: 'missing' } as const };
     if (note === 'unknown') return undefined;
-    const log = await tx
-      .select({ id: noteUpdates.id, update: noteUpdates.update })
-      .from(noteUpdates)
-      .where(eq(noteUpdates.note_id, noteId))
-      .orderBy(asc(noteUpdates.id));
+    const log = await readLog(tx, { noteId });
     const merged: number[] = [];
     let skipped = 0;
     let firstMissing: number | undefined;
@@ -241,8 +230,7 @@ async function compactLiveDocument(
     if (stuck) return undefined;
     if (merged.length === 0) return { result: { status: 'unchanged' } as const };
 
-    await writeDocumentBytes(tx, noteId, encoded.update, slicer);
-    const deleted = await deleteLogEntries(tx, noteId, merged);
+    const deleted = await foldLogIntoState(tx, noteId, encoded.update, merged, slicer);
     const owner = { id: note.id, user_id: note.user_id, title: note.title };
     await updateNoteFromContent(tx, owner, content, slicer);
     const stored = storedDocument(encoded.update, newestSession(deleted));
@@ -325,11 +313,7 @@ async function lockKnownNote(
   noteId: string,
   known: StoredStateMark,
 ): Promise<{ id: string; user_id: string; title: string | null } | 'missing' | 'unknown'> {
-  const [note] = await tx
-    .select({ id: notes.id, user_id: notes.user_id, title: notes.title, version: sql<string>`xmin::text` })
-    .from(notes)
-    .where(eq(notes.id, noteId))
-    .for('no key update');
+  const [note] = await lockNote(tx, { noteId });
   if (!note) return 'missing';
   if (note.version !== known.rowVersion && !(await storedDocumentIs(tx, noteId, known))) return 'unknown';
   return note;
@@ -387,17 +371,63 @@ async function rowVersion(tx: Tx, noteId: string): Promise<string> {
 }
 
 // The statements every compaction runs are prepared (db/prepared.ts): one round trip each.
+
+/**
+ * Locks the note row. `FOR NO KEY UPDATE`: one compaction per note across instances, yet no
+ * conflict with the `FOR KEY SHARE` lock a log insert takes through its foreign key.
+ */
+const lockNote = preparedStatement<
+  { noteId: string },
+  { id: string; user_id: string; title: string | null; doc_id: string; version: string }
+>(
+  'lock_note_for_compaction',
+  (p) => sql`select id, user_id, title, blocksuite_doc_id as doc_id, xmin::text as version
+    from ${notes} where id = ${p.noteId}::uuid for no key update`,
+);
+
+/** The log's size against the stored state's (whether a store folds it), before anything is encoded. */
+const logStats = preparedStatement<
+  { noteId: string },
+  { doc_id: string; log_entries: number; log_bytes: number; stored_bytes: number }
+>(
+  'note_log_stats',
+  // The stored size, not the bytes: PostgreSQL reads it from the value's header.
+  (p) => sql`select n.blocksuite_doc_id as doc_id,
+      (select count(*)::int from ${noteUpdates} u where u.note_id = n.id) as log_entries,
+      (select coalesce(sum(octet_length(u."update")), 0)::float8 from ${noteUpdates} u where u.note_id = n.id) as log_bytes,
+      coalesce(octet_length(n.blocksuite_doc), 0)::float8 as stored_bytes
+    from ${notes} n where n.id = ${p.noteId}::uuid`,
+);
+
+const readLog = preparedStatement<{ noteId: string }, { id: string; update: Uint8Array }>(
+  'note_log_for_compaction',
+  (p) => sql`select id::text as id, "update" from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
+);
 const readRowVersion = preparedStatement<{ noteId: string }, { version: string }>(
   'note_row_version',
   (p) => sql`select xmin::text as version from ${notes} where id = ${p.noteId}::uuid`,
 );
 
-async function deleteLogEntries(
+/**
+ * Writes the merged state and deletes exactly the log entries merged into it (`id = any(…)`: a
+ * row with a smaller id can commit after the log was read, and "id <= max" would delete it
+ * unmerged). Answers the deleted rows. A state up to one statement part is written by the same
+ * statement as the deletion.
+ */
+async function foldLogIntoState(
   tx: Tx,
   noteId: string,
+  bytes: Uint8Array,
   ids: readonly number[],
+  slicer?: TimeSlicer,
 ): Promise<Array<{ id: number; session_id: string | null }>> {
-  const rows = await deleteLogRows(tx, { noteId, ids: `{${ids.join(',')}}` });
+  const logIds = `{${ids.join(',')}}`;
+  let rows: Array<{ id: string; session_id: string | null }>;
+  if (bytes.length <= WRITE_PART_BYTES || !slicer) rows = await writeStateDeleteLog(tx, { noteId, bytes, ids: logIds });
+  else {
+    await writeDocumentBytes(tx, noteId, bytes, slicer);
+    rows = await deleteLogRows(tx, { noteId, ids: logIds });
+  }
   return rows.map((row) => ({ id: Number(row.id), session_id: row.session_id }));
 }
 
@@ -407,9 +437,18 @@ const deleteLogRows = preparedStatement<{ noteId: string; ids: string }, { id: s
     returning id::text as id, session_id`,
 );
 
-const writeStoredState = preparedStatement<{ noteId: string; bytes: Uint8Array }>(
-  'write_note_state',
-  (p) => sql`update ${notes} set blocksuite_doc = ${p.bytes} where id = ${p.noteId}::uuid`,
+// One statement: the state's row and the log's rows are different tables, so the two parts
+// cannot see or conflict with each other.
+const writeStateDeleteLog = preparedStatement<
+  { noteId: string; bytes: Uint8Array; ids: string },
+  { id: string; session_id: string | null }
+>(
+  'fold_note_log',
+  (p) => sql`with written as (
+      update ${notes} set blocksuite_doc = ${p.bytes} where id = ${p.noteId}::uuid
+    )
+    delete from ${noteUpdates} where note_id = ${p.noteId}::uuid and id = any(${p.ids}::bigint[])
+    returning id::text as id, session_id`,
 );
 
 /** Bytes per statement when a state is written in parts. */
@@ -420,11 +459,7 @@ const WRITE_PART_BYTES = 1 << 20;
  * (31.6 MB: 371 ms); a large state is therefore sent in 1 MB parts to a temporary table and put
  * together by PostgreSQL, with a slice pause between parts.
  */
-async function writeDocumentBytes(tx: Tx, noteId: string, bytes: Uint8Array, slicer?: TimeSlicer): Promise<void> {
-  if (bytes.length <= WRITE_PART_BYTES || !slicer) {
-    await writeStoredState(tx, { noteId, bytes });
-    return;
-  }
+async function writeDocumentBytes(tx: Tx, noteId: string, bytes: Uint8Array, slicer: TimeSlicer): Promise<void> {
   await tx.execute(
     sql`create temporary table compaction_parts (part int primary key, bytes bytea not null) on commit drop`,
   );
