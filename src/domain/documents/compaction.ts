@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
 import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
@@ -380,21 +381,36 @@ async function storedDocumentIs(tx: Tx, noteId: string, mark: StoredStateMark): 
 }
 
 async function rowVersion(tx: Tx, noteId: string): Promise<string> {
-  const [row] = await tx.select({ version: sql<string>`xmin::text` }).from(notes).where(eq(notes.id, noteId));
+  const [row] = await readRowVersion(tx, { noteId });
   if (!row) throw new Error('note vanished inside its own compaction');
   return row.version;
 }
+
+// The statements every compaction runs are prepared (db/prepared.ts): one round trip each.
+const readRowVersion = preparedStatement<{ noteId: string }, { version: string }>(
+  'note_row_version',
+  (p) => sql`select xmin::text as version from ${notes} where id = ${p.noteId}::uuid`,
+);
 
 async function deleteLogEntries(
   tx: Tx,
   noteId: string,
   ids: readonly number[],
 ): Promise<Array<{ id: number; session_id: string | null }>> {
-  return tx
-    .delete(noteUpdates)
-    .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${`{${ids.join(',')}}`}::bigint[])`))
-    .returning({ id: noteUpdates.id, session_id: noteUpdates.session_id });
+  const rows = await deleteLogRows(tx, { noteId, ids: `{${ids.join(',')}}` });
+  return rows.map((row) => ({ id: Number(row.id), session_id: row.session_id }));
 }
+
+const deleteLogRows = preparedStatement<{ noteId: string; ids: string }, { id: string; session_id: string | null }>(
+  'delete_merged_note_updates',
+  (p) => sql`delete from ${noteUpdates} where note_id = ${p.noteId}::uuid and id = any(${p.ids}::bigint[])
+    returning id::text as id, session_id`,
+);
+
+const writeStoredState = preparedStatement<{ noteId: string; bytes: Uint8Array }>(
+  'write_note_state',
+  (p) => sql`update ${notes} set blocksuite_doc = ${p.bytes} where id = ${p.noteId}::uuid`,
+);
 
 /** Bytes per statement when a state is written in parts. */
 const WRITE_PART_BYTES = 1 << 20;
@@ -406,7 +422,7 @@ const WRITE_PART_BYTES = 1 << 20;
  */
 async function writeDocumentBytes(tx: Tx, noteId: string, bytes: Uint8Array, slicer?: TimeSlicer): Promise<void> {
   if (bytes.length <= WRITE_PART_BYTES || !slicer) {
-    await tx.update(notes).set({ blocksuite_doc: bytes }).where(eq(notes.id, noteId));
+    await writeStoredState(tx, { noteId, bytes });
     return;
   }
   await tx.execute(

@@ -12,12 +12,7 @@ import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
-import {
-  appendUpdateRowsPrepared,
-  loadDocumentState,
-  loadDocumentStateByCopy,
-  type StoredDocumentState,
-} from './update-log.ts';
+import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
 /** What the service needs to know of a note to find its document. */
 export interface NoteDocumentRef {
@@ -87,9 +82,7 @@ export function createDocumentService(
   // Outside a transaction, PostgreSQL sends a document's bytes raw through a binary COPY.
   const readState = (noteId: string) =>
     copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer);
-  const { preparedQuery } = database;
   const appender: UpdateAppender = createUpdateAppender(db, {
-    insertRows: preparedQuery ? (entries) => appendUpdateRowsPrepared(preparedQuery, entries) : undefined,
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
     minCommitIntervalMs: config.logCommitIntervalMs,
