@@ -129,6 +129,13 @@ export interface ServerDiagnostics {
   /** Compactions during the profile and their mean duration. */
   compactions?: number;
   meanCompactionMs?: number;
+  /**
+   * The server's event-loop delay over the profile (prom-client's default metrics, reset by the
+   * scrape at its start), p99 and max ms: what an acknowledgement waits for besides its commit.
+   */
+  eventLoopDelayMs?: { p99: number; max: number };
+  /** V8 heap used and committed, and memory outside the heap (buffers), at the profile's end, MB. */
+  heapMb?: { used: number; total: number; external: number };
 }
 
 export interface TargetResult {
@@ -220,6 +227,11 @@ interface CommitCounters {
   within25ms: number;
   compactionSum: number;
   compactions: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 async function commitCounters(metricsUrl: string | undefined): Promise<CommitCounters | undefined> {
@@ -234,6 +246,11 @@ async function commitCounters(metricsUrl: string | undefined): Promise<CommitCou
     within25ms: value('collab_update_append_duration_seconds_bucket{le="0.025"}'),
     compactionSum: value('collab_store_duration_seconds_sum'),
     compactions: value('collab_store_duration_seconds_count'),
+    loopDelayP99: value('nodejs_eventloop_lag_p99_seconds'),
+    loopDelayMax: value('nodejs_eventloop_lag_max_seconds'),
+    heapUsed: value('nodejs_heap_size_used_bytes'),
+    heapTotal: value('nodejs_heap_size_total_bytes'),
+    external: value('nodejs_external_memory_bytes'),
   };
 }
 
@@ -608,6 +625,27 @@ async function runAppendCost(target: Target, options: CollabBenchOptions): Promi
   return results;
 }
 
+/**
+ * With BENCH_CPU_PROFILE_DIR: the measured window's start, last edit and end, appended to
+ * `windows.jsonl` there as one line per server, in microseconds of the monotonic clock that V8's
+ * CPU profiles time their samples with, so that a profile can be read over the window only
+ * (start-up and module loading are otherwise most of it).
+ */
+function profileWindowMarks(target: Target) {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  const times: Record<string, number> = {};
+  return {
+    mark(name: 'start' | 'edited' | 'end') {
+      times[name] = Number(process.hrtime.bigint() / 1000n);
+      if (dir && name === 'end')
+        appendFileSync(
+          path.join(dir, 'windows.jsonl'),
+          `${JSON.stringify({ pid: target.pid, name: target.name, ...times })}\n`,
+        );
+    },
+  };
+}
+
 async function benchTarget(
   target: Target,
   options: CollabBenchOptions,
@@ -635,6 +673,7 @@ async function benchTarget(
   let commitsAfter: CommitCounters | undefined;
   let sampler: ReturnType<typeof startResourceSampler> | undefined;
   let resources = { postgresCpuSeconds: Number.NaN, peakRssMb: Number.NaN };
+  const marks = profileWindowMarks(target);
   const profile = options.parts.includes('profile')
     ? await runProfile(target, options, {
         async start() {
@@ -642,13 +681,16 @@ async function benchTarget(
           sampler = startResourceSampler(target);
           await sampler.ready;
           cpuBefore = cpuSecondsOf(target.pid);
+          marks.mark('start');
         },
         async edited() {
           cpuEdited = cpuSecondsOf(target.pid);
+          marks.mark('edited');
           postgresEdited = (await sampler?.current()) ?? Number.NaN;
         },
         async end() {
           cpuAfter = cpuSecondsOf(target.pid);
+          marks.mark('end');
           resources = (await sampler?.stop()) ?? resources;
           commitsAfter = await commitCounters(target.metricsUrl);
         },
@@ -681,6 +723,16 @@ async function benchTarget(
     diagnostics.meanCompactionMs = round(
       ((commitsAfter.compactionSum - commitsBefore.compactionSum) / diagnostics.compactions) * 1000,
     );
+    diagnostics.eventLoopDelayMs = {
+      p99: round(commitsAfter.loopDelayP99 * 1000),
+      max: round(commitsAfter.loopDelayMax * 1000),
+    };
+    const mb = (bytes: number) => round(bytes / 1024 / 1024);
+    diagnostics.heapMb = {
+      used: mb(commitsAfter.heapUsed),
+      total: mb(commitsAfter.heapTotal),
+      external: mb(commitsAfter.external),
+    };
   }
   log(`  ${target.name}: cold loads…`);
   const coldLoadMs = options.parts.includes('cold') ? await runColdLoads(target, options, durable) : {};
@@ -836,6 +888,16 @@ function formatReport(report: CollabBenchReport): string {
     ),
     row('log commits over 25 ms', ours.diagnostics.slowCommits, '-'),
     row('compactions (mean ms)', `${ours.diagnostics.compactions} (${ours.diagnostics.meanCompactionMs})`, '-'),
+    row(
+      'event-loop delay p99 / max ms',
+      `${ours.diagnostics.eventLoopDelayMs?.p99} / ${ours.diagnostics.eventLoopDelayMs?.max}`,
+      '-',
+    ),
+    row(
+      'heap used / committed / external MB at the end',
+      `${ours.diagnostics.heapMb?.used} / ${ours.diagnostics.heapMb?.total} / ${ours.diagnostics.heapMb?.external}`,
+      '-',
+    ),
     row(
       'errors',
       `${ours.profile.errors} ${JSON.stringify(ours.profile.errorKinds)}`,

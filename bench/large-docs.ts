@@ -26,6 +26,9 @@ export interface LargeDocsRow {
   rssAfterMb: number;
   heapBeforeMb: number;
   heapAfterMb: number;
+  /** After the stores (what a store keeps with a loaded document: the per-block readings). */
+  rssAfterStoresMb: number;
+  heapAfterStoresMb: number;
   storeMs: number[];
   loopMaxMs: number[];
   /** CPU time of the server's main thread during each store (all of its work, other documents too). */
@@ -216,6 +219,8 @@ export async function runLargeDocsBench(
       }
       editing = false;
       await editLoop;
+      const afterStores = await server.ask({ type: 'memory' });
+      if (afterStores.type !== 'memory') throw new Error('no memory figures');
       client.destroy();
       other.destroy();
       await stopServer(server);
@@ -227,6 +232,8 @@ export async function runLargeDocsBench(
         rssAfterMb: after.rssMb,
         heapBeforeMb: before.heapUsedMb,
         heapAfterMb: after.heapUsedMb,
+        rssAfterStoresMb: afterStores.rssMb,
+        heapAfterStoresMb: afterStores.heapUsedMb,
         storeMs,
         loopMaxMs,
         turnCpuMaxMs,
@@ -251,7 +258,8 @@ export function printLargeDocsBench(rows: LargeDocsRow[], engine: string): void 
       'state MB': Number(row.stateMb.toFixed(1)),
       'load ms': Math.round(row.loadMs),
       'RSS before → after load MB': `${Math.round(row.rssBeforeMb)} → ${Math.round(row.rssAfterMb)}`,
-      'heap before → after MB': `${Math.round(row.heapBeforeMb)} → ${Math.round(row.heapAfterMb)}`,
+      'heap before → after load → after stores MB': `${Math.round(row.heapBeforeMb)} → ${Math.round(row.heapAfterMb)} → ${Math.round(row.heapAfterStoresMb)}`,
+      'RSS after stores MB': Math.round(row.rssAfterStoresMb),
       'store ms (median)': Math.round(median(row.storeMs)),
       'store ms (all)': row.storeMs.map((ms) => Math.round(ms)).join(' '),
       'store main-thread CPU ms (median)': Math.round(median(row.storeCpuMs)),

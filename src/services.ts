@@ -106,8 +106,8 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
   // A version is taken inside the compaction that stores the document (docs/history-and-trash.md).
-  documents.addCompactionHook((tx, note, merged, folded) =>
-    takeVersionOnStore(tx, note, merged, config.history, folded.sessionId),
+  documents.addCompactionHook((tx, note, stored) =>
+    takeVersionOnStore(tx, note, stored.state, config.history, stored.sessionId),
   );
   const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(

@@ -8,6 +8,7 @@
 import * as Y from 'yjs';
 import type {
   afterUnloadDocumentPayload,
+  beforeUnloadDocumentPayload,
   Extension,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
@@ -127,7 +128,20 @@ export class PersistenceExtension implements Extension {
     entry.uncompacted.compacting();
     // Fold the appends still in flight too (a failed one is the clients' to re-send).
     await entry.durability.whenDurable().catch(() => {});
-    // Never throws: a failure schedules a retry, and the log already holds everything.
+    // Never throws: a failure schedules a retry, and the log already holds everything. With no
+    // connection left the document leaves memory after this store: the log is folded now, from it.
+    await this.options.documents.storeNow(entry.noteId, { leaving: payload.document.getConnectionsCount() === 0 });
+  }
+
+  /**
+   * A store of a document still edited may have left its log unfolded (compaction.ts, mode
+   * `store`); the last one before it leaves memory folds it, from memory. A document unloaded
+   * without a store right before (no change since the last one) is folded here. An empty log
+   * costs one query.
+   */
+  async beforeUnloadDocument(payload: beforeUnloadDocumentPayload): Promise<void> {
+    const entry = this.options.liveStates.get(payload.documentName);
+    if (!entry || entry.durability.failed) return;
     await this.options.documents.compactNow(entry.noteId);
   }
 

@@ -37,17 +37,7 @@ export interface DatabaseHandle {
    * it must hold no untrusted text. PGlite hands bytea over as bytes already.
    */
   copyOut: ((select: string) => Promise<Buffer>) | undefined;
-  /**
-   * postgres.js only: runs a statement as a named prepared statement of its connection. Drizzle
-   * sends every query unprepared, and postgres.js then asks the server to describe a statement
-   * with parameters before binding it: two round trips (two socket writes, two wake-ups of the
-   * backend) where a prepared one takes one after its first use. For the hottest statement (the
-   * update log's group commit, update-log.ts).
-   */
-  preparedQuery: PreparedQuery | undefined;
 }
-
-export type PreparedQuery = (text: string, parameters: readonly string[]) => Promise<Array<Record<string, unknown>>>;
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
@@ -100,10 +90,6 @@ function openPostgres(url: string, maxConnections: number, logger: QueryLogger):
         });
       });
     },
-    preparedQuery: async (text, parameters) => {
-      logger?.logQuery();
-      return client.unsafe(text, [...parameters], { prepare: true });
-    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -132,7 +118,6 @@ async function openPglite(dataDir: string, inMemory: boolean, logger: QueryLogge
     connectionString: undefined,
     pglite: engine,
     copyOut: undefined,
-    preparedQuery: undefined,
     ping: async () => {
       await db.execute(sql`select 1`);
     },

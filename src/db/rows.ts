@@ -6,7 +6,11 @@ import type { Db } from './client.ts';
  * place that knows.
  */
 export async function queryRows<Row extends Record<string, unknown>>(db: Db, query: SQL): Promise<Row[]> {
-  const result: unknown = await db.execute(query);
+  return rowsOf<Row>(await db.execute(query));
+}
+
+/** The rows of a statement's result, whichever driver answered it. */
+export function rowsOf<Row extends Record<string, unknown>>(result: unknown): Row[] {
   if (Array.isArray(result)) return result as Row[];
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }

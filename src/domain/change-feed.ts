@@ -2,6 +2,7 @@
 // into and sync pull reads (docs/sync.md).
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
+import { preparedStatement } from '../db/prepared.ts';
 import type { EntityType } from './entity-types.ts';
 
 /**
@@ -36,18 +37,21 @@ export async function recordChanges(
       position: index + 1,
     })),
   );
-  await tx.execute(
-    sql`with counter as (
-          insert into user_change_counters (user_id, last_seq) values (${userId}::uuid, ${unique.length}::bigint)
-          on conflict (user_id) do update set last_seq = user_change_counters.last_seq + ${unique.length}::bigint
-          returning last_seq
-        )
-        insert into sync_changes (user_id, entity_type, entity_id, seq)
-        select ${userId}::uuid, change.entity_type, change.entity_id, counter.last_seq - ${unique.length}::bigint + change.position
-        from counter, jsonb_to_recordset(${entries}::jsonb) as change(entity_type varchar, entity_id uuid, position bigint)
-        on conflict (user_id, entity_type, entity_id) do update set seq = excluded.seq`,
-  );
+  await recordChangeRows(tx, { userId, count: unique.length, entries });
 }
+
+const recordChangeRows = preparedStatement<{ userId: string; count: number; entries: string }>(
+  'record_changes',
+  (p) => sql`with counter as (
+      insert into user_change_counters (user_id, last_seq) values (${p.userId}::uuid, ${p.count}::bigint)
+      on conflict (user_id) do update set last_seq = user_change_counters.last_seq + excluded.last_seq
+      returning last_seq
+    )
+    insert into sync_changes (user_id, entity_type, entity_id, seq)
+    select ${p.userId}::uuid, change.entity_type, change.entity_id, counter.last_seq - ${p.count}::bigint + change.position
+    from counter, jsonb_to_recordset(${p.entries}::jsonb) as change(entity_type varchar, entity_id uuid, position bigint)
+    on conflict (user_id, entity_type, entity_id) do update set seq = excluded.seq`,
+);
 
 export async function recordChange(tx: Tx, userId: string, entityType: EntityType, entityId: string): Promise<void> {
   await recordChanges(tx, userId, [{ entityType, entityId }]);

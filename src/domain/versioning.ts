@@ -1,7 +1,8 @@
 // Last-write-wins versioning of every entity, in one place: what a version is, how a client names
 // the version it based a write on (REST `If-Match`, sync `base_version`), and what a stale write gets.
 import { type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Tx } from '../db/client.ts';
 import { DomainError, fieldError } from './errors.ts';
 
 export interface Versioned {
@@ -56,6 +57,28 @@ export function firstVersion(updatedAt: Date): Versioned {
  */
 export function bumpVersion(table: VersionedTable, updatedAt: Date): { sync_version: SQL; updated_at: Date } {
   return { sync_version: sql`${table.sync_version} + 1`, updated_at: updatedAt };
+}
+
+/**
+ * Gives rows their first version back, at the given times, in one statement (rows already there
+ * are not written). The import creates a note and then stores its document as every document store
+ * does, which moves its version; for the user the note was created once, at the file's time.
+ */
+export async function restoreFirstVersions(
+  tx: Tx,
+  table: VersionedTable & { id: AnyPgColumn; updated_at: AnyPgColumn } & PgTable,
+  rows: ReadonlyArray<{ id: string; updatedAt: Date }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const id = sql.identifier(table.id.name);
+  const version = sql.identifier(table.sync_version.name);
+  const updatedAt = sql.identifier(table.updated_at.name);
+  const json = JSON.stringify(rows.map((row) => ({ id: row.id, updated_at: row.updatedAt })));
+  await tx.execute(
+    sql`update ${table} as t set ${version} = 1, ${updatedAt} = v.updated_at
+        from jsonb_to_recordset(${json}::jsonb) as v(id uuid, updated_at timestamptz)
+        where t.${id} = v.id and (t.${version} <> 1 or t.${updatedAt} <> v.updated_at)`,
+  );
 }
 
 /**

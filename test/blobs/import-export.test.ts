@@ -1,5 +1,6 @@
 // docs/blobs.md, "Import and export": the FrameLord app's legacy note attachments (data URLs)
-// become blobs plus image blocks at the end of the note's document, and export writes them back.
+// become blobs plus image blocks (attachment blocks for other files) at the end of the note's
+// document, and export writes them back.
 // Real server (both engines), real HTTP import and export.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -18,6 +19,16 @@ const sampleAttachment = () => {
   return note.attachments[0] as { dataUrl: string; mimeType: string; filename: string };
 };
 const bytesOfDataUrl = (dataUrl: string) => Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+
+/** The last block of the note's body in a document as GET /notes/:id hands it over (base64). */
+function lastBlockOf(documentBase64: string): Y.Map<unknown> | undefined {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Buffer.from(documentBase64, 'base64'));
+  const blocks = doc.getMap<Y.Map<unknown>>('blocks');
+  const noteBlock = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:note');
+  const children = noteBlock?.get('sys:children') as Y.Array<string> | undefined;
+  return blocks.get(children?.toArray().at(-1) ?? '');
+}
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -56,14 +67,9 @@ describe('import of a note attachment', () => {
     const noteId = await importedId(server.server.services.db, alice.userId, 'notes', SOURCE_NOTE);
     const note = await request(server.url, 'GET', `/api/v1/notes/${noteId}`, { token: alice.accessToken });
     expect(note.body.data.blob_keys).toEqual([key]);
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Buffer.from(note.body.data.blocksuite_doc, 'base64'));
-    const blocks = doc.getMap<Y.Map<unknown>>('blocks');
-    const noteBlock = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:note');
-    const children = noteBlock?.get('sys:children') as Y.Array<string> | undefined;
-    const lastChild = children?.toArray().at(-1) ?? '';
-    expect(blocks.get(lastChild)?.get('sys:flavour')).toBe('affine:image');
-    expect(blocks.get(lastChild)?.get('prop:sourceId')).toBe(key);
+    const last = lastBlockOf(note.body.data.blocksuite_doc);
+    expect(last?.get('sys:flavour')).toBe('affine:image');
+    expect(last?.get('prop:sourceId')).toBe(key);
 
     // A second import stores nothing new.
     const again = await request(server.url, 'POST', '/api/v1/import', { token: alice.accessToken, body: loadSample() });
@@ -97,6 +103,47 @@ describe('import of a note attachment', () => {
     expect(imported.status, JSON.stringify(imported.body)).toBe(200);
     const key = keyOf(bytesOfDataUrl(attachment.dataUrl));
     expect((await getBlob(server.url, bob.accessToken, key)).status).toBe(200);
+  });
+
+  it('a file that is not an image becomes an attachment block, and export writes it back', async () => {
+    const dave = await registerUser(server.url);
+    const pdf = Buffer.from('%PDF-1.4\n% a small document\n%%EOF\n');
+    const dataUrl = `data:application/pdf;base64,${pdf.toString('base64')}`;
+    const file = loadSample();
+    const source = file.framelord_notes.find((entry: { id: string }) => entry.id === SOURCE_NOTE);
+    source.attachments.push({
+      id: 'attachment-pdf',
+      type: 'file',
+      dataUrl,
+      filename: 'minutes.pdf',
+      mimeType: 'application/pdf',
+      createdAt: source.createdAt,
+    });
+    const answer = await request(server.url, 'POST', '/api/v1/import', { token: dave.accessToken, body: file });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.data.tables.find((table: { table: string }) => table.table === 'blobs')).toMatchObject({
+      added: 2,
+    });
+
+    const key = keyOf(pdf);
+    const blob = await getBlob(server.url, dave.accessToken, key);
+    expect(blob.bytes.equals(pdf)).toBe(true);
+    expect(blob.headers.get('content-type')).toBe('application/pdf');
+    const noteId = await importedId(server.server.services.db, dave.userId, 'notes', SOURCE_NOTE);
+    const note = await request(server.url, 'GET', `/api/v1/notes/${noteId}`, { token: dave.accessToken });
+    expect(note.body.data.blob_keys).toContain(key);
+    const last = lastBlockOf(note.body.data.blocksuite_doc);
+    expect(last?.get('sys:flavour')).toBe('affine:attachment');
+    expect(last?.get('prop:sourceId')).toBe(key);
+    expect(last?.get('prop:name')).toBe('minutes.pdf');
+    expect(last?.get('prop:size')).toBe(pdf.length);
+    expect(last?.get('prop:type')).toBe('application/pdf');
+
+    const exported = await request(server.url, 'GET', '/api/v1/export', { token: dave.accessToken });
+    const record = exported.body.framelord_notes.find((entry: { id: string }) => entry.id === SOURCE_NOTE);
+    expect(record.attachments.at(-1)).toEqual(
+      expect.objectContaining({ type: 'file', dataUrl, filename: 'minutes.pdf', mimeType: 'application/pdf' }),
+    );
   });
 
   it('refuses a malformed attachment data URL before writing anything', async () => {

@@ -18,6 +18,7 @@ import {
   waitSynced,
 } from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { countUserRows, loadSample } from '../import/support.ts';
 import { apiFor, ok } from '../resources/world.ts';
 
 /** Each push of 1900 empty maps into an array costs 1901 (one item and 1900 values, update-cost.ts). */
@@ -132,6 +133,41 @@ describe('documents decoded outside the collaboration server count in MAX_LIVE_S
     // The retry the failure scheduled (backoff from one second) folds both edits.
     await eventually(async () => (await storedItems(note.id)).logEntries === 0, 15_000, 'the retried compaction');
     expect(await storedItems(note.id)).toEqual({ items: 3800, logEntries: 0 });
+  }, 60_000);
+});
+
+describe('an import and a version are documents too', () => {
+  it('an import is refused (nothing written) and a version read or restore answers 503 while the budget is spent', async () => {
+    const importer = await registerUser(server.url);
+    const api = apiFor(server.url, importer.accessToken);
+    const db = server.server.services.db;
+    const held = ledger().max;
+    ledger().force(held);
+    try {
+      const refused = await api.post('/import', loadSample());
+      expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect((await countUserRows(db, importer.userId)).notes).toBe(0);
+    } finally {
+      ledger().give(held);
+    }
+    const imported = await api.post('/import', loadSample());
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    const [noted] = (await api.get('/notes?per_page=1')).body.data as Array<{ id: string }>;
+    // An import takes each new note's first version.
+    const versions = (await api.get(`/notes/${noted?.id}/history`)).body.data as Array<{ id: string }>;
+    expect(versions.length).toBeGreaterThan(0);
+    const version = `/notes/${noted?.id}/history/${versions[0]?.id}`;
+    ledger().force(held);
+    try {
+      expect((await api.get(version)).status).toBe(503);
+      expect((await api.post(`${version}/restore`, {})).status).toBe(503);
+      expect((await api.get(`/notes/${noted?.id}/history`)).body.data).toHaveLength(versions.length);
+    } finally {
+      ledger().give(held);
+    }
+    expect((await api.get(version)).status).toBe(200);
+    expect(ledger().total).toBe(0);
   }, 60_000);
 });
 

@@ -1,9 +1,11 @@
 // Issue 5 end to end: links and topics written in a document by a real provider appear through
 // the REST API, and follow notes that take, lose or never have the label's title.
 import { randomUUID } from 'node:crypto';
-import type * as Y from 'yjs';
+import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { notes, noteUpdates } from '../../src/db/schema/index.ts';
+import { fillBlockSuiteDocument, readBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, eventually, waitAcknowledged, waitSynced, type TestProvider } from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
@@ -108,5 +110,49 @@ describe('links and topics from a live document', () => {
       'topic alpha unlinked',
     );
     expect(await topicNotes('beta-note', alice.accessToken)).toEqual([sourceNoteId]);
+  });
+});
+
+describe('stores while a document is edited', () => {
+  it('refresh its derived data and leave a small log; the store when the last client leaves folds it', async () => {
+    const name = `doc-${randomUUID()}`;
+    const editor = connectProvider(server.collabUrl, name, alice.accessToken);
+    try {
+      await waitSynced(editor);
+      fillBlockSuiteDocument(editor.doc, 'Kept in the log', ['first words']);
+      await waitAcknowledged(editor);
+      const noteId = (await noteOf(server, name))!.id;
+      const db = server.server.services.db;
+      const logLength = async () =>
+        (await db.select({ id: noteUpdates.id }).from(noteUpdates).where(eq(noteUpdates.note_id, noteId))).length;
+      const row = async () => (await db.select().from(notes).where(eq(notes.id, noteId)))[0]!;
+
+      await eventually(async () => (await row()).title === 'Kept in the log', 15_000, 'title stored');
+      const blocks = editor.doc.getMap<Y.Map<unknown>>('blocks');
+      const paragraph = [...blocks.values()].find((block) => block.get('sys:flavour') === 'affine:paragraph');
+      (paragraph!.get('prop:text') as Y.Text).insert(0, 'more, ');
+      await waitAcknowledged(editor);
+      await eventually(
+        async () => (await row()).blocksuite_snapshot?.text === 'more, first words',
+        15_000,
+        'text stored',
+      );
+      // Stored twice, the log never folded: far below a quarter megabyte.
+      expect(await logLength()).toBeGreaterThanOrEqual(2);
+      expect((await row()).blocksuite_doc).toBeNull();
+
+      editor.destroy();
+      await eventually(
+        async () => (await server.server.services.documents.live.find(name)) === undefined,
+        15_000,
+        'unload',
+      );
+      expect(await logLength()).toBe(0);
+      const stored = new Y.Doc();
+      Y.applyUpdate(stored, (await row()).blocksuite_doc!);
+      expect(readBlockSuiteDocument(stored).text).toBe('more, first words');
+    } finally {
+      editor.destroy();
+    }
   });
 });

@@ -62,12 +62,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrate?: boolean; maxConnections?: number; onQuery?: () => void } = {},
+): Promise<TestDatabase> {
   const provisioned = await provisionDatabase();
   const handle = await openDatabase({
     databaseUrl: provisioned.databaseUrl,
     dataDir: provisioned.dataDir,
-    maxConnections: 5,
+    maxConnections: options.maxConnections ?? 5,
+    onQuery: options.onQuery,
   });
   if (options.migrate ?? true) await runMigrations(handle);
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { preparedStatement, textArray } from '../../db/prepared.ts';
 import { authSessions, users } from '../../db/schema/users.ts';
 import { ownedRow } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
@@ -225,14 +226,16 @@ const sessionIsLive = () =>
  * effect at once instead of when the access token expires.
  */
 export async function isSessionActive(db: Db, sessionId: string, userId: string): Promise<boolean> {
-  const rows = await db
-    .select({ id: authSessions.id })
-    .from(authSessions)
-    .innerJoin(users, eq(users.id, authSessions.user_id))
-    .where(and(eq(authSessions.id, sessionId), eq(authSessions.user_id, userId), sessionIsLive()))
-    .limit(1);
-  return rows.length === 1;
+  return (await liveSession(db, { sessionId, userId })).length === 1;
 }
+
+// Prepared (db/prepared.ts): every request with an access token asks it.
+const liveSession = preparedStatement<{ sessionId: string; userId: string }>(
+  'live_session',
+  (p) => sql`select ${authSessions.id} from ${authSessions} inner join ${users} on ${users.id} = ${authSessions.user_id}
+    where ${authSessions.id} = ${p.sessionId}::uuid and ${authSessions.user_id} = ${p.userId}::uuid and ${sessionIsLive()}
+    limit 1`,
+);
 
 /** Most sessions asked about in one statement. */
 const ACTIVE_SESSIONS_CHUNK = 1000;
@@ -246,13 +249,15 @@ export async function activeSessionOwners(db: Db, sessionIds: readonly string[])
   const ids = [...new Set(sessionIds)].filter(isUuid);
   const owners = new Map<string, string>();
   for (let start = 0; start < ids.length; start += ACTIVE_SESSIONS_CHUNK) {
-    const chunk = `{${ids.slice(start, start + ACTIVE_SESSIONS_CHUNK).join(',')}}`;
-    const rows = await db
-      .select({ id: authSessions.id, userId: authSessions.user_id })
-      .from(authSessions)
-      .innerJoin(users, eq(users.id, authSessions.user_id))
-      .where(and(sql`${authSessions.id} = any(${chunk}::uuid[])`, sessionIsLive()));
-    for (const row of rows) owners.set(row.id, row.userId);
+    const rows = await liveSessionOwners(db, { ids: textArray(ids.slice(start, start + ACTIVE_SESSIONS_CHUNK)) });
+    for (const row of rows) owners.set(row.id, row.user_id);
   }
   return owners;
 }
+
+const liveSessionOwners = preparedStatement<{ ids: string }, { id: string; user_id: string }>(
+  'live_session_owners',
+  (p) => sql`select ${authSessions.id} as id, ${authSessions.user_id} as user_id
+    from ${authSessions} inner join ${users} on ${users.id} = ${authSessions.user_id}
+    where ${authSessions.id} = any(${p.ids}::uuid[]) and ${sessionIsLive()}`,
+);

@@ -11,19 +11,22 @@ const MAX_KEYS_PER_NOTE = 10_000;
 
 /**
  * note_blobs := the document's blob keys, by diff (docs/blobs.md). Values that are not keys (a
- * hand-made document) name no blob and are skipped. Answers whether anything changed.
+ * hand-made document) name no blob and are skipped. Answers whether anything changed. `stored`:
+ * the note's keys as its caller already read them in this transaction (otherwise read here).
  */
 export async function syncNoteBlobReferences(
   tx: Tx,
   note: { id: string; user_id: string },
   sourceIds: readonly string[],
+  stored?: readonly string[],
 ): Promise<boolean> {
   const wanted = new Set(sourceIds.filter(isBlobKey).slice(0, MAX_KEYS_PER_NOTE));
-  const existing = await tx
-    .select({ blob_key: noteBlobs.blob_key })
-    .from(noteBlobs)
-    .where(eq(noteBlobs.note_id, note.id));
-  const existingKeys = new Set(existing.map((row) => row.blob_key));
+  const existingKeys = new Set(
+    stored ??
+      (await tx.select({ blob_key: noteBlobs.blob_key }).from(noteBlobs).where(eq(noteBlobs.note_id, note.id))).map(
+        (row) => row.blob_key,
+      ),
+  );
   const stale = [...existingKeys].filter((key) => !wanted.has(key));
   const added = [...wanted].filter((key) => !existingKeys.has(key));
   if (stale.length > 0)

@@ -3,10 +3,10 @@
 // a document can be unloaded after one; since compaction needs nothing from memory (it starts from
 // the live document when there is one, from the stored state + log otherwise), a retry can run
 // long after the document is gone.
-import type { CompactionResult } from './compaction.ts';
+import type { CompactionMode, CompactionResult } from './compaction.ts';
 
 export interface CompactionSchedulerOptions {
-  compact: (noteId: string) => Promise<CompactionResult>;
+  compact: (noteId: string, mode: CompactionMode) => Promise<CompactionResult>;
   debounceMs: number;
   maxDebounceMs: number;
   retryInitialMs?: number;
@@ -27,8 +27,12 @@ export interface CompactionScheduler {
   markDirty(noteId: string): void;
   /** Compacts after `debounceMs` of quiet, at most `maxDebounceMs` after the first request. */
   request(noteId: string): void;
-  /** Compacts now (after any compaction of this note already running). False when it failed; a retry is then scheduled. */
-  compactNow(noteId: string): Promise<boolean>;
+  /**
+   * Compacts now (after any compaction of this note already running). False when it failed; a
+   * retry (which folds) is then scheduled. `mode` (compaction.ts): `fold` unless a live document's
+   * store asks for `store`.
+   */
+  compactNow(noteId: string, mode?: CompactionMode): Promise<boolean>;
   /** Compacts every note with uncompacted appends or a pending request/retry, once each. */
   flushAll(): Promise<void>;
   /** Notes with uncompacted appends, pending requests or retries. */
@@ -106,12 +110,12 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     state.timer.unref();
   };
 
-  const runOnce = async (noteId: string, state: NoteCompaction): Promise<boolean> => {
+  const runOnce = async (noteId: string, state: NoteCompaction, mode: CompactionMode): Promise<boolean> => {
     await acquireSlot();
     const generation = state.generation;
     const started = performance.now();
     try {
-      const result = await options.compact(noteId);
+      const result = await options.compact(noteId, mode);
       state.failures = 0;
       state.compactedGeneration = Math.max(state.compactedGeneration, generation);
       options.onCompacted?.(noteId, result, (performance.now() - started) / 1000);
@@ -127,12 +131,12 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     }
   };
 
-  const compactNow = (noteId: string): Promise<boolean> => {
+  const compactNow = (noteId: string, mode: CompactionMode = 'fold'): Promise<boolean> => {
     const state = stateOf(noteId);
     clearTimer(state);
     const previous = state.running ?? Promise.resolve(true);
     // Chained, not shared: appends may have landed while the previous run was reading.
-    const run = previous.then(() => runOnce(noteId, state));
+    const run = previous.then(() => runOnce(noteId, state, mode));
     state.running = run;
     void run.finally(() => {
       if (state.running === run) state.running = undefined;

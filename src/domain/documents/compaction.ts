@@ -1,13 +1,14 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
-import { readBlockSuiteDocumentInSlices } from '../blocksuite/index.ts';
+import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
 import { applyStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
-import { encodeStateInSlices } from './sliced-encoding.ts';
+import { encodeStateInSlices, type SlicedEncoding } from './sliced-encoding.ts';
 import {
   markStoredState,
   md5Hex,
@@ -21,25 +22,49 @@ import { loadDocumentState, type ByteTransfer } from './update-log.ts';
 export type CompactionResult =
   | { status: 'missing' }
   | { status: 'unchanged' }
-  | { status: 'compacted'; mergedEntries: number; skippedEntries: number; bytes: number };
+  | { status: 'compacted'; mergedEntries: number; skippedEntries: number; bytes: number }
+  /** A store that refreshed the derived data from memory and left the log where it is (worth too little to fold). */
+  | { status: 'refreshed'; logEntries: number; logBytes: number };
 
 /**
- * Runs inside the compaction's transaction, with the note row locked, after the merged state and
- * the derived data are written (version history takes its versions here; wired in services.ts, so
- * that documents never import the folders built on top of them).
+ * What a run does with the log:
+ * - `fold`: fold it into the stored state (every caller but the store of a live document);
+ * - `store`: the store of a document loaded here, after edits. The log is already durable, so
+ *   folding it only saves its replay at the next load and costs in proportion to the whole document
+ *   (encode, write, TOAST): it is folded only once it passes `foldThreshold` of the stored state.
+ *   Otherwise only the derived data is refreshed, from memory.
+ */
+export type CompactionMode = 'fold' | 'store';
+
+/** Log bytes past which a store folds the log: a load then replays at most about an eighth more. */
+export function foldThreshold(storedBytes: number): number {
+  return Math.max(FOLD_MIN_LOG_BYTES, Math.floor(storedBytes / 8));
+}
+const FOLD_MIN_LOG_BYTES = 256 * 1024;
+
+/**
+ * Runs inside the compaction's transaction, with the note row locked, after the derived data (and
+ * the merged state, when the log was folded) are written (version history takes its versions
+ * here; wired in services.ts, so that documents never import the folders built on top of them).
  */
 export type CompactionHook = (
   tx: Db,
   note: { id: string; user_id: string },
-  merged: Uint8Array,
-  folded: MergedEntries,
+  stored: StoredDocument,
 ) => Promise<unknown>;
 
-/** What a compaction folded into the stored state, for its hooks. */
-export interface MergedEntries {
-  /** The device (auth session) of the newest merged log entry that names one; null when none does. */
-  sessionId: string | null;
+/** The document a run stored, for its hooks: asked for only when needed (a store that folds nothing encodes nothing). */
+export interface StoredDocument {
+  /** The document's full state, as one update. */
+  state(): Promise<Uint8Array>;
+  /** The device (auth session) of the newest log entry the state holds that names one; null when none does. */
+  sessionId(): Promise<string | null>;
 }
+
+const storedDocument = (state: Uint8Array, sessionId: string | null): StoredDocument => ({
+  state: async () => state,
+  sessionId: async () => sessionId,
+});
 
 /** The session of the newest entry that names one (the device of the latest edit merged). */
 function newestSession(entries: ReadonlyArray<{ id: number; session_id: string | null }>): string | null {
@@ -75,8 +100,9 @@ export async function compactDocument(
   transfer: ByteTransfer = 'binary',
   hooks: readonly CompactionHook[] = [],
   live?: LiveDocuments,
+  mode: CompactionMode = 'fold',
 ): Promise<CompactionResult> {
-  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks) : undefined;
+  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode) : undefined;
   if (fromMemory) return fromMemory;
   return compactFromDatabase(db, noteId, transfer, hooks, live);
 }
@@ -114,8 +140,8 @@ async function compactFromDatabase(
       );
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromDocument(tx, owner, doc);
-      const folded: MergedEntries = { sessionId: newestSession(deleted) };
-      for (const hook of hooks) await hook(tx, owner, merged, folded);
+      const stored = storedDocument(merged, newestSession(deleted));
+      for (const hook of hooks) await hook(tx, owner, stored);
       // A live document here may still lack what this merge folded in (a peer's entry not relayed
       // yet); it may only be compacted from memory again once it holds all of it.
       const liveDoc = live ? await live.find(note.doc_id) : undefined;
@@ -160,34 +186,38 @@ async function compactLiveDocument(
   noteId: string,
   live: LiveDocuments,
   hooks: readonly CompactionHook[],
+  mode: CompactionMode,
 ): Promise<CompactionResult | undefined> {
   const [row] = await db
     .select({
       doc_id: notes.blocksuite_doc_id,
-      dirty: sql<boolean>`exists (select 1 from ${noteUpdates} where ${noteUpdates.note_id} = ${noteId})`,
+      log_entries: sql<number>`(select count(*)::int from ${noteUpdates} where ${noteUpdates.note_id} = ${noteId})`,
+      log_bytes: sql<number>`(select coalesce(sum(octet_length(${noteUpdates.update})), 0)::float8 from ${noteUpdates} where ${noteUpdates.note_id} = ${noteId})`,
+      // The stored size, not the bytes: PostgreSQL reads it from the value's header.
+      stored_bytes: sql<number>`coalesce(octet_length(${notes.blocksuite_doc}), 0)::float8`,
     })
     .from(notes)
     .where(eq(notes.id, noteId));
   if (!row) return { status: 'missing' };
   // An empty log changes nothing; checked before encoding anything.
-  if (!row.dirty) return { status: 'unchanged' };
+  if (row.log_entries === 0) return { status: 'unchanged' };
   const doc = await live.find(row.doc_id);
   const known = doc ? storedStateMark(doc) : undefined;
   if (!doc || !known) return undefined;
+  if (mode === 'store' && row.log_bytes < foldThreshold(row.stored_bytes))
+    return refreshFromMemory(db, noteId, doc, known, hooks, { entries: row.log_entries, bytes: row.log_bytes });
 
   const slicer = timeSlicer();
+  const reader = liveDocumentContent(doc);
+  const generation = reader.generation;
   const encoded = await encodeStateInSlices(doc, slicer);
-  const content = await readBlockSuiteDocumentInSlices(doc, slicer);
+  const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
 
   const outcome = await db.transaction(async (tx) => {
-    const [note] = await tx
-      .select({ id: notes.id, user_id: notes.user_id, title: notes.title, version: sql<string>`xmin::text` })
-      .from(notes)
-      .where(eq(notes.id, noteId))
-      .for('no key update');
-    if (!note) return { result: { status: 'missing' } as const };
-    if (note.version !== known.rowVersion && !(await storedDocumentIs(tx, noteId, known))) return undefined;
+    const note = await lockKnownNote(tx, noteId, known);
+    if (note === 'missing') return { result: { status: 'missing' } as const };
+    if (note === 'unknown') return undefined;
     const log = await tx
       .select({ id: noteUpdates.id, update: noteUpdates.update })
       .from(noteUpdates)
@@ -215,8 +245,8 @@ async function compactLiveDocument(
     const deleted = await deleteLogEntries(tx, noteId, merged);
     const owner = { id: note.id, user_id: note.user_id, title: note.title };
     await updateNoteFromContent(tx, owner, content, slicer);
-    const folded: MergedEntries = { sessionId: newestSession(deleted) };
-    for (const hook of hooks) await hook(tx, owner, encoded.update, folded);
+    const stored = storedDocument(encoded.update, newestSession(deleted));
+    for (const hook of hooks) await hook(tx, owner, stored);
     const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
     return {
       result: {
@@ -229,8 +259,95 @@ async function compactLiveDocument(
     };
   });
   if (outcome === undefined) return undefined;
-  if ('mark' in outcome && outcome.mark) markStoredState(doc, outcome.mark);
+  if ('mark' in outcome && outcome.mark) {
+    markStoredState(doc, outcome.mark);
+    storedGenerations.set(doc, generation);
+  }
   return outcome.result;
+}
+
+/**
+ * A store that leaves the log where it is (mode `store`, the log worth too little to fold): the
+ * derived data (title, snapshot, search, links, topics) from the document in memory, and a version
+ * when one is due; only then is the document encoded. Nothing at all when the document has not
+ * changed since its last store here. As for a fold from memory, the stored state must still be one
+ * the document contains: otherwise another instance or a REST write stored something this
+ * document may lack, and the database path folds everything instead.
+ */
+async function refreshFromMemory(
+  db: Db,
+  noteId: string,
+  doc: Y.Doc,
+  known: StoredStateMark,
+  hooks: readonly CompactionHook[],
+  log: { entries: number; bytes: number },
+): Promise<CompactionResult | undefined> {
+  const reader = liveDocumentContent(doc);
+  const generation = reader.generation;
+  if (storedGenerations.get(doc) === generation) return { status: 'unchanged' };
+  const slicer = timeSlicer();
+  const content = await reader.read(slicer);
+  let encoding: Promise<SlicedEncoding> | undefined;
+  const encode = () => {
+    encoding ??= encodeStateInSlices(doc, slicer);
+    return encoding;
+  };
+
+  const mark = await db.transaction(async (tx) => {
+    const note = await lockKnownNote(tx, noteId, known);
+    if (note === 'missing' || note === 'unknown') return note;
+    const owner = { id: note.id, user_id: note.user_id, title: note.title };
+    await updateNoteFromContent(tx, owner, content, slicer);
+    const stored: StoredDocument = {
+      state: async () => (await encode()).update,
+      sessionId: async () => newestHeldSession(tx, noteId, (await encode()).contains),
+    };
+    for (const hook of hooks) await hook(tx, owner, stored);
+    // The stored state is untouched; the row's version changed if the derived data did.
+    return { rowVersion: await rowVersion(tx, noteId), docMd5: known.docMd5 };
+  });
+  if (mark === 'missing') return { status: 'missing' };
+  if (mark === 'unknown') return undefined;
+  markStoredState(doc, mark);
+  storedGenerations.set(doc, generation);
+  return { status: 'refreshed', logEntries: log.entries, logBytes: log.bytes };
+}
+
+/** The content generation (live-content.ts) of each live document at its last store from memory. */
+const storedGenerations = new WeakMap<Y.Doc, number>();
+
+/**
+ * Locks the note row for a run from memory and checks that the stored state is one the document
+ * is known to contain (stored-state-marks.ts): `unknown` sends the run down the database path.
+ */
+async function lockKnownNote(
+  tx: Tx,
+  noteId: string,
+  known: StoredStateMark,
+): Promise<{ id: string; user_id: string; title: string | null } | 'missing' | 'unknown'> {
+  const [note] = await tx
+    .select({ id: notes.id, user_id: notes.user_id, title: notes.title, version: sql<string>`xmin::text` })
+    .from(notes)
+    .where(eq(notes.id, noteId))
+    .for('no key update');
+  if (!note) return 'missing';
+  if (note.version !== known.rowVersion && !(await storedDocumentIs(tx, noteId, known))) return 'unknown';
+  return note;
+}
+
+/** The session of the newest log entry that names one and that the state holds (the device of the latest edit in it). */
+async function newestHeldSession(
+  tx: Tx,
+  noteId: string,
+  contains: (update: Uint8Array) => boolean,
+): Promise<string | null> {
+  const entries = await tx
+    .select({ session_id: noteUpdates.session_id, update: noteUpdates.update })
+    .from(noteUpdates)
+    .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.session_id} is not null`))
+    .orderBy(desc(noteUpdates.id));
+  for (const entry of entries) if (containment(contains, entry.update) === 'held') return entry.session_id;
+  return null;
 }
 
 /** The first log entry a compaction from memory of this document left in the log. */
@@ -264,21 +381,36 @@ async function storedDocumentIs(tx: Tx, noteId: string, mark: StoredStateMark): 
 }
 
 async function rowVersion(tx: Tx, noteId: string): Promise<string> {
-  const [row] = await tx.select({ version: sql<string>`xmin::text` }).from(notes).where(eq(notes.id, noteId));
+  const [row] = await readRowVersion(tx, { noteId });
   if (!row) throw new Error('note vanished inside its own compaction');
   return row.version;
 }
+
+// The statements every compaction runs are prepared (db/prepared.ts): one round trip each.
+const readRowVersion = preparedStatement<{ noteId: string }, { version: string }>(
+  'note_row_version',
+  (p) => sql`select xmin::text as version from ${notes} where id = ${p.noteId}::uuid`,
+);
 
 async function deleteLogEntries(
   tx: Tx,
   noteId: string,
   ids: readonly number[],
 ): Promise<Array<{ id: number; session_id: string | null }>> {
-  return tx
-    .delete(noteUpdates)
-    .where(and(eq(noteUpdates.note_id, noteId), sql`${noteUpdates.id} = any(${`{${ids.join(',')}}`}::bigint[])`))
-    .returning({ id: noteUpdates.id, session_id: noteUpdates.session_id });
+  const rows = await deleteLogRows(tx, { noteId, ids: `{${ids.join(',')}}` });
+  return rows.map((row) => ({ id: Number(row.id), session_id: row.session_id }));
 }
+
+const deleteLogRows = preparedStatement<{ noteId: string; ids: string }, { id: string; session_id: string | null }>(
+  'delete_merged_note_updates',
+  (p) => sql`delete from ${noteUpdates} where note_id = ${p.noteId}::uuid and id = any(${p.ids}::bigint[])
+    returning id::text as id, session_id`,
+);
+
+const writeStoredState = preparedStatement<{ noteId: string; bytes: Uint8Array }>(
+  'write_note_state',
+  (p) => sql`update ${notes} set blocksuite_doc = ${p.bytes} where id = ${p.noteId}::uuid`,
+);
 
 /** Bytes per statement when a state is written in parts. */
 const WRITE_PART_BYTES = 1 << 20;
@@ -290,7 +422,7 @@ const WRITE_PART_BYTES = 1 << 20;
  */
 async function writeDocumentBytes(tx: Tx, noteId: string, bytes: Uint8Array, slicer?: TimeSlicer): Promise<void> {
   if (bytes.length <= WRITE_PART_BYTES || !slicer) {
-    await tx.update(notes).set({ blocksuite_doc: bytes }).where(eq(notes.id, noteId));
+    await writeStoredState(tx, { noteId, bytes });
     return;
   }
   await tx.execute(

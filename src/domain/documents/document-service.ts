@@ -12,12 +12,7 @@ import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
-import {
-  appendUpdateRowsPrepared,
-  loadDocumentState,
-  loadDocumentStateByCopy,
-  type StoredDocumentState,
-} from './update-log.ts';
+import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
 /** What the service needs to know of a note to find its document. */
 export interface NoteDocumentRef {
@@ -52,8 +47,14 @@ export interface DocumentService {
    * compactions may then start from memory (compaction.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
-  /** Compacts now; false when it failed (a retry is then scheduled, never lost). */
+  /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
   compactNow(noteId: string): Promise<boolean>;
+  /**
+   * The store of a document loaded here, after edits: refreshes its derived data from memory and
+   * folds the log only once it is worth it (compaction.ts, mode `store`), or when the document is
+   * `leaving` memory. A log left unfolded is folded after `FOLD_IDLE_MS` without a store.
+   */
+  storeNow(noteId: string, options: { leaving: boolean }): Promise<boolean>;
   /** Compacts after the store debounce (a log that grew without a live document storing it). */
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
@@ -64,6 +65,9 @@ export interface DocumentService {
   shutdown(): Promise<void>;
   readonly scheduler: CompactionScheduler;
 }
+
+/** How long a log a store left unfolded waits for another store before it is folded anyway. */
+const FOLD_IDLE_MS = 5 * 60_000;
 
 export function createDocumentService(
   config: Config,
@@ -78,9 +82,7 @@ export function createDocumentService(
   // Outside a transaction, PostgreSQL sends a document's bytes raw through a binary COPY.
   const readState = (noteId: string) =>
     copyOut ? loadDocumentStateByCopy(copyOut, noteId) : loadDocumentState(db, noteId, transfer);
-  const { preparedQuery } = database;
   const appender: UpdateAppender = createUpdateAppender(db, {
-    insertRows: preparedQuery ? (entries) => appendUpdateRowsPrepared(preparedQuery, entries) : undefined,
     // PGlite runs one statement at a time; a pool can overlap a second commit's round trip.
     concurrency: engine === 'postgres' ? 2 : 1,
     minCommitIntervalMs: config.logCommitIntervalMs,
@@ -94,16 +96,31 @@ export function createDocumentService(
   const liveCost = documentCostLedger();
   liveCost.resize(config.maxLiveStructs);
   const compactionHooks: CompactionHook[] = [];
+  // A log a store left unfolded is folded once its document has had no store for a while.
+  const idleFolds = new Map<string, NodeJS.Timeout>();
+  const armIdleFold = (noteId: string, result: CompactionResult) => {
+    const pending = idleFolds.get(noteId);
+    if (pending) clearTimeout(pending);
+    idleFolds.delete(noteId);
+    if (result.status !== 'refreshed') return;
+    const timer = setTimeout(() => {
+      idleFolds.delete(noteId);
+      void scheduler.compactNow(noteId);
+    }, FOLD_IDLE_MS);
+    timer.unref();
+    idleFolds.set(noteId, timer);
+  };
   const scheduler = createCompactionScheduler({
-    compact: (noteId) => compactDocument(db, noteId, transfer, compactionHooks, live),
+    compact: (noteId, mode) => compactDocument(db, noteId, transfer, compactionHooks, live, mode),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // Two overlap one compaction's database round trips with another's decoding.
     maxConcurrent: 2,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
-      if (result.status !== 'compacted') return;
+      if (result.status !== 'unchanged') armIdleFold(noteId, result);
+      if (result.status !== 'compacted' && result.status !== 'refreshed') return;
       metrics.collabStoreDuration.observe(seconds);
-      if (result.skippedEntries > 0)
+      if (result.status === 'compacted' && result.skippedEntries > 0)
         log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
     },
     onFailed: (noteId, error, retryInMs) => {
@@ -135,6 +152,7 @@ export function createDocumentService(
       return mergeWithinBudget(state);
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
+    storeNow: (noteId, { leaving }) => scheduler.compactNow(noteId, leaving ? 'fold' : 'store'),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
     addCompactionHook(hook) {
@@ -144,6 +162,8 @@ export function createDocumentService(
       await appender.drain();
       await scheduler.flushAll();
       scheduler.stop();
+      for (const timer of idleFolds.values()) clearTimeout(timer);
+      idleFolds.clear();
     },
     scheduler,
   };

@@ -1,6 +1,7 @@
 // The per-note append-only update log (`note_updates`) and the stored state it extends.
 import { sql } from 'drizzle-orm';
-import type { Db, PreparedQuery } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
 import { parseBinaryCopy, readInt4, readInt8, requiredField } from '../../db/binary-copy.ts';
 import { queryRows } from '../../db/rows.ts';
 import { isUuid } from '../uuid.ts';
@@ -48,42 +49,26 @@ export const sessionColumn = (sessionId: string | null | undefined): string | nu
  * explicit transaction would cost, which is what an acknowledgement waits for.
  *
  * The rows travel as array parameters unnested by the server, so the statement is the same
- * for any number of rows: postgres.js prepares it once per connection, where a multi-row VALUES
- * list was a new statement (parse, describe) for every batch size, and building that list through
- * the query builder cost more of the server's CPU than the rest of an acknowledgement (the group
- * commit runs for every edit; --cpu-prof of the collab benchmark, docs/benchmarks.md).
+ * for any number of rows and runs prepared (db/prepared.ts): one round trip per commit. A
+ * multi-row VALUES list was a new statement (parse, describe) for every batch size, and building
+ * that list through the query builder cost more of the server's CPU than the rest of an
+ * acknowledgement (the group commit runs for every edit; --cpu-prof of the collab benchmark,
+ * docs/benchmarks.md).
  */
 export async function appendUpdateRows(db: Db, entries: readonly LoggedUpdate[]): Promise<number[]> {
   if (entries.length === 0) return [];
   const [noteIds, updates, sessionIds] = appendParameters(entries);
-  // The same statement as APPEND_ROWS below, through the query builder (any Db, a transaction too).
-  const rows = await queryRows<{ id: string | number }>(
-    db,
-    sql`insert into note_updates (note_id, "update", session_id)
-        select note_id, "update", session_id
-        from unnest(${noteIds}::uuid[], ${updates}::bytea[], ${sessionIds}::uuid[]) as rows(note_id, "update", session_id)
-        returning id`,
-  );
+  const rows = await appendRows(db, { noteIds, updates, sessionIds });
   return rows.map((row) => Number(row.id));
 }
 
-const APPEND_ROWS = `insert into note_updates (note_id, "update", session_id)
-  select note_id, "update", session_id
-  from unnest($1::uuid[], $2::bytea[], $3::uuid[]) as rows(note_id, "update", session_id)
-  returning id`;
-
-/**
- * `appendUpdateRows` as a prepared statement of the connection (PostgreSQL): one round trip per
- * commit instead of two (db/client.ts, `preparedQuery`). What the group commit uses.
- */
-export async function appendUpdateRowsPrepared(
-  run: PreparedQuery,
-  entries: readonly LoggedUpdate[],
-): Promise<number[]> {
-  if (entries.length === 0) return [];
-  const rows = await run(APPEND_ROWS, appendParameters(entries));
-  return rows.map((row) => Number(row.id));
-}
+const appendRows = preparedStatement<{ noteIds: string; updates: string; sessionIds: string }, { id: string | number }>(
+  'append_note_updates',
+  (p) => sql`insert into note_updates (note_id, "update", session_id)
+    select note_id, "update", session_id
+    from unnest(${p.noteIds}::uuid[], ${p.updates}::bytea[], ${p.sessionIds}::uuid[]) as rows(note_id, "update", session_id)
+    returning id`,
+);
 
 /** The rows as three array literals: note ids, updates (hex), session ids (NULL for none). */
 function appendParameters(entries: readonly LoggedUpdate[]): [string, string, string] {

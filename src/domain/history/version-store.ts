@@ -2,8 +2,9 @@
 // (full Yjs state, raw-deflated), when the store path takes one, and retention.
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { preparedStatement } from '../../db/prepared.ts';
 import { queryRows } from '../../db/rows.ts';
 import { authSessions, notes, noteVersions } from '../../db/schema/index.ts';
 import { sessionColumn } from '../documents/update-log.ts';
@@ -160,56 +161,76 @@ export async function recordImportVersions(
 /** True when the note has no version taken in the last `intervalMinutes` (the database clock). */
 export async function versionDue(db: Db, noteId: string, intervalMinutes: number): Promise<boolean> {
   if (intervalMinutes === 0) return true;
-  const [recent] = await db
-    .select({ id: noteVersions.id })
-    .from(noteVersions)
-    .where(
-      and(
-        eq(noteVersions.note_id, noteId),
-        sql`${noteVersions.created_at} > now() - make_interval(mins => ${intervalMinutes}::int)`,
-      ),
-    )
-    .orderBy(desc(noteVersions.created_at))
-    .limit(1);
-  return recent === undefined;
+  return (await recentVersion(db, { noteId, intervalMinutes })).length === 0;
 }
 
+// Prepared (db/prepared.ts): every store of a document asks it.
+const recentVersion = preparedStatement<{ noteId: string; intervalMinutes: number }>(
+  'recent_note_version',
+  (p) => sql`select ${noteVersions.id} from ${noteVersions}
+    where ${noteVersions.note_id} = ${p.noteId}::uuid
+      and ${noteVersions.created_at} > now() - make_interval(mins => ${p.intervalMinutes}::int)
+    limit 1`,
+);
+
+/** A value, or how to get it when it is needed (a store encodes the document only for a version). */
+export type OnDemand<T> = T | (() => Promise<T>);
+
+const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
+  typeof value === 'function' ? (value as () => Promise<T>)() : value;
+
 /**
- * Called by compaction inside its transaction, after the merged state and the derived data are
- * written: takes a version when one is due. The note row is locked by the compaction, so two
- * instances storing the same note never both decide a version is due.
+ * Called by compaction inside its transaction, after the derived data (and the merged state, when
+ * it folded the log) are written: takes a version of the document's full state when one is due.
+ * The note row is locked by the compaction, so two instances storing the same note never both
+ * decide a version is due.
  */
 export async function takeVersionOnStore(
   tx: Db,
   note: { id: string; user_id: string },
-  state: Uint8Array,
+  state: OnDemand<Uint8Array>,
   policy: VersionPolicy,
-  sessionId: string | null = null,
+  sessionId: OnDemand<string | null> = null,
 ): Promise<NoteVersionSummary | null> {
   if (!policy.enabled || !(await versionDue(tx, note.id, policy.intervalMinutes))) return null;
   const [row] = await tx.select({ title: notes.title }).from(notes).where(eq(notes.id, note.id));
   return recordVersion(
     tx,
-    { noteId: note.id, userId: note.user_id, state, title: row?.title ?? null, source: 'edit', sessionId },
+    {
+      noteId: note.id,
+      userId: note.user_id,
+      state: await resolve(state),
+      title: row?.title ?? null,
+      source: 'edit',
+      sessionId: await resolve(sessionId),
+    },
     policy,
   );
 }
 
 /** Drops a note's versions older than the retention, keeping its newest `minVersions`. */
 export async function pruneNoteVersions(db: Db, noteId: string, policy: VersionPolicy): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`delete from note_versions
-        where note_id = ${noteId}::uuid
-          and created_at < now() - make_interval(days => ${policy.retentionDays}::int)
-          and id not in (
-            select id from note_versions where note_id = ${noteId}::uuid
-            order by created_at desc, id desc limit ${policy.minVersions}::int
-          )
-        returning id`,
-  );
+  const rows = await pruneVersions(db, {
+    noteId,
+    retentionDays: policy.retentionDays,
+    minVersions: policy.minVersions,
+  });
   return rows.length;
 }
+
+// Prepared (db/prepared.ts): every version a store takes runs it.
+const pruneVersions = preparedStatement<{ noteId: string; retentionDays: number; minVersions: number }>(
+  'prune_note_versions',
+  (p) => sql`with note as (select ${p.noteId}::uuid as id)
+    delete from note_versions
+    where note_id = (select id from note)
+      and created_at < now() - make_interval(days => ${p.retentionDays}::int)
+      and id not in (
+        select id from note_versions where note_id = (select id from note)
+        order by created_at desc, id desc limit ${p.minVersions}::int
+      )
+    returning id`,
+);
 
 /**
  * The same retention over every note, in batches (the periodic job: a note nobody edits any more

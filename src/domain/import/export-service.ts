@@ -8,14 +8,14 @@
 // attachments are read without their data URLs, and each data URL is read alone as it is
 // written; notes' documents are read a batch at a time and written before the next batch; a note's
 // images are encoded from the blob store chunk by chunk.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
   contacts,
   type folders,
-  groupMemberships,
+  type groupMemberships,
   type groups,
   interactionAttachments,
   type interactions,
@@ -469,12 +469,13 @@ async function exportTopics(scope: ExportScope): Promise<Json[]> {
 /** Groups, and their memberships with the time each contact joined (the entity's set holds only ids). */
 async function exportGroups(scope: ExportScope) {
   const rows = await entities(scope, 'group', false);
-  const memberships: Array<{ group_id: string; contact_id: string; joined_at: Date }> = [];
+  const members = resourceFor('group').definition.nested?.find((set) => set.field === 'member_contact_ids');
+  const memberships: Array<typeof groupMemberships.$inferSelect> = [];
   for (let start = 0; start < rows.length; start += 500) {
     const ids = rows.slice(start, start + 500).map((row) => row.id as string);
-    memberships.push(
-      ...(await scope.db.select().from(groupMemberships).where(inArray(groupMemberships.group_id, ids))),
-    );
+    const stored = (await members?.loadRows?.(scope.db, ids)) ?? new Map();
+    for (const groupRows of stored.values())
+      memberships.push(...(groupRows as Array<typeof groupMemberships.$inferSelect>));
   }
   const groups = rows.map((row) => ({
     id: scope.appId('groups', row.id),

@@ -7,17 +7,18 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
-import { contacts, folders, notes, topics, users } from '../../db/schema/index.ts';
+import { folders, notes } from '../../db/schema/index.ts';
 import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
 import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
+import { loadAccount } from '../auth/accounts.ts';
 import { notFound } from '../errors.ts';
 import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
-import { updateNoteFromDocument } from '../notes/document-derivatives.ts';
+import { ensureTopics, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { recordChanges } from '../change-feed.ts';
 import { takeDecodeCost } from '../documents/decode-budget.ts';
 import { storedCost } from '../documents/update-cost.ts';
-import { firstVersion } from '../versioning.ts';
+import { restoreFirstVersions } from '../versioning.ts';
 import { STORE_KEYS, type FrameLordExport, type StoreKey } from './export-format.ts';
 import { childSourceId, loadIdAllocator, saveMappings, type MappedStore } from './id-map.ts';
 import { parseFrameLordExport } from './parse-export.ts';
@@ -195,17 +196,13 @@ async function runImport(
 }
 
 async function loadImportAccount(tx: Tx, userId: string): Promise<ImportAccount> {
-  const [contactZero] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.user_id, userId), eq(contacts.is_contact_zero, true)));
-  if (!contactZero) throw notFound('User');
+  const account = await loadAccount(tx, userId);
+  if (!account) throw notFound('User');
   const defaultFolders = await tx
     .select({ id: folders.id, name: folders.name, sort_order: folders.sort_order })
     .from(folders)
     .where(and(eq(folders.user_id, userId), eq(folders.is_default, true)));
-  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-  return { userId, contactZeroId: contactZero.id, email: user?.email ?? '', defaultFolders };
+  return { userId, contactZeroId: account.contactZero.id, email: account.user.email, defaultFolders };
 }
 
 /** The file's ids per id-map store (a UUID among them may name a row the user already has). */
@@ -254,24 +251,9 @@ async function loadTakenDocIds(tx: Tx, file: FrameLordExport): Promise<Map<strin
 
 /** The topics store's topics (docs/formats/framelord-export.md §4.3); one that exists by slug is left as it is. */
 async function writeTopics(context: ImportWrite, planned: readonly PlannedTopic[]): Promise<void> {
-  const counts = context.tally.table('topics');
-  for (let start = 0; start < planned.length; start += 500) {
-    const inserted = await context.tx
-      .insert(topics)
-      .values(
-        planned.slice(start, start + 500).map((topic) => ({
-          user_id: context.auth.userId,
-          label: topic.label,
-          slug: topic.slug,
-          created_at: topic.createdAt,
-          ...firstVersion(topic.updatedAt),
-        })),
-      )
-      .onConflictDoNothing({ target: [topics.user_id, topics.slug] })
-      .returning({ id: topics.id });
-    for (const row of inserted) context.changes.push({ entityType: 'topic', entityId: row.id });
-    counts.unchanged += Math.min(500, planned.length - start) - inserted.length;
-  }
+  const { created } = await ensureTopics(context.tx, context.auth.userId, planned);
+  for (const id of created) context.changes.push({ entityType: 'topic', entityId: id });
+  context.tally.table('topics').unchanged += planned.length - created.length;
 }
 
 /**
@@ -295,22 +277,11 @@ async function extractDocuments(
     done++;
     if (done % 50 === 0 || done === created.length) progress('documents', done, created.length);
   }
-  if (created.length === 0) return;
-  const stamps = await tx
-    .select({ id: notes.id, updated_at: notes.updated_at, sync_version: notes.sync_version })
-    .from(notes)
-    .where(
-      inArray(
-        notes.id,
-        created.map((note) => note.id),
-      ),
-    );
-  const byId = new Map(created.map((note) => [note.id, note]));
-  for (const stamp of stamps) {
-    const note = byId.get(stamp.id) as PlannedNote;
-    if (stamp.sync_version === 1 && stamp.updated_at.getTime() === note.updatedAt.getTime()) continue;
-    await tx.update(notes).set(firstVersion(note.updatedAt)).where(eq(notes.id, stamp.id));
-  }
+  await restoreFirstVersions(
+    tx,
+    notes,
+    created.map((note) => ({ id: note.id, updatedAt: note.updatedAt })),
+  );
 }
 
 /** Each document an import wrote as a version of source `import`, titled as the note is. */

@@ -13,13 +13,12 @@ import type { ChangeRef, Entity, NestedCollection, PresentOptions, Row } from '.
 import {
   type CreateItem,
   createResourceEntities,
-  createResourceEntity,
   differingFields,
   findResourceEntities,
   updateResourceEntity,
-  type WriteOptions,
 } from '../resources/operations.ts';
 import { resourceFor } from '../resources/registry.ts';
+import type { Resource } from '../resources/resource.ts';
 import { inRequestTerms } from '../resources/sub-resources.ts';
 import { storedIsNewer } from '../versioning.ts';
 import type { PlannedEntity, PlannedItem, Values } from './plan.ts';
@@ -39,7 +38,8 @@ export interface ImportWrite {
 
 /** Stored entities as a list shows them with their attachments' bodies: a note's document is not read. */
 const STORED: PresentOptions = { detail: false, includeAttachments: true };
-const READ_BATCH = 500;
+/** Rows read, and created, per statement. */
+const BATCH = 500;
 
 const bodyValues = (values: Values | undefined): Row =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, apiValue(value)]));
@@ -105,11 +105,11 @@ export async function writeEntities(
   const counts = context.tally.table(getTableName(definition.table));
   const stored = new Map<string, Entity>();
   // A batch of stored entities per statement, each statement's id list bounded.
-  for (let start = 0; start < planned.length; start += READ_BATCH) {
-    const ids = planned.slice(start, start + READ_BATCH).map((entity) => entity.id);
+  for (let start = 0; start < planned.length; start += BATCH) {
+    const ids = planned.slice(start, start + BATCH).map((entity) => entity.id);
     for (const [id, entity] of await findResourceEntities(tx, auth, resource, ids, STORED)) stored.set(id, entity);
   }
-  const creates: Array<{ entity: PlannedEntity; item: CreateItem }> = [];
+  const creates = new CreateBatch(context, resource);
   for (const entity of planned) {
     const current = stored.get(entity.id);
     const fields = bodyValues({ ...entity.values, ...(current ? {} : entity.insertOnly) });
@@ -143,41 +143,76 @@ export async function writeEntities(
         new Map(list.flatMap((item) => (item.copied ? [[item.id, item.copied] as const] : []))),
       ]),
     );
-    const options: WriteOptions = { deferredChanges: context.changes, present: false };
-    const created = { row: { ...row, created_at: entity.createdAt, ...onCreate?.(entity) }, items };
-    if (!current && definition.batchCreates) {
-      creates.push({
-        entity,
-        item: { body: { ...body, id: entity.id }, updatedAt: entity.updatedAt, copied: created },
+    if (!current) {
+      await creates.add(entity, {
+        body: { ...body, id: entity.id },
+        updatedAt: entity.updatedAt,
+        copied: { row: { ...row, created_at: entity.createdAt, ...onCreate?.(entity) }, items },
       });
       continue;
     }
+    // An update may name a row still waiting in the batch (a folder moved under a new one).
+    await creates.flush();
     await inRecordTerms(entity, () =>
-      current
-        ? updateResourceEntity(tx, auth, resource, entity.id, body, {
-            ...options,
-            mode: 'patch',
-            updatedAt: context.now,
-            copied: { row, items },
-          })
-        : createResourceEntity(
-            tx,
-            auth,
-            resource,
-            { ...body, id: entity.id },
-            { ...options, copied: created, updatedAt: entity.updatedAt },
-          ),
+      updateResourceEntity(tx, auth, resource, entity.id, body, {
+        deferredChanges: context.changes,
+        present: false,
+        mode: 'patch',
+        updatedAt: context.now,
+        copied: { row, items },
+      }),
     );
   }
-  // New rows of a resource whose creates batch (sync push's path): one INSERT per batch.
-  for (let start = 0; start < creates.length; start += READ_BATCH) {
-    const batch = creates.slice(start, start + READ_BATCH);
+  await creates.flush();
+}
+
+/**
+ * New rows of one store, created a batch at a time through createResourceEntities (the set-based
+ * path of a sync push): one ownership query per referenced table, one INSERT per batch, and no
+ * savepoint per row. Sync push batches only resources whose rows never depend on another row of
+ * the same run (`batchCreates`); the import batches every store, because it knows its rows: the
+ * only reference between rows of one store is a folder's parent, and a folder naming a row of the
+ * batch waiting to be inserted starts the next batch (the plan orders parents first), so each
+ * batch's ownership check sees the rows it names. Hooks that read other rows after the insert
+ * (a note's title re-resolving links) see the whole batch, which for a note is what the document
+ * extraction that follows sees anyway.
+ */
+class CreateBatch {
+  private pending: Array<{ entity: PlannedEntity; item: CreateItem }> = [];
+  private readonly pendingIds = new Set<string>();
+  /** Fields of the resource naming a row of its own table (a folder's parent). */
+  private readonly selfReferences: string[];
+  private readonly context: ImportWrite;
+  private readonly resource: Resource;
+
+  constructor(context: ImportWrite, resource: Resource) {
+    this.context = context;
+    this.resource = resource;
+    const { definition } = resource;
+    this.selfReferences = Object.entries(definition.ownedReferences ?? {})
+      .filter(([, table]) => table === definition.table)
+      .map(([field]) => field);
+  }
+
+  async add(entity: PlannedEntity, item: CreateItem): Promise<void> {
+    const namesPending = this.selfReferences.some((field) => this.pendingIds.has(String(entity.values[field])));
+    if (namesPending || this.pending.length === BATCH) await this.flush();
+    this.pending.push({ entity, item });
+    this.pendingIds.add(entity.id);
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingIds.clear();
+    const { tx, auth, changes } = this.context;
     const outcomes = await createResourceEntities(
       tx,
       auth,
-      resource,
+      this.resource,
       batch.map(({ item }) => item),
-      context.changes,
+      changes,
     );
     for (const [index, outcome] of outcomes.entries()) {
       const { entity } = batch[index] as (typeof batch)[number];

@@ -2,34 +2,41 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import { noteReferences } from '../../db/schema/index.ts';
 import { queryRows } from '../../db/rows.ts';
+import { preparedStatement, textArray } from '../../db/prepared.ts';
 
 /**
  * `note_links` is derived data: a source note links to every non-archived note of the same user
  * whose normalized title equals one of its `title` references, or whose doc id equals one of its
  * `doc` references, never to itself. This recomputes the links of the given sources against what
- * is stored, in two set-based statements, so a source whose links did not change writes no row.
+ * is stored, in ONE set-based statement (run at every store), so a source whose links did not
+ * change writes no row.
  */
 export async function recomputeLinksOfSources(tx: Tx, userId: string, sourceNoteIds: readonly string[]): Promise<void> {
   if (sourceNoteIds.length === 0) return;
-  const sources = sql.join(
-    sourceNoteIds.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  );
-  const wanted = sql`
-    select distinct r.note_id as source_note_id, n.id as target_note_id
-    from note_references r
-    join notes n on n.user_id = r.user_id and n.is_archived = false and n.id <> r.note_id
-      and ((r.kind = 'title' and n.title_normalized = r.target_key) or (r.kind = 'doc' and n.blocksuite_doc_id = r.target_key))
-    where r.user_id = ${userId} and r.note_id in (${sources})`;
-  await tx.execute(sql`
-    delete from note_links l
-    where l.source_note_id in (${sources})
-      and not exists (select 1 from (${wanted}) w where w.source_note_id = l.source_note_id and w.target_note_id = l.target_note_id)`);
-  await tx.execute(sql`
-    insert into note_links (source_note_id, target_note_id)
-    select source_note_id, target_note_id from (${wanted}) w
-    on conflict (source_note_id, target_note_id) do nothing`);
+  await recomputeLinks(tx, { userId, sources: textArray(sourceNoteIds) });
 }
+
+// One statement: the removal and the insertion see the same snapshot and touch disjoint rows (a
+// removed link is not wanted, an inserted one is).
+const recomputeLinks = preparedStatement<{ userId: string; sources: string }>(
+  'recompute_note_links',
+  (p) => sql`with sources as (select unnest(${p.sources}::uuid[]) as id),
+    wanted as (
+      select distinct r.note_id as source_note_id, n.id as target_note_id
+      from note_references r
+      join notes n on n.user_id = r.user_id and n.is_archived = false and n.id <> r.note_id
+        and ((r.kind = 'title' and n.title_normalized = r.target_key) or (r.kind = 'doc' and n.blocksuite_doc_id = r.target_key))
+      where r.user_id = ${p.userId}::uuid and r.note_id in (select id from sources)
+    ),
+    removed as (
+      delete from note_links l
+      where l.source_note_id in (select id from sources)
+        and not exists (select 1 from wanted w where w.source_note_id = l.source_note_id and w.target_note_id = l.target_note_id)
+    )
+    insert into note_links (source_note_id, target_note_id)
+    select source_note_id, target_note_id from wanted
+    on conflict (source_note_id, target_note_id) do nothing`,
+);
 
 export interface LinkTarget {
   id: string;

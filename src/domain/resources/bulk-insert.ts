@@ -9,7 +9,10 @@ import { queryRows } from '../../db/rows.ts';
 import { columnsOf, omittedValue, type ColumnMap } from './columns.ts';
 import type { ResourceDefinition, Row } from './definition.ts';
 
-/** Column kinds whose values JSON carries unchanged (timestamps as ISO strings); anything else is refused. */
+/**
+ * Column kinds whose values JSON carries unchanged (timestamps as ISO strings); besides these only
+ * bytea (as hex), anything else is refused.
+ */
 const CARRIED = new Set([
   'PgArray',
   'PgBigInt53',
@@ -17,6 +20,8 @@ const CARRIED = new Set([
   'PgDateString',
   'PgDoublePrecision',
   'PgInteger',
+  'PgNumeric',
+  'PgNumericNumber',
   'PgReal',
   'PgText',
   'PgTimestamp',
@@ -78,9 +83,11 @@ async function insertGroup(
 ): Promise<Row[]> {
   const names = Object.keys(rows[0] ?? {});
   const recordColumns: SQL[] = [];
+  const binary: string[] = [];
   for (const name of names) {
     const column = columns[name] as AnyPgColumn;
-    if (!CARRIED.has(column.columnType))
+    if (column.getSQLType() === 'bytea') binary.push(name);
+    else if (!CARRIED.has(column.columnType))
       throw new Error(`${name}: a ${column.columnType} column is not carried in JSON`);
     // The base type without a length: too long a value then fails on the insert, as with VALUES,
     // instead of being cut to length by a cast.
@@ -92,8 +99,9 @@ async function insertGroup(
     names.map((name) => sql.identifier((columns[name] as AnyPgColumn).name)),
     sql`, `,
   );
-  // Every row of a group holds exactly `names`; a Date becomes its ISO string (toJSON).
-  const json = JSON.stringify(rows);
+  // Every row of a group holds exactly `names`; a Date becomes its ISO string (toJSON), bytes
+  // the hex form bytea reads (an imported note's document).
+  const json = JSON.stringify(binary.length === 0 ? rows : rows.map((row) => withHexBytes(row, binary)));
   const returned = await queryRows<Row>(
     tx,
     sql`insert into ${table} (${list})
@@ -114,4 +122,14 @@ async function insertGroup(
     }
     return row;
   });
+}
+
+function withHexBytes(row: Row, names: readonly string[]): Row {
+  const copy = { ...row };
+  for (const name of names) {
+    const value = copy[name];
+    if (value instanceof Uint8Array)
+      copy[name] = `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  }
+  return copy;
 }

@@ -84,6 +84,12 @@ export interface NestedCollection {
   empty: unknown;
   load(db: Db, parentIds: readonly string[], options: PresentOptions): Promise<Map<string, unknown>>;
   /**
+   * A membership set's stored rows by parent, every column: what `load` leaves out, the values
+   * the server owns (a membership's `joined_at`), which an export copies out as an import copied
+   * them in (`copiedItems`).
+   */
+  loadRows?(db: Db, parentIds: readonly string[]): Promise<Map<string, Row[]>>;
+  /**
    * The stored bytes of the bodies `load` adds on request (attachments' data URLs) for the parent
    * whose id is `parentId`, as a correlated SQL expression: lists cut their pages by it before
    * loading a body.

@@ -279,8 +279,10 @@ export type CreateOutcome =
  *
  * Runs in `tx` as it is (no savepoint of its own), appends the change-feed entries to
  * `deferredChanges`, and answers versions rather than presented entities (a push needs no more).
- * Items are taken in order; only resources whose hooks read no rows of their own kind
- * (`batchCreates`) may be created this way, since every hook of the run runs before its insert.
+ * Items are taken in order, but every item's checks and before-write hook run before the run's
+ * insert: so a run must hold no item whose checks need another item of the run written. A sync
+ * push, which cannot know, batches only resources whose hooks read no rows of their own kind
+ * (`batchCreates`); the import, which orders its rows, batches every store (write-entities.ts).
  */
 export async function createResourceEntities(
   tx: Tx,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
+import { preparedStatement, textArray } from '../../db/prepared.ts';
 import { noteSearchChunks, notes } from '../../db/schema/index.ts';
 
 /** Characters per part: small enough that a snippet (ts_headline) parses it in well under a millisecond per hit. */
@@ -43,31 +44,38 @@ const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex
  */
 export async function writeNoteSearchChunks(tx: Tx, noteId: string, text: string): Promise<void> {
   const parts = splitSearchText(text);
-  const stored = await tx
-    .select({ chunk_no: noteSearchChunks.chunk_no, hash: sql<string>`md5(${noteSearchChunks.content})` })
-    .from(noteSearchChunks)
-    .where(eq(noteSearchChunks.note_id, noteId));
-  const storedHashes = new Map(stored.map((row) => [row.chunk_no, row.hash]));
+  const stored = await storedChunkHashes(tx, { noteId });
+  const storedHashes = new Map(stored.map((row) => [Number(row.chunk_no), row.hash]));
   const changed = parts
     .map((content, chunkNo) => ({ chunkNo, content }))
     .filter((part) => storedHashes.get(part.chunkNo) !== md5(part.content));
   for (let offset = 0; offset < changed.length; offset += PARTS_PER_STATEMENT) {
     const batch = changed.slice(offset, offset + PARTS_PER_STATEMENT);
-    const values = sql.join(
-      batch.map((part) => sql`(${part.chunkNo}::int, ${part.content}::text)`),
-      sql`, `,
-    );
-    await tx.execute(sql`
-      insert into ${noteSearchChunks} (note_id, chunk_no, user_id, language, title, content)
-      select n.id, v.chunk_no, n.user_id, n.search_language, coalesce(n.title, ''), v.content
-      from ${notes} n, (values ${values}) as v(chunk_no, content)
-      where n.id = ${noteId}
-      on conflict (note_id, chunk_no) do update
-        set content = excluded.content, title = excluded.title, language = excluded.language`);
+    await upsertChunks(tx, {
+      noteId,
+      chunkNos: `{${batch.map((part) => part.chunkNo).join(',')}}`,
+      contents: textArray(batch.map((part) => part.content)),
+    });
   }
-  if (stored.some((row) => row.chunk_no >= parts.length)) {
+  if (stored.some((row) => Number(row.chunk_no) >= parts.length)) {
     await tx
       .delete(noteSearchChunks)
       .where(and(eq(noteSearchChunks.note_id, noteId), gte(noteSearchChunks.chunk_no, parts.length)));
   }
 }
+
+// Prepared (db/prepared.ts): a store whose text changed runs both; the parts travel as arrays.
+const storedChunkHashes = preparedStatement<{ noteId: string }, { chunk_no: number; hash: string }>(
+  'note_search_chunk_hashes',
+  (p) => sql`select chunk_no, md5(content) as hash from ${noteSearchChunks} where note_id = ${p.noteId}::uuid`,
+);
+
+const upsertChunks = preparedStatement<{ noteId: string; chunkNos: string; contents: string }>(
+  'upsert_note_search_chunks',
+  (p) => sql`insert into ${noteSearchChunks} (note_id, chunk_no, user_id, language, title, content)
+    select n.id, v.chunk_no, n.user_id, n.search_language, coalesce(n.title, ''), v.content
+    from ${notes} n, unnest(${p.chunkNos}::int[], ${p.contents}::text[]) as v(chunk_no, content)
+    where n.id = ${p.noteId}::uuid
+    on conflict (note_id, chunk_no) do update
+      set content = excluded.content, title = excluded.title, language = excluded.language`,
+);

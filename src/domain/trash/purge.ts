@@ -12,6 +12,7 @@
 // - the bookkeeping that names the entity (sync_entity_writers, import_id_map) is dropped.
 // Purge hooks run inside the transaction before the rows go (a blob store drops its references).
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { bumpVersion } from '../versioning.ts';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../db/client.ts';
 import {
@@ -181,7 +182,7 @@ export async function purgeEntities(
   if (folderIds.length > 0) {
     const rescued = await tx
       .update(folders)
-      .set({ parent_id: null, sync_version: sql`${folders.sync_version} + 1`, updated_at: new Date() })
+      .set({ parent_id: null, ...bumpVersion(folders, new Date()) })
       .where(and(eq(folders.is_default, true), inArray(folders.parent_id, folderIds)))
       .returning({ id: folders.id });
     for (const row of rescued) plan.get('folder')?.delete(row.id);

@@ -1,17 +1,18 @@
 // Compaction of a document loaded in this process starts from the document in memory. These tests
 // tell the two paths apart by an edit the live document holds but the log does not (an update
 // applied whose append has not committed): only the path from memory stores it.
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
-import { compactDocument } from '../../../src/domain/documents/compaction.ts';
+import { type CompactionHook, compactDocument, foldThreshold } from '../../../src/domain/documents/compaction.ts';
 import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
 import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
-import { appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
+import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { insertNote, insertUser } from './fixtures.ts';
 
@@ -233,3 +234,138 @@ describe('compacting a live document', () => {
     expect(row.blocksuite_snapshot!.text).toContain('end Paragraph 3999');
   });
 });
+
+/** A BlockSuite page stored and loaded live, and its first paragraph's text. */
+async function setUpPage(title: string, paragraphs: string[]) {
+  const note = await insertNote(database.db, owner);
+  const live = liveDocuments();
+  await appendUpdates(database.db, note.id, [Y.encodeStateAsUpdate(buildBlockSuiteDocument(title, paragraphs))]);
+  await compactDocument(database.db, note.id);
+  const doc = await load(note.id);
+  live.docs.set(note.blocksuite_doc_id, doc);
+  const first = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
+    (block) => block.get('sys:flavour') === 'affine:paragraph',
+  );
+  return { note, live, doc, paragraph: first!.get('prop:text') as Y.Text };
+}
+
+/** A hook that records what each run hands it, asking for the state only when `wantState`. */
+function recordingHook(wantState: boolean) {
+  const calls: Array<{ state?: Uint8Array; sessionId: string | null }> = [];
+  const hook: CompactionHook = async (_tx, _note, stored) => {
+    calls.push({ state: wantState ? await stored.state() : undefined, sessionId: await stored.sessionId() });
+  };
+  return { calls, hook };
+}
+
+describe('storing a live document while it is edited (mode store)', () => {
+  it('refreshes the derived data from memory and leaves a small log and the stored state alone', async () => {
+    const { note, live, doc, paragraph } = await setUpPage('Before', ['about [[Apollo]]']);
+    const storedBefore = (await stored(note.id)).blocksuite_doc!;
+    const session = randomUUID();
+    await appendUpdateRows(database.db, [
+      { noteId: note.id, update: edit(doc, () => paragraph.insert(0, 'logged ')), sessionId: session },
+    ]);
+    edit(doc, () => paragraph.insert(0, 'unlogged '));
+    const { calls, hook } = recordingHook(true);
+
+    expect(await compactDocument(database.db, note.id, 'binary', [hook], live, 'store')).toMatchObject({
+      status: 'refreshed',
+      logEntries: 1,
+    });
+    const row = await stored(note.id);
+    expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(storedBefore))).toBe(true);
+    expect(await logCount(note.id)).toBe(1);
+    const content = readBlockSuiteDocument(doc);
+    expect(row.blocksuite_snapshot).toEqual({ title: content.title, text: content.text, blocks: content.blocks });
+    expect(row.blocksuite_snapshot!.text).toContain('unlogged logged about');
+    // A version holds the whole document (encoded for it) and names the device of the newest entry it holds.
+    expect(calls).toHaveLength(1);
+    expect(Buffer.from(calls[0]!.state!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
+    expect(calls[0]!.sessionId).toBe(session);
+
+    // Nothing changed since: nothing to do, no hook.
+    expect(await compactDocument(database.db, note.id, 'binary', [hook], live, 'store')).toEqual({
+      status: 'unchanged',
+    });
+    expect(calls).toHaveLength(1);
+
+    // A rename reaches the title at the next store; the log still grows only by what was logged.
+    const root = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
+      (block) => block.get('sys:flavour') === 'affine:page',
+    );
+    const rename = edit(doc, () => {
+      const title = root!.get('prop:title') as Y.Text;
+      title.delete(0, title.length);
+      title.insert(0, 'After');
+    });
+    await appendUpdates(database.db, note.id, [rename]);
+    expect(await compactDocument(database.db, note.id, 'binary', [hook], live, 'store')).toMatchObject({
+      status: 'refreshed',
+      logEntries: 2,
+    });
+    expect((await stored(note.id)).title).toBe('After');
+    expect(await logCount(note.id)).toBe(2);
+
+    // A fold (the store when the document leaves memory) stores it all, from memory.
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'fold')).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 2,
+    });
+    expect(await logCount(note.id)).toBe(0);
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(
+      true,
+    );
+  });
+
+  it('folds once the log passes an eighth of the stored state, and at least 256 KiB', async () => {
+    expect(foldThreshold(0)).toBe(256 * 1024);
+    expect(foldThreshold(8 * 1024 * 1024)).toBe(1024 * 1024);
+    const { note, live, doc, paragraph } = await setUpPage('Folded', ['short']);
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'x'.repeat(200 * 1024)))]);
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'store')).toMatchObject({
+      status: 'refreshed',
+    });
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'y'.repeat(100 * 1024)))]);
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'store')).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 2,
+    });
+    expect(await logCount(note.id)).toBe(0);
+    expect(textOfPage((await stored(note.id)).blocksuite_doc!)).toContain('yyyxxx');
+  });
+
+  it('folds from the database when the stored state changed under it (another instance stored it)', async () => {
+    const { note, live, doc, paragraph } = await setUpPage('Shared', ['base']);
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const peerParagraph = [...peer.getMap<Y.Map<unknown>>('blocks').values()].find(
+      (block) => block.get('sys:flavour') === 'affine:paragraph',
+    )!;
+    await appendUpdates(database.db, note.id, [
+      edit(peer, () => (peerParagraph.get('prop:text') as Y.Text).insert(0, 'theirs ')),
+    ]);
+    await compactDocument(database.db, note.id);
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(4, ' mine'))]);
+    unlogged(doc, (other) => {
+      const block = [...other.getMap<Y.Map<unknown>>('blocks').values()].find(
+        (b) => b.get('sys:flavour') === 'affine:paragraph',
+      )!;
+      (block.get('prop:text') as Y.Text).insert(0, 'unlogged ');
+    });
+
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'store')).toMatchObject({
+      status: 'compacted',
+    });
+    expect(await logCount(note.id)).toBe(0);
+    const row = await stored(note.id);
+    expect(row.blocksuite_snapshot!.text).toBe('theirs base mine');
+    expect(textOfPage(row.blocksuite_doc!)).toBe('theirs base mine');
+  });
+});
+
+const textOfPage = (state: Uint8Array) => {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return readBlockSuiteDocument(doc).text;
+};

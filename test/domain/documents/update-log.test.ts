@@ -9,7 +9,6 @@ import { mergeStoredState } from '../../../src/domain/documents/document-state.t
 import { createUpdateAppender } from '../../../src/domain/documents/update-appender.ts';
 import {
   appendUpdateRows,
-  appendUpdateRowsPrepared,
   appendUpdates,
   type LoggedUpdate,
   loadDocumentState,
@@ -38,14 +37,13 @@ const logRows = async (noteId: string) =>
     .orderBy(noteUpdates.id);
 
 describe('the update log', () => {
-  it('stores a batch of several notes byte for byte, in order, whatever the bytes (query builder and prepared)', async () => {
+  it('stores a batch of several notes byte for byte, in order, whatever the bytes (pool and transaction)', async () => {
     const writers: Array<(entries: LoggedUpdate[]) => Promise<number[]>> = [
       (entries) => appendUpdateRows(database.db, entries),
+      // The prepared statement on a transaction's connection, and again on the pool's once prepared there.
+      (entries) => database.db.transaction((tx) => appendUpdateRows(tx, entries)),
+      (entries) => appendUpdateRows(database.db, entries),
     ];
-    // PostgreSQL: the group commit's prepared statement too (PGlite has none).
-    const prepared = database.handle.preparedQuery;
-    if (prepared) writers.push((entries) => appendUpdateRowsPrepared(prepared, entries));
-    expect(writers).toHaveLength(testEngine() === 'postgres' ? 2 : 1);
     for (const write of writers) await expectBatchStoredExactly(write);
   });
 

@@ -113,7 +113,9 @@ export function childRows(options: ChildRowsOptions): NestedCollection {
       const items = value as ChildItem[];
       const ids = items.map((item) => item.id).filter((id): id is string => id !== undefined);
       if (new Set(ids).size !== ids.length) throw validationError([{ field, message: 'lists an id twice' }]);
-      const stored = (await tx.select().from(table).where(eq(parentColumn, parentId))) as Row[];
+      // A parent this write created has no items yet: nothing to read (an import creates thousands).
+      const stored =
+        context.mode === 'create' ? [] : ((await tx.select().from(table).where(eq(parentColumn, parentId))) as Row[]);
       const storedById = new Map(stored.map((row) => [String(row.id), row]));
       for (const [index, item] of items.entries()) {
         for (const key of options.keepWhenOmitted ?? []) {

@@ -5,7 +5,7 @@ import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { validationError } from '../../errors.ts';
 import type { UserOwnedTable } from '../../ownership.ts';
-import type { NestedCollection } from '../definition.ts';
+import type { NestedCollection, Row } from '../definition.ts';
 import { uuidSchema } from '../../uuid.ts';
 
 /** Largest set one body may carry; bigger memberships are built with several calls. */
@@ -46,13 +46,33 @@ export function idSet(options: IdSetOptions): NestedCollection {
       }
       return result;
     },
+    async loadRows(db, parentIds) {
+      const result = new Map<string, Row[]>();
+      if (parentIds.length === 0) return result;
+      const rows = (await db
+        .select()
+        .from(junction)
+        .where(inArray(parentColumn, [...parentIds]))
+        .orderBy(asc(parentColumn), asc(memberColumn))) as Row[];
+      for (const row of rows) {
+        const parent = String(row[parentColumn.name]);
+        const members = result.get(parent) ?? [];
+        members.push(row);
+        result.set(parent, members);
+      }
+      return result;
+    },
     // Checked by the generic write before any nested collection is written (operations.ts).
     ownedReferences: (value) => [{ field, table: options.memberTable, ids: value as string[] }],
-    async write({ tx, parentId, copiedItems }, value) {
+    async write({ tx, parentId, mode, copiedItems }, value) {
       const wanted = [...new Set(value as string[])];
       if (wanted.length !== (value as string[]).length)
         throw validationError([{ field, message: 'lists an id twice' }]);
-      const current = await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
+      // A parent this write created has no members yet: nothing to read (an import creates thousands).
+      const current =
+        mode === 'create'
+          ? []
+          : await tx.select({ member: memberColumn }).from(junction).where(eq(parentColumn, parentId));
       const have = new Set(current.map((row) => String(row.member)));
       const removed = [...have].filter((id) => !wanted.includes(id));
       const added = wanted.filter((id) => !have.has(id));
