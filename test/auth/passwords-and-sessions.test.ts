@@ -342,11 +342,16 @@ describe('refresh grace (REFRESH_REUSE_GRACE_SECONDS)', () => {
     const user = await registerUser(server.url);
     const rotated = await refresh(user.refreshToken);
     expect(rotated.status).toBe(200);
+    const socket = connectProvider(server.collabUrl, `reuse-${randomUUID()}`, rotated.body.data.access_token);
+    clients.push(socket);
+    await waitSynced(socket);
     const sessionId = String(decodeJwt(user.accessToken).sid);
     await db().execute(
       sql`update auth_sessions set last_refreshed_at = last_refreshed_at - interval '31 seconds' where id = ${sessionId}`,
     );
     expectErrorEnvelope(await refresh(user.refreshToken), 401, 'UNAUTHORIZED');
+    // The revoked session's socket closes at once, as for any other ended session.
+    await waitFor(() => socket.closes.some((close) => close.code === 4401), 5000, 'the reused session’s socket closed');
     const [row] = await queryRows<{ revoked_reason: string }>(
       db(),
       sql`select revoked_reason from auth_sessions where id = ${sessionId}`,

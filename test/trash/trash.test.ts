@@ -7,7 +7,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
-import { tasks, topics } from '../../src/db/schema/index.ts';
+import { projectAttachments, tasks, topics } from '../../src/db/schema/index.ts';
 import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { registerUser } from '../helpers/auth.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -195,6 +195,49 @@ describe('the trash', () => {
       expect(byId.get(group.id)).toMatchObject({ operation: 'upsert' });
       expect(byId.get(note.id)).toMatchObject({ operation: 'upsert' });
     }
+  });
+
+  it('purges a contact that created a task or uploaded an attachment: both stay, pointing away from it, and devices pull them', async () => {
+    const { api } = world;
+    const { db } = server.server.services;
+    const sync = syncClient(server.url, world.user.accessToken);
+    const contact = await ok(
+      api.post('/contacts', { full_name: 'Uploader', relationship_domain: 'business', relationship_role: 'client' }),
+    );
+    const task = await ok(api.post('/tasks', { contact_id: world.contactId, title: 'Survives its creator' }));
+    const project = await ok(
+      api.post('/projects', {
+        name: 'Survives its uploader',
+        primary_contact_id: world.contactId,
+        attachments: [{ file_name: 'a.txt', mime_type: 'text/plain', data_url: 'data:text/plain;base64,aGk=' }],
+      }),
+    );
+    // The API records Contact Zero as creator and uploader; an import names the file's own
+    // contact as uploader, and older rows may name any contact: set both columns directly.
+    await db.update(tasks).set({ created_by: contact.id }).where(eq(tasks.id, task.id));
+    await db
+      .update(projectAttachments)
+      .set({ uploaded_by: contact.id })
+      .where(eq(projectAttachments.project_id, project.id));
+    const beforeCursor = (await sync.pullAll()).cursor;
+    expect((await api.del(`/contacts/${contact.id}`)).status).toBe(204);
+
+    expect((await api.del(`/trash/contact/${contact.id}`)).status).toBe(204);
+    expect(await tablesHolding(contact.id)).toEqual(['sync_changes.entity_id']);
+    const taskNow = await ok(api.get(`/tasks/${task.id}`), 200);
+    expect(taskNow.sync_version).toBeGreaterThan(task.sync_version);
+    const [taskRow] = await db.select({ created_by: tasks.created_by }).from(tasks).where(eq(tasks.id, task.id));
+    expect(taskRow?.created_by).toBeNull();
+    const projectNow = await ok(api.get(`/projects/${project.id}?include=attachments`), 200);
+    expect(projectNow.sync_version).toBeGreaterThan(project.sync_version);
+    expect(projectNow.attachments).toHaveLength(1);
+    // uploaded_by is NOT NULL: the owner's Contact Zero becomes the uploader, as in an import.
+    expect(projectNow.attachments[0].uploaded_by).toBe(world.contactZeroId);
+
+    const byId = new Map((await sync.pullAll(beforeCursor)).changes.map((change) => [change.entity_id, change]));
+    expect(byId.get(contact.id)).toMatchObject({ entity_type: 'contact', operation: 'delete' });
+    expect(byId.get(task.id)).toMatchObject({ entity_type: 'task', operation: 'upsert' });
+    expect(byId.get(project.id)).toMatchObject({ entity_type: 'project', operation: 'upsert' });
   });
 
   it('purges a note with its document, update log, versions, references, links and topic links', async () => {

@@ -3,6 +3,7 @@
 // account. Every flow that mails answers EMAIL_NOT_CONFIGURED before doing anything when no mail
 // can be sent; nothing here tells a caller whether an address has an account.
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { bumpVersion } from '../versioning.ts';
 import type { Db } from '../../db/client.ts';
 import { postgresErrorOf } from '../../db/errors.ts';
 import { contacts } from '../../db/schema/contacts.ts';
@@ -187,7 +188,7 @@ export function createAccountService(deps: AccountServiceDependencies): AccountS
         // Contact Zero mirrors the account's address (docs/accounts.md); clients pull the change.
         const [contactZero] = await tx
           .update(contacts)
-          .set({ email: token.email, sync_version: sql`${contacts.sync_version} + 1`, updated_at: sql`now()` })
+          .set({ email: token.email, ...bumpVersion(contacts, new Date()) })
           .where(and(eq(contacts.user_id, token.userId), eq(contacts.is_contact_zero, true)))
           .returning({ id: contacts.id });
         if (contactZero) await recordChange(tx, token.userId, 'contact', contactZero.id);

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { findBlocksMap, findRootId, firstPageId, liveBlockCount } from './find-root.ts';
 import type { BlockSuiteDocumentContent } from './types.ts';
-import { type BlockSource, type BlockWalk, emptyWalk, readBlock, walkBlockSteps } from './walk-blocks.ts';
+import { type BlockVisits, type BlockWalk, emptyWalk, FRESH_VISITS, walkBlockSteps } from './walk-blocks.ts';
 
 /**
  * Reads the content of a BlockSuite page doc (layout: docs/formats/blocksuite-yjs-layout.md).
@@ -40,7 +40,7 @@ export interface ReadSlices {
 }
 
 /**
- * `readBlockSuiteDocument` in time slices (`source`: how each block is read; a live document's
+ * `readBlockSuiteDocument` in time slices (`visits`: how each block is read; a live document's
  * cache reads only the blocks changed since, live-content.ts): a 100k-block document takes about half a second to read,
  * too long to hold the event loop of a server. The document may change between slices (a live
  * document keeps receiving edits): the result then mixes blocks read before and after a change,
@@ -49,11 +49,11 @@ export interface ReadSlices {
 export async function readBlockSuiteDocumentInSlices(
   doc: Y.Doc,
   slices: ReadSlices,
-  source: BlockSource = readBlock,
+  visits: BlockVisits = FRESH_VISITS,
 ): Promise<BlockSuiteDocumentContent> {
   const walk = emptyWalk();
   try {
-    const steps = walkFromRoot(doc, walk, source);
+    const steps = walkFromRoot(doc, walk, visits);
     let step = steps.next();
     while (!step.done) {
       if (slices.due()) await slices.pause();
@@ -65,7 +65,8 @@ export async function readBlockSuiteDocumentInSlices(
   return contentOf(walk);
 }
 
-function contentOf(walk: BlockWalk): BlockSuiteDocumentContent {
+/** The content a walk read. */
+export function contentOf(walk: BlockWalk): BlockSuiteDocumentContent {
   return {
     title: walk.title,
     text: walk.lines.join('\n'),
@@ -81,14 +82,14 @@ function contentOf(walk: BlockWalk): BlockSuiteDocumentContent {
  * to its root, can another page block be the root; just then are all blocks scanned for it
  * (a full extra pass costs as much as a fifth of the read).
  */
-function* walkFromRoot(doc: Y.Doc, walk: BlockWalk, source: BlockSource = readBlock): Generator<void> {
+function* walkFromRoot(doc: Y.Doc, walk: BlockWalk, visits: BlockVisits = FRESH_VISITS): Generator<void> {
   const blockMap = findBlocksMap(doc);
   const first = blockMap === null ? null : firstPageId(blockMap);
   if (blockMap === null || first === null) return;
-  yield* walkBlockSteps(blockMap, first, walk, source);
+  yield* walkBlockSteps(blockMap, first, walk, visits);
   if (!walk.rootIsChild && walk.visitedCount === liveBlockCount(blockMap, walk.visitedCount)) return;
   const root = findRootId(blockMap);
   if (root === null || root === first) return;
   Object.assign(walk, emptyWalk());
-  yield* walkBlockSteps(blockMap, root, walk, source);
+  yield* walkBlockSteps(blockMap, root, walk, visits);
 }

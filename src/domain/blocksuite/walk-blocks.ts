@@ -56,6 +56,17 @@ export type BlockReading = {
 /** Reads a block (the value of `item`, `id` in `blocks`); null when it is not a block (not a Y.Map). */
 export type BlockSource = (id: string, item: Y.Item, asRoot: boolean) => BlockReading | null;
 
+/** How a walk reads its blocks, and who hears of it: a live document's cache records its walk (live-content.ts). */
+export interface BlockVisits {
+  /** Called at each block's visit, in visiting order. */
+  read: BlockSource;
+  /** The nested links of `reading` were just taken (once its subtree is done). */
+  nestedTaken?(reading: BlockReading): void;
+}
+
+/** Every block read afresh. */
+export const FRESH_VISITS: BlockVisits = { read: readBlock };
+
 /**
  * Depth-first pre-order over `sys:children` from `rootId`. Fills `walk` as it goes, so that a
  * caller that catches a failure half-way still has what was read.
@@ -73,13 +84,13 @@ const BLOCKS_PER_STEP = 64;
  * `walkBlocks` as steps: yields every few blocks, so that a caller can give the event loop a turn
  * while reading a large document (read-document.ts). Between two steps the document may change;
  * the walk then reads some blocks as they were and some as they are, never a block half-way.
- * `source` reads each block (by default afresh; a live document's cache otherwise).
+ * `visits` reads each block (by default afresh; a live document's cache otherwise).
  */
 export function* walkBlockSteps(
   blockMap: Y.Map<unknown>,
   rootId: string,
   walk: BlockWalk,
-  source: BlockSource = readBlock,
+  visits: BlockVisits = FRESH_VISITS,
 ): Generator<void> {
   const visited = new VisitedItems();
   let sinceStep = 0;
@@ -90,11 +101,12 @@ export function* walkBlockSteps(
     const next = stack.pop() as string | BlockReading;
     if (typeof next !== 'string') {
       if (next.nested !== null) addLinks(walk.links, next.nested);
+      visits.nestedTaken?.(next);
       continue;
     }
     const entry = blockMap._map.get(next);
     if (entry === undefined || !visited.add(entry)) continue;
-    const reading = source(next, entry, next === rootId);
+    const reading = visits.read(next, entry, next === rootId);
     if (reading === null) continue;
     walk.visitedCount++;
     if (++sinceStep === BLOCKS_PER_STEP) {
@@ -150,7 +162,7 @@ function linkLists(links: LinkCollector): BlockLinks | null {
   };
 }
 
-function addLinks(collector: LinkCollector, links: BlockLinks): void {
+export function addLinks(collector: LinkCollector, links: BlockLinks): void {
   for (const label of links.wikiLabels) collector.wikiLabels.add(label);
   for (const docId of links.referencedDocIds) collector.referencedDocIds.add(docId);
   for (const key of links.blobKeys) collector.blobKeys.add(key);

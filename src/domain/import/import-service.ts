@@ -7,10 +7,11 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/rows.ts';
-import { contacts, folders, notes, users } from '../../db/schema/index.ts';
+import { folders, notes } from '../../db/schema/index.ts';
 import { appendBlobBlocks, buildBlockSuiteDocument } from '../blocksuite/build-document.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
 import { collectNoteAttachments, type NoteAttachments, storeNoteAttachments } from './note-attachments.ts';
+import { loadAccount } from '../auth/accounts.ts';
 import { notFound } from '../errors.ts';
 import { recordImportVersions, type VersionPolicy } from '../history/version-store.ts';
 import { ensureTopics, updateNoteFromDocument } from '../notes/document-derivatives.ts';
@@ -195,17 +196,13 @@ async function runImport(
 }
 
 async function loadImportAccount(tx: Tx, userId: string): Promise<ImportAccount> {
-  const [contactZero] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.user_id, userId), eq(contacts.is_contact_zero, true)));
-  if (!contactZero) throw notFound('User');
+  const account = await loadAccount(tx, userId);
+  if (!account) throw notFound('User');
   const defaultFolders = await tx
     .select({ id: folders.id, name: folders.name, sort_order: folders.sort_order })
     .from(folders)
     .where(and(eq(folders.user_id, userId), eq(folders.is_default, true)));
-  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-  return { userId, contactZeroId: contactZero.id, email: user?.email ?? '', defaultFolders };
+  return { userId, contactZeroId: account.contactZero.id, email: account.user.email, defaultFolders };
 }
 
 /** The file's ids per id-map store (a UUID among them may name a row the user already has). */

@@ -7,11 +7,14 @@
 //   rules in turn so they too reach devices;
 // - entities that merely pointed at it (a note in a purged folder, a group that had a purged
 //   contact as member, a project linking a purged task) are changed, so they get a new version;
+//   so are those whose reference has no ON DELETE action (a task's creator, an attachment's
+//   uploader): the purge clears it first (REFERENCES_CLEARED), else the delete would fail;
 // - the sync feed gets a change for each purged entity, which pull answers as `delete`
 //   (docs/sync.md, "Deletes"), and for each changed one;
 // - the bookkeeping that names the entity (sync_entity_writers, import_id_map) is dropped.
 // Purge hooks run inside the transaction before the rows go (a blob store drops its references).
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { bumpVersion } from '../versioning.ts';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../db/client.ts';
 import {
@@ -24,6 +27,7 @@ import {
   noteTargetContacts,
   noteTopics,
   pipelineItems,
+  projectAttachments,
   projectRelatedContacts,
   projects,
   projectTaskLinks,
@@ -124,6 +128,33 @@ const TOUCHES: Partial<Record<EntityType, Touch[]>> = {
   note: [{ type: 'topic', table: noteTopics, target: noteTopics.topic_id, source: noteTopics.note_id }],
 };
 
+interface ClearedReference extends Touch {
+  /** What `source` becomes: NULL, or the owner's Contact Zero where the column is NOT NULL. */
+  to: 'null' | 'contact_zero';
+}
+
+/**
+ * References without an ON DELETE action: the entity stays (a task outlives its creator, an
+ * attachment its uploader), the reference is cleared before the purged row goes.
+ */
+const REFERENCES_CLEARED: Partial<Record<EntityType, ClearedReference[]>> = {
+  contact: [
+    { type: 'task', table: tasks, target: tasks.id, source: tasks.created_by, to: 'null' },
+    {
+      type: 'project',
+      table: projectAttachments,
+      target: projectAttachments.project_id,
+      source: projectAttachments.uploaded_by,
+      to: 'contact_zero',
+    },
+  ],
+};
+
+/** The Contact Zero of the user owning the contact `column` names (as an import's fallback uploader). */
+const contactZeroOf = (column: AnyPgColumn) =>
+  sql`(select zero.id from ${contacts} zero join ${contacts} gone on gone.user_id = zero.user_id
+       where zero.is_contact_zero and gone.id = ${column})`;
+
 type Owned = Map<string, string>; // id → user_id
 
 const tableOf = (type: EntityType) => resourceFor(type).definition.table;
@@ -181,7 +212,7 @@ export async function purgeEntities(
   if (folderIds.length > 0) {
     const rescued = await tx
       .update(folders)
-      .set({ parent_id: null, sync_version: sql`${folders.sync_version} + 1`, updated_at: new Date() })
+      .set({ parent_id: null, ...bumpVersion(folders, new Date()) })
       .where(and(eq(folders.is_default, true), inArray(folders.parent_id, folderIds)))
       .returning({ id: folders.id });
     for (const row of rescued) plan.get('folder')?.delete(row.id);
@@ -189,17 +220,25 @@ export async function purgeEntities(
 
   // Entities that stay but change: every one gets a new version and a feed entry.
   const touched = new Map<EntityType, Set<string>>();
+  const addTouched = (type: EntityType, id: string) => {
+    if (plan.get(type)?.has(id)) return;
+    const set = touched.get(type) ?? new Set<string>();
+    set.add(id);
+    touched.set(type, set);
+  };
   for (const [type] of plan) {
     const ids = purgedIds(type);
     for (const touch of TOUCHES[type] ?? []) {
       const rows = await tx.selectDistinct({ id: touch.target }).from(touch.table).where(inArray(touch.source, ids));
-      for (const row of rows) {
-        const id = row.id as string;
-        if (plan.get(touch.type)?.has(id)) continue;
-        const set = touched.get(touch.type) ?? new Set<string>();
-        set.add(id);
-        touched.set(touch.type, set);
-      }
+      for (const row of rows) addTouched(touch.type, row.id as string);
+    }
+    for (const clear of REFERENCES_CLEARED[type] ?? []) {
+      const rows = await tx
+        .update(clear.table)
+        .set({ [clear.source.name]: clear.to === 'null' ? null : contactZeroOf(clear.source) } as never)
+        .where(inArray(clear.source, ids))
+        .returning({ id: clear.target });
+      for (const row of rows) addTouched(clear.type, row.id as string);
     }
   }
 

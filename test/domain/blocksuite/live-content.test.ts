@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  buildBlockSuiteDocument,
   liveDocumentContent,
   readBlockSuiteDocument,
   snapshotBlockJson,
@@ -234,27 +235,37 @@ describe('the content of a live document, read again over kept readings', () => 
     });
   }
 
-  it('reads again what changed between two slices of a read', async () => {
+  it('reads again what changed between two slices of a read, walked or put together from the last walk', async () => {
+    // Large enough that putting the content together from the last walk pauses too.
     const doc = new Y.Doc();
-    Y.applyUpdate(doc, readFileSync(fixtures[0] as URL));
+    Y.applyUpdate(
+      doc,
+      Y.encodeStateAsUpdate(
+        buildBlockSuiteDocument(
+          'Sliced',
+          Array.from({ length: 5000 }, (_, i) => `paragraph ${i} about [[Topic ${i % 7}]]`),
+        ),
+      ),
+    );
     const random = generator(42);
     const counter = { next: 0 };
-    // Many blocks, so the read pauses several times.
-    for (let i = 0; i < 400; i += 1)
-      randomEdit(doc, { ...random, below: (n: number) => (n === 10 ? 4 : random.below(n)) }, counter);
     const live = liveDocumentContent(doc);
     await live.read(NO_SLICES);
-    for (let round = 0; round < 10; round += 1) {
-      randomEdit(doc, random, counter);
+    for (let round = 0; round < 12; round += 1) {
+      // Odd rounds change only texts (the last walk is reused), even ones add a block (a walk).
+      const kind = round % 2 === 0 ? 4 : 0;
+      randomEdit(doc, { ...random, below: (n: number) => (n === 10 ? kind : random.below(n)) }, counter);
       let pauses = 0;
       await live.read({
         due: () => true,
         pause: async () => {
           pauses += 1;
-          randomEdit(doc, random, counter);
+          // Texts, formats and new blocks: nothing that cuts the tree short of a pause.
+          if (pauses <= 3)
+            randomEdit(doc, { ...random, below: (n: number) => random.below(n === 10 ? 5 : n) }, counter);
         },
       });
-      expect(pauses).toBeGreaterThan(0);
+      expect(pauses, `round ${round}`).toBeGreaterThan(0);
       await expectSame(live, doc, `round ${round}`);
     }
   });
