@@ -69,7 +69,12 @@ const newPhase = (pid: number): Phase => ({
 });
 
 const database = await provisionDatabase();
-const running = await spawnServer(testEnvironment(database, { RATE_LIMITS: RATE_LIMITS === 'off' ? 'off' : 'on' }));
+// STALL_SERVER_ENV (JSON) adds variables to the server's environment, e.g. a MAX_LIVE_STRUCTS to
+// compare, or NODE_OPTIONS with --trace-gc to see which pauses are collections.
+const extraServerEnv = JSON.parse(process.env.STALL_SERVER_ENV ?? '{}') as Record<string, string>;
+const running = await spawnServer(
+  testEnvironment(database, { RATE_LIMITS: RATE_LIMITS === 'off' ? 'off' : 'on', ...extraServerEnv }),
+);
 const pid = running.child.pid as number;
 let stopped = false;
 let phase = newPhase(pid);
@@ -232,8 +237,14 @@ try {
       2,
     ),
   );
+  // Garbage collection, from the server's own metrics: a pause of a heap this size is a stall too.
+  const metricsText = await (await fetch(`${running.url}/metrics`)).text();
+  console.log(metricsText.split('\n').filter((line) => line.startsWith('nodejs_gc_duration_seconds')).join('\n'));
 } finally {
   stopped = true;
+  // SIGTERM first: the server drains and exits, so a --cpu-prof in NODE_OPTIONS gets written.
+  running.child.kill('SIGTERM');
+  await Promise.race([running.exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
   running.child.kill('SIGKILL');
   await database.drop();
 }
