@@ -239,7 +239,12 @@ try {
   );
   // Garbage collection, from the server's own metrics: a pause of a heap this size is a stall too.
   const metricsText = await (await fetch(`${running.url}/metrics`)).text();
-  console.log(metricsText.split('\n').filter((line) => line.startsWith('nodejs_gc_duration_seconds')).join('\n'));
+  console.log(
+    metricsText
+      .split('\n')
+      .filter((line) => line.startsWith('nodejs_gc_duration_seconds'))
+      .join('\n'),
+  );
 } finally {
   stopped = true;
   // SIGTERM first: the server drains and exits, so a --cpu-prof in NODE_OPTIONS gets written.
