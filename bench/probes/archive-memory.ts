@@ -7,15 +7,13 @@
 // text left in the update log (the archive merges it with the stored state), and ARCHIVE_BLOBS
 // (default 4) blobs of ARCHIVE_BLOB_MB (default 25) MB of random bytes. The peak is the kernel's
 // VmHWM of the server, reset (clear_refs) after the account is built, so it is the archive's alone.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import postgres from 'postgres';
 import * as Y from 'yjs';
 import { blobKeyOf } from '../../src/domain/blobs/blob-key.ts';
 import { provisionDatabase } from '../../test/helpers/database.ts';
-import { REPO_ROOT, testEnvironment } from '../../test/helpers/server.ts';
+import { spawnServer, testEnvironment } from '../../test/helpers/server.ts';
 
 const noteCount = Number(process.env.ARCHIVE_NOTES ?? 300);
 const noteBytes = Number(process.env.ARCHIVE_NOTE_KB ?? 64) * 1024;
@@ -27,25 +25,11 @@ const kib = (field: string, pid: number) =>
   Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
 const database = await provisionDatabase();
-const child = spawn(
-  process.execPath,
-  ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(REPO_ROOT, 'src/main.ts')],
-  { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...testEnvironment(database) } },
-);
+const server = await spawnServer(testEnvironment(database));
+const { child } = server;
 const sql = postgres(database.databaseUrl as string, { max: 1, onnotice: () => {} });
 try {
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /"port":(\d+)[^\n]*"msg":"server listening"/.exec(output);
-      if (match?.[1]) resolve(Number(match[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  const url = `http://127.0.0.1:${port}/api/v1`;
+  const url = `${server.url}/api/v1`;
   const call = async (method: string, route: string, body?: unknown, token?: string) => {
     const response = await fetch(`${url}${route}`, {
       method,
@@ -105,6 +89,6 @@ try {
 } finally {
   await sql.end();
   child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await server.exited;
   await database.drop();
 }
