@@ -14,7 +14,7 @@
 //   scheduler's delays, CPU time is the server's own).
 //   node --experimental-strip-types bench/probes/collab-stall.ts [documents=4] [updates per document=10] [rate limits on|off=on]
 import { readFileSync } from 'node:fs';
-import { amplifiedUpdate, isSyncStatus, updateFrame } from '../../test/collab/amplified-update.ts';
+import { amplifiedUpdate, sendAwaitingAck } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
 import { connectProvider, rawCollabClient, waitAcknowledged, waitSynced } from '../../test/helpers/collab.ts';
 import { provisionDatabase } from '../../test/helpers/database.ts';
@@ -170,17 +170,8 @@ try {
         return;
       }
       for (let u = 0; u < UPDATES_PER_DOCUMENT && client.isOpen(); u += 1) {
-        const acknowledged = new Promise<boolean>((resolve) => {
-          const onMessage = (data: Buffer) => {
-            if (!isSyncStatus(name, data)) return;
-            client.ws.off('message', onMessage);
-            resolve(true);
-          };
-          client.ws.on('message', onMessage);
-          void client.closed.then(() => resolve(false));
-        });
-        client.send(updateFrame(name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)));
-        if (await acknowledged) admitted += STRUCTS_PER_UPDATE;
+        if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)))
+          admitted += STRUCTS_PER_UPDATE;
       }
       if (!client.isOpen()) {
         const close = await client.closed;

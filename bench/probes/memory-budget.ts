@@ -5,7 +5,7 @@
 //   node --experimental-strip-types bench/probes/memory-budget.ts [MAX_LIVE_STRUCTS]
 // (an argument overrides the budget, e.g. 1000000000 to see the process without one).
 import { readFileSync } from 'node:fs';
-import { amplifiedUpdate, isSyncStatus, updateFrame } from '../../test/collab/amplified-update.ts';
+import { amplifiedUpdate, sendAwaitingAck } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
 import { rawCollabClient } from '../../test/helpers/collab.ts';
 import { provisionDatabase } from '../../test/helpers/database.ts';
@@ -44,18 +44,8 @@ try {
       continue;
     }
     for (let u = 0; u < UPDATES_PER_DOCUMENT && client.isOpen(); u += 1) {
-      const acknowledged = new Promise<boolean>((resolve) => {
-        const onMessage = (data: Buffer) => {
-          if (isSyncStatus(name, data)) {
-            client.ws.off('message', onMessage);
-            resolve(true);
-          }
-        };
-        client.ws.on('message', onMessage);
-        void client.closed.then(() => resolve(false));
-      });
-      client.send(updateFrame(name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)));
-      if (await acknowledged) admitted += STRUCTS_PER_UPDATE;
+      if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)))
+        admitted += STRUCTS_PER_UPDATE;
     }
     // Kept open, so the document stays in memory while the next one fills.
     if (!client.isOpen()) {

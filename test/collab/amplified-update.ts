@@ -2,8 +2,9 @@
 // Y.Map items in a root Y.Array `a`, each item ~6 encoded bytes (info byte, origin id, type ref)
 // and ~600 bytes of heap once applied. Built directly in the wire format so a test can make
 // millions of them in milliseconds without building them itself.
-import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { MessageType, SyncStep, syncStatusDocumentName } from '../../src/collab/frames.ts';
+import type { RawCollabClient } from '../helpers/collab.ts';
 
 const CONTENT_TYPE = 7;
 const HAS_ORIGIN = 128;
@@ -31,27 +32,30 @@ export function amplifiedUpdate(count: number, client = 424242): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-const MESSAGE_SYNC = 0;
-const SYNC_UPDATE = 2;
-/** Server → client: "your update was applied" (Hocuspocus's SyncStatus). */
-const SYNC_STATUS = 8;
-
 /** A raw client's sync-update frame carrying `update` for `documentName`. */
 export function updateFrame(documentName: string, update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarString(encoder, documentName);
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  encoding.writeVarUint(encoder, SYNC_UPDATE);
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, SyncStep.Update);
   encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
 
-/** The server's "your update was applied" (SyncStatus) for `documentName`, and nothing else. */
-export function isSyncStatus(documentName: string, data: Buffer): boolean {
-  try {
-    const decoder = decoding.createDecoder(new Uint8Array(data));
-    return decoding.readVarString(decoder) === documentName && decoding.readVarUint(decoder) === SYNC_STATUS;
-  } catch {
-    return false;
-  }
+/**
+ * Sends `update` for `documentName` and resolves true once the server acknowledges it (its
+ * SyncStatus for that document), false if the server closes the socket first.
+ */
+export function sendAwaitingAck(client: RawCollabClient, documentName: string, update: Uint8Array): Promise<boolean> {
+  const acknowledged = new Promise<boolean>((resolve) => {
+    const onMessage = (data: Buffer) => {
+      if (syncStatusDocumentName(new Uint8Array(data)) !== documentName) return;
+      client.ws.off('message', onMessage);
+      resolve(true);
+    };
+    client.ws.on('message', onMessage);
+    void client.closed.then(() => resolve(false));
+  });
+  client.send(updateFrame(documentName, update));
+  return acknowledged;
 }
