@@ -96,7 +96,7 @@ export async function updateNoteFromContent(
   });
   if (written.length > 0) {
     changes.push({ entityType: 'note', entityId: note.id });
-    if (!stored.sameText) await writeNoteSearchChunks(tx, note.id, snapshot.text);
+    if (!stored.sameText) await writeNoteSearchChunks(tx, note.id, snapshot.text, slices);
     if (titleChanged) {
       await recomputeLinksToTarget(tx, {
         id: note.id,
