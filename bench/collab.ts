@@ -18,6 +18,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import { SERVER_NODE_FLAGS } from '../src/runtime-flags.ts';
 import type { WorkerAssignment, WorkerReport } from './collab-worker.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -336,8 +337,9 @@ async function startThisServer(postgresUrl: string, serverEnv: Record<string, st
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fl-bench-'));
+  // As `npm start` runs it (plain Hocuspocus runs with Node's defaults, as it ships).
   const { child, port } = await startChild(
-    ['src/main.ts'],
+    [...SERVER_NODE_FLAGS, 'src/main.ts'],
     {
       NODE_ENV: 'production',
       JWT_SECRET: randomBytes(32).toString('hex'),
