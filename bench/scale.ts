@@ -43,6 +43,11 @@ export interface ScaleBenchOptions {
   memorySteps: number;
   /** Each configuration's profile runs this many times, interleaved; medians are reported. */
   repeats: number;
+  /**
+   * Only the two-instance profile, and no memory part (BENCH_SCALE_TWO_ONLY=1): quick alternating
+   * runs of two builds of the relay, read from each run's line (docs/benchmarks.md, "Scale-out").
+   */
+  twoOnly: boolean;
 }
 
 export function scaleBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchOptions {
@@ -56,6 +61,7 @@ export function scaleBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     documentBytes: number('BENCH_DOC_KB', 100) * 1024,
     memorySteps: number('BENCH_MEMORY_STEPS', 4),
     repeats: number('BENCH_REPEATS', 1),
+    twoOnly: env.BENCH_SCALE_TWO_ONLY === '1',
   };
 }
 
@@ -467,10 +473,11 @@ export interface ScaleBenchReport {
   };
 }
 
+/** The full report; null with `twoOnly`, whose result is the lines logged per run. */
 export async function runScaleBench(
   options: ScaleBenchOptions,
   log: (line: string) => void = console.log,
-): Promise<ScaleBenchReport> {
+): Promise<ScaleBenchReport | null> {
   const { profile } = options;
   log(
     `scale bench: ${profile.clients} clients / ${profile.documents} docs / ${profile.editsPerSecond} edits/s each / ${profile.seconds} s`,
@@ -482,7 +489,7 @@ export async function runScaleBench(
   ];
   // Interleaved, so a change in the machine's load hits every configuration alike.
   for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
-    for (const configuration of configurations) {
+    for (const configuration of options.twoOnly ? configurations.slice(2) : configurations) {
       const { result, cpuSeconds, editingCpuSeconds } = await withInstances(
         options,
         configuration.count,
@@ -536,6 +543,7 @@ export async function runScaleBench(
       configuration.cpu.push(cpuMsPerEdit);
     }
   }
+  if (options.twoOnly) return null;
   const [oneInstance, oneInstanceWithRedis, twoInstances] = configurations.map((configuration) =>
     medianProfile(configuration.runs),
   ) as [ProfileResult, ProfileResult, ProfileResult];
