@@ -13,6 +13,7 @@ import type { CollabContext, SocketState } from './context.ts';
 import { DurabilityExtension } from './durability-extension.ts';
 import { durableSocket } from './durable-socket.ts';
 import { FrameTooCostly, MalformedFrame, readClientFrame, type ValidatedFrames } from './frames.ts';
+import { createHeavyUpdateGate, HEAVY_UPDATE_COST } from './heavy-update-gate.ts';
 import { createMessageRateLimit } from './limits.ts';
 import { hocuspocusLiveDocuments } from './live-documents.ts';
 import type { LiveDocumentStates } from './live-document-states.ts';
@@ -146,6 +147,10 @@ export function createCollabServer(services: Services): CollabServer {
     clientTracking: false,
   });
   const sockets = new Set<SocketState>();
+  // One heavy update applied per event-loop turn across every socket (heavy-update-gate.ts).
+  const heavyUpdates = createHeavyUpdateGate((error) =>
+    logger.error({ err: error }, 'collaboration frame handling failed'),
+  );
   let accepting = true;
   let nextSocketId = 1;
 
@@ -176,20 +181,27 @@ export function createCollabServer(services: Services): CollabServer {
       socket.close(event);
     };
     const limits = { maxUpdateStructs: config.maxUpdateStructs };
+    const lane = heavyUpdates.lane((bytes) => {
+      if (!closed) connection.handleMessage(bytes);
+    });
     // Reads a frame the gate let through (an Auth frame, or one of an authenticated document) in
-    // full, and hands it to Hocuspocus.
+    // full, and hands it to Hocuspocus in order, a heavy update in an event-loop turn of its own.
     const deliver = (bytes: Uint8Array) => {
       if (closed) return;
+      let heavy = false;
       try {
         const frame = readClientFrame(bytes, limits);
         if (frame.kind === 'pong') return;
-        if (frame.update) validatedFrames.set(bytes, frame.update);
+        if (frame.update) {
+          validatedFrames.set(bytes, frame.update);
+          heavy = frame.update.cost >= HEAVY_UPDATE_COST;
+        }
       } catch (error) {
         if (error instanceof MalformedFrame) return refuse(CLOSE.malformedMessage, 'VALIDATION_ERROR');
         if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');
         throw error;
       }
-      connection.handleMessage(bytes);
+      lane.push(bytes, heavy);
     };
     const gate = createPreAuthGate({
       maxPendingBytes: config.maxPreAuthBytes,
@@ -217,6 +229,7 @@ export function createCollabServer(services: Services): CollabServer {
     });
     ws.on('close', (code, reason) => {
       closed = true;
+      lane.close();
       sockets.delete(socket);
       metrics.collabConnections.dec();
       connection.handleClose({ code, reason: reason.toString('utf8') });

@@ -5,7 +5,7 @@
 import * as decoding from 'lib0/decoding';
 import { countUpdateCost, MAX_VALUE_DEPTH, UpdateCostExceeded } from '../domain/documents/update-cost.ts';
 import { jsonDepthWithin } from '../domain/json-depth.ts';
-import { isWellFormedStateVector, isWellFormedUpdate } from '../domain/documents/yjs-bytes.ts';
+import { isWellFormedStateVector } from '../domain/documents/yjs-bytes.ts';
 
 export const MessageType = {
   Sync: 0,
@@ -96,16 +96,14 @@ function readAwarenessUpdate(bytes: Uint8Array): void {
 }
 
 function readUpdate(payload: Uint8Array, limits: FrameLimits): number {
-  let cost: number;
   try {
-    // Counted without building anything first, so an amplified update never becomes objects.
-    cost = countUpdateCost(payload, limits.maxUpdateStructs);
+    // Counted and checked in one pass without building anything, so an amplified update never
+    // becomes objects, and a well-formed one becomes objects once, when it is applied.
+    return countUpdateCost(payload, limits.maxUpdateStructs, { wellFormed: true });
   } catch (error) {
     if (error instanceof UpdateCostExceeded) throw new FrameTooCostly(error.message);
     throw new MalformedFrame('bad update');
   }
-  if (!isWellFormedUpdate(payload)) throw new MalformedFrame('bad update');
-  return cost;
 }
 
 function readBody(decoder: decoding.Decoder, type: number, limits: FrameLimits): ValidatedUpdate | undefined {

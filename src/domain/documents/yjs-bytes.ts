@@ -2,15 +2,8 @@
 // malformed update that reached the log would be replayed on every load of the document.
 import * as Y from 'yjs';
 
-/** True when `bytes` decode completely as a Yjs update (v1): structs, then the delete set. */
-export function isWellFormedUpdate(bytes: Uint8Array): boolean {
-  try {
-    Y.decodeUpdate(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Whether bytes are a well-formed update is answered by the struct counter in the same pass
+// (countUpdateCost with `wellFormed`, update-cost.ts), without building the structs.
 
 /** True when `bytes` decode as a Yjs state vector. */
 export function isWellFormedStateVector(bytes: Uint8Array): boolean {

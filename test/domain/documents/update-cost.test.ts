@@ -150,6 +150,150 @@ describe('countUpdateCost', () => {
   });
 });
 
+/** One item under the root type `t`, with `info` and its content written by `content` (the v1 format). */
+function oneItem(info: number, content: (encoder: encoding.Encoder) => void): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1); // one client
+  encoding.writeVarUint(encoder, 1); // one struct
+  encoding.writeVarUint(encoder, 7); // client
+  encoding.writeVarUint(encoder, 0); // clock
+  encoding.writeUint8(encoder, info);
+  if (info !== 10) {
+    encoding.writeVarUint(encoder, 1); // parent: a root type, by name
+    encoding.writeVarString(encoder, 't');
+  }
+  content(encoder);
+  encoding.writeVarUint(encoder, 0); // no deletions
+  return encoding.toUint8Array(encoder);
+}
+
+const decodes = (update: Uint8Array): boolean => {
+  try {
+    Y.decodeUpdate(update);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const wellFormed = (update: Uint8Array): boolean => {
+  try {
+    countUpdateCost(update, Number.POSITIVE_INFINITY, { wellFormed: true });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Every kind of content: text with formats and embeds, maps, arrays, XML, a subdocument, JSON. */
+function everyContent(doc: Y.Doc, changes: readonly Op[]): void {
+  for (const change of changes) apply(doc, change);
+  doc.getText('t').insertEmbed(0, { image: 'x.png' });
+  const fragment = doc.getXmlFragment('x');
+  const element = new Y.XmlElement('p');
+  fragment.push([element, new Y.XmlText('text')]);
+  // A hook is a child like any other; Yjs's types leave it out of XmlFragment's.
+  fragment.push([new Y.XmlHook('hook') as unknown as Y.XmlText]);
+  element.setAttribute('class', 'k');
+  doc.getMap('docs').set('sub', new Y.Doc({ guid: 'sub', meta: { a: 1 } }));
+}
+
+describe('countUpdateCost with wellFormed (one pass instead of Y.decodeUpdate)', () => {
+  it('accepts every update Yjs writes', () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 12 }), (changes) => {
+        const doc = new Y.Doc();
+        const updates: Uint8Array[] = [];
+        doc.on('update', (update: Uint8Array) => updates.push(update));
+        doc.transact(() => everyContent(doc, changes));
+        for (const update of [...updates, Y.encodeStateAsUpdate(doc)]) expect(wellFormed(update)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses every damaged update Yjs refuses (never lets through what Y.decodeUpdate would throw on)', () => {
+    let refusedByBoth = 0;
+    fc.assert(
+      fc.property(
+        fc.array(op, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        (changes, damage, cut) => {
+          const doc = new Y.Doc();
+          everyContent(doc, changes);
+          const update = Y.encodeStateAsUpdate(doc);
+          const damaged = update.slice();
+          for (const [at, byte] of damage) damaged[at % damaged.length] = byte;
+          for (const candidate of [damaged, damaged.subarray(0, cut % damaged.length)]) {
+            if (!wellFormed(candidate)) {
+              if (!decodes(candidate)) refusedByBoth += 1;
+              continue;
+            }
+            expect(decodes(candidate)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // The damage did reach the decoder: many candidates were refused by both.
+    expect(refusedByBoth).toBeGreaterThan(100);
+  });
+
+  it('refuses what only a full decode used to catch: bad UTF-8, JSON that does not parse, a flagged skip, a subdocument without options', () => {
+    const cases = {
+      // ContentString (4) of the bytes ff fe: not UTF-8
+      badUtf8: oneItem(4, (e) => encoding.writeVarUint8Array(e, new Uint8Array([0xff, 0xfe]))),
+      // ContentFormat (6): key "b", value "{" (not JSON)
+      badFormat: oneItem(6, (e) => {
+        encoding.writeVarString(e, 'b');
+        encoding.writeVarString(e, '{');
+      }),
+      // ContentEmbed (5) of "undefined": only ContentJSON takes that text
+      undefinedEmbed: oneItem(5, (e) => encoding.writeVarString(e, 'undefined')),
+      // A skip (10) with the parent-sub flag: Yjs reads it as an unknown content
+      flaggedSkip: oneItem(10 | 32, (e) => {
+        encoding.writeVarString(e, 'k');
+        encoding.writeVarUint(e, 3);
+      }),
+      // ContentDoc (9) whose options are null
+      nullDocOptions: oneItem(9, (e) => {
+        encoding.writeVarString(e, 'guid');
+        encoding.writeAny(e, null);
+      }),
+    };
+    for (const [name, update] of Object.entries(cases)) {
+      expect({ name, decodes: decodes(update) }).toEqual({ name, decodes: false });
+      expect({ name, wellFormed: wellFormed(update) }).toEqual({ name, wellFormed: false });
+      // The count alone never read these: what refuses them is the well-formedness check.
+      expect(() => countUpdateCost(update)).not.toThrow();
+    }
+    // ContentJSON (2) may hold the text "undefined"; a bare skip is a skip.
+    const fine = [
+      oneItem(2, (e) => {
+        encoding.writeVarUint(e, 2);
+        encoding.writeVarString(e, 'undefined');
+        encoding.writeVarString(e, '{"a":[1]}');
+      }),
+      oneItem(10, (e) => encoding.writeVarUint(e, 3)),
+    ];
+    for (const update of fine) expect([decodes(update), wellFormed(update)]).toEqual([true, true]);
+  });
+
+  it('reads the amplified update several times faster than Y.decodeUpdate', () => {
+    const update = amplifiedUpdate(50_000);
+    const time = (run: () => void) => {
+      const started = performance.now();
+      for (let i = 0; i < 5; i += 1) run();
+      return performance.now() - started;
+    };
+    time(() => Y.decodeUpdate(update));
+    time(() => countUpdateCost(update, 50_000, { wellFormed: true }));
+    expect(time(() => countUpdateCost(update, 50_000, { wellFormed: true }))).toBeLessThan(
+      time(() => Y.decodeUpdate(update)) / 3,
+    );
+  });
+});
+
 describe('admitUpdateCost', () => {
   const limits = { maxUpdateStructs: 100, maxDocumentStructs: 250 };
 

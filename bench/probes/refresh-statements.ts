@@ -1,0 +1,69 @@
+// A store of a large live document after a small edit (mode `store`, the log left unfolded: only
+// the derived data refreshed), N times, each timed (wall and main-thread CPU). With
+// LOG_STATEMENTS=1 on PostgreSQL every statement of the scratch database is logged with its
+// duration (`log_min_duration_statement = 0`; read them in PostgreSQL's log). BLOCKS (10000),
+// ROUNDS (20), EDIT=first|random (which paragraph is edited):
+// TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm exec -- node --experimental-strip-types --no-warnings bench/probes/refresh-statements.ts
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { compactDocument } from '../../src/domain/documents/compaction.ts';
+import { applyStoredState } from '../../src/domain/documents/document-state.ts';
+import { markStoredState, md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
+import { appendUpdates, loadDocumentState } from '../../src/domain/documents/update-log.ts';
+import { createTestDatabase } from '../../test/helpers/database.ts';
+import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
+import { paragraphsWithLinks } from '../store-derivatives.ts';
+
+const blocks = Number(process.env.BLOCKS ?? 10_000);
+const rounds = Number(process.env.ROUNDS ?? 20);
+// One connection, so that the session's logging setting holds for every statement.
+const t = await createTestDatabase({ maxConnections: 1 });
+try {
+  if (process.env.LOG_STATEMENTS && t.provisioned.databaseUrl)
+    await t.db.execute(sql`set log_min_duration_statement = 0`);
+  const owner = await insertUser(t.db);
+  const note = await insertNote(t.db, owner);
+  const page = buildBlockSuiteDocument(`Large ${blocks}`, paragraphsWithLinks(blocks).lines);
+  await appendUpdates(t.db, note.id, [Y.encodeStateAsUpdate(page)]);
+  await compactDocument(t.db, note.id);
+  const state = await loadDocumentState(t.db, note.id);
+  const doc = new Y.Doc();
+  applyStoredState(doc, state!);
+  markStoredState(doc, { rowVersion: state!.version!, docMd5: md5Hex(state!.stored) });
+  const live = { find: async () => doc, applyLogged: async () => false };
+  const paragraphs = [...doc.getMap<Y.Map<unknown>>('blocks').values()].filter(
+    (block) => block.get('sys:flavour') === 'affine:paragraph',
+  );
+  const edit = (round: number) => {
+    const at = process.env.EDIT === 'random' ? (round * 7919) % paragraphs.length : 0;
+    let update: Uint8Array | undefined;
+    const listen = (u: Uint8Array) => {
+      update = u;
+    };
+    doc.on('update', listen);
+    ((paragraphs[at] as Y.Map<unknown>).get('prop:text') as Y.Text).insert(0, `edit ${round} `);
+    doc.off('update', listen);
+    return update as Uint8Array;
+  };
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    await appendUpdates(t.db, note.id, [edit(round)]);
+    const started = performance.now();
+    const before = process.threadCpuUsage();
+    const result = await compactDocument(t.db, note.id, 'binary', [], live, 'store');
+    const used = process.threadCpuUsage(before);
+    wall.push(performance.now() - started);
+    cpu.push((used.user + used.system) / 1000);
+    if (result.status !== 'refreshed') throw new Error(`store: ${result.status}`);
+  }
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)] ?? 0;
+  console.log(`${blocks} blocks, ${rounds} refreshes, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log(`wall ms: median ${median(wall).toFixed(1)}, all ${wall.map((ms) => ms.toFixed(0)).join(' ')}`);
+  console.log(`cpu ms: median ${median(cpu).toFixed(1)}, all ${cpu.map((ms) => ms.toFixed(0)).join(' ')}`);
+} finally {
+  await t.drop();
+}
