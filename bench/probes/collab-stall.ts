@@ -12,7 +12,7 @@
 //   is the window's);
 // - the server's CPU seconds (from /proc: wall-clock figures on a shared machine include the
 //   scheduler's delays, CPU time is the server's own).
-//   node --experimental-strip-types bench/probes/collab-stall.ts [documents=4] [updates per document=10] [rate limits on|off=on]
+//   node --experimental-strip-types bench/probes/collab-stall.ts [documents=4] [updates per document=10] [rate limits on|off=on] [origins loose|chained=loose]
 import { readFileSync } from 'node:fs';
 import { amplifiedUpdate, sendAwaitingAck } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
@@ -23,6 +23,12 @@ import { spawnServer, testEnvironment } from '../../test/helpers/server.ts';
 const DOCUMENTS = Number(process.argv[2] ?? 4);
 const UPDATES_PER_DOCUMENT = Number(process.argv[3] ?? 10);
 const RATE_LIMITS = process.argv[4] ?? 'on';
+// `loose` (default): each update's first item names no origin, so Yjs scans the whole array for
+// it and the server refuses the update once that scan passes MAX_INTEGRATION_STEPS
+// (src/domain/documents/integration-cost.ts); `chained`: each update goes after the last item of
+// the one before, as a client appending would, so nothing is scanned and every update up to
+// MAX_DOCUMENT_STRUCTS is admitted.
+const ORIGINS = process.argv[5] ?? 'loose';
 const STRUCTS_PER_UPDATE = 50_000;
 const BASELINE_MS = 5000;
 const EDIT_INTERVAL_MS = 100;
@@ -170,7 +176,11 @@ try {
         return;
       }
       for (let u = 0; u < UPDATES_PER_DOCUMENT && client.isOpen(); u += 1) {
-        if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)))
+        const after =
+          ORIGINS === 'chained' && u > 0
+            ? { client: 1000 + d * 100 + u - 1, clock: STRUCTS_PER_UPDATE - 1 }
+            : undefined;
+        if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u, after)))
           admitted += STRUCTS_PER_UPDATE;
       }
       if (!client.isOpen()) {
@@ -214,6 +224,7 @@ try {
       {
         engine: database.databaseUrl ? 'postgres' : 'pglite',
         rate_limits: RATE_LIMITS,
+        origins: ORIGINS,
         documents: DOCUMENTS,
         updates_per_document: UPDATES_PER_DOCUMENT,
         structs_admitted: admitted,

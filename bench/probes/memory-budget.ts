@@ -44,7 +44,10 @@ try {
       continue;
     }
     for (let u = 0; u < UPDATES_PER_DOCUMENT && client.isOpen(); u += 1) {
-      if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u)))
+      // Each update after the last item of the one before, as a client appending would: an update
+      // naming no origin in a long array is refused for its integration cost (integration-cost.ts).
+      const after = u > 0 ? { client: 1000 + d * 100 + u - 1, clock: STRUCTS_PER_UPDATE - 1 } : undefined;
+      if (await sendAwaitingAck(client, name, amplifiedUpdate(STRUCTS_PER_UPDATE, 1000 + d * 100 + u, after)))
         admitted += STRUCTS_PER_UPDATE;
     }
     // Kept open, so the document stays in memory while the next one fills.

@@ -25,6 +25,7 @@ import * as Y from 'yjs';
 import type { beforeHandleMessagePayload, Document, Extension } from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { DomainError } from '../domain/errors.ts';
+import { IntegrationTooCostly, integrationSteps } from '../domain/documents/integration-cost.ts';
 import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import { isEmptyUpdate } from '../domain/documents/yjs-bytes.ts';
 import type { Logger } from '../logger.ts';
@@ -71,6 +72,15 @@ export class DurabilityExtension implements Extension {
 
     const { documents, metrics } = this.options;
     metrics.collabUpdatesReceived.inc();
+    try {
+      // Before anything is taken or logged: an update Yjs would need seconds to place (integration-cost.ts).
+      integrationSteps(document, frame.update);
+    } catch (error) {
+      if (!(error instanceof IntegrationTooCostly)) throw error;
+      metrics.errors.inc({ transport: 'collab', code: 'PAYLOAD_TOO_LARGE' });
+      context.socket.close(CLOSE.updateTooComplex);
+      throw refusal(CLOSE.updateTooComplex);
+    }
     if (!entry || !context.noteId) {
       // Not loaded by us (cannot happen for an authenticated connection): never apply unlogged.
       context.socket.close(CLOSE.unavailable);

@@ -10,14 +10,23 @@ const CONTENT_TYPE = 7;
 const HAS_ORIGIN = 128;
 const Y_MAP = 1;
 
-export function amplifiedUpdate(count: number, client = 424242): Uint8Array {
+export function amplifiedUpdate(
+  count: number,
+  client = 424242,
+  /** The item the first one goes after (as a client appending would name it); none: "somewhere in `a`". */
+  after?: { client: number; clock: number },
+): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, 1); // one client
   encoding.writeVarUint(encoder, count);
   encoding.writeVarUint(encoder, client);
   encoding.writeVarUint(encoder, 0); // first clock
   for (let clock = 0; clock < count; clock += 1) {
-    if (clock === 0) {
+    if (clock === 0 && after) {
+      encoding.writeUint8(encoder, CONTENT_TYPE | HAS_ORIGIN);
+      encoding.writeVarUint(encoder, after.client);
+      encoding.writeVarUint(encoder, after.clock);
+    } else if (clock === 0) {
       encoding.writeUint8(encoder, CONTENT_TYPE);
       encoding.writeVarUint(encoder, 1); // parent is a root type, by name
       encoding.writeVarString(encoder, 'a');
@@ -26,6 +35,26 @@ export function amplifiedUpdate(count: number, client = 424242): Uint8Array {
       encoding.writeVarUint(encoder, client); // origin: the previous item
       encoding.writeVarUint(encoder, clock - 1);
     }
+    encoding.writeVarUint(encoder, Y_MAP);
+  }
+  encoding.writeVarUint(encoder, 0); // empty delete set
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * `count` empty Y.Map items in the root Y.Array `a`, none with an origin ("somewhere in `a`"): Yjs
+ * places each by scanning every item `a` already holds (src/domain/documents/integration-cost.ts).
+ */
+export function noOriginUpdate(count: number, client = 434343): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1); // one client
+  encoding.writeVarUint(encoder, count);
+  encoding.writeVarUint(encoder, client);
+  encoding.writeVarUint(encoder, 0); // first clock
+  for (let clock = 0; clock < count; clock += 1) {
+    encoding.writeUint8(encoder, CONTENT_TYPE);
+    encoding.writeVarUint(encoder, 1); // parent is a root type, by name
+    encoding.writeVarString(encoder, 'a');
     encoding.writeVarUint(encoder, Y_MAP);
   }
   encoding.writeVarUint(encoder, 0); // empty delete set

@@ -6,7 +6,7 @@ import { queryRows } from '../../src/db/rows.ts';
 import { buildBlockSuiteDocument, normalizeTitle } from '../../src/domain/blocksuite/index.ts';
 import { updateNoteFromDocument } from '../../src/domain/notes/document-derivatives.ts';
 import { onNoteTitleOrArchiveChanged } from '../../src/domain/notes/title-links.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTestDatabase, type TestDatabase, testEngine } from '../helpers/database.ts';
 
 let database: TestDatabase;
 
@@ -213,5 +213,30 @@ describe("storing a document updates its note's derived data", () => {
     await store(source, doc);
     expect(await linkTargets(source.id)).toEqual([]);
     expect(await topicSlugsOf(source.id)).toEqual([]);
+  });
+
+  it('writes a large snapshot compressed with lz4 where the server has it, and reads it back alike', async () => {
+    const owner = await createOwner('large@example.com');
+    const note = await createNote(owner, null);
+    const lines = Array.from({ length: 4000 }, (_, index) => `Paragraph ${index} about quarterly budgets and owners`);
+    await store(note, buildBlockSuiteDocument('Large', lines));
+    const [row] = await queryRows<{ method: string | null; lz4: boolean; blocks: number; text: string }>(
+      database.db,
+      sql`select pg_column_compression(blocksuite_snapshot) as method,
+            exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)) as lz4,
+            jsonb_array_length(blocksuite_snapshot->'blocks') as blocks, blocksuite_snapshot->>'text' as text
+          from notes where id = ${note.id}`,
+    );
+    // PGlite is built without lz4; the PostgreSQL the tests run on has it.
+    expect(row?.lz4).toBe(testEngine() === 'postgres');
+    expect(row?.method).toBe(row?.lz4 ? 'lz4' : 'pglz');
+    expect(row?.text).toBe(lines.join('\n'));
+    expect(row?.blocks).toBeGreaterThan(4000);
+    // Only for the store's transaction: the session's default is untouched.
+    const [setting] = await queryRows<{ method: string }>(
+      database.db,
+      sql`select current_setting('default_toast_compression') as method`,
+    );
+    expect(setting?.method).toBe('pglz');
   });
 });

@@ -215,6 +215,68 @@ export interface CountOptions {
    * file), so that one pass answers both "how much" and "is it an update".
    */
   wellFormed?: boolean;
+  /**
+   * Called for every item with where it asks to be placed (integration-cost.ts); the object is
+   * reused from one item to the next.
+   */
+  placements?: (item: ItemPlacement) => void;
+}
+
+/** Where an item of an update asks to go: its origins, and its parent when it names one. */
+export interface ItemPlacement {
+  /** The left origin's client and clock; -1 when the item has none. */
+  originClient: number;
+  originClock: number;
+  /** The right origin's; -1 when none. */
+  rightClient: number;
+  rightClock: number;
+  /** Named only when the item has no origin on either side: a root type's name… */
+  parentName: string | null;
+  /** …or the id of the item holding the parent type (-1 when named or not given). */
+  parentClient: number;
+  parentClock: number;
+  /** The map key, when the item is a map entry and names its parent. */
+  parentSub: string | null;
+}
+
+/** What the `placements` callback threw, passed on as it is. */
+class PlacementsStopped extends Error {
+  override name = 'PlacementsStopped';
+}
+
+function readPlacement(decoder: decoding.Decoder, info: number, counter: Counter, placement: ItemPlacement): void {
+  placement.originClient = -1;
+  placement.originClock = -1;
+  placement.rightClient = -1;
+  placement.rightClock = -1;
+  placement.parentName = null;
+  placement.parentClient = -1;
+  placement.parentClock = -1;
+  placement.parentSub = null;
+  if (info & BIT8) {
+    placement.originClient = decoding.readVarUint(decoder);
+    placement.originClock = decoding.readVarUint(decoder);
+  }
+  if (info & BIT7) {
+    placement.rightClient = decoding.readVarUint(decoder);
+    placement.rightClock = decoding.readVarUint(decoder);
+  }
+  if ((info & (BIT7 | BIT8)) === 0) {
+    if (decoding.readVarUint(decoder) === 1) placement.parentName = decodeText(skipString(decoder, counter));
+    else {
+      placement.parentClient = decoding.readVarUint(decoder);
+      placement.parentClock = decoding.readVarUint(decoder);
+    }
+    if (info & BIT6) placement.parentSub = decodeText(skipString(decoder, counter));
+  }
+}
+
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new UndecodableUpdate('string is not UTF-8');
+  }
 }
 
 /**
@@ -229,6 +291,17 @@ export function countUpdateCost(
 ): number {
   const counter = new Counter(max, options.wellFormed === true);
   const decoder = decoding.createDecoder(update);
+  const { placements } = options;
+  const placement: ItemPlacement = {
+    originClient: -1,
+    originClock: -1,
+    rightClient: -1,
+    rightClock: -1,
+    parentName: null,
+    parentClient: -1,
+    parentClock: -1,
+    parentSub: null,
+  };
   try {
     const clients = decoding.readVarUint(decoder);
     for (let c = 0; c < clients; c += 1) {
@@ -244,6 +317,16 @@ export function countUpdateCost(
         // Yjs reads a skip only from the bare info byte 10; with flag bits it is an unknown content.
         if (kind === GC || (kind === SKIP && (info === SKIP || !counter.strict))) {
           decoding.readVarUint(decoder); // length
+          continue;
+        }
+        if (placements) {
+          readPlacement(decoder, info, counter, placement);
+          skipContent(decoder, kind, counter);
+          try {
+            placements(placement);
+          } catch (error) {
+            throw new PlacementsStopped('placements stopped', { cause: error });
+          }
           continue;
         }
         if (info & BIT8) skipId(decoder); // origin
@@ -271,6 +354,7 @@ export function countUpdateCost(
     }
   } catch (error) {
     if (error instanceof UpdateCostExceeded || error instanceof UndecodableUpdate) throw error;
+    if (error instanceof PlacementsStopped) throw error.cause;
     // lib0 throws plain Errors for a varint or string cut short.
     throw new UndecodableUpdate('undecodable update');
   }

@@ -85,6 +85,7 @@ export async function updateNoteFromContent(
   const titleChanged = title !== stored.title;
   const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
   const json = await snapshotJson(snapshot, slices);
+  if (json.length > LZ4_SNAPSHOT_CHARS) await preferLz4Compression(tx, {});
   // Written only when the title or the snapshot differs (same text and title: the blocks, ids and
   // flavours, may still differ); PostgreSQL compares, so the stored snapshot is never read here.
   const written = await writeSnapshot(tx, {
@@ -192,6 +193,23 @@ const writeSnapshot = preparedStatement<
     where n.id = ${p.noteId}::uuid
       and (n.title is distinct from wanted.title or n.blocksuite_snapshot is distinct from wanted.snapshot)
     returning n.id`,
+);
+
+/** Snapshot JSON (characters) past which its write asks for lz4 compression. */
+const LZ4_SNAPSHOT_CHARS = 256 * 1024;
+
+/**
+ * For the rest of the transaction, values PostgreSQL compresses (TOAST) use lz4 instead of the
+ * default pglz, when the server has lz4: a 100k-block snapshot (20 MB of JSON) is written in
+ * 236–334 ms instead of 480–576 ms, at the same stored size (docs/benchmarks.md, "Large
+ * documents"). Each stored value names its method, so values written either way read alike, and
+ * a server without lz4 (PGlite) answers no row and sets nothing. A setting rather than the
+ * column's own method, which would take a migration PGlite cannot run.
+ */
+const preferLz4Compression = preparedStatement<Record<string, never>>(
+  'prefer_lz4_compression',
+  () => sql`select set_config('default_toast_compression', 'lz4', true) from pg_settings
+    where name = 'default_toast_compression' and 'lz4' = any(enumvals)`,
 );
 
 /** Characters hashed per slice check (~2 ms). */

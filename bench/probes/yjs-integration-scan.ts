@@ -1,0 +1,64 @@
+// How long Yjs takes to integrate an update, against the size of the document it goes into
+// (docs/security.md, "Known gaps"; docs/benchmarks.md, "stall"). In-process, Yjs only, no server:
+// Hocuspocus applies a client's update with the same Y.applyUpdate.
+//
+// Yjs places an item by scanning, from its left origin, the items up to its right origin that
+// were inserted concurrently (YATA's conflict resolution, Item.integrate). An item whose origins
+// are far apart in the document (both null: "somewhere in this array") scans everything between
+// them, one step per item, with two Sets and two store lookups per step. So:
+// - the stall probe's update (50 000 empty maps chained one after another, the first with no
+//   origin, each update from a new client) scans the whole array once: its cost grows with the
+//   document (rows "amplified");
+// - an update whose every item has no origin scans the array once per item: its cost is its item
+//   count times the document's (rows "no origin"), however small the update. `server_check` is
+//   what the server's bound on that walk (src/domain/documents/integration-cost.ts) answers first.
+//   node --experimental-strip-types bench/probes/yjs-integration-scan.ts [document items=200000] [no-origin items=100]
+import * as Y from 'yjs';
+import { IntegrationTooCostly, integrationSteps } from '../../src/domain/documents/integration-cost.ts';
+import { amplifiedUpdate, noOriginUpdate } from '../../test/collab/amplified-update.ts';
+
+const DOCUMENT_ITEMS = Number(process.argv[2] ?? 200_000);
+const NO_ORIGIN_ITEMS = Number(process.argv[3] ?? 100);
+const CHUNK = 50_000;
+const timed = (run: () => void): number => {
+  const started = performance.now();
+  run();
+  return Math.round(performance.now() - started);
+};
+
+const doc = new Y.Doc();
+const amplified: Array<{ items_before: number; apply_ms: number }> = [];
+for (let before = 0, client = 1000; before < DOCUMENT_ITEMS; before += CHUNK, client += 1) {
+  const update = amplifiedUpdate(Math.min(CHUNK, DOCUMENT_ITEMS - before), client);
+  amplified.push({ items_before: before, apply_ms: timed(() => Y.applyUpdate(doc, update)) });
+}
+// A higher client than every one before: each item scans every item already in `a`.
+const noOrigin = noOriginUpdate(NO_ORIGIN_ITEMS, 1_000_000);
+// What the server's check (integration-cost.ts) answers, and how fast, before Yjs is let at it.
+let refused = false;
+const checkMs = timed(() => {
+  try {
+    integrationSteps(doc, noOrigin);
+  } catch (error) {
+    if (!(error instanceof IntegrationTooCostly)) throw error;
+    refused = true;
+  }
+});
+const noOriginMs = timed(() => Y.applyUpdate(doc, noOrigin));
+console.log(
+  JSON.stringify(
+    {
+      amplified,
+      no_origin: {
+        items: NO_ORIGIN_ITEMS,
+        bytes: noOrigin.length,
+        items_before: DOCUMENT_ITEMS,
+        apply_ms: noOriginMs,
+        ms_per_item: Math.round((noOriginMs / NO_ORIGIN_ITEMS) * 10) / 10,
+        server_check: { refused, ms: checkMs },
+      },
+    },
+    null,
+    2,
+  ),
+);

@@ -1,0 +1,108 @@
+// The bound on what Yjs walks to place an update's items (src/domain/documents/integration-cost.ts):
+// an update whose items name no origin in a long array (each scans the whole array in Yjs: seconds
+// for a few hundred bytes) is refused before it is logged or applied; real edits walk a handful.
+import fc from 'fast-check';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  IntegrationTooCostly,
+  integrationSteps,
+  MAX_INTEGRATION_STEPS,
+} from '../../src/domain/documents/integration-cost.ts';
+import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { amplifiedUpdate, noOriginUpdate, sendAwaitingAck } from './amplified-update.ts';
+
+/** A document whose root array `a` holds `items` empty maps, chained as a client appends them. */
+function longArray(items: number): Y.Doc {
+  const doc = new Y.Doc();
+  for (let done = 0, client = 1000; done < items; done += 50_000, client += 1)
+    Y.applyUpdate(doc, amplifiedUpdate(Math.min(50_000, items - done), client));
+  return doc;
+}
+
+describe('integrationSteps', () => {
+  it('refuses items without origins in a long array before Yjs walks it once per item', () => {
+    const doc = longArray(150_000);
+    const started = performance.now();
+    expect(() => integrationSteps(doc, noOriginUpdate(20))).toThrow(IntegrationTooCostly);
+    // The check walks at most the bound once (Yjs would walk 20 × 150 000 items with two Sets).
+    expect(performance.now() - started).toBeLessThan(500);
+    // Appending after the last item, inserting before the first: nothing to walk.
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const edits: Uint8Array[] = [];
+    peer.on('update', (update: Uint8Array) => edits.push(update));
+    peer.getArray('a').push([new Y.Map()]);
+    peer.getArray('a').insert(0, [new Y.Map()]);
+    peer.getArray('a').insert(75_000, [new Y.Map()]);
+    for (const edit of edits) expect(integrationSteps(doc, edit)).toBeLessThanOrEqual(2);
+  });
+
+  it('walks only the concurrent items for edits of two offline replicas (text, arrays, maps)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat(40), fc.string({ minLength: 1, maxLength: 5 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (edits) => {
+          const server = new Y.Doc();
+          server.getText('t').insert(0, 'shared start');
+          const replicas = [new Y.Doc(), new Y.Doc()];
+          for (const replica of replicas) Y.applyUpdate(replica, Y.encodeStateAsUpdate(server));
+          for (const [first, at, text] of edits) {
+            const replica = replicas[first ? 0 : 1] as Y.Doc;
+            const shared = replica.getText('t');
+            shared.insert(Math.min(at, shared.length), text);
+            replica.getArray('list').push([text]);
+            replica.getMap('m').set(text, at);
+          }
+          for (const replica of replicas) {
+            const update = Y.encodeStateAsUpdate(replica, Y.encodeStateVector(server));
+            // Bounded by the items the other replica added concurrently, not by the bound.
+            expect(integrationSteps(server, update)).toBeLessThanOrEqual(4 * edits.length + 4);
+            Y.applyUpdate(server, update);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(MAX_INTEGRATION_STEPS).toBeGreaterThan(10_000);
+  });
+});
+
+describe('integration cost on a real socket', () => {
+  let server: TestServer;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    user = await registerUser(server.url);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('closes the socket with 4413 and logs nothing; the document and its editors carry on', async () => {
+    const name = 'integration-cost-doc';
+    const attacker = await rawCollabClient(server.collabUrl);
+    expect(await attacker.authenticate(name, user.accessToken)).toBe('authenticated');
+    for (const client of [1000, 1001, 1002])
+      expect(await sendAwaitingAck(attacker, name, amplifiedUpdate(50_000, client))).toBe(true);
+    const started = performance.now();
+    // 20 items, 107 bytes: Yjs would walk the 150 000 items of `a` once per item.
+    expect(await sendAwaitingAck(attacker, name, noOriginUpdate(20))).toBe(false);
+    expect(await attacker.closed).toEqual({ code: 4413, reason: 'Update too complex' });
+    expect(performance.now() - started).toBeLessThan(5000);
+
+    const editor = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
+    await waitSynced(editor, 30_000);
+    expect(editor.doc.getArray('a').length).toBe(150_000);
+    editor.doc.getText('text').insert(0, 'still editable');
+    await waitAcknowledged(editor);
+    expect(textOf(editor.doc)).toBe('still editable');
+    editor.destroy();
+  });
+});
