@@ -18,6 +18,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import { SERVER_NODE_FLAGS } from '../src/runtime-flags.ts';
 import type { WorkerAssignment, WorkerReport } from './collab-worker.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -336,8 +337,9 @@ async function startThisServer(postgresUrl: string, serverEnv: Record<string, st
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fl-bench-'));
+  // As `npm start` runs it (plain Hocuspocus runs with Node's defaults, as it ships).
   const { child, port } = await startChild(
-    ['src/main.ts'],
+    [...SERVER_NODE_FLAGS, 'src/main.ts'],
     {
       NODE_ENV: 'production',
       JWT_SECRET: randomBytes(32).toString('hex'),
@@ -629,9 +631,10 @@ async function runAppendCost(target: Target, options: CollabBenchOptions): Promi
  * With BENCH_CPU_PROFILE_DIR: the measured window's start, last edit and end, appended to
  * `windows.jsonl` there as one line per server, in microseconds of the monotonic clock that V8's
  * CPU profiles time their samples with, so that a profile can be read over the window only
- * (start-up and module loading are otherwise most of it).
+ * (start-up and module loading are otherwise most of it). Several servers (bench/scale.ts) share
+ * one window.
  */
-function profileWindowMarks(target: Target) {
+export function profileWindowMarks(servers: Array<{ pid?: number | undefined; name: string }>) {
   const dir = process.env.BENCH_CPU_PROFILE_DIR;
   const times: Record<string, number> = {};
   return {
@@ -640,7 +643,7 @@ function profileWindowMarks(target: Target) {
       if (dir && name === 'end')
         appendFileSync(
           path.join(dir, 'windows.jsonl'),
-          `${JSON.stringify({ pid: target.pid, name: target.name, ...times })}\n`,
+          servers.map((server) => `${JSON.stringify({ pid: server.pid, name: server.name, ...times })}\n`).join(''),
         );
     },
   };
@@ -673,7 +676,7 @@ async function benchTarget(
   let commitsAfter: CommitCounters | undefined;
   let sampler: ReturnType<typeof startResourceSampler> | undefined;
   let resources = { postgresCpuSeconds: Number.NaN, peakRssMb: Number.NaN };
-  const marks = profileWindowMarks(target);
+  const marks = profileWindowMarks([target]);
   const profile = options.parts.includes('profile')
     ? await runProfile(target, options, {
         async start() {

@@ -23,6 +23,7 @@ import * as Y from 'yjs';
 import {
   collabBenchOptionsFromEnv,
   documentOfSize,
+  profileWindowMarks,
   runProfile,
   startChild,
   stopChild,
@@ -42,6 +43,11 @@ export interface ScaleBenchOptions {
   memorySteps: number;
   /** Each configuration's profile runs this many times, interleaved; medians are reported. */
   repeats: number;
+  /**
+   * Only the two-instance profile, and no memory part (BENCH_SCALE_TWO_ONLY=1): quick alternating
+   * runs of two builds of the relay, read from each run's line (docs/benchmarks.md, "Scale-out").
+   */
+  twoOnly: boolean;
 }
 
 export function scaleBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ScaleBenchOptions {
@@ -55,6 +61,7 @@ export function scaleBenchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     documentBytes: number('BENCH_DOC_KB', 100) * 1024,
     memorySteps: number('BENCH_MEMORY_STEPS', 4),
     repeats: number('BENCH_REPEATS', 1),
+    twoOnly: env.BENCH_SCALE_TWO_ONLY === '1',
   };
 }
 
@@ -466,10 +473,11 @@ export interface ScaleBenchReport {
   };
 }
 
+/** The full report; null with `twoOnly`, whose result is the lines logged per run. */
 export async function runScaleBench(
   options: ScaleBenchOptions,
   log: (line: string) => void = console.log,
-): Promise<ScaleBenchReport> {
+): Promise<ScaleBenchReport | null> {
   const { profile } = options;
   log(
     `scale bench: ${profile.clients} clients / ${profile.documents} docs / ${profile.editsPerSecond} edits/s each / ${profile.seconds} s`,
@@ -481,14 +489,23 @@ export async function runScaleBench(
   ];
   // Interleaved, so a change in the machine's load hits every configuration alike.
   for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
-    for (const configuration of configurations) {
-      const { result, cpuSeconds } = await withInstances(
+    for (const configuration of options.twoOnly ? configurations.slice(2) : configurations) {
+      const { result, cpuSeconds, editingCpuSeconds } = await withInstances(
         options,
         configuration.count,
         configuration.redis,
         async (instances, token) => {
           log(`  ${configuration.label}: load profile (run ${repeat} of ${options.repeats})…`);
-          const before = instances.map((instance) => cpuSecondsOf(instance.child.pid!));
+          const cpuNow = () => instances.reduce((sum, instance) => sum + cpuSecondsOf(instance.child.pid!), 0);
+          const before = cpuNow();
+          // With BENCH_CPU_PROFILE_DIR, each instance's profile can be read over the edits alone.
+          const marks = profileWindowMarks(
+            instances.map((instance, index) => ({
+              pid: instance.child.pid,
+              name: `${configuration.label} #${index + 1}`,
+            })),
+          );
+          let editing = { from: Number.NaN, to: Number.NaN };
           const result = await runProfile(
             {
               name: configuration.label,
@@ -498,25 +515,35 @@ export async function runScaleBench(
               stop: async () => {},
             },
             profile,
+            {
+              async start() {
+                editing = { from: cpuNow(), to: Number.NaN };
+                marks.mark('start');
+              },
+              async edited() {
+                editing.to = cpuNow();
+                marks.mark('edited');
+              },
+              async end() {
+                marks.mark('end');
+              },
+            },
           );
           // Every server process together: what the work cost, whatever the machine's other load.
-          return {
-            result,
-            cpuSeconds: instances.reduce(
-              (sum, instance, index) => sum + cpuSecondsOf(instance.child.pid!) - before[index]!,
-              0,
-            ),
-          };
+          return { result, cpuSeconds: cpuNow() - before, editingCpuSeconds: editing.to - editing.from };
         },
       );
       const cpuMsPerEdit = round((cpuSeconds * 1000) / result.edits);
+      // Only while the edits run: without the clients' connects and loads before, nor the stores after.
+      const editingCpuMsPerEdit = round((editingCpuSeconds * 1000) / result.edits);
       log(
-        `    delivered/s ${result.deliveredPerSecond}, fan-out p99 ${result.fanoutMs.p99} ms, server CPU ${cpuMsPerEdit} ms/edit, errors ${result.errors}`,
+        `    delivered/s ${result.deliveredPerSecond}, fan-out p50/p99 ${result.fanoutMs.p50}/${result.fanoutMs.p99} ms, server CPU ${cpuMsPerEdit} ms/edit (${editingCpuMsPerEdit} while editing), errors ${result.errors}`,
       );
       configuration.runs.push(result);
       configuration.cpu.push(cpuMsPerEdit);
     }
   }
+  if (options.twoOnly) return null;
   const [oneInstance, oneInstanceWithRedis, twoInstances] = configurations.map((configuration) =>
     medianProfile(configuration.runs),
   ) as [ProfileResult, ProfileResult, ProfileResult];

@@ -6,14 +6,12 @@
 // must run on this machine. CPU time, not wall time: it moves far less with the machine's load.
 // PROBE_NOTES (40) notes, PROBE_ROUNDS (5) edits and compactions of each; the database path of
 // compaction (the store of a document not loaded here), with the version-history hook.
-import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { queryRows } from '../../src/db/rows.ts';
 import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
 import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
+import { postgresCpuSeconds } from './postgres-cpu.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
 import { setFirstParagraph } from '../../test/history/blocksuite-edits.ts';
@@ -45,23 +43,6 @@ for (let index = 0; index < notesCount; index += 1) {
 }
 
 const databaseName = new URL(databaseUrl).pathname.slice(1);
-const ticks = 100; // USER_HZ
-async function postgresCpuSeconds(): Promise<number> {
-  const rows = await queryRows<{ pid: number }>(
-    db,
-    sql`select pid from pg_stat_activity where datname = ${databaseName}`,
-  );
-  let total = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticks;
-    } catch {
-      // A backend that ended meanwhile.
-    }
-  }
-  return total;
-}
 
 let serverMicros = 0;
 let postgresSeconds = 0;
@@ -75,7 +56,7 @@ for (let round = 0; round < rounds; round += 1) {
     setFirstParagraph(doc, `See [[Alpha]] and [[Beta]] round ${round} note ${index}`);
     doc.off('update', listen);
     await appendUpdates(db, id, updates);
-    const pgBefore = await postgresCpuSeconds();
+    const pgBefore = await postgresCpuSeconds(db, databaseName);
     const before = statements;
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -84,7 +65,7 @@ for (let round = 0; round < rounds; round += 1) {
     const used = process.cpuUsage(cpu);
     counted += statements - before;
     serverMicros += used.user + used.system;
-    postgresSeconds += (await postgresCpuSeconds()) - pgBefore;
+    postgresSeconds += (await postgresCpuSeconds(db, databaseName)) - pgBefore;
   }
 }
 const compactions = notesCount * rounds;

@@ -2,16 +2,18 @@
 // the derived data refreshed), N times, each timed (wall and main-thread CPU). With
 // LOG_STATEMENTS=1 on PostgreSQL every statement of the scratch database is logged with its
 // duration (`log_min_duration_statement = 0`; read them in PostgreSQL's log). BLOCKS (10000),
-// ROUNDS (20), EDIT=first|random (which paragraph is edited):
+// ROUNDS (20), EDIT=first|random (which paragraph is edited),
+// VERSION=1 (the first store takes a version):
 // TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm exec -- node --experimental-strip-types --no-warnings bench/probes/refresh-statements.ts
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
-import { compactDocument } from '../../src/domain/documents/compaction.ts';
+import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
 import { applyStoredState } from '../../src/domain/documents/document-state.ts';
 import { markStoredState, md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
 import { appendUpdates, loadDocumentState } from '../../src/domain/documents/update-log.ts';
+import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
 import { paragraphsWithLinks } from '../store-derivatives.ts';
@@ -47,16 +49,33 @@ try {
     doc.off('update', listen);
     return update as Uint8Array;
   };
+  // VERSION=1: the first store takes a version, as the benchmark server's first store does.
+  const policy = { enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 };
+  const hooks: CompactionHook[] = process.env.VERSION
+    ? [(tx, owner, stored) => takeVersionOnStore(tx, owner, stored.state, policy, stored.sessionId)]
+    : [];
+  // The most main-thread CPU in one event-loop turn (between two 1 ms ticks), as the benchmark's server measures it.
+  let lastTick = process.threadCpuUsage();
+  let turnMax = 0;
+  setInterval(() => {
+    const now = process.threadCpuUsage();
+    turnMax = Math.max(turnMax, (now.user - lastTick.user + now.system - lastTick.system) / 1000);
+    lastTick = now;
+  }, 1).unref();
   const wall: number[] = [];
   const cpu: number[] = [];
+  const turns: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     await appendUpdates(t.db, note.id, [edit(round)]);
     const started = performance.now();
+    lastTick = process.threadCpuUsage();
+    turnMax = 0;
     const before = process.threadCpuUsage();
-    const result = await compactDocument(t.db, note.id, 'binary', [], live, 'store');
+    const result = await compactDocument(t.db, note.id, 'binary', hooks, live, 'store');
     const used = process.threadCpuUsage(before);
     wall.push(performance.now() - started);
     cpu.push((used.user + used.system) / 1000);
+    turns.push(turnMax);
     if (result.status !== 'refreshed') throw new Error(`store: ${result.status}`);
   }
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -64,6 +83,7 @@ try {
   console.log(`${blocks} blocks, ${rounds} refreshes, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   console.log(`wall ms: median ${median(wall).toFixed(1)}, all ${wall.map((ms) => ms.toFixed(0)).join(' ')}`);
   console.log(`cpu ms: median ${median(cpu).toFixed(1)}, all ${cpu.map((ms) => ms.toFixed(0)).join(' ')}`);
+  console.log(`most CPU in one turn, ms: ${turns.map((ms) => ms.toFixed(0)).join(' ')}`);
 } finally {
   await t.drop();
 }

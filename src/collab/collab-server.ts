@@ -21,6 +21,7 @@ import { MetricsExtension } from './metrics-extension.ts';
 import { PersistenceExtension } from './persistence-extension.ts';
 import { createPreAuthGate } from './pre-auth-gate.ts';
 import { RedisRelay, relayedLiveDocuments } from './redis-relay.ts';
+import { toWebRequest } from './upgrade-request.ts';
 
 export const COLLAB_PATH = '/collab';
 
@@ -33,15 +34,6 @@ export interface CollabServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Stops accepting, closes every socket (reconnect later), waits for live documents to be stored. */
   stop(): Promise<void>;
-}
-
-function toWebRequest(request: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-  }
-  return new Request(`http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`, { headers });
 }
 
 function peerAddress(request: IncomingMessage, trustProxy: boolean): string | undefined {

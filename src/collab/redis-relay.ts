@@ -99,6 +99,8 @@ export class RedisRelay implements Extension {
   private readonly awareness = new Map<string, { document: Document; clients: Set<number> }>();
   private lastWarnedAt = 0;
   private destroyed = false;
+  /** The publishing socket holds this turn's writes, sent together at its end (coalesceWrites). */
+  private corked = false;
 
   constructor(options: RedisRelayOptions) {
     this.options = options;
@@ -139,7 +141,30 @@ export class RedisRelay implements Extension {
   }
 
   private publish(channel: string, frame: Uint8Array): Promise<number> {
+    this.coalesceWrites();
     return this.pub.publish(channel, encodeRelayMessage(this.header, frame));
+  }
+
+  /**
+   * One socket write per event-loop turn instead of one per message. Each write to the Redis
+   * socket is a system call that, on loopback, runs much of Redis's receive path on our CPU too:
+   * three quarters of the publish path's time in a CPU profile of the two-instance benchmark
+   * (docs/benchmarks.md, "Scale-out"). A commit releases the relays of every update it covered
+   * at once, so they leave in one write. ioredis writes each command to its socket at once;
+   * corking the socket until the turn ends (Node's own pattern, `process.nextTick` + `uncork`)
+   * batches them without a pipeline object per turn. While Redis is away commands wait in
+   * ioredis's own queue and there is no socket to cork.
+   */
+  private coalesceWrites(): void {
+    if (this.corked || this.pub.status !== 'ready') return;
+    const socket = this.pub.stream;
+    if (!socket?.writable) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private toDocument(documentName: string, frame: Uint8Array): Promise<number> {
@@ -147,11 +172,20 @@ export class RedisRelay implements Extension {
   }
 
   /** Sends an update (already logged) to the instances holding the document. */
-  async publishUpdate(documentName: string, update: Uint8Array): Promise<void> {
-    await this.toDocument(
+  publishUpdate(documentName: string, update: Uint8Array): Promise<number> {
+    return this.toDocument(
       documentName,
       new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array(),
     );
+  }
+
+  /** Runs inside the durability bookkeeping's release loop: it must not throw into it. */
+  private relayUpdate(documentName: string, update: Uint8Array): void {
+    try {
+      this.publishUpdate(documentName, update).catch((error: unknown) => this.warn(error, 'could not relay an update'));
+    } catch (error) {
+      this.warn(error, 'could not relay an update');
+    }
   }
 
   /** Asks the peers holding the document for what we lack, and offers what they lack. */
@@ -202,14 +236,14 @@ export class RedisRelay implements Extension {
     const { documentName, document, update } = payload;
     if (!isRelayed(payload.transactionOrigin)) {
       const durability = this.options.liveStates.get(documentName)?.durability;
-      (durability ? durability.whenDurable() : Promise.resolve()).then(
-        () =>
-          this.publishUpdate(documentName, update).catch((error: unknown) =>
-            this.warn(error, 'could not relay an update'),
-          ),
-        // Its append failed: the document is being discarded and its clients re-send the change.
-        () => {},
-      );
+      // Callbacks, not a promise chain: this runs for every update (document-durability.ts).
+      if (!durability) this.relayUpdate(documentName, update);
+      else
+        durability.onDurable(
+          () => this.relayUpdate(documentName, update),
+          // Its append failed: the document is being discarded and its clients re-send the change.
+          () => {},
+        );
       this.scheduleRepair(documentName, document);
       return;
     }
@@ -284,13 +318,14 @@ export class RedisRelay implements Extension {
     const incoming = new IncomingMessage(message.frame);
     // MessageReceiver writes its answer after the document name it finds in the encoder.
     incoming.writeVarString(incoming.readVarString());
-    const replyTo = replyChannel(this.options.prefix, message.sender);
     try {
       // The state request's answer is encoded synchronously, as apply() starts.
       await new MessageReceiver(incoming, RELAYED).apply(document, undefined, (reply) => {
         // Never on the document's channel: a step 2 is computed for one requester's state vector
         // and would corrupt an instance that is behind it.
-        this.publish(replyTo, reply).catch((error: unknown) => this.warn(error, 'could not answer a peer'));
+        this.publish(replyChannel(this.options.prefix, message.sender), reply).catch((error: unknown) =>
+          this.warn(error, 'could not answer a peer'),
+        );
       });
     } catch (error) {
       this.warn(error, 'could not apply a relayed message');

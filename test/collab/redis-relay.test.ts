@@ -210,6 +210,38 @@ describe('the Redis relay, seen from a peer instance', () => {
     await subscriber.unsubscribe(`${prefix}:collab:relay-answer`);
   });
 
+  it('publishes the updates a commit covers once it is committed, every one and in order', async () => {
+    const editor = connect('relay-batch');
+    const beside = connect('relay-batch');
+    await Promise.all([waitSynced(editor), waitSynced(beside)]);
+    await subscriber.subscribe(`${prefix}:collab:relay-batch`);
+    const published = () =>
+      received
+        .map(read)
+        .filter((message) => message.channel === `${prefix}:collab:relay-batch` && message.step === UPDATE);
+    const release = await holdLogAppends(server.server.services.db);
+    try {
+      // One transaction each, so one message and one append each, all waiting for the same lock.
+      for (let index = 0; index < 6; index += 1) editor.doc.getText('text').insert(index * 2, `${index}.`);
+      await waitFor(() => textOf(beside.doc) === '0.1.2.3.4.5.', 10_000, 'the server to apply the edits');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Nothing leaves before it is in the log.
+      expect(published()).toEqual([]);
+    } finally {
+      await release();
+    }
+    await waitAcknowledged(editor);
+    await waitFor(() => published().length >= 6, 10_000, 'the published updates');
+    // Applied in the order they arrived, each finds what it builds on already there.
+    const copy = new Y.Doc();
+    for (const message of published()) {
+      Y.applyUpdate(copy, message.payload!);
+      expect(copy.store.pendingStructs).toBeNull();
+    }
+    expect(textOf(copy)).toBe('0.1.2.3.4.5.');
+    await subscriber.unsubscribe(`${prefix}:collab:relay-batch`);
+  });
+
   it('relays awareness both ways: a client’s cursor out, a peer’s cursor in', async () => {
     const editor = connect('relay-awareness', true);
     await waitSynced(editor);

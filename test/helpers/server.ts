@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SERVER_NODE_FLAGS } from '../../src/runtime-flags.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { provisionDatabase, type ProvisionedDatabase } from './database.ts';
 
@@ -118,7 +119,12 @@ export async function spawnServer(
 ): Promise<SpawnedServer> {
   const child = spawn(
     process.execPath,
-    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path.join(REPO_ROOT, 'src/main.ts')],
+    [
+      ...SERVER_NODE_FLAGS,
+      '--experimental-strip-types',
+      '--no-warnings=ExperimentalWarning',
+      path.join(REPO_ROOT, 'src/main.ts'),
+    ],
     {
       cwd: options.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
