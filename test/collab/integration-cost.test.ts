@@ -40,6 +40,26 @@ describe('integrationSteps', () => {
     for (const edit of edits) expect(integrationSteps(doc, edit)).toBeLessThanOrEqual(2);
   });
 
+  it('walks nothing for a character typed inside a word the document holds as one item', () => {
+    const doc = new Y.Doc();
+    const text = doc.getText('t');
+    text.insert(0, 'abcdef');
+    // 150 000 single-character items after the word: more than the bound if the walk ran to the end.
+    for (let client = 2000; client < 2150; client += 1) {
+      const typist = new Y.Doc();
+      typist.clientID = client;
+      Y.applyUpdate(typist, Y.encodeStateAsUpdate(doc));
+      const tail = typist.getText('t');
+      for (let index = 0; index < 1000; index += 1) tail.insert(tail.length - (index % 2), String(index % 10));
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(typist));
+    }
+    const editor = new Y.Doc();
+    Y.applyUpdate(editor, Y.encodeStateAsUpdate(doc));
+    const before = Y.encodeStateVector(editor);
+    editor.getText('t').insert(3, 'Z');
+    expect(integrationSteps(doc, Y.encodeStateAsUpdate(editor, before))).toBeLessThanOrEqual(1);
+  });
+
   it('walks only the concurrent items for edits of two offline replicas (text, arrays, maps)', () => {
     fc.assert(
       fc.property(

@@ -78,6 +78,12 @@ export function integrationSteps(doc: Y.Doc, update: Uint8Array, max = MAX_INTEG
         const left = existing(store, placement.originClient, placement.originClock);
         // Its origin is new (in this update) or missing (Yjs holds the item back): see above.
         if (!isItem(left)) return;
+        // Both origins inside one item of the document, the right one after the left (typing
+        // inside a word this document holds as one item): Yjs splits the item there and meets the
+        // right origin at once. Walking on from the item's end would never meet it and count the
+        // rest of the list (a keystroke in a long document was refused). Origins in the other
+        // order are walked as they are: Yjs would scan to the end of the list too.
+        if (right === left && placement.rightClock > placement.originClock) return;
         walk(left.right, right, 1);
         return;
       }

@@ -18,6 +18,8 @@ export interface UpdateAppenderOptions {
   maxBatchEntries?: number;
   /** Most bytes in one INSERT (a sync step 2 after a reconnect can be large). */
   maxBatchBytes?: number;
+  /** From this size an entry is large: it commits after the small entries queued with it. */
+  largeEntryBytes?: number;
   /** Commits in flight at once; more than one lets a connection pool overlap round trips. */
   concurrency?: number;
   /** Least time between the starts of two commits (0: no spacing). */
@@ -46,6 +48,7 @@ interface Pending extends LoggedUpdate {
 export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}): UpdateAppender {
   const maxBatchEntries = options.maxBatchEntries ?? 1000;
   const maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+  const largeEntryBytes = options.largeEntryBytes ?? 64 * 1024;
   const concurrency = options.concurrency ?? 1;
   const minCommitIntervalMs = options.minCommitIntervalMs ?? 0;
   const insertRows = options.insertRows ?? ((entries: readonly LoggedUpdate[]) => appendUpdateRows(db, entries));
@@ -56,7 +59,38 @@ export function createUpdateAppender(db: Db, options: UpdateAppenderOptions = {}
   let lastCommitStartedAt = -Infinity;
   let spacingTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * The small entries queued, in order, when any large one is queued too: one user's large updates
+   * (each up to MAX_UPDATE_STRUCTS, ~300 KB) must not make another user's keystroke wait for a
+   * commit of megabytes (docs/benchmarks.md, "stall"). A note's entries keep their order: a small
+   * entry behind a large one of its own note waits for it. Empty when no entry is large, or none
+   * of the small ones may go first.
+   */
+  const takeSmallFirst = (): Pending[] => {
+    if (!queue.some((entry) => entry.update.length >= largeEntryBytes)) return [];
+    const heldBack = new Set<string>();
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    let bytes = 0;
+    for (const entry of queue) {
+      const large = entry.update.length >= largeEntryBytes;
+      const fits = batch.length < maxBatchEntries && bytes + entry.update.length <= maxBatchBytes;
+      if (large || heldBack.has(entry.noteId) || !fits) {
+        // Whatever of its note comes later stays behind it.
+        heldBack.add(entry.noteId);
+        rest.push(entry);
+      } else {
+        batch.push(entry);
+        bytes += entry.update.length;
+      }
+    }
+    if (batch.length > 0) queue.splice(0, queue.length, ...rest);
+    return batch;
+  };
+
   const takeBatch = (): Pending[] => {
+    const small = takeSmallFirst();
+    if (small.length > 0) return small;
     let count = 0;
     let bytes = 0;
     while (count < queue.length && count < maxBatchEntries) {

@@ -263,6 +263,45 @@ describe('the update log', () => {
     await appender.drain();
   });
 
+  it("commits small entries ahead of large ones queued before them, each note's entries in order", async () => {
+    const [large, small, mixed] = await Promise.all([1, 2, 3].map(() => insertNote(database.db, owner)));
+    const commits: string[][] = [];
+    const appender = createUpdateAppender(database.db, {
+      largeEntryBytes: 1000,
+      onCommit: (entries) => commits.push(entries.map((entry) => (entry.update.length >= 1000 ? 'L' : 's'))),
+    });
+    const heavy = typingSession(40);
+    const light = typingSession(41);
+    const both = typingSession(42);
+    // Appended in one turn: they all wait for the first commit, which starts right after it.
+    const appends = [
+      appender.append(small!.id, light.type('first,')),
+      appender.append(large!.id, heavy.type('x'.repeat(5000))),
+      appender.append(mixed!.id, both.type('y'.repeat(5000))),
+      appender.append(small!.id, light.type('second,')),
+      // Behind its own note's large entry: it must not commit first.
+      appender.append(mixed!.id, both.type('after,')),
+      appender.append(large!.id, heavy.type('x'.repeat(5000))),
+    ];
+    await Promise.all(appends);
+    // The first commit: the two small entries of the note with no large one, not the large ones
+    // queued between them, nor the small one queued behind its own note's large entry.
+    expect(commits[0]).toEqual(['s', 's']);
+    expect(commits.flat()).toHaveLength(6);
+    for (const [note, session] of [
+      [large!, heavy],
+      [small!, light],
+      [mixed!, both],
+    ] as const) {
+      const state = await loadDocumentState(database.db, note.id);
+      // In id order, each note's entries are in the order appended: the text reads as typed.
+      expect(textOf(mergeStoredState(state!))).toBe(session.doc.getText('t').toString());
+    }
+    const mixedIds = (await logRows(mixed!.id)).map((row) => Number(row.id));
+    expect(mixedIds).toEqual([...mixedIds].sort((a, b) => a - b));
+    await appender.drain();
+  });
+
   it('fails only the append whose note is gone, not the others sharing its commit', async () => {
     const kept = await insertNote(database.db, owner);
     const session = typingSession();
