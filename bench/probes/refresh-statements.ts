@@ -3,15 +3,17 @@
 // LOG_STATEMENTS=1 on PostgreSQL every statement of the scratch database is logged with its
 // duration (`log_min_duration_statement = 0`; read them in PostgreSQL's log). BLOCKS (10000),
 // ROUNDS (20), EDIT=first|random (which paragraph is edited),
-// VERSION=1 (the first store takes a version):
+// VERSION=1 (the first store takes a version), WARM=0 (no read ahead after the load, as before
+// the server read large documents right after loading them):
 // TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm exec -- node --experimental-strip-types --no-warnings bench/probes/refresh-statements.ts
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { buildBlockSuiteDocument, warmLargeDocument } from '../../src/domain/blocksuite/index.ts';
 import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
 import { applyStoredState } from '../../src/domain/documents/document-state.ts';
 import { markStoredState, md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
+import { timeSlicer } from '../../src/domain/documents/time-slices.ts';
 import { appendUpdates, loadDocumentState } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
@@ -34,6 +36,13 @@ try {
   const doc = new Y.Doc();
   applyStoredState(doc, state!);
   markStoredState(doc, { rowVersion: state!.version!, docMd5: md5Hex(state!.stored) });
+  // What the server does right after a load (document-service.ts `loaded`), awaited: its time is not the store's.
+  if (process.env.WARM !== '0') {
+    const before = process.threadCpuUsage();
+    await warmLargeDocument(doc, timeSlicer());
+    const used = process.threadCpuUsage(before);
+    console.log(`read ahead after the load: CPU ${((used.user + used.system) / 1000).toFixed(0)} ms`);
+  }
   const live = { find: async () => doc, applyLogged: async () => false };
   const paragraphs = [...doc.getMap<Y.Map<unknown>>('blocks').values()].filter(
     (block) => block.get('sys:flavour') === 'affine:paragraph',

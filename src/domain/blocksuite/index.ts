@@ -10,4 +10,4 @@ export {
 export { normalizeTitle, topicSlug } from './slug.ts';
 export { extractWikiLabels } from './wiki-labels.ts';
 export type { BlockSuiteBlockText, BlockSuiteDocumentContent } from './types.ts';
-export { liveDocumentContent, type LiveDocumentContent, snapshotBlockJson } from './live-content.ts';
+export { liveDocumentContent, type LiveDocumentContent, snapshotBlockJson, warmLargeDocument } from './live-content.ts';

@@ -5,11 +5,13 @@ import type { Config } from '../../config.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import { warmLargeDocument } from '../blocksuite/index.ts';
 import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
+import { timeSlicer } from './time-slices.ts';
 import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
@@ -44,7 +46,8 @@ export interface DocumentService {
   currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
   /**
    * Records that `doc`, a document being loaded, now holds `state` (read by `loadState`): its
-   * compactions may then start from memory (compaction.ts).
+   * compactions may then start from memory (compaction.ts). A large document's blocks are then
+   * read in the background, in slices, so its first store reads only what changed (live-content.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
   /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
@@ -143,6 +146,7 @@ export function createDocumentService(
     loaded(doc, state) {
       if (state.version !== undefined)
         markStoredState(doc, { rowVersion: state.version, docMd5: md5Hex(state.stored) });
+      void warmLargeDocument(doc, timeSlicer());
     },
     async currentState(note) {
       const doc = await live.find(note.blocksuite_doc_id);

@@ -10,6 +10,7 @@ import {
   readBlockSuiteDocument,
   snapshotBlockJson,
   type BlockSuiteDocumentContent,
+  warmLargeDocument,
 } from '../../../src/domain/blocksuite/index.ts';
 import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 
@@ -282,5 +283,61 @@ describe('the content of a live document, read again over kept readings', () => 
     expect(live.generation).toBe(before + 1);
     text.delete(0, 1);
     expect(live.generation).toBe(before + 2);
+  });
+
+  it('runs reads one at a time: a quick read started during a slow one, with edits between, still ends current', async () => {
+    const doc = buildBlockSuiteDocument(
+      'Queued',
+      Array.from({ length: 400 }, (_, i) => `line ${i} [[Label ${i % 7}]]`),
+    );
+    const paragraphs = [...doc.getMap<Y.Map<unknown>>('blocks').values()].filter(
+      (block) => block.get('sys:flavour') === 'affine:paragraph',
+    );
+    const random = generator(7);
+    const counter = { next: 0 };
+    const live = liveDocumentContent(doc);
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // Every look at the clock is due and each pause takes a few turns: the slow read is overtaken.
+    const slow = {
+      due: () => true,
+      pause: async () => {
+        for (let i = 0; i < 3; i += 1) await turn();
+      },
+    };
+    for (let round = 0; round < 6; round += 1) {
+      randomEdit(doc, { ...random, below: (n: number) => random.below(n === 10 ? 5 : n) }, counter);
+      const first = live.read(slow);
+      await turn();
+      await turn();
+      // A block the slow read has visited by now changes; the quick read reads it afresh.
+      ((paragraphs[round] as Y.Map<unknown>).get('prop:text') as Y.Text).insert(0, `round ${round} `);
+      const second = live.read(NO_SLICES);
+      await Promise.all([first, second]);
+      await expectSame(live, doc, `round ${round}`);
+    }
+  });
+
+  it('reads a large document ahead of its first store, then only what changed', async () => {
+    const small = buildBlockSuiteDocument('Small', ['one', 'two']);
+    expect(warmLargeDocument(small, NO_SLICES)).toBeUndefined();
+
+    const doc = buildBlockSuiteDocument(
+      'Large',
+      Array.from({ length: 2500 }, (_, i) => `paragraph ${i}`),
+    );
+    const live = liveDocumentContent(doc);
+    const warming = warmLargeDocument(doc, { due: () => true, pause: () => new Promise((r) => setImmediate(r)) });
+    expect(warming).toBeDefined();
+    // A store arriving meanwhile waits for the read in progress instead of walking beside it.
+    const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
+      (block) => block.get('sys:flavour') === 'affine:paragraph',
+    ) as Y.Map<unknown>;
+    (paragraph.get('prop:text') as Y.Text).insert(0, 'edited ');
+    await warming;
+    const afterWarm = live.freshReads;
+    expect(afterWarm).toBeGreaterThanOrEqual(2500);
+    (paragraph.get('prop:text') as Y.Text).insert(0, 'again ');
+    await expectSame(live, doc, 'after the read ahead');
+    expect(live.freshReads - afterWarm).toBeLessThanOrEqual(2);
   });
 });
