@@ -6,6 +6,9 @@ const booleanSwitch = z.enum(['on', 'off']).transform((value) => value === 'on')
 const nonNegativeInt = z.coerce.number().int().nonnegative();
 const positiveInt = z.coerce.number().int().positive();
 
+/** MAX_DOCUMENT_STRUCTS when unset; the probes that fill documents to it read it here. */
+export const DEFAULT_MAX_DOCUMENT_STRUCTS = 2_000_000;
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -43,10 +46,14 @@ const environmentSchema = z.object({
   // Yjs cost bounds (docs/security.md): structs + delete ranges + values one update may carry, and
   // structs one document may hold. An empty Y.Map item is ~6 bytes on the wire, ~600 in the heap.
   MAX_UPDATE_STRUCTS: positiveInt.default(50_000),
-  MAX_DOCUMENT_STRUCTS: positiveInt.default(500_000),
+  // A 100k-block BlockSuite note costs 1.5 M (10k blocks: 150 000; docs/security.md, "Limits"):
+  // the product's largest note fits with a third of headroom.
+  MAX_DOCUMENT_STRUCTS: positiveInt.default(DEFAULT_MAX_DOCUMENT_STRUCTS),
   // The documents this process holds live, their costs added up (docs/security.md, "Memory
-  // budget"): ~600 heap bytes per struct at worst, so 3 M stays well under Node's ~4 GB heap.
-  MAX_LIVE_STRUCTS: positiveInt.default(3_000_000),
+  // budget"): one document at MAX_DOCUMENT_STRUCTS plus as much again for the others (a second
+  // 100k-block note, or many ordinary ones). ~300 heap bytes per struct for BlockSuite notes, ~600
+  // for the empty-map amplification; 5 M amplified structs measured at 3.9 GB RSS without a crash.
+  MAX_LIVE_STRUCTS: positiveInt.default(4_000_000),
   // Bytes a socket may send for documents whose authentication is still pending (held unread).
   MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.

@@ -12,16 +12,22 @@
 //   is the window's);
 // - the server's CPU seconds (from /proc: wall-clock figures on a shared machine include the
 //   scheduler's delays, CPU time is the server's own).
-//   node --experimental-strip-types bench/probes/collab-stall.ts [documents=4] [updates per document=10] [rate limits on|off=on] [origins loose|chained=loose]
+//   node --experimental-strip-types bench/probes/collab-stall.ts [documents=4] [updates per document=limit/50 000] [rate limits on|off=on] [origins loose|chained=loose]
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_DOCUMENT_STRUCTS } from '../../src/config.ts';
 import { amplifiedUpdate, sendAwaitingAck } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
 import { connectProvider, rawCollabClient, waitAcknowledged, waitSynced } from '../../test/helpers/collab.ts';
 import { provisionDatabase } from '../../test/helpers/database.ts';
 import { spawnServer, testEnvironment } from '../../test/helpers/server.ts';
 
+const STRUCTS_PER_UPDATE = 50_000;
 const DOCUMENTS = Number(process.argv[2] ?? 4);
-const UPDATES_PER_DOCUMENT = Number(process.argv[3] ?? 10);
+// By default enough updates to fill each document to MAX_DOCUMENT_STRUCTS (STALL_SERVER_ENV's, or
+// the default: 40 at 2 M), so the attack stays "each document at its limit" whatever the limit.
+const serverEnvOverrides = JSON.parse(process.env.STALL_SERVER_ENV ?? '{}') as Record<string, string>;
+const documentLimit = Number(serverEnvOverrides.MAX_DOCUMENT_STRUCTS ?? DEFAULT_MAX_DOCUMENT_STRUCTS);
+const UPDATES_PER_DOCUMENT = Number(process.argv[3] ?? Math.ceil(documentLimit / STRUCTS_PER_UPDATE));
 const RATE_LIMITS = process.argv[4] ?? 'on';
 // `loose` (default): each update's first item names no origin, so Yjs scans the whole array for
 // it and the server refuses the update once that scan passes MAX_INTEGRATION_STEPS
@@ -29,7 +35,6 @@ const RATE_LIMITS = process.argv[4] ?? 'on';
 // the one before, as a client appending would, so nothing is scanned and every update up to
 // MAX_DOCUMENT_STRUCTS is admitted.
 const ORIGINS = process.argv[5] ?? 'loose';
-const STRUCTS_PER_UPDATE = 50_000;
 const BASELINE_MS = 5000;
 const EDIT_INTERVAL_MS = 100;
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -77,7 +82,7 @@ const newPhase = (pid: number): Phase => ({
 const database = await provisionDatabase();
 // STALL_SERVER_ENV (JSON) adds variables to the server's environment, e.g. a MAX_LIVE_STRUCTS to
 // compare, or NODE_OPTIONS with --trace-gc to see which pauses are collections.
-const extraServerEnv = JSON.parse(process.env.STALL_SERVER_ENV ?? '{}') as Record<string, string>;
+const extraServerEnv = serverEnvOverrides;
 const running = await spawnServer(
   testEnvironment(database, { RATE_LIMITS: RATE_LIMITS === 'off' ? 'off' : 'on', ...extraServerEnv }),
 );

@@ -5,6 +5,7 @@
 //   node --experimental-strip-types bench/probes/memory-budget.ts [MAX_LIVE_STRUCTS]
 // (an argument overrides the budget, e.g. 1000000000 to see the process without one).
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_DOCUMENT_STRUCTS } from '../../src/config.ts';
 import { amplifiedUpdate, sendAwaitingAck } from '../../test/collab/amplified-update.ts';
 import { registerUser } from '../../test/helpers/auth.ts';
 import { rawCollabClient } from '../../test/helpers/collab.ts';
@@ -12,8 +13,9 @@ import { provisionDatabase } from '../../test/helpers/database.ts';
 import { spawnServer, testEnvironment } from '../../test/helpers/server.ts';
 
 const DOCUMENTS = 10;
-const UPDATES_PER_DOCUMENT = 10;
 const STRUCTS_PER_UPDATE = 50_000;
+// Enough updates to fill a document to the default MAX_DOCUMENT_STRUCTS (40 at 2 M).
+const UPDATES_PER_DOCUMENT = Math.ceil(DEFAULT_MAX_DOCUMENT_STRUCTS / STRUCTS_PER_UPDATE);
 
 const rssMb = (pid: number) => {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -62,7 +64,7 @@ try {
   );
   console.log(
     JSON.stringify({
-      max_live_structs: budget ?? 'default (3000000)',
+      max_live_structs: budget ?? 'default (4000000)',
       structs_admitted: admitted,
       peak_rss_mb: peak,
       closes,

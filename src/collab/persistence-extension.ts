@@ -95,6 +95,7 @@ export class PersistenceExtension implements Extension {
         storedCost([...(state.stored ? [state.stored] : []), ...state.log.map((entry) => entry.update)]),
         (doc) => Y.encodeStateAsUpdate(doc),
         documents.liveCost,
+        () => metrics.collabDocumentRecounts.inc(),
       );
     } catch (error) {
       // MAX_LIVE_STRUCTS: holding this document too would pass the process's budget. Closed like

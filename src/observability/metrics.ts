@@ -63,6 +63,11 @@ export function createMetrics(sources: MetricSources = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    collabDocumentRecounts: new Counter({
+      name: 'collab_document_recounts_total',
+      help: 'Live documents encoded and counted whole near MAX_DOCUMENT_STRUCTS (update-cost.ts)',
+      registers,
+    }),
     collabUpdateLogLength: new Gauge({
       name: 'collab_update_log_entries',
       help: 'Update-log entries not yet compacted, all notes (read from the database at scrape)',

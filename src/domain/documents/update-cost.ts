@@ -474,14 +474,25 @@ export class LiveBudgetExhausted extends DomainError {
 export const liveBudgetExhausted = () => new LiveBudgetExhausted();
 
 /**
- * MAX_DOCUMENT_STRUCTS for a loaded document, the way size-limit.ts does MAX_DOCUMENT_BYTES:
- * an upper bound (the cost it loaded from plus every update admitted since), counted exactly
- * (the whole state encoded and read) only when the bound would pass the limit. The bound is held
- * in the process's ledger (MAX_LIVE_STRUCTS) from creation until `release`.
+ * MAX_DOCUMENT_STRUCTS for a loaded document, kept incrementally: the bound is the cost it loaded
+ * from plus the cost of every update admitted since (each update's own count, read by the frame
+ * reader), so checking an edit costs nothing that grows with the document. The bound is held in
+ * the process's ledger (MAX_LIVE_STRUCTS) from creation until `release`.
+ *
+ * The bound over-counts (typing merges into few items, log entries overlapping the stored state
+ * are counted twice), so near the limit the state is encoded and counted exactly: once after the
+ * load, then only once the updates admitted since the last exact count add up to 1/RECOUNT_SHARE
+ * of the bound: the O(document) recount is then paid for by that much growth, at most
+ * RECOUNT_SHARE counted structs per admitted one. It used to run on every update whose bound passed the limit: a document at
+ * the limit re-encoded all of itself for each keystroke (1.5 M structs for a 100k-block note).
+ *
+ * The limit guards growth by updates, not what is already stored: a document loaded at or past it
+ * (imported, or stored while the limit was higher) stays editable and may grow by
+ * 1/OVER_LIMIT_GROWTH_SHARE of the limit while it is in memory (docs/security.md).
  */
 export interface DocumentCostBudget {
   /**
-   * Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past the limit, and
+   * Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past its ceiling, and
    * SERVICE_UNAVAILABLE when it would take the process past MAX_LIVE_STRUCTS.
    */
   admit(doc: Y.Doc, cost: number): void;
@@ -490,41 +501,65 @@ export interface DocumentCostBudget {
   /** The document left memory: its bound goes back to the ledger. */
   release(): void;
   readonly bound: number;
+  /** What the bound may reach: MAX_DOCUMENT_STRUCTS, or more for a document loaded past it. */
+  readonly ceiling: number;
 }
+
+/** A recount near the limit waits for admitted growth of at least bound / RECOUNT_SHARE. */
+export const RECOUNT_SHARE = 8;
+/** A document loaded past the limit may grow by limit / OVER_LIMIT_GROWTH_SHARE in memory. */
+export const OVER_LIMIT_GROWTH_SHARE = 10;
 
 export function documentTooComplex(maxStructs: number) {
   return payloadTooLarge(`The document would hold more than ${maxStructs} structs`);
 }
 
-/** Throws SERVICE_UNAVAILABLE (nothing taken) when `initialCost` does not fit in the ledger. */
+/**
+ * Throws SERVICE_UNAVAILABLE (nothing taken) when `initialCost` does not fit in the ledger.
+ * `onRecount` is told of each exact recount (a metric: what an edit near the limit costs).
+ */
 export function createDocumentCostBudget(
   maxStructs: number,
   initialCost: number,
   encodeState: (doc: Y.Doc) => Uint8Array,
   ledger: LiveCostLedger = createLiveCostLedger(Number.POSITIVE_INFINITY),
+  onRecount: () => void = () => {},
 ): DocumentCostBudget {
   if (!ledger.take(initialCost)) throw liveBudgetExhausted();
   let bound = initialCost;
+  /** Admitted (or grown) since the bound was last exact. */
+  let sinceExact = 0;
+  /** The loaded bound may count log entries twice: one recount is paid for by the load's own count. */
+  let counted = false;
   let released = false;
+  const allowance = Math.max(1, Math.floor(maxStructs / OVER_LIMIT_GROWTH_SHARE));
+  /** Past the limit on the loaded bound: the allowance counts from there until the first exact count. */
+  const ceilingOf = (loaded: number) => (loaded < maxStructs ? maxStructs : loaded + allowance);
+  let ceiling = ceilingOf(initialCost);
   /** Replaces the bound with the exact cost of the state (never more than the bound). */
   const recount = (doc: Y.Doc) => {
+    onRecount();
     const exact = countUpdateCost(encodeState(doc));
     ledger.give(bound - exact);
+    // The first exact count is what the document was loaded at (plus what came since).
+    if (!counted) ceiling = ceilingOf(exact);
     bound = exact;
+    sinceExact = 0;
+    counted = true;
   };
   return {
     admit(doc, cost) {
-      if (bound + cost > maxStructs) {
-        recount(doc);
-        if (bound + cost > maxStructs) throw documentTooComplex(maxStructs);
-      }
+      if (bound + cost > ceiling && (!counted || sinceExact * RECOUNT_SHARE >= bound)) recount(doc);
+      if (bound + cost > ceiling) throw documentTooComplex(maxStructs);
       // No exact recount here: with the ledger full, every update of every document would pay one.
       if (!ledger.take(cost)) throw liveBudgetExhausted();
       bound += cost;
+      sinceExact += cost;
     },
     grow(cost) {
       ledger.force(cost);
       bound += cost;
+      sinceExact += cost;
     },
     release() {
       if (released) return;
@@ -533,6 +568,9 @@ export function createDocumentCostBudget(
     },
     get bound() {
       return bound;
+    },
+    get ceiling() {
+      return ceiling;
     },
   };
 }
