@@ -47,7 +47,8 @@ export const unauthorized = (message = 'Authentication required') => new DomainE
 export const forbidden = (message: string) => new DomainError('FORBIDDEN', message);
 export const notFound = (what = 'Resource') => new DomainError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new DomainError('CONFLICT', message, details);
-export const payloadTooLarge = (message: string) => new DomainError('PAYLOAD_TOO_LARGE', message);
+export const payloadTooLarge = (message: string, details?: unknown) =>
+  new DomainError('PAYLOAD_TOO_LARGE', message, details);
 export const quotaExceeded = (message: string, details: unknown) => new DomainError('QUOTA_EXCEEDED', message, details);
 export const rangeNotSatisfiable = (message: string) => new DomainError('RANGE_NOT_SATISFIABLE', message);
 export const rateLimited = (retryAfterSeconds: number) =>

@@ -4,6 +4,7 @@
 // read or restored, an export, an import. Each is short-lived, but a burst of them at once would
 // otherwise add up outside the budget. The stored cost (counted from the bytes, nothing built) is
 // taken before anything is decoded and given back once the decoded objects are dropped.
+import * as Y from 'yjs';
 import { type LiveCostLedger, documentCostLedger, liveBudgetExhausted, storedCost } from './update-cost.ts';
 import { mergeStoredState, stateUpdates } from './document-state.ts';
 import type { StoredDocumentState } from './update-log.ts';
@@ -64,4 +65,28 @@ export const storedStateCost = (state: StoredDocumentState): number => storedCos
 export async function mergeWithinBudget(state: StoredDocumentState, mode: DecodeMode = 'refuse'): Promise<Uint8Array> {
   if (stateUpdates(state).length <= 1) return mergeStoredState(state);
   return withDecodeCost(storedStateCost(state), () => mergeStoredState(state), mode);
+}
+
+/**
+ * `use` on a document decoded from `state` (one update, such as `mergeWithinBudget` answers), its
+ * cost held in the ledger for as long as the document exists; the document is dropped after.
+ */
+export function withDecodedState<T>(
+  state: Uint8Array,
+  use: (doc: Y.Doc) => T,
+  mode: DecodeMode = 'refuse',
+): Promise<T> {
+  return withDecodeCost(
+    storedCost([state]),
+    () => {
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, state);
+        return use(doc);
+      } finally {
+        doc.destroy();
+      }
+    },
+    mode,
+  );
 }

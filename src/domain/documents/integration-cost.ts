@@ -17,6 +17,7 @@
 // item after such an origin, which no item of the document can name) and items whose parent is
 // created by the same update (their array starts empty).
 import * as Y from 'yjs';
+import { payloadTooLarge } from '../errors.ts';
 import { countUpdateCost, type ItemPlacement } from './update-cost.ts';
 
 /** Items walked, over an update's items, past which it is refused: ~30–50 ms of Yjs's scan. */
@@ -100,4 +101,20 @@ export function integrationSteps(doc: Y.Doc, update: Uint8Array, max = MAX_INTEG
     },
   });
   return steps;
+}
+
+/**
+ * `integrationSteps` for a transport that answers with a domain error (HTTP document sync):
+ * PAYLOAD_TOO_LARGE (413) naming the limit, where the socket closes with 4413.
+ */
+export function admitIntegration(doc: Y.Doc, update: Uint8Array, max = MAX_INTEGRATION_STEPS): number {
+  try {
+    return integrationSteps(doc, update, max);
+  } catch (error) {
+    if (!(error instanceof IntegrationTooCostly)) throw error;
+    throw payloadTooLarge(
+      `The update would make the server walk more than ${max} items to place it (MAX_INTEGRATION_STEPS)`,
+      { limit: 'MAX_INTEGRATION_STEPS', max },
+    );
+  }
 }

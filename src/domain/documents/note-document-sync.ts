@@ -7,8 +7,10 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { DomainError, notFound, validationError } from '../errors.ts';
 import { ownedRow } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
+import { withDecodedState } from './decode-budget.ts';
 import { EMPTY_UPDATE } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
+import { admitIntegration } from './integration-cost.ts';
 import { assertWithinDocumentLimit } from './size-limit.ts';
 import { admitUpdateCost, countUpdateCost, type StructLimits } from './update-cost.ts';
 import { isEmptyUpdate, isWellFormedStateVector } from './yjs-bytes.ts';
@@ -46,6 +48,27 @@ function updateReadable(update: Uint8Array, limits: StructLimits): boolean {
   return true;
 }
 
+/**
+ * PAYLOAD_TOO_LARGE for an update Yjs would need seconds to place (integration-cost.ts), walked
+ * against the document this process holds live, else against `before` (the current stored state)
+ * decoded within the memory budget: once logged, such an update would cost as much at every
+ * compaction and load.
+ */
+async function admitIntegrationCost(
+  documents: DocumentService,
+  documentName: string,
+  before: Uint8Array | null,
+  update: Uint8Array,
+): Promise<void> {
+  const live = await documents.live.find(documentName);
+  if (live) {
+    admitIntegration(live, update);
+    return;
+  }
+  // An empty document has no run of items to scan.
+  if (before) await withDecodedState(before, (doc) => admitIntegration(doc, update));
+}
+
 export async function syncNoteDocument(
   db: Db,
   documents: DocumentService,
@@ -67,6 +90,7 @@ export async function syncNoteDocument(
     // The stored state's structs bound the document's (update-cost.ts), as its bytes bound its size.
     admitUpdateCost(request.update, before ? countUpdateCost(before) : 0, documents.structLimits);
     assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
+    await admitIntegrationCost(documents, note.blocksuite_doc_id, before, request.update);
     await documents.appendUpdate(note.id, request.update, auth.sessionId);
     const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);
     // A live document is stored by its own debounce; otherwise the log grew with nobody to fold it.

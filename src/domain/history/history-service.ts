@@ -2,12 +2,11 @@
 // these; restore writes through the DocumentService, the path every collaboration edit takes
 // (durable log append, live document, relay to other instances, compaction).
 import { and, count, desc, eq } from 'drizzle-orm';
-import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { authSessions, noteVersions, type BlockSuiteSnapshot } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { readBlockSuiteDocument } from '../blocksuite/index.ts';
-import { withDecodeCost } from '../documents/decode-budget.ts';
+import { withDecodeCost, withDecodedState } from '../documents/decode-budget.ts';
 import { EMPTY_UPDATE } from '../documents/document-state.ts';
 import type { DocumentService } from '../documents/document-service.ts';
 import { findOwnedNote } from '../documents/note-document-sync.ts';
@@ -110,20 +109,14 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
       const { summary, stored } = await ownedVersion(auth, noteId, versionId);
       const state = await decompressState(stored, documents.maxDocumentBytes);
       // Held in the memory budget while it is a document (decode-budget.ts): 503 when it is spent.
-      return withDecodeCost(storedCost([state]), () => {
-        const doc = new Y.Doc();
-        try {
-          Y.applyUpdate(doc, state);
-          const content = readBlockSuiteDocument(doc);
-          return {
-            ...summary,
-            text: content.text,
-            snapshot: { title: content.title, text: content.text, blocks: content.blocks },
-            state,
-          };
-        } finally {
-          doc.destroy();
-        }
+      return withDecodedState(state, (doc) => {
+        const content = readBlockSuiteDocument(doc);
+        return {
+          ...summary,
+          text: content.text,
+          snapshot: { title: content.title, text: content.text, blocks: content.blocks },
+          state,
+        };
       });
     },
 

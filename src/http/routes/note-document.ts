@@ -50,7 +50,10 @@ const documentSyncRoute = createRoute({
     400: errorResponse('VALIDATION_ERROR: bad base64, or bytes that are not a Yjs update / state vector'),
     401: errorResponse('UNAUTHORIZED'),
     404: errorResponse("NOT_FOUND: no such note, or another user's"),
-    413: errorResponse('PAYLOAD_TOO_LARGE: the document would exceed MAX_DOCUMENT_BYTES'),
+    413: errorResponse(
+      'PAYLOAD_TOO_LARGE: the document would exceed MAX_DOCUMENT_BYTES or MAX_DOCUMENT_STRUCTS, the update MAX_UPDATE_STRUCTS, ' +
+        'or placing its items would walk more than MAX_INTEGRATION_STEPS items of the document',
+    ),
   },
 });
 

@@ -1,0 +1,131 @@
+// The integration bound (src/domain/documents/integration-cost.ts) on HTTP document sync
+// (POST /api/v1/notes/:id/doc): an update whose items name no origin in a long array is refused
+// with 413 before it is logged — walked against the live document when the note is open, against
+// its decoded stored state when it is not (logged, it would cost seconds at every compaction and
+// load). An ordinary update to the same documents still goes through.
+import { and, eq, gt, max } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noteUpdates } from '../../src/db/schema/index.ts';
+import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
+import { MAX_INTEGRATION_STEPS } from '../../src/domain/documents/integration-cost.ts';
+import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import { rawCollabClient } from '../helpers/collab.ts';
+import { request } from '../helpers/http.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiFor, ok } from '../resources/world.ts';
+import { amplifiedUpdate, noOriginUpdate, sendAwaitingAck } from './amplified-update.ts';
+import { noteOf } from './fixtures.ts';
+
+let server: TestServer;
+let user: RegisteredUser;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  user = await registerUser(server.url);
+});
+afterAll(async () => {
+  await server?.destroy();
+});
+
+const documents = () => server.server.services.documents;
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+/** The three 50 000-item updates that make `a` 150 000 items long (clients 1000–1002). */
+const LONG_ARRAY = [1000, 1001, 1002].map((client) => amplifiedUpdate(50_000, client));
+/** One item appended after the last of `a`: what a real client sends, nothing to walk. */
+const append = () => amplifiedUpdate(1, 5000, { client: 1002, clock: 49_999 });
+
+const logEntries = async (noteId: string) =>
+  (await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, noteId))).length;
+
+/** The newest log row id of any note: rows appended later have larger ids (a compaction only deletes). */
+async function newestLogId(): Promise<number> {
+  const [row] = await server.server.services.db.select({ id: max(noteUpdates.id) }).from(noteUpdates);
+  return row?.id ?? 0;
+}
+
+const appendedSince = async (noteId: string, id: number) =>
+  (
+    await server.server.services.db
+      .select()
+      .from(noteUpdates)
+      .where(and(eq(noteUpdates.note_id, noteId), gt(noteUpdates.id, id)))
+  ).length;
+
+/** The length of `a` in what the database holds for the note (stored state and log). */
+async function durableLength(noteId: string): Promise<number> {
+  const state = await documents().loadState(noteId);
+  const doc = new Y.Doc();
+  if (state) Y.applyUpdate(doc, mergeStoredState(state));
+  return doc.getArray('a').length;
+}
+
+const sync = (noteId: string, update: Uint8Array) =>
+  request(server.url, 'POST', `/api/v1/notes/${noteId}/doc`, {
+    token: user.accessToken,
+    body: { update: base64(update), state_vector: base64(Y.encodeStateVector(new Y.Doc())) },
+  });
+
+/** Sends the crafted update (20 items, 107 bytes) and expects 413 quickly, with nothing logged. */
+async function expectRefused(noteId: string): Promise<void> {
+  // Not a count of the note's rows: a live document's store may fold them meanwhile.
+  const mark = await newestLogId();
+  const started = performance.now();
+  const response = await sync(noteId, noOriginUpdate(20));
+  // Yjs would walk 20 × 150 000 items (seconds); the refusal walks the bound once.
+  expect(performance.now() - started).toBeLessThan(10_000);
+  expect(response.status, JSON.stringify(response.body.error)).toBe(413);
+  expect(response.body.error).toMatchObject({
+    code: 'PAYLOAD_TOO_LARGE',
+    details: { limit: 'MAX_INTEGRATION_STEPS', max: MAX_INTEGRATION_STEPS },
+  });
+  expect(response.body.error.message).toContain('MAX_INTEGRATION_STEPS');
+  expect(await appendedSince(noteId, mark)).toBe(0);
+}
+
+describe('integration cost on HTTP document sync', () => {
+  it('refuses the crafted update against a stored document that is not live, and logs nothing', async () => {
+    const api = apiFor(server.url, user.accessToken);
+    const note = await ok(api.post('/notes', { title: 'Long stored array' }));
+    for (const update of LONG_ARRAY) await documents().appendUpdate(note.id, update);
+    // Folded into the stored state: the document is in the database only.
+    expect(await documents().compactNow(note.id)).toBe(true);
+    expect(await logEntries(note.id)).toBe(0);
+    expect(await documents().live.find(note.blocksuite_doc_id)).toBeUndefined();
+
+    await expectRefused(note.id);
+    expect(await logEntries(note.id)).toBe(0);
+
+    const ordinary = await sync(note.id, append());
+    expect(ordinary.status, JSON.stringify(ordinary.body.error)).toBe(200);
+    // Logged (the compaction it requests may fold it into the stored state at any time after).
+    expect(await durableLength(note.id)).toBe(150_001);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Buffer.from(ordinary.body.data.update, 'base64'));
+    expect(doc.getArray('a').length).toBe(150_001);
+  }, 120_000);
+
+  it('refuses it against the live document, which carries on unchanged and takes an ordinary sync', async () => {
+    const name = 'http-integration-cost-live';
+    const holder = await rawCollabClient(server.collabUrl);
+    try {
+      expect(await holder.authenticate(name, user.accessToken)).toBe('authenticated');
+      for (const update of LONG_ARRAY) expect(await sendAwaitingAck(holder, name, update)).toBe(true);
+      const note = await noteOf(server, name);
+      const live = await documents().live.find(name);
+      expect(live?.getArray('a').length).toBe(150_000);
+
+      await expectRefused(note!.id);
+      expect(live?.getArray('a').length).toBe(150_000);
+      expect(await durableLength(note!.id)).toBe(150_000);
+
+      const ordinary = await sync(note!.id, append());
+      expect(ordinary.status, JSON.stringify(ordinary.body.error)).toBe(200);
+      expect(live?.getArray('a').length).toBe(150_001);
+      // Durable: in the log, or already folded into the stored state by the live document's store.
+      expect(await durableLength(note!.id)).toBe(150_001);
+    } finally {
+      holder.ws.close();
+    }
+  }, 120_000);
+});
