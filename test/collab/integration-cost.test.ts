@@ -8,7 +8,9 @@ import {
   IntegrationTooCostly,
   integrationSteps,
   MAX_INTEGRATION_STEPS,
+  mayExceedIntegrationBound,
 } from '../../src/domain/documents/integration-cost.ts';
+import { countUpdateCost } from '../../src/domain/documents/update-cost.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -29,6 +31,16 @@ describe('integrationSteps', () => {
     expect(() => integrationSteps(doc, noOriginUpdate(20))).toThrow(IntegrationTooCostly);
     // The check walks at most the bound once (Yjs would walk 20 × 150 000 items with two Sets).
     expect(performance.now() - started).toBeLessThan(500);
+    // Unbounded, it walks the whole array once per item: within mayExceedIntegrationBound's
+    // ceiling (2 × update cost × document cost), which therefore says it may pass the bound.
+    const crafted = countUpdateCost(noOriginUpdate(20));
+    const documentCost = countUpdateCost(Y.encodeStateAsUpdate(doc));
+    const walked = integrationSteps(doc, noOriginUpdate(20), Number.POSITIVE_INFINITY);
+    expect(walked).toBe(20 * 150_000);
+    expect(walked).toBeLessThanOrEqual(2 * crafted * documentCost);
+    expect(mayExceedIntegrationBound(crafted, documentCost)).toBe(true);
+    // A document this update cannot walk past the bound in need not be decoded to check it.
+    expect(mayExceedIntegrationBound(crafted, Math.floor(MAX_INTEGRATION_STEPS / (2 * crafted)))).toBe(false);
     // Appending after the last item, inserting before the first: nothing to walk.
     const peer = new Y.Doc();
     Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
@@ -82,7 +94,11 @@ describe('integrationSteps', () => {
           for (const replica of replicas) {
             const update = Y.encodeStateAsUpdate(replica, Y.encodeStateVector(server));
             // Bounded by the items the other replica added concurrently, not by the bound.
-            expect(integrationSteps(server, update)).toBeLessThanOrEqual(4 * edits.length + 4);
+            const steps = integrationSteps(server, update);
+            expect(steps).toBeLessThanOrEqual(4 * edits.length + 4);
+            // mayExceedIntegrationBound's premise: never more than 2 × update cost × document cost.
+            const ceiling = 2 * countUpdateCost(update) * countUpdateCost(Y.encodeStateAsUpdate(server));
+            expect(steps).toBeLessThanOrEqual(ceiling);
             Y.applyUpdate(server, update);
           }
         },

@@ -10,7 +10,7 @@ import { isUuid } from '../uuid.ts';
 import { withDecodedState } from './decode-budget.ts';
 import { EMPTY_UPDATE } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
-import { admitIntegration } from './integration-cost.ts';
+import { admitIntegration, mayExceedIntegrationBound } from './integration-cost.ts';
 import { assertWithinDocumentLimit } from './size-limit.ts';
 import { admitUpdateCost, countUpdateCost, type StructLimits } from './update-cost.ts';
 import { isEmptyUpdate, isWellFormedStateVector } from './yjs-bytes.ts';
@@ -50,23 +50,24 @@ function updateReadable(update: Uint8Array, limits: StructLimits): boolean {
 
 /**
  * PAYLOAD_TOO_LARGE for an update Yjs would need seconds to place (integration-cost.ts), walked
- * against the document this process holds live, else against `before` (the current stored state)
- * decoded within the memory budget: once logged, such an update would cost as much at every
- * compaction and load.
+ * against the document this process holds live, else against `before` (the current stored state,
+ * of cost `beforeCost`) decoded within the memory budget: once logged, such an update would cost as
+ * much at every compaction and load.
  */
 async function admitIntegrationCost(
   documents: DocumentService,
   documentName: string,
-  before: Uint8Array | null,
-  update: Uint8Array,
+  before: { state: Uint8Array | null; cost: number },
+  update: { bytes: Uint8Array; cost: number },
 ): Promise<void> {
   const live = await documents.live.find(documentName);
   if (live) {
-    admitIntegration(live, update);
+    admitIntegration(live, update.bytes);
     return;
   }
-  // An empty document has no run of items to scan.
-  if (before) await withDecodedState(before, (doc) => admitIntegration(doc, update));
+  // A document too small for this update to walk past the bound is not decoded (nor is an empty one).
+  if (before.state && mayExceedIntegrationBound(update.cost, before.cost))
+    await withDecodedState(before.state, (doc) => admitIntegration(doc, update.bytes));
 }
 
 export async function syncNoteDocument(
@@ -88,9 +89,15 @@ export async function syncNoteDocument(
   if (request.update && !isEmptyUpdate(request.update)) {
     const before = await documents.currentState(note);
     // The stored state's structs bound the document's (update-cost.ts), as its bytes bound its size.
-    admitUpdateCost(request.update, before ? countUpdateCost(before) : 0, documents.structLimits);
+    const beforeCost = before ? countUpdateCost(before) : 0;
+    const cost = admitUpdateCost(request.update, beforeCost, documents.structLimits);
     assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
-    await admitIntegrationCost(documents, note.blocksuite_doc_id, before, request.update);
+    await admitIntegrationCost(
+      documents,
+      note.blocksuite_doc_id,
+      { state: before, cost: beforeCost },
+      { bytes: request.update, cost },
+    );
     await documents.appendUpdate(note.id, request.update, auth.sessionId);
     const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);
     // A live document is stored by its own debounce; otherwise the log grew with nobody to fold it.
