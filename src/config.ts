@@ -54,6 +54,10 @@ const environmentSchema = z.object({
   // 100k-block note, or many ordinary ones). ~300 heap bytes per struct for BlockSuite notes, ~600
   // for the empty-map amplification; 5 M amplified structs measured at 3.9 GB RSS without a crash.
   MAX_LIVE_STRUCTS: positiveInt.default(4_000_000),
+  // One user's share of MAX_LIVE_STRUCTS (the live documents of the notes they own): unset, half
+  // of it, so that no single account can spend the whole budget and refuse everybody else's loads.
+  // At most MAX_LIVE_STRUCTS; below MAX_DOCUMENT_STRUCTS a user cannot grow one note to that limit.
+  MAX_USER_LIVE_STRUCTS: positiveInt.optional(),
   // Bytes a socket may send for documents whose authentication is still pending (held unread).
   MAX_PRE_AUTH_BYTES: positiveInt.default(1024 * 1024),
   // Rate limits: `RATE_LIMITS=off` disables all; each also has its own variable, `0` disables it.
@@ -237,6 +241,8 @@ export interface Config {
   maxUpdateStructs: number;
   maxDocumentStructs: number;
   maxLiveStructs: number;
+  /** One user's share of maxLiveStructs (MAX_USER_LIVE_STRUCTS, update-cost.ts `createUserShares`). */
+  maxUserLiveStructs: number;
   maxPreAuthBytes: number;
   rateLimits: RateLimitConfig;
   storeDebounceMs: number;
@@ -288,6 +294,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && e.JWT_SECRET === undefined) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)');
   }
+  const maxUserLiveStructs = e.MAX_USER_LIVE_STRUCTS ?? Math.max(1, Math.floor(e.MAX_LIVE_STRUCTS / 2));
+  if (maxUserLiveStructs > e.MAX_LIVE_STRUCTS)
+    throw new ConfigError('invalid configuration: MAX_USER_LIVE_STRUCTS must be at most MAX_LIVE_STRUCTS');
   const limit = (value: number) => (e.RATE_LIMITS ? value : 0);
   return {
     nodeEnv: e.NODE_ENV,
@@ -309,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUpdateStructs: e.MAX_UPDATE_STRUCTS,
     maxDocumentStructs: e.MAX_DOCUMENT_STRUCTS,
     maxLiveStructs: e.MAX_LIVE_STRUCTS,
+    maxUserLiveStructs,
     maxPreAuthBytes: e.MAX_PRE_AUTH_BYTES,
     rateLimits: {
       apiPerMinute: limit(e.RATE_LIMIT_API_PER_MINUTE),

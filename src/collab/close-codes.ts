@@ -27,6 +27,15 @@ export const CLOSE = {
   unavailable: { code: 4503, reason: 'Storage unavailable, reconnect later' },
   /** The process holds MAX_LIVE_STRUCTS of documents: a load or an update that would pass it. */
   memoryBudget: { code: 4503, reason: 'Server memory budget reached, reconnect later' },
+  /**
+   * The user's live documents hold MAX_USER_LIVE_STRUCTS: a load or an update of theirs that would
+   * pass it. The same code: the provider reconnects with backoff, and gets in once one of their
+   * documents has left memory.
+   */
+  userMemoryShare: {
+    code: 4503,
+    reason: 'Your share of the server memory budget reached (MAX_USER_LIVE_STRUCTS), reconnect later',
+  },
 } as const satisfies Record<string, CloseEvent>;
 
 /**

@@ -26,7 +26,7 @@ import type { beforeHandleMessagePayload, Document, Extension } from '@hocuspocu
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { DomainError } from '../domain/errors.ts';
 import { IntegrationTooCostly, integrationSteps } from '../domain/documents/integration-cost.ts';
-import { countUpdateCost } from '../domain/documents/update-cost.ts';
+import { countUpdateCost, UserShareExhausted } from '../domain/documents/update-cost.ts';
 import { isEmptyUpdate } from '../domain/documents/yjs-bytes.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -92,8 +92,14 @@ export class DurabilityExtension implements Extension {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       metrics.errors.inc({ transport: 'collab', code: error.code });
-      // SERVICE_UNAVAILABLE: the process's budget (MAX_LIVE_STRUCTS), not this document's.
-      const close = error.code === 'SERVICE_UNAVAILABLE' ? CLOSE.memoryBudget : CLOSE.documentTooComplex;
+      // SERVICE_UNAVAILABLE: the process's budget (MAX_LIVE_STRUCTS) or its owner's share of it
+      // (MAX_USER_LIVE_STRUCTS), not this document's.
+      const close =
+        error instanceof UserShareExhausted
+          ? CLOSE.userMemoryShare
+          : error.code === 'SERVICE_UNAVAILABLE'
+            ? CLOSE.memoryBudget
+            : CLOSE.documentTooComplex;
       context.socket.close(close);
       throw refusal(close);
     }

@@ -16,7 +16,12 @@ import type {
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import { applyStoredState } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
-import { createDocumentCostBudget, type DocumentCostBudget, storedCost } from '../domain/documents/update-cost.ts';
+import {
+  createDocumentCostBudget,
+  type DocumentCostBudget,
+  storedCost,
+  UserShareExhausted,
+} from '../domain/documents/update-cost.ts';
 import { DomainError } from '../domain/errors.ts';
 import { type StoredDocumentState, storedStateBytes } from '../domain/documents/update-log.ts';
 import type { Logger } from '../logger.ts';
@@ -73,8 +78,8 @@ export class PersistenceExtension implements Extension {
   async onLoadDocument(payload: onLoadDocumentPayload<CollabContext>): Promise<void> {
     const { documents, liveStates, logger, metrics } = this.options;
     const { context, document, documentName } = payload;
-    const noteId = context.noteId;
-    if (!noteId) throw PERMISSION_DENIED;
+    const { noteId, userId } = context;
+    if (!noteId || !userId) throw PERMISSION_DENIED;
     let state: StoredDocumentState | null;
     try {
       state = await documents.loadState(noteId);
@@ -87,23 +92,26 @@ export class PersistenceExtension implements Extension {
       throw refusal(CLOSE.unavailable);
     }
     if (!state) throw PERMISSION_DENIED;
-    // Taken from the process's budget before the state becomes objects in memory.
+    // Taken from the process's budget and the owner's share of it (the authenticated caller: only
+    // a note's owner opens it) before the state becomes objects in memory.
     let cost: DocumentCostBudget;
     try {
       cost = createDocumentCostBudget(
         documents.structLimits.maxDocumentStructs,
         storedCost([...(state.stored ? [state.stored] : []), ...state.log.map((entry) => entry.update)]),
         (doc) => Y.encodeStateAsUpdate(doc),
-        documents.liveCost,
+        documents.userShares.accountOf(userId),
         () => metrics.collabDocumentRecounts.inc(),
       );
     } catch (error) {
-      // MAX_LIVE_STRUCTS: holding this document too would pass the process's budget. Closed like
-      // an outage, so the provider reconnects with backoff once other documents have left memory.
+      // MAX_LIVE_STRUCTS (or the owner's MAX_USER_LIVE_STRUCTS): holding this document too would
+      // pass the budget. Closed like an outage, so the provider reconnects with backoff once other
+      // documents have left memory.
       if (!(error instanceof DomainError)) throw error;
       metrics.errors.inc({ transport: 'collab', code: error.code });
-      context.socket.close(CLOSE.memoryBudget);
-      throw refusal(CLOSE.memoryBudget);
+      const close = error instanceof UserShareExhausted ? CLOSE.userMemoryShare : CLOSE.memoryBudget;
+      context.socket.close(close);
+      throw refusal(close);
     }
     const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
     documents.loaded(document, state);

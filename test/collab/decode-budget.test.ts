@@ -33,6 +33,8 @@ beforeAll(async () => {
     MAX_UPDATE_STRUCTS: '2000',
     MAX_DOCUMENT_STRUCTS: '5000',
     MAX_LIVE_STRUCTS: '6000',
+    // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
+    MAX_USER_LIVE_STRUCTS: '6000',
   });
   user = await registerUser(server.url);
 });

@@ -36,3 +36,12 @@ export function updateAppending(base: Uint8Array | null, text: string, field = '
   doc.getText(field).insert(doc.getText(field).length, text);
   return Y.encodeStateAsUpdate(doc, before);
 }
+
+/** What one `pushMaps` costs (update-cost.ts): one item and 1900 values. */
+export const PUSH_COST = 1901;
+
+/** Pushes 1900 empty maps into the root array `items`: a cheap way to fill a memory budget. */
+export function pushMaps(doc: Y.Doc): void {
+  const items = doc.getArray('items');
+  doc.transact(() => items.push(Array.from({ length: 1900 }, () => ({}))));
+}

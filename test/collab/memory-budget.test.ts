@@ -15,7 +15,7 @@ import {
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import type { StoredDocumentState } from '../../src/domain/documents/update-log.ts';
-import { noteOf, storedText } from './fixtures.ts';
+import { noteOf, PUSH_COST, pushMaps, storedText } from './fixtures.ts';
 
 function storedItems(state: StoredDocumentState | null): number {
   const doc = new Y.Doc();
@@ -23,7 +23,6 @@ function storedItems(state: StoredDocumentState | null): number {
   return doc.getArray('items').length;
 }
 
-const PUSH_COST = 1901;
 const BUDGET_CLOSE = { code: 4503, reason: 'Server memory budget reached, reconnect later' };
 
 let server: TestServer;
@@ -35,6 +34,8 @@ beforeAll(async () => {
     MAX_UPDATE_STRUCTS: '2000',
     MAX_DOCUMENT_STRUCTS: '5000',
     MAX_LIVE_STRUCTS: '6000',
+    // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
+    MAX_USER_LIVE_STRUCTS: '6000',
   });
   user = await registerUser(server.url);
 });
@@ -51,17 +52,12 @@ function open(name: string): TestProvider {
   return provider;
 }
 
-function pushMaps(provider: TestProvider): void {
-  const items = provider.doc.getArray('items');
-  provider.doc.transact(() => items.push(Array.from({ length: 1900 }, () => ({}))));
-}
-
 describe('MAX_LIVE_STRUCTS', () => {
   it('refuses the load and the update that would pass it (4503), and lets them in once memory is freed', async () => {
     // A document stored earlier, not in memory now.
     const stored = open('budget-stored');
     await waitSynced(stored);
-    pushMaps(stored);
+    pushMaps(stored.doc);
     await waitAcknowledged(stored);
     stored.destroy();
     await waitFor(() => ledger().total === 0, 15_000, 'the stored document to leave memory');
@@ -69,13 +65,13 @@ describe('MAX_LIVE_STRUCTS', () => {
     // Two live documents hold 3 × 1901 of the 6000.
     const first = open('budget-first');
     await waitSynced(first);
-    pushMaps(first);
+    pushMaps(first.doc);
     await waitAcknowledged(first);
-    pushMaps(first);
+    pushMaps(first.doc);
     await waitAcknowledged(first);
     const second = open('budget-second');
     await waitSynced(second);
-    pushMaps(second);
+    pushMaps(second.doc);
     await waitAcknowledged(second);
     expect(ledger().total).toBe(3 * PUSH_COST);
 
@@ -84,7 +80,7 @@ describe('MAX_LIVE_STRUCTS', () => {
     await waitFor(() => reopened.closes.length > 0, 15_000, 'the load to be refused');
     expect(reopened.closes[0]).toEqual(BUDGET_CLOSE);
     // So would another push into a live document.
-    pushMaps(second);
+    pushMaps(second.doc);
     await waitFor(() => second.closes.length > 0, 15_000, 'the update to be refused');
     expect(second.closes[0]).toEqual(BUDGET_CLOSE);
     expect(ledger().total).toBeLessThanOrEqual(6000);

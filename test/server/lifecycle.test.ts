@@ -49,4 +49,16 @@ describe('the server process', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
   });
+
+  it('gives one user half of MAX_LIVE_STRUCTS unless told, and never more than all of it', () => {
+    expect(loadConfig({}).maxUserLiveStructs).toBe(2_000_000);
+    expect(loadConfig({ MAX_LIVE_STRUCTS: '6001' }).maxUserLiveStructs).toBe(3000);
+    expect(loadConfig({ MAX_USER_LIVE_STRUCTS: '4000000' }).maxUserLiveStructs).toBe(4_000_000);
+    // Below MAX_DOCUMENT_STRUCTS is allowed: the user's notes then grow only to their share.
+    expect(loadConfig({ MAX_USER_LIVE_STRUCTS: '1000' }).maxUserLiveStructs).toBe(1000);
+    expect(() => loadConfig({ MAX_USER_LIVE_STRUCTS: '4000001' })).toThrow(
+      /MAX_USER_LIVE_STRUCTS must be at most MAX_LIVE_STRUCTS/,
+    );
+    expect(() => loadConfig({ MAX_USER_LIVE_STRUCTS: '0' })).toThrow(/MAX_USER_LIVE_STRUCTS/);
+  });
 });

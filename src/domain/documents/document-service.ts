@@ -12,7 +12,14 @@ import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import { timeSlicer } from './time-slices.ts';
-import { documentCostLedger, LiveBudgetExhausted, type LiveCostLedger, type StructLimits } from './update-cost.ts';
+import {
+  documentCostLedger,
+  LiveBudgetExhausted,
+  type LiveCostLedger,
+  type StructLimits,
+  type UserShares,
+  userCostShares,
+} from './update-cost.ts';
 import { createUpdateAppender, type UpdateAppender } from './update-appender.ts';
 import { loadDocumentState, loadDocumentStateByCopy, type StoredDocumentState } from './update-log.ts';
 
@@ -31,6 +38,8 @@ export interface DocumentService {
    * server's live ones and those decoded elsewhere (decode-budget.ts). The process's one ledger.
    */
   readonly liveCost: LiveCostLedger;
+  /** MAX_USER_LIVE_STRUCTS: each user's share of `liveCost`, which live documents take from (update-cost.ts). */
+  readonly userShares: UserShares;
   /**
    * Commits `update` to the note's log (group commit). Resolves only once it is durable.
    * `sessionId`: the signed-in device that made it, which the version taken of it names.
@@ -98,6 +107,8 @@ export function createDocumentService(
   });
   const liveCost = documentCostLedger();
   liveCost.resize(config.maxLiveStructs);
+  const userShares = userCostShares();
+  userShares.resize(config.maxUserLiveStructs);
   const compactionHooks: CompactionHook[] = [];
   // A log a store left unfolded is folded once its document has had no store for a while.
   const idleFolds = new Map<string, NodeJS.Timeout>();
@@ -141,6 +152,7 @@ export function createDocumentService(
     maxDocumentBytes: config.maxDocumentBytes,
     structLimits: { maxUpdateStructs: config.maxUpdateStructs, maxDocumentStructs: config.maxDocumentStructs },
     liveCost,
+    userShares,
     appendUpdate: (noteId, update, sessionId) => appender.append(noteId, update, sessionId),
     loadState: readState,
     loaded(doc, state) {

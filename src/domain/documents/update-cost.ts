@@ -374,6 +374,17 @@ export function storedCost(updates: Iterable<Uint8Array>): number {
   return cost;
 }
 
+/** What a live document's bound is taken from: the process's ledger, or a user's share of it. */
+export interface CostAccount {
+  /** Takes `cost` when it fits; false (nothing taken) when it does not. */
+  take(cost: number): boolean;
+  /** Takes `cost` whether or not it fits: cost already in memory (relayed, applied elsewhere). */
+  force(cost: number): void;
+  give(cost: number): void;
+  /** The SERVICE_UNAVAILABLE for the last `take` refused: which budget was spent. */
+  refused(): LiveBudgetExhausted;
+}
+
 /**
  * MAX_LIVE_STRUCTS: the cost bounds of every document this process holds decoded, added up: the
  * collaboration server's live documents for as long as they are in memory, and every document
@@ -382,14 +393,9 @@ export function storedCost(updates: Iterable<Uint8Array>): number {
  * opens, updates and reads within the per-document limits can take the heap past it
  * (docs/security.md, "Memory budget").
  */
-export interface LiveCostLedger {
+export interface LiveCostLedger extends CostAccount {
   readonly max: number;
   readonly total: number;
-  /** Takes `cost` when it fits under `max`; false (nothing taken) when it does not. */
-  take(cost: number): boolean;
-  /** Takes `cost` whether or not it fits: cost already in memory (relayed, applied elsewhere). */
-  force(cost: number): void;
-  give(cost: number): void;
   /**
    * Takes `cost` once it fits, waiting for what others give back; a cost larger than `max` is
    * taken once nothing else is held (it could never fit otherwise).
@@ -440,6 +446,7 @@ export function createLiveCostLedger(initialMax: number): LiveCostLedger {
       max = next;
       if (waiters.length > 0) wake();
     },
+    refused: () => liveBudgetExhausted(),
   };
   return ledger;
 }
@@ -473,6 +480,81 @@ export class LiveBudgetExhausted extends DomainError {
 
 export const liveBudgetExhausted = () => new LiveBudgetExhausted();
 
+/** SERVICE_UNAVAILABLE: the user's live documents hold their MAX_USER_LIVE_STRUCTS share. */
+export class UserShareExhausted extends LiveBudgetExhausted {
+  override message =
+    'Your documents hold your share of the memory budget (MAX_USER_LIVE_STRUCTS); close some and retry';
+}
+
+/**
+ * MAX_USER_LIVE_STRUCTS: one user's share of the process's ledger, so that one account filling
+ * documents cannot spend MAX_LIVE_STRUCTS and have every other user's loads and edits refused
+ * (docs/security.md, "Memory budget"). The rule, here only: a live document's whole bound (its
+ * load and every update admitted or relayed into it, until it unloads) is charged to the note's
+ * owner. Every socket of a document is its owner's (collab authentication opens only the caller's
+ * own notes), so that owner is also the sender of every update it grows by. Documents decoded
+ * outside the collaboration server (decode-budget.ts) are short-lived and take from the process's
+ * ledger only.
+ */
+export interface UserShares {
+  /** The account a document owned by `userId` takes its bound from: the user's share and the process's ledger both. */
+  accountOf(userId: string): CostAccount;
+  /** What `userId`'s live documents hold now. */
+  heldBy(userId: string): number;
+  /** A new share (MAX_USER_LIVE_STRUCTS of the server just started); what is held stays held. */
+  resize(max: number): void;
+}
+
+export function createUserShares(initialMax: number, ledger: LiveCostLedger): UserShares {
+  let max = initialMax;
+  /** Only users holding something: an entry goes when its user's documents have all left. */
+  const held = new Map<string, number>();
+  const heldBy = (userId: string) => held.get(userId) ?? 0;
+  const add = (userId: string, cost: number) => {
+    const next = Math.max(0, heldBy(userId) + cost);
+    if (next === 0) held.delete(userId);
+    else held.set(userId, next);
+  };
+  return {
+    accountOf(userId) {
+      let shareSpent = false;
+      return {
+        take(cost) {
+          shareSpent = false;
+          if (heldBy(userId) + cost > max) {
+            // Past both: the process's budget is named, the fuller truth (and the only one when they are equal).
+            shareSpent = ledger.total + cost <= ledger.max;
+            return false;
+          }
+          if (!ledger.take(cost)) return false;
+          add(userId, cost);
+          return true;
+        },
+        force(cost) {
+          ledger.force(cost);
+          add(userId, cost);
+        },
+        give(cost) {
+          ledger.give(cost);
+          add(userId, -cost);
+        },
+        refused: () => (shareSpent ? new UserShareExhausted() : ledger.refused()),
+      };
+    },
+    heldBy,
+    resize(next) {
+      max = next;
+    },
+  };
+}
+
+/** The process's user shares, over its one ledger (`documentCostLedger`); sized like it (createDocumentService). */
+const processUserShares = createUserShares(Number.POSITIVE_INFINITY, processLedger);
+
+export function userCostShares(): UserShares {
+  return processUserShares;
+}
+
 /**
  * MAX_DOCUMENT_STRUCTS for a loaded document, kept incrementally: the bound is the cost it loaded
  * from plus the cost of every update admitted since (each update's own count, read by the frame
@@ -493,7 +575,8 @@ export const liveBudgetExhausted = () => new LiveBudgetExhausted();
 export interface DocumentCostBudget {
   /**
    * Throws PAYLOAD_TOO_LARGE when an update of `cost` could take the document past its ceiling, and
-   * SERVICE_UNAVAILABLE when it would take the process past MAX_LIVE_STRUCTS.
+   * SERVICE_UNAVAILABLE when it would take the process past MAX_LIVE_STRUCTS or its owner past
+   * MAX_USER_LIVE_STRUCTS (UserShareExhausted).
    */
   admit(doc: Y.Doc, cost: number): void;
   /** Counts cost admitted elsewhere (an update checked against the exact state before it was logged). */
@@ -522,10 +605,10 @@ export function createDocumentCostBudget(
   maxStructs: number,
   initialCost: number,
   encodeState: (doc: Y.Doc) => Uint8Array,
-  ledger: LiveCostLedger = createLiveCostLedger(Number.POSITIVE_INFINITY),
+  ledger: CostAccount = createLiveCostLedger(Number.POSITIVE_INFINITY),
   onRecount: () => void = () => {},
 ): DocumentCostBudget {
-  if (!ledger.take(initialCost)) throw liveBudgetExhausted();
+  if (!ledger.take(initialCost)) throw ledger.refused();
   let bound = initialCost;
   /** Admitted (or grown) since the bound was last exact. */
   let sinceExact = 0;
@@ -552,7 +635,7 @@ export function createDocumentCostBudget(
       if (bound + cost > ceiling && (!counted || sinceExact * RECOUNT_SHARE >= bound)) recount(doc);
       if (bound + cost > ceiling) throw documentTooComplex(maxStructs);
       // No exact recount here: with the ledger full, every update of every document would pay one.
-      if (!ledger.take(cost)) throw liveBudgetExhausted();
+      if (!ledger.take(cost)) throw ledger.refused();
       bound += cost;
       sinceExact += cost;
     },
