@@ -8,17 +8,14 @@
 // TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm exec -- node --experimental-strip-types --no-warnings bench/probes/refresh-statements.ts
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import * as Y from 'yjs';
-import { buildBlockSuiteDocument, warmLargeDocument } from '../../src/domain/blocksuite/index.ts';
+import type * as Y from 'yjs';
+import { warmLargeDocument } from '../../src/domain/blocksuite/index.ts';
 import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
-import { applyStoredState } from '../../src/domain/documents/document-state.ts';
-import { markStoredState, md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
 import { timeSlicer } from '../../src/domain/documents/time-slices.ts';
-import { appendUpdates, loadDocumentState } from '../../src/domain/documents/update-log.ts';
+import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
-import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
-import { paragraphsWithLinks } from '../store-derivatives.ts';
+import { seedLoadedLargeDocument } from './large-document-seed.ts';
 
 const blocks = Number(process.env.BLOCKS ?? 10_000);
 const rounds = Number(process.env.ROUNDS ?? 20);
@@ -27,15 +24,7 @@ const t = await createTestDatabase({ maxConnections: 1 });
 try {
   if (process.env.LOG_STATEMENTS && t.provisioned.databaseUrl)
     await t.db.execute(sql`set log_min_duration_statement = 0`);
-  const owner = await insertUser(t.db);
-  const note = await insertNote(t.db, owner);
-  const page = buildBlockSuiteDocument(`Large ${blocks}`, paragraphsWithLinks(blocks).lines);
-  await appendUpdates(t.db, note.id, [Y.encodeStateAsUpdate(page)]);
-  await compactDocument(t.db, note.id);
-  const state = await loadDocumentState(t.db, note.id);
-  const doc = new Y.Doc();
-  applyStoredState(doc, state!);
-  markStoredState(doc, { rowVersion: state!.version!, docMd5: md5Hex(state!.stored) });
+  const { note, doc } = await seedLoadedLargeDocument(t.db, blocks);
   // What the server does right after a load (document-service.ts `loaded`), awaited: its time is not the store's.
   if (process.env.WARM !== '0') {
     const before = process.threadCpuUsage();

@@ -2,20 +2,18 @@
 // (wall and main-thread CPU). BLOCKS (10000), ROUNDS (5):
 // TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm exec -- node --experimental-strip-types --no-warnings bench/probes/store-phases.ts
 import { eq, sql } from 'drizzle-orm';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { notes } from '../../src/db/schema/index.ts';
-import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { readBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { compactDocument, type StoredDocument } from '../../src/domain/documents/compaction.ts';
-import { applyStoredState } from '../../src/domain/documents/document-state.ts';
 import { encodeStateInSlices } from '../../src/domain/documents/sliced-encoding.ts';
-import { markStoredState, md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
+import { md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../src/domain/documents/time-slices.ts';
-import { appendUpdates, loadDocumentState } from '../../src/domain/documents/update-log.ts';
+import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
 import { updateNoteFromContent } from '../../src/domain/notes/document-derivatives.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
-import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts';
-import { paragraphsWithLinks } from '../store-derivatives.ts';
+import { seedLoadedLargeDocument } from './large-document-seed.ts';
 
 const blocks = Number(process.env.BLOCKS ?? 10_000);
 const rounds = Number(process.env.ROUNDS ?? 5);
@@ -32,15 +30,7 @@ async function phase<T>(name: string, run: () => Promise<T> | T): Promise<T> {
   return result;
 }
 try {
-  const owner = await insertUser(t.db);
-  const note = await insertNote(t.db, owner);
-  const page = buildBlockSuiteDocument(`Large ${blocks}`, paragraphsWithLinks(blocks).lines);
-  await appendUpdates(t.db, note.id, [Y.encodeStateAsUpdate(page)]);
-  await compactDocument(t.db, note.id);
-  const state = await loadDocumentState(t.db, note.id);
-  const doc = new Y.Doc();
-  applyStoredState(doc, state!);
-  markStoredState(doc, { rowVersion: state!.version!, docMd5: md5Hex(state!.stored) });
+  const { owner, note, doc } = await seedLoadedLargeDocument(t.db, blocks);
   const live = { find: async () => doc, applyLogged: async () => false };
   const policy = { enabled: true, intervalMinutes: 0, retentionDays: 30, minVersions: 20 };
   const hooks = [
