@@ -207,22 +207,31 @@ async function compactLiveDocument(
   const encoded = await encodeStateInSlices(doc, slicer);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
+  // Log entries never change once committed, so they are checked before the transaction opens:
+  // on PGlite its one connection would otherwise be held across every slice of the checks, and
+  // every other document's append would wait behind them (docs/benchmarks.md, "stall").
+  const verdicts = await checkEntries(await readLog(db, { noteId }), encoded.contains, slicer);
 
   const outcome = await db.transaction(async (tx) => {
     const note = await lockKnownNote(tx, noteId, known);
     if (note === 'missing') return { result: { status: 'missing' } as const };
     if (note === 'unknown') return undefined;
-    const log = await readLog(tx, { noteId });
+    // Under the lock only the ids are read: what this run folds is exactly this list. Entries that
+    // committed since the read above (usually none) are read and checked here.
+    const ids = (await readLogIds(tx, { noteId })).map((row) => Number(row.id));
+    const arrived = ids.filter((id) => !verdicts.has(id));
+    if (arrived.length > 0) {
+      const late = await readLogEntries(tx, { noteId, ids: `{${arrived.join(',')}}` });
+      for (const [id, verdict] of await checkEntries(late, encoded.contains, slicer)) verdicts.set(id, verdict);
+    }
     const merged: number[] = [];
     let skipped = 0;
     let firstMissing: number | undefined;
-    for (const entry of log) {
-      // Each check decodes the entry: a log of ten 50 000-struct updates took ~0.5 s in one turn.
-      if (slicer.due()) await slicer.pause();
-      const verdict = containment(encoded.contains, entry.update);
+    for (const id of ids) {
+      const verdict = verdicts.get(id) ?? 'missing';
       if (verdict === 'unreadable') skipped += 1;
-      if (verdict !== 'missing') merged.push(Number(entry.id));
-      else firstMissing ??= Number(entry.id);
+      if (verdict !== 'missing') merged.push(id);
+      else firstMissing ??= id;
     }
     // An entry still missing since the last compaction from memory may never arrive (an update
     // whose dependencies this document lacks waits in Yjs's pending structs): the database path
@@ -337,6 +346,22 @@ async function newestHeldSession(
   return null;
 }
 
+type Containment = 'held' | 'missing' | 'unreadable';
+
+/** Each entry's containment verdict by id, one slice at a time (each check decodes the entry: ten 50 000-struct updates took ~0.5 s in one turn). */
+async function checkEntries(
+  entries: ReadonlyArray<{ id: string; update: Uint8Array }>,
+  contains: (update: Uint8Array) => boolean,
+  slicer: TimeSlicer,
+): Promise<Map<number, Containment>> {
+  const verdicts = new Map<number, Containment>();
+  for (const entry of entries) {
+    if (slicer.due()) await slicer.pause();
+    verdicts.set(Number(entry.id), containment(contains, entry.update));
+  }
+  return verdicts;
+}
+
 /** The first log entry a compaction from memory of this document left in the log. */
 const leftOver = new WeakMap<Y.Doc, number>();
 
@@ -345,7 +370,7 @@ const leftOver = new WeakMap<Y.Doc, number>();
  * database path skips it and deletes it (an unreadable entry must not block every later
  * compaction), and so does this one.
  */
-function containment(contains: (update: Uint8Array) => boolean, update: Uint8Array): 'held' | 'missing' | 'unreadable' {
+function containment(contains: (update: Uint8Array) => boolean, update: Uint8Array): Containment {
   // Readable for Yjs: the one-pass check first (no objects built; what it accepts Yjs reads,
   // update-cost.ts), Yjs's own decode only for what it refuses, so the verdict stays Yjs's.
   if (!isWellFormed(update)) {
@@ -418,6 +443,15 @@ const logStats = preparedStatement<
 const readLog = preparedStatement<{ noteId: string }, { id: string; update: Uint8Array }>(
   'note_log_for_compaction',
   (p) => sql`select id::text as id, "update" from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
+);
+const readLogIds = preparedStatement<{ noteId: string }, { id: string }>(
+  'note_log_ids_for_compaction',
+  (p) => sql`select id::text as id from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
+);
+const readLogEntries = preparedStatement<{ noteId: string; ids: string }, { id: string; update: Uint8Array }>(
+  'note_log_entries_for_compaction',
+  (p) => sql`select id::text as id, "update" from ${noteUpdates}
+    where note_id = ${p.noteId}::uuid and id = any(${p.ids}::bigint[]) order by id`,
 );
 const readRowVersion = preparedStatement<{ noteId: string }, { version: string }>(
   'note_row_version',

@@ -154,6 +154,38 @@ describe('compacting a live document', () => {
     expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('theirs base mine');
   });
 
+  it('checks the entries logged between its read of the log and its transaction, and folds only those it holds', async () => {
+    const { note, live, doc } = await setUp();
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' early'))]);
+    const late = edit(doc, () => text(doc).insert(text(doc).length, ' late'));
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const theirs = edit(peer, () => text(peer).insert(0, 'theirs '));
+    // The entries are checked before the transaction opens (on PGlite it holds the only
+    // connection); these two commit after that read, just before the transaction opens.
+    let opened = 0;
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'transaction'
+          ? async (...args: Parameters<typeof target.transaction>) => {
+              opened += 1;
+              await appendUpdates(target, note.id, [late, theirs]);
+              return target.transaction(...args);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+
+    expect(await compactDocument(db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 2,
+    });
+    expect(opened).toBe(1);
+    // The late entry the document holds is folded; the one it lacks stays in the log.
+    expect(await logCount(note.id)).toBe(1);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('base early late');
+    expect(await current(note.id)).toBe('theirs base early late');
+  });
+
   it('falls back to the database when the stored state changed under it, and returns once it holds it again', async () => {
     const { note, live, doc } = await setUp();
     const peer = new Y.Doc();
