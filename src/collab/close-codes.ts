@@ -24,6 +24,8 @@ export const CLOSE = {
   preAuthTooLarge: { code: 4413, reason: 'Too much data before authentication' },
   tooManyMessages: { code: 4429, reason: 'Too many messages' },
   tooManyAuthFailures: { code: 4429, reason: 'Too many failed authentications' },
+  /** More than 2 × MAX_MESSAGE_BYTES of one socket's frames waiting behind a heavy update (heavy-update-gate.ts). */
+  tooMuchWaiting: { code: 4429, reason: 'Too much data waiting to be applied' },
   unavailable: { code: 4503, reason: 'Storage unavailable, reconnect later' },
   /** The process holds MAX_LIVE_STRUCTS of documents: a load or an update that would pass it. */
   memoryBudget: { code: 4503, reason: 'Server memory budget reached, reconnect later' },

@@ -140,9 +140,10 @@ export function createCollabServer(services: Services): CollabServer {
   });
   const sockets = new Set<SocketState>();
   // One heavy update applied per event-loop turn across every socket (heavy-update-gate.ts).
-  const heavyUpdates = createHeavyUpdateGate((error) =>
-    logger.error({ err: error }, 'collaboration frame handling failed'),
-  );
+  const heavyUpdates = createHeavyUpdateGate({
+    maxWaitingBytes: 2 * config.maxMessageBytes,
+    onError: (error) => logger.error({ err: error }, 'collaboration frame handling failed'),
+  });
   let accepting = true;
   let nextSocketId = 1;
 
@@ -193,7 +194,7 @@ export function createCollabServer(services: Services): CollabServer {
         if (error instanceof FrameTooCostly) return refuse(CLOSE.updateTooComplex, 'PAYLOAD_TOO_LARGE');
         throw error;
       }
-      lane.push(bytes, heavy);
+      if (!lane.push(bytes, heavy)) refuse(CLOSE.tooMuchWaiting, 'RATE_LIMIT_EXCEEDED');
     };
     const gate = createPreAuthGate({
       maxPendingBytes: config.maxPreAuthBytes,

@@ -16,6 +16,12 @@
 //
 // What this bounds is one apply per turn; the apply itself stays synchronous (Yjs has no other
 // way), so MAX_UPDATE_STRUCTS is what bounds the length of one turn.
+//
+// Frames that wait are held in memory, which handling a frame in the callback that read it never
+// did: a socket behind a heavy frame could otherwise pile up message after message (each up to
+// MAX_MESSAGE_BYTES, as fast as the message rate allows) while other sockets' heavy frames take
+// their turns. So each lane holds at most `maxWaitingBytes`; a frame past it is refused and the
+// socket is closed by the caller.
 
 /** Cost (structs + delete ranges + values) from which an update waits for its own turn: ~3 ms of apply. */
 export const HEAVY_UPDATE_COST = 1000;
@@ -23,9 +29,10 @@ export const HEAVY_UPDATE_COST = 1000;
 export interface FrameLane {
   /**
    * Hands `frame` on: at once when it is light and nothing of this socket waits, otherwise in
-   * order behind what waits, a heavy frame in a turn of its own.
+   * order behind what waits, a heavy frame in a turn of its own. False, and the frame dropped,
+   * when it would take what this socket has waiting past the gate's `maxWaitingBytes`.
    */
-  push(frame: Uint8Array, heavy: boolean): void;
+  push(frame: Uint8Array, heavy: boolean): boolean;
   /** The socket closed: what it has waiting is dropped. */
   close(): void;
 }
@@ -42,7 +49,16 @@ interface Queued {
   heavy: boolean;
 }
 
-export function createHeavyUpdateGate(onError: (error: unknown) => void = () => {}): HeavyUpdateGate {
+export interface HeavyUpdateGateOptions {
+  /** Bytes one socket may have waiting; the collaboration server passes 2 × MAX_MESSAGE_BYTES. */
+  maxWaitingBytes: number;
+  onError?: (error: unknown) => void;
+}
+
+export function createHeavyUpdateGate({
+  maxWaitingBytes,
+  onError = () => {},
+}: HeavyUpdateGateOptions): HeavyUpdateGate {
   /** Lanes whose first waiting frame is heavy, in the order they will be served. */
   const turns: Array<() => void> = [];
   let scheduled = false;
@@ -71,29 +87,41 @@ export function createHeavyUpdateGate(onError: (error: unknown) => void = () => 
     },
     lane(deliver) {
       let queue: Queued[] = [];
+      let waitingBytes = 0;
       let closed = false;
+      const next = (): Queued => {
+        const queued = queue.shift() as Queued;
+        waitingBytes -= queued.frame.byteLength;
+        return queued;
+      };
       /** Delivers the heavy frame at the head and the light ones after it; queues the next heavy one's turn. */
       const turn = () => {
         if (closed) return;
-        const head = queue.shift();
-        if (head) deliver(head.frame);
-        while (!closed && queue.length > 0 && !(queue[0] as Queued).heavy) deliver((queue.shift() as Queued).frame);
+        if (queue.length > 0) deliver(next().frame);
+        while (!closed && queue.length > 0 && !(queue[0] as Queued).heavy) deliver(next().frame);
         if (!closed && queue.length > 0) turns.push(turn);
       };
       return {
         push(frame, heavy) {
-          if (closed) return;
-          if (queue.length === 0 && !heavy) return deliver(frame);
+          if (closed) return true;
+          if (queue.length === 0 && !heavy) {
+            deliver(frame);
+            return true;
+          }
+          if (waitingBytes + frame.byteLength > maxWaitingBytes) return false;
           queue.push({ frame, heavy });
+          waitingBytes += frame.byteLength;
           // Queued behind a heavy frame already waiting: it follows that frame's turn.
           if (queue.length === 1) {
             turns.push(turn);
             schedule();
           }
+          return true;
         },
         close() {
           closed = true;
           queue = [];
+          waitingBytes = 0;
           // Its entry in `turns` (if any) stays and does nothing when its turn comes.
         },
       };

@@ -37,7 +37,7 @@ function loopIterations(): { readonly current: number; stop(): void } {
 
 describe('heavy update gate', () => {
   it("keeps each socket's order, serves sockets first come first served, one heavy frame per turn", async () => {
-    const gate = createHeavyUpdateGate();
+    const gate = createHeavyUpdateGate({ maxWaitingBytes: 1024 });
     const delivered: string[] = [];
     const timers: string[] = [];
     const deliver = (bytes: Uint8Array) => {
@@ -63,7 +63,7 @@ describe('heavy update gate', () => {
   });
 
   it('passes a light frame at once when nothing of its socket waits, and drops what a closed socket left', async () => {
-    const gate = createHeavyUpdateGate();
+    const gate = createHeavyUpdateGate({ maxWaitingBytes: 1024 });
     const delivered: string[] = [];
     const lane = gate.lane((bytes) => delivered.push(label(bytes)));
     lane.push(frame('l1'), false);
@@ -75,6 +75,25 @@ describe('heavy update gate', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(delivered).toEqual(['l1']);
     expect(gate.waiting).toBe(0);
+  });
+
+  it('refuses a frame that would take what one socket has waiting past its bound, and counts only what waits', async () => {
+    const gate = createHeavyUpdateGate({ maxWaitingBytes: 10 });
+    const delivered: string[] = [];
+    const lane = gate.lane((bytes) => delivered.push(label(bytes)));
+    const other = gate.lane((bytes) => delivered.push(label(bytes)));
+    // Delivered at once: nothing waits, so nothing counts against the bound.
+    expect(lane.push(frame('light-frame-longer-than-ten'), false)).toBe(true);
+    expect(lane.push(frame('H1234'), true)).toBe(true); // 5 bytes waiting
+    expect(lane.push(frame('l1234'), false)).toBe(true); // 10
+    expect(lane.push(frame('l'), false)).toBe(false); // would be 11: refused, dropped
+    // Another socket's bound is its own.
+    expect(other.push(frame('H9'), true)).toBe(true);
+    await waitFor(() => delivered.length === 4, 2000);
+    expect(delivered).toEqual(['light-frame-longer-than-ten', 'H1234', 'l1234', 'H9']);
+    // Once delivered, the bytes no longer count.
+    expect(lane.push(frame('H123456789'), true)).toBe(true);
+    await waitFor(() => delivered.length === 5, 2000);
   });
 });
 
