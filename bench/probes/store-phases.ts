@@ -11,7 +11,7 @@ import { md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../src/domain/documents/time-slices.ts';
 import { appendUpdates } from '../../src/domain/documents/update-log.ts';
 import { takeVersionOnStore } from '../../src/domain/history/version-store.ts';
-import { prepareContent, updateNoteFromContent } from '../../src/domain/notes/document-derivatives.ts';
+import { updateNoteFromContent } from '../../src/domain/notes/document-derivatives.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { seedLoadedLargeDocument } from './large-document-seed.ts';
 
@@ -72,20 +72,12 @@ try {
     await phase('  derived data, changed text', () =>
       t.db.transaction(async (tx) => {
         if (process.env.LOG_STATEMENTS) await tx.execute(sql`set local log_min_duration_statement = 0`);
-        await updateNoteFromContent(
-          tx,
-          { id: note.id, user_id: owner.userId, title: `Large ${blocks}` },
-          await prepareContent(changed),
-        );
+        await updateNoteFromContent(tx, { id: note.id, user_id: owner.userId, title: `Large ${blocks}` }, changed);
       }),
     );
     await phase('  derived data, unchanged', () =>
-      t.db.transaction(async (tx) =>
-        updateNoteFromContent(
-          tx,
-          { id: note.id, user_id: owner.userId, title: `Large ${blocks}` },
-          await prepareContent(changed),
-        ),
+      t.db.transaction((tx) =>
+        updateNoteFromContent(tx, { id: note.id, user_id: owner.userId, title: `Large ${blocks}` }, changed),
       ),
     );
     void content;

@@ -4,7 +4,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
 import { liveDocumentContent } from '../blocksuite/index.ts';
-import { prepareContent, updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
+import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
 import { applyStoredState } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -205,7 +205,7 @@ async function compactLiveDocument(
   const reader = liveDocumentContent(doc);
   const generation = reader.generation;
   const encoded = await encodeStateInSlices(doc, slicer);
-  const content = await prepareContent(await reader.read(slicer), slicer);
+  const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
   // on PGlite its one connection would otherwise be held across every slice of the checks, and
@@ -286,7 +286,7 @@ async function refreshFromMemory(
   const generation = reader.generation;
   if (storedGenerations.get(doc) === generation) return { status: 'unchanged' };
   const slicer = timeSlicer();
-  const content = await prepareContent(await reader.read(slicer), slicer);
+  const content = await reader.read(slicer);
   let encoding: Promise<SlicedEncoding> | undefined;
   const encode = () => {
     encoding ??= encodeStateInSlices(doc, slicer);

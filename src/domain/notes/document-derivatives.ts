@@ -56,30 +56,11 @@ const NO_PAUSES: DerivationSlices = { due: () => false, pause: async () => {} };
  * no row and leaves `sync_version` and `updated_at` alone.
  */
 export async function updateNoteFromDocument(tx: Tx, note: DocumentNote, doc: Y.Doc): Promise<void> {
-  await updateNoteFromContent(tx, note, await prepareContent(readBlockSuiteDocument(doc)));
-}
-
-/** Content with what needs no transaction computed ahead: the text's md5 and the snapshot JSON. */
-export interface PreparedContent {
-  content: BlockSuiteDocumentContent;
-  textMd5: string;
-  json: string;
+  await updateNoteFromContent(tx, note, readBlockSuiteDocument(doc));
 }
 
 /**
- * The CPU work of the derived data, in slices, before the transaction opens: a transaction held
- * across these slices holds PGlite's only connection, and every other document's append with it.
- */
-export async function prepareContent(
-  content: BlockSuiteDocumentContent,
-  slices: DerivationSlices = NO_PAUSES,
-): Promise<PreparedContent> {
-  const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
-  return { content, textMd5: await md5OfText(snapshot.text, slices), json: await snapshotJson(snapshot, slices) };
-}
-
-/**
- * `updateNoteFromDocument` from content already read and prepared (`prepareContent`). The snapshot of a 100k-block document is
+ * `updateNoteFromDocument` from content already read. The snapshot of a 100k-block document is
  * ~20 MB of JSON and its text ~7 MB: the stored text is compared by md5 (computed by PostgreSQL,
  * so the stored snapshot is never read back and parsed here: JSON.parse of it took 64 ms), and the
  * JSON is built in slices (JSON.stringify of it in one go took 152 ms).
@@ -87,11 +68,12 @@ export async function prepareContent(
 export async function updateNoteFromContent(
   tx: Tx,
   note: DocumentNote,
-  prepared: PreparedContent,
+  content: BlockSuiteDocumentContent,
   slices: DerivationSlices = NO_PAUSES,
 ): Promise<void> {
   const changes: Array<{ entityType: EntityType; entityId: string }> = [];
-  const { content, textMd5, json } = prepared;
+  const snapshot: BlockSuiteSnapshot = { title: content.title, text: content.text, blocks: content.blocks };
+  const textMd5 = await md5OfText(snapshot.text, slices);
 
   const [row] = await readStoredDerivatives(tx, { noteId: note.id, textMd5 });
   if (!row) return;
@@ -102,6 +84,7 @@ export async function updateNoteFromContent(
   const title = pageTitle ?? stored.title;
   const titleChanged = title !== stored.title;
   const titleNormalized = title === null ? null : normalizeTitle(title).slice(0, TITLE_MAX);
+  const json = await snapshotJson(snapshot, slices);
   if (json.length > LZ4_SNAPSHOT_CHARS) await preferLz4Compression(tx, {});
   // Written only when the title or the snapshot differs (same text and title: the blocks, ids and
   // flavours, may still differ); PostgreSQL compares, so the stored snapshot is never read here.
@@ -114,7 +97,7 @@ export async function updateNoteFromContent(
   });
   if (written.length > 0) {
     changes.push({ entityType: 'note', entityId: note.id });
-    if (!stored.sameText) await writeNoteSearchChunks(tx, note.id, content.text, slices);
+    if (!stored.sameText) await writeNoteSearchChunks(tx, note.id, snapshot.text, slices);
     if (titleChanged) {
       await recomputeLinksToTarget(tx, {
         id: note.id,
