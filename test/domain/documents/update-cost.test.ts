@@ -314,21 +314,29 @@ describe('admitUpdateCost', () => {
   });
 });
 
+/** Yjs's encoder, counting the whole-document recounts a budget makes. */
+function countingEncoder() {
+  const counter = {
+    calls: 0,
+    encode: (doc: Y.Doc) => {
+      counter.calls += 1;
+      return Y.encodeStateAsUpdate(doc);
+    },
+  };
+  return counter;
+}
+
 describe('createDocumentCostBudget', () => {
   it('admits on its bound, recounts the state only near the limit, and refuses past it', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, amplifiedUpdate(100));
-    let encodes = 0;
-    const encode = (d: Y.Doc) => {
-      encodes += 1;
-      return Y.encodeStateAsUpdate(d);
-    };
     // The bound starts high (log entries overlapping the stored state are counted twice).
-    const budget = createDocumentCostBudget(250, 200, encode);
+    const recounts = countingEncoder();
+    const budget = createDocumentCostBudget(250, 200, recounts.encode);
     budget.admit(doc, 40);
-    expect(encodes).toBe(0);
+    expect(recounts.calls).toBe(0);
     budget.admit(doc, 100); // 240 + 100 > 250: the exact count (100) makes room
-    expect(encodes).toBe(1);
+    expect(recounts.calls).toBe(1);
     expect(budget.bound).toBe(200);
     expect(() => budget.admit(doc, 151)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
   });
@@ -336,54 +344,46 @@ describe('createDocumentCostBudget', () => {
   it('recounts near the limit only after an eighth of the bound was admitted since the last count', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, amplifiedUpdate(100));
-    let encodes = 0;
-    const encode = (d: Y.Doc) => {
-      encodes += 1;
-      return Y.encodeStateAsUpdate(d);
-    };
-    const budget = createDocumentCostBudget(1000, 100, encode);
+    const recounts = countingEncoder();
+    const budget = createDocumentCostBudget(1000, 100, recounts.encode);
     budget.admit(doc, 890); // bound 990
-    expect(encodes).toBe(0);
+    expect(recounts.calls).toBe(0);
     // 990 + 20 > 1000: the first recount (the loaded bound is not exact); the state holds 100, so
     // the 890 admitted without being applied go, and this update fits.
     budget.admit(doc, 20);
-    expect(encodes).toBe(1);
+    expect(recounts.calls).toBe(1);
     expect(budget.bound).toBe(120);
     budget.admit(doc, 870); // 990
     // 990 + 20 > 1000 again, 870 admitted since the count ≥ 990 / 8: recounted.
     budget.admit(doc, 20);
-    expect(encodes).toBe(2);
+    expect(recounts.calls).toBe(2);
     budget.admit(doc, 875); // 995
     for (let i = 0; i < 5; i += 1) budget.admit(doc, 1); // 1000
-    const recountsBefore = encodes;
+    const recountsBefore = recounts.calls;
     // 1000 + 1 > 1000 with 900 admitted since the count of 120: recounted; after that, with the
     // exact count at the limit, each further edit is refused on the bound alone, without an encode.
     Y.applyUpdate(doc, amplifiedUpdate(900, 555));
     expect(() => budget.admit(doc, 1)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
-    expect(encodes).toBe(recountsBefore + 1);
+    expect(recounts.calls).toBe(recountsBefore + 1);
     for (let i = 0; i < 100; i += 1)
       expect(() => budget.admit(doc, 1)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
-    expect(encodes).toBe(recountsBefore + 1);
+    expect(recounts.calls).toBe(recountsBefore + 1);
   });
 
   it('lets a document loaded past the limit grow by a tenth of it, counted from its exact cost', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, amplifiedUpdate(1200));
-    let encodes = 0;
-    const encode = (d: Y.Doc) => {
-      encodes += 1;
-      return Y.encodeStateAsUpdate(d);
-    };
     // Loaded bound 2400 (say the log overlaps the state): past the limit of 1000.
-    const budget = createDocumentCostBudget(1000, 2400, encode);
+    const recounts = countingEncoder();
+    const budget = createDocumentCostBudget(1000, 2400, recounts.encode);
     for (let i = 0; i < 50; i += 1) budget.admit(doc, 1); // edits, no encode
-    expect(encodes).toBe(0);
+    expect(recounts.calls).toBe(0);
     // 2450 + 100 > 2400 + 100: the first exact count (1200) sets the allowance from there.
     budget.admit(doc, 100);
-    expect(encodes).toBe(1);
+    expect(recounts.calls).toBe(1);
     expect(budget.ceiling).toBe(1300);
     expect(budget.bound).toBe(1300);
     expect(() => budget.admit(doc, 1)).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
-    expect(encodes).toBe(1);
+    expect(recounts.calls).toBe(1);
   });
 });
