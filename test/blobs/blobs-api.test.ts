@@ -257,3 +257,25 @@ describe('GET ranges, HEAD, conditional requests, list', () => {
     expect(second.body.data[0].key).not.toBe(key);
   });
 });
+
+describe('a blob removed while its download starts', () => {
+  it('answers 404 NOT_FOUND, not a 200 whose connection is cut, when the bytes are gone after the lookup', async () => {
+    // The moment between the lookup and the first chunk read, held still: the clean-up job (or a
+    // delete from another device) has removed the chunks, the `blobs` row is still there.
+    const bytes = bytesOf(3000);
+    const key = keyOf(bytes);
+    expect((await putBlob(server.url, alice.accessToken, bytes)).status).toBe(201);
+    const { db } = server.server.services;
+    const [row] = await db.select({ storage_id: blobs.storage_id }).from(blobs).where(eq(blobs.key, key));
+    if (!row) throw new Error('the blob was not stored');
+    await db.delete(blobChunks).where(eq(blobChunks.storage_id, row.storage_id));
+
+    const gone = await getBlob(server.url, alice.accessToken, key);
+    expect(gone.status).toBe(404);
+    expect(gone.json.error.code).toBe('NOT_FOUND');
+    const part = await getBlob(server.url, alice.accessToken, key, { range: 'bytes=10-20' });
+    expect(part.status).toBe(404);
+
+    await db.delete(blobs).where(eq(blobs.key, key));
+  });
+});

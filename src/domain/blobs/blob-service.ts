@@ -9,7 +9,7 @@ import { blobs, noteBlobs, users } from '../../db/schema/index.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { fieldError, notFound, payloadTooLarge, quotaExceeded } from '../errors.ts';
 import { blobKeyOfDigest, createBlobHasher, isBlobKey } from './blob-key.ts';
-import type { BlobStore, ByteRange } from './blob-store.ts';
+import { type BlobStore, type ByteRange, MissingBlobChunkError } from './blob-store.ts';
 
 /** Whose namespace: an authenticated caller, or the importer acting for one user. */
 export type BlobOwner = Pick<AuthContext, 'userId'>;
@@ -64,6 +64,12 @@ export interface BlobService {
   find(owner: BlobOwner, key: string): Promise<FoundBlob>;
   /** The bytes of a found blob, a chunk at a time. */
   read(blob: FoundBlob, range: ByteRange): AsyncIterable<Uint8Array>;
+  /**
+   * `read` for an answer not yet begun: its first chunk is read before this resolves, so a blob
+   * removed since `find` (the clean-up job, another device's delete) is NOT_FOUND while the status
+   * can still say so, instead of a 200 whose connection is cut mid-body.
+   */
+  open(blob: FoundBlob, range: ByteRange): Promise<AsyncIterable<Uint8Array>>;
   /** Deletes the blob, or, while a note uses it, marks it to go once none does (`deleted: false`). */
   remove(owner: BlobOwner, key: string): Promise<{ deleted: boolean; referencing_notes: number }>;
   list(owner: BlobOwner, paging: { page?: number; per_page?: number }): Promise<BlobPage>;
@@ -268,6 +274,27 @@ export function createBlobService(db: Db, store: BlobStore, config: BlobConfig):
     },
 
     read: (blob, range) => store.read(blob.storageId, range),
+
+    async open(blob, range) {
+      const chunks = store.read(blob.storageId, range)[Symbol.asyncIterator]();
+      let first: IteratorResult<Uint8Array>;
+      try {
+        first = await chunks.next();
+      } catch (error) {
+        if (error instanceof MissingBlobChunkError) throw notFound('Blob');
+        throw error;
+      }
+      return (async function* () {
+        try {
+          if (first.done) return;
+          yield first.value;
+          for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+        } finally {
+          // A client that hangs up ends the store's read too (its statement, its memory).
+          await chunks.return?.();
+        }
+      })();
+    },
 
     async remove(owner, key) {
       if (!isBlobKey(key)) throw notFound('Blob');

@@ -8,6 +8,11 @@ export interface ByteRange {
   end: number;
 }
 
+/** The bytes of a blob are gone: it was removed (clean-up, a delete) after it was found. */
+export class MissingBlobChunkError extends Error {
+  override name = 'MissingBlobChunkError';
+}
+
 export interface BlobStore {
   /**
    * Stores the bytes as they arrive, never holding more than one chunk, and answers a new storage
@@ -15,7 +20,7 @@ export interface BlobStore {
    * is rethrown.
    */
   write(chunks: AsyncIterable<Uint8Array>): Promise<{ storageId: string; size: number }>;
-  /** The bytes of `range`, in order, a chunk at a time. */
+  /** The bytes of `range`, in order, a chunk at a time; MissingBlobChunkError if they are gone. */
   read(storageId: string, range: ByteRange): AsyncIterable<Uint8Array>;
   /** Removes stored bytes; unknown ids are ignored. */
   remove(storageIds: readonly string[]): Promise<void>;

@@ -7,7 +7,7 @@ import { and, asc, between, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { parseBinaryCopy, readInt4 } from '../../db/binary-copy.ts';
 import { blobChunks, blobs } from '../../db/schema/index.ts';
-import type { BlobStore, ByteRange } from './blob-store.ts';
+import { type BlobStore, type ByteRange, MissingBlobChunkError } from './blob-store.ts';
 
 /**
  * Bytes per chunk row. Part of the stored format: a Range read finds its first chunk by dividing
@@ -19,10 +19,6 @@ export const BLOB_CHUNK_BYTES = 1024 * 1024;
 const CHUNKS_PER_READ = 4;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export class MissingBlobChunkError extends Error {
-  override name = 'MissingBlobChunkError';
-}
 
 export function createDatabaseBlobStore(database: DatabaseHandle): BlobStore {
   const { db, copyOut } = database;

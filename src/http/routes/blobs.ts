@@ -314,7 +314,7 @@ export function registerBlobRoutes(app: App, services: Services): void {
     const status = range ? 206 : 200;
     // Hono answers HEAD through this GET route and drops the body: do not start reading one.
     if (c.req.method === 'HEAD' || blob.size === 0) return c.body(null, status, headers);
-    return c.body(streamOf(blobs.read(blob, part)), status, headers);
+    return c.body(streamOf(await blobs.open(blob, part)), status, headers);
   });
 
   app.openapi(deleteRoute, async (c) => {
