@@ -34,11 +34,11 @@ describe.skipIf(testEngine() !== 'postgres')('a database URL with a socket direc
   });
 
   it('connects through the Unix-domain socket', async () => {
-    const [{ directories }] = await queryRows<{ directories: string }>(
+    const [setting] = await queryRows<{ directories: string }>(
       database.db,
       sql`select current_setting('unix_socket_directories') as directories`,
     );
-    const directory = directories.split(',')[0]?.trim();
+    const directory = setting?.directories.split(',')[0]?.trim();
     if (!directory) throw new Error('this PostgreSQL listens on no Unix-domain socket');
     const url = new URL(database.provisioned.databaseUrl as string);
     url.searchParams.set('host', directory);
