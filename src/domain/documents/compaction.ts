@@ -7,6 +7,7 @@ import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
 import { applyStoredState } from './document-state.ts';
+import { encodedBase, replaceEncodedBase } from './encoded-base.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { encodeStateInSlices, type SlicedEncoding } from './sliced-encoding.ts';
 import { dropStagedState, STAGED_PART_BYTES, stageState, writeStagedState } from './staged-state.ts';
@@ -217,7 +218,10 @@ async function compactLiveDocument(
   const slicer = timeSlicer();
   const reader = liveDocumentContent(doc);
   const generation = reader.generation;
+  // The stored state is encoded struct by struct (its bytes are Yjs's own), and becomes the base
+  // of the document's next versions (encoded-base.ts).
   const encoded = await encodeStateInSlices(doc, slicer);
+  if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
@@ -309,8 +313,14 @@ async function refreshFromMemory(
   const slicer = timeSlicer();
   const content = await reader.read(slicer);
   let encoding: Promise<SlicedEncoding> | undefined;
+  // A version is the only full encoding a refresh makes: over the kept base (encoded-base.ts) it
+  // copies the structs the document was loaded with (or last encoded with) as bytes.
   const encode = () => {
-    encoding ??= encodeStateInSlices(doc, slicer);
+    encoding ??= encodedBase(doc).then(async (base) => {
+      const encoded = await encodeStateInSlices(doc, slicer, base);
+      if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
+      return encoded;
+    });
     return encoding;
   };
 

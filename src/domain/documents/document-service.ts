@@ -10,6 +10,7 @@ import { type CompactionHook, compactDocument, type CompactionResult, stateWrite
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
+import { keepEncodedBase } from './encoded-base.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import { timeSlicer } from './time-slices.ts';
 import {
@@ -163,6 +164,8 @@ export function createDocumentService(
     loaded(doc, state) {
       if (state.version !== undefined)
         markStoredState(doc, { rowVersion: state.version, docMd5: md5Hex(state.stored) });
+      // The loaded bytes, kept as the base of the document's next full encoding (encoded-base.ts).
+      if (state.stored !== null) keepEncodedBase(doc, state.stored, timeSlicer());
       void warmLargeDocument(doc, timeSlicer());
     },
     async currentState(note) {

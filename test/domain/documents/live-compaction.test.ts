@@ -18,8 +18,10 @@ import {
   stateWritesFor,
 } from '../../../src/domain/documents/compaction.ts';
 import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
+import { KEEP_MIN_BYTES, keepEncodedBase } from '../../../src/domain/documents/encoded-base.ts';
 import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
+import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
 import { createTestDatabase, type TestDatabase, testEngine } from '../../helpers/database.ts';
 import { insertNote, insertUser } from './fixtures.ts';
@@ -438,6 +440,46 @@ describe('storing a live document while it is edited (mode store)', () => {
     });
     expect(await logCount(note.id)).toBe(0);
     expect(textOfPage((await stored(note.id)).blocksuite_doc!)).toContain('yyyxxx');
+  });
+
+  it('takes a version over the loaded bytes (a large document): the same document, its loaded structs copied', async () => {
+    const { note, live, doc, paragraph } = await setUpPage(
+      'Large',
+      Array.from({ length: 4500 }, (_, i) => `Paragraph ${i} marker-${i}-end`),
+    );
+    const loaded = (await stored(note.id)).blocksuite_doc!;
+    expect(loaded.length).toBeGreaterThanOrEqual(KEEP_MIN_BYTES);
+    // What the document service does once the persistence extension has loaded it.
+    keepEncodedBase(doc, loaded, NO_SLICES);
+    const marker = Buffer.from('marker-0-end');
+    await appendUpdates(database.db, note.id, [
+      edit(doc, () => {
+        paragraph.delete(paragraph.length - 'marker-0-end'.length, 'marker-0-end'.length);
+        paragraph.insert(9, ' edited');
+      }),
+    ]);
+    const { calls, hook } = recordingHook(true);
+
+    expect(await compactDocument(database.db, note.id, 'binary', [hook], live, 'store')).toMatchObject({
+      status: 'refreshed',
+    });
+    const version = calls[0]!.state!;
+    // Copied from the loaded bytes: the deleted text is still there, and deleted.
+    expect(Buffer.from(version).includes(marker)).toBe(true);
+    expect(Buffer.from(Y.encodeStateAsUpdate(doc)).includes(marker)).toBe(false);
+    const restored = new Y.Doc();
+    Y.applyUpdate(restored, version);
+    expect(Y.equalSnapshots(Y.snapshot(restored), Y.snapshot(doc))).toBe(true);
+    expect(readBlockSuiteDocument(restored)).toEqual(readBlockSuiteDocument(doc));
+    expect(textOfPage(version)).toContain('Paragraph edited 0 ');
+    // The stored state is untouched, and a fold still stores Yjs's own encoding of the document.
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(loaded))).toBe(true);
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'fold')).toMatchObject({
+      status: 'compacted',
+    });
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(
+      true,
+    );
   });
 
   it('folds from the database when the stored state changed under it (another instance stored it)', async () => {
