@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import postgres from 'postgres';
+import { connectPostgres } from '../src/db/postgres-url.ts';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { SERVER_NODE_FLAGS } from '../src/runtime-flags.ts';
@@ -332,7 +332,7 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 async function startThisServer(postgresUrl: string, serverEnv: Record<string, string> = {}): Promise<Target> {
   const name = `fl_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(postgresUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;

@@ -10,9 +10,9 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import * as schema from './schema/index.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { connectPostgres } from './postgres-url.ts';
 
 export type Schema = typeof schema;
 /** Both drivers' databases, and their transactions, are this type: pass `tx` where `db` is asked. */
@@ -59,7 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 type QueryLogger = { logQuery: () => void } | undefined;
 
 function openPostgres(url: string, maxConnections: number, logger: QueryLogger): DatabaseHandle {
-  const client = postgres(url, {
+  const client = connectPostgres(url, {
     max: maxConnections,
     onnotice: () => {},
     // A statement that cannot get a connection fails instead of queueing forever when the

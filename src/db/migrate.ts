@@ -5,7 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import postgres from 'postgres';
+import { connectPostgres } from './postgres-url.ts';
 import type { DatabaseHandle, Db } from './client.ts';
 import { queryRows } from './rows.ts';
 
@@ -26,7 +26,7 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
     await migratePglite(drizzlePglite(handle.pglite), { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }
-  const client = postgres(handle.connectionString ?? '', { max: 1, onnotice: () => {} });
+  const client = connectPostgres(handle.connectionString ?? '', { max: 1, onnotice: () => {} });
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {

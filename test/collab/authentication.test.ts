@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
   rawCollabClient,
   textOf,
   waitAcknowledged,
@@ -13,6 +13,7 @@ import {
 } from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf, storedText } from './fixtures.ts';
 
 let server: TestServer;
@@ -20,23 +21,14 @@ let alice: RegisteredUser;
 let bob: RegisteredUser;
 const clients: TestProvider[] = [];
 
-const connect = (name: string, token: string) => {
-  const client = connectProvider(server.collabUrl, name, token);
-  clients.push(client);
-  return client;
-};
+const connect = (name: string, token: string) => connectKept(clients, server.collabUrl, name, token);
 const noteCount = async (target: TestServer = server) =>
   Number((await queryRows<{ n: string }>(target.server.services.db, sql`select count(*) as n from notes`))[0]!.n);
 
 beforeAll(async () => {
-  server = await startTestServer({ COLLAB_REAUTH_INTERVAL_MS: '250' });
-  alice = await registerUser(server.url);
-  bob = await registerUser(server.url);
+  [server, alice, bob] = await startServerWithUsers(2, { COLLAB_REAUTH_INTERVAL_MS: '250' });
 });
-afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(clients, server));
 
 describe('collaboration authentication', () => {
   it('refuses a bad token and creates nothing', async () => {

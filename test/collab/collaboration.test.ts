@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
+  connectKept,
   connectProvider,
   eventually,
   stateText,
@@ -11,11 +12,13 @@ import {
   waitAcknowledged,
   waitFor,
   waitSynced,
+  type ProviderOptions,
   type TestProvider,
 } from '../helpers/collab.ts';
 import { holdLogAppends } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf, storedText, updateAppending } from './fixtures.ts';
 
 let server: TestServer;
@@ -23,22 +26,14 @@ let alice: RegisteredUser;
 let bob: RegisteredUser;
 const clients: TestProvider[] = [];
 
-const connect = (name: string, user: RegisteredUser = alice, options?: Parameters<typeof connectProvider>[3]) => {
-  const client = connectProvider(server.collabUrl, name, user.accessToken, options);
-  clients.push(client);
-  return client;
-};
+const connect = (name: string, user: RegisteredUser = alice, options?: ProviderOptions) =>
+  connectKept(clients, server.collabUrl, name, user.accessToken, options);
 
 beforeAll(async () => {
   // A long store debounce: what these tests see in the database before a store is the log alone.
-  server = await startTestServer({ STORE_DEBOUNCE_MS: '60000', STORE_MAX_DEBOUNCE_MS: '120000' });
-  alice = await registerUser(server.url);
-  bob = await registerUser(server.url);
+  [server, alice, bob] = await startServerWithUsers(2, { STORE_DEBOUNCE_MS: '60000', STORE_MAX_DEBOUNCE_MS: '120000' });
 });
-afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(clients, server));
 
 describe('collaborative editing on Hocuspocus at /collab', () => {
   it('acknowledges an edit only once it is committed to the log', async () => {

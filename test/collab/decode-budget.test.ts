@@ -10,46 +10,36 @@ import { withDecodeCost } from '../../src/domain/documents/decode-budget.ts';
 import { createLiveCostLedger } from '../../src/domain/documents/update-cost.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
   eventually,
   type TestProvider,
   waitAcknowledged,
   waitFor,
   waitSynced,
 } from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { countUserRows, loadSample } from '../import/support.ts';
 import { apiFor, ok } from '../resources/world.ts';
-
-/** Each push of 1900 empty maps into an array costs 1901 (one item and 1900 values, update-cost.ts). */
-const PUSH_COST = 1901;
+import { PUSH_COST, pushMaps, SMALL_MEMORY_BUDGET_ONE_USER } from './fixtures.ts';
 
 let server: TestServer;
 let user: RegisteredUser;
 const opened: TestProvider[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({
-    MAX_UPDATE_STRUCTS: '2000',
-    MAX_DOCUMENT_STRUCTS: '5000',
-    MAX_LIVE_STRUCTS: '6000',
-    // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
-    MAX_USER_LIVE_STRUCTS: '6000',
-  });
-  user = await registerUser(server.url);
+  // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
+  [server, user] = await startServerWithUsers(1, SMALL_MEMORY_BUDGET_ONE_USER);
 });
-afterAll(async () => {
-  for (const provider of opened) provider.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(opened, server));
 
 const documents = () => server.server.services.documents;
 const ledger = () => documents().liveCost;
 
-/** An update pushing 1900 empty maps into `items`, on top of `base`. */
+/** An update pushing 1900 empty maps into `items` (PUSH_COST), on top of `base`. */
 function pushUpdate(base: Y.Doc): Uint8Array {
   const before = Y.encodeStateVector(base);
-  base.getArray('items').push(Array.from({ length: 1900 }, () => ({})));
+  pushMaps(base);
   return Y.encodeStateAsUpdate(base, before);
 }
 
@@ -72,8 +62,7 @@ describe('documents decoded outside the collaboration server count in MAX_LIVE_S
     expect(ledger().total).toBe(0);
 
     // A live document takes 2 × 1901 of the 6000: decoding the stored note too would pass it.
-    const live = connectProvider(server.collabUrl, 'decode-budget-live', user.accessToken, { awareness: false });
-    opened.push(live);
+    const live = connectKept(opened, server.collabUrl, 'decode-budget-live', user.accessToken, { awareness: false });
     await waitSynced(live);
     for (let push = 0; push < 2; push += 1) {
       live.doc.getArray('items').push(Array.from({ length: 1900 }, () => ({})));

@@ -6,7 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
+  connectKept,
   connectProvider,
+  destroyProviders,
   type TestProvider,
   textOf,
   waitAcknowledged,
@@ -14,16 +16,14 @@ import {
   waitSynced,
 } from '../helpers/collab.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf, storedText } from './fixtures.ts';
 
 const opened: TestProvider[] = [];
-function open(server: TestServer, user: RegisteredUser, name: string): TestProvider {
-  const provider = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
-  opened.push(provider);
-  return provider;
-}
+const open = (server: TestServer, user: RegisteredUser, name: string): TestProvider =>
+  connectKept(opened, server.collabUrl, name, user.accessToken, { awareness: false });
 afterEach(() => {
-  for (const provider of opened.splice(0)) provider.destroy();
+  destroyProviders(opened);
 });
 
 async function metric(server: TestServer, name: string): Promise<number> {
@@ -55,12 +55,9 @@ describe('a document past the old default (500 000 structs) at the default limit
   let server: TestServer;
   let user: RegisteredUser;
   beforeAll(async () => {
-    server = await startTestServer();
-    user = await registerUser(server.url);
+    [server, user] = await startServerWithUsers(1);
   });
-  afterAll(async () => {
-    await server?.destroy();
-  });
+  afterAll(() => server?.destroy());
 
   it('loads and takes edits without a whole-document recount', async () => {
     const writer = open(server, user, 'past-old-default');

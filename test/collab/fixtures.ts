@@ -40,6 +40,19 @@ export function updateAppending(base: Uint8Array | null, text: string, field = '
 /** What one `pushMaps` costs (update-cost.ts): one item and 1900 values. */
 export const PUSH_COST = 1901;
 
+/**
+ * Memory bounds a few `pushMaps` fill: one update holds one push, one document two, the process
+ * three (docs/security.md, "Memory budget").
+ */
+export const SMALL_MEMORY_BUDGET = {
+  MAX_UPDATE_STRUCTS: '2000',
+  MAX_DOCUMENT_STRUCTS: '5000',
+  MAX_LIVE_STRUCTS: '6000',
+};
+
+/** SMALL_MEMORY_BUDGET for tests where one user fills it: their share is the whole budget. */
+export const SMALL_MEMORY_BUDGET_ONE_USER = { ...SMALL_MEMORY_BUDGET, MAX_USER_LIVE_STRUCTS: '6000' };
+
 /** Pushes 1900 empty maps into the root array `items`: a cheap way to fill a memory budget. */
 export function pushMaps(doc: Y.Doc): void {
   const items = doc.getArray('items');

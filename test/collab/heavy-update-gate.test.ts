@@ -4,9 +4,10 @@
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeavyUpdateGate, HEAVY_UPDATE_COST } from '../../src/collab/heavy-update-gate.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import { rawCollabClient, waitFor } from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { amplifiedUpdate, sendAwaitingAck, updateFrame } from './amplified-update.ts';
 
 const frame = (label: string) => new TextEncoder().encode(label);
@@ -102,12 +103,9 @@ describe('heavy update gate on real sockets', () => {
   let user: RegisteredUser;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    user = await registerUser(server.url);
+    [server, user] = await startServerWithUsers(1);
   });
-  afterAll(async () => {
-    await server?.destroy();
-  });
+  afterAll(() => server?.destroy());
 
   it('applies the heavy updates of several sockets read in one poll in separate turns, each socket in order', async () => {
     const names = ['gate-doc-0', 'gate-doc-1'];

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteUpdates } from '../../src/db/schema/index.ts';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import { MAX_INTEGRATION_STEPS } from '../../src/domain/documents/integration-cost.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import { rawCollabClient } from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { apiFor, ok } from '../resources/world.ts';
 import {
   amplifiedUpdate,
@@ -27,12 +28,9 @@ let server: TestServer;
 let user: RegisteredUser;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  user = await registerUser(server.url);
+  [server, user] = await startServerWithUsers(1);
 });
-afterAll(async () => {
-  await server?.destroy();
-});
+afterAll(() => server?.destroy());
 
 const documents = () => server.server.services.documents;
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

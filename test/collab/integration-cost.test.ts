@@ -12,9 +12,10 @@ import {
   mayExceedIntegrationBound,
 } from '../../src/domain/documents/integration-cost.ts';
 import { countUpdateCost } from '../../src/domain/documents/update-cost.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import {
   amplifiedUpdate,
   heldBackUpdate,
@@ -182,12 +183,9 @@ describe('integration cost on a real socket', () => {
   let user: RegisteredUser;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    user = await registerUser(server.url);
+    [server, user] = await startServerWithUsers(1);
   });
-  afterAll(async () => {
-    await server?.destroy();
-  });
+  afterAll(() => server?.destroy());
 
   it('closes the socket with 4413 and logs nothing; the document and its editors carry on', async () => {
     const name = 'integration-cost-doc';

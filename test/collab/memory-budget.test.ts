@@ -3,19 +3,13 @@
 // array costs 1901 (one item and 1900 values, update-cost.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import {
-  connectProvider,
-  type TestProvider,
-  textOf,
-  waitAcknowledged,
-  waitFor,
-  waitSynced,
-} from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
+import { connectKept, type TestProvider, textOf, waitAcknowledged, waitFor, waitSynced } from '../helpers/collab.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import type { StoredDocumentState } from '../../src/domain/documents/update-log.ts';
-import { noteOf, PUSH_COST, pushMaps, storedText } from './fixtures.ts';
+import { noteOf, PUSH_COST, pushMaps, SMALL_MEMORY_BUDGET_ONE_USER, storedText } from './fixtures.ts';
 
 function storedItems(state: StoredDocumentState | null): number {
   const doc = new Y.Doc();
@@ -30,27 +24,15 @@ let user: RegisteredUser;
 const opened: TestProvider[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({
-    MAX_UPDATE_STRUCTS: '2000',
-    MAX_DOCUMENT_STRUCTS: '5000',
-    MAX_LIVE_STRUCTS: '6000',
-    // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
-    MAX_USER_LIVE_STRUCTS: '6000',
-  });
-  user = await registerUser(server.url);
+  // One user fills it here: their share is the whole budget (user-memory-share.test.ts tests the share).
+  [server, user] = await startServerWithUsers(1, SMALL_MEMORY_BUDGET_ONE_USER);
 });
-afterAll(async () => {
-  for (const provider of opened) provider.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(opened, server));
 
 const ledger = () => server.server.services.documents.liveCost;
 
-function open(name: string): TestProvider {
-  const provider = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
-  opened.push(provider);
-  return provider;
-}
+const open = (name: string): TestProvider =>
+  connectKept(opened, server.collabUrl, name, user.accessToken, { awareness: false });
 
 describe('MAX_LIVE_STRUCTS', () => {
   it('refuses the load and the update that would pass it (4503), and lets them in once memory is freed', async () => {

@@ -3,11 +3,12 @@
 // everybody else's loads and edits refused. Each push of 1900 empty maps costs 1901 (update-cost.ts).
 // Without the share, user A's third push fits the process (5703 of 6000) and user B's is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, type TestProvider, waitAcknowledged, waitFor, waitSynced } from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
+import { connectKept, type TestProvider, waitAcknowledged, waitFor, waitSynced } from '../helpers/collab.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { CLOSE } from '../../src/collab/close-codes.ts';
-import { PUSH_COST, pushMaps } from './fixtures.ts';
+import { PUSH_COST, pushMaps, SMALL_MEMORY_BUDGET } from './fixtures.ts';
 
 let server: TestServer;
 let userA: RegisteredUser;
@@ -15,27 +16,14 @@ let userB: RegisteredUser;
 const opened: TestProvider[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({
-    MAX_UPDATE_STRUCTS: '2000',
-    MAX_DOCUMENT_STRUCTS: '5000',
-    MAX_LIVE_STRUCTS: '6000',
-    MAX_USER_LIVE_STRUCTS: '4000',
-  });
-  userA = await registerUser(server.url);
-  userB = await registerUser(server.url);
+  [server, userA, userB] = await startServerWithUsers(2, { ...SMALL_MEMORY_BUDGET, MAX_USER_LIVE_STRUCTS: '4000' });
 });
-afterAll(async () => {
-  for (const provider of opened) provider.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(opened, server));
 
 const documents = () => server.server.services.documents;
 
-function open(user: RegisteredUser, name: string): TestProvider {
-  const provider = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
-  opened.push(provider);
-  return provider;
-}
+const open = (user: RegisteredUser, name: string): TestProvider =>
+  connectKept(opened, server.collabUrl, name, user.accessToken, { awareness: false });
 
 describe('MAX_USER_LIVE_STRUCTS', () => {
   it("refuses the user whose share is spent (4503), not another user, and frees the share when the user's documents leave", async () => {

@@ -66,6 +66,24 @@ export function connectProvider(
   };
 }
 
+/** Opens a provider and adds it to `opened`, the list the test file closes after its tests. */
+export function connectKept(
+  opened: TestProvider[],
+  collabUrl: string,
+  name: string,
+  token: string | (() => string),
+  options: ProviderOptions = {},
+): TestProvider {
+  const client = connectProvider(collabUrl, name, token, options);
+  opened.push(client);
+  return client;
+}
+
+/** Destroys every provider in `opened` and empties it (a file's afterAll or afterEach). */
+export function destroyProviders(opened: TestProvider[]): void {
+  for (const provider of opened.splice(0)) provider.destroy();
+}
+
 export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

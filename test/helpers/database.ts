@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
+import { connectPostgres } from '../../src/db/postgres-url.ts';
 import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 
@@ -31,7 +31,7 @@ export async function provisionDatabase(): Promise<ProvisionedDatabase> {
     return { databaseUrl: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const name = `fl_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name}`);
   } finally {
@@ -43,7 +43,7 @@ export async function provisionDatabase(): Promise<ProvisionedDatabase> {
     databaseUrl: url.toString(),
     dataDir,
     drop: async () => {
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      const dropper = connectPostgres(adminUrl, { max: 1, onnotice: () => {} });
       try {
         await dropper.unsafe(`drop database if exists ${name} with (force)`);
       } finally {

@@ -7,17 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteVersions } from '../../src/db/schema/index.ts';
 import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { recordVersion, takeVersionOnStore, versionDue } from '../../src/domain/history/version-store.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
   eventually,
+  type TestProvider,
   waitAcknowledged,
   waitFor,
   waitSynced,
-  type TestProvider,
 } from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf } from '../collab/fixtures.ts';
 import { contentOf, contentOfState, setFirstParagraph, setTitle } from './blocksuite-edits.ts';
 
@@ -54,21 +55,15 @@ const createNote = async (title: string) => {
 };
 
 beforeAll(async () => {
-  server = await startTestServer({
+  [server, alice, bob] = await startServerWithUsers(2, {
     STORE_DEBOUNCE_MS: '50',
     STORE_MAX_DEBOUNCE_MS: '200',
     HISTORY_INTERVAL_MINUTES: '0',
     HISTORY_RETENTION_DAYS: '1',
     HISTORY_MIN_VERSIONS: '3',
   });
-  alice = await registerUser(server.url);
-  bob = await registerUser(server.url);
 });
-
-afterAll(async () => {
-  for (const provider of providers) provider.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(providers, server));
 
 describe('version history of a note edited live', () => {
   let documentName: string;
@@ -81,8 +76,7 @@ describe('version history of a note edited live', () => {
     targetOne = await createNote('Target One');
     targetTwo = await createNote('Target Two');
     documentName = `doc-${randomUUID()}`;
-    const editor = connectProvider(server.collabUrl, documentName, alice.accessToken);
-    providers.push(editor);
+    const editor = connectKept(providers, server.collabUrl, documentName, alice.accessToken);
     await waitSynced(editor);
     fillBlockSuiteDocument(editor.doc, 'Alpha Plan', ['first words, see [[Target One]]']);
     await waitAcknowledged(editor);
@@ -139,8 +133,7 @@ describe('version history of a note edited live', () => {
 
   it('restores a version from before a rename on every connected editor, with title and links', async () => {
     const editor = providers[0] as TestProvider;
-    const second = connectProvider(server.collabUrl, documentName, alice.accessToken);
-    providers.push(second);
+    const second = connectKept(providers, server.collabUrl, documentName, alice.accessToken);
     await waitSynced(second);
     expect(contentOf(second.doc).title).toBe('Beta Plan');
 

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { recordVersion } from '../../src/domain/history/version-store.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, eventually, waitAcknowledged, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
+import { connectKept, eventually, type TestProvider, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf } from '../collab/fixtures.ts';
 import { setFirstParagraph, setTitle } from './blocksuite-edits.ts';
 import { type Device, signIn } from './devices.ts';
@@ -51,19 +52,13 @@ const versionTitled = async (noteId: string, token: string, title: string): Prom
 const deviceOf = (device: Device) => ({ device_id: device.sessionId, device_name: device.name });
 
 beforeAll(async () => {
-  server = await startTestServer({
+  [server, alice, bob] = await startServerWithUsers(2, {
     STORE_DEBOUNCE_MS: '50',
     STORE_MAX_DEBOUNCE_MS: '200',
     HISTORY_INTERVAL_MINUTES: '0',
   });
-  alice = await registerUser(server.url);
-  bob = await registerUser(server.url);
 });
-
-afterAll(async () => {
-  for (const provider of providers) provider.destroy();
-  await server?.destroy();
-});
+afterAll(() => destroyProvidersAndServer(providers, server));
 
 describe('the device that made a version', () => {
   let phone: Device;
@@ -75,8 +70,7 @@ describe('the device that made a version', () => {
     laptop = await signIn(server.url, alice, `Laptop/${randomUUID()}`);
     const documentName = `doc-${randomUUID()}`;
 
-    const onPhone = connectProvider(server.collabUrl, documentName, phone.token);
-    providers.push(onPhone);
+    const onPhone = connectKept(providers, server.collabUrl, documentName, phone.token);
     await waitSynced(onPhone);
     fillBlockSuiteDocument(onPhone.doc, 'Typed on the phone', ['phone words']);
     await waitAcknowledged(onPhone);
@@ -90,8 +84,7 @@ describe('the device that made a version', () => {
     });
 
     // The same note, edited from the other device.
-    const onLaptop = connectProvider(server.collabUrl, documentName, laptop.token);
-    providers.push(onLaptop);
+    const onLaptop = connectKept(providers, server.collabUrl, documentName, laptop.token);
     await waitSynced(onLaptop);
     setTitle(onLaptop.doc, 'Typed on the laptop');
     await waitAcknowledged(onLaptop);

@@ -6,10 +6,11 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { warmLargeDocument } from '../blocksuite/index.ts';
-import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
+import { type CompactionHook, compactDocument, type CompactionResult, stateWritesFor } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
+import { keepEncodedBase } from './encoded-base.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
 import { timeSlicer } from './time-slices.ts';
 import {
@@ -125,11 +126,16 @@ export function createDocumentService(
     idleFolds.set(noteId, timer);
   };
   const scheduler = createCompactionScheduler({
-    compact: (noteId, mode) => compactDocument(db, noteId, transfer, compactionHooks, live, mode),
+    compact: (noteId, mode) =>
+      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine)),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
-    // Two overlap one compaction's database round trips with another's decoding.
-    maxConcurrent: 2,
+    // On PostgreSQL two overlap one compaction's database round trips with another's decoding.
+    // PGlite runs its statements in this thread, so a second one overlaps nothing; and its one
+    // connection serves whoever asked first, so a second compaction's transaction, queued while
+    // the first held it, made an append asked for meanwhile wait for both (docs/benchmarks.md,
+    // "stall"): one at a time, an append waits for one compaction at most.
+    maxConcurrent: engine === 'postgres' ? 2 : 1,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
       if (result.status !== 'unchanged') armIdleFold(noteId, result);
       if (result.status !== 'compacted' && result.status !== 'refreshed') return;
@@ -158,6 +164,8 @@ export function createDocumentService(
     loaded(doc, state) {
       if (state.version !== undefined)
         markStoredState(doc, { rowVersion: state.version, docMd5: md5Hex(state.stored) });
+      // The loaded bytes, kept as the base of the document's next full encoding (encoded-base.ts).
+      if (state.stored !== null) keepEncodedBase(doc, state.stored, timeSlicer());
       void warmLargeDocument(doc, timeSlicer());
     },
     async currentState(note) {

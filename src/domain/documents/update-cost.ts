@@ -153,22 +153,12 @@ function skipBytes(decoder: decoding.Decoder, n: number): void {
   decoder.pos += n;
 }
 
-/** A UTF-8 string's length in UTF-16 code units (a JavaScript string's `length`), without decoding it. */
-function utf16Length(bytes: Uint8Array): number {
-  let units = 0;
-  for (const byte of bytes) {
-    // Every byte but a continuation byte starts a code point; one of four bytes needs a surrogate pair.
-    if ((byte & 0xc0) !== 0x80) units += byte >= 0xf0 ? 2 : 1;
-  }
-  return units;
-}
-
 function skipId(decoder: decoding.Decoder): void {
   decoding.readVarUint(decoder);
   decoding.readVarUint(decoder);
 }
 
-/** Skips an item's content and answers its length in clocks (Yjs's `getLength` of the content). */
+/** Skips an item's content; answers its length in clocks (yjs/src/structs/Content*.js getLength). */
 function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter): number {
   switch (kind) {
     case CONTENT_DELETED:
@@ -216,6 +206,54 @@ function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter):
     default:
       throw new UndecodableUpdate(`unknown content kind ${kind}`);
   }
+}
+
+/**
+ * The length in UTF-16 code units (a Yjs string's clock length) of well-formed UTF-8: one unit per
+ * character, two for one past U+FFFF (a four-byte sequence).
+ */
+function utf16Length(bytes: Uint8Array): number {
+  let units = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const byte = bytes[i] as number;
+    if ((byte & 0xc0) !== 0x80) units += byte >= 0xf0 ? 2 : 1;
+  }
+  return units;
+}
+
+/** Counts nothing that matters: `skipStruct` only needs the strict checks. */
+const UNBOUNDED_STRICT = new Counter(Number.POSITIVE_INFINITY, true);
+
+/** One struct of a v1 update skipped: its kind ('skip' for a skip range, which a stored state never holds) and its clock length. */
+export interface SkippedStruct {
+  skip: boolean;
+  length: number;
+}
+
+/**
+ * Skips one struct of a v1 update (its info byte and body) without building it, refusing what
+ * Yjs's decoder refuses (`wellFormed`). `into` is reused from one struct to the next.
+ */
+export function skipStruct(decoder: decoding.Decoder, into: SkippedStruct): SkippedStruct {
+  const counter = UNBOUNDED_STRICT;
+  const info = decoding.readUint8(decoder);
+  const kind = info & BITS5;
+  if (kind === GC || kind === SKIP) {
+    if (kind === SKIP && info !== SKIP) throw new UndecodableUpdate('skip struct with flag bits');
+    into.skip = kind === SKIP;
+    into.length = decoding.readVarUint(decoder);
+    return into;
+  }
+  if (info & BIT8) skipId(decoder); // origin
+  if (info & BIT7) skipId(decoder); // right origin
+  if ((info & (BIT7 | BIT8)) === 0) {
+    if (decoding.readVarUint(decoder) === 1) skipString(decoder, counter);
+    else skipId(decoder);
+    if (info & BIT6) skipString(decoder, counter);
+  }
+  into.skip = false;
+  into.length = skipContent(decoder, kind, counter);
+  return into;
 }
 
 export interface CountOptions {
