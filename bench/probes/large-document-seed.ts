@@ -21,5 +21,5 @@ export async function seedLoadedLargeDocument(db: Db, blocks: number) {
   const doc = new Y.Doc();
   applyStoredState(doc, state);
   markStoredState(doc, { rowVersion: state.version, docMd5: md5Hex(state.stored) });
-  return { owner, note, doc };
+  return { owner, note, doc, stored: state.stored };
 }

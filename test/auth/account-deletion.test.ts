@@ -10,8 +10,9 @@ import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startMailTrap, type MailTrap } from '../helpers/smtp.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { destroyProvidersAndServer, startServerWithMailTrap } from '../helpers/server-with-users.ts';
+import type { MailTrap } from '../helpers/smtp.ts';
 import { loadSample } from '../import/support.ts';
 
 let server: TestServer;
@@ -19,9 +20,7 @@ let mail: MailTrap;
 const clients: TestProvider[] = [];
 
 beforeAll(async () => {
-  mail = await startMailTrap();
-  server = await startTestServer({
-    SMTP_URL: mail.url,
+  [server, mail] = await startServerWithMailTrap({
     COLLAB_REAUTH_INTERVAL_MS: '600000',
     // No compaction within the test: live edits stay in the update log, which deletion must empty too.
     STORE_DEBOUNCE_MS: '600000',
@@ -29,8 +28,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await server?.destroy();
+  await destroyProvidersAndServer(clients, server);
   await mail?.close();
 });
 

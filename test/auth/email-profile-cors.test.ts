@@ -9,16 +9,15 @@ import { registerUser } from '../helpers/auth.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { linkToken, mailParts, startMailTrap, tokenOutsideLink, type MailTrap } from '../helpers/smtp.ts';
+import { startServerWithMailTrap } from '../helpers/server-with-users.ts';
+import { linkToken, mailParts, tokenOutsideLink, type MailTrap } from '../helpers/smtp.ts';
 
 let server: TestServer;
 let mail: MailTrap;
 const APP = 'https://app.example.com';
 
 beforeAll(async () => {
-  mail = await startMailTrap();
-  server = await startTestServer({
-    SMTP_URL: mail.url,
+  [server, mail] = await startServerWithMailTrap({
     PUBLIC_APP_URL: APP,
     CORS_ORIGINS: `${APP}, http://localhost:5173`,
   });

@@ -11,24 +11,22 @@ import { connectProvider, waitFor, waitSynced, type TestProvider } from '../help
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { linkToken, mailParts, startMailTrap, tokenOutsideLink, type MailTrap } from '../helpers/smtp.ts';
+import { destroyProvidersAndServer, startServerWithMailTrap } from '../helpers/server-with-users.ts';
+import { linkToken, mailParts, tokenOutsideLink, type MailTrap } from '../helpers/smtp.ts';
 
 let server: TestServer;
 let mail: MailTrap;
 const clients: TestProvider[] = [];
 
 beforeAll(async () => {
-  mail = await startMailTrap();
-  server = await startTestServer({
-    SMTP_URL: mail.url,
+  [server, mail] = await startServerWithMailTrap({
     PUBLIC_APP_URL: 'https://app.example.com/',
     // Long: a socket that closes at once was closed by the revocation, not by the periodic re-auth.
     COLLAB_REAUTH_INTERVAL_MS: '600000',
   });
 });
 afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await server?.destroy();
+  await destroyProvidersAndServer(clients, server);
   await mail?.close();
 });
 

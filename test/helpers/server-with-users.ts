@@ -1,30 +1,47 @@
 // The set-up most API and collaboration test files share: one server for the file, a few users
-// registered on it, and the providers its tests open, closed before the server goes.
+// (or a mail trap) made for it, and the providers its tests open, closed before the server goes.
 import { registerUser, type RegisteredUser } from './auth.ts';
 import { destroyProviders, type TestProvider } from './collab.ts';
 import { startTestServer, type TestServer } from './server.ts';
+import { startMailTrap, type MailTrap } from './smtp.ts';
 
-/** `count` registered users as a tuple, so that `[server, alice, bob]` needs no non-null assertion. */
-export type Users<Count extends number, Acc extends RegisteredUser[] = []> = Acc['length'] extends Count
+/** `Count` items as a tuple, so that `[server, alice, bob]` needs no non-null assertion. */
+export type Several<Item, Count extends number, Acc extends Item[] = []> = Acc['length'] extends Count
   ? Acc
-  : Users<Count, [...Acc, RegisteredUser]>;
+  : Several<Item, Count, [...Acc, Item]>;
 
 /**
- * Starts a test server and registers `count` fresh users on it, one after the other:
- * `[server, alice, bob] = await startServerWithUsers(2, env)`. When a registration fails the server
- * is dropped here: the caller never got it, so its afterAll cannot.
+ * Starts a test server and prepares `count` things on it (users, users with data), one after the
+ * other. When preparing fails the server is dropped here: the caller never got it, so its afterAll
+ * cannot.
  */
-export async function startServerWithUsers<Count extends number>(
+export async function startServerWith<Item, Count extends number>(
   count: Count,
+  prepare: (baseUrl: string) => Promise<Item>,
   env: Record<string, string> = {},
-): Promise<[TestServer, ...Users<Count>]> {
+): Promise<[TestServer, ...Several<Item, Count>]> {
   const server = await startTestServer(env);
   try {
-    const users: RegisteredUser[] = [];
-    for (let i = 0; i < count; i += 1) users.push(await registerUser(server.url));
-    return [server, ...(users as Users<Count>)];
+    const items: Item[] = [];
+    for (let i = 0; i < count; i += 1) items.push(await prepare(server.url));
+    return [server, ...(items as Several<Item, Count>)];
   } catch (error) {
     await server.destroy();
+    throw error;
+  }
+}
+
+/** `[server, alice, bob] = await startServerWithUsers(2, env)`: fresh users registered through the API. */
+export const startServerWithUsers = <Count extends number>(count: Count, env: Record<string, string> = {}) =>
+  startServerWith<RegisteredUser, Count>(count, (baseUrl) => registerUser(baseUrl), env);
+
+/** `[server, mail] = await startServerWithMailTrap(env)`: a test server sending its mail to a trap the test reads. */
+export async function startServerWithMailTrap(env: Record<string, string> = {}): Promise<[TestServer, MailTrap]> {
+  const mail = await startMailTrap();
+  try {
+    return [await startTestServer({ SMTP_URL: mail.url, ...env }), mail];
+  } catch (error) {
+    await mail.close();
     throw error;
   }
 }

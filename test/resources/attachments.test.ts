@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DATA_URL_BYTES } from '../../src/domain/resources/data-url.ts';
 import { MAX_ATTACHMENT_CHARS } from '../../src/domain/resources/nested/attachments.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { ok, startServerWithWorlds, type World } from './world.ts';
 
 let server: TestServer;
 let world: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  world = await buildWorld(server.url);
+  [server, world] = await startServerWithWorlds(1);
 });
 afterAll(async () => server?.destroy());
 

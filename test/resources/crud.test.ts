@@ -1,37 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncChanges } from '../../src/db/schema/index.ts';
 import { resourceFor } from '../../src/domain/resources/index.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { RESOURCE_CASES } from './cases.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import { changeSeqOf, ok, startServerWithWorlds, type World } from './world.ts';
 
 let server: TestServer;
 let world: World;
 let other: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  world = await buildWorld(server.url);
-  other = await buildWorld(server.url);
+  [server, world, other] = await startServerWithWorlds(2);
 });
 afterAll(async () => server?.destroy());
 
-async function changeSeq(entityType: string, entityId: string): Promise<number | undefined> {
-  const [row] = await server.server.services.db
-    .select({ seq: syncChanges.seq })
-    .from(syncChanges)
-    .where(
-      and(
-        eq(syncChanges.user_id, world.userId),
-        eq(syncChanges.entity_type, entityType),
-        eq(syncChanges.entity_id, entityId),
-      ),
-    );
-  return row?.seq;
-}
+const changeSeq = (entityType: string, entityId: string) => changeSeqOf(server, world.userId, entityType, entityId);
 
 const byId = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 

@@ -1,16 +1,15 @@
 // No N+1 reads: listing a resource, or pulling its changes, sends the same number of statements to
 // the database whether the page holds 5 rows or 25 (counted by the db_queries_total metric).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { syncClient } from '../sync/sync-client.ts';
 import { RESOURCE_CASES } from './cases.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import { ok, startServerWithWorlds, type World } from './world.ts';
 
 let server: TestServer;
 let world: World;
 beforeAll(async () => {
-  server = await startTestServer();
-  world = await buildWorld(server.url);
+  [server, world] = await startServerWithWorlds(1);
 });
 afterAll(async () => server?.destroy());
 

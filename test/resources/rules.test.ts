@@ -1,33 +1,17 @@
-// The special rules of folders, groups, projects and pipelines (docs/api.md).
-import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncChanges } from '../../src/db/schema/index.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { changeSeqOf, ok, startServerWithWorlds, type World } from './world.ts';
 
 let server: TestServer;
 let world: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  world = await buildWorld(server.url);
+  [server, world] = await startServerWithWorlds(1);
 });
 afterAll(async () => server?.destroy());
 
-async function changeSeq(entityType: string, entityId: string): Promise<number> {
-  const [row] = await server.server.services.db
-    .select({ seq: syncChanges.seq })
-    .from(syncChanges)
-    .where(
-      and(
-        eq(syncChanges.user_id, world.userId),
-        eq(syncChanges.entity_type, entityType),
-        eq(syncChanges.entity_id, entityId),
-      ),
-    );
-  return row?.seq ?? 0;
-}
+const changeSeq = (entityType: string, entityId: string) => changeSeqOf(server, world.userId, entityType, entityId);
 
 describe('folders', () => {
   it('refuses a parent that would make a cycle, or the folder itself', async () => {

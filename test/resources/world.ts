@@ -1,8 +1,12 @@
 // A registered user with a few rows of each kind, built through the real API, and a small client
 // bound to that user's token. Shared by the resource tests.
+import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { syncChanges } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { request, type JsonResponse } from '../helpers/http.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWith } from '../helpers/server-with-users.ts';
 
 export interface Api {
   get(path: string, headers?: Record<string, string>): Promise<JsonResponse>;
@@ -114,4 +118,31 @@ export async function buildWorld(baseUrl: string): Promise<World> {
     groupId: group.id,
     noteId: note.id,
   };
+}
+
+/** `[server, world, other] = await startServerWithWorlds(2)`: a test server and users with data on it. */
+export const startServerWithWorlds = <Count extends number>(count: Count, env: Record<string, string> = {}) =>
+  startServerWith<World, Count>(count, buildWorld, env);
+
+/**
+ * The sync sequence number of the user's entity (one change row per entity, moved on by each
+ * write); 0 when no change was recorded, as every recorded one is positive.
+ */
+export async function changeSeqOf(
+  server: TestServer,
+  userId: string,
+  entityType: string,
+  entityId: string,
+): Promise<number> {
+  const [row] = await server.server.services.db
+    .select({ seq: syncChanges.seq })
+    .from(syncChanges)
+    .where(
+      and(
+        eq(syncChanges.user_id, userId),
+        eq(syncChanges.entity_type, entityType),
+        eq(syncChanges.entity_id, entityId),
+      ),
+    );
+  return row?.seq ?? 0;
 }

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { registerUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
+  destroyProviders,
   eventually,
   textOf,
   waitAcknowledged,
@@ -18,19 +19,15 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { noteOf, storedText } from '../collab/fixtures.ts';
 
 let server: TestServer | undefined;
-let clients: TestProvider[] = [];
+const clients: TestProvider[] = [];
 afterEach(async () => {
-  for (const client of clients) client.destroy();
-  clients = [];
+  destroyProviders(clients);
   await server?.destroy();
   server = undefined;
 });
 
-const connect = (collabUrl: string, name: string, token: string) => {
-  const client = connectProvider(collabUrl, name, token, { awareness: false });
-  clients.push(client);
-  return client;
-};
+const connect = (collabUrl: string, name: string, token: string) =>
+  connectKept(clients, collabUrl, name, token, { awareness: false });
 
 describe('draining', () => {
   it('answers /readyz 503 from the first moment, closes sockets with 1012 and stores every document', {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { registerUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
+  destroyProviders,
   eventually,
   textOf,
   waitAcknowledged,
@@ -24,19 +25,15 @@ const onPostgres = testEngine() === 'postgres';
 const NO_COMPACTION = { STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' };
 
 let cluster: Cluster | undefined;
-let clients: TestProvider[] = [];
+const clients: TestProvider[] = [];
 afterEach(async () => {
-  for (const client of clients) client.destroy();
-  clients = [];
+  destroyProviders(clients);
   await cluster?.destroy();
   cluster = undefined;
 });
 
-const connect = (collabUrl: string, name: string, token: string) => {
-  const client = connectProvider(collabUrl, name, token, { awareness: false });
-  clients.push(client);
-  return client;
-};
+const connect = (collabUrl: string, name: string, token: string) =>
+  connectKept(clients, collabUrl, name, token, { awareness: false });
 
 const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
 

@@ -50,6 +50,20 @@ async function pushedContact(
   return id;
 }
 
+/**
+ * A push change setting `data` on contact `id` at `time`; `baseVersion` is the version the device
+ * last saw (without it the change is decided by its time alone).
+ */
+const contactUpdate = (id: string, data: Record<string, unknown>, time: string, baseVersion?: number) =>
+  change({
+    entity_type: 'contact',
+    entity_id: id,
+    operation: 'update',
+    data,
+    ...(baseVersion === undefined ? {} : { base_version: baseVersion }),
+    client_updated_at: time,
+  });
+
 const getContact = async (a: Account, id: string) => ok(a.api.get(`/contacts/${id}`), 200);
 
 describe('applying changes', () => {
@@ -79,14 +93,7 @@ describe('applying changes', () => {
   it('applies an update based on the current version and writes only the fields present', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60), { company: 'Before', title: 'Keeps' });
-    const push = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'After' },
-      base_version: 1,
-      client_updated_at: ago(120),
-    });
+    const push = contactUpdate(id, { company: 'After' }, ago(120), 1);
     const result = await a.sync.push('device-b', [push]);
     expect(result).toEqual({ successful: [push.mutation_id], failed: [], conflicts: [] });
     const stored = await getContact(a, id);
@@ -249,24 +256,8 @@ describe('last write wins', () => {
   it('a stale base_version with a later client time wins, is applied and listed as client_won with the new row', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(600));
-    await a.sync.push('device-a', [
-      change({
-        entity_type: 'contact',
-        entity_id: id,
-        operation: 'update',
-        data: { company: 'A' },
-        base_version: 1,
-        client_updated_at: ago(500),
-      }),
-    ]);
-    const late = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'B' },
-      base_version: 1,
-      client_updated_at: ago(400),
-    });
+    await a.sync.push('device-a', [contactUpdate(id, { company: 'A' }, ago(500), 1)]);
+    const late = contactUpdate(id, { company: 'B' }, ago(400), 1);
     const result = await a.sync.push('device-b', [late]);
     expect(result.successful).toEqual([late.mutation_id]);
     expect(result.conflicts).toHaveLength(1);
@@ -284,25 +275,9 @@ describe('last write wins', () => {
   it('a stale base_version with an earlier client time loses: nothing is written and the winning row is reported', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(600));
-    await a.sync.push('device-a', [
-      change({
-        entity_type: 'contact',
-        entity_id: id,
-        operation: 'update',
-        data: { company: 'Winner' },
-        base_version: 1,
-        client_updated_at: ago(100),
-      }),
-    ]);
+    await a.sync.push('device-a', [contactUpdate(id, { company: 'Winner' }, ago(100), 1)]);
     const before = await getContact(a, id);
-    const early = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'Loser' },
-      base_version: 1,
-      client_updated_at: ago(200),
-    });
+    const early = contactUpdate(id, { company: 'Loser' }, ago(200), 1);
     const result = await a.sync.push('device-b', [early]);
     expect(result.successful).toEqual([]);
     expect(result.conflicts).toEqual([
@@ -321,54 +296,21 @@ describe('last write wins', () => {
     const a = await account();
     const time = ago(300);
     const id = await pushedContact(a, 'device-m', time);
-    const smaller = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'from a' },
-      base_version: 0,
-      client_updated_at: time,
-    });
-    const larger = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'from z' },
-      base_version: 0,
-      client_updated_at: time,
-    });
+    const smaller = contactUpdate(id, { company: 'from a' }, time, 0);
+    const larger = contactUpdate(id, { company: 'from z' }, time, 0);
     expect((await a.sync.push('device-a', [smaller])).conflicts[0]?.resolution).toBe('server_won');
     expect((await a.sync.push('device-z', [larger])).conflicts[0]?.resolution).toBe('client_won');
     expect(await getContact(a, id)).toMatchObject({ company: 'from z', sync_version: 2 });
     // device-z now holds the tie: device-m (smaller) at the same time loses.
-    const again = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'from m' },
-      base_version: 1,
-      client_updated_at: time,
-    });
+    const again = contactUpdate(id, { company: 'from m' }, time, 1);
     expect((await a.sync.push('device-m', [again])).conflicts[0]?.resolution).toBe('server_won');
   });
 
   it('without base_version the change is decided by its time alone', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
-    const newer = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'newer' },
-      client_updated_at: ago(200),
-    });
-    const older = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'older' },
-      client_updated_at: ago(250),
-    });
+    const newer = contactUpdate(id, { company: 'newer' }, ago(200));
+    const older = contactUpdate(id, { company: 'older' }, ago(250));
     const result = await a.sync.push('device-b', [newer, older]);
     // Not stale (no version named), so a win is plain success; the older one loses to the newer.
     expect(result.successful).toEqual([newer.mutation_id]);
@@ -380,14 +322,7 @@ describe('last write wins', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
     const rest = await ok(a.api.patch(`/contacts/${id}`, { company: 'REST' }), 200);
-    const offline = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'offline' },
-      base_version: 1,
-      client_updated_at: ago(5),
-    });
+    const offline = contactUpdate(id, { company: 'offline' }, ago(5), 1);
     const result = await a.sync.push('device-a', [offline]);
     expect(result.conflicts.map((c) => c.resolution)).toEqual(['server_won']);
     expect(await getContact(a, id)).toEqual(rest);
@@ -397,13 +332,7 @@ describe('last write wins', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(300));
     const before = Date.now();
-    const fast = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'fast clock' },
-      client_updated_at: new Date(Date.now() + 3_600_000).toISOString(),
-    });
+    const fast = contactUpdate(id, { company: 'fast clock' }, new Date(Date.now() + 3_600_000).toISOString());
     expect((await a.sync.push('device-fast', [fast])).successful).toEqual([fast.mutation_id]);
     const stored = await getContact(a, id);
     const storedAt = Date.parse(stored.updated_at);
@@ -411,14 +340,7 @@ describe('last write wins', () => {
     expect(storedAt).toBeLessThanOrEqual(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
     // An honest device editing after that push (by the server clock) wins against it.
-    const honest = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'honest' },
-      base_version: 1,
-      client_updated_at: new Date().toISOString(),
-    });
+    const honest = contactUpdate(id, { company: 'honest' }, new Date().toISOString(), 1);
     expect((await a.sync.push('device-a', [honest])).conflicts.map((c) => c.resolution)).toEqual(['client_won']);
   });
 });
@@ -445,14 +367,7 @@ describe('idempotency', () => {
   it('a retried losing mutation answers the same conflict', async () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60));
-    const loser = change({
-      entity_type: 'contact',
-      entity_id: id,
-      operation: 'update',
-      data: { company: 'late' },
-      base_version: 0,
-      client_updated_at: ago(120),
-    });
+    const loser = contactUpdate(id, { company: 'late' }, ago(120), 0);
     const first = await a.sync.push('device-b', [loser]);
     expect(first.conflicts[0]?.resolution).toBe('server_won');
     await ok(a.api.patch(`/contacts/${id}`, { company: 'moved on' }), 200);
@@ -463,13 +378,7 @@ describe('idempotency', () => {
     const a = await account();
     const id = await pushedContact(a, 'device-a', ago(60));
     const changes = Array.from({ length: 5 }, (_, index) =>
-      change({
-        entity_type: 'contact',
-        entity_id: id,
-        operation: 'update',
-        data: { company: `step ${index}` },
-        client_updated_at: ago(50 - index),
-      }),
+      contactUpdate(id, { company: `step ${index}` }, ago(50 - index)),
     );
     const [one, two] = await Promise.all([a.sync.push('device-a', changes), a.sync.push('device-a', changes)]);
     expect(one).toEqual(two);

@@ -7,8 +7,10 @@ import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
 import { applyStoredState } from './document-state.ts';
+import { encodedBase, replaceEncodedBase } from './encoded-base.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { encodeStateInSlices, type SlicedEncoding } from './sliced-encoding.ts';
+import { dropStagedState, STAGED_PART_BYTES, stageState, writeStagedState } from './staged-state.ts';
 import {
   markStoredState,
   md5Hex,
@@ -36,6 +38,16 @@ export type CompactionResult =
  *   Otherwise only the derived data is refreshed, from memory.
  */
 export type CompactionMode = 'fold' | 'store';
+
+/**
+ * Where a fold from memory writes a state larger than one part: `in-transaction` (PostgreSQL: a
+ * pool, so appends run on other connections meanwhile) or `staged` before the transaction opens
+ * (PGlite: one connection, which the transaction holds; staged-state.ts).
+ */
+export type StateWrites = 'in-transaction' | 'staged';
+
+export const stateWritesFor = (engine: 'postgres' | 'pglite'): StateWrites =>
+  engine === 'pglite' ? 'staged' : 'in-transaction';
 
 /** Log bytes past which a store folds the log: a load then replays at most about an eighth more. */
 export function foldThreshold(storedBytes: number): number {
@@ -102,8 +114,9 @@ export async function compactDocument(
   hooks: readonly CompactionHook[] = [],
   live?: LiveDocuments,
   mode: CompactionMode = 'fold',
+  writes: StateWrites = 'in-transaction',
 ): Promise<CompactionResult> {
-  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode) : undefined;
+  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes) : undefined;
   if (fromMemory) return fromMemory;
   return compactFromDatabase(db, noteId, transfer, hooks, live);
 }
@@ -184,6 +197,7 @@ async function compactLiveDocument(
   live: LiveDocuments,
   hooks: readonly CompactionHook[],
   mode: CompactionMode,
+  writes: StateWrites,
 ): Promise<CompactionResult | undefined> {
   const [stats] = await logStats(db, { noteId });
   if (!stats) return { status: 'missing' };
@@ -204,60 +218,71 @@ async function compactLiveDocument(
   const slicer = timeSlicer();
   const reader = liveDocumentContent(doc);
   const generation = reader.generation;
+  // The stored state is encoded struct by struct (its bytes are Yjs's own), and becomes the base
+  // of the document's next versions (encoded-base.ts).
   const encoded = await encodeStateInSlices(doc, slicer);
+  if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
   // on PGlite its one connection would otherwise be held across every slice of the checks, and
   // every other document's append would wait behind them (docs/benchmarks.md, "stall").
   const verdicts = await checkEntries(await readLog(db, { noteId }), encoded.contains, slicer);
+  // Staged before the transaction (PGlite): its parts are statements of their own, and an append
+  // of another document waits for one part at most instead of the whole write.
+  const staged = writes === 'staged' && encoded.update.length > STAGED_PART_BYTES;
+  if (staged) await stageState(db, noteId, encoded.update, slicer);
 
-  const outcome = await db.transaction(async (tx) => {
-    const note = await lockKnownNote(tx, noteId, known);
-    if (note === 'missing') return { result: { status: 'missing' } as const };
-    if (note === 'unknown') return undefined;
-    // Under the lock only the ids are read: what this run folds is exactly this list. Entries that
-    // committed since the read above (usually none) are read and checked here.
-    const ids = (await readLogIds(tx, { noteId })).map((row) => Number(row.id));
-    const arrived = ids.filter((id) => !verdicts.has(id));
-    if (arrived.length > 0) {
-      const late = await readLogEntries(tx, { noteId, ids: `{${arrived.join(',')}}` });
-      for (const [id, verdict] of await checkEntries(late, encoded.contains, slicer)) verdicts.set(id, verdict);
-    }
-    const merged: number[] = [];
-    let skipped = 0;
-    let firstMissing: number | undefined;
-    for (const id of ids) {
-      const verdict = verdicts.get(id) ?? 'missing';
-      if (verdict === 'unreadable') skipped += 1;
-      if (verdict !== 'missing') merged.push(id);
-      else firstMissing ??= id;
-    }
-    // An entry still missing since the last compaction from memory may never arrive (an update
-    // whose dependencies this document lacks waits in Yjs's pending structs): the database path
-    // folds it instead.
-    const stuck = firstMissing !== undefined && leftOver.get(doc) === firstMissing;
-    if (firstMissing === undefined) leftOver.delete(doc);
-    else leftOver.set(doc, firstMissing);
-    if (stuck) return undefined;
-    if (merged.length === 0) return { result: { status: 'unchanged' } as const };
+  const outcome = await db
+    .transaction(async (tx) => {
+      const note = await lockKnownNote(tx, noteId, known);
+      if (note === 'missing') return { result: { status: 'missing' } as const };
+      if (note === 'unknown') return undefined;
+      // Under the lock only the ids are read: what this run folds is exactly this list. Entries that
+      // committed since the read above (usually none) are read and checked here.
+      const ids = (await readLogIds(tx, { noteId })).map((row) => Number(row.id));
+      const arrived = ids.filter((id) => !verdicts.has(id));
+      if (arrived.length > 0) {
+        const late = await readLogEntries(tx, { noteId, ids: `{${arrived.join(',')}}` });
+        for (const [id, verdict] of await checkEntries(late, encoded.contains, slicer)) verdicts.set(id, verdict);
+      }
+      const merged: number[] = [];
+      let skipped = 0;
+      let firstMissing: number | undefined;
+      for (const id of ids) {
+        const verdict = verdicts.get(id) ?? 'missing';
+        if (verdict === 'unreadable') skipped += 1;
+        if (verdict !== 'missing') merged.push(id);
+        else firstMissing ??= id;
+      }
+      // An entry still missing since the last compaction from memory may never arrive (an update
+      // whose dependencies this document lacks waits in Yjs's pending structs): the database path
+      // folds it instead.
+      const stuck = firstMissing !== undefined && leftOver.get(doc) === firstMissing;
+      if (firstMissing === undefined) leftOver.delete(doc);
+      else leftOver.set(doc, firstMissing);
+      if (stuck) return undefined;
+      if (merged.length === 0) return { result: { status: 'unchanged' } as const };
 
-    const deleted = await foldLogIntoState(tx, noteId, encoded.update, merged, slicer);
-    const owner = { id: note.id, user_id: note.user_id, title: note.title };
-    await updateNoteFromContent(tx, owner, content, slicer);
-    const stored = storedDocument(encoded.update, newestSession(deleted));
-    for (const hook of hooks) await hook(tx, owner, stored);
-    const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
-    return {
-      result: {
-        status: 'compacted',
-        mergedEntries: merged.length,
-        skippedEntries: skipped,
-        bytes: encoded.update.length,
-      } as const,
-      mark,
-    };
-  });
+      const deleted = await foldLogIntoState(tx, noteId, encoded.update, merged, staged ? 'staged' : slicer);
+      const owner = { id: note.id, user_id: note.user_id, title: note.title };
+      await updateNoteFromContent(tx, owner, content, slicer);
+      const stored = storedDocument(encoded.update, newestSession(deleted));
+      for (const hook of hooks) await hook(tx, owner, stored);
+      const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
+      return {
+        result: {
+          status: 'compacted',
+          mergedEntries: merged.length,
+          skippedEntries: skipped,
+          bytes: encoded.update.length,
+        } as const,
+        mark,
+      };
+    })
+    // Whether the transaction used the parts or not (another path chosen, a failure): a part left
+    // behind would only be removed by this note's next staging.
+    .finally(() => (staged ? dropStagedState(db, noteId) : undefined));
   if (outcome === undefined) return undefined;
   if ('mark' in outcome && outcome.mark) {
     markStoredState(doc, outcome.mark);
@@ -288,8 +313,14 @@ async function refreshFromMemory(
   const slicer = timeSlicer();
   const content = await reader.read(slicer);
   let encoding: Promise<SlicedEncoding> | undefined;
+  // A version is the only full encoding a refresh makes: over the kept base (encoded-base.ts) it
+  // copies the structs the document was loaded with (or last encoded with) as bytes.
   const encode = () => {
-    encoding ??= encodeStateInSlices(doc, slicer);
+    encoding ??= encodedBase(doc).then(async (base) => {
+      const encoded = await encodeStateInSlices(doc, slicer, base);
+      if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
+      return encoded;
+    });
     return encoding;
   };
 
@@ -462,18 +493,23 @@ const readRowVersion = preparedStatement<{ noteId: string }, { version: string }
  * Writes the merged state and deletes exactly the log entries merged into it (`id = any(…)`: a
  * row with a smaller id can commit after the log was read, and "id <= max" would delete it
  * unmerged). Answers the deleted rows. A state up to one statement part is written by the same
- * statement as the deletion.
+ * statement as the deletion; `staged`: the state's parts were written before the transaction
+ * (staged-state.ts) and are put together here.
  */
 async function foldLogIntoState(
   tx: Tx,
   noteId: string,
   bytes: Uint8Array,
   ids: readonly number[],
-  slicer?: TimeSlicer,
+  slicer?: TimeSlicer | 'staged',
 ): Promise<Array<{ id: number; session_id: string | null }>> {
   const logIds = `{${ids.join(',')}}`;
   let rows: Array<{ id: string; session_id: string | null }>;
-  if (bytes.length <= WRITE_PART_BYTES || !slicer) rows = await writeStateDeleteLog(tx, { noteId, bytes, ids: logIds });
+  if (slicer === 'staged') {
+    await writeStagedState(tx, noteId, bytes.length);
+    rows = await deleteLogRows(tx, { noteId, ids: logIds });
+  } else if (bytes.length <= WRITE_PART_BYTES || !slicer)
+    rows = await writeStateDeleteLog(tx, { noteId, bytes, ids: logIds });
   else {
     await writeDocumentBytes(tx, noteId, bytes, slicer);
     rows = await deleteLogRows(tx, { noteId, ids: logIds });

@@ -158,42 +158,41 @@ function skipId(decoder: decoding.Decoder): void {
   decoding.readVarUint(decoder);
 }
 
-function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter): void {
+/** Skips an item's content; answers its length in clocks (yjs/src/structs/Content*.js getLength). */
+function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter): number {
   switch (kind) {
     case CONTENT_DELETED:
-      decoding.readVarUint(decoder);
-      return;
+      return decoding.readVarUint(decoder);
     case CONTENT_JSON: {
       const length = decoding.readVarUint(decoder);
       for (let i = 0; i < length; i += 1) {
         counter.add(1);
         skipJsonString(decoder, counter, true);
       }
-      return;
+      return length;
     }
     case CONTENT_BINARY:
       skipBytes(decoder, decoding.readVarUint(decoder));
-      return;
+      return 1;
     case CONTENT_STRING:
-      skipString(decoder, counter);
-      return;
+      return utf16Length(skipString(decoder, counter));
     case CONTENT_EMBED:
       skipJsonString(decoder, counter);
-      return;
+      return 1;
     case CONTENT_FORMAT:
       skipString(decoder, counter);
       skipJsonString(decoder, counter);
-      return;
+      return 1;
     case CONTENT_TYPE: {
       const ref = decoding.readVarUint(decoder);
       if (ref > TYPE_REF_MAX) throw new UndecodableUpdate(`unknown type ref ${ref}`);
       if (ref === TYPE_REF_XML_ELEMENT || ref === TYPE_REF_XML_HOOK) skipString(decoder, counter);
-      return;
+      return 1;
     }
     case CONTENT_ANY: {
       const length = decoding.readVarUint(decoder);
       for (let i = 0; i < length; i += 1) skipAny(decoder, counter, 1);
-      return;
+      return length;
     }
     case CONTENT_DOC: {
       skipString(decoder, counter);
@@ -202,11 +201,59 @@ function skipContent(decoder: decoding.Decoder, kind: number, counter: Counter):
       if (counter.strict && (optionsType === ANY_UNDEFINED || optionsType === ANY_NULL))
         throw new UndecodableUpdate('subdocument without options');
       skipAny(decoder, counter, 1);
-      return;
+      return 1;
     }
     default:
       throw new UndecodableUpdate(`unknown content kind ${kind}`);
   }
+}
+
+/**
+ * The length in UTF-16 code units (a Yjs string's clock length) of well-formed UTF-8: one unit per
+ * character, two for one past U+FFFF (a four-byte sequence).
+ */
+function utf16Length(bytes: Uint8Array): number {
+  let units = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const byte = bytes[i] as number;
+    if ((byte & 0xc0) !== 0x80) units += byte >= 0xf0 ? 2 : 1;
+  }
+  return units;
+}
+
+/** Counts nothing that matters: `skipStruct` only needs the strict checks. */
+const UNBOUNDED_STRICT = new Counter(Number.POSITIVE_INFINITY, true);
+
+/** One struct of a v1 update skipped: its kind ('skip' for a skip range, which a stored state never holds) and its clock length. */
+export interface SkippedStruct {
+  skip: boolean;
+  length: number;
+}
+
+/**
+ * Skips one struct of a v1 update (its info byte and body) without building it, refusing what
+ * Yjs's decoder refuses (`wellFormed`). `into` is reused from one struct to the next.
+ */
+export function skipStruct(decoder: decoding.Decoder, into: SkippedStruct): SkippedStruct {
+  const counter = UNBOUNDED_STRICT;
+  const info = decoding.readUint8(decoder);
+  const kind = info & BITS5;
+  if (kind === GC || kind === SKIP) {
+    if (kind === SKIP && info !== SKIP) throw new UndecodableUpdate('skip struct with flag bits');
+    into.skip = kind === SKIP;
+    into.length = decoding.readVarUint(decoder);
+    return into;
+  }
+  if (info & BIT8) skipId(decoder); // origin
+  if (info & BIT7) skipId(decoder); // right origin
+  if ((info & (BIT7 | BIT8)) === 0) {
+    if (decoding.readVarUint(decoder) === 1) skipString(decoder, counter);
+    else skipId(decoder);
+    if (info & BIT6) skipString(decoder, counter);
+  }
+  into.skip = false;
+  into.length = skipContent(decoder, kind, counter);
+  return into;
 }
 
 export interface CountOptions {
@@ -216,14 +263,22 @@ export interface CountOptions {
    */
   wellFormed?: boolean;
   /**
-   * Called for every item with where it asks to be placed (integration-cost.ts); the object is
-   * reused from one item to the next.
+   * Called for every struct (an item with where it asks to be placed, a GC, a skip:
+   * integration-cost.ts); the object is reused from one struct to the next.
    */
   placements?: (item: ItemPlacement) => void;
+  /** Called for every range of the delete set. */
+  deletes?: (client: number, clock: number, length: number) => void;
 }
 
 /** Where an item of an update asks to go: its origins, and its parent when it names one. */
 export interface ItemPlacement {
+  /** `gc` and `skip` structs carry only their id and length. */
+  kind: 'item' | 'gc' | 'skip';
+  client: number;
+  clock: number;
+  /** In clocks: the struct covers `clock` to `clock + length - 1`. */
+  length: number;
   /** The left origin's client and clock; -1 when the item has none. */
   originClient: number;
   originClock: number;
@@ -293,6 +348,10 @@ export function countUpdateCost(
   const decoder = decoding.createDecoder(update);
   const { placements } = options;
   const placement: ItemPlacement = {
+    kind: 'item',
+    client: 0,
+    clock: 0,
+    length: 0,
     originClient: -1,
     originClock: -1,
     rightClient: -1,
@@ -308,20 +367,36 @@ export function countUpdateCost(
       const structs = decoding.readVarUint(decoder);
       // A declared count past the bound is refused before a single struct is read.
       if (counter.count + structs > max) throw new UpdateCostExceeded(`more than ${max} structs`);
-      decoding.readVarUint(decoder); // client
-      decoding.readVarUint(decoder); // clock
+      const client = decoding.readVarUint(decoder);
+      let clock = decoding.readVarUint(decoder);
       for (let s = 0; s < structs; s += 1) {
         counter.add(1);
         const info = decoding.readUint8(decoder);
         const kind = info & BITS5;
         // Yjs reads a skip only from the bare info byte 10; with flag bits it is an unknown content.
         if (kind === GC || (kind === SKIP && (info === SKIP || !counter.strict))) {
-          decoding.readVarUint(decoder); // length
+          const length = decoding.readVarUint(decoder);
+          if (placements) {
+            placement.kind = kind === GC ? 'gc' : 'skip';
+            placement.client = client;
+            placement.clock = clock;
+            placement.length = length;
+            try {
+              placements(placement);
+            } catch (error) {
+              throw new PlacementsStopped('placements stopped', { cause: error });
+            }
+          }
+          clock += length;
           continue;
         }
         if (placements) {
           readPlacement(decoder, info, counter, placement);
-          skipContent(decoder, kind, counter);
+          placement.kind = 'item';
+          placement.client = client;
+          placement.clock = clock;
+          placement.length = skipContent(decoder, kind, counter);
+          clock += placement.length;
           try {
             placements(placement);
           } catch (error) {
@@ -343,13 +418,14 @@ export function countUpdateCost(
     // The delete set: per client, its ranges.
     const deleteClients = decoding.readVarUint(decoder);
     for (let c = 0; c < deleteClients; c += 1) {
-      decoding.readVarUint(decoder); // client
+      const client = decoding.readVarUint(decoder);
       const ranges = decoding.readVarUint(decoder);
       if (counter.count + ranges > max) throw new UpdateCostExceeded(`more than ${max} structs`);
       for (let r = 0; r < ranges; r += 1) {
         counter.add(1);
-        decoding.readVarUint(decoder); // clock
-        decoding.readVarUint(decoder); // length
+        const clock = decoding.readVarUint(decoder);
+        const length = decoding.readVarUint(decoder);
+        options.deletes?.(client, clock, length);
       }
     }
   } catch (error) {

@@ -179,6 +179,12 @@ function changeItems(
   );
 }
 
+/** The change that removes every item whose `key` is `value`: undefined (NOT_FOUND) when no item has it. */
+const withoutItemsWhere =
+  (key: string, value: string) =>
+  (items: Item[]): Item[] | undefined =>
+    items.some((item) => item[key] === value) ? items.filter((item) => item[key] !== value) : undefined;
+
 export const addProjectSection = (
   db: Db,
   auth: AuthContext,
@@ -220,18 +226,7 @@ export const removeProjectSection = (
   projectId: string,
   sectionId: string,
   options: WriteOptions = {},
-) =>
-  changeItems(
-    db,
-    auth,
-    'project',
-    projectId,
-    'sections',
-    'Section',
-    (items) =>
-      items.some((item) => item.id === sectionId) ? items.filter((item) => item.id !== sectionId) : undefined,
-    options,
-  );
+) => changeItems(db, auth, 'project', projectId, 'sections', 'Section', withoutItemsWhere('id', sectionId), options);
 
 export const addProjectTaskLink = (
   db: Db,
@@ -249,17 +244,7 @@ export const removeProjectTaskLinks = (
   taskId: string,
   options: WriteOptions = {},
 ) =>
-  changeItems(
-    db,
-    auth,
-    'project',
-    projectId,
-    'task_links',
-    'Task link',
-    (items) =>
-      items.some((item) => item.task_id === taskId) ? items.filter((item) => item.task_id !== taskId) : undefined,
-    options,
-  );
+  changeItems(db, auth, 'project', projectId, 'task_links', 'Task link', withoutItemsWhere('task_id', taskId), options);
 
 export const addPipelineStage = (
   db: Db,

@@ -8,12 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
-import { type CompactionHook, compactDocument, foldThreshold } from '../../../src/domain/documents/compaction.ts';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import type { Db } from '../../../src/db/client.ts';
+import {
+  type CompactionHook,
+  compactDocument,
+  foldThreshold,
+  stateWritesFor,
+} from '../../../src/domain/documents/compaction.ts';
 import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
+import { KEEP_MIN_BYTES, keepEncodedBase } from '../../../src/domain/documents/encoded-base.ts';
 import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
+import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, type TestDatabase, testEngine } from '../../helpers/database.ts';
 import { insertNote, insertUser } from './fixtures.ts';
 
 let database: TestDatabase;
@@ -243,7 +253,8 @@ describe('compacting a live document', () => {
     expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('unlogged base more');
   });
 
-  it('writes a state larger than one statement part exactly', async () => {
+  /** A note whose live document's state is larger than one statement part (1 MiB), loaded live. */
+  async function setUpLarge() {
     const note = await insertNote(database.db, owner);
     const live = liveDocuments();
     const page = buildBlockSuiteDocument(
@@ -257,13 +268,77 @@ describe('compacting a live document', () => {
     const blocks = [...doc.getMap<Y.Map<unknown>>('blocks').values()];
     const last = blocks.filter((block) => block.get('sys:flavour') === 'affine:paragraph').at(-1);
     await appendUpdates(database.db, note.id, [edit(doc, () => (last!.get('prop:text') as Y.Text).insert(0, 'end '))]);
+    return { note, live, doc };
+  }
 
-    const result = await compactDocument(database.db, note.id, 'binary', undefined, live);
+  it('writes a state larger than one statement part exactly', async () => {
+    const { note, live, doc } = await setUpLarge();
+    const result = await compactDocument(
+      database.db,
+      note.id,
+      'binary',
+      undefined,
+      live,
+      'fold',
+      stateWritesFor(testEngine()),
+    );
     expect(result).toMatchObject({ status: 'compacted', mergedEntries: 1 });
     if (result.status === 'compacted') expect(result.bytes).toBeGreaterThan(1024 * 1024);
     const row = await stored(note.id);
     expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
     expect(row.blocksuite_snapshot!.text).toContain('end Paragraph 3999');
+  });
+
+  it("lets another document's append commit while it writes a large state, before its transaction ends", async () => {
+    const { note, live, doc } = await setUpLarge();
+    const other = await insertNote(database.db, owner);
+    const dialect = new PgDialect();
+    // The append starts when the first part of the state is written (a statement inserting into a
+    // table of parts) and is not awaited by the compaction.
+    let append: Promise<unknown> | undefined;
+    let appended = false;
+    let committedInside: boolean | undefined;
+    const watchParts = <T extends Db>(target: T): T =>
+      new Proxy(target, {
+        get: (object, key, receiver) =>
+          key === 'execute'
+            ? (query: SQL) => {
+                if (!append && /insert into compaction_(state_)?parts/.test(dialect.sqlToQuery(query).sql)) {
+                  append = appendUpdates(database.db, other.id, [new Uint8Array([0, 0])]).then(() => {
+                    appended = true;
+                  });
+                }
+                return object.execute(query);
+              }
+            : Reflect.get(object, key, receiver),
+      });
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'execute'
+          ? watchParts(target).execute
+          : key === 'transaction'
+            ? (run: Parameters<Db['transaction']>[0]) =>
+                target.transaction(async (tx) => {
+                  const result = await run(watchParts(tx));
+                  // PostgreSQL: the append runs on another connection of the pool, so it may be
+                  // awaited here. PGlite: its one connection is this transaction's until it ends,
+                  // so the append has committed only if the state was written before it opened.
+                  if (testEngine() === 'postgres') await append;
+                  committedInside = appended;
+                  return result;
+                })
+            : Reflect.get(target, key, receiver),
+    });
+
+    const result = await compactDocument(db, note.id, 'binary', undefined, live, 'fold', stateWritesFor(testEngine()));
+    await append;
+    expect(result).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+    expect(append).toBeDefined();
+    expect(committedInside).toBe(true);
+    const row = await stored(note.id);
+    expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
+    expect(await logCount(note.id)).toBe(0);
+    expect(await logCount(other.id)).toBe(1);
   });
 });
 
@@ -365,6 +440,46 @@ describe('storing a live document while it is edited (mode store)', () => {
     });
     expect(await logCount(note.id)).toBe(0);
     expect(textOfPage((await stored(note.id)).blocksuite_doc!)).toContain('yyyxxx');
+  });
+
+  it('takes a version over the loaded bytes (a large document): the same document, its loaded structs copied', async () => {
+    const { note, live, doc, paragraph } = await setUpPage(
+      'Large',
+      Array.from({ length: 4500 }, (_, i) => `Paragraph ${i} marker-${i}-end`),
+    );
+    const loaded = (await stored(note.id)).blocksuite_doc!;
+    expect(loaded.length).toBeGreaterThanOrEqual(KEEP_MIN_BYTES);
+    // What the document service does once the persistence extension has loaded it.
+    keepEncodedBase(doc, loaded, NO_SLICES);
+    const marker = Buffer.from('marker-0-end');
+    await appendUpdates(database.db, note.id, [
+      edit(doc, () => {
+        paragraph.delete(paragraph.length - 'marker-0-end'.length, 'marker-0-end'.length);
+        paragraph.insert(9, ' edited');
+      }),
+    ]);
+    const { calls, hook } = recordingHook(true);
+
+    expect(await compactDocument(database.db, note.id, 'binary', [hook], live, 'store')).toMatchObject({
+      status: 'refreshed',
+    });
+    const version = calls[0]!.state!;
+    // Copied from the loaded bytes: the deleted text is still there, and deleted.
+    expect(Buffer.from(version).includes(marker)).toBe(true);
+    expect(Buffer.from(Y.encodeStateAsUpdate(doc)).includes(marker)).toBe(false);
+    const restored = new Y.Doc();
+    Y.applyUpdate(restored, version);
+    expect(Y.equalSnapshots(Y.snapshot(restored), Y.snapshot(doc))).toBe(true);
+    expect(readBlockSuiteDocument(restored)).toEqual(readBlockSuiteDocument(doc));
+    expect(textOfPage(version)).toContain('Paragraph edited 0 ');
+    // The stored state is untouched, and a fold still stores Yjs's own encoding of the document.
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(loaded))).toBe(true);
+    expect(await compactDocument(database.db, note.id, 'binary', [], live, 'fold')).toMatchObject({
+      status: 'compacted',
+    });
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(
+      true,
+    );
   });
 
   it('folds from the database when the stored state changed under it (another instance stored it)', async () => {
