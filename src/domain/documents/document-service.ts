@@ -57,7 +57,8 @@ export interface DocumentService {
   /**
    * Records that `doc`, a document being loaded, now holds `state` (read by `loadState`): its
    * compactions may then start from memory (compaction.ts). A large document's blocks are then
-   * read in the background, in slices, so its first store reads only what changed (live-content.ts).
+   * read in the background, in slices, so its first store reads only what changed (live-content.ts),
+   * and its loaded bytes kept (and indexed) as the base of its next version (encoded-base.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
   /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
