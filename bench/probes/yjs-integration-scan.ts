@@ -12,10 +12,20 @@
 // - an update whose every item has no origin scans the array once per item: its cost is its item
 //   count times the document's (rows "no origin"), however small the update. `server_check` is
 //   what the server's bound on that walk (src/domain/documents/integration-cost.ts) answers first.
+// - `crafted`: updates whose items Yjs places against origins it finds only while it applies (a
+//   right origin the same update appends, items it held back and a later update releases, a list
+//   the update fills itself): what the server's check answers, and what Yjs takes unchecked (on a
+//   copy of the document).
 //   node --experimental-strip-types bench/probes/yjs-integration-scan.ts [document items=200000] [no-origin items=100]
 import * as Y from 'yjs';
 import { IntegrationTooCostly, integrationSteps } from '../../src/domain/documents/integration-cost.ts';
-import { amplifiedUpdate, noOriginUpdate } from '../../test/collab/amplified-update.ts';
+import {
+  amplifiedUpdate,
+  heldBackUpdate,
+  noOriginUpdate,
+  rightOriginInUpdate,
+  selfFilledUpdate,
+} from '../../test/collab/amplified-update.ts';
 
 const DOCUMENT_ITEMS = Number(process.argv[2] ?? 200_000);
 const NO_ORIGIN_ITEMS = Number(process.argv[3] ?? 100);
@@ -27,11 +37,49 @@ const timed = (run: () => void): number => {
 };
 
 const doc = new Y.Doc();
-const amplified: Array<{ items_before: number; apply_ms: number }> = [];
+const amplified: Array<{ items_before: number; check_ms: number; apply_ms: number }> = [];
+let last = { client: 0, clock: 0 };
 for (let before = 0, client = 1000; before < DOCUMENT_ITEMS; before += CHUNK, client += 1) {
   const update = amplifiedUpdate(Math.min(CHUNK, DOCUMENT_ITEMS - before), client);
-  amplified.push({ items_before: before, apply_ms: timed(() => Y.applyUpdate(doc, update)) });
+  amplified.push({
+    items_before: before,
+    check_ms: timed(() => integrationSteps(doc, update, Number.POSITIVE_INFINITY)),
+    apply_ms: timed(() => Y.applyUpdate(doc, update)),
+  });
+  last = { client, clock: Math.min(CHUNK, DOCUMENT_ITEMS - before) - 1 };
 }
+
+/** The check's verdict and time on `doc`, then Yjs's time unchecked on a copy (`prepare` first). */
+function crafted(name: string, update: Uint8Array, prepare?: Uint8Array) {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  if (prepare) Y.applyUpdate(copy, prepare);
+  let limit: string | null = null;
+  const checkMs = timed(() => {
+    try {
+      integrationSteps(copy, update);
+    } catch (error) {
+      if (!(error instanceof IntegrationTooCostly)) throw error;
+      limit = error.limit;
+    }
+  });
+  return {
+    name,
+    bytes: update.length,
+    refused: limit,
+    check_ms: checkMs,
+    apply_ms: timed(() => Y.applyUpdate(copy, update)),
+  };
+}
+const craftedRows = [
+  crafted('right origin appended by the same update (20 items)', rightOriginInUpdate(20, last)),
+  crafted(
+    'held back, released by one appended item (20 items)',
+    amplifiedUpdate(1, 8_000_000, last),
+    heldBackUpdate(20, 8_000_000),
+  ),
+  crafted('a list the update fills itself (2 × 2 000 items, empty list)', selfFilledUpdate(2000)),
+];
 // A higher client than every one before: each item scans every item already in `a`.
 const noOrigin = noOriginUpdate(NO_ORIGIN_ITEMS, 1_000_000);
 // What the server's check (integration-cost.ts) answers, and how fast, before Yjs is let at it.
@@ -57,6 +105,7 @@ console.log(
         ms_per_item: Math.round((noOriginMs / NO_ORIGIN_ITEMS) * 10) / 10,
         server_check: { refused, ms: checkMs },
       },
+      crafted: craftedRows,
     },
     null,
     2,

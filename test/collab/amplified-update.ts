@@ -88,3 +88,92 @@ export function sendAwaitingAck(client: RawCollabClient, documentName: string, u
   client.send(updateFrame(documentName, update));
   return acknowledged;
 }
+
+const HAS_RIGHT_ORIGIN = 64;
+
+/**
+ * One item appended after `after` (the last item of `a`), then `count` items with no left origin
+ * whose right origin is that appended item: Yjs scans every item of `a` for each of them, and the
+ * right origin, new in the update, is not in the document to stop a walk against it.
+ */
+export function rightOriginInUpdate(
+  count: number,
+  after: { client: number; clock: number },
+  client = 9_000_000,
+): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1); // one client
+  encoding.writeVarUint(encoder, count + 1);
+  encoding.writeVarUint(encoder, client);
+  encoding.writeVarUint(encoder, 0); // first clock
+  encoding.writeUint8(encoder, CONTENT_TYPE | HAS_ORIGIN);
+  encoding.writeVarUint(encoder, after.client);
+  encoding.writeVarUint(encoder, after.clock);
+  encoding.writeVarUint(encoder, Y_MAP);
+  for (let clock = 1; clock <= count; clock += 1) {
+    encoding.writeUint8(encoder, CONTENT_TYPE | HAS_RIGHT_ORIGIN);
+    encoding.writeVarUint(encoder, client); // right origin: the appended item
+    encoding.writeVarUint(encoder, 0);
+    encoding.writeVarUint(encoder, Y_MAP);
+  }
+  encoding.writeVarUint(encoder, 0); // empty delete set
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * `count` items with no left origin whose right origin is clock 0 of `missingClient`, which the
+ * document does not have: Yjs holds them back until it arrives (`amplifiedUpdate(1, missingClient,
+ * after)` appends it after the last item of `a`), then places each by scanning all of `a`.
+ */
+export function heldBackUpdate(count: number, missingClient: number, client = 9_000_000): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1); // one client
+  encoding.writeVarUint(encoder, count);
+  encoding.writeVarUint(encoder, client);
+  encoding.writeVarUint(encoder, 0); // first clock
+  for (let clock = 0; clock < count; clock += 1) {
+    encoding.writeUint8(encoder, CONTENT_TYPE | HAS_RIGHT_ORIGIN);
+    encoding.writeVarUint(encoder, missingClient);
+    encoding.writeVarUint(encoder, 0);
+    encoding.writeVarUint(encoder, Y_MAP);
+  }
+  encoding.writeVarUint(encoder, 0); // empty delete set
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * A list the update fills itself: a chain of `count` items into the empty root array `b`
+ * (client `client`), then `count` items of a higher client with no left origin and the chain's
+ * last item as right origin: each passes the whole chain in Yjs (count² steps, nothing in the
+ * document to walk).
+ */
+export function selfFilledUpdate(count: number, client = 7_000_000): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 2); // two clients, the higher first (as Yjs writes them)
+  encoding.writeVarUint(encoder, count);
+  encoding.writeVarUint(encoder, client + 1);
+  encoding.writeVarUint(encoder, 0);
+  for (let clock = 0; clock < count; clock += 1) {
+    encoding.writeUint8(encoder, CONTENT_TYPE | HAS_RIGHT_ORIGIN);
+    encoding.writeVarUint(encoder, client); // right origin: the chain's last item
+    encoding.writeVarUint(encoder, count - 1);
+    encoding.writeVarUint(encoder, Y_MAP);
+  }
+  encoding.writeVarUint(encoder, count);
+  encoding.writeVarUint(encoder, client);
+  encoding.writeVarUint(encoder, 0);
+  for (let clock = 0; clock < count; clock += 1) {
+    if (clock === 0) {
+      encoding.writeUint8(encoder, CONTENT_TYPE);
+      encoding.writeVarUint(encoder, 1); // parent is a root type, by name
+      encoding.writeVarString(encoder, 'b');
+    } else {
+      encoding.writeUint8(encoder, CONTENT_TYPE | HAS_ORIGIN);
+      encoding.writeVarUint(encoder, client);
+      encoding.writeVarUint(encoder, clock - 1);
+    }
+    encoding.writeVarUint(encoder, Y_MAP);
+  }
+  encoding.writeVarUint(encoder, 0); // empty delete set
+  return encoding.toUint8Array(encoder);
+}

@@ -15,7 +15,13 @@ import { request } from '../helpers/http.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { apiFor, ok } from '../resources/world.ts';
-import { amplifiedUpdate, noOriginUpdate, sendAwaitingAck } from './amplified-update.ts';
+import {
+  amplifiedUpdate,
+  heldBackUpdate,
+  noOriginUpdate,
+  rightOriginInUpdate,
+  sendAwaitingAck,
+} from './amplified-update.ts';
 import { noteOf } from './fixtures.ts';
 
 let server: TestServer;
@@ -65,11 +71,11 @@ const sync = (noteId: string, update: Uint8Array) =>
   });
 
 /** Sends the crafted update (20 items, 107 bytes) and expects 413 quickly, with nothing logged. */
-async function expectRefused(noteId: string): Promise<void> {
+async function expectRefused(noteId: string, crafted = noOriginUpdate(20)): Promise<void> {
   // Not a count of the note's rows: a live document's store may fold them meanwhile.
   const mark = await newestLogId();
   const started = performance.now();
-  const response = await sync(noteId, noOriginUpdate(20));
+  const response = await sync(noteId, crafted);
   // Yjs would walk 20 × 150 000 items (seconds); the refusal walks the bound once.
   expect(performance.now() - started).toBeLessThan(10_000);
   expect(response.status, JSON.stringify(response.body.error)).toBe(413);
@@ -101,6 +107,23 @@ describe('integration cost on HTTP document sync', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, Buffer.from(ordinary.body.data.update, 'base64'));
     expect(doc.getArray('a').length).toBe(150_001);
+  }, 120_000);
+
+  it('refuses the update that would release held-back items, and one naming its own right origin', async () => {
+    const api = apiFor(server.url, user.accessToken);
+    const note = await ok(api.post('/notes', { title: 'Long stored array, held back' }));
+    for (const update of LONG_ARRAY) await documents().appendUpdate(note.id, update);
+    expect(await documents().compactNow(note.id)).toBe(true);
+    // 20 items waiting for client 8 000 000's first item: logged, nothing to place.
+    const held = await sync(note.id, heldBackUpdate(20, 8_000_000));
+    expect(held.status, JSON.stringify(held.body.error)).toBe(200);
+    expect(await documents().live.find(note.blocksuite_doc_id)).toBeUndefined();
+    // The missing item appended after the last: it releases the 20, each scanning 150 000 items.
+    await expectRefused(note.id, amplifiedUpdate(1, 8_000_000, { client: 1002, clock: 49_999 }));
+    await expectRefused(note.id, rightOriginInUpdate(20, { client: 1002, clock: 49_999 }));
+    const ordinary = await sync(note.id, append());
+    expect(ordinary.status, JSON.stringify(ordinary.body.error)).toBe(200);
+    expect(await durableLength(note.id)).toBe(150_001);
   }, 120_000);
 
   it('refuses it against the live document, which carries on unchanged and takes an ordinary sync', async () => {

@@ -8,6 +8,7 @@ import {
   IntegrationTooCostly,
   integrationSteps,
   MAX_INTEGRATION_STEPS,
+  MAX_PENDING_STRUCTS,
   mayExceedIntegrationBound,
 } from '../../src/domain/documents/integration-cost.ts';
 import { countUpdateCost } from '../../src/domain/documents/update-cost.ts';
@@ -15,7 +16,14 @@ import type { RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { startServerWithUsers } from '../helpers/server-with-users.ts';
-import { amplifiedUpdate, noOriginUpdate, sendAwaitingAck } from './amplified-update.ts';
+import {
+  amplifiedUpdate,
+  heldBackUpdate,
+  noOriginUpdate,
+  rightOriginInUpdate,
+  selfFilledUpdate,
+  sendAwaitingAck,
+} from './amplified-update.ts';
 
 /** A document whose root array `a` holds `items` empty maps, chained as a client appends them. */
 function longArray(items: number): Y.Doc {
@@ -110,6 +118,66 @@ describe('integrationSteps', () => {
   });
 });
 
+/** The last item of `longArray`'s `a` (client 1002's last): what a client appending names. */
+const LAST = { client: 1002, clock: 49_999 };
+
+/** IntegrationTooCostly's limit when `run` throws one (null when it does not throw). */
+function refusedBy(run: () => unknown): string | null {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof IntegrationTooCostly) return error.limit;
+    throw error;
+  }
+  return null;
+}
+
+describe('integrationSteps: origins Yjs finds only while it applies', () => {
+  it('walks for items whose right origin the same update appends', () => {
+    const doc = longArray(150_000);
+    const crafted = rightOriginInUpdate(20, LAST);
+    expect(refusedBy(() => integrationSteps(doc, crafted))).toBe('MAX_INTEGRATION_STEPS');
+    // Each of the 20 passes all of `a` before it meets the appended item at the end.
+    expect(integrationSteps(doc, crafted, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(20 * 150_000);
+  });
+
+  it('charges items Yjs held back to the update that releases them', () => {
+    const doc = longArray(150_000);
+    const held = heldBackUpdate(20, 8_000_000);
+    // Nothing to place yet: Yjs holds the 20 back until client 8 000 000's first item arrives.
+    expect(integrationSteps(doc, held)).toBe(0);
+    Y.applyUpdate(doc, held);
+    expect(doc.store.pendingStructs).not.toBeNull();
+    // That item, appended after the last: nothing of its own to walk, but it releases the 20.
+    const release = amplifiedUpdate(1, 8_000_000, LAST);
+    expect(refusedBy(() => integrationSteps(doc, release))).toBe('MAX_INTEGRATION_STEPS');
+    expect(integrationSteps(doc, release, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(20 * 150_000);
+    // Another append that releases nothing is walked for itself only.
+    expect(integrationSteps(doc, amplifiedUpdate(1, 5000, LAST))).toBe(0);
+  });
+
+  it("walks what an update's own items pass, in a list it fills itself", () => {
+    // 1 000 + 1 000 items into an empty document: a million steps in Yjs, nothing in the document.
+    const crafted = selfFilledUpdate(1000);
+    expect(refusedBy(() => integrationSteps(new Y.Doc(), crafted))).toBe('MAX_INTEGRATION_STEPS');
+    expect(integrationSteps(new Y.Doc(), crafted, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(1000 * 1000);
+    // The same number of items appended one after another: nothing passed.
+    expect(integrationSteps(new Y.Doc(), amplifiedUpdate(2000))).toBe(0);
+  });
+
+  it('bounds what Yjs would hold back (MAX_PENDING_STRUCTS)', () => {
+    const doc = new Y.Doc();
+    expect(integrationSteps(doc, heldBackUpdate(MAX_PENDING_STRUCTS, 8_000_000))).toBe(0);
+    expect(refusedBy(() => integrationSteps(doc, heldBackUpdate(MAX_PENDING_STRUCTS + 1, 8_000_000)))).toBe(
+      'MAX_PENDING_STRUCTS',
+    );
+    // Held back already: a further update that would add to it is refused, one adding nothing is not.
+    Y.applyUpdate(doc, heldBackUpdate(MAX_PENDING_STRUCTS, 8_000_000));
+    expect(refusedBy(() => integrationSteps(doc, heldBackUpdate(1, 8_000_001, 9_000_001)))).toBe('MAX_PENDING_STRUCTS');
+    expect(integrationSteps(doc, amplifiedUpdate(10))).toBe(0);
+  });
+});
+
 describe('integration cost on a real socket', () => {
   let server: TestServer;
   let user: RegisteredUser;
@@ -130,6 +198,32 @@ describe('integration cost on a real socket', () => {
     expect(await sendAwaitingAck(attacker, name, noOriginUpdate(20))).toBe(false);
     expect(await attacker.closed).toEqual({ code: 4413, reason: 'Update too complex' });
     expect(performance.now() - started).toBeLessThan(5000);
+
+    const editor = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
+    await waitSynced(editor, 30_000);
+    expect(editor.doc.getArray('a').length).toBe(150_000);
+    editor.doc.getText('text').insert(0, 'still editable');
+    await waitAcknowledged(editor);
+    expect(textOf(editor.doc)).toBe('still editable');
+    editor.destroy();
+  });
+
+  it('closes with 4413 the update that would release held-back items, and one naming its own right origin', async () => {
+    const name = 'integration-cost-held-back';
+    const attacker = await rawCollabClient(server.collabUrl);
+    expect(await attacker.authenticate(name, user.accessToken)).toBe('authenticated');
+    for (const client of [1000, 1001, 1002])
+      expect(await sendAwaitingAck(attacker, name, amplifiedUpdate(50_000, client))).toBe(true);
+    // Held back by Yjs: acknowledged (logged), nothing placed yet.
+    expect(await sendAwaitingAck(attacker, name, heldBackUpdate(20, 8_000_000))).toBe(true);
+    // The missing item: Yjs would place the 20 held-back items, each scanning all 150 000.
+    expect(await sendAwaitingAck(attacker, name, amplifiedUpdate(1, 8_000_000, LAST))).toBe(false);
+    expect(await attacker.closed).toEqual({ code: 4413, reason: 'Update too complex' });
+
+    const second = await rawCollabClient(server.collabUrl);
+    expect(await second.authenticate(name, user.accessToken)).toBe('authenticated');
+    expect(await sendAwaitingAck(second, name, rightOriginInUpdate(20, LAST))).toBe(false);
+    expect(await second.closed).toEqual({ code: 4413, reason: 'Update too complex' });
 
     const editor = connectProvider(server.collabUrl, name, user.accessToken, { awareness: false });
     await waitSynced(editor, 30_000);

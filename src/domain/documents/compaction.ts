@@ -10,6 +10,7 @@ import { applyStoredState } from './document-state.ts';
 import { encodedBase, replaceEncodedBase } from './encoded-base.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { encodeStateInSlices, type SlicedEncoding } from './sliced-encoding.ts';
+import { dropStagedState, STAGED_PART_BYTES, stageState, writeStagedState } from './staged-state.ts';
 import {
   markStoredState,
   md5Hex,
@@ -38,6 +39,16 @@ export type CompactionResult =
  */
 export type CompactionMode = 'fold' | 'store';
 
+/**
+ * Where a fold from memory writes a state larger than one part: `in-transaction` (PostgreSQL: a
+ * pool, so appends run on other connections meanwhile) or `staged` before the transaction opens
+ * (PGlite: one connection, which the transaction holds; staged-state.ts).
+ */
+export type StateWrites = 'in-transaction' | 'staged';
+
+export const stateWritesFor = (engine: 'postgres' | 'pglite'): StateWrites =>
+  engine === 'pglite' ? 'staged' : 'in-transaction';
+
 /** Log bytes past which a store folds the log: a load then replays at most about an eighth more. */
 export function foldThreshold(storedBytes: number): number {
   return Math.max(FOLD_MIN_LOG_BYTES, Math.floor(storedBytes / 8));
@@ -49,11 +60,19 @@ const FOLD_MIN_LOG_BYTES = 256 * 1024;
  * the merged state, when the log was folded) are written (version history takes its versions
  * here; wired in services.ts, so that documents never import the folders built on top of them).
  */
-export type CompactionHook = (
+export type CompactionHook = ((
   tx: Db,
   note: { id: string; user_id: string },
   stored: StoredDocument,
-) => Promise<unknown>;
+) => Promise<unknown>) & {
+  /**
+   * Work the hook may start before the transaction opens, given the state a fold from memory is
+   * about to store (encoded before it): on PGlite the transaction holds the one connection, and
+   * whatever the hook awaits inside it (a deflate on the thread pool, then a turn of the event
+   * loop behind other documents' work) every other document's append waits for too.
+   */
+  beforeTransaction?: (db: Db, noteId: string, state: Uint8Array) => Promise<unknown>;
+};
 
 /** The document a run stored, for its hooks: asked for only when needed (a store that folds nothing encodes nothing). */
 export interface StoredDocument {
@@ -103,8 +122,9 @@ export async function compactDocument(
   hooks: readonly CompactionHook[] = [],
   live?: LiveDocuments,
   mode: CompactionMode = 'fold',
+  writes: StateWrites = 'in-transaction',
 ): Promise<CompactionResult> {
-  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode) : undefined;
+  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes) : undefined;
   if (fromMemory) return fromMemory;
   return compactFromDatabase(db, noteId, transfer, hooks, live);
 }
@@ -185,6 +205,7 @@ async function compactLiveDocument(
   live: LiveDocuments,
   hooks: readonly CompactionHook[],
   mode: CompactionMode,
+  writes: StateWrites,
 ): Promise<CompactionResult | undefined> {
   const [stats] = await logStats(db, { noteId });
   if (!stats) return { status: 'missing' };
@@ -209,59 +230,70 @@ async function compactLiveDocument(
   // of the document's next versions (encoded-base.ts).
   const encoded = await encodeStateInSlices(doc, slicer);
   if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
+  // As soon as the state is known, so that what they start (a version's deflate, on the thread
+  // pool) runs while the rest is prepared.
+  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, encoded.update);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
   // on PGlite its one connection would otherwise be held across every slice of the checks, and
   // every other document's append would wait behind them (docs/benchmarks.md, "stall").
-  const verdicts = await checkEntries(await readLog(db, { noteId }), encoded.contains, slicer);
+  const verdicts = await checkLog(db, noteId, row.log_bytes, encoded.contains, slicer);
+  // Staged before the transaction (PGlite): its parts are statements of their own, and an append
+  // of another document waits for one part at most instead of the whole write.
+  const staged = writes === 'staged' && encoded.update.length > STAGED_PART_BYTES;
+  if (staged) await stageState(db, noteId, encoded.update, slicer);
 
-  const outcome = await db.transaction(async (tx) => {
-    const note = await lockKnownNote(tx, noteId, known);
-    if (note === 'missing') return { result: { status: 'missing' } as const };
-    if (note === 'unknown') return undefined;
-    // Under the lock only the ids are read: what this run folds is exactly this list. Entries that
-    // committed since the read above (usually none) are read and checked here.
-    const ids = (await readLogIds(tx, { noteId })).map((row) => Number(row.id));
-    const arrived = ids.filter((id) => !verdicts.has(id));
-    if (arrived.length > 0) {
-      const late = await readLogEntries(tx, { noteId, ids: `{${arrived.join(',')}}` });
-      for (const [id, verdict] of await checkEntries(late, encoded.contains, slicer)) verdicts.set(id, verdict);
-    }
-    const merged: number[] = [];
-    let skipped = 0;
-    let firstMissing: number | undefined;
-    for (const id of ids) {
-      const verdict = verdicts.get(id) ?? 'missing';
-      if (verdict === 'unreadable') skipped += 1;
-      if (verdict !== 'missing') merged.push(id);
-      else firstMissing ??= id;
-    }
-    // An entry still missing since the last compaction from memory may never arrive (an update
-    // whose dependencies this document lacks waits in Yjs's pending structs): the database path
-    // folds it instead.
-    const stuck = firstMissing !== undefined && leftOver.get(doc) === firstMissing;
-    if (firstMissing === undefined) leftOver.delete(doc);
-    else leftOver.set(doc, firstMissing);
-    if (stuck) return undefined;
-    if (merged.length === 0) return { result: { status: 'unchanged' } as const };
+  const outcome = await db
+    .transaction(async (tx) => {
+      const note = await lockKnownNote(tx, noteId, known);
+      if (note === 'missing') return { result: { status: 'missing' } as const };
+      if (note === 'unknown') return undefined;
+      // Under the lock only the ids are read: what this run folds is exactly this list. Entries that
+      // committed since the read above (usually none) are read and checked here.
+      const ids = (await readLogIds(tx, { noteId })).map((row) => Number(row.id));
+      const arrived = ids.filter((id) => !verdicts.has(id));
+      if (arrived.length > 0) {
+        const late = await readLogEntries(tx, { noteId, ids: `{${arrived.join(',')}}` });
+        for (const [id, verdict] of await checkEntries(late, encoded.contains, slicer)) verdicts.set(id, verdict);
+      }
+      const merged: number[] = [];
+      let skipped = 0;
+      let firstMissing: number | undefined;
+      for (const id of ids) {
+        const verdict = verdicts.get(id) ?? 'missing';
+        if (verdict === 'unreadable') skipped += 1;
+        if (verdict !== 'missing') merged.push(id);
+        else firstMissing ??= id;
+      }
+      // An entry still missing since the last compaction from memory may never arrive (an update
+      // whose dependencies this document lacks waits in Yjs's pending structs): the database path
+      // folds it instead.
+      const stuck = firstMissing !== undefined && leftOver.get(doc) === firstMissing;
+      if (firstMissing === undefined) leftOver.delete(doc);
+      else leftOver.set(doc, firstMissing);
+      if (stuck) return undefined;
+      if (merged.length === 0) return { result: { status: 'unchanged' } as const };
 
-    const deleted = await foldLogIntoState(tx, noteId, encoded.update, merged, slicer);
-    const owner = { id: note.id, user_id: note.user_id, title: note.title };
-    await updateNoteFromContent(tx, owner, content, slicer);
-    const stored = storedDocument(encoded.update, newestSession(deleted));
-    for (const hook of hooks) await hook(tx, owner, stored);
-    const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
-    return {
-      result: {
-        status: 'compacted',
-        mergedEntries: merged.length,
-        skippedEntries: skipped,
-        bytes: encoded.update.length,
-      } as const,
-      mark,
-    };
-  });
+      const deleted = await foldLogIntoState(tx, noteId, encoded.update, merged, staged ? 'staged' : slicer);
+      const owner = { id: note.id, user_id: note.user_id, title: note.title };
+      await updateNoteFromContent(tx, owner, content, slicer);
+      const stored = storedDocument(encoded.update, newestSession(deleted));
+      for (const hook of hooks) await hook(tx, owner, stored);
+      const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
+      return {
+        result: {
+          status: 'compacted',
+          mergedEntries: merged.length,
+          skippedEntries: skipped,
+          bytes: encoded.update.length,
+        } as const,
+        mark,
+      };
+    })
+    // Whether the transaction used the parts or not (another path chosen, a failure): a part left
+    // behind would only be removed by this note's next staging.
+    .finally(() => (staged ? dropStagedState(db, noteId) : undefined));
   if (outcome === undefined) return undefined;
   if ('mark' in outcome && outcome.mark) {
     markStoredState(doc, outcome.mark);
@@ -372,6 +404,45 @@ async function checkEntries(
   return verdicts;
 }
 
+/**
+ * Log bytes read per statement before the transaction. A statement's result is turned into bytes
+ * in one synchronous call, and on PGlite the statement itself runs in this thread: the ten
+ * 300 KB entries of the stall probe's documents, read at once, held the event loop (and PGlite's
+ * one connection) for 0.2–0.7 s (docs/benchmarks.md, "stall").
+ */
+const LOG_READ_BYTES = 512 * 1024;
+
+/**
+ * The containment verdict of each log entry, read by id (`LOG_READ_BYTES` a statement, or one
+ * larger entry) and checked one slice at a time. An entry folded meanwhile by another instance
+ * is simply not read; the transaction reads the ids again anyway.
+ */
+async function checkLog(
+  db: Db,
+  noteId: string,
+  logBytes: number,
+  contains: (update: Uint8Array) => boolean,
+  slicer: TimeSlicer,
+): Promise<Map<number, Containment>> {
+  if (logBytes <= LOG_READ_BYTES) return checkEntries(await readLog(db, { noteId }), contains, slicer);
+  const verdicts = new Map<number, Containment>();
+  let batch: string[] = [];
+  let bytes = 0;
+  const checkBatch = async () => {
+    const entries = await readLogEntries(db, { noteId, ids: `{${batch.join(',')}}` });
+    for (const [id, verdict] of await checkEntries(entries, contains, slicer)) verdicts.set(id, verdict);
+    batch = [];
+    bytes = 0;
+  };
+  for (const entry of await readLogSizes(db, { noteId })) {
+    if (batch.length > 0 && bytes + Number(entry.bytes) > LOG_READ_BYTES) await checkBatch();
+    batch.push(entry.id);
+    bytes += Number(entry.bytes);
+  }
+  if (batch.length > 0) await checkBatch();
+  return verdicts;
+}
+
 /** The first log entry a compaction from memory of this document left in the log. */
 const leftOver = new WeakMap<Y.Doc, number>();
 
@@ -454,6 +525,11 @@ const readLog = preparedStatement<{ noteId: string }, { id: string; update: Uint
   'note_log_for_compaction',
   (p) => sql`select id::text as id, "update" from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
 );
+const readLogSizes = preparedStatement<{ noteId: string }, { id: string; bytes: number }>(
+  'note_log_sizes_for_compaction',
+  (p) => sql`select id::text as id, octet_length("update")::float8 as bytes from ${noteUpdates}
+    where note_id = ${p.noteId}::uuid order by id`,
+);
 const readLogIds = preparedStatement<{ noteId: string }, { id: string }>(
   'note_log_ids_for_compaction',
   (p) => sql`select id::text as id from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
@@ -472,18 +548,23 @@ const readRowVersion = preparedStatement<{ noteId: string }, { version: string }
  * Writes the merged state and deletes exactly the log entries merged into it (`id = any(…)`: a
  * row with a smaller id can commit after the log was read, and "id <= max" would delete it
  * unmerged). Answers the deleted rows. A state up to one statement part is written by the same
- * statement as the deletion.
+ * statement as the deletion; `staged`: the state's parts were written before the transaction
+ * (staged-state.ts) and are put together here.
  */
 async function foldLogIntoState(
   tx: Tx,
   noteId: string,
   bytes: Uint8Array,
   ids: readonly number[],
-  slicer?: TimeSlicer,
+  slicer?: TimeSlicer | 'staged',
 ): Promise<Array<{ id: number; session_id: string | null }>> {
   const logIds = `{${ids.join(',')}}`;
   let rows: Array<{ id: string; session_id: string | null }>;
-  if (bytes.length <= WRITE_PART_BYTES || !slicer) rows = await writeStateDeleteLog(tx, { noteId, bytes, ids: logIds });
+  if (slicer === 'staged') {
+    await writeStagedState(tx, noteId, bytes.length);
+    rows = await deleteLogRows(tx, { noteId, ids: logIds });
+  } else if (bytes.length <= WRITE_PART_BYTES || !slicer)
+    rows = await writeStateDeleteLog(tx, { noteId, bytes, ids: logIds });
   else {
     await writeDocumentBytes(tx, noteId, bytes, slicer);
     rows = await deleteLogRows(tx, { noteId, ids: logIds });

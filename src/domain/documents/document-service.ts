@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { warmLargeDocument } from '../blocksuite/index.ts';
-import { type CompactionHook, compactDocument, type CompactionResult } from './compaction.ts';
+import { type CompactionHook, compactDocument, type CompactionResult, stateWritesFor } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -57,7 +57,8 @@ export interface DocumentService {
   /**
    * Records that `doc`, a document being loaded, now holds `state` (read by `loadState`): its
    * compactions may then start from memory (compaction.ts). A large document's blocks are then
-   * read in the background, in slices, so its first store reads only what changed (live-content.ts).
+   * read in the background, in slices, so its first store reads only what changed (live-content.ts),
+   * and its loaded bytes kept (and indexed) as the base of its next version (encoded-base.ts).
    */
   loaded(doc: Y.Doc, state: StoredDocumentState): void;
   /** Compacts now (folds the log); false when it failed (a retry is then scheduled, never lost). */
@@ -126,11 +127,16 @@ export function createDocumentService(
     idleFolds.set(noteId, timer);
   };
   const scheduler = createCompactionScheduler({
-    compact: (noteId, mode) => compactDocument(db, noteId, transfer, compactionHooks, live, mode),
+    compact: (noteId, mode) =>
+      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine)),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
-    // Two overlap one compaction's database round trips with another's decoding.
-    maxConcurrent: 2,
+    // On PostgreSQL two overlap one compaction's database round trips with another's decoding.
+    // PGlite runs its statements in this thread, so a second one overlaps nothing; and its one
+    // connection serves whoever asked first, so a second compaction's transaction, queued while
+    // the first held it, made an append asked for meanwhile wait for both (docs/benchmarks.md,
+    // "stall"): one at a time, an append waits for one compaction at most.
+    maxConcurrent: engine === 'postgres' ? 2 : 1,
     onCompacted: (noteId, result: CompactionResult, seconds) => {
       if (result.status !== 'unchanged') armIdleFold(noteId, result);
       if (result.status !== 'compacted' && result.status !== 'refreshed') return;

@@ -117,7 +117,10 @@ export async function encodeStateInSlices(doc: Y.Doc, slicer: TimeSlicer, base?:
     spans.push({ client: block.client, first: block.first, count: block.count, from, to: offset });
   }
   chunks.push(encodeDeleteSet(deletes));
-  const update = concat(chunks);
+  // Reading the delete set walks every struct in one call (14–43 ms at 100k blocks under load): the
+  // copy below starts a slice of its own.
+  if (slicer.due()) await slicer.pause();
+  const update = await concatInSlices(chunks, slicer);
   const snapshot = Y.createSnapshot(deleteSetOf(deletes), written);
   const sections = new Map<number, BaseSection>();
   for (const span of spans)
@@ -181,12 +184,24 @@ function deleteSetOf(clients: Array<[number, DeleteRange[]]>): Y.Snapshot['ds'] 
   return ds;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** Bytes copied between two looks at the clock (~1–5 ms, the first touch of fresh pages included). */
+export const COPY_SLICE_BYTES = 4 << 20;
+
+/**
+ * The chunks in one array, copied in time slices: 31 MB (a 100k-block document, most of it one
+ * chunk when copied from a base) took 29–38 ms in one call under load, page faults of the fresh
+ * array included.
+ */
+export async function concatInSlices(chunks: readonly Uint8Array[], slicer: TimeSlicer): Promise<Uint8Array> {
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
+    for (let from = 0; from < chunk.length; from += COPY_SLICE_BYTES) {
+      if (slicer.due()) await slicer.pause();
+      const piece = chunk.subarray(from, from + COPY_SLICE_BYTES);
+      out.set(piece, offset);
+      offset += piece.length;
+    }
   }
   return out;
 }

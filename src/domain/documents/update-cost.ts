@@ -263,14 +263,22 @@ export interface CountOptions {
    */
   wellFormed?: boolean;
   /**
-   * Called for every item with where it asks to be placed (integration-cost.ts); the object is
-   * reused from one item to the next.
+   * Called for every struct (an item with where it asks to be placed, a GC, a skip:
+   * integration-cost.ts); the object is reused from one struct to the next.
    */
   placements?: (item: ItemPlacement) => void;
+  /** Called for every range of the delete set. */
+  deletes?: (client: number, clock: number, length: number) => void;
 }
 
 /** Where an item of an update asks to go: its origins, and its parent when it names one. */
 export interface ItemPlacement {
+  /** `gc` and `skip` structs carry only their id and length. */
+  kind: 'item' | 'gc' | 'skip';
+  client: number;
+  clock: number;
+  /** In clocks: the struct covers `clock` to `clock + length - 1`. */
+  length: number;
   /** The left origin's client and clock; -1 when the item has none. */
   originClient: number;
   originClock: number;
@@ -340,6 +348,10 @@ export function countUpdateCost(
   const decoder = decoding.createDecoder(update);
   const { placements } = options;
   const placement: ItemPlacement = {
+    kind: 'item',
+    client: 0,
+    clock: 0,
+    length: 0,
     originClient: -1,
     originClock: -1,
     rightClient: -1,
@@ -355,20 +367,36 @@ export function countUpdateCost(
       const structs = decoding.readVarUint(decoder);
       // A declared count past the bound is refused before a single struct is read.
       if (counter.count + structs > max) throw new UpdateCostExceeded(`more than ${max} structs`);
-      decoding.readVarUint(decoder); // client
-      decoding.readVarUint(decoder); // clock
+      const client = decoding.readVarUint(decoder);
+      let clock = decoding.readVarUint(decoder);
       for (let s = 0; s < structs; s += 1) {
         counter.add(1);
         const info = decoding.readUint8(decoder);
         const kind = info & BITS5;
         // Yjs reads a skip only from the bare info byte 10; with flag bits it is an unknown content.
         if (kind === GC || (kind === SKIP && (info === SKIP || !counter.strict))) {
-          decoding.readVarUint(decoder); // length
+          const length = decoding.readVarUint(decoder);
+          if (placements) {
+            placement.kind = kind === GC ? 'gc' : 'skip';
+            placement.client = client;
+            placement.clock = clock;
+            placement.length = length;
+            try {
+              placements(placement);
+            } catch (error) {
+              throw new PlacementsStopped('placements stopped', { cause: error });
+            }
+          }
+          clock += length;
           continue;
         }
         if (placements) {
           readPlacement(decoder, info, counter, placement);
-          skipContent(decoder, kind, counter);
+          placement.kind = 'item';
+          placement.client = client;
+          placement.clock = clock;
+          placement.length = skipContent(decoder, kind, counter);
+          clock += placement.length;
           try {
             placements(placement);
           } catch (error) {
@@ -390,13 +418,14 @@ export function countUpdateCost(
     // The delete set: per client, its ranges.
     const deleteClients = decoding.readVarUint(decoder);
     for (let c = 0; c < deleteClients; c += 1) {
-      decoding.readVarUint(decoder); // client
+      const client = decoding.readVarUint(decoder);
       const ranges = decoding.readVarUint(decoder);
       if (counter.count + ranges > max) throw new UpdateCostExceeded(`more than ${max} structs`);
       for (let r = 0; r < ranges; r += 1) {
         counter.add(1);
-        decoding.readVarUint(decoder); // clock
-        decoding.readVarUint(decoder); // length
+        const clock = decoding.readVarUint(decoder);
+        const length = decoding.readVarUint(decoder);
+        options.deletes?.(client, clock, length);
       }
     }
   } catch (error) {

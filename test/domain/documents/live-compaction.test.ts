@@ -8,14 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
-import { type CompactionHook, compactDocument, foldThreshold } from '../../../src/domain/documents/compaction.ts';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import type { Db } from '../../../src/db/client.ts';
+import {
+  type CompactionHook,
+  compactDocument,
+  foldThreshold,
+  stateWritesFor,
+} from '../../../src/domain/documents/compaction.ts';
 import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
 import { KEEP_MIN_BYTES, keepEncodedBase } from '../../../src/domain/documents/encoded-base.ts';
 import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, type TestDatabase, testEngine } from '../../helpers/database.ts';
 import { insertNote, insertUser } from './fixtures.ts';
 
 let database: TestDatabase;
@@ -245,7 +253,8 @@ describe('compacting a live document', () => {
     expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe('unlogged base more');
   });
 
-  it('writes a state larger than one statement part exactly', async () => {
+  /** A note whose live document's state is larger than one statement part (1 MiB), loaded live. */
+  async function setUpLarge() {
     const note = await insertNote(database.db, owner);
     const live = liveDocuments();
     const page = buildBlockSuiteDocument(
@@ -259,13 +268,126 @@ describe('compacting a live document', () => {
     const blocks = [...doc.getMap<Y.Map<unknown>>('blocks').values()];
     const last = blocks.filter((block) => block.get('sys:flavour') === 'affine:paragraph').at(-1);
     await appendUpdates(database.db, note.id, [edit(doc, () => (last!.get('prop:text') as Y.Text).insert(0, 'end '))]);
+    return { note, live, doc };
+  }
 
-    const result = await compactDocument(database.db, note.id, 'binary', undefined, live);
+  it('writes a state larger than one statement part exactly', async () => {
+    const { note, live, doc } = await setUpLarge();
+    const result = await compactDocument(
+      database.db,
+      note.id,
+      'binary',
+      undefined,
+      live,
+      'fold',
+      stateWritesFor(testEngine()),
+    );
     expect(result).toMatchObject({ status: 'compacted', mergedEntries: 1 });
     if (result.status === 'compacted') expect(result.bytes).toBeGreaterThan(1024 * 1024);
     const row = await stored(note.id);
     expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
     expect(row.blocksuite_snapshot!.text).toContain('end Paragraph 3999');
+  });
+
+  it("lets another document's append commit while it writes a large state, before its transaction ends", async () => {
+    const { note, live, doc } = await setUpLarge();
+    const other = await insertNote(database.db, owner);
+    const dialect = new PgDialect();
+    // The append starts when the first part of the state is written (a statement inserting into a
+    // table of parts) and is not awaited by the compaction.
+    let append: Promise<unknown> | undefined;
+    let appended = false;
+    let committedInside: boolean | undefined;
+    const watchParts = <T extends Db>(target: T): T =>
+      new Proxy(target, {
+        get: (object, key, receiver) =>
+          key === 'execute'
+            ? (query: SQL) => {
+                if (!append && /insert into compaction_(state_)?parts/.test(dialect.sqlToQuery(query).sql)) {
+                  append = appendUpdates(database.db, other.id, [new Uint8Array([0, 0])]).then(() => {
+                    appended = true;
+                  });
+                }
+                return object.execute(query);
+              }
+            : Reflect.get(object, key, receiver),
+      });
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'execute'
+          ? watchParts(target).execute
+          : key === 'transaction'
+            ? (run: Parameters<Db['transaction']>[0]) =>
+                target.transaction(async (tx) => {
+                  const result = await run(watchParts(tx));
+                  // PostgreSQL: the append runs on another connection of the pool, so it may be
+                  // awaited here. PGlite: its one connection is this transaction's until it ends,
+                  // so the append has committed only if the state was written before it opened.
+                  if (testEngine() === 'postgres') await append;
+                  committedInside = appended;
+                  return result;
+                })
+            : Reflect.get(target, key, receiver),
+    });
+
+    const result = await compactDocument(db, note.id, 'binary', undefined, live, 'fold', stateWritesFor(testEngine()));
+    await append;
+    expect(result).toMatchObject({ status: 'compacted', mergedEntries: 1 });
+    expect(append).toBeDefined();
+    expect(committedInside).toBe(true);
+    const row = await stored(note.id);
+    expect(Buffer.from(row.blocksuite_doc!).equals(Buffer.from(Y.encodeStateAsUpdate(doc)))).toBe(true);
+    expect(await logCount(note.id)).toBe(0);
+    expect(await logCount(other.id)).toBe(1);
+  });
+
+  it('reads a log larger than one read in parts and folds every entry it holds', async () => {
+    const { note, live, doc } = await setUp();
+    // Three entries of ~300 KB each: more than one read's worth before the transaction.
+    const entries = [1, 2, 3].map((n) =>
+      edit(doc, () => text(doc).insert(text(doc).length, String(n).repeat(300_000))),
+    );
+    await appendUpdates(database.db, note.id, entries);
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 3,
+    });
+    expect(await logCount(note.id)).toBe(0);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe(text(doc).toString());
+  });
+
+  it("hands the hooks the state it is about to store before its transaction opens (a version's deflate starts there)", async () => {
+    const { note, live, doc } = await setUp();
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' more'))]);
+    let opened = 0;
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'transaction'
+          ? (...args: Parameters<typeof target.transaction>) => {
+              opened += 1;
+              return target.transaction(...args);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const before: Array<{ opened: number; noteId: string; state: Uint8Array }> = [];
+    const inside: Uint8Array[] = [];
+    const hook: CompactionHook = Object.assign(
+      async (_tx: Db, _note: { id: string }, document: { state(): Promise<Uint8Array> }) => {
+        inside.push(await document.state());
+      },
+      {
+        beforeTransaction: async (_db: Db, noteId: string, state: Uint8Array) => {
+          before.push({ opened, noteId, state });
+        },
+      },
+    );
+    await compactDocument(db, note.id, 'binary', [hook], live);
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ opened: 0, noteId: note.id });
+    // The very state the transaction stores and hands the hook inside it.
+    expect(inside).toHaveLength(1);
+    expect(before[0]!.state).toBe(inside[0]);
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(before[0]!.state))).toBe(true);
   });
 });
 

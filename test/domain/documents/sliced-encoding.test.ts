@@ -5,7 +5,11 @@ import {
   readBlockSuiteDocument,
   readBlockSuiteDocumentInSlices,
 } from '../../../src/domain/blocksuite/index.ts';
-import { encodeStateInSlices } from '../../../src/domain/documents/sliced-encoding.ts';
+import {
+  COPY_SLICE_BYTES,
+  concatInSlices,
+  encodeStateInSlices,
+} from '../../../src/domain/documents/sliced-encoding.ts';
 import { NO_SLICES, type TimeSlicer } from '../../../src/domain/documents/time-slices.ts';
 
 /** A slicer that pauses at every check and runs `between` in each pause, as other clients' edits would. */
@@ -119,6 +123,18 @@ describe('encoding a document in time slices', () => {
     expect((await encodeStateInSlices(doc, NO_SLICES)).contains(deletion)).toBe(false);
     Y.applyUpdate(doc, deletion);
     expect((await encodeStateInSlices(doc, everyCheck())).contains(deletion)).toBe(true);
+  });
+});
+
+describe('putting the encoded parts together', () => {
+  it('copies a large part in pieces, one slice each, into exactly the concatenated bytes', async () => {
+    const part = (bytes: number, seed: number) => new Uint8Array(bytes).map((_, i) => (i * seed) & 255);
+    const chunks = [part(2 * COPY_SLICE_BYTES + 5, 7), part(3, 11), part(COPY_SLICE_BYTES, 13)];
+    const slicer = everyCheck();
+    const out = await concatInSlices(chunks, slicer);
+    expect(Buffer.from(out).equals(Buffer.concat(chunks))).toBe(true);
+    // One look at the clock before each piece: 3 of the first part, 1 of each other.
+    expect(slicer.pauses).toBe(5);
   });
 });
 
