@@ -112,7 +112,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
       (tx: Db, note: { id: string; user_id: string }, stored: StoredDocument) =>
         takeVersionOnStore(tx, note, stored.state, config.history, stored.sessionId),
       {
-        beforeTransaction: (db: Db, noteId: string, state: Uint8Array) =>
+        beforeTransaction: (db: Db, noteId: string, state: () => Promise<Uint8Array>) =>
           prepareVersionOnStore(db, noteId, state, config.history),
       },
     ),

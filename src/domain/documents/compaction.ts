@@ -66,12 +66,15 @@ export type CompactionHook = ((
   stored: StoredDocument,
 ) => Promise<unknown>) & {
   /**
-   * Work the hook may start before the transaction opens, given the state a fold from memory is
-   * about to store (encoded before it): on PGlite the transaction holds the one connection, and
-   * whatever the hook awaits inside it (a deflate on the thread pool, then a turn of the event
-   * loop behind other documents' work) every other document's append waits for too.
+   * Work the hook may start before the transaction opens, given the state a run from memory is
+   * about to store (a fold: encoded before it) or would encode for it (a refresh: asked for, and
+   * encoded, only if the hook calls `state`; the same bytes the hook then gets inside): on PGlite
+   * the transaction holds the one connection, and whatever the hook awaits inside it (a deflate on
+   * the thread pool, then a turn of the event loop behind other documents' work) every other
+   * document's append waits for too; on PostgreSQL a deflate started here runs beside the derived
+   * data's statements.
    */
-  beforeTransaction?: (db: Db, noteId: string, state: Uint8Array) => Promise<unknown>;
+  beforeTransaction?: (db: Db, noteId: string, state: () => Promise<Uint8Array>) => Promise<unknown>;
 };
 
 /** The document a run stored, for its hooks: asked for only when needed (a store that folds nothing encodes nothing). */
@@ -232,7 +235,7 @@ async function compactLiveDocument(
   if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
   // As soon as the state is known, so that what they start (a version's deflate, on the thread
   // pool) runs while the rest is prepared.
-  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, encoded.update);
+  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => encoded.update);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
@@ -334,6 +337,9 @@ async function refreshFromMemory(
     });
     return encoding;
   };
+  // A version due starts here (over the base, its encoding is a copy): its deflate, on the thread
+  // pool, then runs beside the derived data's statements instead of after them.
+  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => (await encode()).update);
 
   const mark = await db.transaction(async (tx) => {
     const note = await lockKnownNote(tx, noteId, known);

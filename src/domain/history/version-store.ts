@@ -198,20 +198,21 @@ const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
   typeof value === 'function' ? (value as () => Promise<T>)() : value;
 
 /**
- * Called by compaction before its transaction opens, with the state a fold from memory is about to
- * store: when a version looks due, its deflate starts now, and `takeVersionOnStore` inside the
+ * Called by compaction before its transaction opens, with the state it is about to store (or
+ * would encode for a version): when a version looks due, the state is asked for and its deflate
+ * starts now, and `takeVersionOnStore` inside the
  * transaction (which decides, under the row lock) finds it done instead of holding the
  * transaction open while it runs (on PGlite, every other document's append waits meanwhile).
  */
 export async function prepareVersionOnStore(
   db: Db,
   noteId: string,
-  state: Uint8Array,
+  state: () => Promise<Uint8Array>,
   policy: VersionPolicy,
 ): Promise<void> {
   if (!policy.enabled || !(await versionDue(db, noteId, policy.intervalMinutes))) return;
   // Awaited inside the transaction, if a version is taken at all; a failure surfaces there.
-  compressState(state).catch(() => {});
+  compressState(await state()).catch(() => {});
 }
 
 /**
