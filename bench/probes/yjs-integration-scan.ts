@@ -18,7 +18,10 @@
 //   copy of the document).
 //   node --experimental-strip-types bench/probes/yjs-integration-scan.ts [document items=200000] [no-origin items=100]
 import * as Y from 'yjs';
+import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
+import { paragraphsWithLinks } from '../store-derivatives.ts';
 import { IntegrationTooCostly, integrationSteps } from '../../src/domain/documents/integration-cost.ts';
+import { countUpdateCost } from '../../src/domain/documents/update-cost.ts';
 import {
   amplifiedUpdate,
   heldBackUpdate,
@@ -71,6 +74,21 @@ function crafted(name: string, update: Uint8Array, prepare?: Uint8Array) {
     apply_ms: timed(() => Y.applyUpdate(copy, update)),
   };
 }
+// What the check costs on ordinary shapes: a one-item append (a keystroke's shape, microseconds
+// per check over 10 000 runs) and a 3 000-block BlockSuite page into an empty document (a paste
+// or an import over a socket: one record per struct, many types), five runs each.
+let end = doc.getArray('a')._start;
+while (end?.right) end = end.right;
+const appendOne = amplifiedUpdate(1, 6_000_000, end ? { client: end.id.client, clock: end.id.clock } : undefined);
+for (let run = 0; run < 1_000; run += 1) integrationSteps(doc, appendOne); // warm-up
+const keystrokeStarted = performance.now();
+for (let run = 0; run < 10_000; run += 1) integrationSteps(doc, appendOne);
+const page = Y.encodeStateAsUpdate(buildBlockSuiteDocument('page', paragraphsWithLinks(3000).lines));
+const pageMs = [0, 1, 2, 3, 4].map(() => timed(() => integrationSteps(new Y.Doc(), page)));
+const checkCosts = {
+  one_item_append_us: Math.round((performance.now() - keystrokeStarted) / 10),
+  blocksuite_page_3000_blocks: { structs: countUpdateCost(page), check_ms: pageMs },
+};
 const craftedRows = [
   crafted('right origin appended by the same update (20 items)', rightOriginInUpdate(20, last)),
   crafted(
@@ -106,6 +124,7 @@ console.log(
         server_check: { refused, ms: checkMs },
       },
       crafted: craftedRows,
+      check_costs: checkCosts,
     },
     null,
     2,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/rows.ts';
 import { blobKeyOf } from '../../src/domain/blobs/blob-key.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, waitAcknowledged, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import { connectKept, type TestProvider, waitAcknowledged, waitFor, waitSynced } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
 import type { TestServer } from '../helpers/server.ts';
@@ -165,8 +165,7 @@ async function populate(user: RegisteredUser): Promise<TestProvider> {
     body: bytes,
   });
   expect(blob.status).toBe(201);
-  const client = connectProvider(server.collabUrl, `doc-${randomUUID()}`, user.accessToken);
-  clients.push(client);
+  const client = connectKept(clients, server.collabUrl, `doc-${randomUUID()}`, user.accessToken);
   await waitSynced(client);
   client.doc.getText('text').insert(0, 'written live');
   await waitAcknowledged(client);

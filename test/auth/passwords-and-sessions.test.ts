@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import { connectKept, connectProvider, type TestProvider, waitFor, waitSynced } from '../helpers/collab.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -340,8 +340,7 @@ describe('refresh grace (REFRESH_REUSE_GRACE_SECONDS)', () => {
     const user = await registerUser(server.url);
     const rotated = await refresh(user.refreshToken);
     expect(rotated.status).toBe(200);
-    const socket = connectProvider(server.collabUrl, `reuse-${randomUUID()}`, rotated.body.data.access_token);
-    clients.push(socket);
+    const socket = connectKept(clients, server.collabUrl, `reuse-${randomUUID()}`, rotated.body.data.access_token);
     await waitSynced(socket);
     const sessionId = String(decodeJwt(user.accessToken).sid);
     await db().execute(

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser } from '../helpers/auth.ts';
-import { connectProvider, waitFor, waitSynced, type TestProvider } from '../helpers/collab.ts';
+import { connectProvider, destroyProviders, type TestProvider, waitFor, waitSynced } from '../helpers/collab.ts';
 import { provisionDatabase, testEngine, type ProvisionedDatabase } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServerOn, type TestServer } from '../helpers/server.ts';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   second = await startTestServerOn(database, env);
 });
 afterAll(async () => {
-  for (const client of clients) client.destroy();
+  destroyProviders(clients);
   await first?.stop();
   await second?.stop();
   if (prefix) await deleteRedisKeys(prefix);

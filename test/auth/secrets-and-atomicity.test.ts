@@ -41,16 +41,19 @@ async function failInsertsFor(table: 'users' | 'folders', prefix: string): Promi
 }
 
 describe('registration is one transaction', () => {
+  /** How many rows each table a registration writes holds, across all users. */
+  const rowCountsOfRegistrationTables = async () => ({
+    users: await count(sql`select count(*) as n from users`),
+    contacts: await count(sql`select count(*) as n from contacts`),
+    folders: await count(sql`select count(*) as n from folders`),
+    sessions: await count(sql`select count(*) as n from auth_sessions`),
+    changes: await count(sql`select count(*) as n from sync_changes`),
+    counters: await count(sql`select count(*) as n from user_change_counters`),
+  });
+
   it('leaves no user, contact, folder, session or change behind when the folder insert fails, and the email stays free', async () => {
     const email = `halfway-${randomUUID()}@example.com`;
-    const before = {
-      users: await count(sql`select count(*) as n from users`),
-      contacts: await count(sql`select count(*) as n from contacts`),
-      folders: await count(sql`select count(*) as n from folders`),
-      sessions: await count(sql`select count(*) as n from auth_sessions`),
-      changes: await count(sql`select count(*) as n from sync_changes`),
-      counters: await count(sql`select count(*) as n from user_change_counters`),
-    };
+    const before = await rowCountsOfRegistrationTables();
     const restore = await failInsertsFor('folders', 'halfway-');
     try {
       const response = await request(server.url, 'POST', '/api/v1/auth/register', {
@@ -61,14 +64,7 @@ describe('registration is one transaction', () => {
     } finally {
       await restore();
     }
-    expect({
-      users: await count(sql`select count(*) as n from users`),
-      contacts: await count(sql`select count(*) as n from contacts`),
-      folders: await count(sql`select count(*) as n from folders`),
-      sessions: await count(sql`select count(*) as n from auth_sessions`),
-      changes: await count(sql`select count(*) as n from sync_changes`),
-      counters: await count(sql`select count(*) as n from user_change_counters`),
-    }).toEqual(before);
+    expect(await rowCountsOfRegistrationTables()).toEqual(before);
     expect(await count(sql`select count(*) as n from users where email = ${email}`)).toBe(0);
     // Nothing half-made blocks the address: the same sign-up now succeeds.
     const retry = await registerUser(server.url, { email });

@@ -17,13 +17,8 @@ import {
   type TestProvider,
 } from '../helpers/collab.ts';
 import { provisionDatabase, type ProvisionedDatabase } from '../helpers/database.ts';
-import {
-  spawnServer,
-  startTestServer,
-  testEnvironment,
-  type SpawnedServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { spawnServer, testEnvironment, type SpawnedServer, type TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { amplifiedUpdate, updateFrame } from './amplified-update.ts';
 import * as Y from 'yjs';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
@@ -199,8 +194,7 @@ describe('MAX_DOCUMENT_STRUCTS', () => {
   let user: RegisteredUser;
 
   beforeAll(async () => {
-    server = await startTestServer({ MAX_UPDATE_STRUCTS: '2000', MAX_DOCUMENT_STRUCTS: '5000' });
-    user = await registerUser(server.url);
+    [server, user] = await startServerWithUsers(1, { MAX_UPDATE_STRUCTS: '2000', MAX_DOCUMENT_STRUCTS: '5000' });
   });
   afterAll(async () => {
     await server?.destroy();

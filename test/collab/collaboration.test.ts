@@ -6,14 +6,15 @@ import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
   connectKept,
   connectProvider,
+  destroyProviders,
   eventually,
+  type ProviderOptions,
   stateText,
+  type TestProvider,
   textOf,
   waitAcknowledged,
   waitFor,
   waitSynced,
-  type ProviderOptions,
-  type TestProvider,
 } from '../helpers/collab.ts';
 import { holdLogAppends } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
@@ -277,12 +278,11 @@ describe('a restart', () => {
       await Promise.all([waitAcknowledged(a), waitAcknowledged(b)]);
       await waitFor(() => textOf(a.doc) === textOf(b.doc) && textOf(a.doc).length === 12);
 
-      const fresh = connectProvider(current.collabUrl, 'restart-doc', user.accessToken);
-      restartClients.push(fresh);
+      const fresh = connectKept(restartClients, current.collabUrl, 'restart-doc', user.accessToken);
       await waitSynced(fresh);
       expect(textOf(fresh.doc)).toBe(textOf(a.doc));
     } finally {
-      for (const client of restartClients) client.destroy();
+      destroyProviders(restartClients);
       await current.destroy();
     }
   });

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser } from '../helpers/auth.ts';
 import {
   connectProvider,
+  destroyProviders,
   eventually,
   stateText,
+  type TestProvider,
   textOf,
   waitAcknowledged,
   waitSynced,
-  type TestProvider,
 } from '../helpers/collab.ts';
 import { provisionDatabase, testEngine, type ProvisionedDatabase } from '../helpers/database.ts';
 import { startTestServerOn, type TestServer } from '../helpers/server.ts';
@@ -38,7 +39,7 @@ describe('database outage', () => {
     );
   });
   afterAll(async () => {
-    for (const client of clients) client.destroy();
+    destroyProviders(clients);
     await proxy?.restore().catch(() => {});
     await server?.stop();
     await proxy?.close();

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes } from '../../src/db/schema/index.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf, storedText } from './fixtures.ts';
 
 const MAX_PRE_AUTH_BYTES = 64 * 1024;
@@ -18,8 +19,7 @@ let server: TestServer;
 let user: RegisteredUser;
 
 beforeAll(async () => {
-  server = await startTestServer({ MAX_PRE_AUTH_BYTES: String(MAX_PRE_AUTH_BYTES) });
-  user = await registerUser(server.url);
+  [server, user] = await startServerWithUsers(1, { MAX_PRE_AUTH_BYTES: String(MAX_PRE_AUTH_BYTES) });
 });
 afterAll(async () => server?.destroy());
 

@@ -17,12 +17,13 @@ import { decodeRelayMessage } from '../../src/collab/relay-wire.ts';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
+  destroyProviders,
+  type TestProvider,
   textOf,
   waitAcknowledged,
   waitFor,
   waitSynced,
-  type TestProvider,
 } from '../helpers/collab.ts';
 import { holdLogAppends } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -59,18 +60,15 @@ beforeAll(async () => {
   await subscriber.subscribe(`${prefix}:collab#reply:${PEER}`);
 });
 afterAll(async () => {
-  for (const client of clients) client.destroy();
+  destroyProviders(clients);
   publisher?.disconnect();
   subscriber?.disconnect();
   await server?.destroy();
   if (prefix) await deleteRedisKeys(prefix);
 });
 
-const connect = (name: string, awareness = false) => {
-  const client = connectProvider(server.collabUrl, name, user.accessToken, { awareness });
-  clients.push(client);
-  return client;
-};
+const connect = (name: string, awareness = false) =>
+  connectKept(clients, server.collabUrl, name, user.accessToken, { awareness });
 
 /** [identifier length][identifier][document name][type][body]: the peer's message. */
 function peerMessage(documentName: string, writeBody: (encoder: encoding.Encoder) => void, sender = PEER): Buffer {

@@ -21,6 +21,7 @@ import type { TestServer } from '../helpers/server.ts';
 import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/server-with-users.ts';
 import { noteOf } from '../collab/fixtures.ts';
 import { contentOf, contentOfState, setFirstParagraph, setTitle } from './blocksuite-edits.ts';
+import { VERSION_ON_EVERY_STORE } from './version-settings.ts';
 
 let server: TestServer;
 let alice: RegisteredUser;
@@ -56,9 +57,7 @@ const createNote = async (title: string) => {
 
 beforeAll(async () => {
   [server, alice, bob] = await startServerWithUsers(2, {
-    STORE_DEBOUNCE_MS: '50',
-    STORE_MAX_DEBOUNCE_MS: '200',
-    HISTORY_INTERVAL_MINUTES: '0',
+    ...VERSION_ON_EVERY_STORE,
     HISTORY_RETENTION_DAYS: '1',
     HISTORY_MIN_VERSIONS: '3',
   });

@@ -12,7 +12,8 @@ import { importFrameLordExport } from '../../src/domain/import/import-service.ts
 import { decompressState } from '../../src/domain/history/version-store.ts';
 import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { importedId, loadSample } from '../import/support.ts';
 import { contentOfState, setFirstParagraph } from './blocksuite-edits.ts';
 import { type Device, signIn } from './devices.ts';
@@ -57,8 +58,7 @@ const importFile = async (token: string, file: unknown, query = '') => {
 };
 
 beforeAll(async () => {
-  server = await startTestServer({ HISTORY_INTERVAL_MINUTES: '0' });
-  alice = await registerUser(server.url);
+  [server, alice] = await startServerWithUsers(1, { HISTORY_INTERVAL_MINUTES: '0' });
 });
 afterAll(async () => server?.destroy());
 

@@ -5,38 +5,35 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
 import { registerUser } from '../helpers/auth.ts';
 import {
-  connectProvider,
+  connectKept,
+  destroyProviders,
   eventually,
+  type TestProvider,
   waitAcknowledged,
   waitFor,
   waitSynced,
-  type TestProvider,
 } from '../helpers/collab.ts';
 import { testEngine } from '../helpers/database.ts';
 import { request } from '../helpers/http.ts';
 import { noteIdOf, startCluster, type Cluster } from '../scale/cluster.ts';
 import { contentOf, setFirstParagraph, setTitle } from './blocksuite-edits.ts';
+import { VERSION_ON_EVERY_STORE } from './version-settings.ts';
 
 const onPostgres = testEngine() === 'postgres';
 let cluster: Cluster | undefined;
 const clients: TestProvider[] = [];
 
 afterAll(async () => {
-  for (const client of clients) client.destroy();
+  destroyProviders(clients);
   await cluster?.destroy();
 });
 
 describe.runIf(onPostgres)('restore across two instances', () => {
   it('editors on both instances converge on the restored version', { timeout: 180_000 }, async () => {
-    cluster = await startCluster(2, 'restore', {
-      STORE_DEBOUNCE_MS: '50',
-      STORE_MAX_DEBOUNCE_MS: '200',
-      HISTORY_INTERVAL_MINUTES: '0',
-    });
+    cluster = await startCluster(2, 'restore', VERSION_ON_EVERY_STORE);
     const [a, b] = cluster.instances as [NonNullable<Cluster['instances'][0]>, NonNullable<Cluster['instances'][0]>];
     const user = await registerUser(a.url);
-    const onA = connectProvider(a.collabUrl, 'restored-doc', user.accessToken, { awareness: false });
-    clients.push(onA);
+    const onA = connectKept(clients, a.collabUrl, 'restored-doc', user.accessToken, { awareness: false });
     await waitSynced(onA, 30_000);
     fillBlockSuiteDocument(onA.doc, 'First Title', ['the first text']);
     await waitAcknowledged(onA, 30_000);
@@ -53,8 +50,7 @@ describe.runIf(onPostgres)('restore across two instances', () => {
     setTitle(onA.doc, 'Second Title');
     setFirstParagraph(onA.doc, 'the second text');
     await waitAcknowledged(onA, 30_000);
-    const onB = connectProvider(b.collabUrl, 'restored-doc', user.accessToken, { awareness: false });
-    clients.push(onB);
+    const onB = connectKept(clients, b.collabUrl, 'restored-doc', user.accessToken, { awareness: false });
     await waitSynced(onB, 30_000);
     await waitFor(() => contentOf(onB.doc).title === 'Second Title', 30_000, 'B to hold the rename');
 

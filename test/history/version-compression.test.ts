@@ -1,5 +1,6 @@
 // A version's state is stored raw-deflated: large states at level 1 (the deflate runs inside the
-// store that takes the version), small ones at level 6; both read back byte for byte.
+// store that takes the version, or starts just before it), small ones at level 6; both read back
+// byte for byte.
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -26,5 +27,14 @@ describe('the stored state of a version', () => {
     expect(Buffer.from(storedSmall).equals(deflateRawSync(small, { level: 6 }))).toBe(true);
     expect(Buffer.from(await decompressState(storedLarge, large.length)).equals(large)).toBe(true);
     expect(Buffer.from(await decompressState(storedSmall, small.length)).equals(small)).toBe(true);
+  });
+
+  it('deflates a state once: a store starts it before its transaction and awaits the same result inside', async () => {
+    const state = stateOf(200);
+    const started = compressState(state);
+    expect(compressState(state)).toBe(started);
+    expect(Buffer.from(await started).equals(deflateRawSync(state, { level: 6 }))).toBe(true);
+    // Another state (another store) is deflated on its own.
+    expect(compressState(stateOf(200))).not.toBe(started);
   });
 });

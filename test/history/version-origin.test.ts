@@ -15,6 +15,7 @@ import { destroyProvidersAndServer, startServerWithUsers } from '../helpers/serv
 import { noteOf } from '../collab/fixtures.ts';
 import { setFirstParagraph, setTitle } from './blocksuite-edits.ts';
 import { type Device, signIn } from './devices.ts';
+import { VERSION_ON_EVERY_STORE } from './version-settings.ts';
 
 let server: TestServer;
 let alice: RegisteredUser;
@@ -52,11 +53,7 @@ const versionTitled = async (noteId: string, token: string, title: string): Prom
 const deviceOf = (device: Device) => ({ device_id: device.sessionId, device_name: device.name });
 
 beforeAll(async () => {
-  [server, alice, bob] = await startServerWithUsers(2, {
-    STORE_DEBOUNCE_MS: '50',
-    STORE_MAX_DEBOUNCE_MS: '200',
-    HISTORY_INTERVAL_MINUTES: '0',
-  });
+  [server, alice, bob] = await startServerWithUsers(2, VERSION_ON_EVERY_STORE);
 });
 afterAll(() => destroyProvidersAndServer(providers, server));
 

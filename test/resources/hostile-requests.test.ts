@@ -4,17 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
+import type { RegisteredUser } from '../helpers/auth.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { change, contactData, syncClient } from '../sync/sync-client.ts';
 
 let server: TestServer;
 let user: RegisteredUser;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  user = await registerUser(server.url);
+  [server, user] = await startServerWithUsers(1);
 });
 afterAll(async () => server?.destroy());
 

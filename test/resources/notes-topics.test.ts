@@ -5,8 +5,8 @@ import { noteLinks, notes, noteTopics, noteUpdates, topics } from '../../src/db/
 import { normalizeTitle } from '../../src/domain/blocksuite/slug.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { request } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { ok, type World, startServerWithWorlds } from './world.ts';
 
 // The extraction layer's hook: the REST layer must call it whenever a note's title or archived
 // flag changes (or a note appears), so [[labels]] elsewhere re-resolve.
@@ -28,8 +28,7 @@ let world: World;
 let other: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [world, other] = await Promise.all([buildWorld(server.url), buildWorld(server.url)]);
+  [server, world, other] = await startServerWithWorlds(2);
 });
 afterAll(async () => server?.destroy());
 beforeEach(() => {

@@ -4,17 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../src/db/schema/index.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { RESOURCE_CASES } from './cases.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import { ok, type World, startServerWithWorlds } from './world.ts';
 
 let server: TestServer;
 let a: World;
 let b: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [a, b] = await Promise.all([buildWorld(server.url), buildWorld(server.url)]);
+  [server, a, b] = await startServerWithWorlds(2);
 });
 afterAll(async () => server?.destroy());
 

@@ -3,17 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translateDatabaseError } from '../../src/db/errors.ts';
 import { queryRows } from '../../src/db/rows.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { RESOURCE_CASES } from './cases.ts';
-import { buildWorld, ok, type World } from './world.ts';
+import { ok, type World, startServerWithWorlds } from './world.ts';
 
 let server: TestServer;
 let world: World;
 let other: World;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [world, other] = await Promise.all([buildWorld(server.url), buildWorld(server.url)]);
+  [server, world, other] = await startServerWithWorlds(2);
 });
 afterAll(async () => server?.destroy());
 

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import type { AuthContext } from '../../src/domain/auth/auth-context.ts';
 import { pushChanges, type PushOutcome } from '../../src/domain/sync/push.ts';
-import { registerUser } from '../helpers/auth.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { apiFor, ok } from '../resources/world.ts';
-import { type Change, change, contactData, syncClient } from './sync-client.ts';
+import { ok } from '../resources/world.ts';
+import { syncAccount } from './sync-account.ts';
+import { type Change, change, contactData } from './sync-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -19,14 +19,15 @@ beforeAll(async () => {
 afterAll(async () => server?.destroy());
 
 async function account() {
-  const user = await registerUser(server.url);
+  const synced = await syncAccount(server.url);
+  const { user } = synced;
   const auth: AuthContext = {
     userId: user.userId,
     contactZeroId: user.contactZeroId,
     sessionId: randomUUID(),
     email: user.email,
   };
-  return { user, auth, api: apiFor(server.url, user.accessToken), sync: syncClient(server.url, user.accessToken) };
+  return { ...synced, auth };
 }
 
 /** The server's Db, with its top-level transactions counted; `failFirst` rolls the first one back at its end. */

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { pushChanges } from '../../src/domain/sync/push.ts';
-import { registerUser } from '../helpers/auth.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { apiFor, ok } from '../resources/world.ts';
-import { type Change, change, contactData, syncClient } from './sync-client.ts';
+import { ok } from '../resources/world.ts';
+import { syncAccount } from './sync-account.ts';
+import { type Change, change, contactData } from './sync-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -17,10 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.destroy());
 
-async function account() {
-  const user = await registerUser(server.url);
-  return { user, api: apiFor(server.url, user.accessToken), sync: syncClient(server.url, user.accessToken) };
-}
+const account = () => syncAccount(server.url);
 
 const contactCreates = (count: number, extra: (index: number) => Record<string, unknown> = () => ({})) =>
   Array.from({ length: count }, (_, index) =>

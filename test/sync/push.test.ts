@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PUSH_CHANGES } from '../../src/domain/sync/push-change.ts';
 import { SERVER_SCHEMA_VERSION } from '../../src/domain/sync/schema-version.ts';
-import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import { expectErrorEnvelope } from '../helpers/envelope.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { apiFor, ok, type Api } from '../resources/world.ts';
-import { change, contactData, syncClient, type SyncClient } from './sync-client.ts';
+import { ok } from '../resources/world.ts';
+import { type SyncAccount, syncAccount } from './sync-account.ts';
+import { change, contactData, syncClient } from './sync-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,16 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.destroy());
 
-interface Account {
-  user: RegisteredUser;
-  api: Api;
-  sync: SyncClient;
-}
-
-async function account(): Promise<Account> {
-  const user = await registerUser(server.url);
-  return { user, api: apiFor(server.url, user.accessToken), sync: syncClient(server.url, user.accessToken) };
-}
+type Account = SyncAccount;
+const account = () => syncAccount(server.url);
 
 /** An ISO time `seconds` before now (every device clock in these tests is behind the server's). */
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();

@@ -60,11 +60,22 @@ const FOLD_MIN_LOG_BYTES = 256 * 1024;
  * the merged state, when the log was folded) are written (version history takes its versions
  * here; wired in services.ts, so that documents never import the folders built on top of them).
  */
-export type CompactionHook = (
+export type CompactionHook = ((
   tx: Db,
   note: { id: string; user_id: string },
   stored: StoredDocument,
-) => Promise<unknown>;
+) => Promise<unknown>) & {
+  /**
+   * Work the hook may start before the transaction opens, given the state a run from memory is
+   * about to store (a fold: encoded before it) or would encode for it (a refresh: asked for, and
+   * encoded, only if the hook calls `state`; the same bytes the hook then gets inside): on PGlite
+   * the transaction holds the one connection, and whatever the hook awaits inside it (a deflate on
+   * the thread pool, then a turn of the event loop behind other documents' work) every other
+   * document's append waits for too; on PostgreSQL a deflate started here runs beside the derived
+   * data's statements.
+   */
+  beforeTransaction?: (db: Db, noteId: string, state: () => Promise<Uint8Array>) => Promise<unknown>;
+};
 
 /** The document a run stored, for its hooks: asked for only when needed (a store that folds nothing encodes nothing). */
 export interface StoredDocument {
@@ -222,12 +233,15 @@ async function compactLiveDocument(
   // of the document's next versions (encoded-base.ts).
   const encoded = await encodeStateInSlices(doc, slicer);
   if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
+  // As soon as the state is known, so that what they start (a version's deflate, on the thread
+  // pool) runs while the rest is prepared.
+  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => encoded.update);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
   // Log entries never change once committed, so they are checked before the transaction opens:
   // on PGlite its one connection would otherwise be held across every slice of the checks, and
   // every other document's append would wait behind them (docs/benchmarks.md, "stall").
-  const verdicts = await checkEntries(await readLog(db, { noteId }), encoded.contains, slicer);
+  const verdicts = await checkLog(db, noteId, row.log_bytes, encoded.contains, slicer);
   // Staged before the transaction (PGlite): its parts are statements of their own, and an append
   // of another document waits for one part at most instead of the whole write.
   const staged = writes === 'staged' && encoded.update.length > STAGED_PART_BYTES;
@@ -323,6 +337,9 @@ async function refreshFromMemory(
     });
     return encoding;
   };
+  // A version due starts here (over the base, its encoding is a copy): its deflate, on the thread
+  // pool, then runs beside the derived data's statements instead of after them.
+  for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => (await encode()).update);
 
   const mark = await db.transaction(async (tx) => {
     const note = await lockKnownNote(tx, noteId, known);
@@ -390,6 +407,45 @@ async function checkEntries(
     if (slicer.due()) await slicer.pause();
     verdicts.set(Number(entry.id), containment(contains, entry.update));
   }
+  return verdicts;
+}
+
+/**
+ * Log bytes read per statement before the transaction. A statement's result is turned into bytes
+ * in one synchronous call, and on PGlite the statement itself runs in this thread: the ten
+ * 300 KB entries of the stall probe's documents, read at once, held the event loop (and PGlite's
+ * one connection) for 0.2–0.7 s (docs/benchmarks.md, "stall").
+ */
+const LOG_READ_BYTES = 512 * 1024;
+
+/**
+ * The containment verdict of each log entry, read by id (`LOG_READ_BYTES` a statement, or one
+ * larger entry) and checked one slice at a time. An entry folded meanwhile by another instance
+ * is simply not read; the transaction reads the ids again anyway.
+ */
+async function checkLog(
+  db: Db,
+  noteId: string,
+  logBytes: number,
+  contains: (update: Uint8Array) => boolean,
+  slicer: TimeSlicer,
+): Promise<Map<number, Containment>> {
+  if (logBytes <= LOG_READ_BYTES) return checkEntries(await readLog(db, { noteId }), contains, slicer);
+  const verdicts = new Map<number, Containment>();
+  let batch: string[] = [];
+  let bytes = 0;
+  const checkBatch = async () => {
+    const entries = await readLogEntries(db, { noteId, ids: `{${batch.join(',')}}` });
+    for (const [id, verdict] of await checkEntries(entries, contains, slicer)) verdicts.set(id, verdict);
+    batch = [];
+    bytes = 0;
+  };
+  for (const entry of await readLogSizes(db, { noteId })) {
+    if (batch.length > 0 && bytes + Number(entry.bytes) > LOG_READ_BYTES) await checkBatch();
+    batch.push(entry.id);
+    bytes += Number(entry.bytes);
+  }
+  if (batch.length > 0) await checkBatch();
   return verdicts;
 }
 
@@ -474,6 +530,11 @@ const logStats = preparedStatement<
 const readLog = preparedStatement<{ noteId: string }, { id: string; update: Uint8Array }>(
   'note_log_for_compaction',
   (p) => sql`select id::text as id, "update" from ${noteUpdates} where note_id = ${p.noteId}::uuid order by id`,
+);
+const readLogSizes = preparedStatement<{ noteId: string }, { id: string; bytes: number }>(
+  'note_log_sizes_for_compaction',
+  (p) => sql`select id::text as id, octet_length("update")::float8 as bytes from ${noteUpdates}
+    where note_id = ${p.noteId}::uuid order by id`,
 );
 const readLogIds = preparedStatement<{ noteId: string }, { id: string }>(
   'note_log_ids_for_compaction',

@@ -112,6 +112,74 @@ type Resolved = Y.Item | Y.GC | NewStruct | null;
 
 const isPosition = (anchor: Anchor | null): anchor is Position => anchor !== null && 'item' in anchor;
 
+/** A struct's record, copied from the reader's (reused) placement. */
+function record(p: ItemPlacement): NewStruct {
+  return {
+    kind: p.kind,
+    client: p.client,
+    clock: p.clock,
+    length: p.length,
+    originClient: p.originClient,
+    originClock: p.originClock,
+    rightClient: p.rightClient,
+    rightClock: p.rightClock,
+    parentName: p.parentName,
+    parentClient: p.parentClient,
+    parentClock: p.parentClock,
+    parentSub: p.parentSub,
+    anchor: null,
+    list: null,
+    bound: null,
+    bounded: false,
+    entry: null,
+    children: null,
+    twin: null,
+    splits: 0,
+  };
+}
+
+/**
+ * The common shape, read without a record per struct: one client's items from the clock the
+ * document expects, each after the one before it (typing, a paste, an append), right origins in
+ * the document or none, nothing held back in the document. Yjs places each item after the first
+ * right after the one before, which nothing else of the update descends from: only the first walks.
+ * Answers the first item's record and the client's next clock, or null for any other shape.
+ */
+function chainHead(
+  doc: Y.Doc,
+  update: Uint8Array,
+  deletes: (client: number, clock: number, length: number) => void,
+): { first: NewStruct; end: number } | null {
+  if (doc.store.pendingStructs) return null;
+  const present = (client: number, clock: number) => clock < Y.getState(doc.store, client);
+  let first: NewStruct | null = null;
+  let chain = true;
+  let end = -1;
+  countUpdateCost(update, Number.POSITIVE_INFINITY, {
+    deletes,
+    placements: (p) => {
+      if (!chain) return;
+      if (p.kind !== 'item' || (p.rightClient >= 0 && !present(p.rightClient, p.rightClock))) chain = false;
+      else if (first === null) {
+        const whole =
+          p.clock === Y.getState(doc.store, p.client) &&
+          (p.originClient < 0 || present(p.originClient, p.originClock)) &&
+          (p.parentClient < 0 || present(p.parentClient, p.parentClock));
+        if (whole) first = record(p);
+        else chain = false;
+      } else if (
+        p.client !== first.client ||
+        p.clock !== end ||
+        p.originClient !== p.client ||
+        p.originClock !== end - 1
+      )
+        chain = false;
+      end = p.clock + p.length;
+    },
+  });
+  return chain && first !== null ? { first, end } : null;
+}
+
 function readStructs(update: Uint8Array, deletes?: (client: number, clock: number, length: number) => void) {
   // A client listed twice: Yjs keeps its last list (readClientsStructRefs), so do we.
   const byClient = new Map<number, NewStruct[]>();
@@ -128,28 +196,7 @@ function readStructs(update: Uint8Array, deletes?: (client: number, clock: numbe
         currentClient = p.client;
       }
       expected = p.clock + p.length;
-      current.push({
-        kind: p.kind,
-        client: p.client,
-        clock: p.clock,
-        length: p.length,
-        originClient: p.originClient,
-        originClock: p.originClock,
-        rightClient: p.rightClient,
-        rightClock: p.rightClock,
-        parentName: p.parentName,
-        parentClient: p.parentClient,
-        parentClock: p.parentClock,
-        parentSub: p.parentSub,
-        anchor: null,
-        list: null,
-        bound: null,
-        bounded: false,
-        entry: null,
-        children: null,
-        twin: null,
-        splits: 0,
-      });
+      current.push(record(p));
     },
   });
   return byClient;
@@ -183,6 +230,11 @@ class Placement {
 
   clock(client: number): number {
     return this.state.get(client) ?? Y.getState(this.doc.store, client);
+  }
+
+  /** The rest of a chain placed (see chainHead): nothing walked, the client's clock moves on. */
+  advance(client: number, clock: number): void {
+    this.state.set(client, clock);
   }
 
   /** Yjs's integrateStructs, placing instead of integrating. */
@@ -571,9 +623,16 @@ export function integrationSteps(
   max = MAX_INTEGRATION_STEPS,
   maxPending = MAX_PENDING_STRUCTS,
 ): number {
-  const placement = new Placement(doc, max);
-  const ranges: Array<[number, number, number]> = [];
-  placement.pass(readStructs(update, (client, clock, length) => ranges.push([client, clock, length])));
+  let placement = new Placement(doc, max);
+  let ranges: Array<[number, number, number]> = [];
+  const chain = chainHead(doc, update, (client, clock, length) => ranges.push([client, clock, length]));
+  if (chain) placement.pass(new Map([[chain.first.client, [chain.first]]]));
+  if (chain && placement.held === 0) placement.advance(chain.first.client, chain.end);
+  else {
+    placement = new Placement(doc, max);
+    ranges = [];
+    placement.pass(readStructs(update, (client, clock, length) => ranges.push([client, clock, length])));
+  }
   const { pendingStructs, pendingDs } = doc.store;
   const heldDeletes = pendingDs ? deleteRanges(Y.convertUpdateFormatV2ToV1(pendingDs)) : [];
   let held = placement.held;

@@ -73,8 +73,18 @@ export const versionDevice = and(
  */
 export const FAST_DEFLATE_BYTES = 1 << 20;
 
-export async function compressState(state: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await deflate(state, { level: state.length > FAST_DEFLATE_BYTES ? 1 : 6 }));
+/** The deflate of each state asked for, while the state lives: a store may start it before its transaction. */
+const compressions = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+
+export function compressState(state: Uint8Array): Promise<Uint8Array> {
+  let compressed = compressions.get(state);
+  if (!compressed) {
+    compressed = deflate(state, { level: state.length > FAST_DEFLATE_BYTES ? 1 : 6 }).then(
+      (bytes) => new Uint8Array(bytes),
+    );
+    compressions.set(state, compressed);
+  }
+  return compressed;
 }
 
 /** `maxBytes` bounds the inflated size (a version is never larger than a document may be). */
@@ -186,6 +196,24 @@ export type OnDemand<T> = T | (() => Promise<T>);
 
 const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
   typeof value === 'function' ? (value as () => Promise<T>)() : value;
+
+/**
+ * Called by compaction before its transaction opens, with the state it is about to store (or
+ * would encode for a version): when a version looks due, the state is asked for and its deflate
+ * starts now, and `takeVersionOnStore` inside the
+ * transaction (which decides, under the row lock) finds it done instead of holding the
+ * transaction open while it runs (on PGlite, every other document's append waits meanwhile).
+ */
+export async function prepareVersionOnStore(
+  db: Db,
+  noteId: string,
+  state: () => Promise<Uint8Array>,
+  policy: VersionPolicy,
+): Promise<void> {
+  if (!policy.enabled || !(await versionDue(db, noteId, policy.intervalMinutes))) return;
+  // Awaited inside the transaction, if a version is taken at all; a failure surfaces there.
+  compressState(await state()).catch(() => {});
+}
 
 /**
  * Called by compaction inside its transaction, after the derived data (and the merged state, when

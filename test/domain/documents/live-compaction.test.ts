@@ -340,6 +340,55 @@ describe('compacting a live document', () => {
     expect(await logCount(note.id)).toBe(0);
     expect(await logCount(other.id)).toBe(1);
   });
+
+  it('reads a log larger than one read in parts and folds every entry it holds', async () => {
+    const { note, live, doc } = await setUp();
+    // Three entries of ~300 KB each: more than one read's worth before the transaction.
+    const entries = [1, 2, 3].map((n) =>
+      edit(doc, () => text(doc).insert(text(doc).length, String(n).repeat(300_000))),
+    );
+    await appendUpdates(database.db, note.id, entries);
+    expect(await compactDocument(database.db, note.id, 'binary', undefined, live)).toMatchObject({
+      status: 'compacted',
+      mergedEntries: 3,
+    });
+    expect(await logCount(note.id)).toBe(0);
+    expect(textOfState((await stored(note.id)).blocksuite_doc!)).toBe(text(doc).toString());
+  });
+
+  it("hands the hooks the state it is about to store before its transaction opens (a version's deflate starts there)", async () => {
+    const { note, live, doc } = await setUp();
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' more'))]);
+    let opened = 0;
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'transaction'
+          ? (...args: Parameters<typeof target.transaction>) => {
+              opened += 1;
+              return target.transaction(...args);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const before: Array<{ opened: number; noteId: string; state: Uint8Array }> = [];
+    const inside: Uint8Array[] = [];
+    const hook: CompactionHook = Object.assign(
+      async (_tx: Db, _note: { id: string }, document: { state(): Promise<Uint8Array> }) => {
+        inside.push(await document.state());
+      },
+      {
+        beforeTransaction: async (_db: Db, noteId: string, state: () => Promise<Uint8Array>) => {
+          before.push({ opened, noteId, state: await state() });
+        },
+      },
+    );
+    await compactDocument(db, note.id, 'binary', [hook], live);
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ opened: 0, noteId: note.id });
+    // The very state the transaction stores and hands the hook inside it.
+    expect(inside).toHaveLength(1);
+    expect(before[0]!.state).toBe(inside[0]);
+    expect(Buffer.from((await stored(note.id)).blocksuite_doc!).equals(Buffer.from(before[0]!.state))).toBe(true);
+  });
 });
 
 /** A BlockSuite page stored and loaded live, and its first paragraph's text. */
@@ -440,6 +489,51 @@ describe('storing a live document while it is edited (mode store)', () => {
     });
     expect(await logCount(note.id)).toBe(0);
     expect(textOfPage((await stored(note.id)).blocksuite_doc!)).toContain('yyyxxx');
+  });
+
+  it('hands its hooks, before the transaction opens, the state they then get inside (asked for, not encoded otherwise)', async () => {
+    const { note, live, doc, paragraph } = await setUpPage('Early', ['first']);
+    let opened = 0;
+    const db = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'transaction'
+          ? (...args: Parameters<typeof target.transaction>) => {
+              opened += 1;
+              return target.transaction(...args);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const before: Array<{ opened: number; noteId: string; state?: Uint8Array }> = [];
+    const inside: Array<Uint8Array | undefined> = [];
+    const hookAsking = (ask: boolean): CompactionHook =>
+      Object.assign(
+        async (_tx: Db, _note: { id: string }, document: { state(): Promise<Uint8Array> }) => {
+          inside.push(ask ? await document.state() : undefined);
+        },
+        {
+          beforeTransaction: async (_db: Db, noteId: string, state: () => Promise<Uint8Array>) => {
+            before.push({ opened, noteId, state: ask ? await state() : undefined });
+          },
+        },
+      );
+
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'asked '))]);
+    expect(await compactDocument(db, note.id, 'binary', [hookAsking(true)], live, 'store')).toMatchObject({
+      status: 'refreshed',
+    });
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ opened: 0, noteId: note.id });
+    // The very bytes the hook gets inside the transaction (a deflate started on them is found there).
+    expect(inside).toHaveLength(1);
+    expect(before[0]!.state).toBe(inside[0]);
+    expect(textOfPage(before[0]!.state!)).toBe('asked first');
+
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'not '))]);
+    expect(await compactDocument(db, note.id, 'binary', [hookAsking(false)], live, 'store')).toMatchObject({
+      status: 'refreshed',
+    });
+    expect(before).toHaveLength(2);
+    expect(before[1]).toMatchObject({ opened: 1, noteId: note.id, state: undefined });
   });
 
   it('takes a version over the loaded bytes (a large document): the same document, its loaded structs copied', async () => {
