@@ -4,7 +4,7 @@
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //     npx node --experimental-strip-types --no-warnings=ExperimentalWarning bench/probes/append-cost.ts
 // PROBE_RATE (400) appends per second spread over PROBE_NOTES (20) notes, Poisson arrivals, for
-// PROBE_SECONDS (10); LOG_COMMIT_INTERVAL_MS (20) as the server's. CPU is read from
+// PROBE_SECONDS (10); LOG_COMMIT_INTERVAL_MS (10) as the server's. CPU is read from
 // process.cpuUsage and, for PostgreSQL, /proc of the probe database's backends (so PostgreSQL must
 // run on this machine): CPU time moves far less with the machine's load than wall time.
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,7 @@ import { insertNote, insertUser } from '../../test/domain/documents/fixtures.ts'
 const rate = Number(process.env.PROBE_RATE ?? 400);
 const notesCount = Number(process.env.PROBE_NOTES ?? 20);
 const seconds = Number(process.env.PROBE_SECONDS ?? 10);
-const interval = Number(process.env.LOG_COMMIT_INTERVAL_MS ?? 20);
+const interval = Number(process.env.LOG_COMMIT_INTERVAL_MS ?? 10);
 // PROBE_DRY=1: the arrivals alone (no append), to subtract what the load generator itself costs.
 const dry = process.env.PROBE_DRY === '1';
 
