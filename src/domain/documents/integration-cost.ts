@@ -76,19 +76,7 @@ interface Entry {
 }
 
 /** A struct of the update, with what its placement found once it is placed. */
-interface NewStruct {
-  kind: ItemPlacement['kind'];
-  client: number;
-  clock: number;
-  length: number;
-  originClient: number;
-  originClock: number;
-  rightClient: number;
-  rightClock: number;
-  parentName: string | null;
-  parentClient: number;
-  parentClock: number;
-  parentSub: string | null;
+interface NewStruct extends ItemPlacement {
   anchor: Anchor | null;
   /** The list it is in (a list of this update's own type: type null). */
   list: ListStart | null;
