@@ -118,7 +118,7 @@ export async function runHistoryBench(
       histogram.reset();
       const started = performance.now();
       await compactDocument(db, note.id, 'binary', [
-        (tx, row, stored) => takeVersionOnStore(tx, row, stored.state, withVersion ? on : off),
+        { inTransaction: (tx, row, stored) => takeVersionOnStore(tx, row, stored.state, withVersion ? on : off) },
       ]);
       const ms = performance.now() - started;
       const maxDelay = histogram.max / 1e6;

@@ -15,12 +15,11 @@ import { createMailer, type Mailer } from './domain/mail/mailer.ts';
 import { createRateLimiterFromConfig } from './domain/rate-limit/create-rate-limiter.ts';
 import type { RateLimiter } from './domain/rate-limit/rate-limiter.ts';
 import { rateLimitRules, type RateLimitRules } from './domain/rate-limit/rules.ts';
-import type { StoredDocument } from './domain/documents/compaction.ts';
 import { createDocumentService, type DocumentService } from './domain/documents/document-service.ts';
 import { createLiveDocumentRegistry, type LiveDocumentRegistry } from './domain/documents/live-documents.ts';
 import { createSyncService, type SyncService } from './domain/sync/sync-service.ts';
 import { createHistoryService, type HistoryService } from './domain/history/history-service.ts';
-import { prepareVersionOnStore, takeVersionOnStore } from './domain/history/version-store.ts';
+import { versionOnStoreHook } from './domain/history/version-store.ts';
 import { createRetentionJob, type RetentionJob } from './domain/retention/retention-job.ts';
 import { createTrashService, type TrashService } from './domain/trash/trash-service.ts';
 import { createBlobService, type BlobService } from './domain/blobs/blob-service.ts';
@@ -107,16 +106,7 @@ export function createServices(config: Config, database: DatabaseHandle, logger:
   const documents = createDocumentService(config, database, logger, metrics, liveDocuments);
   const history = createHistoryService(database.db, documents, config.history);
   // A version is taken inside the compaction that stores the document (docs/history-and-trash.md).
-  documents.addCompactionHook(
-    Object.assign(
-      (tx: Db, note: { id: string; user_id: string }, stored: StoredDocument) =>
-        takeVersionOnStore(tx, note, stored.state, config.history, stored.sessionId),
-      {
-        beforeTransaction: (db: Db, noteId: string, state: () => Promise<Uint8Array>) =>
-          prepareVersionOnStore(db, noteId, state, config.history),
-      },
-    ),
-  );
+  documents.addCompactionHook(versionOnStoreHook(config.history));
   const trash = createTrashService(database.db, config.trash.retentionDays);
   const retention = createRetentionJob(
     config.trash.purgeIntervalSeconds,

@@ -30,7 +30,7 @@ if (!databaseUrl) throw new Error('set TEST_DATABASE_URL (PostgreSQL on this mac
 const db = database.db;
 const policy = { enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 };
 const hooks: CompactionHook[] = [
-  (tx, note, stored) => takeVersionOnStore(tx, note, stored.state, policy, stored.sessionId),
+  { inTransaction: (tx, note, stored) => takeVersionOnStore(tx, note, stored.state, policy, stored.sessionId) },
 ];
 const owner = await insertUser(db);
 const docs: Array<{ id: string; doc: Y.Doc }> = [];

@@ -50,7 +50,7 @@ try {
   // VERSION=1: the first store takes a version, as the benchmark server's first store does.
   const policy = { enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 };
   const hooks: CompactionHook[] = process.env.VERSION
-    ? [(tx, owner, stored) => takeVersionOnStore(tx, owner, stored.state, policy, stored.sessionId)]
+    ? [{ inTransaction: (tx, owner, stored) => takeVersionOnStore(tx, owner, stored.state, policy, stored.sessionId) }]
     : [];
   // The most main-thread CPU in one event-loop turn (between two 1 ms ticks), as the benchmark's server measures it.
   let lastTick = process.threadCpuUsage();

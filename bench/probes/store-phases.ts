@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import type * as Y from 'yjs';
 import { notes } from '../../src/db/schema/index.ts';
 import { readBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
-import { compactDocument, type StoredDocument } from '../../src/domain/documents/compaction.ts';
+import { type CompactionHook, compactDocument } from '../../src/domain/documents/compaction.ts';
 import { encodeStateInSlices } from '../../src/domain/documents/sliced-encoding.ts';
 import { md5Hex } from '../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../src/domain/documents/time-slices.ts';
@@ -33,9 +33,11 @@ try {
   const { owner, note, doc } = await seedLoadedLargeDocument(t.db, blocks);
   const live = { find: async () => doc, applyLogged: async () => false };
   const policy = { enabled: true, intervalMinutes: 0, retentionDays: 30, minVersions: 20 };
-  const hooks = [
-    (tx: Parameters<typeof takeVersionOnStore>[0], n: { id: string; user_id: string }, stored: StoredDocument) =>
-      phase('  version (in tx)', () => takeVersionOnStore(tx, n, stored.state, policy)),
+  const hooks: CompactionHook[] = [
+    {
+      inTransaction: (tx, n, stored) =>
+        phase('  version (in tx)', () => takeVersionOnStore(tx, n, stored.state, policy)),
+    },
   ];
   const paragraph = [...doc.getMap<Y.Map<unknown>>('blocks').values()].find(
     (block) => block.get('sys:flavour') === 'affine:paragraph',

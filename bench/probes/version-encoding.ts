@@ -37,15 +37,17 @@ try {
   const policy = { enabled: true, intervalMinutes: 0, retentionDays: 30, minVersions: 20 };
   let encoding = { ms: 0, cpu: 0 };
   const hooks: CompactionHook[] = [
-    (tx, owner, stored) => {
-      const timedState = async () => {
-        const started = performance.now();
-        const cpu = process.threadCpuUsage();
-        const state = await stored.state();
-        encoding = { ms: performance.now() - started, cpu: cpuMs(cpu) };
-        return state;
-      };
-      return takeVersionOnStore(tx, owner, timedState, policy, stored.sessionId).then(() => {});
+    {
+      inTransaction: (tx, owner, stored) => {
+        const timedState = async () => {
+          const started = performance.now();
+          const cpu = process.threadCpuUsage();
+          const state = await stored.state();
+          encoding = { ms: performance.now() - started, cpu: cpuMs(cpu) };
+          return state;
+        };
+        return takeVersionOnStore(tx, owner, timedState, policy, stored.sessionId).then(() => {});
+      },
     },
   ];
   let lastTick = process.threadCpuUsage();

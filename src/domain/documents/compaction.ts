@@ -60,11 +60,9 @@ const FOLD_MIN_LOG_BYTES = 256 * 1024;
  * the merged state, when the log was folded) are written (version history takes its versions
  * here; wired in services.ts, so that documents never import the folders built on top of them).
  */
-export type CompactionHook = ((
-  tx: Db,
-  note: { id: string; user_id: string },
-  stored: StoredDocument,
-) => Promise<unknown>) & {
+export interface CompactionHook {
+  /** Inside the transaction, after the derived data (and the merged state, when folded) are written. */
+  inTransaction(tx: Db, note: { id: string; user_id: string }, stored: StoredDocument): Promise<unknown>;
   /**
    * Work the hook may start before the transaction opens, given the state a run from memory is
    * about to store (a fold: encoded before it) or would encode for it (a refresh: asked for, and
@@ -74,8 +72,8 @@ export type CompactionHook = ((
    * document's append waits for too; on PostgreSQL a deflate started here runs beside the derived
    * data's statements.
    */
-  beforeTransaction?: (db: Db, noteId: string, state: () => Promise<Uint8Array>) => Promise<unknown>;
-};
+  beforeTransaction?(db: Db, noteId: string, state: () => Promise<Uint8Array>): Promise<unknown>;
+}
 
 /** The document a run stored, for its hooks: asked for only when needed (a store that folds nothing encodes nothing). */
 export interface StoredDocument {
@@ -162,7 +160,7 @@ async function compactFromDatabase(
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromDocument(tx, owner, doc);
       const stored = storedDocument(merged, newestSession(deleted));
-      for (const hook of hooks) await hook(tx, owner, stored);
+      for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
       // A live document here may still lack what this merge folded in (a peer's entry not relayed
       // yet); it may only be compacted from memory again once it holds all of it.
       const liveDoc = live ? await live.find(note.doc_id) : undefined;
@@ -282,7 +280,7 @@ async function compactLiveDocument(
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromContent(tx, owner, content, slicer);
       const stored = storedDocument(encoded.update, newestSession(deleted));
-      for (const hook of hooks) await hook(tx, owner, stored);
+      for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
       const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
       return {
         result: {
@@ -350,7 +348,7 @@ async function refreshFromMemory(
       state: async () => (await encode()).update,
       sessionId: async () => newestHeldSession(tx, noteId, (await encode()).contains),
     };
-    for (const hook of hooks) await hook(tx, owner, stored);
+    for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
     // The stored state is untouched; the row's version changed if the derived data did.
     return { rowVersion: await rowVersion(tx, noteId), docMd5: known.docMd5 };
   });

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
 import { queryRows } from '../../db/rows.ts';
 import { authSessions, notes, noteVersions } from '../../db/schema/index.ts';
+import type { CompactionHook } from '../documents/compaction.ts';
 import { sessionColumn } from '../documents/update-log.ts';
 
 // node:zlib's asynchronous calls run on the libuv thread pool: deflating a 1 MB state never holds
@@ -297,3 +298,12 @@ export async function pruneAllVersions(db: Db, policy: VersionPolicy, batchSize 
     if (rows.length < batchSize) return total;
   }
 }
+
+/**
+ * Version history's hook on every store (wired in services.ts; docs/history-and-trash.md): the
+ * deflate of a version that looks due starts before the transaction, the version is taken inside it.
+ */
+export const versionOnStoreHook = (policy: VersionPolicy): CompactionHook => ({
+  inTransaction: (tx, note, stored) => takeVersionOnStore(tx, note, stored.state, policy, stored.sessionId),
+  beforeTransaction: (db, noteId, state) => prepareVersionOnStore(db, noteId, state, policy),
+});

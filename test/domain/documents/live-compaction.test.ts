@@ -371,16 +371,14 @@ describe('compacting a live document', () => {
     });
     const before: Array<{ opened: number; noteId: string; state: Uint8Array }> = [];
     const inside: Uint8Array[] = [];
-    const hook: CompactionHook = Object.assign(
-      async (_tx: Db, _note: { id: string }, document: { state(): Promise<Uint8Array> }) => {
+    const hook: CompactionHook = {
+      inTransaction: async (_tx, _note, document) => {
         inside.push(await document.state());
       },
-      {
-        beforeTransaction: async (_db: Db, noteId: string, state: () => Promise<Uint8Array>) => {
-          before.push({ opened, noteId, state: await state() });
-        },
+      beforeTransaction: async (_db, noteId, state) => {
+        before.push({ opened, noteId, state: await state() });
       },
-    );
+    };
     await compactDocument(db, note.id, 'binary', [hook], live);
     expect(before).toHaveLength(1);
     expect(before[0]).toMatchObject({ opened: 0, noteId: note.id });
@@ -408,8 +406,10 @@ async function setUpPage(title: string, paragraphs: string[]) {
 /** A hook that records what each run hands it, asking for the state only when `wantState`. */
 function recordingHook(wantState: boolean) {
   const calls: Array<{ state?: Uint8Array; sessionId: string | null }> = [];
-  const hook: CompactionHook = async (_tx, _note, stored) => {
-    calls.push({ state: wantState ? await stored.state() : undefined, sessionId: await stored.sessionId() });
+  const hook: CompactionHook = {
+    inTransaction: async (_tx, _note, stored) => {
+      calls.push({ state: wantState ? await stored.state() : undefined, sessionId: await stored.sessionId() });
+    },
   };
   return { calls, hook };
 }
@@ -505,17 +505,14 @@ describe('storing a live document while it is edited (mode store)', () => {
     });
     const before: Array<{ opened: number; noteId: string; state?: Uint8Array }> = [];
     const inside: Array<Uint8Array | undefined> = [];
-    const hookAsking = (ask: boolean): CompactionHook =>
-      Object.assign(
-        async (_tx: Db, _note: { id: string }, document: { state(): Promise<Uint8Array> }) => {
-          inside.push(ask ? await document.state() : undefined);
-        },
-        {
-          beforeTransaction: async (_db: Db, noteId: string, state: () => Promise<Uint8Array>) => {
-            before.push({ opened, noteId, state: ask ? await state() : undefined });
-          },
-        },
-      );
+    const hookAsking = (ask: boolean): CompactionHook => ({
+      inTransaction: async (_tx, _note, document) => {
+        inside.push(ask ? await document.state() : undefined);
+      },
+      beforeTransaction: async (_db, noteId, state) => {
+        before.push({ opened, noteId, state: ask ? await state() : undefined });
+      },
+    });
 
     await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'asked '))]);
     expect(await compactDocument(db, note.id, 'binary', [hookAsking(true)], live, 'store')).toMatchObject({
