@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type * as Y from 'yjs';
+import { SERVER_NODE_FLAGS } from '../src/runtime-flags.ts';
 import { connectProvider, type TestProvider, waitFor } from '../test/helpers/collab.ts';
 import type { LargeDocsReply, LargeDocsRequest } from './large-docs-server.ts';
 
@@ -50,8 +51,10 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const child = fork(path.join(ROOT, 'bench/large-docs-server.ts'), [], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    // BENCH_SERVER_ARGS: more flags for the server process (--cpu-prof, --trace-gc, …).
+    // The flags the server runs with (runtime-flags.ts: its heap's sizing decides when, and how
+    // long, V8 collects during a store); BENCH_SERVER_ARGS: more (--cpu-prof, --trace-gc, …).
     execArgv: [
+      ...SERVER_NODE_FLAGS,
       '--experimental-strip-types',
       '--no-warnings=ExperimentalWarning',
       '--expose-gc',
