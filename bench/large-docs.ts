@@ -27,6 +27,9 @@ export interface LargeDocsRow {
   rssAfterMb: number;
   heapBeforeMb: number;
   heapAfterMb: number;
+  /** The most RSS during the load, and during the stores (garbage not yet collected included). */
+  peakRssLoadMb: number;
+  peakRssStoresMb: number;
   /** After the stores (what a store keeps with a loaded document: the per-block readings). */
   rssAfterStoresMb: number;
   heapAfterStoresMb: number;
@@ -234,6 +237,8 @@ export async function runLargeDocsBench(
         rssAfterMb: after.rssMb,
         heapBeforeMb: before.heapUsedMb,
         heapAfterMb: after.heapUsedMb,
+        peakRssLoadMb: after.peakRssMb,
+        peakRssStoresMb: afterStores.peakRssMb,
         rssAfterStoresMb: afterStores.rssMb,
         heapAfterStoresMb: afterStores.heapUsedMb,
         storeMs,
@@ -262,6 +267,7 @@ export function printLargeDocsBench(rows: LargeDocsRow[], engine: string): void 
       'RSS before → after load MB': `${Math.round(row.rssBeforeMb)} → ${Math.round(row.rssAfterMb)}`,
       'heap before → after load → after stores MB': `${Math.round(row.heapBeforeMb)} → ${Math.round(row.heapAfterMb)} → ${Math.round(row.heapAfterStoresMb)}`,
       'RSS after stores MB': Math.round(row.rssAfterStoresMb),
+      'peak RSS load, stores MB': `${Math.round(row.peakRssLoadMb)}, ${Math.round(row.peakRssStoresMb)}`,
       'store ms (median)': Math.round(median(row.storeMs)),
       'store ms (all)': row.storeMs.map((ms) => Math.round(ms)).join(' '),
       'store main-thread CPU ms (median)': Math.round(median(row.storeCpuMs)),
