@@ -20,6 +20,12 @@ export const CLOSE = {
   documentTooComplex: { code: 4413, reason: 'Document too complex' },
   /** An update past MAX_UPDATE_STRUCTS (structs, delete ranges, values: update-cost.ts). */
   updateTooComplex: { code: 4413, reason: 'Update too complex' },
+  /**
+   * A relayed update this instance's copy of the document would need more than
+   * MAX_INTEGRATION_STEPS (or MAX_PENDING_STRUCTS) to integrate: the copy is discarded, and
+   * reconnecting loads it from the log again (integration-cost.ts).
+   */
+  documentTooCostly: { code: 4413, reason: 'Document too costly to integrate' },
   /** More than MAX_PRE_AUTH_BYTES held for pending authentications, or an oversized Auth frame. */
   preAuthTooLarge: { code: 4413, reason: 'Too much data before authentication' },
   tooManyMessages: { code: 4429, reason: 'Too many messages' },

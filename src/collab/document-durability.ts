@@ -65,14 +65,29 @@ export class DocumentDurability {
       },
       (error: unknown) => {
         this.inFlight -= 1;
-        if (this.failure) return;
-        this.failure = { error };
-        onFirstFailure(error);
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const waiter of waiters) waiter.fail(error);
+        // The sockets close before anything waiting learns of the failure, as it always did.
+        this.fail(error, () => onFirstFailure(error));
       },
     );
+  }
+
+  /**
+   * The document's memory stops following the log for another reason than a failed append (a
+   * relayed update it refused to integrate: redis-relay.ts): from now on it is treated like one.
+   * False when it already was.
+   */
+  discard(reason: unknown): boolean {
+    return this.fail(reason);
+  }
+
+  private fail(error: unknown, first?: () => void): boolean {
+    if (this.failure) return false;
+    this.failure = { error };
+    first?.();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.fail(error);
+    return true;
   }
 
   /**

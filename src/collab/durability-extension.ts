@@ -33,7 +33,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { CLOSE, refusal } from './close-codes.ts';
 import type { CollabContext } from './context.ts';
 import { readSyncUpdate, type ValidatedFrames, type ValidatedUpdate } from './frames.ts';
-import type { LiveDocumentStates } from './live-document-states.ts';
+import { closeDocumentSockets, type LiveDocumentStates } from './live-document-states.ts';
 
 export interface DurabilityOptions {
   /** What the socket wiring already read of each frame (collab-server.ts); read here otherwise. */
@@ -134,7 +134,6 @@ export class DurabilityExtension implements Extension {
       { err: error, note_id: noteId, connections: document.getConnectionsCount() },
       "update not logged; closing the document's sockets so its clients re-send it",
     );
-    for (const connection of document.getConnections())
-      (connection.context as CollabContext).socket.close(CLOSE.unavailable);
+    closeDocumentSockets(document, CLOSE.unavailable);
   }
 }

@@ -1,7 +1,10 @@
 // What the collaboration server knows about each document it holds in memory.
+import type { Document } from '@hocuspocus/server';
 import type { DocumentSizeBudget } from '../domain/documents/size-limit.ts';
 import type { DocumentCostBudget } from '../domain/documents/update-cost.ts';
 import type { UncompactedLog } from './busy-store.ts';
+import type { CloseEvent } from './close-codes.ts';
+import type { CollabContext } from './context.ts';
 import type { DocumentDurability } from './document-durability.ts';
 
 export interface LiveDocumentState {
@@ -18,3 +21,11 @@ export interface LiveDocumentState {
 
 /** Keyed by document name (= notes.blocksuite_doc_id), like Hocuspocus's own map. */
 export type LiveDocumentStates = Map<string, LiveDocumentState>;
+
+/**
+ * Closes every socket of a document whose memory no longer follows the log (a discarded one:
+ * document-durability.ts): its clients reconnect to a copy loaded from the database.
+ */
+export function closeDocumentSockets(document: Document, close: CloseEvent): void {
+  for (const connection of document.getConnections()) (connection.context as CollabContext).socket.close(close);
+}

@@ -14,6 +14,9 @@
 //   never pass `beforeHandleMessage`: the durability hook never logs them, and Hocuspocus skips
 //   its store hooks for them. Each update is therefore logged once, by the instance whose client
 //   sent it (or whose REST call wrote it).
+// - A relayed update's integration cost is checked again here, against this copy, before Yjs sees
+//   it (admit): one refused discards this copy of the document (its sockets close with 4413), since
+//   the update is in the log and the copy can no longer follow it.
 // - Nothing of a document leaves this instance before it is in the log (document-durability.ts):
 //   a change is published once every append of its document so far has committed, and a peer's
 //   state request is answered only from a document with no append in flight. Whatever a peer holds
@@ -45,9 +48,12 @@ import {
 import { Redis as RedisClient } from 'ioredis';
 import type { DocumentService } from '../domain/documents/document-service.ts';
 import type { LiveDocuments } from '../domain/documents/live-documents.ts';
+import { IntegrationTooCostly, integrationSteps } from '../domain/documents/integration-cost.ts';
 import { countUpdateCost } from '../domain/documents/update-cost.ts';
 import type { Logger } from '../logger.ts';
-import type { LiveDocumentStates } from './live-document-states.ts';
+import { CLOSE } from './close-codes.ts';
+import { readSyncUpdate } from './frames.ts';
+import { closeDocumentSockets, type LiveDocumentStates } from './live-document-states.ts';
 import {
   decodeRelayMessage,
   documentChannel,
@@ -288,14 +294,14 @@ export class RedisRelay implements Extension {
     if (!addressedToUs && channel !== documentChannel(this.options.prefix, message.documentName)) return;
     const document = this.held.get(message.documentName);
     if (!document || document.isDestroyed) return;
+    // A discarded document follows the log no more: it takes nothing and answers nothing.
+    const durability = this.options.liveStates.get(message.documentName)?.durability;
+    if (durability?.failed) return;
     if (message.kind !== 'state-request') {
       void this.apply(document, message, addressedToUs);
       return;
     }
-    // Our answer is our content: computed only at a moment no append is in flight, and never
-    // from a discarded document.
-    const durability = this.options.liveStates.get(message.documentName)?.durability;
-    if (durability?.failed) return;
+    // Our answer is our content: computed only at a moment no append is in flight.
     if (!durability || durability.pending === 0) {
       void this.apply(document, message, addressedToUs);
       return;
@@ -315,6 +321,7 @@ export class RedisRelay implements Extension {
 
   /** Applies a peer's frame; answers (our state, our awareness) go to the sender's reply channel only. */
   private async apply(document: Document, message: RelayMessage, addressedToUs: boolean): Promise<void> {
+    if (message.kind === 'state' && !this.admit(document, message)) return;
     const incoming = new IncomingMessage(message.frame);
     // MessageReceiver writes its answer after the document name it finds in the encoder.
     incoming.writeVarString(incoming.readVarString());
@@ -333,6 +340,41 @@ export class RedisRelay implements Extension {
     }
     // State sent for our state vector: the loading document has caught up with its peer.
     if (message.kind === 'state' && addressedToUs) this.initialSyncs.get(message.documentName)?.();
+  }
+
+  /**
+   * Whether a peer's update (or state) may be applied here: the instance that logged it checked
+   * its integration cost against its own copy, which may differ from ours (half of a crafted pair
+   * sent to each instance: each half is cheap where it arrives, the pair is seconds of Yjs's scan
+   * where it meets). Checked against this copy before Yjs sees it (integration-cost.ts). A refused
+   * update is in the log, so this copy can no longer follow it: the document is discarded (its
+   * sockets closed, nothing more taken or answered) and its clients reconnect to a copy loaded
+   * from the log, whose load is checked in turn.
+   */
+  private admit(document: Document, message: RelayMessage): boolean {
+    const update = readSyncUpdate(message.frame)?.update;
+    if (!update) return true;
+    try {
+      integrationSteps(document, update);
+      return true;
+    } catch (error) {
+      if (error instanceof IntegrationTooCostly) this.discard(document, message.documentName, error);
+      // Not an update Yjs can read either: dropped, as Yjs would throw on it.
+      else this.warn(error, 'could not apply a relayed message');
+      return false;
+    }
+  }
+
+  private discard(document: Document, documentName: string, error: IntegrationTooCostly): void {
+    const entry = this.options.liveStates.get(documentName);
+    if (entry && !entry.durability.discard(error)) return;
+    this.options.logger.warn(
+      { note_id: entry?.noteId, limit: error.limit, max: error.max, connections: document.getConnectionsCount() },
+      "relayed update too costly to integrate; closing the document's sockets to reload it from the log",
+    );
+    // A load waiting for this peer's state goes on without it (and is refused its first message).
+    this.initialSyncs.get(documentName)?.();
+    closeDocumentSockets(document, CLOSE.documentTooCostly);
   }
 
   private scheduleRepair(documentName: string, document: Document): void {

@@ -89,6 +89,20 @@ export function sendAwaitingAck(client: RawCollabClient, documentName: string, u
   return acknowledged;
 }
 
+/** The last item `sendLongArray` appends (client 1002's last): what a client appending after it names. */
+export const LONG_ARRAY_LAST = { client: 1002, clock: 49_999 };
+
+/**
+ * Fills the root array `a` of `documentName` with 150 000 empty maps, three logged updates of
+ * 50 000 (clients 1000–1002, chained as a client appends them): the long array crafted updates
+ * walk. Resolves false if the server refuses one.
+ */
+export async function sendLongArray(client: RawCollabClient, documentName: string): Promise<boolean> {
+  for (const writer of [1000, 1001, 1002])
+    if (!(await sendAwaitingAck(client, documentName, amplifiedUpdate(50_000, writer)))) return false;
+  return true;
+}
+
 const HAS_RIGHT_ORIGIN = 64;
 
 /**

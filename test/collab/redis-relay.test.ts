@@ -19,6 +19,7 @@ import { registerUser, type RegisteredUser } from '../helpers/auth.ts';
 import {
   connectKept,
   destroyProviders,
+  rawCollabClient,
   type TestProvider,
   textOf,
   waitAcknowledged,
@@ -28,6 +29,13 @@ import {
 import { holdLogAppends } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { deleteRedisKeys, REDIS_URL, uniquePrefix } from '../scale/cluster.ts';
+import {
+  amplifiedUpdate,
+  heldBackUpdate,
+  LONG_ARRAY_LAST,
+  sendAwaitingAck,
+  sendLongArray,
+} from './amplified-update.ts';
 
 const PEER = 'test-peer';
 // The protocol's numbers, as the server reads them.
@@ -238,6 +246,37 @@ describe('the Redis relay, seen from a peer instance', () => {
     }
     expect(textOf(copy)).toBe('0.1.2.3.4.5.');
     await subscriber.unsubscribe(`${prefix}:collab:relay-batch`);
+  });
+
+  it('discards its copy rather than integrate a peer’s update that releases a held-back half here (integration cost)', async () => {
+    const name = 'relay-costly';
+    const attacker = await rawCollabClient(server.collabUrl);
+    expect(await attacker.authenticate(name, user.accessToken)).toBe('authenticated');
+    expect(await sendLongArray(attacker, name)).toBe(true);
+    // The held-back half, sent here: nothing to place yet, so it passes and is logged.
+    expect(await sendAwaitingAck(attacker, name, heldBackUpdate(20, 8_000_000))).toBe(true);
+    // Its release, relayed by an instance that checked it against its own copy, which lacked the
+    // held-back half: here Yjs would place the 20 held-back items, each scanning all 150 000.
+    await publisher.publish(
+      `${prefix}:collab:${name}`,
+      updateMessage(name, amplifiedUpdate(1, 8_000_000, LONG_ARRAY_LAST)),
+    );
+    const closed = await Promise.race([
+      attacker.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open: the release was integrated'), 20_000)),
+    ]);
+    expect(closed).toEqual({ code: 4413, reason: 'Document too costly to integrate' });
+    expect(server.logs.text()).toContain('relayed update too costly to integrate');
+
+    // Reconnecting loads the copy from the log (the release was never logged here), which follows
+    // the log and its peers again.
+    const editor = connect(name);
+    await waitSynced(editor, 30_000);
+    expect(editor.doc.getArray('a').length).toBe(150_000);
+    editor.doc.getText('text').insert(0, 'still editable. ');
+    await waitAcknowledged(editor);
+    await publisher.publish(`${prefix}:collab:${name}`, updateMessage(name, insertion('relayed.')));
+    await waitFor(() => textOf(editor.doc).includes('relayed.'), 10_000, 'an ordinary relayed update');
   });
 
   it('relays awareness both ways: a client’s cursor out, a peer’s cursor in', async () => {

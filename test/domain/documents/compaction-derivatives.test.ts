@@ -6,8 +6,8 @@ import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { compactDocument } from '../../../src/domain/documents/compaction.ts';
 import { appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
 import { updateNoteFromDocument } from '../../../src/domain/notes/document-derivatives.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
-import { insertNote, insertUser, textOf, typingSession } from './fixtures.ts';
+import type { TestDatabase } from '../../helpers/database.ts';
+import { databaseWithOwner, insertNote, textOf, typingSession } from './fixtures.ts';
 
 // The derived-data hook belongs to another module; here only its contract with compaction matters.
 vi.mock('../../../src/domain/notes/document-derivatives.ts', () => ({ updateNoteFromDocument: vi.fn(async () => {}) }));
@@ -17,8 +17,7 @@ let database: TestDatabase;
 let owner: AuthContext;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  owner = await insertUser(database.db);
+  ({ database, owner } = await databaseWithOwner());
 });
 afterAll(async () => database?.drop());
 

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import type { Db } from '../../../src/db/client.ts';
 import { contacts, notes, users } from '../../../src/db/schema/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 
 /** A user with a Contact Zero, inserted directly (the domain under test needs no HTTP). */
 export async function insertUser(db: Db): Promise<AuthContext> {
@@ -19,6 +20,12 @@ export async function insertUser(db: Db): Promise<AuthContext> {
     })
     .returning();
   return { userId: user!.id, contactZeroId: zero!.id, sessionId: randomUUID(), email };
+}
+
+/** A fresh test database and one user in it: what each document-layer test file starts from. */
+export async function databaseWithOwner(): Promise<{ database: TestDatabase; owner: AuthContext }> {
+  const database = await createTestDatabase();
+  return { database, owner: await insertUser(database.db) };
 }
 
 export async function insertNote(db: Db, auth: AuthContext, documentName = `doc-${randomUUID()}`) {

@@ -23,15 +23,14 @@ import type { LiveDocuments } from '../../../src/domain/documents/live-documents
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
-import { createTestDatabase, type TestDatabase, testEngine } from '../../helpers/database.ts';
-import { insertNote, insertUser } from './fixtures.ts';
+import { type TestDatabase, testEngine } from '../../helpers/database.ts';
+import { databaseWithOwner, insertNote } from './fixtures.ts';
 
 let database: TestDatabase;
 let owner: AuthContext;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  owner = await insertUser(database.db);
+  ({ database, owner } = await databaseWithOwner());
 });
 afterAll(async () => database?.drop());
 

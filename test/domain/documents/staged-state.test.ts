@@ -12,15 +12,14 @@ import {
   writeStagedState,
 } from '../../../src/domain/documents/staged-state.ts';
 import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
-import { createTestDatabase, type TestDatabase, testEngine } from '../../helpers/database.ts';
-import { insertNote, insertUser } from './fixtures.ts';
+import { type TestDatabase, testEngine } from '../../helpers/database.ts';
+import { databaseWithOwner, insertNote } from './fixtures.ts';
 
 let database: TestDatabase;
 let owner: AuthContext;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  owner = await insertUser(database.db);
+  ({ database, owner } = await databaseWithOwner());
 });
 afterAll(async () => database?.drop());
 

@@ -17,15 +17,14 @@ import {
 } from '../../../src/domain/documents/update-log.ts';
 import { BinaryCopyFormatError, parseBinaryCopy } from '../../../src/db/binary-copy.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
-import { createTestDatabase, testEngine, type TestDatabase } from '../../helpers/database.ts';
-import { insertNote, insertUser, textOf, typingSession } from './fixtures.ts';
+import { testEngine, type TestDatabase } from '../../helpers/database.ts';
+import { databaseWithOwner, insertNote, textOf, typingSession } from './fixtures.ts';
 
 let database: TestDatabase;
 let owner: AuthContext;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  owner = await insertUser(database.db);
+  ({ database, owner } = await databaseWithOwner());
 });
 afterAll(async () => database?.drop());
 
