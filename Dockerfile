@@ -28,4 +28,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
 # Node/V8 flags: src/runtime-flags.ts (test/server/runtime-flags.test.ts keeps them in step).
-CMD ["node", "--max-semi-space-size=16", "--experimental-strip-types", "--no-warnings=ExperimentalWarning", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=16", "--external-memory-accounted-in-global-limit", "--experimental-strip-types", "--no-warnings=ExperimentalWarning", "src/main.ts"]

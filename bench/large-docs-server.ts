@@ -2,9 +2,11 @@
 // driven over IPC so that the parent can read what only this process sees: its event-loop delay
 // during a store, its memory, and how long a store (compaction) takes.
 //   seed   : writes a note with a BlockSuite page of N blocks (state + derived data), as if stored
-//   memory : RSS and heap after a full garbage collection (run with --expose-gc)
+//   memory : RSS and heap after a full garbage collection (run with --expose-gc), and the peak RSS
+//            since the last `memory` (Linux: VmHWM, reset through clear_refs)
 //   store  : compacts a note now; the store time and the longest event-loop delay meanwhile
 //   stop   : drains and exits
+import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
@@ -25,7 +27,7 @@ export type LargeDocsRequest =
 export type LargeDocsReply =
   | { type: 'ready'; port: number }
   | { type: 'seeded'; bytes: number }
-  | { type: 'memory'; rssMb: number; heapUsedMb: number }
+  | { type: 'memory'; rssMb: number; heapUsedMb: number; peakRssMb: number }
   | { type: 'stored'; ms: number; loopMaxMs: number; turnCpuMaxMs: number; cpuMs: number; ok: boolean }
   | { type: 'error'; message: string };
 
@@ -47,6 +49,17 @@ setInterval(() => {
 }, 1).unref();
 const send = (reply: LargeDocsReply) => process.send?.(reply);
 const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** The most RSS since the last call (Linux; NaN elsewhere): VmHWM, then reset (`5` to clear_refs). */
+function peakRssSinceLastAsked(): number {
+  try {
+    const kib = Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    writeFileSync('/proc/self/clear_refs', '5');
+    return kib / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 async function noteIdOf(documentName: string): Promise<string> {
   const [row] = await db.select({ id: notes.id }).from(notes).where(eq(notes.blocksuite_doc_id, documentName));
@@ -76,10 +89,12 @@ async function handle(request: LargeDocsRequest): Promise<LargeDocsReply> {
       return { type: 'seeded', bytes: state.length };
     }
     case 'memory': {
+      // Before collecting: the peak counts the garbage a store left for V8 to collect later.
+      const peakRssMb = peakRssSinceLastAsked();
       collect();
       collect();
       const usage = process.memoryUsage();
-      return { type: 'memory', rssMb: usage.rss / 2 ** 20, heapUsedMb: usage.heapUsed / 2 ** 20 };
+      return { type: 'memory', rssMb: usage.rss / 2 ** 20, heapUsedMb: usage.heapUsed / 2 ** 20, peakRssMb };
     }
     case 'store': {
       const noteId = await noteIdOf(request.documentName);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type * as Y from 'yjs';
+import { SERVER_NODE_FLAGS } from '../src/runtime-flags.ts';
 import { connectProvider, type TestProvider, waitFor } from '../test/helpers/collab.ts';
 import type { LargeDocsReply, LargeDocsRequest } from './large-docs-server.ts';
 
@@ -26,6 +27,9 @@ export interface LargeDocsRow {
   rssAfterMb: number;
   heapBeforeMb: number;
   heapAfterMb: number;
+  /** The most RSS during the load, and during the stores (garbage not yet collected included). */
+  peakRssLoadMb: number;
+  peakRssStoresMb: number;
   /** After the stores (what a store keeps with a loaded document: the per-block readings). */
   rssAfterStoresMb: number;
   heapAfterStoresMb: number;
@@ -50,8 +54,10 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const child = fork(path.join(ROOT, 'bench/large-docs-server.ts'), [], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    // BENCH_SERVER_ARGS: more flags for the server process (--cpu-prof, --trace-gc, …).
+    // The flags the server runs with (runtime-flags.ts: its heap's sizing decides when, and how
+    // long, V8 collects during a store); BENCH_SERVER_ARGS: more (--cpu-prof, --trace-gc, …).
     execArgv: [
+      ...SERVER_NODE_FLAGS,
       '--experimental-strip-types',
       '--no-warnings=ExperimentalWarning',
       '--expose-gc',
@@ -231,6 +237,8 @@ export async function runLargeDocsBench(
         rssAfterMb: after.rssMb,
         heapBeforeMb: before.heapUsedMb,
         heapAfterMb: after.heapUsedMb,
+        peakRssLoadMb: after.peakRssMb,
+        peakRssStoresMb: afterStores.peakRssMb,
         rssAfterStoresMb: afterStores.rssMb,
         heapAfterStoresMb: afterStores.heapUsedMb,
         storeMs,
@@ -259,6 +267,7 @@ export function printLargeDocsBench(rows: LargeDocsRow[], engine: string): void 
       'RSS before → after load MB': `${Math.round(row.rssBeforeMb)} → ${Math.round(row.rssAfterMb)}`,
       'heap before → after load → after stores MB': `${Math.round(row.heapBeforeMb)} → ${Math.round(row.heapAfterMb)} → ${Math.round(row.heapAfterStoresMb)}`,
       'RSS after stores MB': Math.round(row.rssAfterStoresMb),
+      'peak RSS load, stores MB': `${Math.round(row.peakRssLoadMb)}, ${Math.round(row.peakRssStoresMb)}`,
       'store ms (median)': Math.round(median(row.storeMs)),
       'store ms (all)': row.storeMs.map((ms) => Math.round(ms)).join(' '),
       'store main-thread CPU ms (median)': Math.round(median(row.storeCpuMs)),

@@ -14,7 +14,7 @@ import type {
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import type { DocumentService } from '../domain/documents/document-service.ts';
-import { applyStoredState } from '../domain/documents/document-state.ts';
+import { applyStoredState, LogEntryTooCostly } from '../domain/documents/document-state.ts';
 import { createDocumentSizeBudget } from '../domain/documents/size-limit.ts';
 import {
   createDocumentCostBudget,
@@ -113,7 +113,22 @@ export class PersistenceExtension implements Extension {
       context.socket.close(close);
       throw refusal(close);
     }
-    const { skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state));
+    let skipped: number;
+    try {
+      ({ skipped } = withoutUpdateEvents(document, () => applyStoredState(document, state)));
+    } catch (error) {
+      if (!(error instanceof LogEntryTooCostly)) throw error;
+      // Never dropped (it may be an acknowledged edit), never integrated unbounded: refused, like an
+      // update that arrives too costly; every reconnect pays the bounded check again, nothing more.
+      cost.release();
+      metrics.errors.inc({ transport: 'collab', code: 'PAYLOAD_TOO_LARGE' });
+      logger.warn(
+        { note_id: noteId, log_entry: error.entryId, limit: error.limit },
+        'document load refused: a log entry is too costly to integrate',
+      );
+      context.socket.close(CLOSE.documentTooCostly);
+      throw refusal(CLOSE.documentTooCostly);
+    }
     documents.loaded(document, state);
     if (skipped > 0) logger.warn({ note_id: noteId, skipped }, 'skipped undecodable log entries while loading');
     // A document reloaded before the previous one's unload hook ran: that one's bound goes back.

@@ -11,9 +11,17 @@ import {
   MAX_PENDING_STRUCTS,
   mayExceedIntegrationBound,
 } from '../../src/domain/documents/integration-cost.ts';
+import { applyStoredState, LogEntryTooCostly } from '../../src/domain/documents/document-state.ts';
 import { countUpdateCost } from '../../src/domain/documents/update-cost.ts';
 import type { RegisteredUser } from '../helpers/auth.ts';
-import { connectProvider, rawCollabClient, textOf, waitAcknowledged, waitSynced } from '../helpers/collab.ts';
+import {
+  connectProvider,
+  eventually,
+  rawCollabClient,
+  textOf,
+  waitAcknowledged,
+  waitSynced,
+} from '../helpers/collab.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import {
@@ -25,6 +33,7 @@ import {
   sendAwaitingAck,
   sendLongArray,
 } from './amplified-update.ts';
+import { noteOf } from './fixtures.ts';
 
 /** A document whose root array `a` holds `items` empty maps, chained as a client appends them. */
 function longArray(items: number): Y.Doc {
@@ -179,6 +188,40 @@ describe('integrationSteps: origins Yjs finds only while it applies', () => {
   });
 });
 
+describe('applyStoredState: the log replayed within the bound', () => {
+  const log = (...updates: Uint8Array[]) => updates.map((update, index) => ({ id: index + 1, update }));
+
+  it('refuses, naming the entry, a logged release of held-back items that no check saw together', () => {
+    const stored = Y.encodeStateAsUpdate(longArray(150_000));
+    const state = { stored, log: log(heldBackUpdate(20, 8_000_000), amplifiedUpdate(1, 8_000_000, LAST)) };
+    const started = performance.now();
+    let refused: unknown;
+    try {
+      applyStoredState(new Y.Doc(), state);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(LogEntryTooCostly);
+    expect(refused).toMatchObject({ entryId: 2, limit: 'MAX_INTEGRATION_STEPS' });
+    // Bounded: the check stops at the bound (Yjs would walk 20 × 150 000 items).
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('applies a log whose entries pass one by one though all of them together walk past the bound', () => {
+    // Each entry: one item with no origin in a 60 000-item array (60 000 steps); two: 120 000.
+    const stored = Y.encodeStateAsUpdate(longArray(60_000));
+    const entries = log(noOriginUpdate(1, 5_000_001), noOriginUpdate(1, 5_000_002), amplifiedUpdate(1, 5_000_003));
+    const base = new Y.Doc();
+    Y.applyUpdate(base, stored);
+    expect(refusedBy(() => integrationSteps(base, Y.mergeUpdates(entries.map((entry) => entry.update))))).toBe(
+      'MAX_INTEGRATION_STEPS',
+    );
+    const doc = new Y.Doc();
+    expect(applyStoredState(doc, { stored, log: entries })).toEqual({ skipped: 0 });
+    expect(doc.getArray('a').length).toBe(60_003);
+  });
+});
+
 describe('integration cost on a real socket', () => {
   let server: TestServer;
   let user: RegisteredUser;
@@ -206,6 +249,43 @@ describe('integration cost on a real socket', () => {
     await waitAcknowledged(editor);
     expect(textOf(editor.doc)).toBe('still editable');
     editor.destroy();
+  });
+
+  it('refuses to load (4413) and to compact a note whose log holds a pair too costly to integrate; the log keeps it', async () => {
+    const name = 'integration-cost-logged-pair';
+    const opener = await rawCollabClient(server.collabUrl);
+    expect(await opener.authenticate(name, user.accessToken)).toBe('authenticated');
+    opener.ws.close();
+    await opener.closed;
+    const documents = server.server.services.documents;
+    await eventually(
+      async () => (await documents.live.find(name)) === undefined,
+      10_000,
+      'the empty document to unload',
+    );
+    const noteId = (await noteOf(server, name))!.id;
+    // Logged without a check together: a held-back half and its release, each checked by an
+    // instance whose copy lacked the other (or logged before the check existed).
+    const entries = [
+      ...[1000, 1001, 1002].map((client) => amplifiedUpdate(50_000, client)),
+      heldBackUpdate(20, 8_000_000),
+      amplifiedUpdate(1, 8_000_000, LAST),
+    ];
+    for (const update of entries) await documents.appendUpdate(noteId, update, null);
+
+    const reader = await rawCollabClient(server.collabUrl);
+    reader.sendAuth(name, user.accessToken);
+    const closed = await Promise.race([
+      reader.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open: the log was integrated'), 20_000)),
+    ]);
+    expect(closed).toEqual({ code: 4413, reason: 'Document too costly to integrate' });
+    const refusal = server.logs.lines.find((line) => line.includes('document load refused'));
+    expect(refusal).toContain(noteId);
+
+    expect(await documents.compactNow(noteId)).toBe(false);
+    expect(server.logs.text()).toContain('document compaction refused: a log entry is too costly to integrate');
+    expect((await documents.loadState(noteId))?.log).toHaveLength(entries.length);
   });
 
   it('closes with 4413 the update that would release held-back items, and one naming its own right origin', async () => {

@@ -46,4 +46,26 @@ describe('the flags the server runs with', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(Number(result.stdout.trim())).toBeLessThanOrEqual(2 * 16 * 1024 * 1024);
   });
+
+  it('let short-lived buffers wait for a collection the heap needs (no full collection of their own)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // 640 MiB of buffers that die right away, 64 MiB at a time (what a store of a large document
+    // allocates outside the heap), with next to nothing on the heap: V8's default starts a full
+    // collection every 64 MiB of such memory; counted in the global limit, none is due.
+    const result = spawnSync(
+      process.execPath,
+      [
+        ...SERVER_NODE_FLAGS,
+        '-e',
+        "const {PerformanceObserver,constants}=require('node:perf_hooks');let majors=0;" +
+          'new PerformanceObserver((l)=>{for(const e of l.getEntries())if(e.detail.kind===constants.NODE_PERFORMANCE_GC_MAJOR)majors++})' +
+          ".observe({entryTypes:['gc']});let i=0;const keep=[];" +
+          'const step=()=>{for(let k=0;k<4;k++)keep.push(Buffer.alloc(16<<20));keep.length=0;' +
+          'if(++i<10)setImmediate(step);else setTimeout(()=>console.log(majors),50)};step()',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(Number(result.stdout.trim())).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import { warmLargeDocument } from '../blocksuite/index.ts';
 import { type CompactionHook, compactDocument, type CompactionResult, stateWritesFor } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
+import { LogEntryTooCostly } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { keepEncodedBase } from './encoded-base.ts';
 import { markStoredState, md5Hex } from './stored-state-marks.ts';
@@ -152,6 +153,14 @@ export function createDocumentService(
         return;
       }
       metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });
+      if (error instanceof LogEntryTooCostly) {
+        // Retried with backoff like any failure; each retry pays the bounded check only.
+        log.warn(
+          { note_id: noteId, log_entry: error.entryId, limit: error.limit, retry_in_ms: retryInMs },
+          'document compaction refused: a log entry is too costly to integrate',
+        );
+        return;
+      }
       log.warn({ note_id: noteId, err: error, retry_in_ms: retryInMs }, 'document compaction failed; will retry');
     },
   });

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { IntegrationTooCostly, integrationSteps } from './integration-cost.ts';
 import { applyUpdatesTolerantly } from './yjs-bytes.ts';
 import type { StoredDocumentState } from './update-log.ts';
 
@@ -12,26 +13,57 @@ export function stateUpdates(state: StoredDocumentState): Uint8Array[] {
 }
 
 /**
+ * A log entry Yjs would need more than MAX_INTEGRATION_STEPS (or MAX_PENDING_STRUCTS) to integrate
+ * into the document replayed up to it: the load is refused rather than run unbounded or the entry
+ * dropped (it may be an acknowledged edit). Entries logged before the check existed, or the two
+ * halves of a crafted pair each checked by another instance (docs/security.md, "Integration cost").
+ */
+export class LogEntryTooCostly extends Error {
+  override name = 'LogEntryTooCostly';
+  readonly entryId: number;
+  readonly limit: IntegrationTooCostly['limit'];
+  constructor(entryId: number, cause: IntegrationTooCostly) {
+    super(`log entry ${entryId}: ${cause.message}`);
+    this.entryId = entryId;
+    this.limit = cause.limit;
+  }
+}
+
+/**
  * Applies a stored state into `doc` (a fresh one or a loading Hocuspocus document): the stored
  * state first, then the log entries merged into one update. Applying a log of hundreds of small
  * entries one by one costs a Yjs transaction each: compactions held the event loop for 47-235 ms
  * at a time in the collab benchmark (long tasks in its --cpu-prof); the stored state is applied alone because
- * merging would re-encode all of it. An entry Yjs cannot read makes the merge throw; the entries
- * are then applied one by one and the unreadable ones skipped (re-applying what a failed attempt
- * already integrated is a no-op in Yjs).
+ * merging would re-encode all of it.
+ *
+ * The log is integrated within the bound every update is held to when it arrives
+ * (integration-cost.ts): the merged log is applied when placing it walks at most
+ * MAX_INTEGRATION_STEPS; otherwise (or when an entry Yjs cannot read makes the merge throw) the
+ * entries are applied one by one, each checked against the document replayed up to it, and the
+ * first past the bound throws LogEntryTooCostly. An entry the check cannot read is applied as Yjs
+ * reads it, and skipped when Yjs cannot either (re-applying what a failed attempt already
+ * integrated is a no-op in Yjs). The stored state is not checked: a compaction wrote it.
  */
 export function applyStoredState(doc: Y.Doc, state: StoredDocumentState, origin?: unknown): { skipped: number } {
   let skipped = state.stored ? applyUpdatesTolerantly(doc, [state.stored], origin) : 0;
-  const log = state.log.map((entry) => entry.update);
-  if (log.length > 1) {
+  if (state.log.length > 1) {
     try {
-      Y.applyUpdate(doc, Y.mergeUpdates(log), origin);
+      const merged = Y.mergeUpdates(state.log.map((entry) => entry.update));
+      integrationSteps(doc, merged);
+      Y.applyUpdate(doc, merged, origin);
       return { skipped };
     } catch {
-      // Fall through to the tolerant path.
+      // Fall through to the entries one by one.
     }
   }
-  skipped += applyUpdatesTolerantly(doc, log, origin);
+  for (const entry of state.log) {
+    try {
+      integrationSteps(doc, entry.update);
+    } catch (error) {
+      if (error instanceof IntegrationTooCostly) throw new LogEntryTooCostly(entry.id, error);
+    }
+    skipped += applyUpdatesTolerantly(doc, [entry.update], origin);
+  }
   return { skipped };
 }
 
