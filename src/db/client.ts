@@ -12,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { pgliteByteaTypes } from './pglite-bytea.ts';
 import { connectPostgres } from './postgres-url.ts';
 
 export type Schema = typeof schema;
@@ -103,13 +104,13 @@ async function openPglite(dataDir: string, inMemory: boolean, logger: QueryLogge
   // The contrib builds search's migration creates (docs/search.md); PGlite ships them, loaded here.
   const extensions = { btree_gin, pg_trgm, unaccent };
   if (inMemory) {
-    engine = await PGlite.create({ extensions });
+    engine = await PGlite.create({ extensions, ...pgliteByteaTypes });
   } else {
     const directory = path.resolve(dataDir, 'pglite');
     mkdirSync(directory, { recursive: true });
     // Two processes on one PGlite directory both open it and one silently loses its writes.
     lock = acquireDataDirLock(path.resolve(dataDir));
-    engine = await PGlite.create({ dataDir: directory, extensions });
+    engine = await PGlite.create({ dataDir: directory, extensions, ...pgliteByteaTypes });
   }
   const db = drizzlePglite(engine, { schema, logger }) as unknown as Db;
   return {

@@ -109,4 +109,22 @@ describe("a freshly migrated database has the schema document's schema", () => {
     );
     expect(rows[0]).toEqual({ is_generated: 'ALWAYS', data_type: 'tsvector' });
   });
+
+  // Written uncompressed, out of line (drizzle/0016): pglz of a whole document state ran inside
+  // the writing statement, on PGlite in the server's thread (docs/durability.md, "Storage").
+  it('stores document states, log entries and blob chunks without compressing them', async () => {
+    const rows = await queryRows<{ column: string; storage: string }>(
+      database.db,
+      sql`select c.relname || '.' || a.attname as column, a.attstorage::text as storage
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where c.relnamespace = 'public'::regnamespace
+          and (c.relname, a.attname) in (('notes', 'blocksuite_doc'), ('note_updates', 'update'), ('blob_chunks', 'data'))
+        order by 1`,
+    );
+    expect(rows).toEqual([
+      { column: 'blob_chunks.data', storage: 'e' },
+      { column: 'note_updates.update', storage: 'e' },
+      { column: 'notes.blocksuite_doc', storage: 'e' },
+    ]);
+  });
 });
