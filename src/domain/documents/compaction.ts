@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
+import type { DecodedCopies } from './decoded-copies.ts';
 import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
@@ -124,10 +125,11 @@ export async function compactDocument(
   live?: LiveDocuments,
   mode: CompactionMode = 'fold',
   writes: StateWrites = 'in-transaction',
+  copies?: DecodedCopies,
 ): Promise<CompactionResult> {
   const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes) : undefined;
   if (fromMemory) return fromMemory;
-  return compactFromDatabase(db, noteId, transfer, hooks, live);
+  return compactFromDatabase(db, noteId, transfer, hooks, live, copies);
 }
 
 async function compactFromDatabase(
@@ -136,8 +138,12 @@ async function compactFromDatabase(
   transfer: ByteTransfer,
   hooks: readonly CompactionHook[],
   live: LiveDocuments | undefined,
+  copies: DecodedCopies | undefined,
 ): Promise<CompactionResult> {
-  const outcome = await db.transaction(async (tx) => {
+  // The decoded document, kept once committed when HTTP document sync holds a copy of the note
+  // (decoded-copies.ts): it is exactly the stored state written.
+  let handOver: { doc: Y.Doc; mark: StoredStateMark; release: () => void } | undefined;
+  const transaction = db.transaction(async (tx) => {
     const [note] = await lockNote(tx, { noteId });
     if (!note) return { result: { status: 'missing' } as const };
     const state = await loadDocumentState(tx, noteId, transfer);
@@ -168,16 +174,30 @@ async function compactFromDatabase(
         liveDoc && containsDocument(liveDoc, doc)
           ? { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }
           : undefined;
+      if (copies?.holds(noteId))
+        handOver = { doc, mark: { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }, release };
       return {
         result: { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length },
         mark: liveDoc && mark ? { doc: liveDoc, mark } : undefined,
       } as const;
     } finally {
-      doc.destroy();
-      release();
+      if (handOver?.doc !== doc) {
+        doc.destroy();
+        release();
+      }
     }
   });
+  let outcome: Awaited<typeof transaction>;
+  try {
+    outcome = await transaction;
+  } catch (error) {
+    // Not committed: the document decoded is not the stored state.
+    handOver?.doc.destroy();
+    handOver?.release();
+    throw error;
+  }
   if ('mark' in outcome && outcome.mark) markStoredState(outcome.mark.doc, outcome.mark.mark);
+  if (handOver) copies?.adopt(noteId, handOver.doc, handOver.mark, handOver.release);
   return outcome.result;
 }
 
