@@ -15,7 +15,7 @@ import { request } from '../helpers/http.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { apiFor, ok } from '../resources/world.ts';
-import { amplifiedUpdate, heldBackUpdate } from './amplified-update.ts';
+import { amplifiedUpdate, heldBackUpdate, longArrayUpdates } from './amplified-update.ts';
 
 let server: TestServer;
 let user: RegisteredUser;
@@ -28,8 +28,7 @@ afterAll(() => server?.destroy());
 const documents = () => server.server.services.documents;
 const copies = () => documents().decodedCopies;
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-/** The three 50 000-item updates that make `a` 150 000 items long (clients 1000–1002). */
-const LONG_ARRAY = [1000, 1001, 1002].map((client) => amplifiedUpdate(50_000, client));
+const LONG_ARRAY = longArrayUpdates();
 
 /** Syncs `update` and answers the length of `a` in the whole document answered. */
 async function sync(noteId: string, update: Uint8Array): Promise<{ status: number; length: number }> {
