@@ -2,8 +2,9 @@
 // Node's native hex codec. PGlite's own converts byte by byte in JavaScript: its serializer builds
 // an array of one string per byte, its parser calls `parseInt` once per byte. Both run in the
 // server's thread, holding the event loop and PGlite's one connection: under the stall probe
-// (docs/benchmarks.md, "stall") they took 6.9 s and 2.8 s of CPU, single calls up to 1.4 s
-// with their garbage, for the 300 KB log appends, the state's staged parts and the log reads.
+// (docs/benchmarks.md, "PGlite's bytea codec") they took 6.9 s and 2.8 s of CPU, single calls up
+// to 1.4 s with their garbage, for the 300 KB log appends, the state's staged parts and the log
+// reads.
 import { types } from '@electric-sql/pglite';
 
 /** A bytea parameter as PostgreSQL's hex input: `\x` then the bytes of the view (not of its whole buffer). */

@@ -6,7 +6,12 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteVersions } from '../../src/db/schema/index.ts';
 import { fillBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';
-import { recordVersion, takeVersionOnStore, versionDue } from '../../src/domain/history/version-store.ts';
+import {
+  recordVersion,
+  takeVersionAfterStore,
+  takeVersionOnStore,
+  versionDue,
+} from '../../src/domain/history/version-store.ts';
 import type { RegisteredUser } from '../helpers/auth.ts';
 import {
   connectKept,
@@ -244,5 +249,17 @@ describe('version policy', () => {
     expect(await versionDue(db, noteId, 10)).toBe(false);
     expect(await takeVersionOnStore(db, note, state, policy)).toBeNull();
     expect(await takeVersionOnStore(db, note, state, { ...policy, intervalMinutes: 0 })).not.toBeNull();
+  });
+
+  it('takes one version when two stores of a note commit together (after their commits, under the row lock)', async () => {
+    const { db } = server.server.services;
+    const noteId = await createNote(`Racing ${randomUUID()}`);
+    const note = { id: noteId, user_id: alice.userId };
+    const taken = await Promise.all(
+      Array.from({ length: 4 }, (_, index) => takeVersionAfterStore(db, note, new Uint8Array([0, 0, index]), policy)),
+    );
+    expect(taken.filter((version) => version !== null)).toHaveLength(1);
+    expect(await db.select().from(noteVersions).where(eq(noteVersions.note_id, noteId))).toHaveLength(1);
+    expect(await takeVersionAfterStore(db, note, new Uint8Array([0, 0]), { ...policy, enabled: false })).toBeNull();
   });
 });

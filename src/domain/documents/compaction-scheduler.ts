@@ -3,10 +3,11 @@
 // a document can be unloaded after one; since compaction needs nothing from memory (it starts from
 // the live document when there is one, from the stored state + log otherwise), a retry can run
 // long after the document is gone.
-import type { CompactionMode, CompactionResult } from './compaction.ts';
+import type { CompactionMode, CompactionResult, DeferWork } from './compaction.ts';
 
 export interface CompactionSchedulerOptions {
-  compact: (noteId: string, mode: CompactionMode) => Promise<CompactionResult>;
+  /** A run hands its after-commit work (a version) to `defer` (compaction.ts). */
+  compact: (noteId: string, mode: CompactionMode, defer: DeferWork) => Promise<CompactionResult>;
   debounceMs: number;
   maxDebounceMs: number;
   retryInitialMs?: number;
@@ -20,6 +21,8 @@ export interface CompactionSchedulerOptions {
   maxConcurrent?: number;
   onCompacted?: (noteId: string, result: CompactionResult, seconds: number) => void;
   onFailed?: (noteId: string, error: unknown, retryInMs: number) => void;
+  /** A run's after-commit work failed (the store itself committed: nothing is retried). */
+  onAfterCommitFailed?: (noteId: string, error: unknown) => void;
 }
 
 export interface CompactionScheduler {
@@ -30,7 +33,9 @@ export interface CompactionScheduler {
   /**
    * Compacts now (after any compaction of this note already running). False when it failed; a
    * retry (which folds) is then scheduled. `mode` (compaction.ts): `fold` unless a live document's
-   * store asks for `store`.
+   * store asks for `store`. A `store` answers once its transaction committed; its after-commit work
+   * (a version) runs behind it, before the note's next run, and `flushAll` waits for it. Every
+   * other run answers once that work is done too (a caller folding a note sees its version).
    */
   compactNow(noteId: string, mode?: CompactionMode): Promise<boolean>;
   /** Compacts every note with uncompacted appends or a pending request/retry, once each. */
@@ -110,12 +115,17 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     state.timer.unref();
   };
 
-  const runOnce = async (noteId: string, state: NoteCompaction, mode: CompactionMode): Promise<boolean> => {
+  const runOnce = async (
+    noteId: string,
+    state: NoteCompaction,
+    mode: CompactionMode,
+    deferred: Array<Promise<unknown>>,
+  ): Promise<boolean> => {
     await acquireSlot();
     const generation = state.generation;
     const started = performance.now();
     try {
-      const result = await options.compact(noteId, mode);
+      const result = await options.compact(noteId, mode, (work) => deferred.push(work));
       state.failures = 0;
       state.compactedGeneration = Math.max(state.compactedGeneration, generation);
       options.onCompacted?.(noteId, result, (performance.now() - started) / 1000);
@@ -135,14 +145,20 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     const state = stateOf(noteId);
     clearTimer(state);
     const previous = state.running ?? Promise.resolve(true);
+    const deferred: Array<Promise<unknown>> = [];
     // Chained, not shared: appends may have landed while the previous run was reading.
-    const run = previous.then(() => runOnce(noteId, state, mode));
+    const committed = previous.then(() => runOnce(noteId, state, mode, deferred));
+    const run = committed.then(async (ok) => {
+      for (const outcome of await Promise.allSettled(deferred))
+        if (outcome.status === 'rejected') options.onAfterCommitFailed?.(noteId, outcome.reason);
+      return ok;
+    });
     state.running = run;
     void run.finally(() => {
       if (state.running === run) state.running = undefined;
       forgetIfSettled(noteId, state);
     });
-    return run;
+    return mode === 'store' ? committed : run;
   };
 
   return {

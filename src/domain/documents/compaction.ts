@@ -63,7 +63,13 @@ const FOLD_MIN_LOG_BYTES = 256 * 1024;
  */
 export interface CompactionHook {
   /** Inside the transaction, after the derived data (and the merged state, when folded) are written. */
-  inTransaction(tx: Db, note: { id: string; user_id: string }, stored: StoredDocument): Promise<unknown>;
+  inTransaction?(tx: Db, note: { id: string; user_id: string }, stored: StoredDocument): Promise<unknown>;
+  /**
+   * After the transaction committed, with the same document: work that is not the store's
+   * durability (a version is history) and need not hold the row lock or the transaction open.
+   * A run given `defer` hands this work over instead of awaiting it (`compactDocument`).
+   */
+  afterCommit?(db: Db, note: { id: string; user_id: string }, stored: StoredDocument): Promise<unknown>;
   /**
    * Work the hook may start before the transaction opens, given the state a run from memory is
    * about to store (a fold: encoded before it) or would encode for it (a refresh: asked for, and
@@ -97,6 +103,27 @@ function newestSession(entries: ReadonlyArray<{ id: number; session_id: string |
 }
 
 /**
+ * Where a run's after-commit work goes: awaited by the run (undefined), or handed to the caller,
+ * which answers at the commit and runs the work behind it (compaction-scheduler.ts).
+ */
+export type DeferWork = (work: Promise<unknown>) => void;
+
+/** The hooks' after-commit work for what a run stored: awaited, or handed to `defer`. */
+async function runAfterCommit(
+  db: Db,
+  hooks: readonly CompactionHook[],
+  after: { note: { id: string; user_id: string }; stored: StoredDocument } | undefined,
+  defer: DeferWork | undefined,
+): Promise<void> {
+  if (!after || !hooks.some((hook) => hook.afterCommit)) return;
+  const work = (async () => {
+    for (const hook of hooks) await hook.afterCommit?.(db, after.note, after.stored);
+  })();
+  if (defer) defer(work);
+  else await work;
+}
+
+/**
  * Folds a note's update log into `notes.blocksuite_doc`, in ONE transaction:
  *
  * 1. Lock the note row. `FOR NO KEY UPDATE` makes compaction single-writer per note, across
@@ -125,11 +152,12 @@ export async function compactDocument(
   live?: LiveDocuments,
   mode: CompactionMode = 'fold',
   writes: StateWrites = 'in-transaction',
+  defer?: DeferWork,
   copies?: DecodedCopies,
 ): Promise<CompactionResult> {
-  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes) : undefined;
+  const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes, defer) : undefined;
   if (fromMemory) return fromMemory;
-  return compactFromDatabase(db, noteId, transfer, hooks, live, copies);
+  return compactFromDatabase(db, noteId, transfer, hooks, live, defer, copies);
 }
 
 async function compactFromDatabase(
@@ -138,6 +166,7 @@ async function compactFromDatabase(
   transfer: ByteTransfer,
   hooks: readonly CompactionHook[],
   live: LiveDocuments | undefined,
+  defer: DeferWork | undefined,
   copies: DecodedCopies | undefined,
 ): Promise<CompactionResult> {
   // The decoded document, kept once committed when HTTP document sync holds a copy of the note
@@ -166,7 +195,7 @@ async function compactFromDatabase(
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromDocument(tx, owner, doc);
       const stored = storedDocument(merged, newestSession(deleted));
-      for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
+      for (const hook of hooks) await hook.inTransaction?.(tx, owner, stored);
       // A live document here may still lack what this merge folded in (a peer's entry not relayed
       // yet); it may only be compacted from memory again once it holds all of it.
       const liveDoc = live ? await live.find(note.doc_id) : undefined;
@@ -179,6 +208,7 @@ async function compactFromDatabase(
       return {
         result: { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length },
         mark: liveDoc && mark ? { doc: liveDoc, mark } : undefined,
+        after: { note: owner, stored },
       } as const;
     } finally {
       if (handOver?.doc !== doc) {
@@ -198,6 +228,7 @@ async function compactFromDatabase(
   }
   if ('mark' in outcome && outcome.mark) markStoredState(outcome.mark.doc, outcome.mark.mark);
   if (handOver) copies?.adopt(noteId, handOver.doc, handOver.mark, handOver.release);
+  await runAfterCommit(db, hooks, 'after' in outcome ? outcome.after : undefined, defer);
   return outcome.result;
 }
 
@@ -227,6 +258,7 @@ async function compactLiveDocument(
   hooks: readonly CompactionHook[],
   mode: CompactionMode,
   writes: StateWrites,
+  defer: DeferWork | undefined,
 ): Promise<CompactionResult | undefined> {
   const [stats] = await logStats(db, { noteId });
   if (!stats) return { status: 'missing' };
@@ -242,7 +274,7 @@ async function compactLiveDocument(
   const known = doc ? storedStateMark(doc) : undefined;
   if (!doc || !known) return undefined;
   if (mode === 'store' && row.log_bytes < foldThreshold(row.stored_bytes))
-    return refreshFromMemory(db, noteId, doc, known, hooks, { entries: row.log_entries, bytes: row.log_bytes });
+    return refreshFromMemory(db, noteId, doc, known, hooks, { entries: row.log_entries, bytes: row.log_bytes }, defer);
 
   const slicer = timeSlicer();
   const reader = liveDocumentContent(doc);
@@ -300,7 +332,7 @@ async function compactLiveDocument(
       const owner = { id: note.id, user_id: note.user_id, title: note.title };
       await updateNoteFromContent(tx, owner, content, slicer);
       const stored = storedDocument(encoded.update, newestSession(deleted));
-      for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
+      for (const hook of hooks) await hook.inTransaction?.(tx, owner, stored);
       const mark: StoredStateMark = { rowVersion: await rowVersion(tx, noteId), docMd5 };
       return {
         result: {
@@ -310,6 +342,7 @@ async function compactLiveDocument(
           bytes: encoded.update.length,
         } as const,
         mark,
+        after: { note: owner, stored },
       };
     })
     // Whether the transaction used the parts or not (another path chosen, a failure): a part left
@@ -320,6 +353,7 @@ async function compactLiveDocument(
     markStoredState(doc, outcome.mark);
     storedGenerations.set(doc, generation);
   }
+  await runAfterCommit(db, hooks, 'after' in outcome ? outcome.after : undefined, defer);
   return outcome.result;
 }
 
@@ -338,6 +372,7 @@ async function refreshFromMemory(
   known: StoredStateMark,
   hooks: readonly CompactionHook[],
   log: { entries: number; bytes: number },
+  defer: DeferWork | undefined,
 ): Promise<CompactionResult | undefined> {
   const reader = liveDocumentContent(doc);
   const generation = reader.generation;
@@ -359,16 +394,18 @@ async function refreshFromMemory(
   // pool, then runs beside the derived data's statements instead of after them.
   for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => (await encode()).update);
 
+  let owner: { id: string; user_id: string } | undefined;
   const mark = await db.transaction(async (tx) => {
     const note = await lockKnownNote(tx, noteId, known);
     if (note === 'missing' || note === 'unknown') return note;
-    const owner = { id: note.id, user_id: note.user_id, title: note.title };
-    await updateNoteFromContent(tx, owner, content, slicer);
-    const stored: StoredDocument = {
+    const written = { id: note.id, user_id: note.user_id, title: note.title };
+    owner = written;
+    await updateNoteFromContent(tx, written, content, slicer);
+    const inside: StoredDocument = {
       state: async () => (await encode()).update,
       sessionId: async () => newestHeldSession(tx, noteId, (await encode()).contains),
     };
-    for (const hook of hooks) await hook.inTransaction(tx, owner, stored);
+    for (const hook of hooks) await hook.inTransaction?.(tx, written, inside);
     // The stored state is untouched; the row's version changed if the derived data did.
     return { rowVersion: await rowVersion(tx, noteId), docMd5: known.docMd5 };
   });
@@ -376,6 +413,13 @@ async function refreshFromMemory(
   if (mark === 'unknown') return undefined;
   markStoredState(doc, mark);
   storedGenerations.set(doc, generation);
+  // After the commit the log entries are read outside the transaction: the log is unfolded (a
+  // refresh), and one folded meanwhile by another instance only leaves the device unknown.
+  const stored: StoredDocument = {
+    state: async () => (await encode()).update,
+    sessionId: async () => newestHeldSession(db, noteId, (await encode()).contains),
+  };
+  await runAfterCommit(db, hooks, owner && { note: owner, stored }, defer);
   return { status: 'refreshed', logEntries: log.entries, logBytes: log.bytes };
 }
 
@@ -399,7 +443,7 @@ async function lockKnownNote(
 
 /** The session of the newest log entry that names one and that the state holds (the device of the latest edit in it). */
 async function newestHeldSession(
-  tx: Tx,
+  tx: Db,
   noteId: string,
   contains: (update: Uint8Array) => boolean,
 ): Promise<string | null> {

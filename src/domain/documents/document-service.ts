@@ -132,8 +132,8 @@ export function createDocumentService(
     idleFolds.set(noteId, timer);
   };
   const scheduler = createCompactionScheduler({
-    compact: (noteId, mode) =>
-      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine), decodedCopies),
+    compact: (noteId, mode, defer) =>
+      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine), defer, decodedCopies),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // On PostgreSQL two overlap one compaction's database round trips with another's decoding.
@@ -148,6 +148,11 @@ export function createDocumentService(
       metrics.collabStoreDuration.observe(seconds);
       if (result.status === 'compacted' && result.skippedEntries > 0)
         log.warn({ note_id: noteId, skipped: result.skippedEntries }, 'compaction skipped undecodable log entries');
+    },
+    onAfterCommitFailed: (noteId, error) => {
+      // The store committed; a version not taken is taken by a later store (none is younger).
+      metrics.errors.inc({ transport: 'collab', code: 'STORE_FAILED' });
+      log.warn({ note_id: noteId, err: error }, 'work after a document store failed (version not taken)');
     },
     onFailed: (noteId, error, retryInMs) => {
       // The memory budget is spent (decode-budget.ts): nothing failed, the log keeps every entry

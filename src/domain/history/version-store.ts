@@ -68,7 +68,7 @@ export const versionDevice = and(
 
 /**
  * States past this are deflated at level 1: a version of a 100k-block document (31.6 MB) is taken
- * inside its store, and level 6 took 0.6–0.7 s of CPU (0.9–1.3 s wall under load) against
+ * with its store, and level 6 took 0.6–0.7 s of CPU (0.9–1.3 s wall under load) against
  * 0.1–0.4 s at level 1, for 3.7 % more stored bytes (5.34 against 5.15 MB; docs/benchmarks.md).
  * Smaller states keep level 6: their deflate takes milliseconds either way.
  */
@@ -201,9 +201,8 @@ const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
 /**
  * Called by compaction before its transaction opens, with the state it is about to store (or
  * would encode for a version): when a version looks due, the state is asked for and its deflate
- * starts now, and `takeVersionOnStore` inside the
- * transaction (which decides, under the row lock) finds it done instead of holding the
- * transaction open while it runs (on PGlite, every other document's append waits meanwhile).
+ * starts now and runs on the thread pool beside the store's statements; `takeVersionAfterStore`,
+ * after the commit, finds it done (or nearly).
  */
 export async function prepareVersionOnStore(
   db: Db,
@@ -217,9 +216,8 @@ export async function prepareVersionOnStore(
 }
 
 /**
- * Called by compaction inside its transaction, after the derived data (and the merged state, when
- * it folded the log) are written: takes a version of the document's full state when one is due.
- * The note row is locked by the compaction, so two instances storing the same note never both
+ * Takes a version of the document's full state when one is due, in a transaction that holds the
+ * note row's lock (`takeVersionAfterStore`), so two instances storing the same note never both
  * decide a version is due.
  */
 export async function takeVersionOnStore(
@@ -300,10 +298,43 @@ export async function pruneAllVersions(db: Db, policy: VersionPolicy, batchSize 
 }
 
 /**
+ * The version of a store, after its transaction committed, in a short transaction of its own: a
+ * version is history, not the store's durability, so the store neither holds its row lock and
+ * transaction open for it nor (a live document's store, compaction-scheduler.ts) waits for it.
+ * The state is deflated before this transaction opens (PGlite's one connection is not held while
+ * the thread pool runs); the decision is taken again under the note row's lock, the one every
+ * compaction takes, so two instances storing one note never both take a version.
+ */
+export async function takeVersionAfterStore(
+  db: Db,
+  note: { id: string; user_id: string },
+  state: OnDemand<Uint8Array>,
+  policy: VersionPolicy,
+  sessionId: OnDemand<string | null> = null,
+): Promise<NoteVersionSummary | null> {
+  if (!policy.enabled || !(await versionDue(db, note.id, policy.intervalMinutes))) return null;
+  const bytes = await resolve(state);
+  await compressState(bytes);
+  const device = await resolve(sessionId);
+  return db.transaction(async (tx) => {
+    const [locked] = await lockNoteForVersion(tx, { noteId: note.id });
+    if (!locked) return null;
+    return takeVersionOnStore(tx, note, bytes, policy, device);
+  });
+}
+
+// Prepared (db/prepared.ts): the same lock as a compaction's (`FOR NO KEY UPDATE`, compaction.ts).
+const lockNoteForVersion = preparedStatement<{ noteId: string }, { id: string }>(
+  'lock_note_for_version',
+  (p) => sql`select id from ${notes} where id = ${p.noteId}::uuid for no key update`,
+);
+
+/**
  * Version history's hook on every store (wired in services.ts; docs/history-and-trash.md): the
- * deflate of a version that looks due starts before the transaction, the version is taken inside it.
+ * deflate of a version that looks due starts before the store's transaction, the version is taken
+ * after it commits.
  */
 export const versionOnStoreHook = (policy: VersionPolicy): CompactionHook => ({
-  inTransaction: (tx, note, stored) => takeVersionOnStore(tx, note, stored.state, policy, stored.sessionId),
+  afterCommit: (db, note, stored) => takeVersionAfterStore(db, note, stored.state, policy, stored.sessionId),
   beforeTransaction: (db, noteId, state) => prepareVersionOnStore(db, noteId, state, policy),
 });

@@ -388,6 +388,42 @@ describe('compacting a live document', () => {
   });
 });
 
+describe('work after the commit (a version)', () => {
+  it('runs after the transaction committed, with the stored state, and is handed over when the run defers it', async () => {
+    const { note, live, doc } = await setUp();
+    await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' later'))]);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const seen: Array<{ committed: boolean; handed: number }> = [];
+    const deferred: Array<Promise<unknown>> = [];
+    const hook: CompactionHook = {
+      afterCommit: async (db, hooked, stored) => {
+        const state = await stored.state();
+        // Read through the database, not the transaction: only a committed store is seen here.
+        const [row] = await db.select({ doc: notes.blocksuite_doc }).from(notes).where(eq(notes.id, hooked.id));
+        seen.push({ committed: Buffer.from(row!.doc!).equals(Buffer.from(state)), handed: deferred.length });
+        await gate;
+      },
+    };
+    const result = await compactDocument(
+      database.db,
+      note.id,
+      'binary',
+      [hook],
+      live,
+      'fold',
+      'in-transaction',
+      (work) => deferred.push(work),
+    );
+    // The run answered with its work handed over, not done.
+    expect(result).toMatchObject({ status: 'compacted' });
+    expect(deferred).toHaveLength(1);
+    open();
+    await deferred[0];
+    expect(seen).toEqual([{ committed: true, handed: 1 }]);
+  });
+});
+
 /** A BlockSuite page stored and loaded live, and its first paragraph's text. */
 async function setUpPage(title: string, paragraphs: string[]) {
   const note = await insertNote(database.db, owner);

@@ -113,6 +113,55 @@ describe('the compaction scheduler', () => {
     scheduler.stop();
   });
 
+  it("answers a live document's store at its commit, and runs its deferred work before the note's next run and the flush", async () => {
+    const events: string[] = [];
+    const releases: Array<() => void> = [];
+    const failed: unknown[] = [];
+    const scheduler = createCompactionScheduler({
+      compact: async (noteId, mode, defer) => {
+        events.push(`${mode} ${noteId}`);
+        defer(
+          new Promise<void>((resolve) => releases.push(resolve)).then(() => {
+            events.push(`after ${mode} ${noteId}`);
+            if (noteId === 'bad') throw new Error('version refused');
+          }),
+        );
+        return { status: 'refreshed', logEntries: 1, logBytes: 1 };
+      },
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+      onAfterCommitFailed: (_noteId, error) => failed.push(error),
+    });
+    // A store answers although its deferred work has not run.
+    expect(await scheduler.compactNow('n', 'store')).toBe(true);
+    expect(events).toEqual(['store n']);
+    // The next run of the note waits for it, and a fold answers only once its own is done.
+    const fold = scheduler.compactNow('n', 'fold');
+    let folded = false;
+    void fold.then(() => (folded = true));
+    await sleep(5);
+    expect(events).toEqual(['store n']);
+    releases.shift()?.();
+    await sleep(5);
+    expect(events).toEqual(['store n', 'after store n', 'fold n']);
+    expect(folded).toBe(false);
+    releases.shift()?.();
+    expect(await fold).toBe(true);
+    expect(events).toEqual(['store n', 'after store n', 'fold n', 'after fold n']);
+    // The flush at shutdown waits for a store's deferred work; a failure of it is reported, not retried.
+    expect(await scheduler.compactNow('bad', 'store')).toBe(true);
+    const flushed = scheduler.flushAll();
+    await sleep(5);
+    for (const release of releases.splice(0)) release();
+    await sleep(5);
+    for (const release of releases.splice(0)) release();
+    await flushed;
+    expect(events.slice(4)).toEqual(['store bad', 'after store bad', 'fold bad', 'after fold bad']);
+    expect(failed).toHaveLength(2);
+    expect(scheduler.pendingCount()).toBe(0);
+    scheduler.stop();
+  });
+
   it('runs at most maxConcurrent compactions at once, and every queued one in the end', async () => {
     let running = 0;
     let mostAtOnce = 0;
