@@ -57,6 +57,7 @@ describe('HTTP document sync of a note that is not live', () => {
     const decodes = copies().decodes;
     expect(await sync(note.id, appendAt(0))).toEqual({ status: 200, length: 150_001 });
     expect(copies().decodes).toBe(decodes + 1);
+    const reuses = copies().reuses;
     // Its cost stays held in the ledger while the copy is kept.
     expect(documents().liveCost.total).toBeGreaterThanOrEqual(storedCost(LONG_ARRAY));
 
@@ -73,8 +74,12 @@ describe('HTTP document sync of a note that is not live', () => {
     expect((await sync(note.id, release)).status).toBe(413);
     expect(copies().decodes).toBe(decodes + 1);
 
-    // A compaction (every such sync requests one) hands what it decoded over: still no decode.
+    // A compaction (every such sync requests one) folds the copy instead of decoding the note,
+    // and keeps what it wrote: still no decode.
     expect(await documents().compactNow(note.id)).toBe(true);
+    // Two syncs reused it, and at least one compaction (this one, or the one a sync requested).
+    expect(copies().reuses).toBeGreaterThanOrEqual(reuses + 3);
+    expect(await documents().loadState(note.id)).toMatchObject({ log: [] });
     expect(await sync(note.id, appendAt(2))).toEqual({ status: 200, length: 150_003 });
     expect(copies().decodes).toBe(decodes + 1);
 

@@ -181,10 +181,13 @@ async function compactFromDatabase(
     // Taken from the memory budget before the state becomes objects, held until the document is
     // dropped. When it is spent this throws: the scheduler retries later and the log keeps every
     // entry meanwhile (waiting here would hold the row lock and, on PGlite, the only connection).
-    const release = takeDecodeCost(storedStateCost(state));
-    const doc = new Y.Doc();
+    // A copy HTTP document sync keeps of the note (decoded-copies.ts) is folded instead of
+    // decoding the note again; its cost is held already.
+    const copy = copies?.checkOut(noteId, state);
+    const release = copy ? copy.release : takeDecodeCost(storedStateCost(state));
+    const doc = copy ? copy.doc : new Y.Doc();
     try {
-      const { skipped } = applyStoredState(doc, state);
+      const { skipped } = copy ? { skipped: 0 } : applyStoredState(doc, state);
       const merged = Y.encodeStateAsUpdate(doc);
       const deleted = await foldLogIntoState(
         tx,
@@ -203,7 +206,7 @@ async function compactFromDatabase(
         liveDoc && containsDocument(liveDoc, doc)
           ? { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }
           : undefined;
-      if (copies?.holds(noteId))
+      if (copy || copies?.holds(noteId))
         handOver = { doc, mark: { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }, release };
       return {
         result: { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length },

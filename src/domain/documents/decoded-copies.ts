@@ -43,6 +43,15 @@ export interface DecodedCopies {
    * (its debounce), and would otherwise make the next sync decode afresh.
    */
   adopt(noteId: string, doc: Y.Doc, mark: StoredStateMark, release: () => void): void;
+  /**
+   * The kept copy brought up to `state`, taken out for a compaction from the database to fold
+   * instead of decoding the note again: the caller hands it back (`adopt`, with the mark of what
+   * it wrote) or destroys it and gives its cost back (`release`). Undefined when no copy
+   * holds `state`'s stored part. Throws LogEntryTooCostly as a load does.
+   */
+  checkOut(noteId: string, state: StoredDocumentState): { doc: Y.Doc; release: () => void } | undefined;
+  /** How many times a kept copy was used instead of decoding (a counter tests read). */
+  readonly reuses: number;
   /** How many times a note's state was decoded afresh (a counter tests and metrics read). */
   readonly decodes: number;
   /** The copies held now. */
@@ -69,6 +78,7 @@ export function createDecodedCopies(
   /** In use order, oldest first. A copy being used is taken out, so pressure meanwhile cannot drop it. */
   const copies = new Map<string, Copy>();
   let decodes = 0;
+  let reuses = 0;
 
   const destroy = (copy: Copy) => {
     if (copy.timer) clearTimeout(copy.timer);
@@ -119,6 +129,21 @@ export function createDecodedCopies(
     return true;
   }
 
+  /** The kept copy, taken out and brought up to `state`; undefined when there is none that can be. */
+  function checkOut(noteId: string, state: StoredDocumentState): Copy | undefined {
+    const copy = takeCurrent(noteId, state);
+    if (!copy) return undefined;
+    try {
+      if (!catchUp(copy, state)) return undefined;
+    } catch (error) {
+      // A log entry too costly (or unreadable by the check): nothing kept of a half-applied copy.
+      destroy(copy);
+      throw error;
+    }
+    reuses += 1;
+    return copy;
+  }
+
   function decode(state: StoredDocumentState): Copy {
     const release = takeDecodeCost(storedStateCost(state), ledger);
     const doc = new Y.Doc();
@@ -156,15 +181,7 @@ export function createDecodedCopies(
 
   return {
     use<T>(noteId: string, state: StoredDocumentState, use: (doc: Y.Doc) => T): T {
-      let copy = takeCurrent(noteId, state);
-      try {
-        if (copy && !catchUp(copy, state)) copy = undefined;
-      } catch (error) {
-        // A log entry too costly (or unreadable by the check): nothing kept of a half-applied copy.
-        if (copy) destroy(copy);
-        throw error;
-      }
-      const current = copy ?? decode(state);
+      const current = checkOut(noteId, state) ?? decode(state);
       try {
         // The walk reads the document and changes nothing: the copy stays current either way.
         return use(current.doc);
@@ -173,6 +190,10 @@ export function createDecodedCopies(
       }
     },
     holds: (noteId) => copies.has(noteId),
+    checkOut(noteId, state) {
+      const copy = checkOut(noteId, state);
+      return copy && { doc: copy.doc, release: copy.release };
+    },
     adopt(noteId, doc, mark, release) {
       const held = copies.get(noteId);
       if (held) {
@@ -184,6 +205,9 @@ export function createDecodedCopies(
     },
     get decodes() {
       return decodes;
+    },
+    get reuses() {
+      return reuses;
     },
     get size() {
       return copies.size;
