@@ -89,6 +89,9 @@ export function sendAwaitingAck(client: RawCollabClient, documentName: string, u
   return acknowledged;
 }
 
+/** The three 50 000-item updates that make `a` 150 000 items long (clients 1000–1002). */
+export const longArrayUpdates = (): Uint8Array[] => [1000, 1001, 1002].map((client) => amplifiedUpdate(50_000, client));
+
 /** The last item `sendLongArray` appends (client 1002's last): what a client appending after it names. */
 export const LONG_ARRAY_LAST = { client: 1002, clock: 49_999 };
 

@@ -17,6 +17,7 @@ import { startServerWithUsers } from '../helpers/server-with-users.ts';
 import { apiFor, ok } from '../resources/world.ts';
 import {
   amplifiedUpdate,
+  longArrayUpdates,
   heldBackUpdate,
   noOriginUpdate,
   rightOriginInUpdate,
@@ -34,8 +35,7 @@ afterAll(() => server?.destroy());
 
 const documents = () => server.server.services.documents;
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-/** The three 50 000-item updates that make `a` 150 000 items long (clients 1000–1002). */
-const LONG_ARRAY = [1000, 1001, 1002].map((client) => amplifiedUpdate(50_000, client));
+const LONG_ARRAY = longArrayUpdates();
 /** One item appended after the last of `a`: what a real client sends, nothing to walk. */
 const append = () => amplifiedUpdate(1, 5000, { client: 1002, clock: 49_999 });
 

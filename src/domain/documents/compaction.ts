@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { Db, Tx } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
 import { notes, noteUpdates } from '../../db/schema/notes.ts';
+import type { DecodedCopies } from './decoded-copies.ts';
 import { liveDocumentContent } from '../blocksuite/index.ts';
 import { updateNoteFromContent, updateNoteFromDocument } from '../notes/document-derivatives.ts';
 import { storedStateCost, takeDecodeCost } from './decode-budget.ts';
@@ -152,10 +153,11 @@ export async function compactDocument(
   mode: CompactionMode = 'fold',
   writes: StateWrites = 'in-transaction',
   defer?: DeferWork,
+  copies?: DecodedCopies,
 ): Promise<CompactionResult> {
   const fromMemory = live ? await compactLiveDocument(db, noteId, live, hooks, mode, writes, defer) : undefined;
   if (fromMemory) return fromMemory;
-  return compactFromDatabase(db, noteId, transfer, hooks, live, defer);
+  return compactFromDatabase(db, noteId, transfer, hooks, live, defer, copies);
 }
 
 async function compactFromDatabase(
@@ -165,8 +167,12 @@ async function compactFromDatabase(
   hooks: readonly CompactionHook[],
   live: LiveDocuments | undefined,
   defer: DeferWork | undefined,
+  copies: DecodedCopies | undefined,
 ): Promise<CompactionResult> {
-  const outcome = await db.transaction(async (tx) => {
+  // The decoded document, kept once committed when HTTP document sync holds a copy of the note
+  // (decoded-copies.ts): it is exactly the stored state written.
+  let handOver: { doc: Y.Doc; mark: StoredStateMark; release: () => void } | undefined;
+  const transaction = db.transaction(async (tx) => {
     const [note] = await lockNote(tx, { noteId });
     if (!note) return { result: { status: 'missing' } as const };
     const state = await loadDocumentState(tx, noteId, transfer);
@@ -175,10 +181,13 @@ async function compactFromDatabase(
     // Taken from the memory budget before the state becomes objects, held until the document is
     // dropped. When it is spent this throws: the scheduler retries later and the log keeps every
     // entry meanwhile (waiting here would hold the row lock and, on PGlite, the only connection).
-    const release = takeDecodeCost(storedStateCost(state));
-    const doc = new Y.Doc();
+    // A copy HTTP document sync keeps of the note (decoded-copies.ts) is folded instead of
+    // decoding the note again; its cost is held already.
+    const copy = copies?.checkOut(noteId, state);
+    const release = copy ? copy.release : takeDecodeCost(storedStateCost(state));
+    const doc = copy ? copy.doc : new Y.Doc();
     try {
-      const { skipped } = applyStoredState(doc, state);
+      const { skipped } = copy ? { skipped: 0 } : applyStoredState(doc, state);
       const merged = Y.encodeStateAsUpdate(doc);
       const deleted = await foldLogIntoState(
         tx,
@@ -197,17 +206,31 @@ async function compactFromDatabase(
         liveDoc && containsDocument(liveDoc, doc)
           ? { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }
           : undefined;
+      if (copy || copies?.holds(noteId))
+        handOver = { doc, mark: { rowVersion: await rowVersion(tx, noteId), docMd5: md5Hex(merged) }, release };
       return {
         result: { status: 'compacted', mergedEntries: state.log.length, skippedEntries: skipped, bytes: merged.length },
         mark: liveDoc && mark ? { doc: liveDoc, mark } : undefined,
         after: { note: owner, stored },
       } as const;
     } finally {
-      doc.destroy();
-      release();
+      if (handOver?.doc !== doc) {
+        doc.destroy();
+        release();
+      }
     }
   });
+  let outcome: Awaited<typeof transaction>;
+  try {
+    outcome = await transaction;
+  } catch (error) {
+    // Not committed: the document decoded is not the stored state.
+    handOver?.doc.destroy();
+    handOver?.release();
+    throw error;
+  }
   if ('mark' in outcome && outcome.mark) markStoredState(outcome.mark.doc, outcome.mark.mark);
+  if (handOver) copies?.adopt(noteId, handOver.doc, handOver.mark, handOver.release);
   await runAfterCommit(db, hooks, 'after' in outcome ? outcome.after : undefined, defer);
   return outcome.result;
 }

@@ -9,6 +9,7 @@ import { warmLargeDocument } from '../blocksuite/index.ts';
 import { type CompactionHook, compactDocument, type CompactionResult, stateWritesFor } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
 import { mergeWithinBudget } from './decode-budget.ts';
+import { createDecodedCopies, type DecodedCopies } from './decoded-copies.ts';
 import { LogEntryTooCostly } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
 import { keepEncodedBase } from './encoded-base.ts';
@@ -74,6 +75,8 @@ export interface DocumentService {
   requestCompaction(noteId: string): void;
   /** The live documents (the registry built with the services; served by the collaboration server). */
   readonly live: LiveDocuments;
+  /** Decoded copies of notes that are not live, reused by HTTP document sync (decoded-copies.ts). */
+  readonly decodedCopies: DecodedCopies;
   /** Runs in every compaction's transaction (version history; wired in services.ts). */
   addCompactionHook(hook: CompactionHook): void;
   /** Waits for queued appends, compacts everything outstanding, cancels timers. */
@@ -110,6 +113,7 @@ export function createDocumentService(
   });
   const liveCost = documentCostLedger();
   liveCost.resize(config.maxLiveStructs);
+  const decodedCopies = createDecodedCopies(liveCost);
   const userShares = userCostShares();
   userShares.resize(config.maxUserLiveStructs);
   const compactionHooks: CompactionHook[] = [];
@@ -129,7 +133,7 @@ export function createDocumentService(
   };
   const scheduler = createCompactionScheduler({
     compact: (noteId, mode, defer) =>
-      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine), defer),
+      compactDocument(db, noteId, transfer, compactionHooks, live, mode, stateWritesFor(engine), defer, decodedCopies),
     debounceMs: config.storeDebounceMs,
     maxDebounceMs: config.storeMaxDebounceMs,
     // On PostgreSQL two overlap one compaction's database round trips with another's decoding.
@@ -194,6 +198,7 @@ export function createDocumentService(
     storeNow: (noteId, { leaving }) => scheduler.compactNow(noteId, leaving ? 'fold' : 'store'),
     requestCompaction: (noteId) => scheduler.request(noteId),
     live,
+    decodedCopies,
     addCompactionHook(hook) {
       compactionHooks.push(hook);
     },
@@ -201,6 +206,7 @@ export function createDocumentService(
       await appender.drain();
       await scheduler.flushAll();
       scheduler.stop();
+      decodedCopies.close();
       for (const timer of idleFolds.values()) clearTimeout(timer);
       idleFolds.clear();
     },

@@ -8,7 +8,7 @@ import { DomainError, notFound, validationError } from '../errors.ts';
 import { ownedRow } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
 import { withDecodedState } from './decode-budget.ts';
-import { EMPTY_UPDATE } from './document-state.ts';
+import { EMPTY_UPDATE, LogEntryTooCostly } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
 import { admitIntegration, mayExceedIntegrationBound } from './integration-cost.ts';
 import { assertWithinDocumentLimit } from './size-limit.ts';
@@ -50,24 +50,34 @@ function updateReadable(update: Uint8Array, limits: StructLimits): boolean {
 
 /**
  * PAYLOAD_TOO_LARGE for an update Yjs would need seconds to place (integration-cost.ts), walked
- * against the document this process holds live, else against `before` (the current stored state,
- * of cost `beforeCost`) decoded within the memory budget: once logged, such an update would cost as
- * much at every compaction and load.
+ * against the document this process holds live, else against the note's stored state decoded
+ * within the memory budget (a kept copy brought up to date when there is one: decoded-copies.ts):
+ * once logged, such an update would cost as much at every compaction and load. `before`: the
+ * current state's bytes and cost, which say whether the update can walk past the bound at all.
  */
 async function admitIntegrationCost(
   documents: DocumentService,
-  documentName: string,
+  note: { id: string; blocksuite_doc_id: string },
   before: { state: Uint8Array | null; cost: number },
   update: { bytes: Uint8Array; cost: number },
 ): Promise<void> {
-  const live = await documents.live.find(documentName);
+  const live = await documents.live.find(note.blocksuite_doc_id);
   if (live) {
     admitIntegration(live, update.bytes);
     return;
   }
   // A document too small for this update to walk past the bound is not decoded (nor is an empty one).
-  if (before.state && mayExceedIntegrationBound(update.cost, before.cost))
+  if (!before.state || !mayExceedIntegrationBound(update.cost, before.cost)) return;
+  const state = await documents.loadState(note.id);
+  if (!state) return;
+  try {
+    documents.decodedCopies.use(note.id, state, (doc) => admitIntegration(doc, update.bytes));
+  } catch (error) {
+    if (!(error instanceof LogEntryTooCostly)) throw error;
+    // A logged entry a load refuses (docs/security.md, "Known gaps"): walked as before, against the
+    // merged state, rather than failing every sync of the note.
     await withDecodedState(before.state, (doc) => admitIntegration(doc, update.bytes));
+  }
 }
 
 export async function syncNoteDocument(
@@ -92,12 +102,7 @@ export async function syncNoteDocument(
     const beforeCost = before ? countUpdateCost(before) : 0;
     const cost = admitUpdateCost(request.update, beforeCost, documents.structLimits);
     assertWithinDocumentLimit(before?.length ?? 0, request.update.length, documents.maxDocumentBytes);
-    await admitIntegrationCost(
-      documents,
-      note.blocksuite_doc_id,
-      { state: before, cost: beforeCost },
-      { bytes: request.update, cost },
-    );
+    await admitIntegrationCost(documents, note, { state: before, cost: beforeCost }, { bytes: request.update, cost });
     await documents.appendUpdate(note.id, request.update, auth.sessionId);
     const applied = await documents.live.applyLogged(note.blocksuite_doc_id, request.update);
     // A live document is stored by its own debounce; otherwise the log grew with nobody to fold it.

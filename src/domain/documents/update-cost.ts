@@ -479,12 +479,19 @@ export interface LiveCostLedger extends CostAccount {
   takeWhenFits(cost: number): Promise<void>;
   /** A new `max` (MAX_LIVE_STRUCTS of the server just started); what is held stays held. */
   resize(max: number): void;
+  /**
+   * `reclaim` gives back what it holds that nobody needs (decoded copies kept for reuse,
+   * decoded-copies.ts): called, synchronously, before a `take` is refused, so such holdings are
+   * dropped first under pressure. Answers the function that unregisters it.
+   */
+  onPressure(reclaim: () => void): () => void;
 }
 
 export function createLiveCostLedger(initialMax: number): LiveCostLedger {
   let max = initialMax;
   let total = 0;
   let waiters: Array<() => void> = [];
+  const reclaimers = new Set<() => void>();
   const wake = () => {
     const woken = waiters;
     waiters = [];
@@ -498,6 +505,7 @@ export function createLiveCostLedger(initialMax: number): LiveCostLedger {
       return total;
     },
     take(cost) {
+      if (total + cost > max) for (const reclaim of [...reclaimers]) reclaim();
       if (total + cost > max) return false;
       total += cost;
       return true;
@@ -508,6 +516,10 @@ export function createLiveCostLedger(initialMax: number): LiveCostLedger {
     give(cost) {
       total = Math.max(0, total - cost);
       if (waiters.length > 0) wake();
+    },
+    onPressure(reclaim) {
+      reclaimers.add(reclaim);
+      return () => reclaimers.delete(reclaim);
     },
     async takeWhenFits(cost) {
       while (!ledger.take(cost)) {
