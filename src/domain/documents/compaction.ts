@@ -286,8 +286,8 @@ async function compactLiveDocument(
   // of the document's next versions (encoded-base.ts).
   const encoded = await encodeStateInSlices(doc, slicer);
   if (encoded.base) replaceEncodedBase(doc, encoded.base, encoded.update.length);
-  // As soon as the state is known, so that what they start (a version's deflate, on the thread
-  // pool) runs while the rest is prepared.
+  // As soon as the state is known, so that what they start (thread-pool work) runs while the rest
+  // is prepared.
   for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => encoded.update);
   const content = await reader.read(slicer);
   const docMd5 = await md5HexInSlices(encoded.update, slicer);
@@ -393,8 +393,8 @@ async function refreshFromMemory(
     });
     return encoding;
   };
-  // A version due starts here (over the base, its encoding is a copy): its deflate, on the thread
-  // pool, then runs beside the derived data's statements instead of after them.
+  // A hook asking for the state here gets it encoded now (over the base, a copy), and the same
+  // bytes later; version history asks for it only after the commit (version-store.ts).
   for (const hook of hooks) await hook.beforeTransaction?.(db, noteId, async () => (await encode()).update);
 
   let owner: { id: string; user_id: string } | undefined;

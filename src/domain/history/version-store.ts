@@ -199,23 +199,6 @@ const resolve = async <T>(value: OnDemand<T>): Promise<T> =>
   typeof value === 'function' ? (value as () => Promise<T>)() : value;
 
 /**
- * Called by compaction before its transaction opens, with the state it is about to store (or
- * would encode for a version): when a version looks due, the state is asked for and its deflate
- * starts now and runs on the thread pool beside the store's statements; `takeVersionAfterStore`,
- * after the commit, finds it done (or nearly).
- */
-export async function prepareVersionOnStore(
-  db: Db,
-  noteId: string,
-  state: () => Promise<Uint8Array>,
-  policy: VersionPolicy,
-): Promise<void> {
-  if (!policy.enabled || !(await versionDue(db, noteId, policy.intervalMinutes))) return;
-  // Awaited inside the transaction, if a version is taken at all; a failure surfaces there.
-  compressState(await state()).catch(() => {});
-}
-
-/**
  * Takes a version of the document's full state when one is due, in a transaction that holds the
  * note row's lock (`takeVersionAfterStore`), so two instances storing the same note never both
  * decide a version is due.
@@ -331,10 +314,11 @@ const lockNoteForVersion = preparedStatement<{ noteId: string }, { id: string }>
 
 /**
  * Version history's hook on every store (wired in services.ts; docs/history-and-trash.md): the
- * deflate of a version that looks due starts before the store's transaction, the version is taken
- * after it commits.
+ * whole version (is one due, the encoding a refresh makes for it, the deflate, the insert) after
+ * the store committed. Nothing of it runs before the store's transaction: a store that answers at
+ * its commit would wait for it there (the first store after loading a 10k-block document spent
+ * 20–28 ms of CPU and 30–100 ms wall in it, docs/benchmarks.md).
  */
 export const versionOnStoreHook = (policy: VersionPolicy): CompactionHook => ({
   afterCommit: (db, note, stored) => takeVersionAfterStore(db, note, stored.state, policy, stored.sessionId),
-  beforeTransaction: (db, noteId, state) => prepareVersionOnStore(db, noteId, state, policy),
 });
