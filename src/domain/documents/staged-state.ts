@@ -1,8 +1,8 @@
 // A compaction's state written before its transaction opens, on PGlite. PGlite is one session on
 // one connection, run in this thread: while a transaction is open no other statement runs, and
 // every other document's append (an acknowledgement a user waits for) queues behind it. Writing a
-// 3.3 MB state in parts took 0.8–1.3 s inside the compaction's transaction (PGlite turns each
-// part's bytes into hex and parses them back), and the other user's acknowledgement waited that
+// 3.3 MB state in parts took 0.8–1.3 s inside the compaction's transaction (PGlite's own bytea
+// codec, converting byte by byte, since replaced by pglite-bytea.ts), and the other user's acknowledgement waited that
 // long and more (docs/benchmarks.md, "stall"). Staged here instead, each part is a statement of its
 // own: an append waits for one part at most, and the transaction only puts the parts together.
 //
@@ -20,7 +20,8 @@ import type { TimeSlicer } from './time-slices.ts';
 
 /**
  * Bytes per staged part. PGlite runs a statement in this thread, so a part's statement holds both
- * the connection and the event loop: ~40–60 ms for 256 KiB (a 1 MiB part took 130–230 ms).
+ * the connection and the event loop. Sized when PGlite's own bytea codec took ~40–60 ms for 256 KiB;
+ * with Node's hex codec (pglite-bytea.ts) a part costs far less and could be larger (not measured).
  */
 export const STAGED_PART_BYTES = 256 * 1024;
 
