@@ -34,6 +34,19 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
+/** `db` whose transactions run `before` first: what a compaction does before its transaction opens. */
+function beforeEachTransaction(db: Db, before: () => void | Promise<void>): Db {
+  return new Proxy(db, {
+    get: (target, key, receiver) =>
+      key === 'transaction'
+        ? async (...args: Parameters<Db['transaction']>) => {
+            await before();
+            return target.transaction(...args);
+          }
+        : Reflect.get(target, key, receiver),
+  });
+}
+
 /** One live document per name, as the collaboration server would hold it. */
 function liveDocuments(): LiveDocuments & { docs: Map<string, Y.Doc> } {
   const docs = new Map<string, Y.Doc>();
@@ -173,15 +186,9 @@ describe('compacting a live document', () => {
     // The entries are checked before the transaction opens (on PGlite it holds the only
     // connection); these two commit after that read, just before the transaction opens.
     let opened = 0;
-    const db = new Proxy(database.db, {
-      get: (target, key, receiver) =>
-        key === 'transaction'
-          ? async (...args: Parameters<typeof target.transaction>) => {
-              opened += 1;
-              await appendUpdates(target, note.id, [late, theirs]);
-              return target.transaction(...args);
-            }
-          : Reflect.get(target, key, receiver),
+    const db = beforeEachTransaction(database.db, async () => {
+      opened += 1;
+      await appendUpdates(database.db, note.id, [late, theirs]);
     });
 
     expect(await compactDocument(db, note.id, 'binary', undefined, live)).toMatchObject({
@@ -359,14 +366,8 @@ describe('compacting a live document', () => {
     const { note, live, doc } = await setUp();
     await appendUpdates(database.db, note.id, [edit(doc, () => text(doc).insert(4, ' more'))]);
     let opened = 0;
-    const db = new Proxy(database.db, {
-      get: (target, key, receiver) =>
-        key === 'transaction'
-          ? (...args: Parameters<typeof target.transaction>) => {
-              opened += 1;
-              return target.transaction(...args);
-            }
-          : Reflect.get(target, key, receiver),
+    const db = beforeEachTransaction(database.db, () => {
+      opened += 1;
     });
     const before: Array<{ opened: number; noteId: string; state: Uint8Array }> = [];
     const inside: Uint8Array[] = [];
@@ -529,14 +530,8 @@ describe('storing a live document while it is edited (mode store)', () => {
   it('hands its hooks, before the transaction opens, the state they then get inside (asked for, not encoded otherwise)', async () => {
     const { note, live, doc, paragraph } = await setUpPage('Early', ['first']);
     let opened = 0;
-    const db = new Proxy(database.db, {
-      get: (target, key, receiver) =>
-        key === 'transaction'
-          ? (...args: Parameters<typeof target.transaction>) => {
-              opened += 1;
-              return target.transaction(...args);
-            }
-          : Reflect.get(target, key, receiver),
+    const db = beforeEachTransaction(database.db, () => {
+      opened += 1;
     });
     const before: Array<{ opened: number; noteId: string; state?: Uint8Array }> = [];
     const inside: Array<Uint8Array | undefined> = [];
