@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import { LogEntryTooCostly } from '../domain/documents/document-state.ts';
+import { LogEntryTooCostly, StateTooCostly } from '../domain/documents/document-state.ts';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
@@ -116,6 +116,8 @@ export function createApp(services: Services, modules: RouteModule[]): App {
         { note_id: domainError.noteId, log_entry: domainError.entryId, limit: domainError.limit },
         'document decode refused: a log entry is too costly to integrate',
       );
+    if (domainError instanceof StateTooCostly)
+      c.get('logger')?.warn(domainError.details as object, 'document refused: a state is too costly to integrate');
     services.metrics.errors.inc({ transport: 'http', code: domainError.code });
     return sendError(c, domainError);
   });

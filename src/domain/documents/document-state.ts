@@ -46,6 +46,40 @@ export class LogEntryTooCostly extends DomainError {
 }
 
 /**
+ * A whole state (an archive's note document, the current state a restore replays onto a version)
+ * Yjs would need more than MAX_INTEGRATION_STEPS (or MAX_PENDING_STRUCTS) to integrate into the
+ * document it goes into. DOCUMENT_TOO_COSTLY (HTTP 422), `details` naming what was refused (the
+ * note, the archive's file or the version) with the limit and its maximum.
+ */
+export class StateTooCostly extends DomainError {
+  override name = 'StateTooCostly';
+  constructor(what: string, where: Record<string, string>, cause: Pick<IntegrationTooCostly, 'limit' | 'max'>) {
+    super('DOCUMENT_TOO_COSTLY', `${what} is too costly to integrate (it passes ${cause.limit}, ${cause.max})`, {
+      ...where,
+      limit: cause.limit,
+      max: cause.max,
+    });
+  }
+}
+
+/**
+ * Refuses `update` when integrating it into `doc` passes the bound: `integrationSteps`, the check
+ * every update and every log entry is held to, run by the caller before Yjs sees the update. An
+ * update the check cannot read passes, as such a log entry does (`applyStoredState`).
+ */
+export function assertIntegrable(
+  doc: Y.Doc,
+  update: Uint8Array,
+  refusal: (cause: IntegrationTooCostly) => Error,
+): void {
+  try {
+    integrationSteps(doc, update);
+  } catch (error) {
+    if (error instanceof IntegrationTooCostly) throw refusal(error);
+  }
+}
+
+/**
  * Applies a stored state into `doc` (a fresh one or a loading Hocuspocus document): the stored
  * state first, then the log entries merged into one update. Applying a log of hundreds of small
  * entries one by one costs a Yjs transaction each: compactions held the event loop for 47-235 ms
@@ -73,11 +107,7 @@ export function applyStoredState(doc: Y.Doc, state: StoredDocumentState, origin?
     }
   }
   for (const entry of state.log) {
-    try {
-      integrationSteps(doc, entry.update);
-    } catch (error) {
-      if (error instanceof IntegrationTooCostly) throw new LogEntryTooCostly(entry.id, error);
-    }
+    assertIntegrable(doc, entry.update, (cause) => new LogEntryTooCostly(entry.id, cause));
     skipped += applyUpdatesTolerantly(doc, [entry.update], origin);
   }
   return { skipped };

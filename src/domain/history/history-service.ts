@@ -7,7 +7,7 @@ import { authSessions, noteVersions, type BlockSuiteSnapshot } from '../../db/sc
 import type { AuthContext } from '../auth/auth-context.ts';
 import { readBlockSuiteDocument } from '../blocksuite/index.ts';
 import { withDecodeCost, withDecodedState } from '../documents/decode-budget.ts';
-import { EMPTY_UPDATE } from '../documents/document-state.ts';
+import { EMPTY_UPDATE, StateTooCostly } from '../documents/document-state.ts';
 import type { DocumentService } from '../documents/document-service.ts';
 import { findOwnedNote } from '../documents/note-document-sync.ts';
 import { assertWithinDocumentLimit } from '../documents/size-limit.ts';
@@ -128,7 +128,20 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
       const current = (await documents.currentState(note, 'integrated')) ?? EMPTY_UPDATE;
       // The version becomes a document, and the current state is replayed onto it: computed before
       // anything is written, so a refusal by the memory budget (503) leaves no trace.
-      const update = await withDecodeCost(storedCost([current, target]), () => revertUpdate(current, target));
+      // The replay is held to the integration bound too (422 DOCUMENT_TOO_COSTLY, nothing written): a
+      // version need not hold what the current state was integrated onto (an archive's, an older restore's).
+      const update = await withDecodeCost(storedCost([current, target]), () =>
+        revertUpdate(
+          current,
+          target,
+          (cause) =>
+            new StateTooCostly(
+              `Restoring version ${summary.id}: the current state replayed onto it`,
+              { note_id: note.id, version_id: summary.id },
+              cause,
+            ),
+        ),
+      );
       // The state being replaced becomes a version first (whatever HISTORY says: a restore must
       // always be undoable by another restore).
       const saved = await recordVersion(

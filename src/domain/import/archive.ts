@@ -10,7 +10,11 @@ import type { Db } from '../../db/client.ts';
 import { blobs as blobRows, importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
+import * as Y from 'yjs';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
+import { withDecodeCost } from '../documents/decode-budget.ts';
+import { assertIntegrable, StateTooCostly } from '../documents/document-state.ts';
+import { storedCost } from '../documents/update-cost.ts';
 import { conflict, fieldError, payloadTooLarge, validationError } from '../errors.ts';
 import { unstorableTextFields } from '../storable-text.ts';
 import { exportFrameLordJson } from './export-service.ts';
@@ -211,6 +215,29 @@ function parseManifest(value: unknown): Manifest {
   return manifest as Manifest;
 }
 
+/**
+ * An archive's note document is stored as it is, and every load, compaction and export of the note
+ * then integrates it whole into an empty document: it is held to the bound every update and log
+ * entry is held to (docs/security.md, "Integration cost"), walked against an empty document within
+ * the memory budget. Past it: DOCUMENT_TOO_COSTLY (422) naming the note (as data.json names it)
+ * and the file, and the import writes nothing.
+ */
+async function assertArchiveStateIntegrable(exportedId: string, file: string, state: Uint8Array): Promise<void> {
+  await withDecodeCost(storedCost([state]), () => {
+    const doc = new Y.Doc();
+    try {
+      assertIntegrable(
+        doc,
+        state,
+        (cause) =>
+          new StateTooCostly(`The document of note ${exportedId} (${file})`, { note_id: exportedId, file }, cause),
+      );
+    } finally {
+      doc.destroy();
+    }
+  });
+}
+
 export interface ArchiveImportSummary extends ImportSummary {
   /** Notes whose Yjs state and snapshot came from the archive. */
   documents: number;
@@ -245,6 +272,12 @@ export async function importAccountArchive(
     throw conflict('An archive is imported into an account without notes', [
       { field: 'archive', message: 'the account already has notes' },
     ]);
+  }
+  // Every document is walked (and refused past the integration bound) before anything is written.
+  for (const [exportedId, entry] of Object.entries(manifest.notes)) {
+    const name = typeof entry === 'object' && entry !== null ? entry.state : null;
+    const state = typeof name === 'string' ? files[name] : undefined;
+    if (typeof name === 'string' && state) await assertArchiveStateIntegrable(exportedId, name, state);
   }
   // Its versions are taken below, of the documents as the archive holds them.
   const summary = await importFrameLordExport(db, userId, data, { blobs });

@@ -127,6 +127,9 @@ const importArchiveRoute = createRoute({
     401: errorResponse('UNAUTHORIZED'),
     409: errorResponse('CONFLICT: the account already has notes'),
     413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB, or unpacking to more than 256 MB'),
+    422: errorResponse(
+      "DOCUMENT_TOO_COSTLY: a note's document is too costly to integrate (details: note_id, file, limit, max); nothing is written",
+    ),
   },
 });
 

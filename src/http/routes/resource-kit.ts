@@ -64,7 +64,7 @@ export const ERRORS = {
   409: errorResponse('CONFLICT (the id exists) or SYNC_CONFLICT (If-Match names a stale version)'),
   413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB or a data URL over 10 MB decoded'),
   422: errorResponse(
-    "DOCUMENT_TOO_COSTLY: the note's log holds an entry too costly to integrate (details: note_id, log_entry, limit, max)",
+    "DOCUMENT_TOO_COSTLY: the note's log holds an entry too costly to integrate (details: note_id, log_entry, limit, max), or a restore would replay the current state onto the version past the bound (details: note_id, version_id, limit, max)",
   ),
   429: errorResponse('RATE_LIMIT_EXCEEDED: see Retry-After and X-RateLimit-*'),
 } as const;
