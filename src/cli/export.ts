@@ -49,7 +49,13 @@ await runCli(async () => {
     // Streamed to the file or stdout as it is read (docs/accounts.md): never whole in memory.
     const counts: ExportCounts = {};
     await pipeline(
-      Readable.from(exportFrameLordJson(database.db, cliBlobService(database), userId, new Date(), counts)),
+      Readable.from(
+        exportFrameLordJson(database.db, cliBlobService(database), userId, new Date(), counts, (note) =>
+          process.stderr.write(
+            `Note ${note.noteId} (${note.id} in the file) written without its whole content: its log entry ${note.logEntry} is too costly to integrate (listed in incompleteNotes; the note is unchanged on the server)\n`,
+          ),
+        ),
+      ),
       values.out ? createWriteStream(values.out) : process.stdout,
       { end: values.out !== undefined },
     );

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'SYNC_CONFLICT'
   | 'SCHEMA_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
+  // A note's stored log holds an update too costly to integrate (docs/security.md, "Integration cost").
+  | 'DOCUMENT_TOO_COSTLY'
   | 'QUOTA_EXCEEDED'
   | 'RANGE_NOT_SATISFIABLE'
   | 'RATE_LIMIT_EXCEEDED'

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { LogEntryTooCostly } from '../domain/documents/document-state.ts';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
@@ -109,6 +110,12 @@ export function createApp(services: Services, modules: RouteModule[]): App {
     }
     const { domainError, unexpected } = toDomainError(error);
     if (unexpected) c.get('logger')?.error({ err: error }, 'request failed');
+    // A stored note the request would have decoded (docs/security.md, "Integration cost").
+    if (domainError instanceof LogEntryTooCostly)
+      c.get('logger')?.warn(
+        { note_id: domainError.noteId, log_entry: domainError.entryId, limit: domainError.limit },
+        'document decode refused: a log entry is too costly to integrate',
+      );
     services.metrics.errors.inc({ transport: 'http', code: domainError.code });
     return sendError(c, domainError);
   });

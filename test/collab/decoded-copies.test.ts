@@ -4,38 +4,23 @@
 // the first thing given back under pressure.
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notes, noteUpdates } from '../../src/db/schema/index.ts';
 import { createDecodedCopies } from '../../src/domain/documents/decoded-copies.ts';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import { createLiveCostLedger, storedCost } from '../../src/domain/documents/update-cost.ts';
 import type { StoredDocumentState } from '../../src/domain/documents/update-log.ts';
-import type { RegisteredUser } from '../helpers/auth.ts';
-import { request } from '../helpers/http.ts';
-import type { TestServer } from '../helpers/server.ts';
-import { startServerWithUsers } from '../helpers/server-with-users.ts';
-import { apiFor, ok } from '../resources/world.ts';
 import { amplifiedUpdate, heldBackUpdate, longArrayUpdates } from './amplified-update.ts';
+import { storedDocumentsServer } from './stored-documents.ts';
 
-let server: TestServer;
-let user: RegisteredUser;
-
-beforeAll(async () => {
-  [server, user] = await startServerWithUsers(1);
-});
-afterAll(() => server?.destroy());
-
-const documents = () => server.server.services.documents;
+const setup = storedDocumentsServer();
+const { documents } = setup;
 const copies = () => documents().decodedCopies;
-const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const LONG_ARRAY = longArrayUpdates();
 
 /** Syncs `update` and answers the length of `a` in the whole document answered. */
 async function sync(noteId: string, update: Uint8Array): Promise<{ status: number; length: number }> {
-  const response = await request(server.url, 'POST', `/api/v1/notes/${noteId}/doc`, {
-    token: user.accessToken,
-    body: { update: base64(update), state_vector: base64(Y.encodeStateVector(new Y.Doc())) },
-  });
+  const response = await setup.sync(noteId, update);
   if (response.status !== 200) return { status: response.status, length: -1 };
   const doc = new Y.Doc();
   Y.applyUpdate(doc, Buffer.from(response.body.data.update, 'base64'));
@@ -48,11 +33,8 @@ const appendAt = (n: number) =>
 
 describe('HTTP document sync of a note that is not live', () => {
   it('decodes the stored state once and catches up with writes made in between', async () => {
-    const api = apiFor(server.url, user.accessToken);
-    const note = await ok(api.post('/notes', { title: 'Long stored array, synced repeatedly' }));
-    for (const update of LONG_ARRAY) await documents().appendUpdate(note.id, update);
-    expect(await documents().compactNow(note.id)).toBe(true);
-    expect(await documents().live.find(note.blocksuite_doc_id)).toBeUndefined();
+    const api = setup.api();
+    const note = await setup.storedLongArrayNote('Long stored array, synced repeatedly');
 
     const decodes = copies().decodes;
     expect(await sync(note.id, appendAt(0))).toEqual({ status: 200, length: 150_001 });
@@ -89,7 +71,7 @@ describe('HTTP document sync of a note that is not live', () => {
     const replaced = new Y.Doc();
     if (state) Y.applyUpdate(replaced, mergeStoredState(state));
     replaced.getArray('a').push([1]);
-    const db = server.server.services.db;
+    const db = setup.server().server.services.db;
     await db.transaction(async (tx) => {
       await tx
         .update(notes)

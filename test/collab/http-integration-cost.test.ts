@@ -5,16 +5,11 @@
 // load). An ordinary update to the same documents still goes through.
 import { and, eq, gt, max } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { noteUpdates } from '../../src/db/schema/index.ts';
 import { mergeStoredState } from '../../src/domain/documents/document-state.ts';
 import { MAX_INTEGRATION_STEPS } from '../../src/domain/documents/integration-cost.ts';
-import type { RegisteredUser } from '../helpers/auth.ts';
 import { rawCollabClient } from '../helpers/collab.ts';
-import { request } from '../helpers/http.ts';
-import type { TestServer } from '../helpers/server.ts';
-import { startServerWithUsers } from '../helpers/server-with-users.ts';
-import { apiFor, ok } from '../resources/world.ts';
 import {
   amplifiedUpdate,
   longArrayUpdates,
@@ -24,33 +19,29 @@ import {
   sendAwaitingAck,
 } from './amplified-update.ts';
 import { noteOf } from './fixtures.ts';
+import { storedDocumentsServer } from './stored-documents.ts';
 
-let server: TestServer;
-let user: RegisteredUser;
-
-beforeAll(async () => {
-  [server, user] = await startServerWithUsers(1);
-});
-afterAll(() => server?.destroy());
-
-const documents = () => server.server.services.documents;
-const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const setup = storedDocumentsServer();
+const { documents, sync } = setup;
+const db = () => setup.server().server.services.db;
 const LONG_ARRAY = longArrayUpdates();
 /** One item appended after the last of `a`: what a real client sends, nothing to walk. */
 const append = () => amplifiedUpdate(1, 5000, { client: 1002, clock: 49_999 });
 
 const logEntries = async (noteId: string) =>
-  (await server.server.services.db.select().from(noteUpdates).where(eq(noteUpdates.note_id, noteId))).length;
+  (await db().select().from(noteUpdates).where(eq(noteUpdates.note_id, noteId))).length;
 
 /** The newest log row id of any note: rows appended later have larger ids (a compaction only deletes). */
 async function newestLogId(): Promise<number> {
-  const [row] = await server.server.services.db.select({ id: max(noteUpdates.id) }).from(noteUpdates);
+  const [row] = await db()
+    .select({ id: max(noteUpdates.id) })
+    .from(noteUpdates);
   return row?.id ?? 0;
 }
 
 const appendedSince = async (noteId: string, id: number) =>
   (
-    await server.server.services.db
+    await db()
       .select()
       .from(noteUpdates)
       .where(and(eq(noteUpdates.note_id, noteId), gt(noteUpdates.id, id)))
@@ -63,12 +54,6 @@ async function durableLength(noteId: string): Promise<number> {
   if (state) Y.applyUpdate(doc, mergeStoredState(state));
   return doc.getArray('a').length;
 }
-
-const sync = (noteId: string, update: Uint8Array) =>
-  request(server.url, 'POST', `/api/v1/notes/${noteId}/doc`, {
-    token: user.accessToken,
-    body: { update: base64(update), state_vector: base64(Y.encodeStateVector(new Y.Doc())) },
-  });
 
 /** Sends the crafted update (20 items, 107 bytes) and expects 413 quickly, with nothing logged. */
 async function expectRefused(noteId: string, crafted = noOriginUpdate(20)): Promise<void> {
@@ -89,13 +74,9 @@ async function expectRefused(noteId: string, crafted = noOriginUpdate(20)): Prom
 
 describe('integration cost on HTTP document sync', () => {
   it('refuses the crafted update against a stored document that is not live, and logs nothing', async () => {
-    const api = apiFor(server.url, user.accessToken);
-    const note = await ok(api.post('/notes', { title: 'Long stored array' }));
-    for (const update of LONG_ARRAY) await documents().appendUpdate(note.id, update);
     // Folded into the stored state: the document is in the database only.
-    expect(await documents().compactNow(note.id)).toBe(true);
+    const note = await setup.storedLongArrayNote('Long stored array');
     expect(await logEntries(note.id)).toBe(0);
-    expect(await documents().live.find(note.blocksuite_doc_id)).toBeUndefined();
 
     await expectRefused(note.id);
     expect(await logEntries(note.id)).toBe(0);
@@ -110,10 +91,7 @@ describe('integration cost on HTTP document sync', () => {
   }, 120_000);
 
   it('refuses the update that would release held-back items, and one naming its own right origin', async () => {
-    const api = apiFor(server.url, user.accessToken);
-    const note = await ok(api.post('/notes', { title: 'Long stored array, held back' }));
-    for (const update of LONG_ARRAY) await documents().appendUpdate(note.id, update);
-    expect(await documents().compactNow(note.id)).toBe(true);
+    const note = await setup.storedLongArrayNote('Long stored array, held back');
     // 20 items waiting for client 8 000 000's first item: logged, nothing to place.
     const held = await sync(note.id, heldBackUpdate(20, 8_000_000));
     expect(held.status, JSON.stringify(held.body.error)).toBe(200);
@@ -128,11 +106,11 @@ describe('integration cost on HTTP document sync', () => {
 
   it('refuses it against the live document, which carries on unchanged and takes an ordinary sync', async () => {
     const name = 'http-integration-cost-live';
-    const holder = await rawCollabClient(server.collabUrl);
+    const holder = await rawCollabClient(setup.server().collabUrl);
     try {
-      expect(await holder.authenticate(name, user.accessToken)).toBe('authenticated');
+      expect(await holder.authenticate(name, setup.user().accessToken)).toBe('authenticated');
       for (const update of LONG_ARRAY) expect(await sendAwaitingAck(holder, name, update)).toBe(true);
-      const note = await noteOf(server, name);
+      const note = await noteOf(setup.server(), name);
       const live = await documents().live.find(name);
       expect(live?.getArray('a').length).toBe(150_000);
 

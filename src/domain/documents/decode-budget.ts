@@ -6,7 +6,7 @@
 // taken before anything is decoded and given back once the decoded objects are dropped.
 import * as Y from 'yjs';
 import { type LiveCostLedger, documentCostLedger, liveBudgetExhausted, storedCost } from './update-cost.ts';
-import { mergeStoredState, stateUpdates } from './document-state.ts';
+import { applyStoredState, LogEntryTooCostly, mergeStoredState, stateUpdates } from './document-state.ts';
 import type { StoredDocumentState } from './update-log.ts';
 
 /**
@@ -69,19 +69,60 @@ export async function mergeWithinBudget(state: StoredDocumentState, mode: Decode
 
 /**
  * `use` on a document decoded from `state` (one update, such as `mergeWithinBudget` answers), its
- * cost held in the ledger for as long as the document exists; the document is dropped after.
+ * cost held in the ledger for as long as the document exists; the document is dropped after. For a
+ * note's stored state and log use `withDecodedNote`: a merged state is integrated unchecked.
  */
 export function withDecodedState<T>(
   state: Uint8Array,
   use: (doc: Y.Doc) => T,
   mode: DecodeMode = 'refuse',
 ): Promise<T> {
+  return withDecodedDocument(storedCost([state]), (doc) => Y.applyUpdate(doc, state), use, mode);
+}
+
+/**
+ * `use` on the note's document decoded from its stored state and log within the integration bound
+ * (`applyStoredState`, the check a load applies) and the memory budget, dropped after. A log entry
+ * past the bound throws LogEntryTooCostly naming the note (DOCUMENT_TOO_COSTLY: HTTP 422), unless
+ * `refused` is given: it is then called with the document as replayed before that entry (the
+ * stored state and every earlier entry) instead. Nothing is integrated unbounded, nothing dropped.
+ */
+export function withDecodedNote<T>(
+  noteId: string,
+  state: StoredDocumentState,
+  use: (doc: Y.Doc) => T,
+  mode: DecodeMode = 'refuse',
+  refused?: (doc: Y.Doc, error: LogEntryTooCostly) => T,
+): Promise<T> {
+  let refusal: LogEntryTooCostly | undefined;
+  return withDecodedDocument(
+    storedStateCost(state),
+    (doc) => {
+      try {
+        applyStoredState(doc, state);
+      } catch (error) {
+        if (!(error instanceof LogEntryTooCostly)) throw error;
+        refusal = error.forNote(noteId);
+        if (!refused) throw refusal;
+      }
+    },
+    (doc) => (refusal && refused ? refused(doc, refusal) : use(doc)),
+    mode,
+  );
+}
+
+function withDecodedDocument<T>(
+  cost: number,
+  decode: (doc: Y.Doc) => void,
+  use: (doc: Y.Doc) => T,
+  mode: DecodeMode,
+): Promise<T> {
   return withDecodeCost(
-    storedCost([state]),
+    cost,
     () => {
       const doc = new Y.Doc();
       try {
-        Y.applyUpdate(doc, state);
+        decode(doc);
         return use(doc);
       } finally {
         doc.destroy();

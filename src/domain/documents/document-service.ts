@@ -8,7 +8,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { warmLargeDocument } from '../blocksuite/index.ts';
 import { type CompactionHook, compactDocument, type CompactionResult, stateWritesFor } from './compaction.ts';
 import { createCompactionScheduler, type CompactionScheduler } from './compaction-scheduler.ts';
-import { mergeWithinBudget } from './decode-budget.ts';
+import { mergeWithinBudget, withDecodedNote } from './decode-budget.ts';
 import { createDecodedCopies, type DecodedCopies } from './decoded-copies.ts';
 import { LogEntryTooCostly } from './document-state.ts';
 import type { LiveDocuments } from './live-documents.ts';
@@ -53,9 +53,12 @@ export interface DocumentService {
   /**
    * The note's full current state, holding every acknowledged edit: the live document when it is
    * loaded, else the stored state merged with the log tail (within the memory budget:
-   * SERVICE_UNAVAILABLE when it is spent). Null when the note has no document yet.
+   * SERVICE_UNAVAILABLE when it is spent). Null when the note has no document yet. `integrated`:
+   * a log is replayed onto the stored state within the integration bound, as a load does, and the
+   * document encoded (LogEntryTooCostly, DOCUMENT_TOO_COSTLY, for an entry past it), for a caller
+   * that decodes the answer; a merge integrates nothing, but a decode of a merge would, unchecked.
    */
-  currentState(note: NoteDocumentRef): Promise<Uint8Array | null>;
+  currentState(note: NoteDocumentRef, form?: 'merged' | 'integrated'): Promise<Uint8Array | null>;
   /**
    * Records that `doc`, a document being loaded, now holds `state` (read by `loadState`): its
    * compactions may then start from memory (compaction.ts). A large document's blocks are then
@@ -187,12 +190,13 @@ export function createDocumentService(
       if (state.stored !== null) keepEncodedBase(doc, state.stored, timeSlicer());
       void warmLargeDocument(doc, timeSlicer());
     },
-    async currentState(note) {
+    async currentState(note, form = 'merged') {
       const doc = await live.find(note.blocksuite_doc_id);
       if (doc) return Y.encodeStateAsUpdate(doc);
       const state = await readState(note.id);
       if (!state || (state.stored === null && state.log.length === 0)) return null;
-      return mergeWithinBudget(state);
+      if (form === 'merged' || state.log.length === 0) return mergeWithinBudget(state);
+      return withDecodedNote(note.id, state, (decoded) => Y.encodeStateAsUpdate(decoded));
     },
     compactNow: (noteId) => scheduler.compactNow(noteId),
     storeNow: (noteId, { leaving }) => scheduler.compactNow(noteId, leaving ? 'fold' : 'store'),

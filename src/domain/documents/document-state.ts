@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { DomainError } from '../errors.ts';
 import { IntegrationTooCostly, integrationSteps } from './integration-cost.ts';
 import { applyUpdatesTolerantly } from './yjs-bytes.ts';
 import type { StoredDocumentState } from './update-log.ts';
@@ -14,18 +15,33 @@ export function stateUpdates(state: StoredDocumentState): Uint8Array[] {
 
 /**
  * A log entry Yjs would need more than MAX_INTEGRATION_STEPS (or MAX_PENDING_STRUCTS) to integrate
- * into the document replayed up to it: the load is refused rather than run unbounded or the entry
+ * into the document replayed up to it: the decode is refused rather than run unbounded or the entry
  * dropped (it may be an acknowledged edit). Entries logged before the check existed, or the two
  * halves of a crafted pair each checked by another instance (docs/security.md, "Integration cost").
+ * DOCUMENT_TOO_COSTLY (HTTP 422) with `details: {note_id?, log_entry, limit, max}`; the socket
+ * closes with 4413 `Document too costly to integrate`.
  */
-export class LogEntryTooCostly extends Error {
+export class LogEntryTooCostly extends DomainError {
   override name = 'LogEntryTooCostly';
   readonly entryId: number;
   readonly limit: IntegrationTooCostly['limit'];
-  constructor(entryId: number, cause: IntegrationTooCostly) {
-    super(`log entry ${entryId}: ${cause.message}`);
+  readonly max: number;
+  readonly noteId: string | undefined;
+  constructor(entryId: number, cause: Pick<IntegrationTooCostly, 'limit' | 'max'>, noteId?: string) {
+    super(
+      'DOCUMENT_TOO_COSTLY',
+      `The note's update log holds an entry too costly to integrate (log entry ${entryId} passes ${cause.limit}, ${cause.max}); the entry is kept and the note cannot be decoded`,
+      { ...(noteId === undefined ? {} : { note_id: noteId }), log_entry: entryId, limit: cause.limit, max: cause.max },
+    );
     this.entryId = entryId;
     this.limit = cause.limit;
+    this.max = cause.max;
+    this.noteId = noteId;
+  }
+
+  /** The same refusal, naming the note whose log holds the entry. */
+  forNote(noteId: string): LogEntryTooCostly {
+    return new LogEntryTooCostly(this.entryId, this, noteId);
   }
 }
 

@@ -7,7 +7,6 @@ import type { AuthContext } from '../auth/auth-context.ts';
 import { DomainError, notFound, validationError } from '../errors.ts';
 import { ownedRow } from '../ownership.ts';
 import { isUuid } from '../uuid.ts';
-import { withDecodedState } from './decode-budget.ts';
 import { EMPTY_UPDATE, LogEntryTooCostly } from './document-state.ts';
 import type { DocumentService } from './document-service.ts';
 import { admitIntegration, mayExceedIntegrationBound } from './integration-cost.ts';
@@ -52,7 +51,8 @@ function updateReadable(update: Uint8Array, limits: StructLimits): boolean {
  * PAYLOAD_TOO_LARGE for an update Yjs would need seconds to place (integration-cost.ts), walked
  * against the document this process holds live, else against the note's stored state decoded
  * within the memory budget (a kept copy brought up to date when there is one: decoded-copies.ts):
- * once logged, such an update would cost as much at every compaction and load. `before`: the
+ * once logged, such an update would cost as much at every compaction and load. A note whose log
+ * holds an entry too costly to integrate is refused with DOCUMENT_TOO_COSTLY (LogEntryTooCostly). `before`: the
  * current state's bytes and cost, which say whether the update can walk past the bound at all.
  */
 async function admitIntegrationCost(
@@ -73,10 +73,9 @@ async function admitIntegrationCost(
   try {
     documents.decodedCopies.use(note.id, state, (doc) => admitIntegration(doc, update.bytes));
   } catch (error) {
-    if (!(error instanceof LogEntryTooCostly)) throw error;
-    // A logged entry a load refuses (docs/security.md, "Known gaps"): walked as before, against the
-    // merged state, rather than failing every sync of the note.
-    await withDecodedState(before.state, (doc) => admitIntegration(doc, update.bytes));
+    // A logged entry a load refuses: the note cannot be decoded within the bound, so the update
+    // cannot be walked against it (DOCUMENT_TOO_COSTLY, 422; the merged state is never integrated).
+    throw error instanceof LogEntryTooCostly ? error.forNote(note.id) : error;
   }
 }
 

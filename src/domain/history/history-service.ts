@@ -123,7 +123,9 @@ export function createHistoryService(db: Db, documents: DocumentService, policy:
     async restore(auth, noteId, versionId) {
       const { note, summary, stored } = await ownedVersion(auth, noteId, versionId);
       const target = await decompressState(stored, documents.maxDocumentBytes);
-      const current = (await documents.currentState(note)) ?? EMPTY_UPDATE;
+      // Integrated within the bound as a load would (DOCUMENT_TOO_COSTLY, 422, for a note whose log
+      // holds an entry past it): it is replayed onto the version below and kept as a version.
+      const current = (await documents.currentState(note, 'integrated')) ?? EMPTY_UPDATE;
       // The version becomes a document, and the current state is replayed onto it: computed before
       // anything is written, so a refusal by the memory budget (503) leaves no trace.
       const update = await withDecodeCost(storedCost([current, target]), () => revertUpdate(current, target));

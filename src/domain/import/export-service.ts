@@ -10,7 +10,7 @@
 // images are encoded from the blob store chunk by chunk.
 import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import {
   contacts,
@@ -33,9 +33,9 @@ import {
 import { readBlockSuiteDocument } from '../blocksuite/read-document.ts';
 import type { BlobService, FoundBlob } from '../blobs/blob-service.ts';
 import { isDomainError, notFound } from '../errors.ts';
-import { loadCurrentDocumentStates } from '../documents/current-document.ts';
-import { withDecodeCost } from '../documents/decode-budget.ts';
-import { storedCost } from '../documents/update-cost.ts';
+import { withDecodedNote } from '../documents/decode-budget.ts';
+import { stateUpdates } from '../documents/document-state.ts';
+import { loadDocumentStates } from '../documents/update-log.ts';
 import { allResourceEntities } from '../resources/operations.ts';
 import { resourceFor } from '../resources/registry.ts';
 import { childIdFromSourceId, loadSourceIds, type MappedStore } from './id-map.ts';
@@ -117,11 +117,8 @@ interface DocumentBlob {
  * A note's content as plain-text lines, one per block of its document (empty ones included), and
  * its image and attachment blocks, which export writes back as the note's `attachments`.
  */
-export function documentContent(state: Uint8Array | null): { lines: string; blobs: DocumentBlob[] } {
-  if (!state) return { lines: '', blobs: [] };
-  const doc = new Y.Doc();
+export function documentContent(doc: Y.Doc): { lines: string; blobs: DocumentBlob[] } {
   try {
-    Y.applyUpdate(doc, state);
     const content = readBlockSuiteDocument(doc);
     const blocks = doc.getMap<Y.Map<unknown>>('blocks');
     const names = new Map<string, string>();
@@ -140,9 +137,21 @@ export function documentContent(state: Uint8Array | null): { lines: string; blob
     };
   } catch {
     return { lines: '', blobs: [] };
-  } finally {
-    doc.destroy();
   }
+}
+
+/**
+ * A note whose document holds a log entry too costly to integrate (docs/security.md, "Integration
+ * cost"): exported with its record and the content of its document before that entry, and listed
+ * in the file's `incompleteNotes`; the database keeps the entry (the archive export carries it).
+ */
+export interface IncompleteNote {
+  /** The note's id in the file. */
+  id: string;
+  /** The note's id on the server. */
+  noteId: string;
+  /** The log entry refused. */
+  logEntry: number;
 }
 
 /**
@@ -197,6 +206,8 @@ interface ExportScope {
   appId(store: MappedStore, id: string): string;
   /** Contact Zero under the app's constant id, other contacts by their app id. */
   contactId(id: string): string;
+  /** A note written without its whole content. */
+  incomplete(note: IncompleteNote): void;
 }
 
 /** The caller's entities of a type through the resource layer, typed as its definition presents them. */
@@ -216,7 +227,8 @@ export type ExportCounts = Record<string, number>;
 
 /**
  * The export file as JSON text, piece by piece, produced as the consumer reads (an HTTP answer, a
- * file, a zip entry): concatenated, the pieces are the file.
+ * file, a zip entry): concatenated, the pieces are the file. `onIncomplete` is told of each note
+ * written without its whole content (`IncompleteNote`) as it is written: the caller logs it.
  */
 export async function* exportFrameLordJson(
   db: Db,
@@ -224,8 +236,9 @@ export async function* exportFrameLordJson(
   userId: string,
   now = new Date(),
   counts: ExportCounts = {},
+  onIncomplete: (note: IncompleteNote) => void = () => {},
 ): AsyncGenerator<string> {
-  const { notes: noteCount, ...file } = await exportRecords(db, blobs, userId, now);
+  const { notes: noteCount, ...file } = await exportRecords(db, blobs, userId, now, onIncomplete);
   const fields: StreamedRecord = {};
   for (const [store, value] of Object.entries(file)) {
     if (Array.isArray(value)) counts[store] = value.length;
@@ -235,7 +248,13 @@ export async function* exportFrameLordJson(
   yield* joinedPieces(jsonRecord(fields));
 }
 
-async function exportRecords(db: Db, blobs: BlobService, userId: string, now: Date) {
+async function exportRecords(
+  db: Db,
+  blobs: BlobService,
+  userId: string,
+  now: Date,
+  onIncomplete: (note: IncompleteNote) => void,
+) {
   const [contactZero] = await db
     .select({ id: contacts.id })
     .from(contacts)
@@ -243,12 +262,17 @@ async function exportRecords(db: Db, blobs: BlobService, userId: string, now: Da
   if (!contactZero) throw notFound('User');
   const sourceIds = await loadSourceIds(db, userId);
   const appId = (store: MappedStore, id: string) => sourceIds.get(store)?.get(id) ?? id;
+  const incomplete: IncompleteNote[] = [];
   const scope: ExportScope = {
     db,
     blobs,
     userId,
     appId,
     contactId: (id) => (id === contactZero.id ? CONTACT_ZERO_SOURCE_ID : appId('contacts', id)),
+    incomplete(note) {
+      incomplete.push(note);
+      onIncomplete(note);
+    },
   };
   const folders = await exportFolders(scope);
   const groups = await exportGroups(scope);
@@ -259,6 +283,10 @@ async function exportRecords(db: Db, blobs: BlobService, userId: string, now: Da
     exportedAt: now.toISOString(),
     framelord_contacts: await exportContacts(scope),
     framelord_notes: recordArray(notes.records),
+    // Written after the notes, once they are: each note written without its whole content.
+    incompleteNotes: new JsonStream(async function* () {
+      yield JSON.stringify(incomplete.map(({ id, logEntry }) => ({ id, logEntry })));
+    }),
     notes: notes.count,
     framelord_tasks: await exportTasks(scope),
     interactions: await exportInteractions(scope),
@@ -350,15 +378,23 @@ async function exportNotes(scope: ExportScope, folderId: (id: string | null) => 
   const records = async function* (): AsyncGenerator<StreamedRecord> {
     for (let start = 0; start < rows.length; start += DOCUMENT_BATCH) {
       const batch = rows.slice(start, start + DOCUMENT_BATCH);
-      // The answer is already streaming: a spent memory budget is waited out, not refused.
-      const states = await loadCurrentDocumentStates(
+      const states = await loadDocumentStates(
         scope.db,
         batch.map(({ row }) => row.id),
-        'wait',
+        'base64',
       );
       for (const { row, id, createdAt } of batch) {
-        const state = states.get(row.id) ?? null;
-        const document = await withDecodeCost(state ? storedCost([state]) : 0, () => documentContent(state), 'wait');
+        const state = states.get(row.id);
+        // Decoded within the integration bound, as a load does; the answer is already streaming:
+        // a spent memory budget is waited out, not refused, and a note refused by the bound is
+        // written with what its document holds before the refused entry.
+        const document =
+          state && stateUpdates(state).length > 0
+            ? await withDecodedNote(row.id, state, documentContent, 'wait', (doc, refused) => {
+                scope.incomplete({ id, noteId: row.id, logEntry: refused.entryId });
+                return documentContent(doc);
+              })
+            : { lines: '', blobs: [] };
         states.delete(row.id);
         yield {
           id,

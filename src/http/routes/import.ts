@@ -79,7 +79,9 @@ const exportRoute = createRoute({
   summary: 'Export your data in the FrameLord browser-app format',
   description:
     'The answer is the file itself (not wrapped in `data`), so it can be saved and posted back to /api/v1/import unchanged. ' +
-    'Streamed as it is read: attachments and documents are never all in memory at once.',
+    'Streamed as it is read: attachments and documents are never all in memory at once. `incompleteNotes` lists ' +
+    '(`[{id, logEntry}]`) each note written with the content of its document before a log entry too costly to ' +
+    'integrate (docs/security.md, "Integration cost"); the archive export carries those entries.',
   security: SECURITY,
   responses: {
     200: json(ExportFile, 'The export file'),
@@ -212,7 +214,16 @@ export function registerImportRoutes(app: App, services: Services): void {
   app.get(exportRoute.path, async (c) =>
     streamedAnswer(
       c,
-      utf8(exportFrameLordJson(services.db, services.blobs, caller(c).userId)),
+      utf8(
+        exportFrameLordJson(services.db, services.blobs, caller(c).userId, new Date(), {}, (note) =>
+          c
+            .get('logger')
+            ?.warn(
+              { note_id: note.noteId, log_entry: note.logEntry },
+              'export: note written without its whole content, a log entry is too costly to integrate',
+            ),
+        ),
+      ),
       {
         'Content-Type': 'application/json',
         'Content-Disposition': `attachment; filename="framelord-export-${today()}.json"`,

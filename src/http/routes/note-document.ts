@@ -4,7 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { syncNoteDocument } from '../../domain/documents/note-document-sync.ts';
 import type { Services } from '../../services.ts';
 import type { App } from '../app.ts';
-import { caller, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
+import { caller, ERRORS, errorResponse, jsonBody, jsonContent as json, SECURITY } from './resource-kit.ts';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -54,6 +54,7 @@ const documentSyncRoute = createRoute({
       'PAYLOAD_TOO_LARGE: the document would exceed MAX_DOCUMENT_BYTES or MAX_DOCUMENT_STRUCTS, the update MAX_UPDATE_STRUCTS, ' +
         'or placing its items would walk more than MAX_INTEGRATION_STEPS items of the document',
     ),
+    422: ERRORS[422],
   },
 });
 

@@ -136,7 +136,7 @@ export function registerNoteHistoryRoutes(app: App, services: Services): void {
       request: { params: VersionParams },
       responses: {
         200: json(RestoreAnswer, 'Restored'),
-        ...pickErrors(401, 404, 413, 429),
+        ...pickErrors(401, 404, 413, 422, 429),
       },
     }),
     async (c) => {

@@ -63,6 +63,9 @@ export const ERRORS = {
   404: errorResponse('NOT_FOUND: no such id among your rows'),
   409: errorResponse('CONFLICT (the id exists) or SYNC_CONFLICT (If-Match names a stale version)'),
   413: errorResponse('PAYLOAD_TOO_LARGE: body over 15 MB or a data URL over 10 MB decoded'),
+  422: errorResponse(
+    "DOCUMENT_TOO_COSTLY: the note's log holds an entry too costly to integrate (details: note_id, log_entry, limit, max)",
+  ),
   429: errorResponse('RATE_LIMIT_EXCEEDED: see Retry-After and X-RateLimit-*'),
 } as const;
 
