@@ -271,6 +271,7 @@ export function printLargeDocsBench(rows: LargeDocsRow[], engine: string): void 
       'store ms (median)': Math.round(median(row.storeMs)),
       'store ms (all)': row.storeMs.map((ms) => Math.round(ms)).join(' '),
       'store main-thread CPU ms (median)': Math.round(median(row.storeCpuMs)),
+      'store main-thread CPU ms (all)': row.storeCpuMs.map((ms) => Math.round(ms)).join(' '),
       'loop delay max ms (all)': row.loopMaxMs.map((ms) => Math.round(ms)).join(' '),
       'CPU of one loop turn max ms (all)': row.turnCpuMaxMs.map((ms) => Math.round(ms)).join(' '),
       'other doc: edits, ack max ms': `${row.busyEdits}, ${Math.round(row.busyAckMaxMs)}`,

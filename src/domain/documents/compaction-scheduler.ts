@@ -3,7 +3,7 @@
 // a document can be unloaded after one; since compaction needs nothing from memory (it starts from
 // the live document when there is one, from the stored state + log otherwise), a retry can run
 // long after the document is gone.
-import type { CompactionMode, CompactionResult, DeferWork } from './compaction.ts';
+import type { CompactionMode, CompactionResult, DeferWork, YieldToRuns } from './compaction.ts';
 
 export interface CompactionSchedulerOptions {
   /** A run hands its after-commit work (a version) to `defer` (compaction.ts). */
@@ -23,6 +23,11 @@ export interface CompactionSchedulerOptions {
   onFailed?: (noteId: string, error: unknown, retryInMs: number) => void;
   /** A run's after-commit work failed (the store itself committed: nothing is retried). */
   onAfterCommitFailed?: (noteId: string, error: unknown) => void;
+  /**
+   * The longest a run's after-commit work waits, in all, for later runs of its note
+   * (`YieldToRuns`): stores asked for back to back never hold a version off for longer.
+   */
+  maxYieldMs?: number;
 }
 
 export interface CompactionScheduler {
@@ -34,8 +39,12 @@ export interface CompactionScheduler {
    * Compacts now (after any compaction of this note already running). False when it failed; a
    * retry (which folds) is then scheduled. `mode` (compaction.ts): `fold` unless a live document's
    * store asks for `store`. A `store` answers once its transaction committed; its after-commit work
-   * (a version) runs behind it, before the note's next run, and `flushAll` waits for it. Every
-   * other run answers once that work is done too (a caller folding a note sees its version).
+   * (a version) runs behind it. That work never holds up a run of the note: it yields to every run
+   * asked for or running before each costly step (`YieldToRuns`, at most `maxYieldMs` in all), and
+   * the note's after-commit works run one after another, in the order of their runs (a version is
+   * decided only once the one before it is written). Every other run answers once the note's
+   * after-commit work up to its own is done (a caller folding a note sees its version), and
+   * `flushAll` waits for all of it.
    */
   compactNow(noteId: string, mode?: CompactionMode): Promise<boolean>;
   /** Compacts every note with uncompacted appends or a pending request/retry, once each. */
@@ -51,13 +60,22 @@ interface NoteCompaction {
   compactedGeneration: number;
   timer: NodeJS.Timeout | undefined;
   firstRequestedAt: number | undefined;
+  /** The note's runs, each chained after the one before, to its commit. */
   running: Promise<boolean> | undefined;
+  /** Runs asked for and not yet committed (or failed). */
+  inFlight: number;
+  /** The note's after-commit works, each chained after the one before. */
+  afterCommit: Promise<void> | undefined;
   failures: number;
 }
+
+/** Default of `maxYieldMs`. */
+const MAX_YIELD_MS = 60_000;
 
 export function createCompactionScheduler(options: CompactionSchedulerOptions): CompactionScheduler {
   const retryInitialMs = options.retryInitialMs ?? 1000;
   const retryMaxMs = options.retryMaxMs ?? 60_000;
+  const maxYieldMs = options.maxYieldMs ?? MAX_YIELD_MS;
   const notes = new Map<string, NoteCompaction>();
   let stopped = false;
   const maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY;
@@ -86,6 +104,8 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
         timer: undefined,
         firstRequestedAt: undefined,
         running: undefined,
+        inFlight: 0,
+        afterCommit: undefined,
         failures: 0,
       };
       notes.set(noteId, state);
@@ -94,7 +114,13 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
   };
 
   const forgetIfSettled = (noteId: string, state: NoteCompaction) => {
-    if (!state.timer && !state.running && state.generation === state.compactedGeneration && state.failures === 0)
+    if (
+      !state.timer &&
+      !state.running &&
+      !state.afterCommit &&
+      state.generation === state.compactedGeneration &&
+      state.failures === 0
+    )
       notes.delete(noteId);
   };
 
@@ -115,17 +141,52 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     state.timer.unref();
   };
 
-  const runOnce = async (
-    noteId: string,
-    state: NoteCompaction,
-    mode: CompactionMode,
-    deferred: Array<Promise<unknown>>,
-  ): Promise<boolean> => {
+  /**
+   * A `YieldToRuns` for one after-commit work of the note: waits while a run of the note is asked
+   * for or running, until `maxYieldMs` of waiting in all.
+   */
+  const yieldingTo = (state: NoteCompaction): YieldToRuns => {
+    let left = maxYieldMs;
+    return async () => {
+      while (state.inFlight > 0 && state.running && left > 0) {
+        const started = performance.now();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          state.running,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, left);
+          }),
+        ]);
+        clearTimeout(timer);
+        left -= performance.now() - started;
+      }
+    };
+  };
+
+  /** Queues a run's after-commit work behind the note's earlier ones; a failure is reported, never thrown. */
+  const deferFor =
+    (noteId: string, state: NoteCompaction): DeferWork =>
+    (work) => {
+      const previous = state.afterCommit ?? Promise.resolve();
+      const done = previous
+        .then(() => work(yieldingTo(state)))
+        .then(
+          () => undefined,
+          (error: unknown) => options.onAfterCommitFailed?.(noteId, error),
+        );
+      state.afterCommit = done;
+      void done.finally(() => {
+        if (state.afterCommit === done) state.afterCommit = undefined;
+        forgetIfSettled(noteId, state);
+      });
+    };
+
+  const runOnce = async (noteId: string, state: NoteCompaction, mode: CompactionMode): Promise<boolean> => {
     await acquireSlot();
     const generation = state.generation;
     const started = performance.now();
     try {
-      const result = await options.compact(noteId, mode, (work) => deferred.push(work));
+      const result = await options.compact(noteId, mode, deferFor(noteId, state));
       state.failures = 0;
       state.compactedGeneration = Math.max(state.compactedGeneration, generation);
       options.onCompacted?.(noteId, result, (performance.now() - started) / 1000);
@@ -145,20 +206,25 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
     const state = stateOf(noteId);
     clearTimer(state);
     const previous = state.running ?? Promise.resolve(true);
-    const deferred: Array<Promise<unknown>> = [];
-    // Chained, not shared: appends may have landed while the previous run was reading.
-    const committed = previous.then(() => runOnce(noteId, state, mode, deferred));
-    const run = committed.then(async (ok) => {
-      for (const outcome of await Promise.allSettled(deferred))
-        if (outcome.status === 'rejected') options.onAfterCommitFailed?.(noteId, outcome.reason);
-      return ok;
-    });
-    state.running = run;
-    void run.finally(() => {
-      if (state.running === run) state.running = undefined;
+    state.inFlight += 1;
+    // Chained, not shared: appends may have landed while the previous run was reading. Counted
+    // out before anything awaiting it resumes (runOnce never throws).
+    const committed = previous
+      .then(() => runOnce(noteId, state, mode))
+      .finally(() => {
+        state.inFlight -= 1;
+      });
+    state.running = committed;
+    void committed.then(() => {
+      if (state.running === committed) state.running = undefined;
       forgetIfSettled(noteId, state);
     });
-    return mode === 'store' ? committed : run;
+    if (mode === 'store') return committed;
+    // The note's after-commit work queued up to this run's commit, its own included.
+    return committed.then(async (ok) => {
+      await state.afterCommit;
+      return ok;
+    });
   };
 
   return {
@@ -180,7 +246,11 @@ export function createCompactionScheduler(options: CompactionSchedulerOptions): 
       const outstanding = [...notes.entries()]
         .filter(
           ([, state]) =>
-            state.timer || state.running || state.generation !== state.compactedGeneration || state.failures > 0,
+            state.timer ||
+            state.running ||
+            state.afterCommit ||
+            state.generation !== state.compactedGeneration ||
+            state.failures > 0,
         )
         .map(([noteId]) => noteId);
       for (const noteId of outstanding) await compactNow(noteId);

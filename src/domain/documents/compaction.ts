@@ -67,9 +67,16 @@ export interface CompactionHook {
   /**
    * After the transaction committed, with the same document: work that is not the store's
    * durability (a version is history) and need not hold the row lock or the transaction open.
-   * A run given `defer` hands this work over instead of awaiting it (`compactDocument`).
+   * A run given `defer` hands this work over instead of awaiting it (`compactDocument`). `yieldToRuns`
+   * waits while another run of the note is asked for or running (the scheduler's; a no-op when the
+   * run awaits the work): awaited before each costly step, so that a store never waits for it.
    */
-  afterCommit?(db: Db, note: { id: string; user_id: string }, stored: StoredDocument): Promise<unknown>;
+  afterCommit?(
+    db: Db,
+    note: { id: string; user_id: string },
+    stored: StoredDocument,
+    yieldToRuns: YieldToRuns,
+  ): Promise<unknown>;
   /**
    * Work the hook may start before the transaction opens, given the state a run from memory is
    * about to store (a fold: encoded before it) or would encode for it (a refresh: asked for, and
@@ -102,11 +109,17 @@ function newestSession(entries: ReadonlyArray<{ id: number; session_id: string |
   return newest?.session_id ?? null;
 }
 
+/** Resolves once no other run of the note is asked for or running (or the wait's bound has passed). */
+export type YieldToRuns = () => Promise<void>;
+
 /**
  * Where a run's after-commit work goes: awaited by the run (undefined), or handed to the caller,
- * which answers at the commit and runs the work behind it (compaction-scheduler.ts).
+ * which answers at the commit and starts the work behind it (compaction-scheduler.ts), giving it
+ * the `YieldToRuns` it awaits before each costly step.
  */
-export type DeferWork = (work: Promise<unknown>) => void;
+export type DeferWork = (work: (yieldToRuns: YieldToRuns) => Promise<unknown>) => void;
+
+const noYield: YieldToRuns = async () => {};
 
 /** The hooks' after-commit work for what a run stored: awaited, or handed to `defer`. */
 async function runAfterCommit(
@@ -116,11 +129,11 @@ async function runAfterCommit(
   defer: DeferWork | undefined,
 ): Promise<void> {
   if (!after || !hooks.some((hook) => hook.afterCommit)) return;
-  const work = (async () => {
-    for (const hook of hooks) await hook.afterCommit?.(db, after.note, after.stored);
-  })();
+  const work = async (yieldToRuns: YieldToRuns) => {
+    for (const hook of hooks) await hook.afterCommit?.(db, after.note, after.stored, yieldToRuns);
+  };
   if (defer) defer(work);
-  else await work;
+  else await work(noYield);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.ts';
 import { preparedStatement } from '../../db/prepared.ts';
 import { queryRows } from '../../db/rows.ts';
 import { authSessions, notes, noteVersions } from '../../db/schema/index.ts';
-import type { CompactionHook } from '../documents/compaction.ts';
+import type { CompactionHook, YieldToRuns } from '../documents/compaction.ts';
 import { sessionColumn } from '../documents/update-log.ts';
 
 // node:zlib's asynchronous calls run on the libuv thread pool: deflating a 1 MB state never holds
@@ -80,8 +80,9 @@ const compressions = new WeakMap<Uint8Array, Promise<Uint8Array>>();
 export function compressState(state: Uint8Array): Promise<Uint8Array> {
   let compressed = compressions.get(state);
   if (!compressed) {
+    // A view of zlib's output, not a copy (5 MB for a 100k-block document's version).
     compressed = deflate(state, { level: state.length > FAST_DEFLATE_BYTES ? 1 : 6 }).then(
-      (bytes) => new Uint8Array(bytes),
+      (bytes) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     );
     compressions.set(state, compressed);
   }
@@ -286,7 +287,10 @@ export async function pruneAllVersions(db: Db, policy: VersionPolicy, batchSize 
  * transaction open for it nor (a live document's store, compaction-scheduler.ts) waits for it.
  * The state is deflated before this transaction opens (PGlite's one connection is not held while
  * the thread pool runs); the decision is taken again under the note row's lock, the one every
- * compaction takes, so two instances storing one note never both take a version.
+ * compaction takes, so two instances storing one note never both take a version. Before each
+ * costly step (the encoding, the deflate, the transaction) it yields to the note's runs asked for
+ * meanwhile (`yieldToRuns`, compaction-scheduler.ts): a store that follows at once runs first
+ * instead of waiting behind it or sharing the cores with it.
  */
 export async function takeVersionAfterStore(
   db: Db,
@@ -294,11 +298,15 @@ export async function takeVersionAfterStore(
   state: OnDemand<Uint8Array>,
   policy: VersionPolicy,
   sessionId: OnDemand<string | null> = null,
+  yieldToRuns: YieldToRuns = async () => {},
 ): Promise<NoteVersionSummary | null> {
   if (!policy.enabled || !(await versionDue(db, note.id, policy.intervalMinutes))) return null;
+  await yieldToRuns();
   const bytes = await resolve(state);
+  await yieldToRuns();
   await compressState(bytes);
   const device = await resolve(sessionId);
+  await yieldToRuns();
   return db.transaction(async (tx) => {
     const [locked] = await lockNoteForVersion(tx, { noteId: note.id });
     if (!locked) return null;
@@ -320,5 +328,6 @@ const lockNoteForVersion = preparedStatement<{ noteId: string }, { id: string }>
  * 20–28 ms of CPU and 30–100 ms wall in it, docs/benchmarks.md).
  */
 export const versionOnStoreHook = (policy: VersionPolicy): CompactionHook => ({
-  afterCommit: (db, note, stored) => takeVersionAfterStore(db, note, stored.state, policy, stored.sessionId),
+  afterCommit: (db, note, stored, yieldToRuns) =>
+    takeVersionAfterStore(db, note, stored.state, policy, stored.sessionId, yieldToRuns),
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notes, noteUpdates } from '../../../src/db/schema/index.ts';
+import { notes, noteUpdates, noteVersions } from '../../../src/db/schema/index.ts';
 import type { AuthContext } from '../../../src/domain/auth/auth-context.ts';
 import { buildBlockSuiteDocument, readBlockSuiteDocument } from '../../../src/domain/blocksuite/index.ts';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -17,12 +17,14 @@ import {
   foldThreshold,
   stateWritesFor,
 } from '../../../src/domain/documents/compaction.ts';
+import { createCompactionScheduler } from '../../../src/domain/documents/compaction-scheduler.ts';
 import { applyStoredState, mergeStoredState } from '../../../src/domain/documents/document-state.ts';
 import { KEEP_MIN_BYTES, keepEncodedBase } from '../../../src/domain/documents/encoded-base.ts';
 import type { LiveDocuments } from '../../../src/domain/documents/live-documents.ts';
 import { markStoredState, md5Hex } from '../../../src/domain/documents/stored-state-marks.ts';
 import { NO_SLICES } from '../../../src/domain/documents/time-slices.ts';
 import { appendUpdateRows, appendUpdates, loadDocumentState } from '../../../src/domain/documents/update-log.ts';
+import { decompressState, versionOnStoreHook } from '../../../src/domain/history/version-store.ts';
 import { type TestDatabase, testEngine } from '../../helpers/database.ts';
 import { databaseWithOwner, insertNote } from './fixtures.ts';
 
@@ -414,7 +416,7 @@ describe('work after the commit (a version)', () => {
       live,
       'fold',
       'in-transaction',
-      (work) => deferred.push(work),
+      (work) => deferred.push(work(async () => {})),
     );
     // The run answered with its work handed over, not done.
     expect(result).toMatchObject({ status: 'compacted' });
@@ -422,6 +424,35 @@ describe('work after the commit (a version)', () => {
     open();
     await deferred[0];
     expect(seen).toEqual([{ committed: true, handed: 1 }]);
+  });
+});
+
+describe('a store and the version of the store before it', () => {
+  it('runs a store asked while that version is pending first; the version follows it, once, with what it stored', async () => {
+    const { note, live, doc, paragraph } = await setUpPage('Versioned', ['first']);
+    const hook = versionOnStoreHook({ enabled: true, intervalMinutes: 10, retentionDays: 30, minVersions: 20 });
+    const scheduler = createCompactionScheduler({
+      compact: (noteId, mode, defer) =>
+        compactDocument(database.db, noteId, 'binary', [hook], live, mode, 'in-transaction', defer),
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+    });
+    const versions = () =>
+      database.db.select({ state: noteVersions.state }).from(noteVersions).where(eq(noteVersions.note_id, note.id));
+    await appendUpdates(database.db, note.id, [edit(doc, () => paragraph.insert(0, 'one '))]);
+    // The store answers at its commit; its version (one is due) starts behind it.
+    expect(await scheduler.compactNow(note.id, 'store')).toBe(true);
+    // The next edit's store, asked at once: it runs before that version, not behind it.
+    edit(doc, () => paragraph.insert(0, 'two '));
+    expect(await scheduler.compactNow(note.id, 'store')).toBe(true);
+    expect(await versions()).toHaveLength(0);
+    expect((await stored(note.id)).blocksuite_snapshot!.text).toContain('two one first');
+    await scheduler.flushAll();
+    // One version (the second store's finds it younger than the interval), taken after both.
+    const taken = await versions();
+    expect(taken).toHaveLength(1);
+    expect(textOfPage(await decompressState(taken[0]!.state, 1 << 20))).toContain('two one first');
+    scheduler.stop();
   });
 });
 

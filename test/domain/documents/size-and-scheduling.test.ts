@@ -113,19 +113,27 @@ describe('the compaction scheduler', () => {
     scheduler.stop();
   });
 
-  it("answers a live document's store at its commit, and runs its deferred work before the note's next run and the flush", async () => {
+  it("answers a live document's store at its commit, and lets the note's next runs go before its deferred work", async () => {
     const events: string[] = [];
     const releases: Array<() => void> = [];
+    const holds: Array<() => void> = [];
     const failed: unknown[] = [];
+    let hold = false;
+    let runs = 0;
     const scheduler = createCompactionScheduler({
       compact: async (noteId, mode, defer) => {
-        events.push(`${mode} ${noteId}`);
-        defer(
-          new Promise<void>((resolve) => releases.push(resolve)).then(() => {
-            events.push(`after ${mode} ${noteId}`);
-            if (noteId === 'bad') throw new Error('version refused');
-          }),
-        );
+        runs += 1;
+        const run = runs;
+        events.push(`${mode} ${run}`);
+        if (hold) await new Promise<void>((resolve) => holds.push(resolve));
+        // Like a version: a first step (its encoding), then a yield before the next (the deflate).
+        defer(async (yieldToRuns) => {
+          events.push(`after ${run} starts`);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          await yieldToRuns();
+          events.push(`after ${run}`);
+          if (noteId === 'bad') throw new Error('version refused');
+        });
         return { status: 'refreshed', logEntries: 1, logBytes: 1 };
       },
       debounceMs: 10_000,
@@ -134,31 +142,80 @@ describe('the compaction scheduler', () => {
     });
     // A store answers although its deferred work has not run.
     expect(await scheduler.compactNow('n', 'store')).toBe(true);
-    expect(events).toEqual(['store n']);
-    // The next run of the note waits for it, and a fold answers only once its own is done.
+    await sleep(5);
+    expect(events).toEqual(['store 1', 'after 1 starts']);
+    // The next store runs at once, not behind that work; the work yields to it until it committed.
+    hold = true;
+    const second = scheduler.compactNow('n', 'store');
+    await sleep(5);
+    expect(events).toEqual(['store 1', 'after 1 starts', 'store 2']);
+    releases.shift()?.();
+    await sleep(5);
+    expect(events).toEqual(['store 1', 'after 1 starts', 'store 2']);
+    holds.shift()?.();
+    expect(await second).toBe(true);
+    await sleep(5);
+    // The note's deferred works run one after another, in the order of their runs.
+    expect(events).toEqual(['store 1', 'after 1 starts', 'store 2', 'after 1', 'after 2 starts']);
+    // A fold runs at once too, and answers only once the deferred work up to its own is done.
+    hold = false;
     const fold = scheduler.compactNow('n', 'fold');
     let folded = false;
     void fold.then(() => (folded = true));
     await sleep(5);
-    expect(events).toEqual(['store n']);
+    expect(events.slice(5)).toEqual(['fold 3']);
     releases.shift()?.();
     await sleep(5);
-    expect(events).toEqual(['store n', 'after store n', 'fold n']);
+    expect(events.slice(5)).toEqual(['fold 3', 'after 2', 'after 3 starts']);
     expect(folded).toBe(false);
     releases.shift()?.();
     expect(await fold).toBe(true);
-    expect(events).toEqual(['store n', 'after store n', 'fold n', 'after fold n']);
+    expect(events.slice(5)).toEqual(['fold 3', 'after 2', 'after 3 starts', 'after 3']);
     // The flush at shutdown waits for a store's deferred work; a failure of it is reported, not retried.
     expect(await scheduler.compactNow('bad', 'store')).toBe(true);
     const flushed = scheduler.flushAll();
-    await sleep(5);
-    for (const release of releases.splice(0)) release();
-    await sleep(5);
-    for (const release of releases.splice(0)) release();
+    for (let i = 0; i < 4; i += 1) {
+      await sleep(5);
+      for (const release of releases.splice(0)) release();
+    }
     await flushed;
-    expect(events.slice(4)).toEqual(['store bad', 'after store bad', 'fold bad', 'after fold bad']);
+    expect(events.slice(9)).toEqual(['store 4', 'after 4 starts', 'fold 5', 'after 4', 'after 5 starts', 'after 5']);
     expect(failed).toHaveLength(2);
     expect(scheduler.pendingCount()).toBe(0);
+    scheduler.stop();
+  });
+
+  it('lets deferred work wait for later runs of its note at most maxYieldMs in all', async () => {
+    const holds: Array<() => void> = [];
+    const yielded: number[] = [];
+    let runs = 0;
+    const scheduler = createCompactionScheduler({
+      compact: async (_noteId, _mode, defer) => {
+        runs += 1;
+        if (runs === 1)
+          defer(async (yieldToRuns) => {
+            await sleep(5);
+            const started = performance.now();
+            await yieldToRuns();
+            await yieldToRuns();
+            yielded.push(performance.now() - started);
+          });
+        else await new Promise<void>((resolve) => holds.push(resolve));
+        return { status: 'refreshed', logEntries: 1, logBytes: 1 };
+      },
+      debounceMs: 10_000,
+      maxDebounceMs: 20_000,
+      maxYieldMs: 40,
+    });
+    expect(await scheduler.compactNow('n', 'store')).toBe(true);
+    // A run of the note that does not end: the work stops waiting for it after 40 ms.
+    const stuck = scheduler.compactNow('n', 'store');
+    for (let i = 0; i < 40 && yielded.length === 0; i += 1) await sleep(5);
+    expect(yielded).toHaveLength(1);
+    expect(yielded[0]).toBeGreaterThanOrEqual(30);
+    expect(yielded[0]).toBeLessThan(150);
+    holds.shift()?.();
+    expect(await stuck).toBe(true);
     scheduler.stop();
   });
 
