@@ -450,14 +450,8 @@ class Placement {
   /** The first element of a list (null: it is empty); the document's until an item goes first. */
   private firstIn(list: ListStart): string | null | undefined {
     if (this.firstOf.has(list)) return this.firstOf.get(list);
-    let item: Y.Item | null = null;
-    if (list.type !== null) {
-      if (list.key === null) item = list.type._start;
-      else {
-        item = list.type._map.get(list.key) ?? null;
-        while (item?.left) item = item.left;
-      }
-    }
+    // Lists only (not a map key's entries, see `place`): a type's first item.
+    const item = list.type?._start ?? null;
     const first = item ? `${item.id.client}:${item.id.clock}` : null;
     this.firstOf.set(list, first);
     return first;
@@ -520,8 +514,11 @@ class Placement {
           : null;
     else list = left.list;
     const rightId = struct.rightClient >= 0 ? `${struct.rightClient}:${struct.rightClock}` : null;
+    // A map key's entries are not followed (a key set again names its last entry and no right
+    // origin: the walk passes nothing anyway), which spares a record per key.
     const exact =
       list !== null &&
+      list.key === null &&
       !this.unknown.has(list) &&
       (left === null ? this.firstIn(list) : this.nextAfter(originClient, originClock)) === rightId;
     if (left !== null && !(left instanceof Y.Item)) this.placeAfterNew(struct, left, originClock, exact);
@@ -541,7 +538,7 @@ class Placement {
       if (left === null) this.firstOf.set(list, first);
       else this.nextOf.set(`${originClient}:${originClock}`, first);
       this.nextOf.set(`${struct.client}:${struct.clock + struct.length - 1}`, rightId);
-    } else if (list !== null) this.unknown.add(list);
+    } else if (list !== null && list.key === null) this.unknown.add(list);
     if (originClient >= 0) this.split(originClient, originClock, true, left);
     if (struct.rightClient >= 0) this.split(struct.rightClient, struct.rightClock, false, right);
   }
