@@ -1,8 +1,8 @@
 // What the integration bound (src/domain/documents/integration-cost.ts) answers for a note's whole
 // state walked against an empty document, as the archive import walks each document before storing
 // it (docs/security.md, "Integration cost"), beside what Yjs takes to integrate it. In-process, no
-// server. The check's count is an upper bound of Yjs's scan: a state whose history holds many items
-// inserted before one another at one spot of a list is counted far above what Yjs walks.
+// server. The check's count is an upper bound of Yjs's scan; an item whose origins are neighbours
+// (one client's own edits, in its order) counts nothing, as Yjs scans nothing for it.
 //   node --experimental-strip-types bench/probes/whole-state-walk.ts [runs=3]
 import * as Y from 'yjs';
 import { buildBlockSuiteDocument } from '../../src/domain/blocksuite/index.ts';

@@ -24,6 +24,11 @@
 //   document names a new one;
 // - a right origin that is new stops the walk where that item went, when that is known: its own
 //   walk met its right neighbour after its left one. Otherwise the walk goes on to the end.
+// But Yjs scans only when the origins are not neighbours (Item.integrate: the left origin's right
+// neighbour is not the right origin; without a left origin, the right origin is not its list's first
+// item). Where the check knows the neighbours exactly (the document's, until an item goes anywhere
+// but between two neighbours: then its list is unknown), such an item walks nothing: a device's own
+// offline edits, sent in one update, each went between two neighbours in the order Yjs applies them.
 // Items Yjs holds back (doc.store.pendingStructs) are placed when the update releases them, as Yjs
 // does: the held-back update is walked after this one, and charged to it. Held-back structs and
 // delete ranges are kept in memory and re-read by Yjs at every update (the delete ranges), so their
@@ -94,6 +99,8 @@ interface NewStruct extends ItemPlacement {
   splits: number;
   /** Without a left origin: who shares its client and right origin at its list's start (Yjs stops at them). */
   twin: string | number | null;
+  /** Placed between origins that were neighbours: Yjs scanned nothing (see `place`). */
+  exact: boolean;
 }
 
 type Resolved = Y.Item | Y.GC | NewStruct | null;
@@ -123,6 +130,7 @@ function record(p: ItemPlacement): NewStruct {
     children: null,
     twin: null,
     splits: 0,
+    exact: false,
   };
 }
 
@@ -130,19 +138,24 @@ function record(p: ItemPlacement): NewStruct {
  * The common shape, read without a record per struct: one client's items from the clock the
  * document expects, each after the one before it (typing, a paste, an append), right origins in
  * the document or none, nothing held back in the document. Yjs places each item after the first
- * right after the one before, which nothing else of the update descends from: only the first walks.
- * Answers the first item's record and the client's next clock, or null for any other shape.
+ * right after the one before, which nothing else of the update descends from: it passes at most
+ * the item the one before stopped at (one step), and nothing when the first went between
+ * neighbours (then the one before stopped at its right origin) and it names the same right origin.
+ * Answers the first item's record, the client's next clock, and the items after the first: all of
+ * them, and those naming another right origin than the first.
  */
 function chainHead(
   doc: Y.Doc,
   update: Uint8Array,
   deletes: (client: number, clock: number, length: number) => void,
-): { first: NewStruct; end: number } | null {
+): { first: NewStruct; end: number; others: number; moved: number } | null {
   if (doc.store.pendingStructs) return null;
   const present = (client: number, clock: number) => clock < Y.getState(doc.store, client);
   let first: NewStruct | null = null;
   let chain = true;
   let end = -1;
+  let others = 0;
+  let moved = 0;
   countUpdateCost(update, Number.POSITIVE_INFINITY, {
     deletes,
     placements: (p) => {
@@ -162,10 +175,14 @@ function chainHead(
         p.originClock !== end - 1
       )
         chain = false;
+      else {
+        others += 1;
+        if (p.rightClient !== first.rightClient || p.rightClock !== first.rightClock) moved += 1;
+      }
       end = p.clock + p.length;
     },
   });
-  return chain && first !== null ? { first, end } : null;
+  return chain && first !== null ? { first, end, others, moved } : null;
 }
 
 function readStructs(update: Uint8Array, deletes?: (client: number, clock: number, length: number) => void) {
@@ -210,6 +227,15 @@ class Placement {
   private readonly starts = new Map<unknown, Map<string | null, ListStart>>();
   /** Where a piece starts (`client:clock`): Yjs splits there once. */
   private readonly pieces = new Set<string>();
+  /**
+   * Neighbours known exactly (see `place`), by element (`client:clock`, one per clock, so a split
+   * changes nothing): the element after one (null: the end of its list), set where an item went
+   * between its origins; elsewhere the document's. And a list's first element.
+   */
+  private readonly nextOf = new Map<string, string | null>();
+  private readonly firstOf = new Map<ListStart, string | null>();
+  /** Lists an item went into somewhere the check does not know exactly: no neighbour there is known. */
+  private readonly unknown = new Set<ListStart>();
 
   constructor(doc: Y.Doc, max: number) {
     this.doc = doc;
@@ -220,8 +246,9 @@ class Placement {
     return this.state.get(client) ?? Y.getState(this.doc.store, client);
   }
 
-  /** The rest of a chain placed (see chainHead): nothing walked, the client's clock moves on. */
-  advance(client: number, clock: number): void {
+  /** The rest of a chain placed (see chainHead): at most `steps` walked, the client's clock moves on. */
+  advance(client: number, clock: number, steps: number): void {
+    this.count(steps);
     this.state.set(client, clock);
   }
 
@@ -399,6 +426,37 @@ class Placement {
     else this.grow(struct);
   }
 
+  /**
+   * The piece after an origin inside an item (`clock`, before its `end`): Yjs splits the item there
+   * and passes that piece, unless it was split there before (then the piece is counted as such).
+   */
+  private rest(client: number, clock: number, end: number): number {
+    return clock + 1 < end && !this.pieces.has(`${client}:${clock + 1}`) ? 1 : 0;
+  }
+
+  /** The element after `(client, clock)` in its list (null: the end), or undefined when not known. */
+  private nextAfter(client: number, clock: number): string | null | undefined {
+    const key = `${client}:${clock}`;
+    if (this.nextOf.has(key)) return this.nextOf.get(key);
+    const struct = this.resolve(client, clock);
+    if (struct === null || struct instanceof Y.GC) return undefined;
+    const first = struct instanceof Y.Item ? struct.id.clock : struct.clock;
+    if (clock < first + struct.length - 1) return `${client}:${clock + 1}`;
+    // The last clock of an item of this update: known only where it went between its origins.
+    if (!(struct instanceof Y.Item)) return undefined;
+    return struct.right ? `${struct.right.id.client}:${struct.right.id.clock}` : null;
+  }
+
+  /** The first element of a list (null: it is empty); the document's until an item goes first. */
+  private firstIn(list: ListStart): string | null | undefined {
+    if (this.firstOf.has(list)) return this.firstOf.get(list);
+    // Lists only (not a map key's entries, see `place`): a type's first item.
+    const item = list.type?._start ?? null;
+    const first = item ? `${item.id.client}:${item.id.clock}` : null;
+    this.firstOf.set(list, first);
+    return first;
+  }
+
   private count(weight: number): void {
     this.steps += weight;
     if (this.steps > this.max)
@@ -442,28 +500,57 @@ class Placement {
     // An origin collected (GC) or that Yjs cannot find (it would throw): nothing is placed.
     if (left instanceof Y.GC || right instanceof Y.GC) return;
     if ((originClient >= 0 && left === null) || (struct.rightClient >= 0 && right === null)) return;
-    if (left !== null && !(left instanceof Y.Item)) this.placeAfterNew(struct, left);
+    // Yjs scans for concurrent items only when its origins are not neighbours (Item.integrate):
+    // the left origin's right neighbour is its right origin, or, without a left origin, the right
+    // origin is its list's first item (none: the list is empty). Where the check knows the
+    // neighbours exactly, such an item walks nothing (an offline client's own edits, applied in
+    // its order: each went between two neighbours).
+    let list: ListStart | null;
+    if (left === null) list = this.listOf(struct, right);
+    else if (left instanceof Y.Item)
+      list =
+        left.parent instanceof Y.AbstractType
+          ? this.listStart(left.parent, left.parentSub, left.parent as Y.AbstractType<unknown>)
+          : null;
+    else list = left.list;
+    const rightId = struct.rightClient >= 0 ? `${struct.rightClient}:${struct.rightClock}` : null;
+    // A map key's entries are not followed (a key set again names its last entry and no right
+    // origin: the walk passes nothing anyway), which spares a record per key.
+    const exact =
+      list !== null &&
+      list.key === null &&
+      !this.unknown.has(list) &&
+      (left === null ? this.firstIn(list) : this.nextAfter(originClient, originClock)) === rightId;
+    if (left !== null && !(left instanceof Y.Item)) this.placeAfterNew(struct, left, originClock, exact);
     else {
       if (left === null)
         struct.twin =
           struct.rightClient < 0 ? struct.client : `${struct.client}|${struct.rightClient}:${struct.rightClock}`;
-      if (!this.placeInDocument(struct, left, originClock, right)) return;
+      if (!this.placeInDocument(struct, left, originClock, right, exact)) return;
       if (struct.anchor) {
         struct.entry = this.addAt(struct.anchor, 1);
         if (!isPosition(struct.anchor)) this.addTwin(struct.anchor, struct.twin);
       }
     }
+    struct.exact = exact;
+    if (list !== null && exact) {
+      const first = `${struct.client}:${struct.clock + offset}`;
+      if (left === null) this.firstOf.set(list, first);
+      else this.nextOf.set(`${originClient}:${originClock}`, first);
+      this.nextOf.set(`${struct.client}:${struct.clock + struct.length - 1}`, rightId);
+    } else if (list !== null && list.key === null) this.unknown.add(list);
     if (originClient >= 0) this.split(originClient, originClock, true, left);
     if (struct.rightClient >= 0) this.split(struct.rightClient, struct.rightClock, false, right);
   }
 
   /**
    * Left origin new: Yjs passes the rest of that item and its descendants placed so far (each in
-   * as many pieces as it was split into), and stops at the first item that does not descend from it.
+   * as many pieces as it was split into), and stops at the first item that does not descend from it
+   * (one step more). Nothing when its origins are neighbours (`exact`, see `place`).
    */
-  private placeAfterNew(struct: NewStruct, left: NewStruct): void {
-    this.count(left.splits);
-    if (left.children) {
+  private placeAfterNew(struct: NewStruct, left: NewStruct, originClock: number, exact: boolean): void {
+    if (!exact) this.count(1 + left.splits + this.rest(left.client, originClock, left.clock + left.length));
+    if (left.children && !exact) {
       const pending: NewStruct[] = [...left.children];
       for (let child = pending.pop(); child; child = pending.pop()) {
         this.count(1 + child.splits);
@@ -479,6 +566,20 @@ class Placement {
     struct.bounded = left.bounded;
     if (left.children) left.children.push(struct);
     else left.children = [struct];
+  }
+
+  /** An item placed right before its right origin (no walk): it lies where that one lies. */
+  private besideRight(struct: NewStruct, right: Resolved): void {
+    if (right instanceof Y.Item) {
+      struct.bound = { item: right, offset: struct.rightClock - right.id.clock - 1 };
+      struct.bounded = true;
+    } else if (right !== null) {
+      struct.bound = (right as NewStruct).bound;
+      struct.bounded = (right as NewStruct).bounded;
+    } else {
+      struct.bound = null;
+      struct.bounded = true;
+    }
   }
 
   /** The list an item without a left origin goes into, from its right origin or its parent; null: not placed. */
@@ -507,7 +608,13 @@ class Placement {
    * Left origin in the document, or none: from there, what Yjs may pass up to the right origin (or
    * where a new right origin went, when that is known), or to the end of the list.
    */
-  private placeInDocument(struct: NewStruct, left: Y.Item | null, originClock: number, right: Resolved): boolean {
+  private placeInDocument(
+    struct: NewStruct,
+    left: Y.Item | null,
+    originClock: number,
+    right: Resolved,
+    exact: boolean,
+  ): boolean {
     let anchor: Anchor;
     let item: Y.Item | null;
     let weight = 1;
@@ -518,12 +625,22 @@ class Placement {
           ? this.listStart(left.parent, left.parentSub, left.parent as Y.AbstractType<unknown>)
           : null;
       item = left;
+      if (exact) {
+        struct.anchor = anchor;
+        this.besideRight(struct, right);
+        return true;
+      }
     } else {
       const list = this.listOf(struct, right);
       if (list === null) return false;
       anchor = list;
       struct.list = list;
       item = null;
+      if (exact) {
+        struct.anchor = anchor;
+        this.besideRight(struct, right);
+        return true;
+      }
       if (list.type !== null) {
         if (list.key === null) item = list.type._start;
         else {
@@ -567,13 +684,16 @@ class Placement {
       if (passed && stop?.item === item && stop.offset >= from) {
         // Twins at the left origin: Yjs stops at the first.
         const inside = this.within(item, from, stop.offset, target, true);
-        this.count(weight * ((from < 0 && stop.offset >= 0 ? 1 : 0) + inside));
+        const rest =
+          stop.offset > from ? this.rest(item.id.client, item.id.clock + from, item.id.clock + item.length) : 0;
+        this.count(weight * ((from < 0 && stop.offset >= 0 ? 1 : 0) + rest + inside));
         struct.bound = stop;
         struct.bounded = true;
         return true;
       }
       const inside = this.within(item, from, Number.POSITIVE_INFINITY, target, false);
-      this.count(weight * ((from < 0 ? 1 : 0) + inside));
+      const rest = from >= 0 ? this.rest(item.id.client, item.id.clock + from, item.id.clock + item.length) : 0;
+      this.count(weight * ((from < 0 ? 1 : 0) + rest + inside));
     }
     struct.bound = null;
     struct.bounded = stop === null && passed;
@@ -615,7 +735,8 @@ export function integrationSteps(
   let ranges: Array<[number, number, number]> = [];
   const chain = chainHead(doc, update, (client, clock, length) => ranges.push([client, clock, length]));
   if (chain) placement.pass(new Map([[chain.first.client, [chain.first]]]));
-  if (chain && placement.held === 0) placement.advance(chain.first.client, chain.end);
+  if (chain && placement.held === 0)
+    placement.advance(chain.first.client, chain.end, chain.first.exact ? chain.moved : 0);
   else {
     placement = new Placement(doc, max);
     ranges = [];
