@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import { LogEntryTooCostly, StateTooCostly } from '../domain/documents/document-state.ts';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorEnvelope, sendError, toDomainError } from './error-response.ts';
@@ -110,14 +109,10 @@ export function createApp(services: Services, modules: RouteModule[]): App {
     }
     const { domainError, unexpected } = toDomainError(error);
     if (unexpected) c.get('logger')?.error({ err: error }, 'request failed');
-    // A stored note the request would have decoded (docs/security.md, "Integration cost").
-    if (domainError instanceof LogEntryTooCostly)
-      c.get('logger')?.warn(
-        { note_id: domainError.noteId, log_entry: domainError.entryId, limit: domainError.limit },
-        'document decode refused: a log entry is too costly to integrate',
-      );
-    if (domainError instanceof StateTooCostly)
-      c.get('logger')?.warn(domainError.details as object, 'document refused: a state is too costly to integrate');
+    // A stored note, or an archive's state, the request would have decoded: the operator's to look
+    // at, and the details name it (docs/security.md, "Integration cost").
+    if (domainError.code === 'DOCUMENT_TOO_COSTLY')
+      c.get('logger')?.warn(domainError.details as object, 'document decode refused: too costly to integrate');
     services.metrics.errors.inc({ transport: 'http', code: domainError.code });
     return sendError(c, domainError);
   });

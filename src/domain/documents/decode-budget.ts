@@ -6,7 +6,14 @@
 // taken before anything is decoded and given back once the decoded objects are dropped.
 import * as Y from 'yjs';
 import { type LiveCostLedger, documentCostLedger, liveBudgetExhausted, storedCost } from './update-cost.ts';
-import { applyStoredState, LogEntryTooCostly, mergeStoredState, stateUpdates } from './document-state.ts';
+import {
+  applyStoredState,
+  assertIntegrable,
+  LogEntryTooCostly,
+  mergeStoredState,
+  stateUpdates,
+} from './document-state.ts';
+import type { IntegrationTooCostly } from './integration-cost.ts';
 import type { StoredDocumentState } from './update-log.ts';
 
 /**
@@ -107,6 +114,24 @@ export function withDecodedNote<T>(
       }
     },
     (doc) => (refusal && refused ? refused(doc, refusal) : use(doc)),
+    mode,
+  );
+}
+
+/**
+ * Throws what `refusal` makes of the cause when integrating `state` whole into an empty document
+ * passes the integration bound (`assertIntegrable`), walked within the memory budget: for a state
+ * stored as it arrives, which every later load of its note integrates whole.
+ */
+export function assertStateIntegrable(
+  state: Uint8Array,
+  refusal: (cause: IntegrationTooCostly) => Error,
+  mode: DecodeMode = 'refuse',
+): Promise<void> {
+  return withDecodedDocument(
+    storedCost([state]),
+    (doc) => assertIntegrable(doc, state, refusal),
+    () => undefined,
     mode,
   );
 }

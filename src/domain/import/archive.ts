@@ -10,11 +10,9 @@ import type { Db } from '../../db/client.ts';
 import { blobs as blobRows, importIdMap, notes } from '../../db/schema/index.ts';
 import { users } from '../../db/schema/users.ts';
 import type { BlobService } from '../blobs/blob-service.ts';
-import * as Y from 'yjs';
 import { loadCurrentDocumentStates } from '../documents/current-document.ts';
-import { withDecodeCost } from '../documents/decode-budget.ts';
-import { assertIntegrable, StateTooCostly } from '../documents/document-state.ts';
-import { storedCost } from '../documents/update-cost.ts';
+import { assertStateIntegrable } from '../documents/decode-budget.ts';
+import { StateTooCostly } from '../documents/document-state.ts';
 import { conflict, fieldError, payloadTooLarge, validationError } from '../errors.ts';
 import { unstorableTextFields } from '../storable-text.ts';
 import { exportFrameLordJson } from './export-service.ts';
@@ -222,20 +220,11 @@ function parseManifest(value: unknown): Manifest {
  * the memory budget. Past it: DOCUMENT_TOO_COSTLY (422) naming the note (as data.json names it)
  * and the file, and the import writes nothing.
  */
-async function assertArchiveStateIntegrable(exportedId: string, file: string, state: Uint8Array): Promise<void> {
-  await withDecodeCost(storedCost([state]), () => {
-    const doc = new Y.Doc();
-    try {
-      assertIntegrable(
-        doc,
-        state,
-        (cause) =>
-          new StateTooCostly(`The document of note ${exportedId} (${file})`, { note_id: exportedId, file }, cause),
-      );
-    } finally {
-      doc.destroy();
-    }
-  });
+function assertArchiveStateIntegrable(exportedId: string, file: string, state: Uint8Array): Promise<void> {
+  return assertStateIntegrable(
+    state,
+    (cause) => new StateTooCostly(`The document of note ${exportedId} (${file})`, { note_id: exportedId, file }, cause),
+  );
 }
 
 export interface ArchiveImportSummary extends ImportSummary {
