@@ -197,7 +197,7 @@ describe('POST /api/v1/import/archive', () => {
   });
 });
 
-describe('npm run export -- --archive', () => {
+describe('npm run export -- --archive', { timeout: 180_000 }, () => {
   it('writes the same archive to a file', async () => {
     const file = path.join(scratch, 'account.zip');
     const served = unzipSync(await downloadArchive(owner.accessToken));

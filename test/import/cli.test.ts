@@ -23,6 +23,9 @@ interface CliRun {
   stderr: string;
 }
 
+/** Each run starts a process that loads the database engine: slow on a loaded machine. */
+const CLI_TIMEOUT_MS = 180_000;
+
 function runCli(script: 'import' | 'export', args: string[]): Promise<CliRun> {
   const child = spawn(
     process.execPath,
@@ -76,7 +79,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('npm run import', () => {
+describe('npm run import', { timeout: CLI_TIMEOUT_MS }, () => {
   it('refuses bad usage, an unknown account and a bad file with a readable message', async () => {
     const usage = await runCli('import', [samplePath]);
     expect(usage.code).toBe(2);
@@ -133,7 +136,7 @@ describe('npm run import', () => {
   });
 });
 
-describe('npm run export', () => {
+describe('npm run export', { timeout: CLI_TIMEOUT_MS }, () => {
   it('writes the account in the same format, to --out', async () => {
     const out = path.join(scratch, 'export.json');
     const run = await runCli('export', ['--email', user.email, '--out', out]);
@@ -150,7 +153,7 @@ describe('npm run export', () => {
   });
 });
 
-describe('while the server runs on the same database', () => {
+describe('while the server runs on the same database', { timeout: CLI_TIMEOUT_MS }, () => {
   it('PGlite: says clearly that the server holds DATA_DIR and how to import through it instead; PostgreSQL: just works', async () => {
     const server = await startTestServerOn(database);
     try {
