@@ -72,7 +72,9 @@ describe('whole states held to the integration bound', () => {
     expectRefused(refused, { note_id: costly.id, file: `notes/${costly.id}.yjs` }, started);
     const line = setup
       .server()
-      .logs.lines.find((text) => text.includes('document refused: a state is too costly') && text.includes(costly.id));
+      .logs.lines.find(
+        (text) => text.includes('document decode refused: too costly to integrate') && text.includes(costly.id),
+      );
     expect(line).toContain(`"file":"notes/${costly.id}.yjs"`);
     // Nothing of the archive was written: the account still has no notes, and imports it once the
     // costly document is gone; the long one, placed without a walk, passes as it is.
